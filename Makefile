@@ -1,0 +1,31 @@
+# make report   set up .venv (first time) and build report.pdf + report.ipynb
+# make draft    the same with --fast: cheap configurations, marked as a draft in the report
+# make test     set up .venv (first time) and run the tests
+# make bench    print build-time and per-question timings (bench/)
+VENV   ?= .venv
+PYTHON ?= python3
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.installed-requirements
+
+.PHONY: report draft test bench clean
+
+report: $(STAMP)
+	$(PY) -m builder report.qmd $(BUILD_FLAGS)
+
+draft: $(STAMP)
+	$(PY) -m builder report.qmd --fast $(BUILD_FLAGS)
+
+test: $(STAMP)
+	$(PY) -m pytest tests $(PYTEST_FLAGS)
+
+bench: $(STAMP)
+	$(PY) bench/build_times.py
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -r requirements.txt
+	touch $(STAMP)
+
+clean:
+	rm -rf .cache report.pdf report.ipynb figures/*.pdf figures/*.png

@@ -1,0 +1,146 @@
+"""Stage 3, export: the submission notebook, one self-contained file.
+
+Every import of a `code/` module is replaced by that module's source (once, dependencies
+first), the `sys.path` set-up disappears, Quarto markdown becomes plain Jupyter markdown with
+numbers written out, and the outputs of the build's execution are kept.
+"""
+from __future__ import annotations
+
+import re
+
+import nbformat
+
+from .crossref import DIV_OPEN, EQ_LABEL, HEADER, REF, THEOREM_KINDS, KINDS, Numbering, attributes
+from .execute import executed_chunks, outputs_by_label
+from .modules import chunk_source, code_modules, inline_plan, standalone_source
+from .read import Chunk, Document, next_fence
+
+PAGEBREAK = re.compile(r"^\s*\{\{<\s*pagebreak\s*>\}\}\s*$")
+CALLOUT_TITLES = {"note": "Note", "tip": "Tip", "warning": "Warning", "important": "Important",
+                  "caution": "Caution"}
+
+
+def jupyter_markdown(text: str, nums: Numbering) -> str:
+    """Quarto markdown -> Jupyter markdown (theorems, proofs, callouts, labels, references)."""
+    out: list[str] = []
+    stack: list[str] = []          # kinds of the open divs
+    title: str | None = None       # a block heading waiting for its '## Title' line
+    fence = None
+
+    def emit(line: str):
+        quote = stack.count("callout")
+        out.append(("> " * quote + line).rstrip() if quote else line)
+
+    for line in text.splitlines():
+        in_code = fence is not None
+        fence = next_fence(line, fence)
+        if in_code or fence is not None:
+            emit(line)
+            continue
+        stripped = line.strip()
+        if title is not None:
+            if not stripped:
+                continue
+            h = HEADER.match(line)
+            heading, title = (f"{title} ({h.group(2)})." if h else f"{title}."), None
+            if stack[-1] == "callout":
+                heading = heading.rstrip(".")
+            emit(f"**{heading}**")
+            if h:
+                continue
+        if PAGEBREAK.match(line):
+            continue
+        if d := DIV_OPEN.match(stripped):
+            ident, classes = attributes(d.group(2))
+            kind = ident.split("-")[0] if ident else None
+            callout = next((c for c in classes if c.startswith("callout-")), None)
+            if kind in THEOREM_KINDS:
+                stack.append("theorem")
+                title = f"{KINDS[kind]} {nums.numbers[ident]}"
+            elif callout:
+                stack.append("callout")
+                title = CALLOUT_TITLES.get(callout.split("-", 1)[1], "Note")
+            elif "proof" in classes:
+                stack.append("proof")
+                emit("*Proof.*")
+            else:
+                stack.append("div")
+            continue
+        if stack and re.fullmatch(r":{3,}", stripped):
+            if stack.pop() == "proof":
+                emit("$\\blacksquare$")
+            continue
+        if h := HEADER.match(line):
+            ident, classes = attributes(h.group(3))
+            number = nums.numbers.get(ident or "", "")
+            if "unnumbered" in classes or "-" in classes or not number:
+                number = ""
+            line = f"{h.group(1)} {number + ' ' if number else ''}{h.group(2)}"
+        line = EQ_LABEL.sub(lambda m: f"\\tag{{{nums.numbers[m.group(1)]}}} $$", line)
+        line = REF.sub(lambda m: nums.text(m.group(1)), line)
+        emit(line)
+    return "\n".join(out).strip("\n")
+
+
+def _clean_outputs(outputs: list) -> list:
+    kept = []
+    for out in outputs:
+        if out.get("output_type") in ("display_data", "execute_result"):
+            out = nbformat.from_dict(dict(out))
+            out["data"] = {k: v for k, v in out["data"].items() if k != "application/pdf"}
+        kept.append(out)
+    return kept
+
+
+def title_cell(meta: dict) -> str:
+    lines = [f"# {meta.get('title', 'Report')}"]
+    if meta.get("subtitle"):
+        lines.append(f"**{meta['subtitle']}**")
+    for key, name in (("author", "Student"), ("date", "Date")):
+        if meta.get(key):
+            value = meta[key]
+            lines.append(f"**{name}:** {', '.join(value) if isinstance(value, list) else value}")
+    return "\n\n".join(lines)
+
+
+def export(doc: Document, executed: nbformat.NotebookNode, nums: Numbering) -> nbformat.NotebookNode:
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    modules = code_modules(doc.root)
+    runnable = [c for c in executed_chunks(doc) if "report-only" not in c.options.get("tags", [])]
+    plan = inline_plan(runnable, modules)
+    outputs = outputs_by_label(executed)
+    cells = [md(title_cell(doc.meta))]
+    for block in doc.blocks:
+        if not isinstance(block, Chunk):
+            text = jupyter_markdown(block.text, nums)
+            if text:
+                cells.append(md(text))
+            continue
+        if block.index not in plan:
+            if block.options.get("eval", True) is False:
+                cells.append(md(f"```python\n{block.source}\n```\n\n*(This cell is not executed.)*"))
+            continue
+        for name in plan[block.index]:
+            cells.append(md(f"**Source of `code/{name}.py`** (inlined here, where it is first used)"))
+            cells.append(code(standalone_source(name, modules)))
+        _, source = chunk_source(block, modules)
+        cell_outputs = _clean_outputs(outputs[block.label])
+        if source.strip() or cell_outputs:
+            cells.append(code(source, outputs=cell_outputs))
+        label = block.options.get("label", "")
+        caption = block.options.get("fig-cap") or block.options.get("tbl-cap")
+        if label in nums.numbers and caption:
+            cells.append(md(f"*{nums.text(label)}: {jupyter_markdown(caption, nums)}*"))
+    count = 0
+    for cell in cells:
+        if cell.cell_type == "code":
+            count += 1
+            cell.execution_count = count
+            for out in cell.outputs:
+                if out.get("output_type") == "execute_result":
+                    out["execution_count"] = count
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nbformat.validate(nb)
+    return nb

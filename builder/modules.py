@@ -1,0 +1,99 @@
+"""The modules under `code/`: which a chunk imports, in which order, and their source ready
+to stand inside the single-file notebook (imports of each other and `sys.path` set-up removed).
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from .read import BuildError, Chunk
+
+
+def code_modules(root: Path) -> dict[str, Path]:
+    return {p.stem: p for p in sorted((root / "code").glob("*.py"))}
+
+
+def _parse(source: str, where: str) -> ast.Module:
+    try:
+        return ast.parse(source)
+    except SyntaxError as e:
+        raise BuildError(f"{where}:{e.lineno}: syntax error: {e.msg}") from None
+
+
+def _is_sys_path_edit(node: ast.stmt) -> bool:
+    """`sys.path.insert(...)`, `sys.path.append(...)` and the like."""
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+            and ast.unparse(node.value.func.value) == "sys.path")
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    return isinstance(node, ast.If) and ast.unparse(node.test).replace("'", '"') == '__name__ == "__main__"'
+
+
+def local_imports(source: str, modules: dict, where: str) -> tuple[list[str], list[ast.stmt]]:
+    """Names of the code modules `source` imports, and the statements that import them."""
+    names, nodes = [], []
+    for node in _parse(source, where).body:
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in modules:
+            names.append(node.module)
+            nodes.append(node)
+        elif isinstance(node, ast.Import) and any(a.name in modules for a in node.names):
+            mod = next(a.name for a in node.names if a.name in modules)
+            raise BuildError(f"{where}:{node.lineno}: write 'from {mod} import ...' instead of "
+                             f"'import {mod}' so that the notebook can inline code/{mod}.py")
+    return names, nodes
+
+
+def _drop_lines(source: str, nodes: list[ast.stmt]) -> str:
+    lines = source.splitlines()
+    dropped = {n for node in nodes for n in range(node.lineno - 1, node.end_lineno)}
+    kept = [line for i, line in enumerate(lines) if i not in dropped]
+    return "\n".join(kept).strip("\n")
+
+
+def dependency_order(name: str, modules: dict[str, Path], seen: list[str] | None = None,
+                     stack: tuple[str, ...] = ()) -> list[str]:
+    """`name` and every code module it needs, each after the modules it imports."""
+    seen = [] if seen is None else seen
+    if name in stack:
+        raise BuildError(f"code/{name}.py: import cycle: {' -> '.join((*stack, name))}")
+    if name in seen:
+        return seen
+    deps, _ = local_imports(modules[name].read_text(), modules, f"code/{name}.py")
+    for dep in deps:
+        dependency_order(dep, modules, seen, (*stack, name))
+    seen.append(name)
+    return seen
+
+
+def standalone_source(name: str, modules: dict[str, Path]) -> str:
+    """A module's source as it stands in the notebook."""
+    source = modules[name].read_text()
+    where = f"code/{name}.py"
+    _, imports = local_imports(source, modules, where)
+    guards = [n for n in _parse(source, where).body if _is_main_guard(n)]
+    return _drop_lines(source, imports + guards)
+
+
+def chunk_source(chunk: Chunk, modules: dict[str, Path]) -> tuple[list[str], str]:
+    """The code modules a chunk imports, and its source without those imports or sys.path edits."""
+    names, imports = local_imports(chunk.source, modules, chunk.where())
+    edits = [n for n in _parse(chunk.source, chunk.where()).body if _is_sys_path_edit(n)]
+    return names, _drop_lines(chunk.source, imports + edits)
+
+
+def inline_plan(chunks: list[Chunk], modules: dict[str, Path]) -> dict[int, list[str]]:
+    """For each chunk index, the modules whose source must come just before it (each once)."""
+    done: list[str] = []
+    plan: dict[int, list[str]] = {}
+    for chunk in chunks:
+        names, _ = chunk_source(chunk, modules)
+        new = []
+        for name in names:
+            for dep in dependency_order(name, modules):
+                if dep not in done:
+                    done.append(dep)
+                    new.append(dep)
+        plan[chunk.index] = new
+    return plan
