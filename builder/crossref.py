@@ -69,7 +69,7 @@ def number(doc: Document) -> Numbering:
             if label.startswith(("fig-", "tbl-")):
                 nums.add(label, block.where())
             continue
-        fence = None
+        fence, depth = None, 0      # depth: open fenced divs (their headings are titles)
         for k, line in enumerate(block.text.splitlines()):
             where = f"{block.file.name}:{block.line + k}"
             in_code = fence is not None
@@ -77,7 +77,11 @@ def number(doc: Document) -> Numbering:
             if in_code or fence is not None:
                 continue
             refs += [(m.group(1), where) for m in REF.finditer(line)]
-            if h := HEADER.match(line):
+            if depth and re.fullmatch(r":{3,}", line.strip()):
+                depth -= 1
+            elif DIV_OPEN.match(line.strip()):
+                depth += 1
+            if (h := HEADER.match(line)) and not depth:
                 ident, classes = attributes(h.group(3))
                 if "unnumbered" not in classes and "-" not in classes:
                     sec = nums.section(len(h.group(1)))

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import tempfile
+from contextlib import contextmanager
 import time
 from pathlib import Path
 
@@ -77,6 +78,15 @@ def describe_failure(error: CellExecutionError, chunk: Chunk, root: Path) -> str
     return f"{head}\n--- traceback (last lines) ---\n{tail}"
 
 
+@contextmanager
+def _shutdown_after(km: KernelManager):
+    try:
+        yield
+    finally:
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+
+
 def execute(doc: Document, cache_dir: Path, fast: bool = False, log=print) -> nbformat.NotebookNode:
     """The executed notebook: cell 0 is the preamble, then one cell per executed chunk."""
     chunks = executed_chunks(doc)
@@ -99,7 +109,7 @@ def execute(doc: Document, cache_dir: Path, fast: bool = False, log=print) -> nb
                             resources={"metadata": {"path": str(doc.root)}})
     log(f"execute: {len(chunks)} chunks in a fresh kernel (fast={fast})")
     start = time.perf_counter()
-    with client.setup_kernel(env=kernel_env(fast)):
+    with _shutdown_after(km), client.setup_kernel(env=kernel_env(fast)):
         for i, cell in enumerate(nb.cells):
             t0 = time.perf_counter()
             try:

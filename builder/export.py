@@ -82,12 +82,14 @@ def jupyter_markdown(text: str, nums: Numbering) -> str:
     return "\n".join(out).strip("\n")
 
 
-def _clean_outputs(outputs: list) -> list:
+def _clean_outputs(outputs: list, nums: Numbering) -> list:
     kept = []
     for out in outputs:
         if out.get("output_type") in ("display_data", "execute_result"):
             out = nbformat.from_dict(dict(out))
             out["data"] = {k: v for k, v in out["data"].items() if k != "application/pdf"}
+            if "text/markdown" in out["data"]:
+                out["data"]["text/markdown"] = jupyter_markdown(out["data"]["text/markdown"], nums)
         kept.append(out)
     return kept
 
@@ -124,7 +126,7 @@ def export(doc: Document, executed: nbformat.NotebookNode, nums: Numbering) -> n
             cells.append(md(f"**Source of `code/{name}.py`** (inlined here, where it is first used)"))
             cells.append(code(standalone_source(name, modules)))
         _, source = chunk_source(block, modules)
-        cell_outputs = _clean_outputs(outputs[block.label])
+        cell_outputs = _clean_outputs(outputs[block.label], nums)
         if source.strip() or cell_outputs:
             cells.append(code(source, outputs=cell_outputs))
         label = block.options.get("label", "")

@@ -4,6 +4,7 @@ to stand inside the single-file notebook (imports of each other and `sys.path` s
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from .read import BuildError, Chunk
@@ -48,8 +49,8 @@ def local_imports(source: str, modules: dict, where: str) -> tuple[list[str], li
 def _drop_lines(source: str, nodes: list[ast.stmt]) -> str:
     lines = source.splitlines()
     dropped = {n for node in nodes for n in range(node.lineno - 1, node.end_lineno)}
-    kept = [line for i, line in enumerate(lines) if i not in dropped]
-    return "\n".join(kept).strip("\n")
+    kept = "\n".join(line for i, line in enumerate(lines) if i not in dropped)
+    return re.sub(r"\n{4,}", "\n\n\n", kept).strip("\n")   # at most two blank lines
 
 
 def dependency_order(name: str, modules: dict[str, Path], seen: list[str] | None = None,

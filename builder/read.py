@@ -176,7 +176,7 @@ def read(path: Path | str, root: Path | str | None = None) -> Document:
 
     def flush():
         if any(l.text.strip() for l in prose):
-            text = "\n".join(_resolve_shortcodes(l, meta) for l in prose).strip("\n")
+            text = "\n".join(l.text for l in prose).strip("\n")
             doc.blocks.append(Markdown(text, prose[0].file, prose[0].lineno))
         prose.clear()
 
@@ -197,12 +197,16 @@ def read(path: Path | str, root: Path | str | None = None) -> Document:
             doc.blocks.append(chunk)
             i = j + 1
             continue
+        in_code = fence is not None
         fence = next_fence(line.text, fence)
+        if not (in_code or fence):
+            line = Line(_resolve_shortcodes(line, meta), line.file, line.lineno)
         prose.append(line)
         i += 1
     flush()
-    labels = [c.label for c in doc.chunks]
+    seen = set()
     for c in doc.chunks:
-        if labels.count(c.label) > 1:
+        if c.label in seen:
             raise BuildError(f"{c.file}:{c.line}: chunk label '{c.label}' is used more than once")
+        seen.add(c.label)
     return doc

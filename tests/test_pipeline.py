@@ -1,0 +1,236 @@
+"""The whole pipeline on a small fixture project: cache behaviour, errors, atomic outputs,
+cross-references in the PDF and a notebook that runs on its own."""
+import os
+import shutil
+import stat
+import textwrap
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from builder.__main__ import build, main
+from builder.read import BuildError
+from conftest import needs_latex, pdf_text, write_project
+
+pytestmark = needs_latex
+
+FILES = {
+    "report.qmd": '''
+        ---
+        title: "Fixture report"
+        author: "Ada Lovelace"
+        discussed-with: "Bob, Cy"
+        ---
+        **Discussed with:** {{< meta discussed-with >}}
+
+        ```{python}
+        #| label: setup
+        #| include: false
+        import os, sys
+        sys.path.insert(0, os.path.abspath("code"))
+        ```
+
+        # Theory {#sec-theory}
+
+        {{< include proofs/p.qmd >}}
+
+        # Numbers {#sec-numbers}
+
+        As @fig-line shows and @thm-fix proves with @eq-fix, see @tbl-squares and @sec-theory.
+
+        ```{python}
+        #| label: compute
+        from helper import answer
+        print("the answer is", answer())
+        ```
+
+        ```{python}
+        #| label: hidden
+        #| echo: false
+        print("output of a hidden chunk")
+        ```
+
+        ```{python}
+        #| label: quiet
+        #| warning: false
+        import sys
+        print("noise", "on stderr", file=sys.stderr)
+        ```
+
+        ```{python}
+        #| label: fig-line
+        #| fig-cap: "A straight line"
+        import matplotlib.pyplot as plt
+        plt.plot([0, 1], [0, 1])
+        plt.show()
+        ```
+
+        ```{python}
+        #| label: tbl-squares
+        #| tbl-cap: "Squares"
+        from IPython.display import Markdown
+        Markdown("| n | square |\\n|---|---|\\n| 2 | 4 |\\n| 3 | 9 |")
+        ```
+        ''',
+    "proofs/p.qmd": '''
+        ::: {#thm-fix}
+        ## Fixture theorem
+        $$
+        1 + 1 = 2
+        $$ {#eq-fix}
+        :::
+
+        ::: {.proof}
+        Count.
+        :::
+        ''',
+    "code/util.py": "BASE = 40\n",
+    "code/helper.py": '''
+        from util import BASE
+
+
+        def answer():
+            return BASE + 2
+
+
+        def fail():
+            raise ValueError("deliberate failure")
+        ''',
+}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("project")
+    qmd = write_project(root, FILES)
+    log = []
+    result = build(qmd, fast=True, use_quarto=False, log=log.append)
+    return root, qmd, log, result
+
+
+def run_build(qmd, **kw):
+    log = []
+    build(qmd, fast=True, use_quarto=False, log=log.append, **kw)
+    return "\n".join(log)
+
+
+def test_first_build_executes_every_chunk(project):
+    root, _, log, _ = project
+    text = "\n".join(log)
+    for label in ("setup", "compute", "hidden", "fig-line", "tbl-squares"):
+        assert f"ran     {label}" in text
+    assert (root / "report.pdf").exists() and (root / "report.ipynb").exists()
+    assert (root / "figures" / "fig-line.pdf").exists()
+
+
+def test_pdf_resolves_cross_references_and_hides_code(project):
+    root = project[0]
+    text = pdf_text(root / "report.pdf")
+    flat = " ".join(text.split())
+    assert "As Figure 1 shows and Theorem 1 proves with Equation (1), see Table 1 and Section 1." in flat
+    assert "Theorem 1 (Fixture theorem)" in flat and "Figure 1: A straight line" in flat
+    assert "Table 1: Squares" in flat
+    assert "??" not in text and "@fig" not in text and "@thm" not in text
+    assert "Fixture report" in text and "Ada Lovelace" in text and "Bob, Cy" in text
+    assert "the answer is 42" in text and 'print("the answer is"' in text
+    assert "output of a hidden chunk" in text and 'print("output of a hidden' not in text
+    assert "noise on stderr" not in text             # warning: false
+    assert "sys.path.insert" not in text             # include: false
+
+
+def test_notebook_is_self_contained_and_runs_alone(project, tmp_path):
+    root = project[0]
+    nb = nbformat.read(root / "report.ipynb", as_version=4)
+    nbformat.validate(nb)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "from helper" not in code and "from util" not in code and "sys.path" not in code
+    assert code.index("BASE = 40") < code.index("def answer") < code.index("answer())")
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "Ada Lovelace" in markdown and "Bob, Cy" in markdown
+    assert "**Theorem 1 (Fixture theorem).**" in markdown and "@fig-line" not in markdown
+    assert "As Figure 1 shows and Theorem 1 proves with Equation (1)" in markdown
+    # outputs were kept ...
+    assert any("the answer is 42" in o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    # ... and the notebook reproduces them in an empty folder, in a fresh kernel
+    fresh = nbformat.read(root / "report.ipynb", as_version=4)
+    for c in fresh.cells:
+        if c.cell_type == "code":
+            c.outputs = []
+    NotebookClient(fresh, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert not list(tmp_path.iterdir()) or not (tmp_path / "code").exists()
+    texts = [o.get("text", "") for c in fresh.cells for o in c.get("outputs", [])]
+    assert "the answer is 42\n" in texts
+
+
+def test_rebuild_and_prose_edit_execute_nothing(project):
+    root, qmd, _, _ = project
+    assert "ran " not in run_build(qmd)
+    qmd.write_text(qmd.read_text().replace("see @tbl-squares", "and see @tbl-squares"))
+    log = run_build(qmd)
+    assert "from the cache" in log and "ran " not in log
+    assert "and see Table 1" in " ".join(pdf_text(root / "report.pdf").split())
+
+
+def test_code_edit_executes_again(project):
+    root, qmd, _, _ = project
+    util = root / "code" / "util.py"
+    util.write_text("BASE = 41\n")
+    try:
+        log = run_build(qmd)
+        assert "ran     compute" in log
+        assert "the answer is 43" in pdf_text(root / "report.pdf")
+    finally:
+        util.write_text("BASE = 40\n")
+        run_build(qmd)
+
+
+def test_failing_chunk_names_label_line_and_module_and_keeps_outputs(project):
+    root, qmd, _, _ = project
+    before = {name: (root / name).read_bytes() for name in ("report.pdf", "report.ipynb")}
+    good = qmd.read_text()
+    lines = good.splitlines()
+    lines += ["", "```{python}", "#| label: broken", "from helper import fail", "fail()", "```"]
+    qmd.write_text("\n".join(lines) + "\n")
+    try:
+        with pytest.raises(BuildError) as err:
+            run_build(qmd)
+        message = str(err.value)
+        assert f"report.qmd:{len(lines) - 4} (chunk 'broken') raised ValueError: deliberate failure" in message
+        assert "raised from code/helper.py:9" in message
+        for name, data in before.items():
+            assert (root / name).read_bytes() == data, f"{name} changed by a failed build"
+        assert main([str(qmd), "--fast", "--no-quarto"]) == 1
+    finally:
+        qmd.write_text(good)
+
+
+def test_interrupted_typesetting_keeps_outputs(project, monkeypatch):
+    root, qmd, _, _ = project
+    before = {name: (root / name).read_bytes() for name in ("report.pdf", "report.ipynb")}
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr("builder.typeset.builtin", interrupted)
+    assert main([str(qmd), "--fast", "--no-quarto"]) == 130
+    for name, data in before.items():
+        assert (root / name).read_bytes() == data
+
+
+def test_quarto_is_used_when_on_path(project, tmp_path, monkeypatch):
+    """With `quarto` on PATH the PDF comes from `quarto render report.qmd --to pdf`."""
+    root, qmd, _, _ = project
+    calls = tmp_path / "calls"
+    fake = tmp_path / "bin" / "quarto"
+    fake.parent.mkdir()
+    fake.write_text(textwrap.dedent(f'''\
+        #!/bin/sh
+        echo "$@ REPORT_FAST=$REPORT_FAST" > {calls}
+        out="$6"; mkdir -p "$out"; cp {root / "report.pdf"} "$out/report.pdf"
+        '''))
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    build(qmd, fast=True, log=lambda *_: None)
+    assert calls.read_text().startswith("render report.qmd --to pdf --output-dir ")
+    assert calls.read_text().strip().endswith("REPORT_FAST=1")
