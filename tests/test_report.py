@@ -1,0 +1,79 @@
+"""The real report.qmd, built end to end in fast mode in a copy of the project, and its
+notebook run again from scratch in an empty folder."""
+import os
+import re
+import shutil
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from builder.__main__ import build
+from builder.modules import code_modules, inline_plan
+from builder.read import read
+from conftest import ROOT, needs_latex, pdf_text
+
+pytestmark = needs_latex
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    for name in ("report.qmd", "_quarto.yml"):
+        shutil.copy(ROOT / name, root / name)
+    for folder in ("code", "proofs"):
+        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    result = build(root / "report.qmd", fast=True, use_quarto=False, log=print)
+    return root, result, pdf_text(root / "report.pdf")
+
+
+def stdout_texts(nb):
+    """Every stdout output, with timings (`1.2 s`) masked: they differ from run to run."""
+    return [re.sub(r"\d+(\.\d+)? ?s\b", "<t> s", o["text"])
+            for c in nb.cells if c.cell_type == "code"
+            for o in c.outputs if o.get("name") == "stdout"]
+
+
+def test_pdf_has_title_block_draft_notice_and_no_loose_references(built):
+    _, result, text = built
+    first_page = text.split("\f")[0]
+    assert "Deep Learning, Assignment 2" in first_page and "Discussed the questions with" in first_page
+    assert "WARNING: draft build" in first_page
+    assert any("draft build" in w for w in result["warnings"])
+    assert "??" not in text and not re.search(r"@(fig|eq|sec|thm|tbl)-", text)
+
+
+def test_question_4_in_the_pdf(built):
+    text = " ".join(built[2].split())
+    assert "Theorem 1 (Self-attention is permutation-equivariant)" in text
+    assert "assert passed: nn.Linear and nn.Conv1d(kernel_size=1) give the same output" in text
+    assert re.search(r"max \|P S\(X\) - S\(PX\)\| = \d\.\d\de-1[3-9]", text)
+
+
+def test_every_imported_module_is_listed_in_the_pdf(built):
+    root, _, text = built
+    doc = read(root / "report.qmd")
+    runnable = [c for c in doc.chunks if "report-only" not in c.options.get("tags", [])]
+    used = {m for ms in inline_plan(runnable, code_modules(root)).values() for m in ms}
+    assert used, "the report imports no module?"
+    for name in used:
+        assert f"Listing: code/{name}.py" in text
+
+
+def test_notebook_runs_alone_and_reproduces_the_outputs(built, tmp_path):
+    root, result, _ = built
+    nb = nbformat.read(root / "report.ipynb", as_version=4)
+    nbformat.validate(nb)
+    fresh = nbformat.read(root / "report.ipynb", as_version=4)
+    for cell in fresh.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    client = NotebookClient(fresh, timeout=1800, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}})
+    env = dict(os.environ, REPORT_FAST="1")
+    with client.setup_kernel(env=env):
+        for i, cell in enumerate(fresh.cells):
+            if cell.cell_type == "code":
+                client.execute_cell(cell, i)
+    assert stdout_texts(fresh) == stdout_texts(nb)
+    assert any("assert passed" in t for t in stdout_texts(fresh))
