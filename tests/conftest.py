@@ -11,10 +11,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))            # the build tool: import builder
 sys.path.insert(0, str(ROOT / "code"))   # the report's modules, as the report imports them
 
-# Offline copies of the real data (tests and CI only; the product finds data by configuration).
-SHARED_DATA = ROOT.parent / "shared" / "data"
-os.environ.setdefault("REPORT_DATA_DIR", str(SHARED_DATA))
-
 needs_latex = pytest.mark.skipif(shutil.which("xelatex") is None or shutil.which("pdftotext") is None,
                                  reason="xelatex and pdftotext are required (apt-get install "
                                         "texlive-xetex poppler-utils; .ci/run installs them)")
