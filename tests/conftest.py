@@ -27,6 +27,7 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
     return root / "report.qmd"
 
 
-def pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+def pdf_text(pdf: Path, layout: bool = False) -> str:
+    """The PDF's text; with layout=True table rows stay on one line."""
+    args = ["pdftotext", *(["-layout"] if layout else []), str(pdf), "-"]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
