@@ -58,7 +58,7 @@ def cache_key(doc: Document, fast: bool) -> str:
     return h.hexdigest()[:20]
 
 
-def _code_location(traceback: str, root: Path) -> str | None:
+def _code_location(traceback: str) -> str | None:
     """The last frame of the traceback that lies in `code/`, as 'code/x.py:line'."""
     found = None
     for m in re.finditer(r"File \"?([^\s\",]+?\.py)\"?(?::(\d+)|, line (\d+))", traceback):
@@ -68,9 +68,9 @@ def _code_location(traceback: str, root: Path) -> str | None:
     return found
 
 
-def describe_failure(error: CellExecutionError, chunk: Chunk, root: Path) -> str:
+def describe_failure(error: CellExecutionError, chunk: Chunk) -> str:
     traceback = ANSI.sub("", error.traceback)
-    where = _code_location(traceback, root)
+    where = _code_location(traceback)
     head = f"{chunk.where()} raised {error.ename}: {error.evalue}"
     if where:
         head += f"\n  raised from {where}"
@@ -103,13 +103,14 @@ def execute(doc: Document, cache_dir: Path, fast: bool = False, log=print) -> nb
     nb.cells = [nbformat.v4.new_code_cell(PREAMBLE)]
     nb.cells += [nbformat.v4.new_code_cell(c.source, metadata={"label": c.label}) for c in chunks]
     # IPC transport: no TCP ports, and no warning about unencrypted TCP from the kernel.
-    km = KernelManager(kernel_name="python3", transport="ipc",
-                       connection_file=str(Path(tempfile.mkdtemp()) / "kernel.json"))
+    sockets = tempfile.TemporaryDirectory(prefix="kernel-")
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets.name) / "ipc"),
+                       connection_file=str(Path(sockets.name) / "kernel.json"))
     client = NotebookClient(nb, km=km, timeout=None, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(doc.root)}})
     log(f"execute: {len(chunks)} chunks in a fresh kernel (fast={fast})")
     start = time.perf_counter()
-    with _shutdown_after(km), client.setup_kernel(env=kernel_env(fast)):
+    with sockets, _shutdown_after(km), client.setup_kernel(env=kernel_env(fast)):
         for i, cell in enumerate(nb.cells):
             t0 = time.perf_counter()
             try:
@@ -117,7 +118,7 @@ def execute(doc: Document, cache_dir: Path, fast: bool = False, log=print) -> nb
             except CellExecutionError as e:
                 if i == 0:
                     raise BuildError(f"the build's preamble cell failed: {e}") from None
-                raise BuildError(describe_failure(e, chunks[i - 1], doc.root)) from None
+                raise BuildError(describe_failure(e, chunks[i - 1])) from None
             if i:
                 log(f"  ran     {chunks[i - 1].label} ({time.perf_counter() - t0:.1f} s)")
     log(f"execute: done in {time.perf_counter() - start:.1f} s")

@@ -1,7 +1,6 @@
 """The whole pipeline on a small fixture project: cache behaviour, errors, atomic outputs,
 cross-references in the PDF and a notebook that runs on its own."""
 import os
-import shutil
 import stat
 import textwrap
 

@@ -2,7 +2,7 @@
 import jupytext
 import pytest
 
-from builder.read import BuildError, Chunk, Markdown, read
+from builder.read import BuildError, Markdown, read
 from conftest import write_project
 
 DOC = '''
