@@ -24,7 +24,7 @@ from nbclient.exceptions import CellExecutionError
 
 from .read import BuildError, Chunk, Document
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"      # bump when the way chunks are executed changes
 # Run first, hidden from both outputs: vector figures for the PDF beside PNG for the notebook.
 PREAMBLE = """\
 import matplotlib
@@ -106,7 +106,10 @@ def execute(doc: Document, cache_dir: Path, fast: bool = False, log=print) -> nb
     sockets = tempfile.TemporaryDirectory(prefix="kernel-")
     km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets.name) / "ipc"),
                        connection_file=str(Path(sockets.name) / "kernel.json"))
+    # capture_fd_output=False: what the code writes to the process's own stderr (progress bars,
+    # see code/language_model.py) reaches this terminal and not the report.
     client = NotebookClient(nb, km=km, timeout=None, kernel_name="python3", record_timing=False,
+                            extra_arguments=["--IPKernelApp.capture_fd_output=False"],
                             resources={"metadata": {"path": str(doc.root)}})
     log(f"execute: {len(chunks)} chunks in a fresh kernel (fast={fast})")
     start = time.perf_counter()

@@ -78,10 +78,14 @@ def standalone_source(name: str, modules: dict[str, Path]) -> str:
 
 
 def chunk_source(chunk: Chunk, modules: dict[str, Path]) -> tuple[list[str], str]:
-    """The code modules a chunk imports, and its source without those imports or sys.path edits."""
+    """The code modules a chunk imports, and its source without those imports or sys.path edits
+    (`from m import a as b` becomes `b = a`, the module's source defining `a`)."""
     names, imports = local_imports(chunk.source, modules, chunk.where())
     edits = [n for n in _parse(chunk.source, chunk.where()).body if _is_sys_path_edit(n)]
-    return names, _drop_lines(chunk.source, imports + edits)
+    source = _drop_lines(chunk.source, imports + edits)
+    aliases = [f"{a.asname} = {a.name}" for node in imports for a in node.names
+               if a.asname and a.asname != a.name]
+    return names, "\n".join([*aliases, source]).strip("\n")
 
 
 def inline_plan(chunks: list[Chunk], modules: dict[str, Path]) -> dict[int, list[str]]:

@@ -98,10 +98,16 @@ def test_inlining_in_dependency_order(tmp_path):
         from mid import quad
         print(square(3), quad(1))
         ```
+
+        ```{python}
+        from base import square as sq
+        print(sq(2))
+        ```
         '''})
     doc = read(qmd)
     modules = code_modules(doc.root)
-    assert inline_plan(doc.chunks, modules) == {0: [], 1: ["base", "mid", "top"], 2: []}
+    assert inline_plan(doc.chunks, modules) == {0: [], 1: ["base", "mid", "top"], 2: [], 3: []}
+    assert chunk_source(doc.chunks[3], modules) == (["base"], "sq = square\nprint(sq(2))")
     assert chunk_source(doc.chunks[0], modules) == ([], "import sys")
     assert chunk_source(doc.chunks[2], modules) == (["base", "mid"], "print(square(3), quad(1))")
     mid = standalone_source("mid", modules)
