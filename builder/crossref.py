@@ -14,6 +14,7 @@ KINDS = {"fig": "Figure", "tbl": "Table", "eq": "Equation", "sec": "Section",
          "thm": "Theorem", "lem": "Lemma", "cor": "Corollary", "prp": "Proposition",
          "def": "Definition"}
 THEOREM_KINDS = ("thm", "lem", "cor", "prp", "def")
+FLOAT_KINDS = ("fig", "tbl")          # ::: {#fig-x} around a chunk, caption last
 REF = re.compile(r"(?<![\w@\\])@((?:%s)-[\w-]*\w)" % "|".join(KINDS))
 HEADER = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\{([^}]*)\})?\s*$")
 DIV_OPEN = re.compile(r"^(:{3,})\s*\{([^}]*)\}\s*$")
@@ -91,7 +92,7 @@ def number(doc: Document) -> Numbering:
                     nums.add(ident, where, h.group(2))
             elif d := DIV_OPEN.match(line.strip()):
                 ident, _ = attributes(d.group(2))
-                if ident and ident.split("-")[0] in THEOREM_KINDS:
+                if ident and ident.split("-")[0] in (*THEOREM_KINDS, *FLOAT_KINDS):
                     nums.add(ident, where)
             for pattern in (EQ_LABEL, MD_FIGURE, MD_TABLE):
                 for m in pattern.finditer(line):

@@ -53,6 +53,8 @@ def cache_key(doc: Document, fast: bool) -> str:
     h.update(json.dumps(settings, sort_keys=True).encode())
     for chunk in executed_chunks(doc):
         h.update(b"\0chunk\0" + chunk.source.encode())
+    for expression, _ in doc.inline_expressions():
+        h.update(b"\0inline\0" + expression.encode())
     for module in sorted((doc.root / "code").glob("*.py")):
         h.update(b"\0module\0" + module.name.encode() + b"\0" + module.read_bytes())
     return h.hexdigest()[:20]
@@ -76,6 +78,39 @@ def describe_failure(error: CellExecutionError, chunk: Chunk) -> str:
         head += f"\n  raised from {where}"
     tail = "\n".join(traceback.strip().splitlines()[-25:])
     return f"{head}\n--- traceback (last lines) ---\n{tail}"
+
+
+INLINE_CELL = """\
+import json as _json
+def _inline_values(expressions):
+    values = []
+    for e in expressions:
+        try:
+            values.append([True, str(eval(e))])
+        except Exception as error:
+            values.append([False, f"{type(error).__name__}: {error}"])
+    return values
+print(_json.dumps(_inline_values(%s)))
+del _json, _inline_values
+"""
+
+
+def _evaluate_inline(client: NotebookClient, doc: Document) -> dict[str, str]:
+    """The value of every inline `{python} expr`, evaluated in the kernel after the chunks."""
+    expressions = doc.inline_expressions()
+    if not expressions:
+        return {}
+    cell = nbformat.v4.new_code_cell(INLINE_CELL % json.dumps([e for e, _ in expressions]))
+    client.nb.cells.append(cell)
+    try:
+        client.execute_cell(cell, len(client.nb.cells) - 1)
+    finally:
+        client.nb.cells.pop()
+    results = json.loads("".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout"))
+    for (expression, where), (ok, value) in zip(expressions, results):
+        if not ok:
+            raise BuildError(f"{where}: inline expression `{{python}} {expression}` raised {value}")
+    return {e: value for (e, _), (_, value) in zip(expressions, results)}
 
 
 @contextmanager
@@ -124,6 +159,7 @@ def execute(doc: Document, cache_dir: Path, fast: bool = False, log=print) -> nb
                 raise BuildError(describe_failure(e, chunks[i - 1])) from None
             if i:
                 log(f"  ran     {chunks[i - 1].label} ({time.perf_counter() - t0:.1f} s)")
+        nb.metadata["inline_values"] = _evaluate_inline(client, doc)
     log(f"execute: done in {time.perf_counter() - start:.1f} s")
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(".tmp")

@@ -10,76 +10,107 @@ import re
 
 import nbformat
 
-from .crossref import DIV_OPEN, EQ_LABEL, HEADER, REF, THEOREM_KINDS, KINDS, Numbering, attributes
+from .crossref import (DIV_OPEN, EQ_LABEL, FLOAT_KINDS, HEADER, KINDS, REF, THEOREM_KINDS,
+                       Numbering, attributes)
 from .execute import executed_chunks, outputs_by_label
 from .modules import chunk_source, code_modules, inline_plan, standalone_source
-from .read import Chunk, Document, next_fence
+from .read import Chunk, Document, next_fence, resolve_inline
 
 PAGEBREAK = re.compile(r"^\s*\{\{<\s*pagebreak\s*>\}\}\s*$")
 CALLOUT_TITLES = {"note": "Note", "tip": "Tip", "warning": "Warning", "important": "Important",
                   "caution": "Caution"}
 
 
-def jupyter_markdown(text: str, nums: Numbering) -> str:
-    """Quarto markdown -> Jupyter markdown (theorems, proofs, callouts, labels, references)."""
-    out: list[str] = []
-    stack: list[str] = []          # kinds of the open divs
-    title: str | None = None       # a block heading waiting for its '## Title' line
-    fence = None
+class JupyterMarkdown:
+    """Quarto markdown -> Jupyter markdown (theorems, proofs, callouts, figure and table divs,
+    labels, references).  One converter reads the markdown blocks of a document in order, so a
+    div opened before a chunk and closed after it is handled."""
 
-    def emit(line: str):
-        quote = stack.count("callout")
-        out.append(("> " * quote + line).rstrip() if quote else line)
+    def __init__(self, nums: Numbering):
+        self.nums = nums
+        self.stack: list[str] = []     # kinds of the open divs
 
-    for line in text.splitlines():
-        in_code = fence is not None
-        fence = next_fence(line, fence)
-        if in_code or fence is not None:
+    def __call__(self, text: str) -> str:
+        nums, stack = self.nums, self.stack
+        out: list[str] = []
+        title: str | None = None       # a block heading waiting for its '## Title' line
+        fence = None
+        float_start = 0                # where the open figure/table div's content starts in `out`
+
+        def emit(line: str):
+            quote = stack.count("callout")
+            out.append(("> " * quote + line).rstrip() if quote else line)
+
+        for line in text.splitlines():
+            in_code = fence is not None
+            fence = next_fence(line, fence)
+            if in_code or fence is not None:
+                emit(line)
+                continue
+            stripped = line.strip()
+            if title is not None:
+                if not stripped:
+                    continue
+                h = HEADER.match(line)
+                heading, title = (f"{title} ({h.group(2)})." if h else f"{title}."), None
+                if stack[-1] == "callout":
+                    heading = heading.rstrip(".")
+                emit(f"**{heading}**")
+                if h:
+                    continue
+            if PAGEBREAK.match(line):
+                continue
+            if d := DIV_OPEN.match(stripped):
+                ident, classes = attributes(d.group(2))
+                kind = ident.split("-")[0] if ident else None
+                callout = next((c for c in classes if c.startswith("callout-")), None)
+                if kind in THEOREM_KINDS:
+                    stack.append("theorem")
+                    title = f"{KINDS[kind]} {nums.numbers[ident]}"
+                elif kind in FLOAT_KINDS:
+                    stack.append(f"float:{ident}")
+                    float_start = len(out)
+                elif callout:
+                    stack.append("callout")
+                    title = CALLOUT_TITLES.get(callout.split("-", 1)[1], "Note")
+                elif "proof" in classes:
+                    stack.append("proof")
+                    emit("*Proof.*")
+                else:
+                    stack.append("div")
+                continue
+            if stack and re.fullmatch(r":{3,}", stripped):
+                kind = stack.pop()
+                if kind == "proof":
+                    emit("$\\blacksquare$")
+                elif kind.startswith("float:"):
+                    self._caption(out, float_start, kind.split(":", 1)[1])
+                continue
+            if h := HEADER.match(line):
+                ident, classes = attributes(h.group(3))
+                number = nums.numbers.get(ident or "", "")
+                if "unnumbered" in classes or "-" in classes or not number:
+                    number = ""
+                line = f"{h.group(1)} {number + ' ' if number else ''}{h.group(2)}"
+            line = EQ_LABEL.sub(lambda m: f"\\tag{{{nums.numbers[m.group(1)]}}} $$", line)
+            line = REF.sub(lambda m: nums.text(m.group(1)), line)
             emit(line)
-            continue
-        stripped = line.strip()
-        if title is not None:
-            if not stripped:
-                continue
-            h = HEADER.match(line)
-            heading, title = (f"{title} ({h.group(2)})." if h else f"{title}."), None
-            if stack[-1] == "callout":
-                heading = heading.rstrip(".")
-            emit(f"**{heading}**")
-            if h:
-                continue
-        if PAGEBREAK.match(line):
-            continue
-        if d := DIV_OPEN.match(stripped):
-            ident, classes = attributes(d.group(2))
-            kind = ident.split("-")[0] if ident else None
-            callout = next((c for c in classes if c.startswith("callout-")), None)
-            if kind in THEOREM_KINDS:
-                stack.append("theorem")
-                title = f"{KINDS[kind]} {nums.numbers[ident]}"
-            elif callout:
-                stack.append("callout")
-                title = CALLOUT_TITLES.get(callout.split("-", 1)[1], "Note")
-            elif "proof" in classes:
-                stack.append("proof")
-                emit("*Proof.*")
-            else:
-                stack.append("div")
-            continue
-        if stack and re.fullmatch(r":{3,}", stripped):
-            if stack.pop() == "proof":
-                emit("$\\blacksquare$")
-            continue
-        if h := HEADER.match(line):
-            ident, classes = attributes(h.group(3))
-            number = nums.numbers.get(ident or "", "")
-            if "unnumbered" in classes or "-" in classes or not number:
-                number = ""
-            line = f"{h.group(1)} {number + ' ' if number else ''}{h.group(2)}"
-        line = EQ_LABEL.sub(lambda m: f"\\tag{{{nums.numbers[m.group(1)]}}} $$", line)
-        line = REF.sub(lambda m: nums.text(m.group(1)), line)
-        emit(line)
-    return "\n".join(out).strip("\n")
+        return "\n".join(out).strip("\n")
+
+    def _caption(self, out: list[str], start: int, ident: str):
+        """The last paragraph of a figure/table div becomes '*Figure N: caption*'."""
+        end = len(out)
+        while end > start and not out[end - 1].strip():
+            end -= 1
+        begin = end
+        while begin > start and out[begin - 1].strip():
+            begin -= 1
+        caption = " ".join(line.strip() for line in out[begin:end])
+        out[begin:] = [f"*{self.nums.text(ident)}: {caption}*"]
+
+
+def jupyter_markdown(text: str, nums: Numbering) -> str:
+    return JupyterMarkdown(nums)(text)
 
 
 def _clean_outputs(outputs: list, nums: Numbering) -> list:
@@ -111,10 +142,12 @@ def export(doc: Document, executed: nbformat.NotebookNode, nums: Numbering) -> n
     runnable = [c for c in executed_chunks(doc) if "report-only" not in c.options.get("tags", [])]
     plan = inline_plan(runnable, modules)
     outputs = outputs_by_label(executed)
+    values = executed.metadata.get("inline_values", {})
+    convert = JupyterMarkdown(nums)
     cells = [md(title_cell(doc.meta))]
     for block in doc.blocks:
         if not isinstance(block, Chunk):
-            text = jupyter_markdown(block.text, nums)
+            text = convert(resolve_inline(block.text, values))
             if text:
                 cells.append(md(text))
             continue

@@ -67,8 +67,35 @@ local function take_title(div)
   return nil
 end
 
+-- ::: {#fig-x} / ::: {#tbl-x} around a chunk: its output is the float, the last paragraph the caption.
+local function float_div(div, kind)
+  local last = div.content[#div.content]
+  if not (last and (last.t == "Para" or last.t == "Plain")) then
+    error("the float " .. div.identifier .. " needs a caption as its last paragraph")
+  end
+  div.content:remove(#div.content)
+  if kind == "tbl" then
+    local found = false
+    div.content = div.content:walk({Table = function(tbl)
+      if found then return nil end
+      found = true
+      local caption = pandoc.List(last.content)
+      caption:insert(raw("\\label{" .. div.identifier .. "}"))
+      tbl.caption.long = {pandoc.Plain(caption)}
+      return tbl
+    end})
+    if not found then error("the float " .. div.identifier .. " contains no table") end
+    return div.content
+  end
+  local blocks = pandoc.List({rawblock("\\begin{figure}[H]\\centering")})
+  blocks:extend(div.content)
+  blocks:insert(rawblock("\\caption{" .. latex_of(last.content) .. "}\\label{" .. div.identifier .. "}\n\\end{figure}"))
+  return blocks
+end
+
 function Div(div)
   local kind = div.identifier:match("^(%a+)%-")
+  if kind == "fig" or kind == "tbl" then return float_div(div, kind) end
   if kind and ENVS[kind] then
     local title = take_title(div)
     local open = "\\begin{" .. ENVS[kind] .. "}" .. (title and ("[" .. title .. "]") or "")

@@ -19,6 +19,7 @@ SUPPORTED_OPTIONS = {"label", "fig-cap", "tbl-cap", "echo", "output", "include",
 INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+\"?([^\s\">]+)\"?\s*>\}\}\s*$")
 META = re.compile(r"\{\{<\s*meta\s+([\w.-]+)\s*>\}\}")
 SHORTCODE = re.compile(r"(?<!\{)\{\{<\s*([\w-]+)[^>]*>\}\}")
+INLINE = re.compile(r"`\{python\}\s+([^`]+?)\s*`")        # Quarto inline expression
 CHUNK_OPEN = re.compile(r"^```+\s*\{python([^}]*)\}\s*$")
 FENCE = re.compile(r"^(```+|~~~+)")
 
@@ -70,6 +71,24 @@ class Document:
     @property
     def chunks(self) -> list[Chunk]:
         return [b for b in self.blocks if isinstance(b, Chunk)]
+
+    def inline_expressions(self) -> list[tuple[str, str]]:
+        """(expression, 'file:line') of every `{python} expr` in the prose, in order."""
+        found = []
+        for block in self.blocks:
+            if isinstance(block, Markdown):
+                fence = None
+                for k, line in enumerate(block.text.splitlines()):
+                    in_code, fence = fence is not None, next_fence(line, fence)
+                    if not (in_code or fence):
+                        found += [(m.group(1), f"{block.file.name}:{block.line + k}")
+                                  for m in INLINE.finditer(line)]
+        return found
+
+
+def resolve_inline(text: str, values: dict[str, str]) -> str:
+    """Replace every `{python} expr` by the value the build computed for it."""
+    return INLINE.sub(lambda m: values[m.group(1)], text)
 
 
 def next_fence(line: str, fence: str | None) -> str | None:

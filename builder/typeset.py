@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from .execute import outputs_by_label
-from .read import BuildError, Chunk, Document
+from .read import BuildError, Chunk, Document, resolve_inline
 
 HERE = Path(__file__).parent
 PAGEBREAK = re.compile(r"^\s*\{\{<\s*pagebreak\s*>\}\}\s*$", re.M)
@@ -89,9 +89,11 @@ def weave(doc: Document, executed, figures: Path) -> str:
     meta = {k: doc.meta[k] for k in ("title", "subtitle", "author", "date") if k in doc.meta}
     parts = ["---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---"]
     outputs = outputs_by_label(executed)
+    values = executed.metadata.get("inline_values", {})
     for block in doc.blocks:
         if not isinstance(block, Chunk):
-            parts.append(PAGEBREAK.sub("```{=latex}\n\\newpage\n```", block.text))
+            text = resolve_inline(block.text, values)
+            parts.append(PAGEBREAK.sub("```{=latex}\n\\newpage\n```", text))
             continue
         opts = block.options
         if opts.get("include", True) is False:

@@ -1,19 +1,17 @@
 """Question 2 model and training: the starter's RNNLM, truncated back-propagation through time,
 training with and without teacher forcing, perplexity, and a disk cache of trained models."""
-import hashlib
-import inspect
 import json
 import math
 import os
 import sys
 import time
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 
 import torch
 import torch.nn as nn
 from tqdm import tqdm
 
+from caching import cached, fingerprint, tensor_digest
 from ptb_data import batchify, chunks
 
 
@@ -122,21 +120,6 @@ def train(corpus, config, teacher_forcing=True, device="cpu", label="train"):
     return model, history
 
 
-def fingerprint(*objects):
-    """A digest of the source of functions and classes (their bytecode where the source is not
-    available, as for code typed into a notebook in some front ends)."""
-    h = hashlib.sha256()
-    for obj in objects:
-        try:
-            h.update(inspect.getsource(obj).encode())
-        except (OSError, TypeError):
-            codes = [obj.__code__] if hasattr(obj, "__code__") else [
-                f.__code__ for f in vars(obj).values() if hasattr(f, "__code__")]
-            for code in codes:
-                h.update(code.co_code + repr(code.co_consts).encode())
-    return h.hexdigest()
-
-
 def pick_device():
     if torch.cuda.is_available():
         return "cuda"
@@ -149,23 +132,19 @@ def trained_model(corpus, config, teacher_forcing=True, device=None, cache_dir="
     """`train`, cached on disk under a key made of the configuration, the training code, the
     data and the device: a second call (or a rebuild of the report) loads instead of training."""
     device = device or pick_device()
-    code = fingerprint(RNNLM, train, evaluate, free_running_forward, detach_states, batchify, chunks)
-    data = hashlib.sha256(b"".join(corpus["ids"][s].numpy().tobytes() for s in ("train", "valid", "test")))
-    key = hashlib.sha256(json.dumps([asdict(config), teacher_forcing, code, data.hexdigest(), device,
-                                     torch.__version__]).encode()).hexdigest()[:16]
-    path = Path(cache_dir) / f"rnnlm-{'tf' if teacher_forcing else 'free'}-{key}.pt"
-    vocab = len(corpus["dictionary"])
-    if path.exists():
-        saved = torch.load(path, map_location=device, weights_only=True)
-        model = RNNLM(vocab, config.embed_size, config.hidden_size, config.num_layers).to(device)
-        model.load_state_dict(saved["state_dict"])
-        print(f"loaded the trained model from the cache in {cache_dir}")
-        return model, json.loads(saved["history"])
+    key = [asdict(config), teacher_forcing, device, torch.__version__,
+           fingerprint(RNNLM, train, evaluate, free_running_forward, detach_states, batchify, chunks),
+           tensor_digest(*(corpus["ids"][s] for s in ("train", "valid", "test")))]
     label = "teacher forcing" if teacher_forcing else "no teacher forcing"
-    model, history = train(corpus, config, teacher_forcing, device, label=label)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save({"state_dict": model.state_dict(), "history": json.dumps(history)}, tmp)
-    os.replace(tmp, path)
-    print(f"trained in {history['seconds']:.0f} s and cached in {cache_dir}")
+
+    def compute():
+        model, history = train(corpus, config, teacher_forcing, device, label=label)
+        return {"state_dict": model.state_dict(), "history": json.dumps(history)}
+
+    saved, hit = cached(f"rnnlm-{'tf' if teacher_forcing else 'free'}", key, compute, cache_dir)
+    model = RNNLM(len(corpus["dictionary"]), config.embed_size, config.hidden_size, config.num_layers).to(device)
+    model.load_state_dict(saved["state_dict"])
+    history = json.loads(saved["history"])
+    print(f"loaded the trained model from the cache in {cache_dir}" if hit
+          else f"trained in {history['seconds']:.0f} s and cached in {cache_dir}")
     return model, history

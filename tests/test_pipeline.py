@@ -65,6 +65,19 @@ FILES = {
         plt.show()
         ```
 
+        ::: {#fig-dynamic}
+        ```{python}
+        #| label: dynamic-plot
+        KIND = "dynamic"
+        plt.plot([0, 1], [1, 0])
+        plt.show()
+        ```
+
+        A `{python} KIND` caption, computed: `{python} 6 * 7`.
+        :::
+
+        See @fig-dynamic; the answer is `{python} answer()` and the kind `{python} KIND.upper()`.
+
         ```{python}
         #| label: tbl-squares
         #| tbl-cap: "Squares"
@@ -117,7 +130,7 @@ def run_build(qmd, **kw):
 def test_first_build_executes_every_chunk(project):
     root, _, log, _ = project
     text = "\n".join(log)
-    for label in ("setup", "compute", "hidden", "fig-line", "tbl-squares"):
+    for label in ("setup", "compute", "hidden", "fig-line", "dynamic-plot", "tbl-squares"):
         assert f"ran     {label}" in text
     assert (root / "report.pdf").exists() and (root / "report.ipynb").exists()
     assert (root / "figures" / "fig-line.pdf").exists()
@@ -136,6 +149,25 @@ def test_pdf_resolves_cross_references_and_hides_code(project):
     assert "output of a hidden chunk" in text and 'print("output of a hidden' not in text
     assert "noise on stderr" not in text             # warning: false
     assert "sys.path.insert" not in text             # include: false
+
+
+def test_inline_expressions_and_figure_divs(project):
+    root = project[0]
+    flat = " ".join(pdf_text(root / "report.pdf").split())
+    assert "Figure 2: A dynamic caption, computed: 42." in flat
+    assert "See Figure 2; the answer is 42 and the kind DYNAMIC." in flat
+    assert "Table 1: Squares" in flat
+    nb = nbformat.read(root / "report.ipynb", as_version=4)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "*Figure 2: A dynamic caption, computed: 42.*" in markdown
+    assert "the answer is 42 and the kind DYNAMIC." in markdown and "{python}" not in markdown
+    assert ":::" not in markdown
+
+
+def test_failing_inline_expression_is_named(tmp_path):
+    qmd = write_project(tmp_path, {"report.qmd": "Value: `{python} 1 / 0`.\n\n```{python}\nx = 1\n```\n"})
+    with pytest.raises(BuildError, match=r"report.qmd:1: inline expression `\{python\} 1 / 0` raised ZeroDivisionError"):
+        run_build(qmd)
 
 
 def test_notebook_is_self_contained_and_runs_alone(project, tmp_path):

@@ -1,0 +1,47 @@
+"""A small disk cache for expensive results (trained models, adversarial searches), keyed by
+the code that computes them and everything they depend on."""
+import hashlib
+import inspect
+import json
+import os
+from pathlib import Path
+
+import torch
+
+
+def fingerprint(*objects):
+    """A digest of the source of functions and classes (their bytecode where the source is not
+    available, as for code typed into a notebook in some front ends)."""
+    h = hashlib.sha256()
+    for obj in objects:
+        try:
+            h.update(inspect.getsource(obj).encode())
+        except (OSError, TypeError):
+            codes = [obj.__code__] if hasattr(obj, "__code__") else [
+                f.__code__ for f in vars(obj).values() if hasattr(f, "__code__")]
+            for code in codes:
+                h.update(code.co_code + repr(code.co_consts).encode())
+    return h.hexdigest()
+
+
+def tensor_digest(*tensors):
+    h = hashlib.sha256()
+    for t in tensors:
+        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+def cached(name, key, compute, cache_dir=".cache/results"):
+    """compute() once per key: the result (tensors, numbers, strings, lists and dicts of them)
+    is saved under cache_dir and loaded on the next call with the same key.
+    Returns (result, True if it came from the cache)."""
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    path = Path(cache_dir) / f"{name}-{digest}.pt"
+    if path.exists():
+        return torch.load(path, weights_only=True), True
+    result = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(result, tmp)
+    os.replace(tmp, path)
+    return result, False
