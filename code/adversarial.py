@@ -6,7 +6,9 @@ import time
 import torch
 import torch.nn.functional as F
 
+from caching import cached, fingerprint, tensor_digest
 from images import quantize
+from predictions import show_prediction
 
 
 def targeted_attack(model, image, targets, alpha, lr=0.01, max_steps=500):
@@ -53,3 +55,31 @@ def perturbation_stats(original, adversarial):
     mse = r.pow(2).mean().item()
     return dict(l1=r.abs().sum().item(), linf255=r.abs().max().item() * 255,
                 psnr=math.inf if mse == 0 else 10 * math.log10(1 / mse))
+
+
+def cached_attack(model, model_digest, image, targets, alpha, lr=0.01, max_steps=500,
+                  cache_dir=".cache/results"):
+    """`targeted_attack`, cached on disk by the attack code, the weights, the image and the settings."""
+    key = [fingerprint(targeted_attack, perturbation_stats, quantize), model_digest,
+           tensor_digest(image), [int(t) for t in targets], alpha, lr, max_steps]
+    results, _ = cached("attack", key, lambda: targeted_attack(model, image, targets, alpha, lr, max_steps),
+                        cache_dir)
+    return results
+
+
+def attack_figure(rows, amplify=10):
+    """One row per attacked image: the original, then for each target the perturbation
+    (0.5 + amplify * r, so grey is no change) and the adversarial image.
+    rows: [(original image, original title, [(result, adversarial title), ...])]."""
+    import matplotlib.pyplot as plt
+
+    columns = 1 + 2 * max(len(r[2]) for r in rows)
+    fig, axes = plt.subplots(len(rows), columns, figsize=(1.75 * columns, 2.2 * len(rows)), squeeze=False)
+    for ax_row, (image, title, attacks) in zip(axes, rows):
+        show_prediction(ax_row[0], image, title)
+        for k, (result, adv_title) in enumerate(attacks):
+            delta = (0.5 + amplify * (result["image"] - image)).clamp(0, 1)
+            show_prediction(ax_row[1 + 2 * k], delta, f"r x {amplify}")
+            show_prediction(ax_row[2 + 2 * k], result["image"], adv_title)
+    fig.tight_layout()
+    return fig
