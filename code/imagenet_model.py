@@ -34,7 +34,8 @@ def class_names():
 def read_label_table(path):
     """The assignment's label table, a Python dict literal {index: 'name, synonym, ...'}, as
     1000 unique short names: the first synonym, or the full entry where the first synonym is
-    shared by two classes ('crane' is 134 and 517)."""
+    shared by two classes, and the class index where even that is shared ('crane' is both 134
+    and 517)."""
     try:
         table = ast.literal_eval(Path(path).read_text(encoding="utf-8"))
     except (SyntaxError, ValueError) as e:
@@ -42,7 +43,8 @@ def read_label_table(path):
     if not isinstance(table, dict) or sorted(table) != list(range(len(table))):
         raise ValueError(f"{path}: expected a dict with keys 0..N-1")
     first = [table[i].split(",")[0].strip() for i in range(len(table))]
-    return [f if first.count(f) == 1 else table[i] for i, f in enumerate(first)]
+    names = [f if first.count(f) == 1 else table[i] for i, f in enumerate(first)]
+    return [n if names.count(n) == 1 else f"{n} (class {i})" for i, n in enumerate(names)]
 
 
 def _sha256(path):

@@ -84,6 +84,19 @@ def test_question_2_in_the_pdf(built):
     assert "it/s" not in text                       # progress bars stay in the terminal
 
 
+def test_questions_1b_and_1c_in_the_pdf(built):
+    _, result, text = built
+    flat = " ".join(text.split()).replace("’", "'").replace("UN- TRAINED", "UNTRAINED")
+    assert "WARNING: untrained AlexNet weights" in flat and any("AlexNet" in w for w in result["warnings"])
+    for caption in (r"Figure \d+: AlexNet's top-1 class", r"Table \d+: Each targeted attack",
+                    r"Figure \d+: Original images"):
+        assert re.search(caption + r".{0,300}?\. UNTRAINED WEIGHTS: the predictions are meaningless", flat)
+    assert "51 -> 'triceratops'" in flat
+    assert re.search(r"chosen alpha = \S+", flat)
+    table = pdf_text(built[0] / "report.pdf", layout=True)
+    assert len(re.findall(r"\s(yes|not reached)\s+\d+\s+\d+\.\d", table)) == 6   # 2 images x 3 targets
+
+
 def test_notebook_runs_alone_and_reproduces_the_outputs(built, tmp_path):
     root, result, _ = built
     nb = nbformat.read(root / "report.ipynb", as_version=4)
