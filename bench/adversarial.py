@@ -3,7 +3,7 @@ seconds per attack over 21 (image, target) pairs, and the time of one AlexNet fo
 pass on a batch of 3 (the floor for one attack step).  Uses the pretrained weights when they
 are available and says so; otherwise untrained weights, labelled.
 
-    REPORT_DATA_DIR=../shared/data .venv/bin/python bench/adversarial.py [--alpha 1e-5] [--steps 300]
+    REPORT_DATA_DIR=/path/to/offline/data .venv/bin/python bench/adversarial.py [--alpha 1e-5] [--steps 300]
 """
 import argparse
 import sys
@@ -15,7 +15,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "code"))
 from adversarial import targeted_attack  # noqa: E402
-from images import find_images, load_image, pick_images  # noqa: E402
+from images import fetch_images, find_images, load_image, pick_images  # noqa: E402
 from imagenet_model import load_alexnet  # noqa: E402
 
 
@@ -30,8 +30,10 @@ def main():
     found = find_images()
     g = torch.Generator().manual_seed(0)
     results = []
-    for file in pick_images(found, args.images, seed=0):
-        path, true_class = found[file]
+    files = pick_images(found, args.images, seed=0)
+    fetch_images(found, files)
+    for file in files:
+        path, true_class, _ = found[file]
         targets = [c for c in torch.randperm(1000, generator=g).tolist() if c != true_class][:3]
         results += targeted_attack(model, load_image(path), targets, args.alpha, max_steps=args.steps)
     ok = [r for r in results if r["success"]]

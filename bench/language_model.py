@@ -2,7 +2,7 @@
 this machine, over a few batches, and the time and perplexity of the fast configuration trained
 in full (on the validation split when the training split is not available).
 
-    REPORT_DATA_DIR=../shared/data .venv/bin/python bench/language_model.py [--batches 20]
+    REPORT_DATA_DIR=/path/to/offline/data .venv/bin/python bench/language_model.py [--batches 20]
 """
 import argparse
 import sys

@@ -14,6 +14,9 @@ IMAGEN_URL = ("https://raw.githubusercontent.com/ajschumacher/imagen/"
               "2e8718956e3bb046db9a8e488c2254fd9846b6c5/imagen/{file}")
 
 
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
+
+
 class ImageError(ValueError):
     """An image file that cannot be used, with the file named in the message."""
 
@@ -77,39 +80,49 @@ def read_manifest(path):
 
 
 def find_images(cache_dir=".cache/data/imagen"):
-    """{file name: (path, ImageNet class index)} of the imagen photos of ImageNet-1k classes
-    that are available: in $REPORT_IMAGES_DIR or $REPORT_DATA_DIR/imagen, or downloaded into
-    the cache (files listed in $REPORT_DATA_DIR/imagen_manifest.tsv, checked against its
-    sha256) unless $REPORT_OFFLINE=1."""
+    """{file name: (path, ImageNet class index, sha256)} of the imagen photos of ImageNet-1k
+    classes listed in the manifest ($REPORT_IMAGEN_MANIFEST or $REPORT_DATA_DIR/imagen_manifest.tsv).
+    The path is the local copy in $REPORT_IMAGES_DIR or $REPORT_DATA_DIR/imagen if there is
+    one, else where `fetch_images` downloads it in the cache; with $REPORT_OFFLINE=1 only
+    local copies are listed.  Without a manifest: every image in $REPORT_IMAGES_DIR, with
+    class and checksum None (unknown)."""
     root = data_dir()
     manifest_path = Path(os.environ.get("REPORT_IMAGEN_MANIFEST") or (root / "imagen_manifest.tsv" if root else ""))
     if not manifest_path.is_file():
+        if os.environ.get("REPORT_IMAGES_DIR"):     # any folder of images, true classes unknown
+            folder = Path(os.environ["REPORT_IMAGES_DIR"])
+            return {p.name: (p, None, None) for p in sorted(folder.iterdir())
+                    if p.suffix.lower() in IMAGE_SUFFIXES}
         raise FileNotFoundError(
             "no imagen manifest: set REPORT_DATA_DIR to a folder with imagen_manifest.tsv "
-            "(and imagen/ with the photos), or REPORT_IMAGEN_MANIFEST to the manifest")
-    rows = [r for r in read_manifest(manifest_path) if r["in1k_index"]]
+            "(and imagen/ with the photos), REPORT_IMAGEN_MANIFEST to the manifest, or "
+            "REPORT_IMAGES_DIR to any folder of images")
     folders = [os.environ.get("REPORT_IMAGES_DIR"), root and root / "imagen", cache_dir]
     offline = os.environ.get("REPORT_OFFLINE", "0") == "1"
     found = {}
-    for row in rows:
-        path = next((Path(f) / row["file"] for f in folders if f and (Path(f) / row["file"]).is_file()), None)
-        if path is None and not offline and len(found) < 60:
-            path = Path(cache_dir) / row["file"]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                urllib.request.urlretrieve(IMAGEN_URL.format(file=row["file"]), path)
-            except OSError:
-                path.unlink(missing_ok=True)
-                offline = True          # no network: stop trying
-                continue
-        if path is None:
+    for row in read_manifest(manifest_path):
+        if not row["in1k_index"]:
             continue
-        if hashlib.sha256(path.read_bytes()).hexdigest() != row["sha256"]:
-            raise ImageError(f"{path}: does not match the sha256 in {manifest_path}")
-        found[row["file"]] = (path, int(row["in1k_index"]))
+        local = next((Path(f) / row["file"] for f in folders if f and (Path(f) / row["file"]).is_file()), None)
+        if local or not offline:
+            found[row["file"]] = (local or Path(cache_dir) / row["file"], int(row["in1k_index"]), row["sha256"])
     if not found:
-        raise FileNotFoundError(f"none of the images listed in {manifest_path} is available")
+        raise FileNotFoundError(f"none of the images listed in {manifest_path} is available offline")
     return found
+
+
+def fetch_images(found, names):
+    """Make sure each named image is on disk (downloading it from the imagen collection if
+    needed) and matches its sha256 from the manifest."""
+    for name in names:
+        path, _, sha256 = found[name]
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".part")
+            urllib.request.urlretrieve(IMAGEN_URL.format(file=name), tmp)
+            tmp.replace(path)
+        if sha256 and hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+            raise ImageError(f"{path}: does not match the sha256 listed for it in the imagen manifest")
 
 
 def pick_images(found, count, seed, distinct_classes=True):
@@ -117,8 +130,8 @@ def pick_images(found, count, seed, distinct_classes=True):
     g = torch.Generator().manual_seed(seed)
     names, chosen, classes = sorted(found), [], set()
     for i in torch.randperm(len(names), generator=g).tolist():
-        path, label = found[names[i]]
-        if distinct_classes and label in classes:
+        label = found[names[i]][1]
+        if distinct_classes and label is not None and label in classes:
             continue
         chosen.append(names[i])
         classes.add(label)

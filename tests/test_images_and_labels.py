@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 from PIL import Image
 
-from images import ImageError, find_images, load_image, pick_images, quantize, save_png
+from images import ImageError, fetch_images, find_images, load_image, pick_images, quantize, save_png
 from imagenet_model import Normalized, class_names, load_alexnet, read_label_table
 from predictions import predict, top_prediction
 
@@ -88,12 +88,37 @@ def test_png_round_trip_is_exact(tmp_path):
 
 def test_finding_and_picking_images():
     found = find_images()
-    assert len(found) >= 28 and all(0 <= label < 1000 for _, label in found.values())
+    assert len(found) >= 28 and all(0 <= label < 1000 for _, label, _ in found.values())
     assert found["n01882714_11334_koala_bear.jpg"][1] == 105         # koala
+    fetch_images(found, list(found))                                 # all local, all checksums match
     picked = pick_images(found, 5, seed=3)
     assert picked == pick_images(found, 5, seed=3) and len({found[f][1] for f in picked}) == 5
+
+
+def test_a_local_copy_with_the_wrong_checksum_is_rejected(tmp_path, monkeypatch):
+    name = "n01882714_11334_koala_bear.jpg"
+    (tmp_path / name).write_bytes((IMAGEN / name).read_bytes() + b"x")
+    monkeypatch.setenv("REPORT_IMAGES_DIR", str(tmp_path))         # looked at first
+    found = find_images()
+    assert found[name][0] == tmp_path / name
+    with pytest.raises(ImageError, match=rf"{name}: does not match the sha256"):
+        fetch_images(found, [name])
     with pytest.raises(ValueError, match="only"):
         pick_images(found, 50, seed=0)
+
+
+def test_any_folder_of_images_without_a_manifest(tmp_path, monkeypatch):
+    for name in ("a.png", "b.JPG", "notes.txt"):
+        fmt = "PNG" if name.endswith("png") else "JPEG"
+        if name.endswith("txt"):
+            (tmp_path / name).write_text("not an image")
+        else:
+            Image.new("RGB", (9, 9)).save(tmp_path / name, format=fmt)
+    monkeypatch.setenv("REPORT_DATA_DIR", str(tmp_path / "nothing-here"))
+    monkeypatch.setenv("REPORT_IMAGES_DIR", str(tmp_path))
+    found = find_images()
+    assert found == {"a.png": (tmp_path / "a.png", None, None), "b.JPG": (tmp_path / "b.JPG", None, None)}
+    assert sorted(pick_images(found, 2, seed=0)) == ["a.png", "b.JPG"]
 
 
 def test_label_table_and_torchvision_names():
