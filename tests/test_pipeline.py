@@ -265,3 +265,15 @@ def test_quarto_is_used_when_on_path(project, tmp_path, monkeypatch):
     build(qmd, fast=True, log=lambda *_: None)
     assert calls.read_text().startswith("render report.qmd --to pdf --output-dir ")
     assert calls.read_text().strip().endswith("REPORT_FAST=1")
+
+
+def test_without_latex_the_build_names_the_packages_and_keeps_outputs(project, monkeypatch):
+    root, qmd, _, _ = project
+    before = {name: (root / name).read_bytes() for name in ("report.pdf", "report.ipynb")}
+    monkeypatch.setattr("builder.typeset.shutil.which", lambda name: None)
+    with pytest.raises(BuildError, match="no LaTeX engine found.*apt-get install texlive-xetex"):
+        run_build(qmd)
+    for name, data in before.items():
+        assert (root / name).read_bytes() == data
+    run_build(qmd, pdf=False)                    # --no-pdf still writes the notebook
+    assert (root / "report.pdf").read_bytes() == before["report.pdf"]
