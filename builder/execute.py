@@ -53,8 +53,8 @@ def cache_key(doc: Document, fast: bool) -> str:
     h.update(json.dumps(settings, sort_keys=True).encode())
     for chunk in executed_chunks(doc):
         h.update(b"\0chunk\0" + chunk.source.encode())
-    for expression, _ in doc.inline_expressions():
-        h.update(b"\0inline\0" + expression.encode())
+    for expression, _, position in doc.inline_expressions():
+        h.update(b"\0inline\0%d\0" % position + expression.encode())
     for module in sorted((doc.root / "code").glob("*.py")):
         h.update(b"\0module\0" + module.name.encode() + b"\0" + module.read_bytes())
     return h.hexdigest()[:20]
@@ -95,22 +95,23 @@ del _json, _inline_values
 """
 
 
-def _evaluate_inline(client: NotebookClient, doc: Document) -> dict[str, str]:
-    """The value of every inline `{python} expr`, evaluated in the kernel after the chunks."""
-    expressions = doc.inline_expressions()
+def _evaluate_inline(client: NotebookClient, expressions, values: dict[str, str]):
+    """Evaluate inline `{python} expr`s in the kernel as it is now, into `values`."""
     if not expressions:
-        return {}
-    cell = nbformat.v4.new_code_cell(INLINE_CELL % json.dumps([e for e, _ in expressions]))
+        return
+    cell = nbformat.v4.new_code_cell(INLINE_CELL % json.dumps([e for e, _, _ in expressions]))
     client.nb.cells.append(cell)
     try:
         client.execute_cell(cell, len(client.nb.cells) - 1)
     finally:
         client.nb.cells.pop()
     results = json.loads("".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout"))
-    for (expression, where), (ok, value) in zip(expressions, results):
+    for (expression, where, _), (ok, value) in zip(expressions, results):
         if not ok:
             raise BuildError(f"{where}: inline expression `{{python}} {expression}` raised {value}")
-    return {e: value for (e, _), (_, value) in zip(expressions, results)}
+        if values.setdefault(expression, value) != value:
+            raise BuildError(f"{where}: inline expression `{{python}} {expression}` has another value "
+                             f"here than earlier in the document; assign it to a variable of its own")
 
 
 @contextmanager
@@ -148,8 +149,16 @@ def execute(doc: Document, cache_dir: Path, fast: bool = False, log=print) -> nb
                             resources={"metadata": {"path": str(doc.root)}})
     log(f"execute: {len(chunks)} chunks in a fresh kernel (fast={fast})")
     start = time.perf_counter()
+    # Inline expressions are evaluated where they stand: after the chunks that precede them.
+    position = {chunk.index: doc.blocks.index(chunk) for chunk in chunks}
+    inline = doc.inline_expressions()
+    values: dict[str, str] = {}
     with sockets, _shutdown_after(km), client.setup_kernel(env=kernel_env(fast)):
         for i, cell in enumerate(nb.cells):
+            if i:
+                before = position[chunks[i - 1].index]
+                _evaluate_inline(client, [e for e in inline if e[2] < before], values)
+                inline = [e for e in inline if e[2] > before]
             t0 = time.perf_counter()
             try:
                 client.execute_cell(cell, i)
@@ -159,7 +168,8 @@ def execute(doc: Document, cache_dir: Path, fast: bool = False, log=print) -> nb
                 raise BuildError(describe_failure(e, chunks[i - 1])) from None
             if i:
                 log(f"  ran     {chunks[i - 1].label} ({time.perf_counter() - t0:.1f} s)")
-        nb.metadata["inline_values"] = _evaluate_inline(client, doc)
+        _evaluate_inline(client, inline, values)
+        nb.metadata["inline_values"] = values
     log(f"execute: done in {time.perf_counter() - start:.1f} s")
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(".tmp")

@@ -72,16 +72,16 @@ class Document:
     def chunks(self) -> list[Chunk]:
         return [b for b in self.blocks if isinstance(b, Chunk)]
 
-    def inline_expressions(self) -> list[tuple[str, str]]:
-        """(expression, 'file:line') of every `{python} expr` in the prose, in order."""
+    def inline_expressions(self) -> list[tuple[str, str, int]]:
+        """(expression, 'file:line', blocks before it) of every `{python} expr` in the prose."""
         found = []
-        for block in self.blocks:
+        for position, block in enumerate(self.blocks):
             if isinstance(block, Markdown):
                 fence = None
                 for k, line in enumerate(block.text.splitlines()):
                     in_code, fence = fence is not None, next_fence(line, fence)
                     if not (in_code or fence):
-                        found += [(m.group(1), f"{block.file.name}:{block.line + k}")
+                        found += [(m.group(1), f"{block.file.name}:{block.line + k}", position)
                                   for m in INLINE.finditer(line)]
         return found
 

@@ -164,6 +164,26 @@ def test_inline_expressions_and_figure_divs(project):
     assert ":::" not in markdown
 
 
+def test_inline_expressions_take_the_value_where_they_stand(tmp_path):
+    qmd = write_project(tmp_path, {"report.qmd": '''
+        ```{python}
+        x = 1
+        ```
+
+        First `{python} x + 0`.
+
+        ```{python}
+        x = 2
+        ```
+
+        Then `{python} x`.
+        '''})
+    run_build(qmd, pdf=False)
+    nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "First 1." in markdown and "Then 2." in markdown
+
+
 def test_failing_inline_expression_is_named(tmp_path):
     qmd = write_project(tmp_path, {"report.qmd": "Value: `{python} 1 / 0`.\n\n```{python}\nx = 1\n```\n"})
     with pytest.raises(BuildError, match=r"report.qmd:1: inline expression `\{python\} 1 / 0` raised ZeroDivisionError"):
