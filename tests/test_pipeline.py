@@ -184,6 +184,28 @@ def test_inline_expressions_take_the_value_where_they_stand(tmp_path):
     assert "First 1." in markdown and "Then 2." in markdown
 
 
+def test_eval_false_and_output_false(tmp_path):
+    qmd = write_project(tmp_path, {"report.qmd": '''
+        ```{python}
+        #| eval: false
+        print("never run")
+        raise SystemExit("would stop the build")
+        ```
+
+        ```{python}
+        #| output: false
+        print("ran but hidden")
+        ```
+        '''})
+    log = run_build(qmd)
+    assert "ran     chunk-2" in log and "chunk-1" not in log
+    text = pdf_text(tmp_path / "report.pdf")
+    assert 'print("never run")' in text and "ran but hidden" in text          # both codes shown
+    assert "\nran but hidden" not in text.replace('print("ran but hidden")', "")   # no output
+    nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+    assert "(This cell is not executed.)" in nb.cells[1].source and nb.cells[1].cell_type == "markdown"
+
+
 def test_failing_inline_expression_is_named(tmp_path):
     qmd = write_project(tmp_path, {"report.qmd": "Value: `{python} 1 / 0`.\n\n```{python}\nx = 1\n```\n"})
     with pytest.raises(BuildError, match=r"report.qmd:1: inline expression `\{python\} 1 / 0` raised ZeroDivisionError"):
