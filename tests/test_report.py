@@ -116,3 +116,31 @@ def test_notebook_runs_alone_and_reproduces_the_outputs(built, tmp_path):
         assert ours == theirs, "\n".join(difflib.unified_diff(theirs.splitlines(), ours.splitlines(), lineterm=""))
     assert len(stdout_texts(fresh)) == len(stdout_texts(nb))
     assert any("assert passed" in t for t in stdout_texts(fresh))
+
+
+def top_level_names(source):
+    """Names a piece of code binds at top level (defs, classes, assignments, loop targets)."""
+    import ast
+    names = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        for target in getattr(node, "targets", []) + [getattr(node, "target", None)]:
+            if target is not None:
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
+def test_inlined_modules_and_chunks_do_not_shadow_each_other():
+    """In the single-file notebook every module shares one namespace with the chunks: a name
+    bound twice would silently replace what another module's functions use."""
+    modules = code_modules(ROOT)
+    seen = {}
+    for name, path in modules.items():
+        for binding in top_level_names(path.read_text()):
+            assert binding not in seen, f"{binding} is defined in both {seen[binding]} and {name}"
+            seen[binding] = name
+    doc = read(ROOT / "report.qmd")
+    for chunk in doc.chunks:
+        clash = top_level_names(chunk.source) & set(seen)
+        assert not clash, f"{chunk.where()} rebinds {clash}, defined in code/"
