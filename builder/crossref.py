@@ -18,6 +18,7 @@ FLOAT_KINDS = ("fig", "tbl")          # ::: {#fig-x} around a chunk, caption las
 REF = re.compile(r"(?<![\w@\\])@((?:%s)-[\w-]*\w)" % "|".join(KINDS))
 HEADER = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\{([^}]*)\})?\s*$")
 DIV_OPEN = re.compile(r"^(:{3,})\s*\{([^}]*)\}\s*$")
+DIV_CLOSE = re.compile(r"^:{3,}$")
 EQ_LABEL = re.compile(r"\$\$\s*\{#(eq-[\w-]+)\}")
 MD_FIGURE = re.compile(r"!\[[^\]]*\]\([^)]*\)\{[^}]*#(fig-[\w-]+)")
 MD_TABLE = re.compile(r"^:\s.*\{#(tbl-[\w-]+)\}\s*$")
@@ -78,7 +79,7 @@ def number(doc: Document) -> Numbering:
             if in_code or fence is not None:
                 continue
             refs += [(m.group(1), where) for m in REF.finditer(line)]
-            if depth and re.fullmatch(r":{3,}", line.strip()):
+            if depth and DIV_CLOSE.match(line.strip()):
                 depth -= 1
             elif DIV_OPEN.match(line.strip()):
                 depth += 1

@@ -6,17 +6,15 @@ numbers written out, and the outputs of the build's execution are kept.
 """
 from __future__ import annotations
 
-import re
 
 import nbformat
 
-from .crossref import (DIV_OPEN, EQ_LABEL, FLOAT_KINDS, HEADER, KINDS, REF, THEOREM_KINDS,
+from .crossref import (DIV_CLOSE, DIV_OPEN, EQ_LABEL, FLOAT_KINDS, HEADER, KINDS, REF, THEOREM_KINDS,
                        Numbering, attributes)
 from .execute import executed_chunks, outputs_by_label
 from .modules import chunk_source, code_modules, inline_plan, standalone_source
-from .read import Chunk, Document, next_fence, resolve_inline
+from .read import PAGEBREAK, Chunk, Document, next_fence, resolve_inline
 
-PAGEBREAK = re.compile(r"^\s*\{\{<\s*pagebreak\s*>\}\}\s*$")
 CALLOUT_TITLES = {"note": "Note", "tip": "Tip", "warning": "Warning", "important": "Important",
                   "caution": "Caution"}
 
@@ -79,7 +77,7 @@ class JupyterMarkdown:
                 else:
                     stack.append("div")
                 continue
-            if stack and re.fullmatch(r":{3,}", stripped):
+            if stack and DIV_CLOSE.match(stripped):
                 kind = stack.pop()
                 if kind == "proof":
                     emit("$\\blacksquare$")

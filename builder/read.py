@@ -20,6 +20,7 @@ INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+\"?([^\s\">]+)\"?\s*>\}\}\s*$")
 META = re.compile(r"\{\{<\s*meta\s+([\w.-]+)\s*>\}\}")
 SHORTCODE = re.compile(r"(?<!\{)\{\{<\s*([\w-]+)[^>]*>\}\}")
 INLINE = re.compile(r"`\{python\}\s+([^`]+?)\s*`")        # Quarto inline expression
+PAGEBREAK = re.compile(r"^\s*\{\{<\s*pagebreak\s*>\}\}\s*$", re.M)
 CHUNK_OPEN = re.compile(r"^```+\s*\{python([^}]*)\}\s*$")
 FENCE = re.compile(r"^(```+|~~~+)")
 

@@ -16,10 +16,9 @@ from pathlib import Path
 import yaml
 
 from .execute import outputs_by_label
-from .read import BuildError, Chunk, Document, resolve_inline
+from .read import PAGEBREAK, BuildError, Chunk, Document, resolve_inline
 
 HERE = Path(__file__).parent
-PAGEBREAK = re.compile(r"^\s*\{\{<\s*pagebreak\s*>\}\}\s*$", re.M)
 LATEX_ENGINES = ("xelatex", "lualatex")
 
 

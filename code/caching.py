@@ -1,9 +1,10 @@
 """A small disk cache for expensive results (trained models, adversarial searches), keyed by
-the code that computes them and everything they depend on."""
+the code that computes them and everything they depend on; and checked downloads."""
 import hashlib
 import inspect
 import json
 import os
+import urllib.request
 from pathlib import Path
 
 import torch
@@ -29,6 +30,26 @@ def tensor_digest(*tensors):
     for t in tensors:
         h.update(t.detach().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()
+
+
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def download(url, target, check):
+    """Download `url` to `target`, keeping it only if check(path) says it is the right file."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".part")
+    urllib.request.urlretrieve(url, tmp)
+    if not check(tmp):
+        tmp.unlink()
+        raise ValueError(f"{url}: the downloaded file does not match its checksum")
+    tmp.replace(target)
 
 
 def cached(name, key, compute, cache_dir=".cache/results"):

@@ -1,13 +1,14 @@
 """Questions 1(b) and 1(c): the pretrained torchvision AlexNet, with ImageNet normalisation
 inside the model (so every image tensor elsewhere is in [0, 1]), and human-readable class names."""
 import ast
-import hashlib
 import os
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 from torchvision.models import AlexNet_Weights, alexnet
+
+from caching import file_sha256
 
 WEIGHTS = AlexNet_Weights.IMAGENET1K_V1
 WEIGHTS_FILE = "alexnet-owt-7be5be79.pth"      # the hex is the start of the file's sha256
@@ -47,14 +48,6 @@ def read_label_table(path):
     return [n if names.count(n) == 1 else f"{n} (class {i})" for i, n in enumerate(names)]
 
 
-def _sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def load_alexnet(weights_path=None, allow_untrained=False, seed=0):
     """(model in eval mode with normalisation inside, description of the weights).
     Pretrained weights come from `weights_path` or $REPORT_ALEXNET_WEIGHTS (a local copy of
@@ -63,12 +56,11 @@ def load_alexnet(weights_path=None, allow_untrained=False, seed=0):
     else an error that says where to get the file."""
     weights_path = weights_path or os.environ.get("REPORT_ALEXNET_WEIGHTS")
     cached = Path(torch.hub.get_dir()) / "checkpoints" / WEIGHTS_FILE
-    model = alexnet()
     state, source = None, None
     if weights_path:
         if not Path(weights_path).is_file():
             raise FileNotFoundError(f"{weights_path}: no such file (REPORT_ALEXNET_WEIGHTS)")
-        if not _sha256(weights_path).startswith(WEIGHTS_FILE.split("-")[-1][:8]):
+        if not file_sha256(weights_path).startswith(WEIGHTS_FILE.split("-")[-1][:8]):
             raise ValueError(f"{weights_path}: not {WEIGHTS_FILE} (its sha256 does not start with 7be5be79)")
         state, source = torch.load(weights_path, map_location="cpu", weights_only=True), str(weights_path)
     elif cached.is_file() or os.environ.get("REPORT_OFFLINE", "0") != "1":
@@ -78,6 +70,7 @@ def load_alexnet(weights_path=None, allow_untrained=False, seed=0):
         except Exception as e:      # no network, a proxy, a broken download ...
             print(f"could not get the pretrained AlexNet weights: {e}")
     if state is not None:
+        model = alexnet()
         model.load_state_dict(state)
         return Normalized(model).eval(), f"pretrained ({source})"
     if not allow_untrained:

@@ -1,14 +1,14 @@
 """Questions 1(b) and 1(c) data: any image file -> a float tensor in [0, 1], and the sample
 photos of the `imagen` collection (found locally or downloaded and verified)."""
 import csv
-import hashlib
 import os
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from caching import download, file_sha256
 
 IMAGEN_URL = ("https://raw.githubusercontent.com/ajschumacher/imagen/"
               "2e8718956e3bb046db9a8e488c2254fd9846b6c5/imagen/{file}")
@@ -117,11 +117,8 @@ def fetch_images(found, names):
     for name in names:
         path, _, sha256 = found[name]
         if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".part")
-            urllib.request.urlretrieve(IMAGEN_URL.format(file=name), tmp)
-            tmp.replace(path)
-        if sha256 and hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+            download(IMAGEN_URL.format(file=name), path, lambda p: file_sha256(p) == sha256)
+        elif sha256 and file_sha256(path) != sha256:
             raise ImageError(f"{path}: does not match the sha256 listed for it in the imagen manifest")
 
 

@@ -2,10 +2,11 @@
 end of every line, ids laid out as batch_size rows), found locally or downloaded and verified."""
 import hashlib
 import os
-import urllib.request
 from pathlib import Path
 
 import torch
+
+from caching import download, file_sha256
 
 # The starter's training file, and the standard validation and test splits.
 TRAIN_URL = ("https://raw.githubusercontent.com/yunjey/pytorch-tutorial/"
@@ -59,19 +60,9 @@ def git_blob_id(data: bytes) -> str:
 
 
 def verified(path, split):
-    data = Path(path).read_bytes()
     if split in GIT_BLOB:
-        return git_blob_id(data) == GIT_BLOB[split]
-    return hashlib.sha256(data).hexdigest() == SHA256[split]
-
-
-def _download(url, target, split):
-    tmp = target.with_suffix(".part")
-    urllib.request.urlretrieve(url, tmp)
-    if not verified(tmp, split):
-        tmp.unlink()
-        raise ValueError(f"{url}: the downloaded file does not match its checksum")
-    tmp.replace(target)
+        return git_blob_id(Path(path).read_bytes()) == GIT_BLOB[split]
+    return file_sha256(path) == SHA256[split]
 
 
 def find_split(split, cache_dir=".cache/data/ptb", offline=None):
@@ -93,9 +84,9 @@ def find_split(split, cache_dir=".cache/data/ptb", offline=None):
     if offline:
         return None
     target = Path(cache_dir) / names[0]
-    target.parent.mkdir(parents=True, exist_ok=True)
+    url = TRAIN_URL if split == "train" else SPLIT_URL.format(split=split)
     try:
-        _download(TRAIN_URL if split == "train" else SPLIT_URL.format(split=split), target, split)
+        download(url, target, lambda path: verified(path, split))
     except OSError as e:
         print(f"could not download the PTB {split} split: {e}")
         return None

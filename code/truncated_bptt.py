@@ -13,6 +13,9 @@ class SavedTensorMeter:
     the memory the graph holds on to until backward() frees it."""
 
     def __init__(self):
+        self.reset()
+
+    def reset(self):
         self.bytes, self._seen = 0, set()
 
     def pack(self, tensor):
@@ -44,7 +47,7 @@ def backward_cost(model, data, seq_length, attached_chunks, detach):
             inputs, targets = data[:, i:i + seq_length], data[:, i + 1:i + 1 + seq_length]
             if detach:
                 states = detach_states(states)
-                meter.bytes, meter._seen = 0, set()
+                meter.reset()
             outputs, states = model(inputs, states)
             losses.append(nn.functional.cross_entropy(outputs, targets.reshape(-1)))
             if detach or k == attached_chunks - 1:
