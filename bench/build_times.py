@@ -4,6 +4,7 @@ The last two should execute no cell and be dominated by LaTeX.
 
     .venv/bin/python bench/build_times.py
 """
+
 import shutil
 import sys
 import tempfile
@@ -29,10 +30,21 @@ def main():
         for name in ("report.qmd", "_quarto.yml"):
             shutil.copy(ROOT / name, root)
         for folder in ("code", "proofs"):
-            shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                ROOT / folder,
+                root / folder,
+                ignore=shutil.ignore_patterns("__pycache__"),
+            )
         qmd = root / "report.qmd"
-        results = [("cold build", *timed(qmd)), ("rebuild, nothing changed", *timed(qmd))]
-        qmd.write_text(qmd.read_text().replace("Every number in this report", "Each number in this report"))
+        results = [
+            ("cold build", *timed(qmd)),
+            ("rebuild, nothing changed", *timed(qmd)),
+        ]
+        qmd.write_text(
+            qmd.read_text().replace(
+                "Every number in this report", "Each number in this report"
+            )
+        )
         results.append(("rebuild after a prose-only edit", *timed(qmd)))
     print(f"{'':34s} {'seconds':>8s} {'cells run':>10s}")
     for name, seconds, ran in results:

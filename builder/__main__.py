@@ -4,6 +4,7 @@ Stages: read (builder/read.py) -> execute (execute.py) -> export (export.py) -> 
 (typeset.py).  Both outputs are written to temporary files and moved into place only when
 every stage succeeded, so a failed or interrupted build leaves the previous ones untouched.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,11 @@ def status_lines(nb) -> list[str]:
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
-            text = out.get("text", "") + data.get("text/markdown", "") + data.get("text/plain", "")
+            text = (
+                out.get("text", "")
+                + data.get("text/markdown", "")
+                + data.get("text/plain", "")
+            )
             for line in text.splitlines():
                 line = line.lstrip("#> *")
                 if line.startswith(STATUS_PREFIX) and line not in found:
@@ -35,14 +40,21 @@ def status_lines(nb) -> list[str]:
     return found
 
 
-def build(source: Path, fast: bool = False, use_quarto: bool | None = None,
-          pdf: bool = True, log=print) -> dict:
+def build(
+    source: Path,
+    fast: bool = False,
+    use_quarto: bool | None = None,
+    pdf: bool = True,
+    log=print,
+) -> dict:
     """Run every stage; returns the paths written and the executed notebook."""
     started = time.perf_counter()
     doc = read.read(source)
     nums = crossref.number(doc)
-    log(f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks, "
-        f"{len(nums.numbers)} labels")
+    log(
+        f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks, "
+        f"{len(nums.numbers)} labels"
+    )
     root = doc.root
     executed = execute.execute(doc, root / ".cache" / "notebooks", fast=fast, log=log)
     notebook = export.export(doc, executed, nums)
@@ -58,12 +70,17 @@ def build(source: Path, fast: bool = False, use_quarto: bool | None = None,
             if use_quarto is None:
                 use_quarto = shutil.which("quarto") is not None
             t0 = time.perf_counter()
-            tmp_pdf = (typeset.quarto(doc, work, fast) if use_quarto
-                       else typeset.builtin(doc, executed, work))
-            log(f"typeset: {'quarto' if use_quarto else 'pandoc + LaTeX'} "
-                f"({time.perf_counter() - t0:.1f} s)")
+            tmp_pdf = (
+                typeset.quarto(doc, work, fast)
+                if use_quarto
+                else typeset.builtin(doc, executed, work)
+            )
+            log(
+                f"typeset: {'quarto' if use_quarto else 'pandoc + LaTeX'} "
+                f"({time.perf_counter() - t0:.1f} s)"
+            )
             outputs[root / f"{source.stem}.pdf"] = tmp_pdf
-        for final, tmp in outputs.items():       # the only writes to the outputs
+        for final, tmp in outputs.items():  # the only writes to the outputs
             staged = final.with_name(final.name + ".tmp")
             shutil.copyfile(tmp, staged)
             os.replace(staged, final)
@@ -75,25 +92,53 @@ def build(source: Path, fast: bool = False, use_quarto: bool | None = None,
         bar = "!" * 78
         log("\n".join([bar, *warnings, bar]))
     log(f"build: done in {time.perf_counter() - started:.1f} s")
-    return {"outputs": list(outputs), "executed": executed, "notebook": notebook,
-            "warnings": warnings}
+    return {
+        "outputs": list(outputs),
+        "executed": executed,
+        "notebook": notebook,
+        "warnings": warnings,
+    }
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m builder", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("source", nargs="?", default="report.qmd", type=Path,
-                        help="the Quarto document (default: report.qmd)")
-    parser.add_argument("--fast", action="store_true",
-                        help="draft build: every question runs a cheap configuration, and the "
-                             "report says so on its first page")
+    parser = argparse.ArgumentParser(
+        prog="python -m builder",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "source",
+        nargs="?",
+        default="report.qmd",
+        type=Path,
+        help="the Quarto document (default: report.qmd)",
+    )
+    parser.add_argument(
+        "--fast",
+        action="store_true",
+        help="draft build: every question runs a cheap configuration, and the "
+        "report says so on its first page",
+    )
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--quarto", dest="use_quarto", action="store_true", default=None,
-                       help="typeset with `quarto render` (default when quarto is on PATH)")
-    group.add_argument("--no-quarto", dest="use_quarto", action="store_false",
-                       help="typeset with the built-in pandoc + LaTeX path even if quarto is on PATH")
-    parser.add_argument("--no-pdf", dest="pdf", action="store_false",
-                        help="execute and write report.ipynb only")
+    group.add_argument(
+        "--quarto",
+        dest="use_quarto",
+        action="store_true",
+        default=None,
+        help="typeset with `quarto render` (default when quarto is on PATH)",
+    )
+    group.add_argument(
+        "--no-quarto",
+        dest="use_quarto",
+        action="store_false",
+        help="typeset with the built-in pandoc + LaTeX path even if quarto is on PATH",
+    )
+    parser.add_argument(
+        "--no-pdf",
+        dest="pdf",
+        action="store_false",
+        help="execute and write report.ipynb only",
+    )
     args = parser.parse_args(argv)
     try:
         build(args.source, fast=args.fast, use_quarto=args.use_quarto, pdf=args.pdf)
@@ -102,7 +147,10 @@ def main(argv=None) -> int:
         print("report.pdf and report.ipynb were left as they were.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\ninterrupted: report.pdf and report.ipynb were left as they were.", file=sys.stderr)
+        print(
+            "\ninterrupted: report.pdf and report.ipynb were left as they were.",
+            file=sys.stderr,
+        )
         return 130
     return 0
 

@@ -4,17 +4,26 @@ One pass over the document gives every label (`#sec-`, `#thm-`, `{#eq-}`, `fig-`
 labels) its number; the notebook export writes those numbers as text, and the read stage uses
 the same table to reject a reference to a label that does not exist.
 """
+
 from __future__ import annotations
 
 import re
 
 from .read import BuildError, Chunk, Document, next_fence
 
-KINDS = {"fig": "Figure", "tbl": "Table", "eq": "Equation", "sec": "Section",
-         "thm": "Theorem", "lem": "Lemma", "cor": "Corollary", "prp": "Proposition",
-         "def": "Definition"}
+KINDS = {
+    "fig": "Figure",
+    "tbl": "Table",
+    "eq": "Equation",
+    "sec": "Section",
+    "thm": "Theorem",
+    "lem": "Lemma",
+    "cor": "Corollary",
+    "prp": "Proposition",
+    "def": "Definition",
+}
 THEOREM_KINDS = ("thm", "lem", "cor", "prp", "def")
-FLOAT_KINDS = ("fig", "tbl")          # ::: {#fig-x} around a chunk, caption last
+FLOAT_KINDS = ("fig", "tbl")  # ::: {#fig-x} around a chunk, caption last
 REF = re.compile(r"(?<![\w@\\])@((?:%s)-[\w-]*\w)" % "|".join(KINDS))
 HEADER = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\{([^}]*)\})?\s*$")
 DIV_OPEN = re.compile(r"^(:{3,})\s*\{([^}]*)\}\s*$")
@@ -30,7 +39,11 @@ def attributes(text: str | None) -> tuple[str | None, list[str]]:
         return None, []
     words = text.split()
     ident = next((w[1:] for w in words if w.startswith("#")), None)
-    classes = [w[1:] if w.startswith(".") else w for w in words if w.startswith(".") or w == "-"]
+    classes = [
+        w[1:] if w.startswith(".") else w
+        for w in words
+        if w.startswith(".") or w == "-"
+    ]
     return ident, classes
 
 
@@ -58,7 +71,9 @@ class Numbering:
     def text(self, ident: str) -> str:
         kind = ident.split("-", 1)[0]
         number = self.numbers[ident]
-        return f"{KINDS[kind]} ({number})" if kind == "eq" else f"{KINDS[kind]} {number}"
+        return (
+            f"{KINDS[kind]} ({number})" if kind == "eq" else f"{KINDS[kind]} {number}"
+        )
 
 
 def number(doc: Document) -> Numbering:
@@ -71,7 +86,7 @@ def number(doc: Document) -> Numbering:
             if label.startswith(("fig-", "tbl-")):
                 nums.add(label, block.where())
             continue
-        fence, depth = None, 0      # depth: open fenced divs (their headings are titles)
+        fence, depth = None, 0  # depth: open fenced divs (their headings are titles)
         for k, line in enumerate(block.text.splitlines()):
             where = f"{block.file.name}:{block.line + k}"
             in_code = fence is not None
@@ -100,5 +115,7 @@ def number(doc: Document) -> Numbering:
                     nums.add(m.group(1), where)
     for ident, where in refs:
         if ident not in nums.numbers:
-            raise BuildError(f"{where}: reference @{ident} points to no label in the document")
+            raise BuildError(
+                f"{where}: reference @{ident} points to no label in the document"
+            )
     return nums

@@ -5,6 +5,7 @@ flags and the Python version, and nothing else: a prose-only edit executes nothi
 to any module under `code/` executes everything again.  (Expensive results such as trained
 models have their own finer caches inside `code/`.)
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,8 +14,8 @@ import os
 import re
 import sys
 import tempfile
-from contextlib import contextmanager
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -24,7 +25,7 @@ from nbclient.exceptions import CellExecutionError
 
 from .read import BuildError, Chunk, Document
 
-CACHE_VERSION = "2"      # bump when the way chunks are executed changes
+CACHE_VERSION = "2"  # bump when the way chunks are executed changes
 # Run first, hidden from both outputs: vector figures for the PDF beside PNG for the notebook.
 PREAMBLE = """\
 import matplotlib
@@ -41,15 +42,21 @@ def executed_chunks(doc: Document) -> list[Chunk]:
 
 def kernel_env(fast: bool) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(REPORT_FAST="1" if fast else "0", REPORT_BUILD="1",
-               PYDEVD_DISABLE_FILE_VALIDATION="1", PYTHONHASHSEED="0")
+    env.update(
+        REPORT_FAST="1" if fast else "0",
+        REPORT_BUILD="1",
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+        PYTHONHASHSEED="0",
+    )
     return env
 
 
 def cache_key(doc: Document, fast: bool) -> str:
     h = hashlib.sha256()
     settings = {k: v for k, v in sorted(os.environ.items()) if k.startswith("REPORT_")}
-    settings.update(version=CACHE_VERSION, fast=fast, python=sys.version, preamble=PREAMBLE)
+    settings.update(
+        version=CACHE_VERSION, fast=fast, python=sys.version, preamble=PREAMBLE
+    )
     h.update(json.dumps(settings, sort_keys=True).encode())
     for chunk in executed_chunks(doc):
         h.update(b"\0chunk\0" + chunk.source.encode())
@@ -63,7 +70,9 @@ def cache_key(doc: Document, fast: bool) -> str:
 def _code_location(traceback: str) -> str | None:
     """The last frame of the traceback that lies in `code/`, as 'code/x.py:line'."""
     found = None
-    for m in re.finditer(r"File \"?([^\s\",]+?\.py)\"?(?::(\d+)|, line (\d+))", traceback):
+    for m in re.finditer(
+        r"File \"?([^\s\",]+?\.py)\"?(?::(\d+)|, line (\d+))", traceback
+    ):
         path = Path(m.group(1))
         if path.parent.name == "code":
             found = f"code/{path.name}:{m.group(2) or m.group(3)}"
@@ -99,19 +108,27 @@ def _evaluate_inline(client: NotebookClient, expressions, values: dict[str, str]
     """Evaluate inline `{python} expr`s in the kernel as it is now, into `values`."""
     if not expressions:
         return
-    cell = nbformat.v4.new_code_cell(INLINE_CELL % json.dumps([e for e, _, _ in expressions]))
+    cell = nbformat.v4.new_code_cell(
+        INLINE_CELL % json.dumps([e for e, _, _ in expressions])
+    )
     client.nb.cells.append(cell)
     try:
         client.execute_cell(cell, len(client.nb.cells) - 1)
     finally:
         client.nb.cells.pop()
-    results = json.loads("".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout"))
+    results = json.loads(
+        "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
+    )
     for (expression, where, _), (ok, value) in zip(expressions, results):
         if not ok:
-            raise BuildError(f"{where}: inline expression `{{python}} {expression}` raised {value}")
+            raise BuildError(
+                f"{where}: inline expression `{{python}} {expression}` raised {value}"
+            )
         if values.setdefault(expression, value) != value:
-            raise BuildError(f"{where}: inline expression `{{python}} {expression}` has another value "
-                             f"here than earlier in the document; assign it to a variable of its own")
+            raise BuildError(
+                f"{where}: inline expression `{{python}} {expression}` has another value "
+                f"here than earlier in the document; assign it to a variable of its own"
+            )
 
 
 @contextmanager
@@ -123,7 +140,9 @@ def _shutdown_after(km: KernelManager):
             km.shutdown_kernel(now=True)
 
 
-def execute(doc: Document, cache_dir: Path, fast: bool = False, log=print) -> nbformat.NotebookNode:
+def execute(
+    doc: Document, cache_dir: Path, fast: bool = False, log=print
+) -> nbformat.NotebookNode:
     """The executed notebook: cell 0 is the preamble, then one cell per executed chunk."""
     chunks = executed_chunks(doc)
     key = cache_key(doc, fast)
@@ -135,18 +154,34 @@ def execute(doc: Document, cache_dir: Path, fast: bool = False, log=print) -> nb
         return nbformat.read(cached, as_version=4)
 
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [nbformat.v4.new_code_cell(PREAMBLE)]
-    nb.cells += [nbformat.v4.new_code_cell(c.source, metadata={"label": c.label}) for c in chunks]
+    nb.cells += [
+        nbformat.v4.new_code_cell(c.source, metadata={"label": c.label}) for c in chunks
+    ]
     # IPC transport: no TCP ports, and no warning about unencrypted TCP from the kernel.
     sockets = tempfile.TemporaryDirectory(prefix="kernel-")
-    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets.name) / "ipc"),
-                       connection_file=str(Path(sockets.name) / "kernel.json"))
+    km = KernelManager(
+        kernel_name="python3",
+        transport="ipc",
+        ip=str(Path(sockets.name) / "ipc"),
+        connection_file=str(Path(sockets.name) / "kernel.json"),
+    )
     # capture_fd_output=False: what the code writes to the process's own stderr (progress bars,
     # see code/language_model.py) reaches this terminal and not the report.
-    client = NotebookClient(nb, km=km, timeout=None, kernel_name="python3", record_timing=False,
-                            extra_arguments=["--IPKernelApp.capture_fd_output=False"],
-                            resources={"metadata": {"path": str(doc.root)}})
+    client = NotebookClient(
+        nb,
+        km=km,
+        timeout=None,
+        kernel_name="python3",
+        record_timing=False,
+        extra_arguments=["--IPKernelApp.capture_fd_output=False"],
+        resources={"metadata": {"path": str(doc.root)}},
+    )
     log(f"execute: {len(chunks)} chunks in a fresh kernel (fast={fast})")
     start = time.perf_counter()
     # Inline expressions are evaluated where they stand: after the chunks that precede them.
@@ -167,7 +202,9 @@ def execute(doc: Document, cache_dir: Path, fast: bool = False, log=print) -> nb
                     raise BuildError(f"the build's preamble cell failed: {e}") from None
                 raise BuildError(describe_failure(e, chunks[i - 1])) from None
             if i:
-                log(f"  ran     {chunks[i - 1].label} ({time.perf_counter() - t0:.1f} s)")
+                log(
+                    f"  ran     {chunks[i - 1].label} ({time.perf_counter() - t0:.1f} s)"
+                )
         _evaluate_inline(client, inline, values)
         nb.metadata["inline_values"] = values
     log(f"execute: done in {time.perf_counter() - start:.1f} s")

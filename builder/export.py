@@ -4,19 +4,34 @@ Every import of a `code/` module is replaced by that module's source (once, depe
 first), the `sys.path` set-up disappears, Quarto markdown becomes plain Jupyter markdown with
 numbers written out, and the outputs of the build's execution are kept.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 import nbformat
 
-from .crossref import (DIV_CLOSE, DIV_OPEN, EQ_LABEL, FLOAT_KINDS, HEADER, KINDS, REF, THEOREM_KINDS,
-                       Numbering, attributes)
+from .crossref import (
+    DIV_CLOSE,
+    DIV_OPEN,
+    EQ_LABEL,
+    FLOAT_KINDS,
+    HEADER,
+    KINDS,
+    REF,
+    THEOREM_KINDS,
+    Numbering,
+    attributes,
+)
 from .execute import executed_chunks, outputs_by_label
 from .modules import chunk_source, code_modules, inline_plan, standalone_source
 from .read import PAGEBREAK, Chunk, Document, next_fence, resolve_inline
 
-CALLOUT_TITLES = {"note": "Note", "tip": "Tip", "warning": "Warning", "important": "Important",
-                  "caution": "Caution"}
+CALLOUT_TITLES = {
+    "note": "Note",
+    "tip": "Tip",
+    "warning": "Warning",
+    "important": "Important",
+    "caution": "Caution",
+}
 
 
 class JupyterMarkdown:
@@ -26,14 +41,14 @@ class JupyterMarkdown:
 
     def __init__(self, nums: Numbering):
         self.nums = nums
-        self.stack: list[str] = []     # kinds of the open divs
+        self.stack: list[str] = []  # kinds of the open divs
 
     def __call__(self, text: str) -> str:
         nums, stack = self.nums, self.stack
         out: list[str] = []
-        title: str | None = None       # a block heading waiting for its '## Title' line
+        title: str | None = None  # a block heading waiting for its '## Title' line
         fence = None
-        float_start = 0                # where the open figure/table div's content starts in `out`
+        float_start = 0  # where the open figure/table div's content starts in `out`
 
         def emit(line: str):
             quote = stack.count("callout")
@@ -50,7 +65,10 @@ class JupyterMarkdown:
                 if not stripped:
                     continue
                 h = HEADER.match(line)
-                heading, title = (f"{title} ({h.group(2)})." if h else f"{title}."), None
+                heading, title = (
+                    (f"{title} ({h.group(2)})." if h else f"{title}."),
+                    None,
+                )
                 if stack[-1] == "callout":
                     heading = heading.rstrip(".")
                 emit(f"**{heading}**")
@@ -90,7 +108,9 @@ class JupyterMarkdown:
                 if "unnumbered" in classes or "-" in classes or not number:
                     number = ""
                 line = f"{h.group(1)} {number + ' ' if number else ''}{h.group(2)}"
-            line = EQ_LABEL.sub(lambda m: f"\\tag{{{nums.numbers[m.group(1)]}}} $$", line)
+            line = EQ_LABEL.sub(
+                lambda m: f"\\tag{{{nums.numbers[m.group(1)]}}} $$", line
+            )
             line = REF.sub(lambda m: nums.text(m.group(1)), line)
             emit(line)
         return "\n".join(out).strip("\n")
@@ -116,9 +136,13 @@ def _clean_outputs(outputs: list, nums: Numbering) -> list:
     for out in outputs:
         if out.get("output_type") in ("display_data", "execute_result"):
             out = nbformat.from_dict(dict(out))
-            out["data"] = {k: v for k, v in out["data"].items() if k != "application/pdf"}
+            out["data"] = {
+                k: v for k, v in out["data"].items() if k != "application/pdf"
+            }
             if "text/markdown" in out["data"]:
-                out["data"]["text/markdown"] = jupyter_markdown(out["data"]["text/markdown"], nums)
+                out["data"]["text/markdown"] = jupyter_markdown(
+                    out["data"]["text/markdown"], nums
+                )
         kept.append(out)
     return kept
 
@@ -130,14 +154,22 @@ def title_cell(meta: dict) -> str:
     for key, name in (("author", "Student"), ("date", "Date")):
         if meta.get(key):
             value = meta[key]
-            lines.append(f"**{name}:** {', '.join(value) if isinstance(value, list) else value}")
+            lines.append(
+                f"**{name}:** {', '.join(value) if isinstance(value, list) else value}"
+            )
     return "\n\n".join(lines)
 
 
-def export(doc: Document, executed: nbformat.NotebookNode, nums: Numbering) -> nbformat.NotebookNode:
+def export(
+    doc: Document, executed: nbformat.NotebookNode, nums: Numbering
+) -> nbformat.NotebookNode:
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     modules = code_modules(doc.root)
-    runnable = [c for c in executed_chunks(doc) if "report-only" not in c.options.get("tags", [])]
+    runnable = [
+        c
+        for c in executed_chunks(doc)
+        if "report-only" not in c.options.get("tags", [])
+    ]
     plan = inline_plan(runnable, modules)
     outputs = outputs_by_label(executed)
     values = executed.metadata.get("inline_values", {})
@@ -151,10 +183,18 @@ def export(doc: Document, executed: nbformat.NotebookNode, nums: Numbering) -> n
             continue
         if block.index not in plan:
             if block.options.get("eval", True) is False:
-                cells.append(md(f"```python\n{block.source}\n```\n\n*(This cell is not executed.)*"))
+                cells.append(
+                    md(
+                        f"```python\n{block.source}\n```\n\n*(This cell is not executed.)*"
+                    )
+                )
             continue
         for name in plan[block.index]:
-            cells.append(md(f"**Source of `code/{name}.py`** (inlined here, where it is first used)"))
+            cells.append(
+                md(
+                    f"**Source of `code/{name}.py`** (inlined here, where it is first used)"
+                )
+            )
             cells.append(code(standalone_source(name, modules)))
         _, source = chunk_source(block, modules)
         cell_outputs = _clean_outputs(outputs[block.label], nums)
@@ -173,7 +213,11 @@ def export(doc: Document, executed: nbformat.NotebookNode, nums: Numbering) -> n
                 if out.get("output_type") == "execute_result":
                     out["execution_count"] = count
     nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     nbformat.validate(nb)
     return nb

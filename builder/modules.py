@@ -1,6 +1,7 @@
 """The modules under `code/`: which a chunk imports, in which order, and their source ready
 to stand inside the single-file notebook (imports of each other and `sys.path` set-up removed).
 """
+
 from __future__ import annotations
 
 import ast
@@ -23,26 +24,42 @@ def _parse(source: str, where: str) -> ast.Module:
 
 def _is_sys_path_edit(node: ast.stmt) -> bool:
     """`sys.path.insert(...)`, `sys.path.append(...)` and the like."""
-    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-            and isinstance(node.value.func, ast.Attribute)
-            and ast.unparse(node.value.func.value) == "sys.path")
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and ast.unparse(node.value.func.value) == "sys.path"
+    )
 
 
 def _is_main_guard(node: ast.stmt) -> bool:
-    return isinstance(node, ast.If) and ast.unparse(node.test).replace("'", '"') == '__name__ == "__main__"'
+    return (
+        isinstance(node, ast.If)
+        and ast.unparse(node.test).replace("'", '"') == '__name__ == "__main__"'
+    )
 
 
-def local_imports(source: str, modules: dict, where: str) -> tuple[list[str], list[ast.stmt]]:
+def local_imports(
+    source: str, modules: dict, where: str
+) -> tuple[list[str], list[ast.stmt]]:
     """Names of the code modules `source` imports, and the statements that import them."""
     names, nodes = [], []
     for node in _parse(source, where).body:
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in modules:
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and node.module in modules
+        ):
             names.append(node.module)
             nodes.append(node)
-        elif isinstance(node, ast.Import) and any(a.name in modules for a in node.names):
+        elif isinstance(node, ast.Import) and any(
+            a.name in modules for a in node.names
+        ):
             mod = next(a.name for a in node.names if a.name in modules)
-            raise BuildError(f"{where}:{node.lineno}: write 'from {mod} import ...' instead of "
-                             f"'import {mod}' so that the notebook can inline code/{mod}.py")
+            raise BuildError(
+                f"{where}:{node.lineno}: write 'from {mod} import ...' instead of "
+                f"'import {mod}' so that the notebook can inline code/{mod}.py"
+            )
     return names, nodes
 
 
@@ -50,11 +67,15 @@ def _drop_lines(source: str, nodes: list[ast.stmt]) -> str:
     lines = source.splitlines()
     dropped = {n for node in nodes for n in range(node.lineno - 1, node.end_lineno)}
     kept = "\n".join(line for i, line in enumerate(lines) if i not in dropped)
-    return re.sub(r"\n{4,}", "\n\n\n", kept).strip("\n")   # at most two blank lines
+    return re.sub(r"\n{4,}", "\n\n\n", kept).strip("\n")  # at most two blank lines
 
 
-def dependency_order(name: str, modules: dict[str, Path], seen: list[str] | None = None,
-                     stack: tuple[str, ...] = ()) -> list[str]:
+def dependency_order(
+    name: str,
+    modules: dict[str, Path],
+    seen: list[str] | None = None,
+    stack: tuple[str, ...] = (),
+) -> list[str]:
     """`name` and every code module it needs, each after the modules it imports."""
     seen = [] if seen is None else seen
     if name in stack:
@@ -81,10 +102,16 @@ def chunk_source(chunk: Chunk, modules: dict[str, Path]) -> tuple[list[str], str
     """The code modules a chunk imports, and its source without those imports or sys.path edits
     (`from m import a as b` becomes `b = a`, the module's source defining `a`)."""
     names, imports = local_imports(chunk.source, modules, chunk.where())
-    edits = [n for n in _parse(chunk.source, chunk.where()).body if _is_sys_path_edit(n)]
+    edits = [
+        n for n in _parse(chunk.source, chunk.where()).body if _is_sys_path_edit(n)
+    ]
     source = _drop_lines(chunk.source, imports + edits)
-    aliases = [f"{a.asname} = {a.name}" for node in imports for a in node.names
-               if a.asname and a.asname != a.name]
+    aliases = [
+        f"{a.asname} = {a.name}"
+        for node in imports
+        for a in node.names
+        if a.asname and a.asname != a.name
+    ]
     return names, "\n".join([*aliases, source]).strip("\n")
 
 

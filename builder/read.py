@@ -5,6 +5,7 @@ paths relative to the including file, `/` = project root), `{{< meta key >}}`,
 `{{< pagebreak >}}`, and ```{python} chunks with `#|` options.  Every block remembers the
 file and line it came from so that errors can point at the source.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -14,12 +15,21 @@ from pathlib import Path
 
 import yaml
 
-SUPPORTED_OPTIONS = {"label", "fig-cap", "tbl-cap", "echo", "output", "include", "eval",
-                     "warning", "tags"}
+SUPPORTED_OPTIONS = {
+    "label",
+    "fig-cap",
+    "tbl-cap",
+    "echo",
+    "output",
+    "include",
+    "eval",
+    "warning",
+    "tags",
+}
 INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+\"?([^\s\">]+)\"?\s*>\}\}\s*$")
 META = re.compile(r"\{\{<\s*meta\s+([\w.-]+)\s*>\}\}")
 SHORTCODE = re.compile(r"(?<!\{)\{\{<\s*([\w-]+)[^>]*>\}\}")
-INLINE = re.compile(r"`\{python\}\s+([^`]+?)\s*`")        # Quarto inline expression
+INLINE = re.compile(r"`\{python\}\s+([^`]+?)\s*`")  # Quarto inline expression
 PAGEBREAK = re.compile(r"^\s*\{\{<\s*pagebreak\s*>\}\}\s*$", re.M)
 CHUNK_OPEN = re.compile(r"^```+\s*\{python([^}]*)\}\s*$")
 FENCE = re.compile(r"^(```+|~~~+)")
@@ -48,8 +58,8 @@ class Chunk:
     source: str
     options: dict
     file: Path
-    line: int                      # line of the opening fence
-    index: int = 0                 # position among all chunks, from 0
+    line: int  # line of the opening fence
+    index: int = 0  # position among all chunks, from 0
 
     @property
     def label(self) -> str:
@@ -82,8 +92,14 @@ class Document:
                 for k, line in enumerate(block.text.splitlines()):
                     in_code, fence = fence is not None, next_fence(line, fence)
                     if not (in_code or fence):
-                        found += [(m.group(1), f"{block.file.name}:{block.line + k}", position)
-                                  for m in INLINE.finditer(line)]
+                        found += [
+                            (
+                                m.group(1),
+                                f"{block.file.name}:{block.line + k}",
+                                position,
+                            )
+                            for m in INLINE.finditer(line)
+                        ]
         return found
 
 
@@ -98,7 +114,12 @@ def next_fence(line: str, fence: str | None) -> str | None:
     m = FENCE.match(stripped)
     if fence is None:
         return m.group(1) if m else None
-    closes = m and stripped[0] == fence[0] and len(stripped) >= len(fence) and not stripped.strip(fence[0])
+    closes = (
+        m
+        and stripped[0] == fence[0]
+        and len(stripped) >= len(fence)
+        and not stripped.strip(fence[0])
+    )
     return None if closes else fence
 
 
@@ -110,10 +131,14 @@ def split_front_matter(lines: list[Line], path: Path) -> tuple[dict, list[Line]]
             try:
                 meta = yaml.safe_load("\n".join(l.text for l in lines[1:i])) or {}
             except yaml.YAMLError as e:
-                raise BuildError(f"{path}: the YAML header does not parse: {e}") from None
+                raise BuildError(
+                    f"{path}: the YAML header does not parse: {e}"
+                ) from None
             if not isinstance(meta, dict):
-                raise BuildError(f"{path}: the YAML header must be a mapping of keys to values")
-            return meta, lines[i + 1:]
+                raise BuildError(
+                    f"{path}: the YAML header must be a mapping of keys to values"
+                )
+            return meta, lines[i + 1 :]
     raise BuildError(f"{path}:1: the YAML header opened with '---' is never closed")
 
 
@@ -126,7 +151,9 @@ def expand_includes(path: Path, root: Path, stack: tuple[Path, ...] = ()) -> lis
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
-        raise BuildError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+        raise BuildError(
+            f"{path}: not UTF-8 text ({e.reason} at byte {e.start})"
+        ) from None
     out: list[Line] = []
     fence = None
     for n, raw in enumerate(text.splitlines(), start=1):
@@ -136,9 +163,15 @@ def expand_includes(path: Path, root: Path, stack: tuple[Path, ...] = ()) -> lis
             out.append(Line(raw, path, n))
             continue
         target = inc.group(1)
-        file = root / target.lstrip("/") if target.startswith("/") else path.parent / target
+        file = (
+            root / target.lstrip("/")
+            if target.startswith("/")
+            else path.parent / target
+        )
         if not file.is_file():
-            raise BuildError(f"{path}:{n}: include file '{target}' not found (looked for {file})")
+            raise BuildError(
+                f"{path}:{n}: include file '{target}' not found (looked for {file})"
+            )
         out.extend(expand_includes(file, root, (*stack, path)))
     return out
 
@@ -148,16 +181,20 @@ def _resolve_shortcodes(line: Line, meta: dict) -> str:
         value = meta
         for key in m.group(1).split("."):
             if not isinstance(value, dict) or key not in value:
-                raise BuildError(f"{line.file}:{line.lineno}: {{{{< meta {m.group(1)} >}}}} "
-                                 f"names a key that the YAML header does not have")
+                raise BuildError(
+                    f"{line.file}:{line.lineno}: {{{{< meta {m.group(1)} >}}}} "
+                    f"names a key that the YAML header does not have"
+                )
             value = value[key]
         return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
     text = META.sub(meta_value, line.text)
     for m in SHORTCODE.finditer(text):
         if m.group(1) != "pagebreak":
-            raise BuildError(f"{line.file}:{line.lineno}: shortcode '{m.group(1)}' is not "
-                             f"supported by the built-in renderer (supported: include, meta, pagebreak)")
+            raise BuildError(
+                f"{line.file}:{line.lineno}: shortcode '{m.group(1)}' is not "
+                f"supported by the built-in renderer (supported: include, meta, pagebreak)"
+            )
     return text
 
 
@@ -172,13 +209,19 @@ def parse_options(body: list[Line], path: Path) -> tuple[dict, list[Line]]:
     try:
         options = yaml.safe_load(text) or {}
     except yaml.YAMLError as e:
-        raise BuildError(f"{body[0].file}:{body[0].lineno}: chunk options do not parse as YAML: {e}") from None
+        raise BuildError(
+            f"{body[0].file}:{body[0].lineno}: chunk options do not parse as YAML: {e}"
+        ) from None
     if not isinstance(options, dict):
-        raise BuildError(f"{body[0].file}:{body[0].lineno}: chunk options must be 'key: value' lines")
+        raise BuildError(
+            f"{body[0].file}:{body[0].lineno}: chunk options must be 'key: value' lines"
+        )
     for key in options:
         if key not in SUPPORTED_OPTIONS:
-            print(f"warning: {body[0].file.name}:{body[0].lineno}: chunk option '{key}' is ignored "
-                  f"by the built-in renderer")
+            print(
+                f"warning: {body[0].file.name}:{body[0].lineno}: chunk option '{key}' is ignored "
+                f"by the built-in renderer"
+            )
     return options, body[n:]
 
 
@@ -189,7 +232,7 @@ def read(path: Path | str, root: Path | str | None = None) -> Document:
     root = Path(root).resolve() if root else path.parent
     lines = expand_includes(path, root)
     meta, lines = split_front_matter(lines, path)
-    if meta.get("date") == "today":          # as Quarto does
+    if meta.get("date") == "today":  # as Quarto does
         meta["date"] = datetime.date.today().isoformat()
     doc = Document(path, meta)
     prose: list[Line] = []
@@ -210,10 +253,17 @@ def read(path: Path | str, root: Path | str | None = None) -> Document:
             while j < len(lines) and lines[j].text.strip() != "```":
                 j += 1
             if j == len(lines):
-                raise BuildError(f"{line.file}:{line.lineno}: python chunk is never closed with ```")
-            options, body = parse_options(lines[i + 1:j], line.file)
-            chunk = Chunk("\n".join(l.text for l in body).strip("\n"), options, line.file,
-                          line.lineno, len(doc.chunks))
+                raise BuildError(
+                    f"{line.file}:{line.lineno}: python chunk is never closed with ```"
+                )
+            options, body = parse_options(lines[i + 1 : j], line.file)
+            chunk = Chunk(
+                "\n".join(l.text for l in body).strip("\n"),
+                options,
+                line.file,
+                line.lineno,
+                len(doc.chunks),
+            )
             doc.blocks.append(chunk)
             i = j + 1
             continue
@@ -227,6 +277,8 @@ def read(path: Path | str, root: Path | str | None = None) -> Document:
     seen = set()
     for c in doc.chunks:
         if c.label in seen:
-            raise BuildError(f"{c.file}:{c.line}: chunk label '{c.label}' is used more than once")
+            raise BuildError(
+                f"{c.file}:{c.line}: chunk label '{c.label}' is used more than once"
+            )
         seen.add(c.label)
     return doc

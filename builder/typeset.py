@@ -4,6 +4,7 @@ Without Quarto: weave the document and the executed outputs into pandoc Markdown
 written to `figures/`), convert with pandoc 3 and the Lua filter `quarto.lua`, and run
 xelatex until the cross-references settle.  With Quarto on PATH: `quarto render`.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,7 +37,7 @@ def weave_outputs(chunk: Chunk, outputs: list, figures: Path) -> list[str]:
     """The markdown for one chunk's outputs, honouring output/warning/fig-cap/tbl-cap."""
     opts = chunk.options
     label, parts, images = chunk.label, [], 0
-    merged: list = []       # consecutive writes to one stream joined: ("stream", name, text)
+    merged: list = []  # consecutive writes to one stream joined: ("stream", name, text)
     for out in outputs:
         if out.output_type != "stream":
             merged.append(out)
@@ -85,7 +86,9 @@ def weave_outputs(chunk: Chunk, outputs: list, figures: Path) -> list[str]:
 
 def weave(doc: Document, executed, figures: Path) -> str:
     """Pandoc Markdown for the whole report (hidden code left out)."""
-    meta = {k: doc.meta[k] for k in ("title", "subtitle", "author", "date") if k in doc.meta}
+    meta = {
+        k: doc.meta[k] for k in ("title", "subtitle", "author", "date") if k in doc.meta
+    }
     parts = ["---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---"]
     outputs = outputs_by_label(executed)
     values = executed.metadata.get("inline_values", {})
@@ -106,6 +109,7 @@ def weave(doc: Document, executed, figures: Path) -> str:
 
 def pandoc_path() -> str:
     import pypandoc
+
     return pypandoc.get_pandoc_path()
 
 
@@ -113,18 +117,43 @@ def latex_engine() -> str:
     for engine in LATEX_ENGINES:
         if shutil.which(engine):
             return engine
-    raise BuildError("no LaTeX engine found (looked for xelatex and lualatex). On Debian or "
-                     "Ubuntu: sudo apt-get install texlive-xetex texlive-latex-recommended "
-                     "texlive-latex-extra texlive-fonts-recommended lmodern fonts-dejavu-core")
+    raise BuildError(
+        "no LaTeX engine found (looked for xelatex and lualatex). On Debian or "
+        "Ubuntu: sudo apt-get install texlive-xetex texlive-latex-recommended "
+        "texlive-latex-extra texlive-fonts-recommended lmodern fonts-dejavu-core"
+    )
 
 
 def to_latex(markdown: Path, tex: Path):
-    args = [pandoc_path(), str(markdown), "--from", "markdown", "--to", "latex", "--standalone",
-            "--lua-filter", str(HERE / "quarto.lua"), "--include-in-header", str(HERE / "preamble.tex"),
-            "--number-sections", "--toc", "--toc-depth=2", "--syntax-highlighting=tango",
-            "-V", "geometry:margin=2.3cm", "-V", "fontsize=11pt", "-V", "colorlinks=true",
-            "-V", "monofont=DejaVu Sans Mono", "-V", "monofontoptions=Scale=0.85",
-            "-o", str(tex)]
+    args = [
+        pandoc_path(),
+        str(markdown),
+        "--from",
+        "markdown",
+        "--to",
+        "latex",
+        "--standalone",
+        "--lua-filter",
+        str(HERE / "quarto.lua"),
+        "--include-in-header",
+        str(HERE / "preamble.tex"),
+        "--number-sections",
+        "--toc",
+        "--toc-depth=2",
+        "--syntax-highlighting=tango",
+        "-V",
+        "geometry:margin=2.3cm",
+        "-V",
+        "fontsize=11pt",
+        "-V",
+        "colorlinks=true",
+        "-V",
+        "monofont=DejaVu Sans Mono",
+        "-V",
+        "monofontoptions=Scale=0.85",
+        "-o",
+        str(tex),
+    ]
     result = subprocess.run(args, capture_output=True, text=True)
     if result.returncode != 0:
         raise BuildError(f"pandoc failed on {markdown}:\n{result.stderr.strip()}")
@@ -133,25 +162,41 @@ def to_latex(markdown: Path, tex: Path):
 def _latex_errors(log: str) -> str:
     lines = log.splitlines()
     errors = [i for i, line in enumerate(lines) if line.startswith("!")]
-    return "\n".join("\n".join(lines[i:i + 6]) for i in errors[:3]) or "\n".join(lines[-20:])
+    return "\n".join("\n".join(lines[i : i + 6]) for i in errors[:3]) or "\n".join(
+        lines[-20:]
+    )
 
 
 def to_pdf(tex: Path, root: Path) -> Path:
     """Run the LaTeX engine in `root` (so figures/ resolves) until references settle."""
     engine, outdir = latex_engine(), tex.parent
     for _ in range(4):
-        result = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error",
-                                 f"-output-directory={outdir}", str(tex)],
-                                cwd=root, capture_output=True, text=True, errors="replace")
+        result = subprocess.run(
+            [
+                engine,
+                "-interaction=nonstopmode",
+                "-halt-on-error",
+                f"-output-directory={outdir}",
+                str(tex),
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            errors="replace",
+        )
         log = (outdir / f"{tex.stem}.log").read_text(errors="replace")
         if result.returncode != 0:
-            raise BuildError(f"{engine} failed on {tex} (full log: {outdir / tex.stem}.log):\n"
-                             f"{_latex_errors(log)}")
+            raise BuildError(
+                f"{engine} failed on {tex} (full log: {outdir / tex.stem}.log):\n"
+                f"{_latex_errors(log)}"
+            )
         if not re.search(r"Rerun to get|Label\(s\) may have changed", log):
             break
     undefined = re.findall(r"Reference `([^']+)' on page \d+ undefined", log)
     if undefined:
-        raise BuildError(f"undefined references in the PDF: {', '.join(sorted(set(undefined)))}")
+        raise BuildError(
+            f"undefined references in the PDF: {', '.join(sorted(set(undefined)))}"
+        )
     return outdir / f"{tex.stem}.pdf"
 
 
@@ -167,9 +212,14 @@ def quarto(doc: Document, workdir: Path, fast: bool) -> Path:
     """`quarto render` of the real document; Quarto executes it with its own kernel."""
     env = dict(os.environ, REPORT_FAST="1" if fast else "0")
     outdir = workdir / "quarto"
-    result = subprocess.run(["quarto", "render", doc.path.name, "--to", "pdf",
-                             "--output-dir", str(outdir)], cwd=doc.root, env=env)
+    result = subprocess.run(
+        ["quarto", "render", doc.path.name, "--to", "pdf", "--output-dir", str(outdir)],
+        cwd=doc.root,
+        env=env,
+    )
     pdf = outdir / f"{doc.path.stem}.pdf"
     if result.returncode != 0 or not pdf.exists():
-        raise BuildError(f"quarto render {doc.path.name} failed (exit {result.returncode})")
+        raise BuildError(
+            f"quarto render {doc.path.name} failed (exit {result.returncode})"
+        )
     return pdf

@@ -1,11 +1,11 @@
 """Question 1(c): targeted adversarial examples, min over r of alpha ||r||_1 + CE(f(x + r), target),
 with Adam, stopping as soon as the image *saved as 8-bit* is classified as the target."""
+
 import math
 import time
 
 import torch
 import torch.nn.functional as F
-
 from caching import cached, fingerprint, tensor_digest
 from images import quantize
 from predictions import show_prediction
@@ -25,7 +25,9 @@ def targeted_attack(model, image, targets, alpha, lr=0.01, max_steps=500):
     start = time.perf_counter()
     for step in range(1, max_steps + 1):
         logits = model(x + r)
-        loss = alpha * r.abs().flatten(1).sum(1) + F.cross_entropy(logits, targets, reduction="none")
+        loss = alpha * r.abs().flatten(1).sum(1) + F.cross_entropy(
+            logits, targets, reduction="none"
+        )
         optimizer.zero_grad()
         loss.sum().backward()
         optimizer.step()
@@ -37,15 +39,25 @@ def targeted_attack(model, image, targets, alpha, lr=0.01, max_steps=500):
             hits = near & (model(saved).argmax(1) == targets) if near.any() else near
         for i in hits.nonzero().flatten().tolist():
             if results[i] is None:
-                results[i] = dict(success=True, steps=step, seconds=time.perf_counter() - start,
-                                  image=saved[i].clone())
+                results[i] = dict(
+                    success=True,
+                    steps=step,
+                    seconds=time.perf_counter() - start,
+                    image=saved[i].clone(),
+                )
         if all(results):
             break
     for i, result in enumerate(results):
-        if result is None:     # the step budget ran out: "not reached"
-            results[i] = result = dict(success=False, steps=max_steps,
-                                       seconds=time.perf_counter() - start, image=saved[i].clone())
-        result.update(target=int(targets[i]), **perturbation_stats(image, result["image"]))
+        if result is None:  # the step budget ran out: "not reached"
+            results[i] = result = dict(
+                success=False,
+                steps=max_steps,
+                seconds=time.perf_counter() - start,
+                image=saved[i].clone(),
+            )
+        result.update(
+            target=int(targets[i]), **perturbation_stats(image, result["image"])
+        )
     return results
 
 
@@ -53,17 +65,39 @@ def perturbation_stats(original, adversarial):
     """||r||_1, ||r||_inf in units of 1/255, and PSNR (dB) of the adversarial image."""
     r = adversarial - original
     mse = r.pow(2).mean().item()
-    return dict(l1=r.abs().sum().item(), linf255=r.abs().max().item() * 255,
-                psnr=math.inf if mse == 0 else 10 * math.log10(1 / mse))
+    return dict(
+        l1=r.abs().sum().item(),
+        linf255=r.abs().max().item() * 255,
+        psnr=math.inf if mse == 0 else 10 * math.log10(1 / mse),
+    )
 
 
-def cached_attack(model, model_digest, image, targets, alpha, lr=0.01, max_steps=500,
-                  cache_dir=".cache/results"):
+def cached_attack(
+    model,
+    model_digest,
+    image,
+    targets,
+    alpha,
+    lr=0.01,
+    max_steps=500,
+    cache_dir=".cache/results",
+):
     """`targeted_attack`, cached on disk by the attack code, the weights, the image and the settings."""
-    key = [fingerprint(targeted_attack, perturbation_stats, quantize), model_digest,
-           tensor_digest(image), [int(t) for t in targets], alpha, lr, max_steps]
-    results, _ = cached("attack", key, lambda: targeted_attack(model, image, targets, alpha, lr, max_steps),
-                        cache_dir)
+    key = [
+        fingerprint(targeted_attack, perturbation_stats, quantize),
+        model_digest,
+        tensor_digest(image),
+        [int(t) for t in targets],
+        alpha,
+        lr,
+        max_steps,
+    ]
+    results, _ = cached(
+        "attack",
+        key,
+        lambda: targeted_attack(model, image, targets, alpha, lr, max_steps),
+        cache_dir,
+    )
     return results
 
 
@@ -74,7 +108,9 @@ def attack_figure(rows, amplify=10):
     import matplotlib.pyplot as plt
 
     columns = 1 + 2 * max(len(r[2]) for r in rows)
-    fig, axes = plt.subplots(len(rows), columns, figsize=(1.75 * columns, 2.2 * len(rows)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), columns, figsize=(1.75 * columns, 2.2 * len(rows)), squeeze=False
+    )
     for ax_row, (image, title, attacks) in zip(axes, rows):
         show_prediction(ax_row[0], image, title)
         for k, (result, adv_title) in enumerate(attacks):

@@ -1,5 +1,6 @@
 """Question 4: self-attention is permutation-equivariant, pooling makes it invariant, and a
 position-wise feed-forward layer can be built from nn.Linear or from nn.Conv1d."""
+
 import torch
 import torch.nn as nn
 
@@ -18,9 +19,17 @@ def permutation_matrix(T, generator=None):
 
 def random_attention_problem(T, d_in, d_k, d_v, generator):
     """Random X, Wq, Wk, Wv in float64 and alpha = sqrt(d_k)."""
+
     def randn(*shape):
         return torch.randn(*shape, generator=generator, dtype=torch.float64)
-    return randn(T, d_in), randn(d_in, d_k), randn(d_in, d_k), randn(d_in, d_v), d_k ** 0.5
+
+    return (
+        randn(T, d_in),
+        randn(d_in, d_k),
+        randn(d_in, d_k),
+        randn(d_in, d_v),
+        d_k**0.5,
+    )
 
 
 def equivariance_errors(trials=200, seed=0, attention=self_attention):
@@ -34,8 +43,12 @@ def equivariance_errors(trials=200, seed=0, attention=self_attention):
         P = permutation_matrix(T, g)
         S, S_perm = attention(X, Wq, Wk, Wv, alpha), attention(P @ X, Wq, Wk, Wv, alpha)
         ones = torch.ones(1, T, dtype=torch.float64)
-        worst_equivariance = max(worst_equivariance, (P @ S - S_perm).abs().max().item())
-        worst_pooling = max(worst_pooling, (ones @ S_perm - ones @ S).abs().max().item())
+        worst_equivariance = max(
+            worst_equivariance, (P @ S - S_perm).abs().max().item()
+        )
+        worst_pooling = max(
+            worst_pooling, (ones @ S_perm - ones @ S).abs().max().item()
+        )
     return worst_equivariance, worst_pooling
 
 

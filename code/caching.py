@@ -1,5 +1,6 @@
 """A small disk cache for expensive results (trained models, adversarial searches), keyed by
 the code that computes them and everything they depend on; and checked downloads."""
+
 import hashlib
 import inspect
 import json
@@ -18,8 +19,11 @@ def fingerprint(*objects):
         try:
             h.update(inspect.getsource(obj).encode())
         except (OSError, TypeError):
-            codes = [obj.__code__] if hasattr(obj, "__code__") else [
-                f.__code__ for f in vars(obj).values() if hasattr(f, "__code__")]
+            codes = (
+                [obj.__code__]
+                if hasattr(obj, "__code__")
+                else [f.__code__ for f in vars(obj).values() if hasattr(f, "__code__")]
+            )
             for code in codes:
                 h.update(code.co_code + repr(code.co_consts).encode())
     return h.hexdigest()
@@ -56,7 +60,9 @@ def cached(name, key, compute, cache_dir=".cache/results"):
     """compute() once per key: the result (tensors, numbers, strings, lists and dicts of them)
     is saved under cache_dir and loaded on the next call with the same key.
     Returns (result, True if it came from the cache)."""
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(
+        json.dumps(key, sort_keys=True, default=str).encode()
+    ).hexdigest()[:16]
     path = Path(cache_dir) / f"{name}-{digest}.pt"
     if path.exists():
         return torch.load(path, weights_only=True), True

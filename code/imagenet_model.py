@@ -1,17 +1,17 @@
 """Questions 1(b) and 1(c): the pretrained torchvision AlexNet, with ImageNet normalisation
 inside the model (so every image tensor elsewhere is in [0, 1]), and human-readable class names."""
+
 import ast
 import os
 from pathlib import Path
 
 import torch
 import torch.nn as nn
+from caching import file_sha256
 from torchvision.models import AlexNet_Weights, alexnet
 
-from caching import file_sha256
-
 WEIGHTS = AlexNet_Weights.IMAGENET1K_V1
-WEIGHTS_FILE = "alexnet-owt-7be5be79.pth"      # the hex is the start of the file's sha256
+WEIGHTS_FILE = "alexnet-owt-7be5be79.pth"  # the hex is the start of the file's sha256
 
 
 class Normalized(nn.Module):
@@ -40,12 +40,16 @@ def read_label_table(path):
     try:
         table = ast.literal_eval(Path(path).read_text(encoding="utf-8"))
     except (SyntaxError, ValueError) as e:
-        raise ValueError(f"{path}: not a Python dict literal of class names ({e})") from None
+        raise ValueError(
+            f"{path}: not a Python dict literal of class names ({e})"
+        ) from None
     if not isinstance(table, dict) or sorted(table) != list(range(len(table))):
         raise ValueError(f"{path}: expected a dict with keys 0..N-1")
     first = [table[i].split(",")[0].strip() for i in range(len(table))]
     names = [f if first.count(f) == 1 else table[i] for i, f in enumerate(first)]
-    return [n if names.count(n) == 1 else f"{n} (class {i})" for i, n in enumerate(names)]
+    return [
+        n if names.count(n) == 1 else f"{n} (class {i})" for i, n in enumerate(names)
+    ]
 
 
 def load_alexnet(weights_path=None, allow_untrained=False, seed=0):
@@ -59,15 +63,22 @@ def load_alexnet(weights_path=None, allow_untrained=False, seed=0):
     state, source = None, None
     if weights_path:
         if not Path(weights_path).is_file():
-            raise FileNotFoundError(f"{weights_path}: no such file (REPORT_ALEXNET_WEIGHTS)")
+            raise FileNotFoundError(
+                f"{weights_path}: no such file (REPORT_ALEXNET_WEIGHTS)"
+            )
         if not file_sha256(weights_path).startswith(WEIGHTS_FILE.split("-")[-1][:8]):
-            raise ValueError(f"{weights_path}: not {WEIGHTS_FILE} (its sha256 does not start with 7be5be79)")
-        state, source = torch.load(weights_path, map_location="cpu", weights_only=True), str(weights_path)
+            raise ValueError(
+                f"{weights_path}: not {WEIGHTS_FILE} (its sha256 does not start with 7be5be79)"
+            )
+        state, source = (
+            torch.load(weights_path, map_location="cpu", weights_only=True),
+            str(weights_path),
+        )
     elif cached.is_file() or os.environ.get("REPORT_OFFLINE", "0") != "1":
         try:
             state = WEIGHTS.get_state_dict(progress=False, check_hash=True)
             source = f"torchvision {WEIGHTS} ({cached})"
-        except Exception as e:      # no network, a proxy, a broken download ...
+        except Exception as e:  # no network, a proxy, a broken download ...
             print(f"could not get the pretrained AlexNet weights: {e}")
     if state is not None:
         model = alexnet()
@@ -77,6 +88,7 @@ def load_alexnet(weights_path=None, allow_untrained=False, seed=0):
         raise FileNotFoundError(
             f"the pretrained AlexNet weights ({WEIGHTS_FILE}, 233 MB) are not available. "
             f"Download {WEIGHTS.url} and set REPORT_ALEXNET_WEIGHTS to the file, or put it in "
-            f"{cached.parent}/; or build with --fast to run on untrained weights.")
+            f"{cached.parent}/; or build with --fast to run on untrained weights."
+        )
     torch.manual_seed(seed)
     return Normalized(alexnet()).eval(), "UNTRAINED (random weights, seed %d)" % seed

@@ -1,5 +1,6 @@
 """Question 2 model and training: the starter's RNNLM, truncated back-propagation through time,
 training with and without teacher forcing, perplexity, and a disk cache of trained models."""
+
 import json
 import math
 import os
@@ -9,27 +10,28 @@ from dataclasses import asdict, dataclass, replace
 
 import torch
 import torch.nn as nn
-from tqdm import tqdm
-
 from caching import cached, fingerprint, tensor_digest
 from ptb_data import batchify, chunks
+from tqdm import tqdm
 
 
 @dataclass(frozen=True)
 class Config:
-    embed_size: int = 128         # nn.Embedding(vocab, 128)
-    hidden_size: int = 1024       # nn.LSTM(128, 1024)
+    embed_size: int = 128  # nn.Embedding(vocab, 128)
+    hidden_size: int = 1024  # nn.LSTM(128, 1024)
     num_layers: int = 1
     num_epochs: int = 5
     batch_size: int = 20
-    seq_length: int = 30          # BPTT truncation length
+    seq_length: int = 30  # BPTT truncation length
     learning_rate: float = 0.002  # Adam
-    clip: float = 0.5             # clip_grad_norm_
+    clip: float = 0.5  # clip_grad_norm_
     seed: int = 0
 
 
-STARTER_CONFIG = Config()                                  # the starter notebook, exactly
-FAST_CONFIG = replace(STARTER_CONFIG, hidden_size=256, num_epochs=3)  # draft builds, CI: minutes on 2 CPU cores
+STARTER_CONFIG = Config()  # the starter notebook, exactly
+FAST_CONFIG = replace(
+    STARTER_CONFIG, hidden_size=256, num_epochs=3
+)  # draft builds, CI: minutes on 2 CPU cores
 
 
 class RNNLM(nn.Module):
@@ -81,7 +83,9 @@ def evaluate(model, ids, config, device="cpu"):
     with torch.no_grad():
         for inputs, targets in chunks(data, config.seq_length):
             outputs, states = model(inputs, states)
-            total += nn.functional.cross_entropy(outputs, targets.reshape(-1), reduction="sum").item()
+            total += nn.functional.cross_entropy(
+                outputs, targets.reshape(-1), reduction="sum"
+            ).item()
             count += targets.numel()
     model.train()
     return math.exp(total / count)
@@ -93,14 +97,19 @@ def train(corpus, config, teacher_forcing=True, device="cpu", label="train"):
     validation perplexity after every epoch, the test perplexity and the seconds spent."""
     torch.manual_seed(config.seed)
     vocab = len(corpus["dictionary"])
-    model = RNNLM(vocab, config.embed_size, config.hidden_size, config.num_layers).to(device)
+    model = RNNLM(vocab, config.embed_size, config.hidden_size, config.num_layers).to(
+        device
+    )
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     data = batchify(corpus["ids"]["train"], config.batch_size).to(device)
     history = {"batch_loss": [], "valid_ppl": []}
     start = time.perf_counter()
     for epoch in range(config.num_epochs):
         states = model.zero_state(config.batch_size, device)
-        bar = progress(list(chunks(data, config.seq_length)), desc=f"{label} epoch {epoch + 1}/{config.num_epochs}")
+        bar = progress(
+            list(chunks(data, config.seq_length)),
+            desc=f"{label} epoch {epoch + 1}/{config.num_epochs}",
+        )
         for inputs, targets in bar:
             states = detach_states(states)
             if teacher_forcing:
@@ -113,8 +122,14 @@ def train(corpus, config, teacher_forcing=True, device="cpu", label="train"):
             nn.utils.clip_grad_norm_(model.parameters(), config.clip)
             optimizer.step()
             history["batch_loss"].append(loss.item())
-            bar.set_postfix(loss=f"{loss.item():.3f}", ppl=f"{math.exp(loss.item()):.1f}", refresh=False)
-        history["valid_ppl"].append(evaluate(model, corpus["ids"]["valid"], config, device))
+            bar.set_postfix(
+                loss=f"{loss.item():.3f}",
+                ppl=f"{math.exp(loss.item()):.1f}",
+                refresh=False,
+            )
+        history["valid_ppl"].append(
+            evaluate(model, corpus["ids"]["valid"], config, device)
+        )
     history["test_ppl"] = evaluate(model, corpus["ids"]["test"], config, device)
     history["seconds"] = time.perf_counter() - start
     return model, history
@@ -128,23 +143,48 @@ def pick_device():
     return "cpu"
 
 
-def trained_model(corpus, config, teacher_forcing=True, device=None, cache_dir=".cache/models"):
+def trained_model(
+    corpus, config, teacher_forcing=True, device=None, cache_dir=".cache/models"
+):
     """`train`, cached on disk under a key made of the configuration, the training code, the
     data and the device: a second call (or a rebuild of the report) loads instead of training."""
     device = device or pick_device()
-    key = [asdict(config), teacher_forcing, device, torch.__version__,
-           fingerprint(RNNLM, train, evaluate, free_running_forward, detach_states, batchify, chunks),
-           tensor_digest(*(corpus["ids"][s] for s in ("train", "valid", "test")))]
+    key = [
+        asdict(config),
+        teacher_forcing,
+        device,
+        torch.__version__,
+        fingerprint(
+            RNNLM,
+            train,
+            evaluate,
+            free_running_forward,
+            detach_states,
+            batchify,
+            chunks,
+        ),
+        tensor_digest(*(corpus["ids"][s] for s in ("train", "valid", "test"))),
+    ]
     label = "teacher forcing" if teacher_forcing else "no teacher forcing"
 
     def compute():
         model, history = train(corpus, config, teacher_forcing, device, label=label)
         return {"state_dict": model.state_dict(), "history": json.dumps(history)}
 
-    saved, hit = cached(f"rnnlm-{'tf' if teacher_forcing else 'free'}", key, compute, cache_dir)
-    model = RNNLM(len(corpus["dictionary"]), config.embed_size, config.hidden_size, config.num_layers).to(device)
+    saved, hit = cached(
+        f"rnnlm-{'tf' if teacher_forcing else 'free'}", key, compute, cache_dir
+    )
+    model = RNNLM(
+        len(corpus["dictionary"]),
+        config.embed_size,
+        config.hidden_size,
+        config.num_layers,
+    ).to(device)
     model.load_state_dict(saved["state_dict"])
     history = json.loads(saved["history"])
-    print(f"loaded the trained model from the cache in {cache_dir}" if hit
-          else f"trained in {history['seconds']:.0f} s and cached in {cache_dir}")
+    print(
+        f"loaded the trained model from the cache in {cache_dir}"
+        if hit
+        else f"trained in {history['seconds']:.0f} s and cached in {cache_dir}"
+    )
     return model, history

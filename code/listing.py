@@ -1,4 +1,5 @@
 """Listings of the modules under code/ for the PDF (the notebook inlines them instead)."""
+
 from pathlib import Path
 
 

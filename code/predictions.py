@@ -1,6 +1,6 @@
 """Question 1(b): AlexNet's prediction for an image, by class name, and a picture of it."""
-import torch
 
+import torch
 from images import load_image
 
 
@@ -28,11 +28,17 @@ def prediction_figure(model, images, true_names, names, k=5):
     """Each image with its top-1 name and probability, and its top-k bar chart below."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, len(images), figsize=(2.4 * len(images), 5.2),
-                             gridspec_kw={"height_ratios": [1.3, 1]})
+    fig, axes = plt.subplots(
+        2,
+        len(images),
+        figsize=(2.4 * len(images), 5.2),
+        gridspec_kw={"height_ratios": [1.3, 1]},
+    )
     for column, (image, truth) in enumerate(zip(images, true_names)):
         top = predict(model, image, names, k)
-        show_prediction(axes[0, column], image, f"{top[0][0]} ({top[0][1]:.0%})\ntrue: {truth}")
+        show_prediction(
+            axes[0, column], image, f"{top[0][0]} ({top[0][1]:.0%})\ntrue: {truth}"
+        )
         bars = axes[1, column]
         bars.barh(range(k)[::-1], [p for _, p in top], color="tab:blue")
         bars.set_yticks(range(k)[::-1], [n[:18] for n, _ in top], fontsize=7)

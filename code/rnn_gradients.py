@@ -1,5 +1,6 @@
 """Question 3: the recurrence h_t = W rho(h_{t-1}) + U x_t + b, its equivalence with the
 conventional g_t = rho(W g_{t-1} + U x_t + b), and the norm of dh_T/dh_0 measured with autograd."""
+
 import sympy as sp
 import torch
 
@@ -24,9 +25,11 @@ def run_g(W, U, b, xs, g0, rho):
 
 def random_rnn(n, m, T, generator, dtype=torch.float64):
     """Random W (n x n), U (n x m), b, inputs xs (T x m) and h_0."""
+
     def randn(*shape):
         return torch.randn(*shape, generator=generator, dtype=dtype)
-    return randn(n, n) / n ** 0.5, randn(n, m), randn(n), randn(T, m), randn(n)
+
+    return randn(n, n) / n**0.5, randn(n, m), randn(n), randn(T, m), randn(n)
 
 
 def equivalence_gap(rho, n=8, m=3, T=30, seed=0, g0_from_h0=True):
@@ -44,8 +47,11 @@ def derivative_bound(name):
     x = sp.symbols("x", real=True)
     rho = {"tanh": sp.tanh(x), "sigmoid": 1 / (1 + sp.exp(-x))}[name]
     d = sp.diff(rho, x)
-    candidates = [(sp.Abs(sp.simplify(d.subs(x, p))), p)
-                  for p in sp.solve(sp.diff(d, x), x) if p.is_real]
+    candidates = [
+        (sp.Abs(sp.simplify(d.subs(x, p))), p)
+        for p in sp.solve(sp.diff(d, x), x)
+        if p.is_real
+    ]
     candidates += [(sp.Abs(sp.limit(d, x, end)), end) for end in (sp.oo, -sp.oo)]
     return max(candidates, key=lambda c: float(c[0]))
 
@@ -64,20 +70,24 @@ def jacobian_norms(W, U, b, xs, h0, rho):
     through the whole unrolled recurrence."""
     norms = []
     for T in range(1, len(xs) + 1):
-        J = torch.autograd.functional.jacobian(lambda h: run_h(W, U, b, xs[:T], h, rho)[-1], h0)
+        J = torch.autograd.functional.jacobian(
+            lambda h: run_h(W, U, b, xs[:T], h, rho)[-1], h0
+        )
         norms.append(spectral_norm(J))
     return norms
 
 
 def bound_violations(norms, delta, rtol=1e-9):
     """The steps T at which ||dh_T/dh_0|| exceeds the bound delta^T (empty if the bound holds)."""
-    return [T for T, norm in enumerate(norms, start=1) if norm > delta ** T * (1 + rtol)]
+    return [T for T, norm in enumerate(norms, start=1) if norm > delta**T * (1 + rtol)]
 
 
 def check_bound(norms, delta):
     violations = bound_violations(norms, delta)
     if violations:
-        raise AssertionError(f"||dh_T/dh_0|| exceeds delta^T = {delta}^T at T = {violations[:10]}")
+        raise AssertionError(
+            f"||dh_T/dh_0|| exceeds delta^T = {delta}^T at T = {violations[:10]}"
+        )
 
 
 def vanishing_experiment(name, delta, n=16, m=4, T=60, seed=0):
@@ -97,5 +107,8 @@ def orthogonal_tanh_norms(scale, bias=0.0, n=16, T=60, seed=0):
     g = torch.Generator().manual_seed(seed)
     Q, _ = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))
     zeros = torch.zeros(n, dtype=torch.float64)
-    U, xs = torch.zeros(n, 1, dtype=torch.float64), torch.zeros(T, 1, dtype=torch.float64)
+    U, xs = (
+        torch.zeros(n, 1, dtype=torch.float64),
+        torch.zeros(T, 1, dtype=torch.float64),
+    )
     return jacobian_norms(scale * Q, U, zeros + bias, xs, zeros, torch.tanh)

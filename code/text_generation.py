@@ -1,5 +1,6 @@
 """Question 2.2 and 2.3: sampling text from the language model (multinomial as in the starter,
 and greedy), and the cosine distance between learned word embeddings."""
+
 import torch
 
 
@@ -18,7 +19,9 @@ def generate(model, dictionary, first_word, num_words=50, greedy=False, generato
             if greedy:
                 word_id = output.argmax(dim=-1).item()
             else:
-                word_id = torch.multinomial(output.exp().cpu(), 1, generator=generator).item()
+                word_id = torch.multinomial(
+                    output.exp().cpu(), 1, generator=generator
+                ).item()
             words.append(dictionary.idx2word[word_id])
             x.fill_(word_id)
     model.train()
@@ -34,7 +37,7 @@ def repetition(words):
     the tail repeats with period p if it is the same p words at least three times."""
     distinct = len(set(words)) / len(words)
     for period in range(1, len(words) // 3 + 1):
-        tail = words[-3 * period:]
+        tail = words[-3 * period :]
         if tail[:period] * 3 == tail:
             return distinct, period
     return distinct, 0
@@ -48,7 +51,10 @@ def embedding_of(model, dictionary, word):
 
 def embedding_distance(model, dictionary, word_a, word_b, show=True):
     """Cosine distance 1 - cos(e_a, e_b) between the learned input embeddings of two words."""
-    a, b = embedding_of(model, dictionary, word_a), embedding_of(model, dictionary, word_b)
+    a, b = (
+        embedding_of(model, dictionary, word_a),
+        embedding_of(model, dictionary, word_b),
+    )
     distance = 1 - torch.nn.functional.cosine_similarity(a, b, dim=0).item()
     if show:
         print(f"cosine distance({word_a!r}, {word_b!r}) = {distance:.4f}")
@@ -59,7 +65,12 @@ def nearest_words(model, dictionary, word, k=5):
     """The k words whose embeddings are closest (cosine) to `word`'s, with their distances."""
     e = embedding_of(model, dictionary, word)
     weights = model.embed.weight.detach()
-    distances = 1 - torch.nn.functional.cosine_similarity(weights, e.unsqueeze(0), dim=1)
+    distances = 1 - torch.nn.functional.cosine_similarity(
+        weights, e.unsqueeze(0), dim=1
+    )
     distances[dictionary.word2idx[word]] = float("inf")
     best = distances.topk(k, largest=False)
-    return [(dictionary.idx2word[i], d) for d, i in zip(best.values.tolist(), best.indices.tolist())]
+    return [
+        (dictionary.idx2word[i], d)
+        for d, i in zip(best.values.tolist(), best.indices.tolist())
+    ]

@@ -1,10 +1,10 @@
 """Question 2.1: what detach() does to the graph, measured (memory the graph holds and the time of
 one backward pass as chunks stay attached) and drawn."""
+
 import time
 
 import torch
 import torch.nn as nn
-
 from language_model import detach_states
 
 
@@ -44,7 +44,10 @@ def backward_cost(model, data, seq_length, attached_chunks, detach):
     with SavedTensorMeter() as meter:
         for k in range(attached_chunks):
             i = k * seq_length
-            inputs, targets = data[:, i:i + seq_length], data[:, i + 1:i + 1 + seq_length]
+            inputs, targets = (
+                data[:, i : i + seq_length],
+                data[:, i + 1 : i + 1 + seq_length],
+            )
             if detach:
                 states = detach_states(states)
                 meter.reset()
@@ -57,7 +60,7 @@ def backward_cost(model, data, seq_length, attached_chunks, detach):
                 slowest = max(slowest, time.perf_counter() - start)
                 losses = []
     model.zero_grad()
-    return biggest / 2 ** 20, slowest
+    return biggest / 2**20, slowest
 
 
 def gradient_reaches_previous_chunk(model, data, seq_length, detach):
@@ -68,8 +71,10 @@ def gradient_reaches_previous_chunk(model, data, seq_length, detach):
     out, states = model.lstm(embedded, states)
     if detach:
         states = detach_states(states)
-    outputs, _ = model(data[:, seq_length:2 * seq_length], states)
-    nn.functional.cross_entropy(outputs, data[:, seq_length + 1:2 * seq_length + 1].reshape(-1)).backward()
+    outputs, _ = model(data[:, seq_length : 2 * seq_length], states)
+    nn.functional.cross_entropy(
+        outputs, data[:, seq_length + 1 : 2 * seq_length + 1].reshape(-1)
+    ).backward()
     return embedded.grad is not None and embedded.grad.abs().sum().item() > 0
 
 
@@ -87,7 +92,11 @@ def draw_truncated_graph(steps_per_chunk=3):
         ax.text(x + 0.45, 0.35, f"$x_{{{t + 1}}}$", ha="center", fontsize=9)
         ax.text(x + 0.45, 2.45, f"$\\ell_{{{t + 1}}}$", ha="center", fontsize=9)
         for y0, y1 in ((0.55, 1.0), (1.8, 2.3)):
-            ax.add_patch(FancyArrowPatch((x + 0.45, y0), (x + 0.45, y1), arrowstyle="->", mutation_scale=10))
+            ax.add_patch(
+                FancyArrowPatch(
+                    (x + 0.45, y0), (x + 0.45, y1), arrowstyle="->", mutation_scale=10
+                )
+            )
         if t < n - 1:
             gap = 1.1 if t == steps_per_chunk - 1 else 0.5
             style = dict(arrowstyle="->", mutation_scale=10)
@@ -96,11 +105,28 @@ def draw_truncated_graph(steps_per_chunk=3):
             ax.add_patch(FancyArrowPatch((x + 0.9, 1.4), (x + 0.9 + gap, 1.4), **style))
     cut = steps_per_chunk * 1.4 - 0.05
     ax.axvline(cut + 0.3, color="tab:red", linestyle=":", linewidth=1.5)
-    ax.text(cut + 0.3, 2.9, "states = [s.detach() for s in states]\nvalues pass, gradients stop",
-            color="tab:red", ha="center", fontsize=8)
-    ax.text(steps_per_chunk * 0.7, -0.25, "chunk k: backward pass ends here", ha="center", fontsize=8)
-    ax.text(steps_per_chunk * 1.4 + 0.6 + steps_per_chunk * 0.7, -0.25,
-            "chunk k+1: its own graph and backward pass", ha="center", fontsize=8)
+    ax.text(
+        cut + 0.3,
+        2.9,
+        "states = [s.detach() for s in states]\nvalues pass, gradients stop",
+        color="tab:red",
+        ha="center",
+        fontsize=8,
+    )
+    ax.text(
+        steps_per_chunk * 0.7,
+        -0.25,
+        "chunk k: backward pass ends here",
+        ha="center",
+        fontsize=8,
+    )
+    ax.text(
+        steps_per_chunk * 1.4 + 0.6 + steps_per_chunk * 0.7,
+        -0.25,
+        "chunk k+1: its own graph and backward pass",
+        ha="center",
+        fontsize=8,
+    )
     ax.text(-0.4, 1.4, "$(h_0, c_0)$", ha="right", va="center", fontsize=9)
     ax.set_xlim(-1.3, n * 1.4 + 0.8)
     ax.set_ylim(-0.5, 3.4)

@@ -8,18 +8,24 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))            # the build tool: import builder
-sys.path.insert(0, str(ROOT / "code"))   # the report's modules, as the report imports them
+sys.path.insert(0, str(ROOT))  # the build tool: import builder
+sys.path.insert(
+    0, str(ROOT / "code")
+)  # the report's modules, as the report imports them
 
 # Tests never download: they use the offline copies of the real data beside the project
 # (tests and CI only; the product finds its data by configuration, see README).
 os.environ.setdefault("REPORT_DATA_DIR", str(ROOT.parent / "shared" / "data"))
 os.environ["REPORT_OFFLINE"] = "1"
 
-needs_latex = pytest.mark.skipif(shutil.which("xelatex") is None or shutil.which("pdftotext") is None,
-                                 reason="xelatex and pdftotext are required (apt-get install "
-                                        "texlive-xetex poppler-utils; .ci/run installs them)")
-if os.environ.get("CI") and (shutil.which("xelatex") is None or shutil.which("pdftotext") is None):
+needs_latex = pytest.mark.skipif(
+    shutil.which("xelatex") is None or shutil.which("pdftotext") is None,
+    reason="xelatex and pdftotext are required (apt-get install "
+    "texlive-xetex poppler-utils; .ci/run installs them)",
+)
+if os.environ.get("CI") and (
+    shutil.which("xelatex") is None or shutil.which("pdftotext") is None
+):
     raise RuntimeError("CI must have xelatex and pdftotext: .ci/run installs them")
 
 

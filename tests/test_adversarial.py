@@ -1,5 +1,6 @@
 """Question 1(c): the attack on a real trained model (a small CNN on scikit-learn's digits),
 8-bit saving, the step budget, and the perturbation statistics."""
+
 import math
 from statistics import median
 
@@ -7,10 +8,9 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from sklearn.datasets import load_digits
-
 from adversarial import cached_attack, perturbation_stats, targeted_attack
 from images import load_image, quantize, save_png
+from sklearn.datasets import load_digits
 
 
 @pytest.fixture(scope="module")
@@ -21,15 +21,22 @@ def digits_model():
     X = F.interpolate(X.unsqueeze(1), size=32, mode="nearest").repeat(1, 3, 1, 1)
     y = torch.tensor(digits.target)
     torch.manual_seed(0)
-    net = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                        nn.Flatten(), nn.Linear(32 * 8 * 8, 10))
+    net = nn.Sequential(
+        nn.Conv2d(3, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32 * 8 * 8, 10),
+    )
     optimizer = torch.optim.Adam(net.parameters(), 1e-3)
     order = torch.randperm(len(X))
     train, test = order[:1500], order[1500:]
     for _ in range(8):
         for i in range(0, len(train), 64):
-            batch = train[i:i + 64]
+            batch = train[i : i + 64]
             loss = F.cross_entropy(net(X[batch]), y[batch])
             optimizer.zero_grad()
             loss.backward()
@@ -43,7 +50,7 @@ def digits_model():
 def test_targeted_success_after_quantisation(digits_model, tmp_path):
     net, X, y = digits_model
     results = []
-    for j in range(10):                                       # 10 images x 3 targets = 30 pairs
+    for j in range(10):  # 10 images x 3 targets = 30 pairs
         targets = [(y[j].item() + k) % 10 for k in (1, 4, 7)]
         for result in targeted_attack(net, X[j], targets, alpha=1e-3, max_steps=300):
             results.append((j, result))
@@ -51,47 +58,58 @@ def test_targeted_success_after_quantisation(digits_model, tmp_path):
     assert len(successes) / len(results) >= 0.95
     for j, r in results:
         image = r["image"]
-        assert torch.equal(image, quantize(image))            # already 8-bit
-        assert 0 <= image.min() and image.max() <= 1          # x + r stays in [0, 1]
+        assert torch.equal(image, quantize(image))  # already 8-bit
+        assert 0 <= image.min() and image.max() <= 1  # x + r stays in [0, 1]
         if r["success"]:
             with torch.no_grad():
                 assert net(image.unsqueeze(0)).argmax().item() == r["target"]
-            path = tmp_path / f"{j}-{r['target']}.png"        # and so is the saved file
+            path = tmp_path / f"{j}-{r['target']}.png"  # and so is the saved file
             save_png(image, path)
             with torch.no_grad():
-                assert net(load_image(path, size=32).unsqueeze(0)).argmax().item() == r["target"]
-    assert max(r["linf255"] for r in successes) < 128         # bounded perturbations
+                assert (
+                    net(load_image(path, size=32).unsqueeze(0)).argmax().item()
+                    == r["target"]
+                )
+    assert max(r["linf255"] for r in successes) < 128  # bounded perturbations
     assert median(r["psnr"] for r in successes) > 15
 
 
 def test_l1_weight_shrinks_the_perturbation(digits_model):
     net, X, y = digits_model
     targets = [(y[0].item() + 3) % 10]
-    plain, = targeted_attack(net, X[0], targets, alpha=0.0, max_steps=300)
-    sparse, = targeted_attack(net, X[0], targets, alpha=3e-3, max_steps=300)
+    (plain,) = targeted_attack(net, X[0], targets, alpha=0.0, max_steps=300)
+    (sparse,) = targeted_attack(net, X[0], targets, alpha=3e-3, max_steps=300)
     assert plain["success"] and sparse["success"] and sparse["l1"] < plain["l1"]
 
 
 def test_the_step_budget_ends_an_attack(digits_model):
     net, X, y = digits_model
-    result, = targeted_attack(net, X[0], [(y[0].item() + 5) % 10], alpha=10.0, max_steps=5)
+    (result,) = targeted_attack(
+        net, X[0], [(y[0].item() + 5) % 10], alpha=10.0, max_steps=5
+    )
     assert result["success"] is False and result["steps"] == 5
 
 
 def test_perturbation_statistics():
     x = torch.full((3, 4, 4), 0.5)
     stats = perturbation_stats(x, x + 1 / 255)
-    assert stats["linf255"] == pytest.approx(1.0) and stats["l1"] == pytest.approx(48 / 255)
+    assert stats["linf255"] == pytest.approx(1.0) and stats["l1"] == pytest.approx(
+        48 / 255
+    )
     assert stats["psnr"] == pytest.approx(20 * math.log10(255), rel=1e-4)
     assert perturbation_stats(x, x)["psnr"] == math.inf
 
 
 def test_attacks_are_cached(digits_model, tmp_path):
     net, X, y = digits_model
-    first = cached_attack(net, "digits-net", X[1], [3], 1e-3, max_steps=50, cache_dir=tmp_path)
-    again = cached_attack(net, "digits-net", X[1], [3], 1e-3, max_steps=50, cache_dir=tmp_path)
+    first = cached_attack(
+        net, "digits-net", X[1], [3], 1e-3, max_steps=50, cache_dir=tmp_path
+    )
+    again = cached_attack(
+        net, "digits-net", X[1], [3], 1e-3, max_steps=50, cache_dir=tmp_path
+    )
     assert len(list(tmp_path.iterdir())) == 1
     assert torch.equal(first[0]["image"], again[0]["image"])
-    assert again[0]["seconds"] == first[0]["seconds"]       # measured once, then loaded
+    assert again[0]["seconds"] == first[0]["seconds"]  # measured once, then loaded
     cached_attack(net, "digits-net", X[1], [3], 2e-3, max_steps=50, cache_dir=tmp_path)
     assert len(list(tmp_path.iterdir())) == 2

@@ -1,11 +1,17 @@
 """Question 4: the attention checks can tell equivariant from non-equivariant maps, and the
 two feed-forward implementations agree on many shapes."""
+
 import pytest
 import torch
-
-from attention import (PositionwiseConv, PositionwiseLinear, attention_with_positions,
-                       equivariance_errors, permutation_matrix, random_attention_problem,
-                       self_attention)
+from attention import (
+    PositionwiseConv,
+    PositionwiseLinear,
+    attention_with_positions,
+    equivariance_errors,
+    permutation_matrix,
+    random_attention_problem,
+    self_attention,
+)
 
 
 def test_self_attention_matches_a_loop_over_rows():
@@ -27,8 +33,9 @@ def test_permutation_matrix_is_a_permutation():
 def test_equivariance_and_pooling_hold_and_the_control_fails():
     equivariance, pooling = equivariance_errors(trials=100, seed=7)
     assert equivariance < 1e-12 and pooling < 1e-10
-    control_equivariance, control_pooling = equivariance_errors(trials=100, seed=7,
-                                                                attention=attention_with_positions)
+    control_equivariance, control_pooling = equivariance_errors(
+        trials=100, seed=7, attention=attention_with_positions
+    )
     assert control_equivariance > 1e-2 and control_pooling > 1e-2
 
 

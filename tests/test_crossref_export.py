@@ -1,13 +1,14 @@
 """Numbering of labels, Quarto markdown -> Jupyter markdown, and module inlining."""
+
 import pytest
+from conftest import write_project
 
 from builder.crossref import number
 from builder.export import jupyter_markdown
 from builder.modules import chunk_source, code_modules, inline_plan, standalone_source
 from builder.read import BuildError, read
-from conftest import write_project
 
-DOC = '''
+DOC = """
 # Intro {#sec-intro}
 
 ## Part {#sec-part}
@@ -42,20 +43,34 @@ See @fig-plot, @thm-b, @thm-a and @sec-two.
 #| fig-cap: "A plot"
 pass
 ```
-'''
+"""
 
 
 def test_numbering_follows_quarto(tmp_path):
     nums = number(read(write_project(tmp_path, {"report.qmd": DOC})))
-    assert nums.numbers == {"sec-intro": "1", "sec-part": "1.1", "thm-a": "1", "eq-one": "1",
-                            "sec-two": "2", "thm-b": "2", "fig-plot": "1"}
-    assert nums.text("eq-one") == "Equation (1)" and nums.text("sec-part") == "Section 1.1"
+    assert nums.numbers == {
+        "sec-intro": "1",
+        "sec-part": "1.1",
+        "thm-a": "1",
+        "eq-one": "1",
+        "sec-two": "2",
+        "thm-b": "2",
+        "fig-plot": "1",
+    }
+    assert (
+        nums.text("eq-one") == "Equation (1)" and nums.text("sec-part") == "Section 1.1"
+    )
 
 
 def test_jupyter_markdown(tmp_path):
     doc = read(write_project(tmp_path, {"report.qmd": DOC}))
     md = jupyter_markdown(doc.blocks[0].text, number(doc))
-    assert "# 1 Intro" in md and "## 1.1 Part" in md and "# Unnumbered" in md and "# 2 Second" in md
+    assert (
+        "# 1 Intro" in md
+        and "## 1.1 Part" in md
+        and "# Unnumbered" in md
+        and "# 2 Second" in md
+    )
     assert "**Theorem 1 (Named).**" in md and "**Theorem 2.**\nNo title here." in md
     assert "$$x = 1\\tag{1} $$" in md
     assert "*Proof.*\nUses Equation (1) and Section 1.1.\n$\\blacksquare$" in md
@@ -64,10 +79,19 @@ def test_jupyter_markdown(tmp_path):
     assert ":::" not in md and "{#" not in md and "@" not in md
 
 
-@pytest.mark.parametrize("text, message", [
-    ("See @fig-missing.\n", r"report.qmd:1: reference @fig-missing points to no label"),
-    ("# A {#sec-a}\n\n# B {#sec-a}\n", r"report.qmd:3: label 'sec-a' is defined twice"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "See @fig-missing.\n",
+            r"report.qmd:1: reference @fig-missing points to no label",
+        ),
+        (
+            "# A {#sec-a}\n\n# B {#sec-a}\n",
+            r"report.qmd:3: label 'sec-a' is defined twice",
+        ),
+    ],
+)
 def test_bad_references(tmp_path, text, message):
     with pytest.raises(BuildError, match=message):
         number(read(write_project(tmp_path, {"report.qmd": text})))
@@ -76,13 +100,17 @@ def test_bad_references(tmp_path, text, message):
 MODULES = {
     "code/base.py": "import math\n\ndef square(x):\n    return x * x\n",
     "code/mid.py": "from base import square\n\n\ndef quad(x):\n    return square(square(x))\n\n"
-                   "if __name__ == '__main__':\n    print(quad(2))\n",
+    "if __name__ == '__main__':\n    print(quad(2))\n",
     "code/top.py": "from mid import quad\nfrom base import square\n\nTOP = quad(2) + square(1)\n",
 }
 
 
 def test_inlining_in_dependency_order(tmp_path):
-    qmd = write_project(tmp_path, {**MODULES, "report.qmd": '''
+    qmd = write_project(
+        tmp_path,
+        {
+            **MODULES,
+            "report.qmd": """
         ```{python}
         import sys
         sys.path.insert(0, "code")
@@ -103,13 +131,26 @@ def test_inlining_in_dependency_order(tmp_path):
         from base import square as sq
         print(sq(2))
         ```
-        '''})
+        """,
+        },
+    )
     doc = read(qmd)
     modules = code_modules(doc.root)
-    assert inline_plan(doc.chunks, modules) == {0: [], 1: ["base", "mid", "top"], 2: [], 3: []}
-    assert chunk_source(doc.chunks[3], modules) == (["base"], "sq = square\nprint(sq(2))")
+    assert inline_plan(doc.chunks, modules) == {
+        0: [],
+        1: ["base", "mid", "top"],
+        2: [],
+        3: [],
+    }
+    assert chunk_source(doc.chunks[3], modules) == (
+        ["base"],
+        "sq = square\nprint(sq(2))",
+    )
     assert chunk_source(doc.chunks[0], modules) == ([], "import sys")
-    assert chunk_source(doc.chunks[2], modules) == (["base", "mid"], "print(square(3), quad(1))")
+    assert chunk_source(doc.chunks[2], modules) == (
+        ["base", "mid"],
+        "print(square(3), quad(1))",
+    )
     mid = standalone_source("mid", modules)
     assert "from base" not in mid and "__main__" not in mid and "def quad" in mid
     # the inlined cells, run in order in one namespace, define what the chunks use
@@ -120,15 +161,25 @@ def test_inlining_in_dependency_order(tmp_path):
 
 
 def test_plain_import_of_a_module_is_rejected(tmp_path):
-    qmd = write_project(tmp_path, {**MODULES, "report.qmd": "```{python}\nimport base\n```\n"})
+    qmd = write_project(
+        tmp_path, {**MODULES, "report.qmd": "```{python}\nimport base\n```\n"}
+    )
     doc = read(qmd)
-    with pytest.raises(BuildError, match=r"report.qmd:1 \(chunk 'chunk-1'\):1: write 'from base import"):
+    with pytest.raises(
+        BuildError, match=r"report.qmd:1 \(chunk 'chunk-1'\):1: write 'from base import"
+    ):
         inline_plan(doc.chunks, code_modules(doc.root))
 
 
 def test_import_cycle_is_reported(tmp_path):
-    qmd = write_project(tmp_path, {"code/a.py": "from b import x\n", "code/b.py": "from a import y\n",
-                                   "report.qmd": "```{python}\nfrom a import x\n```\n"})
+    qmd = write_project(
+        tmp_path,
+        {
+            "code/a.py": "from b import x\n",
+            "code/b.py": "from a import y\n",
+            "report.qmd": "```{python}\nfrom a import x\n```\n",
+        },
+    )
     doc = read(qmd)
     with pytest.raises(BuildError, match=r"import cycle: a -> b -> a"):
         inline_plan(doc.chunks, code_modules(doc.root))

@@ -1,5 +1,6 @@
 """Questions 1(b)/(c): images of every kind load as (3, 224, 224) tensors in [0, 1], broken files
 give errors naming the file, and classes come out by name."""
+
 import io
 import os
 from pathlib import Path
@@ -8,10 +9,17 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-from PIL import Image
-
-from images import ImageError, fetch_images, find_images, load_image, pick_images, quantize, save_png
 from imagenet_model import Normalized, class_names, load_alexnet, read_label_table
+from images import (
+    ImageError,
+    fetch_images,
+    find_images,
+    load_image,
+    pick_images,
+    quantize,
+    save_png,
+)
+from PIL import Image
 from predictions import predict, top_prediction
 
 DATA = Path(os.environ["REPORT_DATA_DIR"])
@@ -23,9 +31,14 @@ def check(tensor, size=224):
     assert 0 <= tensor.min() and tensor.max() <= 1
 
 
-@pytest.mark.parametrize("name", ["n03017168_6589_chime.jpg",             # greyscale JPEG (mode L)
-                                  "n04074963_15621_remote_control.jpg",   # 40x122 thumbnail
-                                  "n07697100_25048_hamburger.jpg"])       # 2848x2136 photo
+@pytest.mark.parametrize(
+    "name",
+    [
+        "n03017168_6589_chime.jpg",  # greyscale JPEG (mode L)
+        "n04074963_15621_remote_control.jpg",  # 40x122 thumbnail
+        "n07697100_25048_hamburger.jpg",
+    ],
+)  # 2848x2136 photo
 def test_awkward_real_photos(name):
     image = load_image(IMAGEN / name)
     check(image)
@@ -40,10 +53,10 @@ def make(tmp_path, name, image, fmt):
 
 
 def test_rgba_is_composited_on_white(tmp_path):
-    rgba = Image.new("RGBA", (30, 20), (255, 0, 0, 0))       # fully transparent red
+    rgba = Image.new("RGBA", (30, 20), (255, 0, 0, 0))  # fully transparent red
     rgba.putpixel((0, 0), (0, 0, 255, 255))
     image = load_image(make(tmp_path, "a.png", rgba, "PNG"), size=30)
-    assert torch.allclose(image[:, 10, 15], torch.ones(3))     # transparent -> white
+    assert torch.allclose(image[:, 10, 15], torch.ones(3))  # transparent -> white
     check(image, 30)
 
 
@@ -51,18 +64,26 @@ def test_palette_cmyk_and_16_bit(tmp_path):
     palette = Image.new("P", (10, 10))
     palette.putpalette([0, 128, 255] * 256)
     check(load_image(make(tmp_path, "p.gif", palette, "GIF")))
-    cmyk = Image.new("CMYK", (10, 10), (0, 255, 255, 0))       # no cyan, full magenta+yellow: red
+    cmyk = Image.new(
+        "CMYK", (10, 10), (0, 255, 255, 0)
+    )  # no cyan, full magenta+yellow: red
     red = load_image(make(tmp_path, "c.jpg", cmyk, "JPEG"), size=10)
     assert red[0].mean() > 0.9 and red[1].mean() < 0.1 and red[2].mean() < 0.1
     deep = Image.fromarray(np.full((8, 8), 65535, dtype=np.uint16))
     assert deep.mode.startswith("I;16")
-    assert torch.allclose(load_image(make(tmp_path, "d.png", deep, "PNG"), size=8), torch.ones(3, 8, 8))
+    assert torch.allclose(
+        load_image(make(tmp_path, "d.png", deep, "PNG"), size=8), torch.ones(3, 8, 8)
+    )
     half = Image.fromarray(np.full((8, 8), 32768, dtype=np.uint16))
-    assert load_image(make(tmp_path, "h.png", half, "PNG"), size=8).mean().item() == pytest.approx(128 / 255)
+    assert load_image(
+        make(tmp_path, "h.png", half, "PNG"), size=8
+    ).mean().item() == pytest.approx(128 / 255)
 
 
 def test_wrong_extension_is_read_by_content(tmp_path):
-    png_named_jpg = make(tmp_path, "really_a_png.jpg", Image.new("RGB", (5, 5), (0, 255, 0)), "PNG")
+    png_named_jpg = make(
+        tmp_path, "really_a_png.jpg", Image.new("RGB", (5, 5), (0, 255, 0)), "PNG"
+    )
     image = load_image(png_named_jpg, size=5)
     assert torch.equal(image[:, 2, 2], torch.tensor([0.0, 1.0, 0.0]))
 
@@ -73,15 +94,21 @@ def test_broken_files_name_the_file(tmp_path):
     good = io.BytesIO()
     Image.new("RGB", (200, 200), (10, 20, 30)).save(good, format="JPEG")
     (tmp_path / "truncated.jpg").write_bytes(good.getvalue()[:300])
-    cases = {"empty.jpg": "the file is empty", "text.png": "not an image file PIL can read",
-             "truncated.jpg": "damaged or truncated", "missing.jpg": "no such file"}
+    cases = {
+        "empty.jpg": "the file is empty",
+        "text.png": "not an image file PIL can read",
+        "truncated.jpg": "damaged or truncated",
+        "missing.jpg": "no such file",
+    }
     for name, message in cases.items():
         with pytest.raises(ImageError, match=rf"{name}: .*{message}"):
             load_image(tmp_path / name)
 
 
 def test_png_round_trip_is_exact(tmp_path):
-    image = quantize(torch.rand(3, 224, 224, generator=torch.Generator().manual_seed(0)))
+    image = quantize(
+        torch.rand(3, 224, 224, generator=torch.Generator().manual_seed(0))
+    )
     save_png(image, tmp_path / "x.png")
     assert torch.equal(load_image(tmp_path / "x.png"), image)
 
@@ -89,16 +116,19 @@ def test_png_round_trip_is_exact(tmp_path):
 def test_finding_and_picking_images():
     found = find_images()
     assert len(found) >= 28 and all(0 <= label < 1000 for _, label, _ in found.values())
-    assert found["n01882714_11334_koala_bear.jpg"][1] == 105         # koala
-    fetch_images(found, list(found))                                 # all local, all checksums match
+    assert found["n01882714_11334_koala_bear.jpg"][1] == 105  # koala
+    fetch_images(found, list(found))  # all local, all checksums match
     picked = pick_images(found, 5, seed=3)
-    assert picked == pick_images(found, 5, seed=3) and len({found[f][1] for f in picked}) == 5
+    assert (
+        picked == pick_images(found, 5, seed=3)
+        and len({found[f][1] for f in picked}) == 5
+    )
 
 
 def test_a_local_copy_with_the_wrong_checksum_is_rejected(tmp_path, monkeypatch):
     name = "n01882714_11334_koala_bear.jpg"
     (tmp_path / name).write_bytes((IMAGEN / name).read_bytes() + b"x")
-    monkeypatch.setenv("REPORT_IMAGES_DIR", str(tmp_path))         # looked at first
+    monkeypatch.setenv("REPORT_IMAGES_DIR", str(tmp_path))  # looked at first
     found = find_images()
     assert found[name][0] == tmp_path / name
     with pytest.raises(ImageError, match=rf"{name}: does not match the sha256"):
@@ -117,7 +147,10 @@ def test_any_folder_of_images_without_a_manifest(tmp_path, monkeypatch):
     monkeypatch.setenv("REPORT_DATA_DIR", str(tmp_path / "nothing-here"))
     monkeypatch.setenv("REPORT_IMAGES_DIR", str(tmp_path))
     found = find_images()
-    assert found == {"a.png": (tmp_path / "a.png", None, None), "b.JPG": (tmp_path / "b.JPG", None, None)}
+    assert found == {
+        "a.png": (tmp_path / "a.png", None, None),
+        "b.JPG": (tmp_path / "b.JPG", None, None),
+    }
     assert sorted(pick_images(found, 2, seed=0)) == ["a.png", "b.JPG"]
 
 
@@ -129,7 +162,7 @@ def test_label_table_and_torchvision_names():
     assert (table[134], table[517]) == ("crane (class 134)", "crane (class 517)")
     assert (table[638], table[639]) == ("maillot", "maillot, tank suit")
     same = sum(t.split(",")[0].split(" (class")[0] == n for t, n in zip(table, names))
-    assert same == 998                          # as the data README says (134 and 639 differ)
+    assert same == 998  # as the data README says (134 and 639 differ)
 
 
 def test_bad_label_table(tmp_path):
@@ -150,7 +183,9 @@ class FixedLogits(nn.Module):
 
 
 def test_naming_helper_with_controlled_logits():
-    name, probability = top_prediction(FixedLogits(51), IMAGEN / "n02129604_20374_tiger.jpg", class_names())
+    name, probability = top_prediction(
+        FixedLogits(51), IMAGEN / "n02129604_20374_tiger.jpg", class_names()
+    )
     assert name == "triceratops"
     assert probability == pytest.approx(np.exp(5) / (np.exp(5) + 999), rel=1e-5)
     top = predict(FixedLogits(7), torch.rand(3, 224, 224), class_names(), k=3)
@@ -166,13 +201,18 @@ def test_normalisation_lives_inside_the_model():
 
 
 def test_missing_weights_stop_with_a_useful_message(monkeypatch, tmp_path):
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path))          # an empty hub cache
-    with pytest.raises(FileNotFoundError, match=r"alexnet-owt-7be5be79.pth.*REPORT_ALEXNET_WEIGHTS"):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty hub cache
+    with pytest.raises(
+        FileNotFoundError, match=r"alexnet-owt-7be5be79.pth.*REPORT_ALEXNET_WEIGHTS"
+    ):
         load_alexnet()
     model, note = load_alexnet(allow_untrained=True, seed=0)
     assert note.startswith("UNTRAINED")
     again, _ = load_alexnet(allow_untrained=True, seed=0)
-    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), again.state_dict().values()))
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(model.state_dict().values(), again.state_dict().values())
+    )
     (tmp_path / "fake.pth").write_bytes(b"not weights")
     with pytest.raises(ValueError, match=r"fake.pth: not alexnet-owt-7be5be79.pth"):
         load_alexnet(weights_path=tmp_path / "fake.pth")

@@ -1,21 +1,22 @@
 """The whole pipeline on a small fixture project: cache behaviour, errors, atomic outputs,
 cross-references in the PDF and a notebook that runs on its own."""
+
 import os
 import stat
 import textwrap
 
 import nbformat
 import pytest
+from conftest import needs_latex, pdf_text, write_project
 from nbclient import NotebookClient
 
 from builder.__main__ import build, main
 from builder.read import BuildError
-from conftest import needs_latex, pdf_text, write_project
 
 pytestmark = needs_latex
 
 FILES = {
-    "report.qmd": '''
+    "report.qmd": """
         ---
         title: "Fixture report"
         author: "Ada Lovelace"
@@ -84,8 +85,8 @@ FILES = {
         from IPython.display import Markdown
         Markdown("| n | square |\\n|---|---|\\n| 2 | 4 |\\n| 3 | 9 |")
         ```
-        ''',
-    "proofs/p.qmd": '''
+        """,
+    "proofs/p.qmd": """
         ::: {#thm-fix}
         ## Fixture theorem
         $$
@@ -96,9 +97,9 @@ FILES = {
         ::: {.proof}
         Count.
         :::
-        ''',
+        """,
     "code/util.py": "BASE = 40\n",
-    "code/helper.py": '''
+    "code/helper.py": """
         from util import BASE
 
 
@@ -108,7 +109,7 @@ FILES = {
 
         def fail():
             raise ValueError("deliberate failure")
-        ''',
+        """,
 }
 
 
@@ -130,7 +131,14 @@ def run_build(qmd, **kw):
 def test_first_build_executes_every_chunk(project):
     root, _, log, _ = project
     text = "\n".join(log)
-    for label in ("setup", "compute", "hidden", "fig-line", "dynamic-plot", "tbl-squares"):
+    for label in (
+        "setup",
+        "compute",
+        "hidden",
+        "fig-line",
+        "dynamic-plot",
+        "tbl-squares",
+    ):
         assert f"ran     {label}" in text
     assert (root / "report.pdf").exists() and (root / "report.ipynb").exists()
     assert (root / "figures" / "fig-line.pdf").exists()
@@ -140,15 +148,20 @@ def test_pdf_resolves_cross_references_and_hides_code(project):
     root = project[0]
     text = pdf_text(root / "report.pdf")
     flat = " ".join(text.split())
-    assert "As Figure 1 shows and Theorem 1 proves with Equation (1), see Table 1 and Section 1." in flat
+    assert (
+        "As Figure 1 shows and Theorem 1 proves with Equation (1), see Table 1 and Section 1."
+        in flat
+    )
     assert "Theorem 1 (Fixture theorem)" in flat and "Figure 1: A straight line" in flat
     assert "Table 1: Squares" in flat
     assert "??" not in text and "@fig" not in text and "@thm" not in text
     assert "Fixture report" in text and "Ada Lovelace" in text and "Bob, Cy" in text
     assert "the answer is 42" in text and 'print("the answer is"' in text
-    assert "output of a hidden chunk" in text and 'print("output of a hidden' not in text
-    assert "noise on stderr" not in text             # warning: false
-    assert "sys.path.insert" not in text             # include: false
+    assert (
+        "output of a hidden chunk" in text and 'print("output of a hidden' not in text
+    )
+    assert "noise on stderr" not in text  # warning: false
+    assert "sys.path.insert" not in text  # include: false
 
 
 def test_inline_expressions_and_figure_divs(project):
@@ -160,12 +173,18 @@ def test_inline_expressions_and_figure_divs(project):
     nb = nbformat.read(root / "report.ipynb", as_version=4)
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "*Figure 2: A dynamic caption, computed: 42.*" in markdown
-    assert "the answer is 42 and the kind DYNAMIC." in markdown and "{python}" not in markdown
+    assert (
+        "the answer is 42 and the kind DYNAMIC." in markdown
+        and "{python}" not in markdown
+    )
     assert ":::" not in markdown
 
 
 def test_inline_expressions_take_the_value_where_they_stand(tmp_path):
-    qmd = write_project(tmp_path, {"report.qmd": '''
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": """
         ```{python}
         x = 1
         ```
@@ -177,7 +196,9 @@ def test_inline_expressions_take_the_value_where_they_stand(tmp_path):
         ```
 
         Then `{python} x`.
-        '''})
+        """
+        },
+    )
     run_build(qmd, pdf=False)
     nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
@@ -185,7 +206,10 @@ def test_inline_expressions_take_the_value_where_they_stand(tmp_path):
 
 
 def test_eval_false_and_output_false(tmp_path):
-    qmd = write_project(tmp_path, {"report.qmd": '''
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": """
         ```{python}
         #| eval: false
         print("never run")
@@ -196,19 +220,32 @@ def test_eval_false_and_output_false(tmp_path):
         #| output: false
         print("ran but hidden")
         ```
-        '''})
+        """
+        },
+    )
     log = run_build(qmd)
     assert "ran     chunk-2" in log and "chunk-1" not in log
     text = pdf_text(tmp_path / "report.pdf")
-    assert 'print("never run")' in text and "ran but hidden" in text          # both codes shown
-    assert "\nran but hidden" not in text.replace('print("ran but hidden")', "")   # no output
+    assert 'print("never run")' in text and "ran but hidden" in text  # both codes shown
+    assert "\nran but hidden" not in text.replace(
+        'print("ran but hidden")', ""
+    )  # no output
     nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
-    assert "(This cell is not executed.)" in nb.cells[1].source and nb.cells[1].cell_type == "markdown"
+    assert (
+        "(This cell is not executed.)" in nb.cells[1].source
+        and nb.cells[1].cell_type == "markdown"
+    )
 
 
 def test_failing_inline_expression_is_named(tmp_path):
-    qmd = write_project(tmp_path, {"report.qmd": "Value: `{python} 1 / 0`.\n\n```{python}\nx = 1\n```\n"})
-    with pytest.raises(BuildError, match=r"report.qmd:1: inline expression `\{python\} 1 / 0` raised ZeroDivisionError"):
+    qmd = write_project(
+        tmp_path,
+        {"report.qmd": "Value: `{python} 1 / 0`.\n\n```{python}\nx = 1\n```\n"},
+    )
+    with pytest.raises(
+        BuildError,
+        match=r"report.qmd:1: inline expression `\{python\} 1 / 0` raised ZeroDivisionError",
+    ):
         run_build(qmd)
 
 
@@ -217,21 +254,33 @@ def test_notebook_is_self_contained_and_runs_alone(project, tmp_path):
     nb = nbformat.read(root / "report.ipynb", as_version=4)
     nbformat.validate(nb)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert "from helper" not in code and "from util" not in code and "sys.path" not in code
+    assert (
+        "from helper" not in code and "from util" not in code and "sys.path" not in code
+    )
     assert code.index("BASE = 40") < code.index("def answer") < code.index("answer())")
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "Ada Lovelace" in markdown and "Bob, Cy" in markdown
-    assert "**Theorem 1 (Fixture theorem).**" in markdown and "@fig-line" not in markdown
+    assert (
+        "**Theorem 1 (Fixture theorem).**" in markdown and "@fig-line" not in markdown
+    )
     assert "As Figure 1 shows and Theorem 1 proves with Equation (1)" in markdown
     # outputs were kept ...
-    assert any("the answer is 42" in o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert any(
+        "the answer is 42" in o.get("text", "")
+        for c in nb.cells
+        for o in c.get("outputs", [])
+    )
     # ... and the notebook reproduces them in an empty folder, in a fresh kernel
     fresh = nbformat.read(root / "report.ipynb", as_version=4)
     for c in fresh.cells:
         if c.cell_type == "code":
             c.outputs = []
-    NotebookClient(fresh, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        fresh,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
     assert not list(tmp_path.iterdir()) or not (tmp_path / "code").exists()
     texts = [o.get("text", "") for c in fresh.cells for o in c.get("outputs", [])]
     assert "the answer is 42\n" in texts
@@ -261,19 +310,33 @@ def test_code_edit_executes_again(project):
 
 def test_failing_chunk_names_label_line_and_module_and_keeps_outputs(project):
     root, qmd, _, _ = project
-    before = {name: (root / name).read_bytes() for name in ("report.pdf", "report.ipynb")}
+    before = {
+        name: (root / name).read_bytes() for name in ("report.pdf", "report.ipynb")
+    }
     good = qmd.read_text()
     lines = good.splitlines()
-    lines += ["", "```{python}", "#| label: broken", "from helper import fail", "fail()", "```"]
+    lines += [
+        "",
+        "```{python}",
+        "#| label: broken",
+        "from helper import fail",
+        "fail()",
+        "```",
+    ]
     qmd.write_text("\n".join(lines) + "\n")
     try:
         with pytest.raises(BuildError) as err:
             run_build(qmd)
         message = str(err.value)
-        assert f"report.qmd:{len(lines) - 4} (chunk 'broken') raised ValueError: deliberate failure" in message
+        assert (
+            f"report.qmd:{len(lines) - 4} (chunk 'broken') raised ValueError: deliberate failure"
+            in message
+        )
         assert "raised from code/helper.py:9" in message
         for name, data in before.items():
-            assert (root / name).read_bytes() == data, f"{name} changed by a failed build"
+            assert (root / name).read_bytes() == data, (
+                f"{name} changed by a failed build"
+            )
         assert main([str(qmd), "--fast", "--no-quarto"]) == 1
     finally:
         qmd.write_text(good)
@@ -281,10 +344,13 @@ def test_failing_chunk_names_label_line_and_module_and_keeps_outputs(project):
 
 def test_interrupted_typesetting_keeps_outputs(project, monkeypatch):
     root, qmd, _, _ = project
-    before = {name: (root / name).read_bytes() for name in ("report.pdf", "report.ipynb")}
+    before = {
+        name: (root / name).read_bytes() for name in ("report.pdf", "report.ipynb")
+    }
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
+
     monkeypatch.setattr("builder.typeset.builtin", interrupted)
     assert main([str(qmd), "--fast", "--no-quarto"]) == 130
     for name, data in before.items():
@@ -297,11 +363,13 @@ def test_quarto_is_used_when_on_path(project, tmp_path, monkeypatch):
     calls = tmp_path / "calls"
     fake = tmp_path / "bin" / "quarto"
     fake.parent.mkdir()
-    fake.write_text(textwrap.dedent(f'''\
+    fake.write_text(
+        textwrap.dedent(f"""\
         #!/bin/sh
         echo "$@ REPORT_FAST=$REPORT_FAST" > {calls}
         out="$6"; mkdir -p "$out"; cp {root / "report.pdf"} "$out/report.pdf"
-        '''))
+        """)
+    )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
     build(qmd, fast=True, log=lambda *_: None)
@@ -309,13 +377,19 @@ def test_quarto_is_used_when_on_path(project, tmp_path, monkeypatch):
     assert calls.read_text().strip().endswith("REPORT_FAST=1")
 
 
-def test_without_latex_the_build_names_the_packages_and_keeps_outputs(project, monkeypatch):
+def test_without_latex_the_build_names_the_packages_and_keeps_outputs(
+    project, monkeypatch
+):
     root, qmd, _, _ = project
-    before = {name: (root / name).read_bytes() for name in ("report.pdf", "report.ipynb")}
+    before = {
+        name: (root / name).read_bytes() for name in ("report.pdf", "report.ipynb")
+    }
     monkeypatch.setattr("builder.typeset.shutil.which", lambda name: None)
-    with pytest.raises(BuildError, match="no LaTeX engine found.*apt-get install texlive-xetex"):
+    with pytest.raises(
+        BuildError, match="no LaTeX engine found.*apt-get install texlive-xetex"
+    ):
         run_build(qmd)
     for name, data in before.items():
         assert (root / name).read_bytes() == data
-    run_build(qmd, pdf=False)                    # --no-pdf still writes the notebook
+    run_build(qmd, pdf=False)  # --no-pdf still writes the notebook
     assert (root / "report.pdf").read_bytes() == before["report.pdf"]

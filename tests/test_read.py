@@ -1,11 +1,12 @@
 """Stage 1: includes, the YAML header, chunks and their options."""
+
 import jupytext
 import pytest
-
-from builder.read import BuildError, Markdown, read
 from conftest import write_project
 
-DOC = '''
+from builder.read import BuildError, Markdown, read
+
+DOC = """
 ---
 title: "T"
 author: "Ada"
@@ -29,23 +30,32 @@ x = 1
 ```{python}
 print(x)
 ```
-'''
+"""
 
 
 def test_includes_options_and_lines(tmp_path):
-    qmd = write_project(tmp_path, {
-        "report.qmd": DOC,
-        "proofs/a.qmd": "A says\n{{< include sub/b.qmd >}}\n",
-        "proofs/sub/b.qmd": "B (nested, relative to a.qmd)\n",
-    })
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": DOC,
+            "proofs/a.qmd": "A says\n{{< include sub/b.qmd >}}\n",
+            "proofs/sub/b.qmd": "B (nested, relative to a.qmd)\n",
+        },
+    )
     doc = read(qmd)
     assert doc.meta["title"] == "T"
     prose = "\n".join(b.text for b in doc.blocks if isinstance(b, Markdown))
     assert "Hello Ada, with Bob, Cy." in prose
     assert "A says\nB (nested, relative to a.qmd)" in prose
-    assert "not-a-shortcode-inside-a-code-block" in prose          # left alone inside ``` blocks
+    assert (
+        "not-a-shortcode-inside-a-code-block" in prose
+    )  # left alone inside ``` blocks
     first, second = doc.chunks
-    assert first.options == {"label": "first", "echo": False, "fig-cap": "A caption: with colon"}
+    assert first.options == {
+        "label": "first",
+        "echo": False,
+        "fig-cap": "A caption: with colon",
+    }
     assert first.source == "x = 1"
     assert first.line == 10 and first.file == qmd
     assert second.label == "chunk-2" and second.options == {}
@@ -53,44 +63,76 @@ def test_includes_options_and_lines(tmp_path):
 
 def test_chunks_agree_with_jupytext(tmp_path):
     """Oracle: jupytext reads {python} chunks as R Markdown; the code must be the same."""
-    text = (tmp_path / "d.qmd")
+    text = tmp_path / "d.qmd"
     write_project(tmp_path, {"d.qmd": DOC.replace("{{< include proofs/a.qmd >}}", "")})
     ours = [c.source for c in read(text).chunks]
     nb = jupytext.reads(text.read_text(), fmt="Rmd")
-    theirs = ["\n".join(l for l in c.source.splitlines() if not l.startswith("#|")).strip("\n")
-              for c in nb.cells if c.cell_type == "code"]
+    theirs = [
+        "\n".join(l for l in c.source.splitlines() if not l.startswith("#|")).strip(
+            "\n"
+        )
+        for c in nb.cells
+        if c.cell_type == "code"
+    ]
     assert ours == theirs
 
 
 def test_missing_include_names_file_and_line(tmp_path):
-    qmd = write_project(tmp_path, {"report.qmd": "line one\n\n{{< include proofs/nope.qmd >}}\n"})
-    with pytest.raises(BuildError, match=r"report.qmd:3: include file 'proofs/nope.qmd' not found"):
+    qmd = write_project(
+        tmp_path, {"report.qmd": "line one\n\n{{< include proofs/nope.qmd >}}\n"}
+    )
+    with pytest.raises(
+        BuildError, match=r"report.qmd:3: include file 'proofs/nope.qmd' not found"
+    ):
         read(qmd)
 
 
 def test_missing_nested_include_names_the_partial(tmp_path):
-    qmd = write_project(tmp_path, {"report.qmd": "{{< include a.qmd >}}\n",
-                                   "a.qmd": "x\n{{< include gone.qmd >}}\n"})
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": "{{< include a.qmd >}}\n",
+            "a.qmd": "x\n{{< include gone.qmd >}}\n",
+        },
+    )
     with pytest.raises(BuildError, match=r"a.qmd:2: include file 'gone.qmd' not found"):
         read(qmd)
 
 
 def test_include_cycle(tmp_path):
-    qmd = write_project(tmp_path, {"report.qmd": "{{< include a.qmd >}}\n",
-                                   "a.qmd": "{{< include report.qmd >}}\n"})
-    with pytest.raises(BuildError, match="include cycle: report.qmd -> a.qmd -> report.qmd"):
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": "{{< include a.qmd >}}\n",
+            "a.qmd": "{{< include report.qmd >}}\n",
+        },
+    )
+    with pytest.raises(
+        BuildError, match="include cycle: report.qmd -> a.qmd -> report.qmd"
+    ):
         read(qmd)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("```{python}\nx = 1\n", r"report.qmd:1: python chunk is never closed"),
-    ("```{python}\n#| label: [unclosed\nx\n```\n", r"report.qmd:2: chunk options do not parse"),
-    ("{{< meta nothere >}}\n", r"report.qmd:1: .*names a key that the YAML header does not have"),
-    ("{{< video x.mp4 >}}\n", r"report.qmd:1: shortcode 'video' is not supported"),
-    ("```{python}\n#| label: a\n```\n```{python}\n#| label: a\n```\n",
-     r"report.qmd:4: chunk label 'a' is used more than once"),
-    ("---\ntitle: [oops\n---\n", r"the YAML header does not parse"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("```{python}\nx = 1\n", r"report.qmd:1: python chunk is never closed"),
+        (
+            "```{python}\n#| label: [unclosed\nx\n```\n",
+            r"report.qmd:2: chunk options do not parse",
+        ),
+        (
+            "{{< meta nothere >}}\n",
+            r"report.qmd:1: .*names a key that the YAML header does not have",
+        ),
+        ("{{< video x.mp4 >}}\n", r"report.qmd:1: shortcode 'video' is not supported"),
+        (
+            "```{python}\n#| label: a\n```\n```{python}\n#| label: a\n```\n",
+            r"report.qmd:4: chunk label 'a' is used more than once",
+        ),
+        ("---\ntitle: [oops\n---\n", r"the YAML header does not parse"),
+    ],
+)
 def test_bad_input_gives_a_clear_error(tmp_path, text, message):
     qmd = write_project(tmp_path, {"report.qmd": text})
     with pytest.raises(BuildError, match=message):

@@ -1,8 +1,15 @@
 """Question 1(a): known answers by hand, a toy network, and analytic vs autograd windows."""
-import pytest
 
-from receptive_field import (ORIGINAL_ALEXNET, TORCHVISION_ALEXNET, Layer, autograd_window,
-                            centre_window, layer_table, trace_back)
+import pytest
+from receptive_field import (
+    ORIGINAL_ALEXNET,
+    TORCHVISION_ALEXNET,
+    Layer,
+    autograd_window,
+    centre_window,
+    layer_table,
+    trace_back,
+)
 
 
 def test_layer_1_by_hand():
@@ -19,10 +26,20 @@ def test_layer_2_by_hand():
 def test_sizes_of_the_assignment_figure():
     table = layer_table(ORIGINAL_ALEXNET, 227)
     assert [(r["n_out"], r["channels"]) for r in table] == [
-        (55, 96), (27, 96), (27, 256), (13, 256), (13, 384), (13, 384), (13, 256), (6, 256)]
+        (55, 96),
+        (27, 96),
+        (27, 256),
+        (13, 256),
+        (13, 384),
+        (13, 384),
+        (13, 256),
+        (6, 256),
+    ]
     assert [r["rf"] for r in table[:4]] == [11, 19, 51, 67]
-    assert [hi - lo + 1 for lo, hi in (centre_window(ORIGINAL_ALEXNET, d, 227) for d in (1, 2, 3, 4))] \
-        == [11, 19, 51, 67]
+    assert [
+        hi - lo + 1
+        for lo, hi in (centre_window(ORIGINAL_ALEXNET, d, 227) for d in (1, 2, 3, 4))
+    ] == [11, 19, 51, 67]
 
 
 TOY = (Layer("a", "conv", 3, 1, 0, 2), Layer("b", "conv", 3, 1, 0, 2))
@@ -44,7 +61,9 @@ def test_padding_is_clipped_and_reported():
     assert autograd_window(padded, 2, 7, index=1)[:2] == ((1, 3), (1, 3))
 
 
-@pytest.mark.parametrize("layers, size", [(ORIGINAL_ALEXNET, 227), (TORCHVISION_ALEXNET, 224)])
+@pytest.mark.parametrize(
+    "layers, size", [(ORIGINAL_ALEXNET, 227), (TORCHVISION_ALEXNET, 224)]
+)
 @pytest.mark.parametrize("depth", range(1, 9))
 def test_analytic_window_equals_autograd_window(layers, size, depth):
     lo, hi = centre_window(layers, depth, size)

@@ -1,11 +1,21 @@
 """Question 3: the equivalence, the constants gamma, and the bound check, which must be able to fail."""
+
 import pytest
 import sympy as sp
 import torch
-
-from rnn_gradients import (ACTIVATIONS, bound_violations, check_bound, derivative_bound,
-                           equivalence_gap, jacobian_norms, orthogonal_tanh_norms, random_rnn,
-                           scale_to_condition, spectral_norm, vanishing_experiment)
+from rnn_gradients import (
+    ACTIVATIONS,
+    bound_violations,
+    check_bound,
+    derivative_bound,
+    equivalence_gap,
+    jacobian_norms,
+    orthogonal_tanh_norms,
+    random_rnn,
+    scale_to_condition,
+    spectral_norm,
+    vanishing_experiment,
+)
 
 
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
@@ -21,9 +31,13 @@ def test_gamma_derived_with_sympy():
 
 
 def test_scaling_hits_the_eigenvalue_condition():
-    W = torch.randn(10, 10, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    W = torch.randn(
+        10, 10, dtype=torch.float64, generator=torch.Generator().manual_seed(0)
+    )
     W = scale_to_condition(W, 0.8, 0.25)
-    assert torch.linalg.eigvalsh(W.T @ W).max().item() == pytest.approx(0.8 ** 2 / 0.25 ** 2, rel=1e-12)
+    assert torch.linalg.eigvalsh(W.T @ W).max().item() == pytest.approx(
+        0.8**2 / 0.25**2, rel=1e-12
+    )
 
 
 def test_jacobian_matches_the_product_of_step_jacobians():
@@ -33,19 +47,21 @@ def test_jacobian_matches_the_product_of_step_jacobians():
     for x in xs:
         J = W @ torch.diag(1 - torch.tanh(h) ** 2) @ J
         h = W @ torch.tanh(h) + U @ x + b
-    assert jacobian_norms(W, U, b, xs, h0, torch.tanh)[-1] == pytest.approx(spectral_norm(J), rel=1e-10)
+    assert jacobian_norms(W, U, b, xs, h0, torch.tanh)[-1] == pytest.approx(
+        spectral_norm(J), rel=1e-10
+    )
 
 
 @pytest.mark.parametrize("name", ["tanh", "sigmoid"])
 def test_bound_holds_under_the_condition(name):
     _, norms, _ = vanishing_experiment(name, 0.9, n=8, T=25, seed=2)
     check_bound(norms, 0.9)
-    assert norms[-1] < 0.9 ** 25
+    assert norms[-1] < 0.9**25
 
 
 def test_bound_is_attained_so_the_check_is_tight():
     norms = orthogonal_tanh_norms(0.9, n=6, T=20)
-    assert norms == pytest.approx([0.9 ** T for T in range(1, 21)], rel=1e-10)
+    assert norms == pytest.approx([0.9**T for T in range(1, 21)], rel=1e-10)
     check_bound(norms, 0.9)
 
 
