@@ -91,18 +91,18 @@ PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16, "float16": torch.floa
 MIXED_PRECISION_DEFAULT = False
 
 
-def native_bf16(device):
+def native_bf16(device, cpuinfo="/proc/cpuinfo"):
     """Does the device compute in bfloat16 natively: a CUDA GPU that supports it, or a
     CPU with AMX or AVX512-BF16 instructions (the amx_bf16 / avx512_bf16 flags of
-    Linux's /proc/cpuinfo)? Elsewhere PyTorch emulates bfloat16, many times slower
-    than float32."""
+    Linux's /proc/cpuinfo; False where that file is absent)? Elsewhere PyTorch emulates
+    bfloat16, many times slower than float32."""
     kind = torch.device(device).type
     if kind == "cuda":
         return torch.cuda.is_bf16_supported()
     if kind != "cpu":
         return False
     try:
-        flags = set(Path("/proc/cpuinfo").read_text().split())
+        flags = set(Path(cpuinfo).read_text().split())
     except OSError:
         return False
     return bool(flags & {"amx_bf16", "avx512_bf16"})

@@ -12,10 +12,12 @@ from language_model import (
     FAST_CONFIG,
     RNNLM,
     autocast,
+    default_precision,
     detach_states,
     evaluate,
     flops_per_token,
     free_running_forward,
+    native_bf16,
     train,
     trained_model,
 )
@@ -274,6 +276,24 @@ def test_the_cache_trains_once_and_retrains_on_a_new_configuration(
     trained_model(data, TINY, device="cpu", cache_dir=tmp_path, precision="bfloat16")
     assert len(calls) == 4  # the precision is part of the key
     assert "trained in bfloat16" in capsys.readouterr().out
+
+
+def test_native_bfloat16_is_read_from_the_cpu_flags(tmp_path, monkeypatch):
+    flags = "processor : 0\nflags : fpu sse avx2 avx512f {}\n"
+    for extra, native in [
+        ("amx_bf16 amx_tile", True),
+        ("avx512_bf16", True),
+        ("", False),
+    ]:
+        (tmp_path / "cpuinfo").write_text(flags.format(extra))
+        assert native_bf16("cpu", tmp_path / "cpuinfo") is native
+    assert not native_bf16("cpu", tmp_path / "absent")
+    assert not native_bf16("mps")
+    assert default_precision("cpu") == "float32"  # mixed precision not yet the default
+    monkeypatch.setattr(language_model, "MIXED_PRECISION_DEFAULT", True)
+    monkeypatch.setattr(language_model, "native_bf16", lambda device: device == "cuda")
+    assert default_precision("cuda") == "bfloat16"
+    assert default_precision("cpu") == "float32"
 
 
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
