@@ -43,7 +43,7 @@ def prediction_figure(model, images, true_names, names, k=5):
     fig, axes = plt.subplots(
         len(images),
         2,
-        figsize=(6.3, 1.75 * len(images)),
+        figsize=(6.3, 1.5 * len(images)),
         gridspec_kw={"width_ratios": [1, 2.4]},
         squeeze=False,
     )
