@@ -108,7 +108,13 @@ function Div(div)
     local title = take_title(div)
     local blocks = pandoc.List({rawblock("\\begin{proof}" .. (title and ("[" .. title .. "]") or ""))})
     blocks:extend(div.content)
-    blocks:insert(rawblock("\\end{proof}"))
+    local last = blocks[#blocks]
+    if last.t == "Para" or last.t == "Plain" then
+      -- as Quarto: \end{proof} right after the last line, so the QED mark ends that line
+      last.content:insert(pandoc.RawInline("latex", "\n\\end{proof}"))
+    else
+      blocks:insert(rawblock("\\end{proof}"))
+    end
     return blocks
   end
   for _, class in ipairs(div.classes) do

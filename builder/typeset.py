@@ -95,7 +95,8 @@ def weave(doc: Document, executed, figures: Path) -> str:
     for block in doc.blocks:
         if not isinstance(block, Chunk):
             text = resolve_inline(block.text, values)
-            parts.append(PAGEBREAK.sub("```{=latex}\n\\newpage\n```", text))
+            # a function, so that re.sub does not read the \n of \newpage as a newline
+            parts.append(PAGEBREAK.sub(lambda _: "```{=latex}\n\\newpage\n```", text))
             continue
         opts = block.options
         if opts.get("include", True) is False:

@@ -52,8 +52,16 @@ def test_pdf_has_title_block_draft_notice_and_no_loose_references(built):
         "Deep Learning, Assignment 2" in first_page
         and "Discussed the questions with" in first_page
     )
-    assert "WARNING: draft build" in first_page
-    assert any("draft build" in w for w in result["warnings"])
+    flat = " ".join(first_page.split())
+    # the first-page box names each substitution in words
+    assert "WARNING: a draft, not the numbers of the submission" in flat
+    assert "AlexNet ran with untrained, randomly initialised weights" in flat
+    assert "trained on the PTB validation split (ptb.valid.txt)" in flat
+    assert "hidden size 256 instead of 1024" in flat
+    assert any("a draft" in w for w in result["warnings"])
+    # the template's placeholders are reported at the end of the build
+    assert any("Student Name" in w for w in result["warnings"])
+    assert not re.search(r"--fast|\.cache|the build fails", text)  # no build jargon
     assert "??" not in text and not re.search(r"@(fig|eq|sec|thm|tbl)-", text)
 
 
@@ -65,6 +73,30 @@ def test_question_4_in_the_pdf(built):
         in text
     )
     assert re.search(r"max \|P S\(X\) - S\(PX\)\| = \d\.\d\de-1[3-9]", text)
+
+
+def test_answers_first_and_the_questions_fit_in_30_pages(built):
+    """Support modules are listed only in the appendix, which starts after at most 30
+    pages; each question part opens with its answer."""
+    pages = built[2].split("\f")
+    appendix = next(
+        i
+        for i, page in enumerate(pages)
+        if re.search(r"^\d+ Appendix: the code modules", page, re.M) and i > 1
+    )
+    assert appendix <= 30, f"the questions take {appendix} pages"
+    before = "\f".join(pages[:appendix])
+    for support in (
+        "caching",
+        "images",
+        "imagenet_model",
+        "ptb_data",
+        "language_model",
+    ):
+        assert f"Listing: code/{support}.py" not in before
+    flat = " ".join(before.split())
+    for part in ("(a) Receptive fields Answer.", "Q2.1 Detaching or not? Answer."):
+        assert part in flat
 
 
 def test_every_imported_module_is_listed_in_the_pdf(built):
@@ -80,8 +112,12 @@ def test_every_imported_module_is_listed_in_the_pdf(built):
 def test_questions_1a_and_3_in_the_pdf(built):
     table = pdf_text(built[0] / "report.pdf", layout=True)
     for row in (
-        "Layer 1 105 115 105 115 11x11",
-        "Layer 4 65 131 65 131 67x67 65-131 65-131 yes",
+        "Layer 1 Layer 2 Layer 3 Layer 4",
+        "Height 1 105 97 81 65",
+        "Height 2 115 115 131 131",
+        "Width 1 105 97 81 65",
+        "Width 2 115 115 131 131",
+        "Layer 4 65-131 65-131 65-131 yes",
     ):
         assert re.search(
             r"\s+".join(map(re.escape, row.split())), table
@@ -94,8 +130,14 @@ def test_questions_1a_and_3_in_the_pdf(built):
 def test_question_2_in_the_pdf(built):
     _, result, text = built
     flat = " ".join(text.split())
-    assert "WARNING: the PTB training split is not available here" in flat
-    assert any("PTB training split" in w for w in result["warnings"])
+    assert "WARNING: Question 2 in this draft: a small model and trained on" in flat
+    assert any("Question 2 in this draft" in w for w in result["warnings"])
+    # Q2's figure captions say that they show the draft model
+    assert re.search(
+        r"Figure \d+: Training loss .{0,200}Draft: a small configuration; trained on "
+        r"ptb\.valid\.txt, evaluated on ptb\.test\.txt\.",
+        flat,
+    )
     assert (
         "gradient of chunk 2's loss reaches chunk 1: without detach True, with detach False"
         in flat
@@ -103,7 +145,8 @@ def test_question_2_in_the_pdf(built):
     assert re.search(r"cosine distance\('army', 'taxpayer'\) = \d\.\d{4}", flat)
     assert "error: 'quadrocopter' is not in the vocabulary" in flat
     ppl = [
-        float(x) for x in re.findall(r"epoch \d: validation perplexity (\d+\.\d)", flat)
+        float(x)
+        for x in re.findall(r"epoch \d: perplexity on ptb\.test\.txt (\d+\.\d)", flat)
     ]
     assert len(ppl) == 3 and ppl[-1] < ppl[0] < 1000
     assert "it/s" not in text  # progress bars stay in the terminal
@@ -111,19 +154,22 @@ def test_question_2_in_the_pdf(built):
 
 def test_questions_1b_and_1c_in_the_pdf(built):
     _, result, text = built
-    flat = " ".join(text.split()).replace("’", "'").replace("UN- TRAINED", "UNTRAINED")
-    assert "WARNING: untrained AlexNet weights" in flat and any(
+    flat = " ".join(text.split()).replace("’", "'")
+    assert "WARNING: untrained AlexNet in this draft" in flat and any(
         "AlexNet" in w for w in result["warnings"]
     )
     for caption in (
-        r"Figure \d+: AlexNet's top-1 class",
+        r"Table \d+: AlexNet's top-1 prediction",
+        r"Figure \d+: The five photos",
         r"Table \d+: Each targeted attack",
-        r"Figure \d+: Original images",
+        r"Figure \d+: Each photo \(left\)",
+        r"Figure \d+: Photo 1 and its adversarial image",
     ):
         assert re.search(
-            caption + r".{0,300}?\. UNTRAINED WEIGHTS: the predictions are meaningless",
+            caption + r".{0,400}?\. Untrained weights in this draft: the classes "
+            r"AlexNet gives are meaningless\.",
             flat,
-        )
+        ), caption
     assert "51 -> 'triceratops'" in flat
     assert re.search(r"chosen alpha = \S+", flat)
     table = pdf_text(built[0] / "report.pdf", layout=True)
