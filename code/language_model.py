@@ -71,8 +71,9 @@ def free_running_forward(model, inputs, states):
 
 def progress(iterable, **kwargs):
     """tqdm, written to the terminal of the report build (not into the report) when built."""
-    stream = sys.__stderr__ if os.environ.get("REPORT_BUILD") == "1" else None
-    return tqdm(iterable, file=stream, mininterval=1.0, **kwargs)
+    stream = sys.__stderr__ if os.environ.get("REPORT_BUILD") == "1" else sys.stderr
+    # disable=None: off where the stream is not a terminal (plain Jupyter, nbclient)
+    return tqdm(iterable, file=stream, mininterval=1.0, disable=None, **kwargs)
 
 
 def evaluate(model, ids, config, device="cpu"):
@@ -182,9 +183,5 @@ def trained_model(
     ).to(device)
     model.load_state_dict(saved["state_dict"])
     history = json.loads(saved["history"])
-    print(
-        f"loaded the trained model from the cache in {cache_dir}"
-        if hit
-        else f"trained in {history['seconds']:.0f} s and cached in {cache_dir}"
-    )
+    print(f"trained in {history['seconds']:.0f} s")  # also when loaded from the cache
     return model, history
