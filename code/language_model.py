@@ -154,8 +154,9 @@ def flops_per_token(config, vocab_size):
 def progress(iterable, **kwargs):
     """tqdm, written to the terminal of the report build (not into the report) when
     built."""
-    stream = sys.__stderr__ if os.environ.get("REPORT_BUILD") == "1" else None
-    return tqdm(iterable, file=stream, mininterval=1.0, **kwargs)
+    stream = sys.__stderr__ if os.environ.get("REPORT_BUILD") == "1" else sys.stderr
+    # disable=None: off where the stream is not a terminal (plain Jupyter, nbclient)
+    return tqdm(iterable, file=stream, mininterval=1.0, disable=None, **kwargs)
 
 
 def evaluate(model, ids, config, device="cpu", precision="float32"):
@@ -330,10 +331,7 @@ def trained_model(
     ).to(device)
     model.load_state_dict(saved["state_dict"])
     history = json.loads(saved["history"])
-    print(
-        f"loaded the model trained in {precision} from the cache in {cache_dir}"
-        if hit
-        else f"trained in {precision} in {history['seconds']:.0f} s, "
-        f"cached in {cache_dir}"
-    )
+    # the same line whether trained now or loaded from the cache (the notebook re-run
+    # is compared with the stored one)
+    print(f"trained in {precision} in {history['seconds']:.0f} s")
     return model, history
