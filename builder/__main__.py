@@ -57,7 +57,9 @@ def build(
     )
     root = doc.root
     executed = execute.execute(doc, root / ".cache" / "notebooks", fast=fast, log=log)
-    notebook = export.export(doc, executed, nums)
+    # .content-visible/.content-hidden: each output gets the blocks meant for it
+    nb_doc = doc.for_format("ipynb")
+    notebook = export.export(nb_doc, executed, crossref.number(nb_doc))
     (root / ".cache").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=root / ".cache"))
     try:
@@ -73,7 +75,7 @@ def build(
             tmp_pdf = (
                 typeset.quarto(doc, work, fast)
                 if use_quarto
-                else typeset.builtin(doc, executed, work)
+                else typeset.builtin(doc.for_format("pdf"), executed, work)
             )
             log(
                 f"typeset: {'quarto' if use_quarto else 'pandoc + LaTeX'} "
