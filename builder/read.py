@@ -316,7 +316,7 @@ def _check_display_math(block: Markdown):
     for m in DISPLAY_MATH.finditer(text):
         env = MATH_ENVIRONMENT.search(m.group(1))
         if env:
-            line = block.line + text.count("\n", 0, m.start() + env.start())
+            line = block.line + text.count("\n", 0, m.start(1) + env.start())
             name = env.group(1) + env.group(2)
             labelled = " labelled" if m.group(2) else ""
             inner = {"align": "aligned", "gather": "gathered", "alignat": "alignedat"}
