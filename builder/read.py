@@ -54,8 +54,16 @@ class Line:
 class Markdown:
     text: str
     file: Path
-    line: int
+    line: int  # line of the first line of `text`
     formats: frozenset = ALL_OUTPUTS  # the outputs it appears in (.content-visible)
+    origins: list = field(default_factory=list)  # (file, line) of each line of `text`
+
+    def where(self, k: int) -> str:
+        """'file:line' of line `k` (from 0) of the text, across included files."""
+        if k < len(self.origins):
+            file, line = self.origins[k]
+            return f"{file.name}:{line}"
+        return f"{self.file.name}:{self.line + k}"
 
 
 @dataclass
@@ -122,7 +130,7 @@ class Document:
                         found += [
                             (
                                 m.group(1),
-                                f"{block.file.name}:{block.line + k}",
+                                block.where(k),
                                 position,
                             )
                             for m in INLINE.finditer(line)
@@ -316,13 +324,13 @@ def _check_display_math(block: Markdown):
     for m in DISPLAY_MATH.finditer(text):
         env = MATH_ENVIRONMENT.search(m.group(1))
         if env:
-            line = block.line + text.count("\n", 0, m.start(1) + env.start())
+            k = text.count("\n", 0, m.start(1) + env.start())
             name = env.group(1) + env.group(2)
             labelled = " labelled" if m.group(2) else ""
             inner = {"align": "aligned", "gather": "gathered", "alignat": "alignedat"}
             hint = inner.get(env.group(1), "aligned")
             raise BuildError(
-                f"{block.file}:{line}: \\begin{{{name}}} inside{labelled} display math "
+                f"{block.where(k)}: \\begin{{{name}}} inside{labelled} display math "
                 f"($$ ... $$) is a LaTeX error (amsmath: erroneous nesting; Quarto fails "
                 f"on it too): write \\begin{{{hint}}} ... \\end{{{hint}}} inside the $$ "
                 f"instead"
@@ -351,9 +359,14 @@ def read(path: Path | str, root: Path | str | None = None) -> Document:
         return formats
 
     def flush():
-        if any(ln.text.strip() for ln in prose):
-            text = "\n".join(ln.text for ln in prose).strip("\n")
-            block = Markdown(text, prose[0].file, prose[0].lineno, shown_in())
+        while prose and not prose[-1].text.strip():
+            prose.pop()
+        while prose and not prose[0].text.strip():
+            prose.pop(0)
+        if prose:
+            text = "\n".join(ln.text for ln in prose)
+            origins = [(ln.file, ln.lineno) for ln in prose]
+            block = Markdown(text, prose[0].file, prose[0].lineno, shown_in(), origins)
             _check_display_math(block)
             doc.blocks.append(block)
         prose.clear()
@@ -416,10 +429,12 @@ def read(path: Path | str, root: Path | str | None = None) -> Document:
                         continue
                     divs.append(None)
                 elif divs:
-                    if divs.pop() is not None:
+                    if divs[-1] is not None:  # the end of conditional content
                         flush()
+                        divs.pop()
                         i += 1
                         continue
+                    divs.pop()
             line = Line(_resolve_shortcodes(line, meta), line.file, line.lineno)
         elif in_code and fence and not line.raw:  # a line inside a code block
             line = Line(

@@ -41,7 +41,7 @@ def source_lines(doc: Document) -> list[tuple[str, str]]:
                 )
         else:
             for k, text in enumerate(block.text.splitlines()):
-                out.append((text, f"{block.file.name}:{block.line + k}"))
+                out.append((text, block.where(k)))
     return out
 
 
