@@ -259,6 +259,10 @@ def _resolve_shortcodes(line: Line, meta: dict, in_code: bool = False) -> str:
         if name == "meta":
             return _meta_value(meta, args.strip().strip("\"'"), where)
         if name == "pagebreak" and not in_code:
+            if line.text.strip() != m.group(0):
+                raise BuildError(
+                    f"{where}: {{{{< pagebreak >}}}} must stand alone on its line"
+                )
             return m.group(0)
         if name == "include":
             raise BuildError(
@@ -291,11 +295,14 @@ def parse_options(body: list[Line], path: Path) -> tuple[dict, list[Line]]:
             f"{body[0].file}:{body[0].lineno}: chunk options must be 'key: value' lines"
         )
     lines = validate.yaml_lines(text)
-    for key, value in options.items():
+
+    def where(key: str) -> str:
         k = lines.get((key,), 1) - 1
-        validate.check_chunk_options(
-            {key: value}, f"{body[k].file.name}:{body[k].lineno}"
-        )
+        return f"{body[k].file}:{body[k].lineno}"
+
+    for key, value in options.items():
+        validate.check_chunk_options({key: value}, where(key))
+    validate.check_captions(options, where)
     return options, body[n:]
 
 

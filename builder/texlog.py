@@ -70,6 +70,12 @@ def locate(tex_lines: list[str], number: int, doc: Document) -> str | None:
 
 def describe_error(log: str, tex: Path, doc: Document, kept: Path) -> str:
     """The first LaTeX errors, each with its log lines and the source line it comes from."""
+    if font := re.search(r'The font "([^"]+)" cannot be found', log):
+        return (
+            f"the font '{font.group(1)}' is not installed (set by mainfont/monofont in "
+            f"the front matter or _quarto.yml; `fc-list` shows the installed fonts)"
+            f"\n(full log: {kept})"
+        )
     lines = log.splitlines()
     tex_lines = tex.read_text(errors="replace").splitlines() if tex.exists() else []
     reports = []

@@ -233,6 +233,19 @@ def check_chunk_options(options: dict, where: str) -> None:
             warn(where, f"chunk option '{key}' is not a Quarto option: ignored")
 
 
+def check_captions(options: dict, where_of) -> None:
+    """A caption needs a label of its kind (`fig-cap` with `label: fig-...`): the builder
+    makes no unnumbered captioned float, so a caption must not vanish silently."""
+    label = str(options.get("label", ""))
+    for cap, prefix in (("fig-cap", "fig-"), ("tbl-cap", "tbl-")):
+        if cap in options and not label.startswith(prefix):
+            raise BuildError(
+                f"{where_of(cap)}: '{cap}' needs a chunk label starting with '{prefix}' "
+                f"(label: {label or 'none'}); the built-in renderer makes no unnumbered "
+                f"captioned {'figure' if cap == 'fig-cap' else 'table'}"
+            )
+
+
 # --- divs -----------------------------------------------------------------------------
 
 ATTRIBUTE = re.compile(

@@ -17,7 +17,7 @@ Hello {{< meta author >}}, with {{< meta helpers >}}.
 {{< include proofs/a.qmd >}}
 
 ```{python}
-#| label: first
+#| label: fig-first
 #| echo: false
 #| fig-cap: "A caption: with colon"
 x = 1
@@ -51,7 +51,7 @@ def test_includes_options_and_lines(tmp_path):
     assert "{{< include not-a-shortcode-inside-a-code-block.qmd >}}" in prose
     first, second = doc.chunks
     assert first.options == {
-        "label": "first",
+        "label": "fig-first",
         "echo": False,
         "fig-cap": "A caption: with colon",
     }

@@ -63,14 +63,33 @@ def test_quarto_option_not_implemented_stops(tmp_path, option):
         read_text(tmp_path, text)
 
 
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ("#| fig-cap: A plot", r"report.qmd:2: 'fig-cap' needs a chunk label starting"),
+        (
+            "#| label: plot\n#| fig-cap: A plot",
+            r"report.qmd:3: 'fig-cap' needs .*label: plot",
+        ),
+        (
+            "#| tbl-cap: Scores\n#| label: fig-x",
+            r"report.qmd:2: 'tbl-cap' needs .*'tbl-'",
+        ),
+    ],
+)
+def test_caption_without_its_label_stops(tmp_path, options, message):
+    with pytest.raises(BuildError, match=message):
+        read_text(tmp_path, f"```{{python}}\n{options}\nx = 1\n```\n")
+
+
 def test_ignored_options_warn_with_line(tmp_path, capsys):
     text = "```{python}\n#| label: a\n#| code-fold: true\n#| my-own: 1\nx = 1\n```\n"
     read_text(tmp_path, text)
     out = capsys.readouterr().out
     assert (
-        "warning: report.qmd:3: chunk option 'code-fold' has no effect in a PDF" in out
+        "report.qmd:3: chunk option 'code-fold' has no effect in a PDF" in out
     )
-    assert "warning: report.qmd:4: chunk option 'my-own' is not a Quarto option" in out
+    assert "report.qmd:4: chunk option 'my-own' is not a Quarto option" in out
 
 
 def test_multiline_yaml_options_any_order(tmp_path):
