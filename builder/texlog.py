@@ -15,7 +15,7 @@ from .read import Chunk, Document
 KEPT = Path(".cache") / "latex"  # under the project root
 ERROR_LINE = re.compile(r"^l\.(\d+) ?(.*)$")
 MISSING = re.compile(
-    r"Missing character: There is no (.) \(U\+([0-9A-F]+)\) in font ([^\n]*?)!?$"
+    r"Missing character: There is no (.) \(U\+([0-9A-F]+)\) in font ([^\n]*?)!?$", re.M
 )
 
 

@@ -86,9 +86,7 @@ def test_ignored_options_warn_with_line(tmp_path, capsys):
     text = "```{python}\n#| label: a\n#| code-fold: true\n#| my-own: 1\nx = 1\n```\n"
     read_text(tmp_path, text)
     out = capsys.readouterr().out
-    assert (
-        "report.qmd:3: chunk option 'code-fold' has no effect in a PDF" in out
-    )
+    assert "report.qmd:3: chunk option 'code-fold' has no effect in a PDF" in out
     assert "report.qmd:4: chunk option 'my-own' is not a Quarto option" in out
 
 
