@@ -344,6 +344,29 @@ def _check_display_math(block: Markdown):
             )
 
 
+SECTION_REF = re.compile(r"(?<![\w@\\])@(sec-[\w-]*\w)")
+
+
+def _check_section_references(doc: Document):
+    """`@sec-x` without `number-sections: true`: Quarto prints "Section" with no number
+    (checked with Quarto 1.10.18); stop instead of printing that."""
+    if doc.settings.pdf.get("number-sections", False):
+        return
+    for block in doc.blocks:
+        if isinstance(block, Markdown):
+            fence = None
+            for k, line in enumerate(block.text.splitlines()):
+                in_code, fence = fence is not None, next_fence(line, fence)
+                m = None if in_code or fence else SECTION_REF.search(line)
+                if m:
+                    raise BuildError(
+                        f"{block.where(k)}: the reference @{m.group(1)} needs numbered "
+                        f"sections (Quarto prints 'Section' with no number without them): "
+                        f"set number-sections: true under format: pdf: (front matter or "
+                        f"_quarto.yml), or refer to the section by name"
+                    )
+
+
 def read(path: Path | str, root: Path | str | None = None) -> Document:
     path = Path(path).resolve()
     if not path.is_file():
@@ -452,6 +475,7 @@ def read(path: Path | str, root: Path | str | None = None) -> Document:
     flush()
     if fence is not None:
         pass  # pandoc closes an unclosed code block at the end of the document
+    _check_section_references(doc)
     seen = set()
     for c in doc.chunks:
         if c.label in seen:

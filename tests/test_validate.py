@@ -491,3 +491,17 @@ def test_import_inside_a_cell_magic_cannot_be_inlined():
         [],
         [],
     )
+
+
+def test_section_reference_needs_numbered_sections(tmp_path):
+    """Quarto 1.10.18 without number-sections prints "See Section and Section ." (no
+    numbers); the builder stops at the reference instead."""
+    text = "# Intro {#sec-intro}\n\nSee @sec-intro.\n"
+    with pytest.raises(
+        BuildError, match=r"report.qmd:3: the reference @sec-intro needs"
+    ):
+        read_text(tmp_path, text)
+    numbered = "format:\n  pdf:\n    number-sections: true\n"
+    assert read_text(tmp_path, text, **{"_quarto.yml": numbered}).settings.pdf == {
+        "number-sections": True
+    }
