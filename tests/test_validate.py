@@ -505,3 +505,39 @@ def test_section_reference_needs_numbered_sections(tmp_path):
     assert read_text(tmp_path, text, **{"_quarto.yml": numbered}).settings.pdf == {
         "number-sections": True
     }
+
+
+def test_document_level_echo_fenced_and_error_true(tmp_path):
+    """`execute:` defaults reach every chunk: fenced echo, and errors kept as output
+    (the cell is tagged so that nbclient, and the notebook, go on)."""
+    from builder.execute import _cell_metadata
+
+    text = "---\nexecute:\n  echo: fenced\n  error: true\n---\n```{python}\n#| label: a\n1 / 0\n```\n"
+    (chunk,) = read_text(tmp_path, text).chunks
+    assert chunk.shown_source() == "```{python}\n#| label: a\n1 / 0\n```"
+    assert _cell_metadata(chunk) == {"label": "a", "tags": ["raises-exception"]}
+
+
+def test_latex_error_traced_to_chunk_and_prose_lines(tmp_path):
+    """builder/texlog.py: the .tex line named by the log is found in the document."""
+    from builder import texlog
+
+    doc = read_text(
+        tmp_path,
+        "# A\n\nSome \\badmacro here.\n\n```{python}\n#| label: c\nx = 'distinctive'\n```\n",
+    )
+    tex = tmp_path / "report.tex"
+    tex.write_text(
+        "\\begin{document}\nSome \\badmacro here.\n\n\\NormalTok{x}\nx = 'distinctive'\n"
+    )
+    log = (
+        "! Undefined control sequence.\nl.2 Some \\badmacro\n                  here.\n"
+    )
+    message = texlog.describe_error(log, tex, doc, tmp_path / "kept.log")
+    assert message.startswith("report.qmd:3: LaTeX error here (line 2 of ")
+    assert "! Undefined control sequence." in message and "(full log: " in message
+    assert (
+        texlog.locate(tex.read_text().splitlines(), 5, doc)
+        == "report.qmd:7 (chunk 'c')"
+    )
+    assert texlog.locate(["\\unrelated{}"], 1, doc) is None
