@@ -124,3 +124,29 @@ def missing_characters(log: str, doc: Document) -> list[str]:
             f"has no glyph for it (at {place}); set mainfont/monofont to a font that has it"
         )
     return warnings
+
+
+def describe_undefined(labels: list[str], doc: Document) -> str:
+    """LaTeX found no target for these labels although the document defines them: name
+    where each is referred to and where it is defined, and why it can be missing."""
+    lines = source_lines(doc)
+    out = []
+    for label in labels:
+        refs = [w for t, w in lines if re.search(rf"@{re.escape(label)}(?![\w-])", t)]
+        chunk = next((c for c in doc.chunks if c.options.get("label") == label), None)
+        if chunk is not None:
+            why = (
+                f"it is the label of {chunk.where()}, whose outputs gave the PDF no "
+                f"{'figure' if label.startswith('fig-') else 'table'} to caption (an "
+                f"output kind the built-in renderer cannot show, or no output)"
+            )
+        else:
+            defined = [w for t, w in lines if f"#{label}" in t]
+            why = (
+                f"it is defined at {defined[0]} but the PDF has no numbered element there"
+                if defined
+                else "nothing in the document defines it"
+            )
+        at = ", ".join(refs[:3]) or doc.path.name
+        out.append(f"{at}: the reference @{label} has no target in the PDF: {why}")
+    return "\n".join(out)

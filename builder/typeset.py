@@ -204,6 +204,8 @@ def to_pdf(tex: Path, root: Path, doc: Document | None = None) -> Path:
             print(f"warning: {warning}")
     undefined = re.findall(r"Reference `([^']+)' on page \d+ undefined", log)
     if undefined:
+        if doc is not None:
+            raise BuildError(texlog.describe_undefined(sorted(set(undefined)), doc))
         raise BuildError(
             f"undefined references in the PDF: {', '.join(sorted(set(undefined)))}"
         )

@@ -541,3 +541,18 @@ def test_latex_error_traced_to_chunk_and_prose_lines(tmp_path):
         == "report.qmd:7 (chunk 'c')"
     )
     assert texlog.locate(["\\unrelated{}"], 1, doc) is None
+
+
+def test_undefined_reference_names_lines_and_why(tmp_path):
+    from builder import texlog
+
+    doc = read_text(
+        tmp_path,
+        "See @tbl-scores.\n\n```{python}\n#| label: tbl-scores\n#| tbl-cap: Scores\n"
+        "x = 1\n```\n",
+    )
+    assert texlog.describe_undefined(["tbl-scores"], doc) == (
+        "report.qmd:1: the reference @tbl-scores has no target in the PDF: it is the label "
+        "of report.qmd:3 (chunk 'tbl-scores'), whose outputs gave the PDF no table to "
+        "caption (an output kind the built-in renderer cannot show, or no output)"
+    )
