@@ -634,7 +634,7 @@ def check_pdf_options(options: dict, where_of, path: tuple) -> dict:
 def check_metadata(meta: dict, where_of, used_keys: set[str], project: bool) -> dict:
     """Validate front matter (or `_quarto.yml`); returns {'execute': {...}, 'pdf': {...}}
     for this level, format-specific options over top-level ones as in Quarto."""
-    execute, top_pdf, fmt_pdf = {}, {}, {}
+    execute, top_execute, top_pdf, fmt_pdf = {}, {}, {}, {}
     for key, value in meta.items():
         where = where_of((key,))
         if key == "execute":
@@ -670,6 +670,9 @@ def check_metadata(meta: dict, where_of, used_keys: set[str], project: bool) -> 
         elif key in PDF_OPTIONS:
             _check(PDF_OPTIONS, key, value, where, "PDF option")
             top_pdf[key] = value
+        elif key in EXECUTE_OPTIONS:  # `echo: false` at the top level, as in Quarto
+            _check(EXECUTE_OPTIONS, key, value, where, "execute option")
+            top_execute[key] = value
         elif key in SUPPORTED_META:
             continue
         elif key in QUARTO_DOCUMENT_KEYS:
@@ -683,7 +686,7 @@ def check_metadata(meta: dict, where_of, used_keys: set[str], project: bool) -> 
                 f"'{key}' is not a Quarto option and no {{{{< meta {key} >}}}} "
                 f"uses it: ignored",
             )
-    return {"execute": execute, "pdf": {**top_pdf, **fmt_pdf}}
+    return {"execute": {**top_execute, **execute}, "pdf": {**top_pdf, **fmt_pdf}}
 
 
 def _format_pdf(value, where_of) -> dict:

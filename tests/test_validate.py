@@ -311,6 +311,8 @@ def test_front_matter_over_quarto_yml(tmp_path):
     }
     assert doc.chunks[0].options == {"echo": False, "warning": False}
     assert doc.chunks[1].options == {"echo": True, "warning": False}
+    top_level = "---\necho: false\n---\n```{python}\nx = 1\n```\n"
+    assert read_text(tmp_path, top_level).chunks[0].options == {"echo": False}
 
 
 def test_pdf_options_become_pandoc_arguments():
