@@ -49,7 +49,9 @@ def build(
 ) -> dict:
     """Run every stage; returns the paths written and the executed notebook."""
     started = time.perf_counter()
-    doc = read.read(source)
+    if use_quarto is None:
+        use_quarto = shutil.which("quarto") is not None
+    doc = read.read(source, builtin_pdf=pdf and not use_quarto)
     nums = crossref.number(doc)
     log(
         f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks, "
@@ -69,8 +71,6 @@ def build(
         outputs[root / f"{source.stem}.ipynb"] = tmp_nb
         log(f"export: {tmp_nb.name}: {len(notebook.cells)} cells")
         if pdf:
-            if use_quarto is None:
-                use_quarto = shutil.which("quarto") is not None
             t0 = time.perf_counter()
             tmp_pdf = (
                 typeset.quarto(doc, work, fast)

@@ -42,19 +42,27 @@ def _where_of(path: Path, lines: dict[tuple, int]):
 
 
 def settings(
-    root: Path, meta: dict, meta_lines: dict[tuple, int], path: Path, used: set[str]
+    root: Path,
+    meta: dict,
+    meta_lines: dict[tuple, int],
+    path: Path,
+    used: set[str],
+    pdf: bool = True,
 ) -> Settings:
     """The options of the document `path` (front matter `meta`, the line of each of its keys
     in `meta_lines`) in the project `root`; raises validate.BuildError on what the builder
-    does not support, naming file and line.  `used`: keys named by {{< meta >}}."""
+    does not support, naming file and line.  `used`: keys named by {{< meta >}}.
+    `pdf=False`: the built-in typesetter is not used, PDF options are Quarto's business."""
     project_file = root / PROJECT_FILE
     project = {"execute": {}, "pdf": {}}
     if project_file.is_file():
         data, lines = validate.read_yaml_file(project_file)
         project = validate.check_metadata(
-            data, _where_of(project_file, lines), used, project=True
+            data, _where_of(project_file, lines), used, project=True, pdf=pdf
         )
-    document = validate.check_metadata(meta, _where_of(path, meta_lines), used, False)
+    document = validate.check_metadata(
+        meta, _where_of(path, meta_lines), used, False, pdf=pdf
+    )
     return Settings(
         execute={**project["execute"], **document["execute"]},
         pdf={**project["pdf"], **document["pdf"]},

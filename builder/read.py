@@ -367,7 +367,12 @@ def _check_section_references(doc: Document):
                     )
 
 
-def read(path: Path | str, root: Path | str | None = None) -> Document:
+def read(
+    path: Path | str, root: Path | str | None = None, builtin_pdf: bool = True
+) -> Document:
+    """The document at `path` (project root `root`, default its folder), validated.
+    `builtin_pdf=False` (Quarto makes the PDF, or no PDF is made): PDF options are left
+    to Quarto instead of being checked against what the built-in typesetter supports."""
     path = Path(path).resolve()
     if not path.is_file():
         raise BuildError(f"{path}: no such file")
@@ -375,7 +380,9 @@ def read(path: Path | str, root: Path | str | None = None) -> Document:
     lines = expand_includes(path, root)
     meta, lines, meta_lines = split_front_matter(lines, path)
     used = {m.group(1).split(".")[0] for ln in lines for m in META.finditer(ln.text)}
-    settings = document_options.settings(root, meta, meta_lines, path, used)
+    settings = document_options.settings(
+        root, meta, meta_lines, path, used, builtin_pdf
+    )
     if meta.get("date") == "today":  # as Quarto does
         meta["date"] = datetime.date.today().isoformat()
     doc = Document(path, meta, settings=settings)
@@ -475,7 +482,8 @@ def read(path: Path | str, root: Path | str | None = None) -> Document:
     flush()
     if fence is not None:
         pass  # pandoc closes an unclosed code block at the end of the document
-    _check_section_references(doc)
+    if builtin_pdf:
+        _check_section_references(doc)
     seen = set()
     for c in doc.chunks:
         if c.label in seen:

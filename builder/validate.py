@@ -631,16 +631,20 @@ def check_pdf_options(options: dict, where_of, path: tuple) -> dict:
     return out
 
 
-def check_metadata(meta: dict, where_of, used_keys: set[str], project: bool) -> dict:
+def check_metadata(
+    meta: dict, where_of, used_keys: set[str], project: bool, pdf: bool = True
+) -> dict:
     """Validate front matter (or `_quarto.yml`); returns {'execute': {...}, 'pdf': {...}}
-    for this level, format-specific options over top-level ones as in Quarto."""
+    for this level, format-specific options over top-level ones as in Quarto.
+    `pdf=False`: the PDF is not made by the built-in typesetter (Quarto makes it, or none
+    is made), so PDF options and Quarto's document options are left to Quarto."""
     execute, top_execute, top_pdf, fmt_pdf = {}, {}, {}, {}
     for key, value in meta.items():
         where = where_of((key,))
         if key == "execute":
             execute = check_execute(value, where_of, ("execute",))
         elif key == "format":
-            fmt_pdf = _format_pdf(value, where_of)
+            fmt_pdf = _format_pdf(value, where_of) if pdf else {}
         elif key == "project" and project:
             if not isinstance(value, dict):
                 raise BuildError(f"{where}: 'project' must be a mapping")
@@ -668,12 +672,13 @@ def check_metadata(meta: dict, where_of, used_keys: set[str], project: bool) -> 
                     f"built-in renderer runs python3"
                 )
         elif key in PDF_OPTIONS:
-            _check(PDF_OPTIONS, key, value, where, "PDF option")
-            top_pdf[key] = value
+            if pdf:
+                _check(PDF_OPTIONS, key, value, where, "PDF option")
+                top_pdf[key] = value
         elif key in EXECUTE_OPTIONS:  # `echo: false` at the top level, as in Quarto
             _check(EXECUTE_OPTIONS, key, value, where, "execute option")
             top_execute[key] = value
-        elif key in SUPPORTED_META:
+        elif key in SUPPORTED_META or (key in QUARTO_DOCUMENT_KEYS and not pdf):
             continue
         elif key in QUARTO_DOCUMENT_KEYS:
             raise BuildError(

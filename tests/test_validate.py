@@ -558,3 +558,13 @@ def test_undefined_reference_names_lines_and_why(tmp_path):
         "of report.qmd:3 (chunk 'tbl-scores'), whose outputs gave the PDF no table to "
         "caption (an output kind the built-in renderer cannot show, or no output)"
     )
+
+
+def test_pdf_options_are_quartos_business_when_quarto_makes_the_pdf(tmp_path):
+    """With Quarto typesetting (or --no-pdf), a PDF option the built-in typesetter lacks
+    does not stop the build: Quarto reads it."""
+    text = "---\ntitle: T\nformat:\n  pdf:\n    include-in-header: x.tex\nlang: de\n---\nText.\n"
+    qmd = write_project(tmp_path, {"report.qmd": text})
+    with pytest.raises(BuildError, match=r"PDF option 'include-in-header'"):
+        read(qmd)
+    assert read(qmd, builtin_pdf=False).settings.pdf == {}
