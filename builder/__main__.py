@@ -49,7 +49,9 @@ def build(
 ) -> dict:
     """Run every stage; returns the paths written and the executed notebook."""
     started = time.perf_counter()
-    doc = read.read(source)
+    if use_quarto is None:
+        use_quarto = shutil.which("quarto") is not None
+    doc = read.read(source, builtin_pdf=pdf and not use_quarto)
     nums = crossref.number(doc)
     log(
         f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks, "
@@ -57,7 +59,9 @@ def build(
     )
     root = doc.root
     executed = execute.execute(doc, root / ".cache" / "notebooks", fast=fast, log=log)
-    notebook = export.export(doc, executed, nums)
+    # .content-visible/.content-hidden: each output gets the blocks meant for it
+    nb_doc = doc.for_format("ipynb")
+    notebook = export.export(nb_doc, executed, crossref.number(nb_doc))
     (root / ".cache").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=root / ".cache"))
     try:
@@ -67,13 +71,11 @@ def build(
         outputs[root / f"{source.stem}.ipynb"] = tmp_nb
         log(f"export: {tmp_nb.name}: {len(notebook.cells)} cells")
         if pdf:
-            if use_quarto is None:
-                use_quarto = shutil.which("quarto") is not None
             t0 = time.perf_counter()
             tmp_pdf = (
                 typeset.quarto(doc, work, fast)
                 if use_quarto
-                else typeset.builtin(doc, executed, work)
+                else typeset.builtin(doc.for_format("pdf"), executed, work)
             )
             log(
                 f"typeset: {'quarto' if use_quarto else 'pandoc + LaTeX'} "

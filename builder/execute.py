@@ -60,6 +60,7 @@ def cache_key(doc: Document, fast: bool) -> str:
     h.update(json.dumps(settings, sort_keys=True).encode())
     for chunk in executed_chunks(doc):
         h.update(b"\0chunk\0" + chunk.source.encode())
+        h.update(b"\0error: true" if chunk.options.get("error") else b"")
     for expression, _, position in doc.inline_expressions():
         h.update(b"\0inline\0%d\0" % position + expression.encode())
     for module in sorted((doc.root / "code").glob("*.py")):
@@ -131,6 +132,12 @@ def _evaluate_inline(client: NotebookClient, expressions, values: dict[str, str]
             )
 
 
+def _cell_metadata(chunk: Chunk) -> dict:
+    """`error: true`: nbclient keeps the error as the cell's output and goes on."""
+    tags = ["raises-exception"] if chunk.options.get("error") else []
+    return {"label": chunk.label, **({"tags": tags} if tags else {})}
+
+
 @contextmanager
 def _shutdown_after(km: KernelManager):
     try:
@@ -161,7 +168,7 @@ def execute(
     }
     nb.cells = [nbformat.v4.new_code_cell(PREAMBLE)]
     nb.cells += [
-        nbformat.v4.new_code_cell(c.source, metadata={"label": c.label}) for c in chunks
+        nbformat.v4.new_code_cell(c.source, metadata=_cell_metadata(c)) for c in chunks
     ]
     # IPC transport: no TCP ports, and no warning about unencrypted TCP from the kernel.
     sockets = tempfile.TemporaryDirectory(prefix="kernel-")

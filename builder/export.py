@@ -198,8 +198,18 @@ def export(
             cells.append(code(standalone_source(name, modules)))
         _, source = chunk_source(block, modules)
         cell_outputs = _clean_outputs(outputs[block.label], nums)
+        if block.options.get("warning", True) is False:  # as in Quarto's notebook
+            cell_outputs = [o for o in cell_outputs if o.get("name") != "stderr"]
         if source.strip() or cell_outputs:
-            cells.append(code(source, outputs=cell_outputs))
+            # error: true: the notebook runs on past the cell, as the build did
+            tags = ["raises-exception"] if block.options.get("error") else []
+            cells.append(
+                code(
+                    source,
+                    outputs=cell_outputs,
+                    metadata={"tags": tags} if tags else {},
+                )
+            )
         label = block.options.get("label", "")
         caption = block.options.get("fig-cap") or block.options.get("tbl-cap")
         if label in nums.numbers and caption:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from .execute import outputs_by_label
+from . import options, texlog
+from .execute import ANSI, outputs_by_label
 from .read import PAGEBREAK, BuildError, Chunk, Document, resolve_inline
 
 HERE = Path(__file__).parent
@@ -25,7 +26,8 @@ LATEX_ENGINES = ("xelatex", "lualatex")
 
 def _stream_text(text: str) -> str:
     """What a terminal would show: a carriage return overwrites its line."""
-    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+    lines = text.replace("\r\n", "\n").split("\n")  # `!cmd` output ends lines with \r\n
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in lines)
 
 
 def _fence(text: str, classes: str) -> str:
@@ -56,6 +58,11 @@ def weave_outputs(chunk: Chunk, outputs: list, figures: Path) -> list[str]:
                 parts.append(text)
             elif text.strip():
                 parts.append(_fence(text, ".output"))
+            continue
+        if out.output_type == "error":  # error: true: shown as Quarto shows it
+            trace = ANSI.sub("", "\n".join(out.traceback))
+            head = f"{out.ename}: {out.evalue}"
+            parts.append(_fence(f"{head}\n{trace}", ".output"))
             continue
         if out.output_type not in ("display_data", "execute_result"):
             continue
@@ -101,7 +108,7 @@ def weave(doc: Document, executed, figures: Path) -> str:
         if opts.get("include", True) is False:
             continue
         if opts.get("echo", True) is not False:
-            parts.append(_fence(block.source, ".python"))
+            parts.append(_fence(block.shown_source(), ".python"))
         if opts.get("output", True) is not False and block.label in outputs:
             parts.extend(weave_outputs(block, outputs[block.label], figures))
     return "\n\n".join(parts) + "\n"
@@ -124,7 +131,11 @@ def latex_engine() -> str:
     )
 
 
-def to_latex(markdown: Path, tex: Path):
+def to_latex(markdown: Path, tex: Path, pdf_options: dict | None = None):
+    """pandoc Markdown -> LaTeX, with the document's PDF options (builder/options.py)."""
+    pdf_options = {} if pdf_options is None else pdf_options
+    header = tex.with_name("options-header.tex")
+    header.write_text(options.header_lines(pdf_options), encoding="utf-8")
     args = [
         pandoc_path(),
         str(markdown),
@@ -137,20 +148,10 @@ def to_latex(markdown: Path, tex: Path):
         str(HERE / "quarto.lua"),
         "--include-in-header",
         str(HERE / "preamble.tex"),
-        "--number-sections",
-        "--toc",
-        "--toc-depth=2",
+        "--include-in-header",
+        str(header),
         "--syntax-highlighting=tango",
-        "-V",
-        "geometry:margin=2.3cm",
-        "-V",
-        "fontsize=11pt",
-        "-V",
-        "colorlinks=true",
-        "-V",
-        "monofont=DejaVu Sans Mono",
-        "-V",
-        "monofontoptions=Scale=0.85",
+        *options.pandoc_args(pdf_options),
         "-o",
         str(tex),
     ]
@@ -167,8 +168,10 @@ def _latex_errors(log: str) -> str:
     )
 
 
-def to_pdf(tex: Path, root: Path) -> Path:
-    """Run the LaTeX engine in `root` (so figures/ resolves) until references settle."""
+def to_pdf(tex: Path, root: Path, doc: Document | None = None) -> Path:
+    """Run the LaTeX engine in `root` (so figures/ resolves) until references settle.
+    An error names the document line it comes from (builder/texlog.py) and keeps the log in
+    `.cache/latex/`; characters no font has become warnings."""
     engine, outdir = latex_engine(), tex.parent
     for _ in range(4):
         result = subprocess.run(
@@ -186,14 +189,23 @@ def to_pdf(tex: Path, root: Path) -> Path:
         )
         log = (outdir / f"{tex.stem}.log").read_text(errors="replace")
         if result.returncode != 0:
+            kept = texlog.keep([outdir / f"{tex.stem}.log", tex], root)
+            if doc is None:
+                raise BuildError(
+                    f"{engine} failed (full log: {kept}):\n{_latex_errors(log)}"
+                )
             raise BuildError(
-                f"{engine} failed on {tex} (full log: {outdir / tex.stem}.log):\n"
-                f"{_latex_errors(log)}"
+                f"{engine} failed: " + texlog.describe_error(log, tex, doc, kept)
             )
         if not re.search(r"Rerun to get|Label\(s\) may have changed", log):
             break
+    if doc is not None:
+        for warning in texlog.missing_characters(log, doc):
+            print(f"warning: {warning}")
     undefined = re.findall(r"Reference `([^']+)' on page \d+ undefined", log)
     if undefined:
+        if doc is not None:
+            raise BuildError(texlog.describe_undefined(sorted(set(undefined)), doc))
         raise BuildError(
             f"undefined references in the PDF: {', '.join(sorted(set(undefined)))}"
         )
@@ -204,8 +216,8 @@ def builtin(doc: Document, executed, workdir: Path) -> Path:
     markdown = workdir / "report.md"
     markdown.write_text(weave(doc, executed, doc.root / "figures"), encoding="utf-8")
     tex = workdir / "report.tex"
-    to_latex(markdown, tex)
-    return to_pdf(tex, doc.root)
+    to_latex(markdown, tex, doc.settings.pdf)
+    return to_pdf(tex, doc.root, doc)
 
 
 def quarto(doc: Document, workdir: Path, fast: bool) -> Path:

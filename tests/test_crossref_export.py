@@ -45,9 +45,12 @@ pass
 ```
 """
 
+# @sec- references need numbered sections (as in the report's _quarto.yml)
+NUMBERED = {"_quarto.yml": "format:\n  pdf:\n    number-sections: true\n"}
+
 
 def test_numbering_follows_quarto(tmp_path):
-    nums = number(read(write_project(tmp_path, {"report.qmd": DOC})))
+    nums = number(read(write_project(tmp_path, {"report.qmd": DOC, **NUMBERED})))
     assert nums.numbers == {
         "sec-intro": "1",
         "sec-part": "1.1",
@@ -63,7 +66,7 @@ def test_numbering_follows_quarto(tmp_path):
 
 
 def test_jupyter_markdown(tmp_path):
-    doc = read(write_project(tmp_path, {"report.qmd": DOC}))
+    doc = read(write_project(tmp_path, {"report.qmd": DOC, **NUMBERED}))
     md = jupyter_markdown(doc.blocks[0].text, number(doc))
     assert (
         "# 1 Intro" in md

@@ -86,6 +86,13 @@ FILES = {
         Markdown("| n | square |\\n|---|---|\\n| 2 | 4 |\\n| 3 | 9 |")
         ```
         """,
+    # as the report's: numbered sections and a contents list (Quarto's defaults: neither)
+    "_quarto.yml": """
+        format:
+          pdf:
+            toc: true
+            number-sections: true
+        """,
     "proofs/p.qmd": """
         ::: {#thm-fix}
         ## Fixture theorem
