@@ -670,6 +670,18 @@ def check_metadata(
         elif key in EXECUTE_OPTIONS:  # `echo: false` at the top level, as in Quarto
             _check(EXECUTE_OPTIONS, key, value, where, "execute option")
             top_execute[key] = value
+        elif key in ("title", "subtitle", "author") and not (
+            isinstance(value, str)
+            or key == "author"
+            and isinstance(value, list)
+            and all(isinstance(a, str) for a in value)
+        ):
+            raise BuildError(
+                f"{where}: '{key}' must be text"
+                + (" or a list of names" if key == "author" else "")
+                + " for the built-in renderer (author fields such as affiliation are "
+                "not supported)"
+            )
         elif key in SUPPORTED_META or (key in QUARTO_DOCUMENT_KEYS and not pdf):
             continue
         elif key in QUARTO_DOCUMENT_KEYS:
