@@ -657,6 +657,12 @@ def check_metadata(
                         pwhere,
                         f"project option '{pkey}' is ignored by the built-in renderer",
                     )
+        elif key == "engine":
+            if value != "jupyter":
+                raise BuildError(
+                    f"{where}: engine '{value}' is not supported: the built-in renderer "
+                    f"runs python chunks with Jupyter (engine: jupyter)"
+                )
         elif key == "jupyter":
             if value not in ("python3", "python"):
                 raise BuildError(

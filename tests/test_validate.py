@@ -404,6 +404,7 @@ def test_pdf_options_become_pandoc_arguments():
             "jupyter: julia-1.9",
             r"report.qmd:3: jupyter kernel 'julia-1.9' is not supported",
         ),
+        ("engine: knitr", r"report.qmd:3: engine 'knitr' is not supported"),
         (
             "author:\n  - name: Ada\n    affiliation: Uni",
             r"report.qmd:3: 'author' must be text or a list of names",
