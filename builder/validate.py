@@ -73,36 +73,22 @@ SUPPORTED_OPTIONS = {
         "a whole number >= 1",
     ),
 }
-# Quarto's cell options (schema cell-*.yml) that only matter for HTML or other engines:
-# Quarto ignores them in a PDF, so the builder warns and goes on.
-IGNORED_IN_PDF = {
-    "code-fold",
-    "code-summary",
-    "code-tools",
-    "code-overflow",
-    "html-table-processing",
-    "fig-link",
-    "fig-responsive",
-    "cache",
-    "cache-path",
-    "cache-vars",
-    "cache-globals",
-    "cache-lazy",
-    "cache-rebuild",
-    "cache-comments",
-    "dependson",
-    "autodep",
-    "purl",
-    "tidy",
-    "tidy-opts",
-    "prompt",
-    "collapse",
-    "comment",
-    "results",
-    "message",
-    "renderings",
-    "export",
-}
+# Quarto's cell options (schema cell-*.yml) for other formats (HTML, revealjs, dashboards)
+# or for the knitr engine only: Quarto ignores them in a PDF made with Jupyter, so the
+# builder warns and goes on.
+IGNORED_IN_PDF = set(
+    """code-fold code-summary code-overflow code-tools fig-alt fig-responsive
+    output-location html-table-processing title padding expandable width height context
+    content color""".split()
+)
+KNITR_ONLY = set(
+    """cache cache-path cache-vars cache-globals cache-lazy cache-rebuild cache-comments
+    dependson autodep tidy tidy-opts collapse prompt highlight class-source attr-source
+    fig-width fig-height fig-format fig-dpi fig-asp out-width out-height fig-keep fig-show
+    out-extra external sanitize interval aniopts animation-hook child file code purl
+    message results comment class-output attr-output class-warning attr-warning
+    class-message attr-message class-error attr-error""".split()
+)
 QUARTO_CELL_OPTIONS = {
     "label",
     "classes",
@@ -222,6 +208,12 @@ def check_chunk_options(options: dict, where: str) -> None:
                 where,
                 f"chunk option '{key}' has no effect in a PDF (Quarto ignores "
                 f"it there too)",
+            )
+        elif key in KNITR_ONLY:
+            warn(
+                where,
+                f"chunk option '{key}' is for the knitr engine: Quarto ignores it "
+                f"in a Jupyter (python) chunk, and so does the builder",
             )
         elif key in QUARTO_CELL_OPTIONS:
             raise BuildError(
@@ -665,6 +657,12 @@ def check_metadata(
                         pwhere,
                         f"project option '{pkey}' is ignored by the built-in renderer",
                     )
+        elif key == "engine":
+            if value != "jupyter":
+                raise BuildError(
+                    f"{where}: engine '{value}' is not supported: the built-in renderer "
+                    f"runs python chunks with Jupyter (engine: jupyter)"
+                )
         elif key == "jupyter":
             if value not in ("python3", "python"):
                 raise BuildError(
@@ -678,6 +676,18 @@ def check_metadata(
         elif key in EXECUTE_OPTIONS:  # `echo: false` at the top level, as in Quarto
             _check(EXECUTE_OPTIONS, key, value, where, "execute option")
             top_execute[key] = value
+        elif key in ("title", "subtitle", "author") and not (
+            isinstance(value, str)
+            or key == "author"
+            and isinstance(value, list)
+            and all(isinstance(a, str) for a in value)
+        ):
+            raise BuildError(
+                f"{where}: '{key}' must be text"
+                + (" or a list of names" if key == "author" else "")
+                + " for the built-in renderer (author fields such as affiliation are "
+                "not supported)"
+            )
         elif key in SUPPORTED_META or (key in QUARTO_DOCUMENT_KEYS and not pdf):
             continue
         elif key in QUARTO_DOCUMENT_KEYS:

@@ -52,7 +52,12 @@ def test_bad_option_value_names_its_line(tmp_path, option, message):
 
 @pytest.mark.parametrize(
     "option",
-    ["code-line-numbers: true", "fig-width: 4", "lst-label: lst-x", "filename: a.py"],
+    [
+        "code-line-numbers: true",
+        "fig-align: center",
+        "lst-label: lst-x",
+        "filename: a.py",
+    ],
 )
 def test_quarto_option_not_implemented_stops(tmp_path, option):
     text = f"```{{python}}\n#| {option}\nx = 1\n```\n"
@@ -83,11 +88,15 @@ def test_caption_without_its_label_stops(tmp_path, options, message):
 
 
 def test_ignored_options_warn_with_line(tmp_path, capsys):
-    text = "```{python}\n#| label: a\n#| code-fold: true\n#| my-own: 1\nx = 1\n```\n"
+    text = (
+        "```{python}\n#| label: a\n#| code-fold: true\n#| my-own: 1\n#| fig-width: 4\n"
+        "x = 1\n```\n"
+    )
     read_text(tmp_path, text)
     out = capsys.readouterr().out
     assert "report.qmd:3: chunk option 'code-fold' has no effect in a PDF" in out
     assert "report.qmd:4: chunk option 'my-own' is not a Quarto option" in out
+    assert "report.qmd:5: chunk option 'fig-width' is for the knitr engine" in out
 
 
 def test_multiline_yaml_options_any_order(tmp_path):
@@ -394,6 +403,11 @@ def test_pdf_options_become_pandoc_arguments():
         (
             "jupyter: julia-1.9",
             r"report.qmd:3: jupyter kernel 'julia-1.9' is not supported",
+        ),
+        ("engine: knitr", r"report.qmd:3: engine 'knitr' is not supported"),
+        (
+            "author:\n  - name: Ada\n    affiliation: Uni",
+            r"report.qmd:3: 'author' must be text or a list of names",
         ),
     ],
 )
