@@ -50,13 +50,11 @@ def build(
     """Run every stage; returns the paths written and the executed notebook."""
     started = time.perf_counter()
     doc = read.read(source)
-    nums = crossref.number(doc)
-    log(
-        f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks, "
-        f"{len(nums.numbers)} labels"
-    )
+    log(f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks")
     root = doc.root
     executed = execute.execute(doc, root / ".cache" / "notebooks", fast=fast, log=log)
+    nums = crossref.number(doc, executed)  # numbered as executed: printed labels count
+    log(f"crossref: {len(nums.numbers)} labels")
     notebook = export.export(doc, executed, nums)
     (root / ".cache").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=root / ".cache"))
@@ -73,7 +71,7 @@ def build(
             tmp_pdf = (
                 typeset.quarto(doc, work, fast)
                 if use_quarto
-                else typeset.builtin(doc, executed, work)
+                else typeset.builtin(doc, executed, work, nums)
             )
             log(
                 f"typeset: {'quarto' if use_quarto else 'pandoc + LaTeX'} "

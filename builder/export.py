@@ -7,15 +7,20 @@ numbers written out, and the outputs of the build's execution are kept.
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 
 from .crossref import (
+    CODE_SPAN,
     DIV_CLOSE,
     DIV_OPEN,
     EQ_LABEL,
     FLOAT_KINDS,
     HEADER,
     KINDS,
+    MD_TABLE,
+    PROOF_CLASSES,
     REF,
     THEOREM_KINDS,
     Numbering,
@@ -24,6 +29,7 @@ from .crossref import (
 from .execute import executed_chunks, outputs_by_label
 from .modules import chunk_source, code_modules, inline_plan, standalone_source
 from .read import PAGEBREAK, Chunk, Document, next_fence, resolve_inline
+from .weave import float_ident, stream_text
 
 CALLOUT_TITLES = {
     "note": "Note",
@@ -39,9 +45,12 @@ class JupyterMarkdown:
     labels, references).  One converter reads the markdown blocks of a document in order, so a
     div opened before a chunk and closed after it is handled."""
 
-    def __init__(self, nums: Numbering):
+    def __init__(self, nums: Numbering, seen: dict | None = None):
         self.nums = nums
         self.stack: list[str] = []  # kinds of the open divs
+        self.seen = (
+            {} if seen is None else seen
+        )  # numbered headings met: (level, title)
 
     def __call__(self, text: str) -> str:
         nums, stack = self.nums, self.stack
@@ -71,7 +80,7 @@ class JupyterMarkdown:
                 )
                 if stack[-1] == "callout":
                     heading = heading.rstrip(".")
-                emit(f"**{heading}**")
+                emit(f"{heading}*" if heading.startswith("*") else f"**{heading}**")
                 if h:
                     continue
             if PAGEBREAK.match(line):
@@ -80,6 +89,7 @@ class JupyterMarkdown:
                 ident, classes = attributes(d.group(2))
                 kind = ident.split("-")[0] if ident else None
                 callout = next((c for c in classes if c.startswith("callout-")), None)
+                proof = next((c for c in classes if c in PROOF_CLASSES), None)
                 if kind in THEOREM_KINDS:
                     stack.append("theorem")
                     title = f"{KINDS[kind]} {nums.numbers[ident]}"
@@ -88,10 +98,14 @@ class JupyterMarkdown:
                     float_start = len(out)
                 elif callout:
                     stack.append("callout")
-                    title = CALLOUT_TITLES.get(callout.split("-", 1)[1], "Note")
-                elif "proof" in classes:
-                    stack.append("proof")
-                    emit("*Proof.*")
+                    given = re.search(r'title="([^"]*)"', d.group(2))
+                    if given:
+                        emit(f"**{given.group(1)}**")
+                    else:
+                        title = CALLOUT_TITLES.get(callout.split("-", 1)[1], "Note")
+                elif proof:
+                    stack.append("proof" if proof == "proof" else "remark")
+                    title = f"*{PROOF_CLASSES[proof]}"
                 else:
                     stack.append("div")
                 continue
@@ -99,20 +113,27 @@ class JupyterMarkdown:
                 kind = stack.pop()
                 if kind == "proof":
                     emit("$\\blacksquare$")
+                if title is not None:  # a block with nothing in it
+                    emit(f"**{title}.**")
+                    title = None
                 elif kind.startswith("float:"):
                     self._caption(out, float_start, kind.split(":", 1)[1])
                 continue
             if h := HEADER.match(line):
                 ident, classes = attributes(h.group(3))
-                number = nums.numbers.get(ident or "", "")
-                if "unnumbered" in classes or "-" in classes or not number:
-                    number = ""
+                number = ""
+                if "unnumbered" not in classes and "-" not in classes:
+                    key = (len(h.group(1)), h.group(2).strip())
+                    number = nums.heading_number(*key, self.seen.get(key, 0)) or ""
+                    self.seen[key] = self.seen.get(key, 0) + 1
                 line = f"{h.group(1)} {number + ' ' if number else ''}{h.group(2)}"
+            elif m := MD_TABLE.match(stripped):
+                caption = stripped[1 : stripped.rindex("{#")].strip()
+                line = f"*{nums.text(m.group(1))}: {caption}*"
             line = EQ_LABEL.sub(
                 lambda m: f"\\tag{{{nums.numbers[m.group(1)]}}} $$", line
             )
-            line = REF.sub(lambda m: nums.text(m.group(1)), line)
-            emit(line)
+            emit(_references(line, nums))
         return "\n".join(out).strip("\n")
 
     def _caption(self, out: list[str], start: int, ident: str):
@@ -127,11 +148,24 @@ class JupyterMarkdown:
         out[begin:] = [f"*{self.nums.text(ident)}: {caption}*"]
 
 
+def _references(line: str, nums: Numbering) -> str:
+    """@refs written out as Quarto words them, code spans left as they are."""
+    spans = [m.span() for m in CODE_SPAN.finditer(line)]
+
+    def text(m: re.Match) -> str:
+        inside = any(a <= m.start() < b for a, b in spans)
+        return m.group(0) if inside else nums.text(m.group(1))
+
+    return REF.sub(text, line)
+
+
 def jupyter_markdown(text: str, nums: Numbering) -> str:
     return JupyterMarkdown(nums)(text)
 
 
-def _clean_outputs(outputs: list, nums: Numbering) -> list:
+def _clean_outputs(outputs: list, nums: Numbering, asis: bool, seen: dict) -> list:
+    """The outputs as the notebook keeps them: Markdown (and the stdout of an `output: asis`
+    chunk, which the PDF reads as Markdown) with numbers written out."""
     kept = []
     for out in outputs:
         if out.get("output_type") in ("display_data", "execute_result"):
@@ -140,11 +174,44 @@ def _clean_outputs(outputs: list, nums: Numbering) -> list:
                 k: v for k, v in out["data"].items() if k != "application/pdf"
             }
             if "text/markdown" in out["data"]:
-                out["data"]["text/markdown"] = jupyter_markdown(
-                    out["data"]["text/markdown"], nums
+                out["data"]["text/markdown"] = JupyterMarkdown(nums, seen)(
+                    out["data"]["text/markdown"]
                 )
+        elif (
+            asis and out.get("output_type") == "stream" and out.get("name") == "stdout"
+        ):
+            text = stream_text(out["text"])
+            out = nbformat.v4.new_output(
+                "display_data",
+                data={
+                    "text/markdown": JupyterMarkdown(nums, seen)(text),
+                    "text/plain": text,
+                },
+            )
         kept.append(out)
     return kept
+
+
+def float_caption(chunk: Chunk, nums: Numbering) -> str | None:
+    """The caption paragraph the notebook shows under a figure or table chunk."""
+    opts = chunk.options
+    for kind, key in (("fig", "fig-cap"), ("tbl", "tbl-cap")):
+        ident = float_ident(chunk, kind)
+        if ident not in nums.numbers:
+            continue
+        lines = []
+        subcaps = opts.get("fig-subcap") if kind == "fig" else None
+        if isinstance(subcaps, list):
+            lines.append(
+                "; ".join(
+                    f"({'abcdefghijklmnopqrstuvwxyz'[i]}) {jupyter_markdown(str(c), nums)}"
+                    for i, c in enumerate(subcaps)
+                )
+            )
+        caption = jupyter_markdown(" ".join(str(opts.get(key) or "").split()), nums)
+        lines.append(f"{nums.text(ident)}: {caption}" if caption else nums.text(ident))
+        return "\n\n".join(f"*{line}*" for line in lines)
+    return None
 
 
 def title_cell(meta: dict) -> str:
@@ -173,7 +240,8 @@ def export(
     plan = inline_plan(runnable, modules)
     outputs = outputs_by_label(executed)
     values = executed.metadata.get("inline_values", {})
-    convert = JupyterMarkdown(nums)
+    seen: dict = {}
+    convert = JupyterMarkdown(nums, seen)
     cells = [md(title_cell(doc.meta))]
     for block in doc.blocks:
         if not isinstance(block, Chunk):
@@ -197,13 +265,13 @@ def export(
             )
             cells.append(code(standalone_source(name, modules)))
         _, source = chunk_source(block, modules)
-        cell_outputs = _clean_outputs(outputs[block.label], nums)
+        asis = block.options.get("output") == "asis"
+        cell_outputs = _clean_outputs(outputs[block.label], nums, asis, seen)
         if source.strip() or cell_outputs:
             cells.append(code(source, outputs=cell_outputs))
-        label = block.options.get("label", "")
-        caption = block.options.get("fig-cap") or block.options.get("tbl-cap")
-        if label in nums.numbers and caption:
-            cells.append(md(f"*{nums.text(label)}: {jupyter_markdown(caption, nums)}*"))
+        caption = float_caption(block, nums)
+        if caption:
+            cells.append(md(caption))
     count = 0
     for cell in cells:
         if cell.cell_type == "code":

@@ -51,14 +51,14 @@ def test_numbering_follows_quarto(tmp_path):
     assert nums.numbers == {
         "sec-intro": "1",
         "sec-part": "1.1",
-        "thm-a": "1",
+        "thm-a": "1.1",  # Quarto: theorems numbered within sections
         "eq-one": "1",
         "sec-two": "2",
-        "thm-b": "2",
+        "thm-b": "2.1",
         "fig-plot": "1",
     }
     assert (
-        nums.text("eq-one") == "Equation (1)" and nums.text("sec-part") == "Section 1.1"
+        nums.text("eq-one") == "Equation 1" and nums.text("sec-part") == "Section 1.1"
     )
 
 
@@ -71,11 +71,11 @@ def test_jupyter_markdown(tmp_path):
         and "# Unnumbered" in md
         and "# 2 Second" in md
     )
-    assert "**Theorem 1 (Named).**" in md and "**Theorem 2.**\nNo title here." in md
+    assert "**Theorem 1.1 (Named).**" in md and "**Theorem 2.1.**\nNo title here." in md
     assert "$$x = 1\\tag{1} $$" in md
-    assert "*Proof.*\nUses Equation (1) and Section 1.1.\n$\\blacksquare$" in md
+    assert "*Proof.*\nUses Equation 1 and Section 1.1.\n$\\blacksquare$" in md
     assert "> **Warning (Careful)**\n> Body line." in md
-    assert "See Figure 1, Theorem 2, Theorem 1 and Section 2." in md
+    assert "See Figure 1, Theorem 2.1, Theorem 1.1 and Section 2." in md
     assert ":::" not in md and "{#" not in md and "@" not in md
 
 
