@@ -28,7 +28,7 @@ from .crossref import (
 )
 from .execute import executed_chunks, outputs_by_label
 from .modules import chunk_source, code_modules, inline_plan, standalone_source
-from .read import PAGEBREAK, Chunk, Document, next_fence, resolve_inline
+from .read import PAGEBREAK, BuildError, Chunk, Document, next_fence, resolve_inline
 from .weave import float_ident, stream_text
 
 CALLOUT_TITLES = {
@@ -103,6 +103,9 @@ class JupyterMarkdown:
                         emit(f"**{given.group(1)}**")
                     else:
                         title = CALLOUT_TITLES.get(callout.split("-", 1)[1], "Note")
+                elif ident == "refs":
+                    stack.append("div")
+                    emit(REFS_DIV)
                 elif proof:
                     stack.append("proof" if proof == "proof" else "remark")
                     title = f"*{PROOF_CLASSES[proof]}"
@@ -214,6 +217,77 @@ def float_caption(chunk: Chunk, nums: Numbering) -> str | None:
     return None
 
 
+CITATION = re.compile(
+    r"\[[^\[\]]*?(?<![\w@])@[\w:.#$%&+?<>~/-]*\w[^\[\]]*\]|(?<![\w@\\`\[])-?@[A-Za-z_][\w:.#$%&+?<>~/-]*\w"
+)
+REFS_DIV = "<!-- references -->"
+
+
+def _citations(text: str) -> list[str]:
+    """Citations in Markdown prose (`[@key, p. 3]`, `@key`), cross-references left out."""
+    found, fence = [], None
+    for line in text.splitlines():
+        in_code, fence = fence is not None, next_fence(line, fence)
+        if in_code or fence:
+            continue
+        for m in CITATION.finditer(CODE_SPAN.sub("", line)):
+            if not REF.search(m.group(0)) and not m.group(0).startswith("[@ref"):
+                found.append(m.group(0))
+    return found
+
+
+def cite(cells: list, doc: Document) -> None:
+    """Citations written out with pandoc's citeproc, as in the PDF, and the bibliography
+    put where the `::: {#refs}` div is (or at the end)."""
+    import subprocess
+
+    from .typeset import pandoc_path
+
+    bib = doc.meta.get("bibliography")
+    markdown = [c for c in cells if c.cell_type == "markdown"]
+    found = list(dict.fromkeys(x for c in markdown for x in _citations(c.source)))
+    if not bib:
+        if found:
+            raise BuildError(
+                f"{doc.path.name}: citation {found[0]} but the document has no "
+                f"'bibliography:'"
+            )
+        return
+    bibs = bib if isinstance(bib, list) else [bib]
+    source = "\n\n".join(f"CITE{i}: {x}" for i, x in enumerate(found))
+    args = [pandoc_path(), "-f", "markdown", "--citeproc", "--wrap=none"]
+    args += ["-t", "markdown-fenced_divs-native_divs-raw_html-citations"]
+    for b in bibs:
+        args += ["--metadata", f"bibliography={(doc.root / b).resolve()}"]
+    if "csl" in doc.meta:
+        args += ["--metadata", f"csl={(doc.root / doc.meta['csl']).resolve()}"]
+    result = subprocess.run(
+        args, input=source + "\n\n::: {#refs}\n:::\n", capture_output=True, text=True
+    )
+    missing = re.findall(r"Citeproc: citation (\S+) not found", result.stderr)
+    if result.returncode != 0 or missing:
+        raise BuildError(
+            f"{doc.path.name}: citations could not be resolved: "
+            f"{', '.join(missing) or result.stderr.strip()}"
+        )
+    rendered, refs = {}, []
+    for para in result.stdout.split("\n\n"):
+        if m := re.match(r"CITE(\d+): (.*)", para, re.S):
+            rendered[found[int(m.group(1))]] = m.group(2).strip()
+        elif para.strip():
+            refs.append(para.strip())
+    bibliography = "\n\n".join(refs)
+    placed = False
+    for cell in markdown:
+        for raw in sorted(rendered, key=len, reverse=True):
+            cell.source = cell.source.replace(raw, rendered[raw])
+        if REFS_DIV in cell.source:
+            cell.source = cell.source.replace(REFS_DIV, bibliography)
+            placed = True
+    if not placed and bibliography:
+        cells.append(nbformat.v4.new_markdown_cell(bibliography))
+
+
 def title_cell(meta: dict) -> str:
     lines = [f"# {meta.get('title', 'Report')}"]
     if meta.get("subtitle"):
@@ -272,6 +346,7 @@ def export(
         caption = float_caption(block, nums)
         if caption:
             cells.append(md(caption))
+    cite(cells, doc)
     count = 0
     for cell in cells:
         if cell.cell_type == "code":

@@ -104,16 +104,16 @@ local function subfigure_blocks(div, subs)
   local nrow = tonumber(div.attributes["layout-nrow"])
   if not ncol then ncol = nrow and math.ceil(#subs / nrow) or 1 end
   local width = string.format("%.2f", 1 / ncol)
-  local blocks = pandoc.List()
+  local parts = {}
   for i, sub in ipairs(subs) do
     local image = sub.image:clone()
     image.identifier, image.caption = "", {}
-    blocks:insert(rawblock("\\begin{minipage}[t]{" .. width .. "\\linewidth}\\centering"))
-    blocks:insert(pandoc.Plain({image}))
-    blocks:insert(rawblock("\\subcaption{\\label{" .. sub.id .. "}" .. latex_of(sub.caption) .. "}\n\\end{minipage}%"))
-    if i % ncol == 0 and i < #subs then blocks:insert(rawblock("\\par\\medskip")) end
+    table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\centering\n" .. latex_of({image})
+      .. "\n\\subcaption{\\label{" .. sub.id .. "}" .. latex_of(sub.caption) .. "}\n\\end{minipage}%")
+    if i % ncol == 0 and i < #subs then table.insert(parts, "\\par\\medskip") end
   end
-  return blocks
+  -- one raw block: a blank line between two minipages would stack them
+  return pandoc.List({rawblock(table.concat(parts, "\n"))})
 end
 
 -- ::: {#fig-x} / ::: {#tbl-x} around a chunk or images: the float, the last paragraph the caption.

@@ -25,6 +25,9 @@ SUPPORTED_OPTIONS = {
     "eval",
     "warning",
     "tags",
+    "fig-subcap",  # typeset by weave.py (sub-figures)
+    "layout-ncol",
+    "layout-nrow",
 }
 INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+\"?([^\s\">]+)\"?\s*>\}\}\s*$")
 META = re.compile(r"\{\{<\s*meta\s+([\w.-]+)\s*>\}\}")

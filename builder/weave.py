@@ -95,6 +95,7 @@ def html_table(html: str) -> str:
     """A `text/html` table (a pandas DataFrame's output) as a pandoc Markdown table."""
     import pypandoc
 
+    html = re.sub(r"<style.*?</style>", "", html, flags=re.S | re.I)
     return pypandoc.convert_text(
         html, "markdown-raw_html-native_divs-native_spans-fenced_divs", format="html"
     ).strip()
