@@ -97,7 +97,10 @@ def html_table(html: str) -> str:
 
     html = re.sub(r"<style.*?</style>", "", html, flags=re.S | re.I)
     return pypandoc.convert_text(
-        html, "markdown-raw_html-native_divs-native_spans-fenced_divs", format="html"
+        html,
+        "markdown-raw_html-native_divs-native_spans-fenced_divs"
+        "-simple_tables-multiline_tables-grid_tables",
+        format="html",
     ).strip()
 
 
