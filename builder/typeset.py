@@ -19,6 +19,7 @@ from .weave import Woven, weave
 
 HERE = Path(__file__).parent
 LATEX_ENGINES = ("xelatex", "lualatex")
+TOKEN_INDENT = re.compile(r"^(\\[A-Za-z]+Tok)\{( +)", re.M)
 
 
 def pandoc_path() -> str:
@@ -74,6 +75,11 @@ def to_latex(markdown: Path, tex: Path, citations: bool = False):
     result = subprocess.run(args, capture_output=True, text=True)
     if result.returncode != 0:
         raise BuildError(f"pandoc failed on {markdown}:\n{result.stderr.strip()}")
+    # Highlighted code: pandoc puts a line's indentation inside its first token macro
+    # (\NormalTok{    x}), where fvextra cannot see it; moved in front of the macro, a
+    # wrapped line's continuation is indented deeper than the line itself, after an arrow.
+    text = tex.read_text(encoding="utf-8")
+    tex.write_text(TOKEN_INDENT.sub(r"\2\1{", text), encoding="utf-8")
     missing = re.findall(r"Citeproc: citation (\S+) not found", result.stderr)
     if missing:
         raise BuildError(

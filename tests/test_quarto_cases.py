@@ -323,3 +323,26 @@ def test_live_quarto_gives_the_same_numbered_labels(tmp_root, tmp_path, case):
     )
     quarto = pdf_text(root / "report.pdf")
     assert numbered_labels(flat) == numbered_labels(quarto)
+
+
+def test_wrapped_code_line_continues_deeper_than_its_own_indentation(tmp_path):
+    """A wrapped line of highlighted code goes on after an arrow, indented past the line's
+    own indentation: it must not read as a statement at another indentation."""
+    from builder.typeset import to_latex, to_pdf
+
+    long = (
+        "value = some_function_with_a_long_name("
+        + ", ".join(f"argument_{n}" for n in ("one", "two", "three", "four", "five"))
+        + ")"
+    )
+    (tmp_path / "w.md").write_text(
+        f"```python\ndef f(x):\n    if x:\n        {long}\n    return value\n```\n"
+    )
+    to_latex(tmp_path / "w.md", tmp_path / "w.tex")
+    lines = pdf_text(to_pdf(tmp_path / "w.tex", tmp_path), layout=True).splitlines()
+    first = next(i for i, line in enumerate(lines) if "value = some_function" in line)
+    column = lines[first].index("value")
+    cont = lines[first + 1]
+    assert cont.strip().startswith("↪")
+    assert len(cont) - len(cont.lstrip()) > column  # the arrow itself is further right
+    assert lines[first + 2].index("return") < column
