@@ -133,11 +133,26 @@ class JupyterMarkdown:
             elif m := MD_TABLE.match(stripped):
                 caption = stripped[1 : stripped.rindex("{#")].strip()
                 line = f"*{nums.text(m.group(1))}: {caption}*"
+            elif FIGURE_IMAGE.search(line):
+                line = FIGURE_IMAGE.sub(self._figure_image, line)
             line = EQ_LABEL.sub(
                 lambda m: f"\\tag{{{nums.numbers[m.group(1)]}}} $$", line
             )
             emit(_references(line, nums))
         return "\n".join(out).strip("\n")
+
+    def _figure_image(self, m: re.Match) -> str:
+        """`![cap](path){#fig-x}`: the image, then its caption with its number (a
+        sub-figure's caption is "(a) cap")."""
+        alt, src, ident = m.group(1), m.group(2), m.group(3)
+        in_float = any(k.startswith("float:fig-") for k in self.stack)
+        number = self.nums.numbers[ident]
+        caption = (
+            f"({number[-1]}) {alt}"
+            if in_float and number[-1].isalpha()
+            else f"{self.nums.text(ident)}: {alt}"
+        )
+        return f"![]({src})\n\n*{caption.strip()}*\n"
 
     def _caption(self, out: list[str], start: int, ident: str):
         """The last paragraph of a figure/table div becomes '*Figure N: caption*'."""
@@ -221,6 +236,7 @@ CITATION = re.compile(
     r"\[[^\[\]]*?(?<![\w@])@[\w:.#$%&+?<>~/-]*\w[^\[\]]*\]|(?<![\w@\\`\[])-?@[A-Za-z_][\w:.#$%&+?<>~/-]*\w"
 )
 REFS_DIV = "<!-- references -->"
+FIGURE_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)\{[^}]*#(fig-[\w-]+)[^}]*\}")
 
 
 def _citations(text: str) -> list[str]:
