@@ -188,6 +188,12 @@ def weave_outputs(chunk: Chunk, outputs: list, figures: Path, files: dict) -> li
             continue  # the build stops on errors before it gets here
         data = out.get("data", {})
         image = next((m for m in IMAGE_TYPES if m in data), None)
+        other = [m for m in data if m.startswith("image/") and m not in IMAGE_TYPES]
+        if other and not image:
+            raise BuildError(
+                f"{chunk.where()}: an image output of type {other[0]} cannot be put in "
+                f"the PDF (supported: {', '.join(IMAGE_TYPES)}); convert it in the chunk"
+            )
         if image:
             n = len(images) + 1
             path = (
