@@ -304,6 +304,29 @@ def cite(cells: list, doc: Document) -> None:
         cells.append(nbformat.v4.new_markdown_cell(bibliography))
 
 
+def footnotes(text: str, count: list[int]) -> str:
+    """Inline footnotes `^[...]` (which Jupyter Markdown lacks) as numbered markers with
+    their text at the end of the cell, numbered through the notebook as in the PDF."""
+    notes, out, i = [], [], 0
+    while (start := text.find("^[", i)) >= 0:
+        depth, j = 0, start + 1
+        while j < len(text):
+            depth += {"[": 1, "]": -1}.get(text[j], 0)
+            if depth == 0:
+                break
+            j += 1
+        if j == len(text):
+            break
+        count[0] += 1
+        notes.append(f"{count[0]}. {' '.join(text[start + 2 : j].split())}")
+        out.append(text[i:start] + f"<sup>{count[0]}</sup>")
+        i = j + 1
+    out.append(text[i:])
+    if not notes:
+        return text
+    return "".join(out).rstrip() + "\n\n---\n\n" + "\n".join(notes)
+
+
 def title_cell(meta: dict) -> str:
     lines = [f"# {meta.get('title', 'Report')}"]
     if meta.get("subtitle"):
@@ -363,6 +386,10 @@ def export(
         if caption:
             cells.append(md(caption))
     cite(cells, doc)
+    count = [0]
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            cell.source = footnotes(cell.source, count)
     count = 0
     for cell in cells:
         if cell.cell_type == "code":

@@ -155,6 +155,9 @@ def test_17_citations_and_references(tmp_root):
     assert "@knuth" not in flat
     assert "(Knuth 1984, 3); Knuth (1984) also describes boxes." in md
     assert "Knuth, Donald E. 1984. *The TeXbook*. Addison-Wesley." in md
+    # the footnote: a numbered marker, its text (links intact) at the end of the cell
+    assert "also describes boxes.<sup>1</sup>" in md and "^[" not in md
+    assert "1. See <https://example.org/some_path/file%20name.pdf> and [the docs]" in md
 
 
 def test_unknown_citation_key_stops_the_build(tmp_path):
