@@ -51,6 +51,7 @@ EQ_LABEL = re.compile(r"\$\$\s*\{#(eq-[\w-]+)\}")
 MD_FIGURE = re.compile(r"!\[[^\]]*\]\([^)]*\)\{[^}]*#(fig-[\w-]+)")
 MD_TABLE = re.compile(r"^:\s.*\{#(tbl-[\w-]+)\}\s*$")
 CODE_SPAN = re.compile(r"(`+).*?\1")
+CAPTIONED_IMAGE = re.compile(r"^!\[[^\]]+\]\([^)]*\)(\{(?![^}]*#fig-)[^}]*\})?$")
 
 
 def attributes(text: str | None) -> tuple[str | None, list[str]]:
@@ -94,6 +95,10 @@ class Numbering:
             self.numbers[ident] = number
         return number
 
+    def step(self, kind: str):
+        """A numbered float without a label: LaTeX counts it, so do we."""
+        self.counters[kind] = self.counters.get(kind, 0) + 1
+
     def heading(self, level: int, title: str, number: str):
         """Remember a numbered heading's number by (level, title, occurrence)."""
         key = (level, title.strip())
@@ -130,9 +135,9 @@ def number_segments(segments, chunks=()) -> Numbering:
     duplicates and references to labels that do not exist."""
     nums = Numbering()
     refs: list[tuple[str, str]] = []
-    stack: list[
-        str
-    ] = []  # open divs: "block" (theorem, proof, callout), "figure:<n>", "div"
+    # open divs: "block" (theorem, proof, callout), "figure:<n>", "div"
+    stack: list[str] = []
+    previous = ""  # the last non-blank line
     title_next = False  # the first line of a block may be its '## Title'
     subfigures = 0
     for seg in segments:
@@ -144,9 +149,10 @@ def number_segments(segments, chunks=()) -> Numbering:
             if in_code or fence is not None:
                 title_next = False
                 continue
-            stripped = line.strip()
+            stripped, before = line.strip(), previous
             if not stripped:
                 continue
+            previous = stripped
             refs += [(ident, where) for ident in references(line)]
             if stack and DIV_CLOSE.match(stripped):
                 stack.pop()
@@ -201,6 +207,10 @@ def number_segments(segments, chunks=()) -> Numbering:
                     nums.add(m.group(1), where)
             if m := MD_TABLE.match(stripped):
                 nums.add(m.group(1), where)
+            elif stripped.startswith(": ") and before.startswith(("|", "+", "-")):
+                nums.step("tbl")  # a captioned table without a label is numbered too
+            if not parent and CAPTIONED_IMAGE.match(stripped):
+                nums.step("fig")  # pandoc makes a numbered figure of it
     for ident, where in refs:
         if not nums.referable(ident):
             raise BuildError(

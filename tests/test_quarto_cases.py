@@ -349,3 +349,30 @@ def test_wrapped_code_line_continues_deeper_than_its_own_indentation(tmp_path):
     assert cont.strip().startswith("↪")
     assert len(cont) - len(cont.lstrip()) > column  # the arrow itself is further right
     assert lines[first + 2].index("return") < column
+
+
+def test_unlabelled_captioned_floats_count_as_latex_counts_them(tmp_path):
+    """A captioned image or table without a label is numbered by LaTeX: the labelled ones
+    after it get the numbers the notebook uses (checked against LaTeX's .aux)."""
+    from PIL import Image
+
+    from builder.crossref import number_segments
+    from builder.typeset import check_numbers, to_latex, to_pdf
+    from builder.weave import Segment
+
+    Image.new("RGB", (20, 10), "blue").save(tmp_path / "a.png")
+    text = (
+        "# A\n\n![Unlabelled](a.png)\n\n| a |\n|---|\n| 1 |\n\n: Unlabelled table\n\n"
+        "![Solo](a.png){#fig-solo}\n\n| a |\n|---|\n| 1 |\n\n: Labelled {#tbl-x}\n\n"
+        "See @fig-solo and @tbl-x.\n"
+    )
+    nums = number_segments([Segment(text, "report.qmd", 1)])
+    assert nums.numbers == {"fig-solo": "2", "tbl-x": "2"}
+    (tmp_path / "w.md").write_text(text)
+    to_latex(tmp_path / "w.md", tmp_path / "w.tex")
+    pdf = to_pdf(tmp_path / "w.tex", tmp_path)
+    check_numbers((tmp_path / "w.aux").read_text(), nums)
+    assert "See Figure 2 and Table 2." in " ".join(pdf_text(pdf).split())
+    nums.numbers["tbl-x"] = "1"  # the check does catch a disagreement
+    with pytest.raises(BuildError, match="tbl-x: PDF 2, notebook 1"):
+        check_numbers((tmp_path / "w.aux").read_text(), nums)
