@@ -52,16 +52,17 @@ def build(
     if use_quarto is None:
         use_quarto = shutil.which("quarto") is not None
     doc = read.read(source, builtin_pdf=pdf and not use_quarto)
-    nums = crossref.number(doc)
-    log(
-        f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks, "
-        f"{len(nums.numbers)} labels"
-    )
+    log(f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks")
     root = doc.root
     executed = execute.execute(doc, root / ".cache" / "notebooks", fast=fast, log=log)
-    # .content-visible/.content-hidden: each output gets the blocks meant for it
+    # .content-visible/.content-hidden: each output gets the blocks meant for it, and is
+    # numbered as executed (labels that code prints count)
     nb_doc = doc.for_format("ipynb")
-    notebook = export.export(nb_doc, executed, crossref.number(nb_doc))
+    nums = crossref.number(nb_doc, executed)
+    pdf_doc = doc.for_format("pdf")
+    pdf_nums = crossref.number(pdf_doc, executed) if pdf and not use_quarto else None
+    log(f"crossref: {len(nums.numbers)} labels")
+    notebook = export.export(nb_doc, executed, nums)
     (root / ".cache").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=root / ".cache"))
     try:
@@ -75,7 +76,7 @@ def build(
             tmp_pdf = (
                 typeset.quarto(doc, work, fast)
                 if use_quarto
-                else typeset.builtin(doc.for_format("pdf"), executed, work)
+                else typeset.builtin(pdf_doc, executed, work, pdf_nums)
             )
             log(
                 f"typeset: {'quarto' if use_quarto else 'pandoc + LaTeX'} "

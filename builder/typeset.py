@@ -1,8 +1,9 @@
 """Stage 4, typeset: the PDF.
 
-Without Quarto: weave the document and the executed outputs into pandoc Markdown (figures
-written to `figures/`), convert with pandoc 3 and the Lua filter `quarto.lua`, and run
-xelatex until the cross-references settle.  With Quarto on PATH: `quarto render`.
+Without Quarto: weave the document and the executed outputs into pandoc Markdown
+(`weave.py`, figures written to `figures/`), convert with pandoc 3 and the Lua filter
+`quarto.lua` (and citeproc when there is a bibliography), run xelatex until the
+cross-references settle, and check that LaTeX numbered every label as `crossref.py` did.  With Quarto on PATH: `quarto render`.
 """
 
 from __future__ import annotations
@@ -11,107 +12,15 @@ import os
 import re
 import shutil
 import subprocess
-from base64 import b64decode
 from pathlib import Path
 
-import yaml
-
 from . import options, texlog
-from .execute import ANSI, outputs_by_label
-from .read import PAGEBREAK, BuildError, Chunk, Document, resolve_inline
+from .read import BuildError, Document
+from .weave import Woven, weave
 
 HERE = Path(__file__).parent
 LATEX_ENGINES = ("xelatex", "lualatex")
-
-
-def _stream_text(text: str) -> str:
-    """What a terminal would show: a carriage return overwrites its line."""
-    lines = text.replace("\r\n", "\n").split("\n")  # `!cmd` output ends lines with \r\n
-    return "\n".join(line.rsplit("\r", 1)[-1] for line in lines)
-
-
-def _fence(text: str, classes: str) -> str:
-    ticks = "`" * max(3, max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
-    return f"{ticks} {{{classes}}}\n{text.rstrip()}\n{ticks}"
-
-
-def weave_outputs(chunk: Chunk, outputs: list, figures: Path) -> list[str]:
-    """The markdown for one chunk's outputs, honouring output/warning/fig-cap/tbl-cap."""
-    opts = chunk.options
-    label, parts, images = chunk.label, [], 0
-    merged: list = []  # consecutive writes to one stream joined: ("stream", name, text)
-    for out in outputs:
-        if out.output_type != "stream":
-            merged.append(out)
-        elif merged and isinstance(merged[-1], tuple) and merged[-1][1] == out.name:
-            merged[-1] = ("stream", out.name, merged[-1][2] + out.text)
-        else:
-            merged.append(("stream", out.name, out.text))
-    for out in merged:
-        if isinstance(out, tuple):
-            _, name, text = out
-            text = _stream_text(text)
-            if name == "stderr":
-                if opts.get("warning", True) is not False and text.strip():
-                    parts.append(_fence(text, ".stderr"))
-            elif opts.get("output") == "asis":
-                parts.append(text)
-            elif text.strip():
-                parts.append(_fence(text, ".output"))
-            continue
-        if out.output_type == "error":  # error: true: shown as Quarto shows it
-            trace = ANSI.sub("", "\n".join(out.traceback))
-            head = f"{out.ename}: {out.evalue}"
-            parts.append(_fence(f"{head}\n{trace}", ".output"))
-            continue
-        if out.output_type not in ("display_data", "execute_result"):
-            continue
-        data = out.get("data", {})
-        image = next((m for m in ("application/pdf", "image/png") if m in data), None)
-        if image:
-            images += 1
-            name = label if images == 1 else f"{label}-{images}"
-            path = figures / f"{name}.{'pdf' if image == 'application/pdf' else 'png'}"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(b64decode(data[image]))
-            rel = path.relative_to(figures.parent).as_posix()
-            if images == 1 and label.startswith("fig-") and opts.get("fig-cap"):
-                parts.append(f"![{opts['fig-cap']}]({rel}){{#{label}}}")
-            else:
-                parts.append(f"![]({rel})")
-        elif "text/markdown" in data:
-            text = data["text/markdown"]
-            if label.startswith("tbl-") and opts.get("tbl-cap"):
-                text = f"{text.rstrip()}\n\n: {opts['tbl-cap']} {{#{label}}}"
-            parts.append(text)
-        elif "text/latex" in data:
-            parts.append(f"```{{=latex}}\n{data['text/latex']}\n```")
-        elif "text/plain" in data:
-            parts.append(_fence(data["text/plain"], ".output"))
-    return parts
-
-
-def weave(doc: Document, executed, figures: Path) -> str:
-    """Pandoc Markdown for the whole report (hidden code left out)."""
-    meta = {
-        k: doc.meta[k] for k in ("title", "subtitle", "author", "date") if k in doc.meta
-    }
-    parts = ["---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---"]
-    outputs = outputs_by_label(executed)
-    values = executed.metadata.get("inline_values", {})
-    for block in doc.blocks:
-        if not isinstance(block, Chunk):
-            text = resolve_inline(block.text, values)
-            parts.append(PAGEBREAK.sub("```{=latex}\n\\newpage\n```", text))
-            continue
-        opts = block.options
-        if opts.get("include", True) is False:
-            continue
-        if opts.get("echo", True) is not False:
-            parts.append(_fence(block.shown_source(), ".python"))
-        if opts.get("output", True) is not False and block.label in outputs:
-            parts.extend(weave_outputs(block, outputs[block.label], figures))
-    return "\n\n".join(parts) + "\n"
+TOKEN_INDENT = re.compile(r"^(\\[A-Za-z]+Tok)\{( +)", re.M)
 
 
 def pandoc_path() -> str:
@@ -131,8 +40,12 @@ def latex_engine() -> str:
     )
 
 
-def to_latex(markdown: Path, tex: Path, pdf_options: dict | None = None):
-    """pandoc Markdown -> LaTeX, with the document's PDF options (builder/options.py)."""
+def to_latex(
+    markdown: Path, tex: Path, pdf_options: dict | None = None, citations: bool = False
+):
+    """The one pandoc run: Quarto Markdown -> LaTeX, with the document's PDF options
+    (builder/options.py) and citeproc when there is a bibliography.  Raises BuildError on
+    pandoc errors and on citation keys not found."""
     pdf_options = {} if pdf_options is None else pdf_options
     header = tex.with_name("options-header.tex")
     header.write_text(options.header_lines(pdf_options), encoding="utf-8")
@@ -146,6 +59,7 @@ def to_latex(markdown: Path, tex: Path, pdf_options: dict | None = None):
         "--standalone",
         "--lua-filter",
         str(HERE / "quarto.lua"),
+        *(["--citeproc"] if citations else []),
         "--include-in-header",
         str(HERE / "preamble.tex"),
         "--include-in-header",
@@ -158,6 +72,16 @@ def to_latex(markdown: Path, tex: Path, pdf_options: dict | None = None):
     result = subprocess.run(args, capture_output=True, text=True)
     if result.returncode != 0:
         raise BuildError(f"pandoc failed on {markdown}:\n{result.stderr.strip()}")
+    # Highlighted code: pandoc puts a line's indentation inside its first token macro
+    # (\NormalTok{    x}), where fvextra cannot see it; moved in front of the macro, a
+    # wrapped line's continuation is indented deeper than the line itself, after an arrow.
+    text = tex.read_text(encoding="utf-8")
+    tex.write_text(TOKEN_INDENT.sub(r"\2\1{", text), encoding="utf-8")
+    missing = re.findall(r"Citeproc: citation (\S+) not found", result.stderr)
+    if missing:
+        raise BuildError(
+            f"citation keys not found in the bibliography: {', '.join(missing)}"
+        )
 
 
 def _latex_errors(log: str) -> str:
@@ -212,12 +136,35 @@ def to_pdf(tex: Path, root: Path, doc: Document | None = None) -> Path:
     return outdir / f"{tex.stem}.pdf"
 
 
-def builtin(doc: Document, executed, workdir: Path) -> Path:
+AUX_LABEL = re.compile(r"\\newlabel\{([^}]+)\}\{\{([^}]*)\}")
+
+
+def check_numbers(aux: str, nums) -> None:
+    """LaTeX must have numbered every label as crossref.py did (the notebook uses those)."""
+    latex = dict(AUX_LABEL.findall(aux))
+    differ = [
+        f"{ident}: PDF {latex[ident]}, notebook {number}"
+        for ident, number in nums.numbers.items()
+        if ident in latex and ident not in nums.unnumbered and latex[ident] != number
+    ]
+    if differ:
+        raise BuildError(
+            "the PDF and the notebook number these labels differently (a bug in the "
+            "builder; please report it): " + "; ".join(differ[:5])
+        )
+
+
+def builtin(doc: Document, executed, workdir: Path, nums=None) -> Path:
+    woven: Woven = weave(doc, executed, doc.root / "figures")
+    woven.write_figures()
     markdown = workdir / "report.md"
-    markdown.write_text(weave(doc, executed, doc.root / "figures"), encoding="utf-8")
+    markdown.write_text(woven.markdown, encoding="utf-8")
     tex = workdir / "report.tex"
-    to_latex(markdown, tex, doc.settings.pdf)
-    return to_pdf(tex, doc.root, doc)
+    to_latex(markdown, tex, doc.settings.pdf, citations="bibliography" in woven.meta)
+    pdf = to_pdf(tex, doc.root, doc)
+    if nums is not None:
+        check_numbers((workdir / "report.aux").read_text(errors="replace"), nums)
+    return pdf
 
 
 def quarto(doc: Document, workdir: Path, fast: bool) -> Path:

@@ -244,7 +244,18 @@ ATTRIBUTE = re.compile(
     r"""\s*(?:#(?P<id>[^\s}]+)|\.(?P<cls>[^\s}]+)|(?P<key>[\w-]+)=(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s}]+))|(?P<bad>\S+))"""
 )
 DIV_FENCE = re.compile(r"^\s*(:{3,})\s*(.*?)\s*:*\s*$")
-THEOREM_PREFIXES = {"thm", "lem", "cor", "prp", "cnj", "def", "exm", "exr"}
+THEOREM_PREFIXES = {
+    "thm",
+    "lem",
+    "cor",
+    "prp",
+    "cnj",
+    "def",
+    "exm",
+    "exr",
+    "rem",
+    "sol",
+}
 FLOAT_PREFIXES = {"fig", "tbl"}
 CALLOUTS = {"note", "tip", "warning", "important", "caution"}
 DIV_CLASSES = {

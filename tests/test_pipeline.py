@@ -156,10 +156,12 @@ def test_pdf_resolves_cross_references_and_hides_code(project):
     text = pdf_text(root / "report.pdf")
     flat = " ".join(text.split())
     assert (
-        "As Figure 1 shows and Theorem 1 proves with Equation (1), see Table 1 and Section 1."
+        "As Figure 1 shows and Theorem 1.1 proves with Equation 1, see Table 1 and Section 1."
         in flat
     )
-    assert "Theorem 1 (Fixture theorem)" in flat and "Figure 1: A straight line" in flat
+    assert (
+        "Theorem 1.1 (Fixture theorem)" in flat and "Figure 1: A straight line" in flat
+    )
     assert "Table 1: Squares" in flat
     assert "??" not in text and "@fig" not in text and "@thm" not in text
     assert "Fixture report" in text and "Ada Lovelace" in text and "Bob, Cy" in text
@@ -268,9 +270,9 @@ def test_notebook_is_self_contained_and_runs_alone(project, tmp_path):
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "Ada Lovelace" in markdown and "Bob, Cy" in markdown
     assert (
-        "**Theorem 1 (Fixture theorem).**" in markdown and "@fig-line" not in markdown
+        "**Theorem 1.1 (Fixture theorem).**" in markdown and "@fig-line" not in markdown
     )
-    assert "As Figure 1 shows and Theorem 1 proves with Equation (1)" in markdown
+    assert "As Figure 1 shows and Theorem 1.1 proves with Equation 1" in markdown
     # outputs were kept ...
     assert any(
         "the answer is 42" in o.get("text", "")

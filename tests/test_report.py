@@ -59,7 +59,9 @@ def test_pdf_has_title_block_draft_notice_and_no_loose_references(built):
 
 def test_question_4_in_the_pdf(built):
     text = " ".join(built[2].split())
-    assert re.search(r"Theorem \d+ \(Self-attention is permutation-equivariant\)", text)
+    assert re.search(
+        r"Theorem \d+\.\d+ \(Self-attention is permutation-equivariant\)", text
+    )
     assert (
         "assert passed: nn.Linear and nn.Conv1d(kernel_size=1) give the same output"
         in text
@@ -88,7 +90,7 @@ def test_questions_1a_and_3_in_the_pdf(built):
         )  # the Q1(a) answer
     text = " ".join(built[2].split())
     assert "check passed: no measured norm exceeds delta^T" in text
-    assert re.search(r"Theorem \d+ \(Vanishing gradients\)", text)
+    assert re.search(r"Theorem \d+\.\d+ \(Vanishing gradients\)", text)
 
 
 def test_question_2_in_the_pdf(built):
