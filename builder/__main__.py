@@ -56,7 +56,7 @@ def build(
         f"{len(nums.numbers)} labels"
     )
     root = doc.root
-    executed = execute.execute(doc, root / ".cache" / "notebooks", fast=fast, log=log)
+    executed = execute.execute(doc, root / ".cache" / "jupyter-cache", fast=fast, log=log)
     notebook = export.export(doc, executed, nums)
     (root / ".cache").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=root / ".cache"))
