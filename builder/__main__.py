@@ -56,7 +56,9 @@ def build(
         f"{len(nums.numbers)} labels"
     )
     root = doc.root
-    executed = execute.execute(doc, root / ".cache" / "jupyter-cache", fast=fast, log=log)
+    executed = execute.execute(
+        doc, root / ".cache" / "jupyter-cache", fast=fast, log=log
+    )
     notebook = export.export(doc, executed, nums)
     (root / ".cache").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=root / ".cache"))
@@ -71,7 +73,7 @@ def build(
                 use_quarto = shutil.which("quarto") is not None
             t0 = time.perf_counter()
             tmp_pdf = (
-                typeset.quarto(doc, work, fast)
+                typeset.quarto(doc, executed, work)
                 if use_quarto
                 else typeset.builtin(doc, executed, work)
             )
