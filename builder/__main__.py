@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import crossref, execute, export, read, typeset
+from . import crossref, execute, export, read, texcheck, typeset
 
 STATUS_PREFIX = "WARNING:"
 
@@ -56,6 +56,16 @@ def build(
         f"{len(nums.numbers)} labels"
     )
     root = doc.root
+    if pdf:  # before executing anything: can the PDF be typeset here?
+        if use_quarto is None:
+            use_quarto = shutil.which("quarto") is not None
+        if use_quarto:
+            engine = typeset.quarto_engine(doc)
+            texcheck.check((engine,), texcheck.QUARTO_STY, "Quarto's PDF")
+        else:
+            texcheck.check(
+                typeset.LATEX_ENGINES, texcheck.BUILTIN_STY, "the built-in PDF path"
+            )
     executed = execute.execute(
         doc, root / ".cache" / "jupyter-cache", fast=fast, log=log
     )
@@ -69,8 +79,6 @@ def build(
         outputs[root / f"{source.stem}.ipynb"] = tmp_nb
         log(f"export: {tmp_nb.name}: {len(notebook.cells)} cells")
         if pdf:
-            if use_quarto is None:
-                use_quarto = shutil.which("quarto") is not None
             t0 = time.perf_counter()
             tmp_pdf = (
                 typeset.quarto(doc, executed, work)

@@ -7,7 +7,6 @@ xelatex until the cross-references settle.  With Quarto on PATH: `quarto render`
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -235,6 +234,15 @@ def project_metadata(doc: Document) -> dict:
     return _merge(project, doc.meta)
 
 
+def quarto_engine(doc: Document) -> str:
+    """The LaTeX engine Quarto will run: `pdf-engine` of the PDF format (lualatex, Quarto's
+    default, when the document and `_quarto.yml` name none)."""
+    meta = project_metadata(doc)
+    pdf = (meta.get("format") or {}) if isinstance(meta.get("format"), dict) else {}
+    pdf = pdf.get("pdf") if isinstance(pdf.get("pdf"), dict) else {}
+    return str(pdf.get("pdf-engine") or meta.get("pdf-engine") or "lualatex")
+
+
 def quarto_notebook(doc: Document, executed) -> nbformat.NotebookNode:
     """The document as Quarto's notebook input, already executed: the YAML header as a raw
     cell, the prose (includes expanded, inline `{python}` values substituted) as Markdown
@@ -258,7 +266,11 @@ def quarto_notebook(doc: Document, executed) -> nbformat.NotebookNode:
             )
             continue
         options = "".join(
-            f"#| {key}: {json.dumps(value, ensure_ascii=False)}\n"
+            "#| "
+            + yaml.safe_dump(
+                {key: value}, default_flow_style=True, width=1 << 20, allow_unicode=True
+            ).strip()[1:-1]
+            + "\n"
             for key, value in block.options.items()
         )
         cell = nbformat.v4.new_code_cell(options + block.source)

@@ -1,0 +1,69 @@
+"""Comparison of a built-in PDF with the golden files real Quarto gave (tests/golden/).
+
+The golden files are written by `tools/quarto_golden.py`, which renders `report.qmd` and
+the fixture documents with real Quarto.  When the report's structure changes (a section,
+theorem, figure, table, equation or caption added, removed or renamed) or a fixture
+document is edited, re-run it where Quarto is installed and commit the JSON files:
+
+    .venv/bin/python tools/quarto_golden.py            # report (minutes) and fixtures
+    .venv/bin/python tools/quarto_golden.py pipeline   # one case
+"""
+
+import sys
+
+import pytest
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+from quarto_golden import (  # noqa: E402, F401 (re-exported for the tests)
+    GOLDEN,
+    THEOREM_KINDS,
+    comparable,
+    golden,
+    quarto_env,
+    render,
+    same_caption,
+    write_case,
+)
+
+# The built-in numbering of theorems and the wording of equation references do not match
+# Quarto's yet ("Theorem 1" for Quarto's "Theorem 3.1", "Equation (1)" for "Equation 1").
+# strict: once the fix (issue 11b) is merged these pass, and the marks must go.
+NUMBERING = pytest.mark.xfail(strict=True, reason="built-in numbering: issue 11b")
+
+
+def params(*names: str) -> list:
+    """pytest params (name, aspect) for golden files `names`, one per aspect: each label
+    kind, the set of kinds, the sections, the captions and the theorem names."""
+    found = []
+    for name in names:
+        if not (GOLDEN / f"{name}.json").exists():
+            found.append(pytest.param(name, "missing", id=f"{name}-missing"))
+            continue
+        aspects = [f"labels:{kind}" for kind in golden(name)["labels"]]
+        for aspect in [*aspects, "kinds", "sections", "captions", "theorems"]:
+            kind = aspect.removeprefix("labels:")
+            marks = [NUMBERING] if kind in (*THEOREM_KINDS, "Equation") else []
+            found.append(pytest.param(name, aspect, marks=marks, id=f"{name}-{aspect}"))
+    return found
+
+
+def check(pdf, name: str, aspect: str, found: dict | None = None):
+    """Assert that `pdf` agrees with golden file `name` on `aspect`."""
+    assert aspect != "missing", (
+        f"tests/golden/{name}.json is missing: run tools/quarto_golden.py {name}"
+    )
+    want = golden(name)
+    got = found or comparable(pdf)
+    hint = f"(if the document changed: tools/quarto_golden.py {name})"
+    if aspect.startswith("labels:"):
+        kind = aspect.split(":", 1)[1]
+        assert got["labels"].get(kind, []) == want["labels"][kind], hint
+    elif aspect == "kinds":
+        assert sorted(got["labels"]) == sorted(want["labels"]), hint
+    elif aspect == "captions":
+        assert len(got["captions"]) == len(want["captions"]), (got["captions"], hint)
+        for ours, quartos in zip(got["captions"], want["captions"]):
+            assert same_caption(ours, quartos), (ours, quartos, hint)
+    else:
+        assert got[aspect] == want[aspect], hint
