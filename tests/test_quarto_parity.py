@@ -29,7 +29,7 @@ needs_quarto = pytest.mark.skipif(
     reason="quarto is not on PATH: the live comparison with real Quarto is skipped "
     "(the golden-file tests still run)",
 )
-FIXTURES = ("pipeline", "crossref")
+FIXTURES = ("pipeline",)  # names of tools/quarto_golden.py CASES
 
 
 @pytest.fixture(scope="module")

@@ -159,7 +159,6 @@ def _fixture(module: str, name: str):
 CASES = {
     "report": _copy_report,
     "pipeline": lambda root: _write(root, _fixture("test_pipeline", "FILES")),
-    "crossref": lambda root: _write(root, _fixture("test_crossref_export", "DOC")),
 }
 
 
