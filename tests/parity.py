@@ -48,13 +48,13 @@ def params(*names: str) -> list:
     return found
 
 
-def check(pdf, name: str, aspect: str, found: dict | None = None):
-    """Assert that `pdf` agrees with golden file `name` on `aspect`."""
+def check(got: dict, name: str, aspect: str):
+    """Assert that `got` (`comparable` of a built-in PDF) agrees with golden file `name`
+    on `aspect`."""
     assert aspect != "missing", (
         f"tests/golden/{name}.json is missing: run tools/quarto_golden.py {name}"
     )
     want = golden(name)
-    got = found or comparable(pdf)
     hint = f"(if the document changed: tools/quarto_golden.py {name})"
     if aspect.startswith("labels:"):
         kind = aspect.split(":", 1)[1]

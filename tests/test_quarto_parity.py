@@ -46,7 +46,7 @@ def builtin_pdfs(tmp_path_factory):
 @needs_latex
 @pytest.mark.parametrize("name, aspect", parity.params(*FIXTURES))
 def test_builtin_pdf_matches_quarto_golden(builtin_pdfs, name, aspect):
-    parity.check(None, name, aspect, found=builtin_pdfs[name])
+    parity.check(builtin_pdfs[name], name, aspect)
 
 
 @needs_quarto
