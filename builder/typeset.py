@@ -231,7 +231,10 @@ def project_metadata(doc: Document) -> dict:
         yaml.safe_load(config.read_text(encoding="utf-8")) if config.exists() else {}
     )
     project = {k: v for k, v in (project or {}).items() if k != "project"}
-    return _merge(project, doc.meta)
+    meta = dict(doc.meta)
+    if re.search(r"^date:\s*today\s*$", doc.path.read_text(encoding="utf-8"), re.M):
+        meta["date"] = "today"  # the reader resolved it; Quarto formats it its own way
+    return _merge(project, meta)
 
 
 def quarto_engine(doc: Document) -> str:
@@ -286,11 +289,12 @@ def quarto(doc: Document, executed, workdir: Path) -> Path:
     notebook beside `report.qmd` (`<stem>.typeset.ipynb`, removed afterwards) and rendered
     with `--no-execute`; Quarto numbers, cross-references and typesets it.  Should Quarto
     start Python at all, it is this interpreter (`QUARTO_PYTHON`), the project's own.
+    Raises BuildError with the end of Quarto's messages when it fails (its LaTeX files
+    `<stem>.typeset.tex` and `.log` are then left beside `report.qmd`).
     """
     source = doc.root / f"{doc.path.stem}.typeset.ipynb"
     nbformat.write(quarto_notebook(doc, executed), source)
-    env = dict(os.environ)
-    env.setdefault("QUARTO_PYTHON", sys.executable)
+    env = dict(os.environ, QUARTO_PYTHON=sys.executable)
     written = doc.root / f"{source.stem}.pdf"
     try:
         result = subprocess.run(
