@@ -11,6 +11,7 @@ missing files are in the error message.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -62,6 +63,22 @@ QUARTO_STY = (
     "fancyvrb float fontawesome5 fontenc fontspec framed geometry graphicx hyperref "
     "iftex lmodern longtable subcaption tcolorbox textcomp unicode-math xcolor"
 ).split()
+
+
+def loaded_packages(tex: str) -> set[str]:
+    """The packages a LaTeX file loads unconditionally: every `\\usepackage` and
+    `\\RequirePackage`, less those loaded only `\\IfFileExists` (and their fallbacks on
+    the same line) and `inputenc` (pdfTeX only; the engines here are xelatex, lualatex)."""
+    loaded = set()
+    for line in tex.splitlines():
+        if "IfFileExists" in line:
+            continue
+        for m in re.finditer(
+            r"\\(?:usepackage|RequirePackage)(?:\[[^]]*\])?\{([^}]*)\}", line
+        ):
+            loaded |= {name.strip() for name in m.group(1).split(",")}
+    optional = set(re.findall(r"\\IfFileExists\{([^}]*)\.sty\}", tex))
+    return loaded - optional - {"inputenc"}
 
 
 def missing_sty(names: list[str]) -> list[str]:

@@ -3,7 +3,6 @@ atomic outputs, cross-references in the PDF, a notebook that runs on its own, th
 handed to Quarto and the up-front TeX checks."""
 
 import os
-import re
 import shutil
 import stat
 import sys
@@ -484,16 +483,7 @@ def test_builtin_package_list_covers_the_latex_pandoc_writes(project, tmp_path):
     markdown, tex = tmp_path / "report.md", tmp_path / "report.tex"
     markdown.write_text(typeset.weave(read(qmd), result["executed"], tmp_path / "f"))
     typeset.to_latex(markdown, tex)
-    loaded = set()
-    for line in tex.read_text().splitlines():
-        if "IfFileExists" in line:  # optional: loaded only when installed
-            continue
-        for m in re.finditer(
-            r"\\(?:usepackage|RequirePackage)(?:\[[^]]*\])?\{([^}]*)\}", line
-        ):
-            loaded |= {name.strip() for name in m.group(1).split(",")}
-    loaded -= set(re.findall(r"\\IfFileExists\{([^}]*)\.sty\}", tex.read_text()))
-    loaded -= {"inputenc"}  # pdfTeX only; the engines are xelatex and lualatex
+    loaded = texcheck.loaded_packages(tex.read_text())
     assert loaded and loaded <= set(texcheck.BUILTIN_STY), loaded - set(
         texcheck.BUILTIN_STY
     )

@@ -21,6 +21,7 @@ import pytest
 from conftest import ROOT, needs_latex, pdf_text
 from parity import comparable, golden, quarto_env, render, write_case
 
+from builder import texcheck
 from builder.__main__ import build
 from builder.read import read
 
@@ -53,8 +54,14 @@ def test_builtin_pdf_matches_quarto_golden(builtin_pdfs, name, aspect):
 @needs_latex
 @pytest.mark.parametrize("name", FIXTURES)
 def test_live_quarto_gives_the_golden_files(name, tmp_path):
-    """Real Quarto, executing the fixture itself: the golden files are up to date."""
-    assert comparable(render(write_case(name, tmp_path))) == golden(name)
+    """Real Quarto, executing the fixture itself: the golden files are up to date, and
+    every package Quarto's LaTeX loads is among those the build checks up front."""
+    pdf = render(write_case(name, tmp_path))
+    assert comparable(pdf) == golden(name)
+    loaded = texcheck.loaded_packages(pdf.with_suffix(".tex").read_text())
+    assert loaded and loaded <= set(texcheck.QUARTO_STY), loaded - set(
+        texcheck.QUARTO_STY
+    )
 
 
 @needs_quarto

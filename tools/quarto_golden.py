@@ -176,9 +176,10 @@ def quarto_env() -> dict[str, str]:
 
 
 def render(qmd: Path) -> Path:
-    """`quarto render` of `qmd` to PDF, Quarto executing it; returns the PDF."""
+    """`quarto render` of `qmd` to PDF, Quarto executing it; returns the PDF (its LaTeX
+    is kept beside it)."""
     result = subprocess.run(
-        ["quarto", "render", qmd.name, "--to", "pdf"],
+        ["quarto", "render", qmd.name, "--to", "pdf", "-M", "keep-tex:true"],
         cwd=qmd.parent,
         env=quarto_env(),
         capture_output=True,
