@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,8 +65,10 @@ CAPTION_WORDS = 6
 
 
 def pdf_text(pdf: Path, layout: bool = False) -> str:
+    """The PDF's text, ligatures ("ﬀ", "ﬁ") spelled out as letters."""
     args = ["pdftotext", *(["-layout"] if layout else []), str(pdf), "-"]
-    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return unicodedata.normalize("NFKC", text)
 
 
 def dehyphenate(text: str) -> str:
