@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import crossref, execute, export, read, typeset
+from . import crossref, execute, export, read, texcheck, typeset
 
 STATUS_PREFIX = "WARNING:"
 
@@ -54,7 +54,17 @@ def build(
     doc = read.read(source, builtin_pdf=pdf and not use_quarto)
     log(f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks")
     root = doc.root
-    executed = execute.execute(doc, root / ".cache" / "notebooks", fast=fast, log=log)
+    if pdf:  # before executing anything: can the PDF be typeset here?
+        if use_quarto:
+            engine = typeset.quarto_engine(doc)
+            texcheck.check((engine,), texcheck.QUARTO_STY, "Quarto's PDF")
+        else:
+            texcheck.check(
+                typeset.LATEX_ENGINES, texcheck.BUILTIN_STY, "the built-in PDF path"
+            )
+    executed = execute.execute(
+        doc, root / ".cache" / "jupyter-cache", fast=fast, log=log
+    )
     # .content-visible/.content-hidden: each output gets the blocks meant for it, and is
     # numbered as executed (labels that code prints count)
     nb_doc = doc.for_format("ipynb")
@@ -74,7 +84,7 @@ def build(
         if pdf:
             t0 = time.perf_counter()
             tmp_pdf = (
-                typeset.quarto(doc, work, fast)
+                typeset.quarto(doc, executed, work)
                 if use_quarto
                 else typeset.builtin(pdf_doc, executed, work, pdf_nums)
             )

@@ -226,15 +226,17 @@ def check_chunk_options(options: dict, where: str) -> None:
 
 
 def check_captions(options: dict, where_of) -> None:
-    """A caption needs a label of its kind (`fig-cap` with `label: fig-...`): the builder
-    makes no unnumbered captioned float, so a caption must not vanish silently."""
+    """A caption with a label of the other float kind (`tbl-cap` with `label: fig-x`)
+    stops the build.  A caption with no label, or one without a float prefix, makes an
+    unnumbered-label float that Quarto still numbers ("Figure 1"), as weave.py does."""
     label = str(options.get("label", ""))
     for cap, prefix in (("fig-cap", "fig-"), ("tbl-cap", "tbl-")):
-        if cap in options and not label.startswith(prefix):
+        other = "tbl-" if prefix == "fig-" else "fig-"
+        if cap in options and label.startswith(other):
             raise BuildError(
                 f"{where_of(cap)}: '{cap}' needs a chunk label starting with '{prefix}' "
-                f"(label: {label or 'none'}); the built-in renderer makes no unnumbered "
-                f"captioned {'figure' if cap == 'fig-cap' else 'table'}"
+                f"(label: {label}); a {other[:-1]}- label cannot carry a "
+                f"{'figure' if cap == 'fig-cap' else 'table'} caption"
             )
 
 

@@ -7,6 +7,7 @@ import re
 import shutil
 
 import nbformat
+import parity
 import pytest
 from conftest import ROOT, needs_latex, pdf_text
 from nbclient import NotebookClient
@@ -29,6 +30,20 @@ def built(tmp_path_factory):
         )
     result = build(root / "report.qmd", fast=True, use_quarto=False, log=print)
     return root, result, pdf_text(root / "report.pdf")
+
+
+@pytest.fixture(scope="module")
+def compared(built):
+    """What real Quarto's PDF of report.qmd is compared on, read from the built-in PDF."""
+    return parity.comparable(built[0] / "report.pdf")
+
+
+@pytest.mark.parametrize("name, aspect", parity.params("report"))
+def test_pdf_matches_quarto_golden(compared, name, aspect):
+    """Numbered labels, reference texts, sections, captions and theorem names as in real
+    Quarto's PDF (tests/golden/report.json; when the report's structure changes, re-run
+    `tools/quarto_golden.py report` where Quarto is installed, see tests/parity.py)."""
+    parity.check(compared, name, aspect)
 
 
 def stdout_texts(nb):

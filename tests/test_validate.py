@@ -71,10 +71,9 @@ def test_quarto_option_not_implemented_stops(tmp_path, option):
 @pytest.mark.parametrize(
     "options, message",
     [
-        ("#| fig-cap: A plot", r"report.qmd:2: 'fig-cap' needs a chunk label starting"),
         (
-            "#| label: plot\n#| fig-cap: A plot",
-            r"report.qmd:3: 'fig-cap' needs .*label: plot",
+            "#| label: tbl-x\n#| fig-cap: A plot",
+            r"report.qmd:3: 'fig-cap' needs a chunk label starting.*label: tbl-x",
         ),
         (
             "#| tbl-cap: Scores\n#| label: fig-x",
