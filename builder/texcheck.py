@@ -55,11 +55,12 @@ STY_PACKAGES = {
 # What each path loads for the report's content (tables, figures, code, theorems, callouts)
 # with xelatex; tests/test_pipeline.py checks these lists against the LaTeX that pandoc
 # and Quarto write.
+# (fontawesome5 is optional for the built-in path: preamble.tex falls back to symbols)
 BUILTIN_STY = (
     "adjustbox amsmath amssymb amsthm array bookmark booktabs calc caption color "
-    "etoolbox fancyvrb float fontawesome5 fontenc fontspec framed fvextra geometry "
-    "graphicx hyperref iftex lmodern longtable subcaption tcolorbox textcomp "
-    "ucharclasses unicode-math xcolor"
+    "etoolbox fancyvrb float fontenc fontspec framed fvextra geometry graphicx hyperref "
+    "iftex lmodern longtable subcaption tcolorbox textcomp ucharclasses unicode-math "
+    "xcolor"
 ).split()
 QUARTO_STY = (
     "amsmath amssymb amsthm array bookmark booktabs calc caption color etoolbox "

@@ -491,8 +491,10 @@ def test_builtin_package_list_covers_the_latex_pandoc_writes(project, tmp_path):
     """Every package the built-in path's LaTeX loads unconditionally is checked up front."""
     root, qmd, _, result = project
     markdown, tex = tmp_path / "report.md", tmp_path / "report.tex"
-    markdown.write_text(typeset.weave(read(qmd), result["executed"], tmp_path / "f"))
-    typeset.to_latex(markdown, tex)
+    doc = read(qmd)
+    woven = typeset.weave(doc, result["executed"], tmp_path / "f")  # weave.Woven
+    markdown.write_text(woven.markdown)
+    typeset.to_latex(markdown, tex, doc.settings.pdf)
     loaded = texcheck.loaded_packages(tex.read_text())
     assert loaded and loaded <= set(texcheck.BUILTIN_STY), loaded - set(
         texcheck.BUILTIN_STY
