@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import crossref, execute, export, read, typeset
+from . import crossref, execute, export, read, texcheck, typeset
 
 STATUS_PREFIX = "WARNING:"
 
@@ -66,15 +66,30 @@ def build(
 ) -> dict:
     """Run every stage; returns the paths written and the executed notebook."""
     started = time.perf_counter()
-    doc = read.read(source)
-    nums = crossref.number(doc)
-    log(
-        f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks, "
-        f"{len(nums.numbers)} labels"
-    )
+    if use_quarto is None:
+        use_quarto = shutil.which("quarto") is not None
+    doc = read.read(source, builtin_pdf=pdf and not use_quarto)
+    log(f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks")
     root = doc.root
-    executed = execute.execute(doc, root / ".cache" / "notebooks", fast=fast, log=log)
-    notebook = export.export(doc, executed, nums)
+    if pdf:  # before executing anything: can the PDF be typeset here?
+        if use_quarto:
+            engine = typeset.quarto_engine(doc)
+            texcheck.check((engine,), texcheck.QUARTO_STY, "Quarto's PDF")
+        else:
+            texcheck.check(
+                typeset.LATEX_ENGINES, texcheck.BUILTIN_STY, "the built-in PDF path"
+            )
+    executed = execute.execute(
+        doc, root / ".cache" / "jupyter-cache", fast=fast, log=log
+    )
+    # .content-visible/.content-hidden: each output gets the blocks meant for it, and is
+    # numbered as executed (labels that code prints count)
+    nb_doc = doc.for_format("ipynb")
+    nums = crossref.number(nb_doc, executed)
+    pdf_doc = doc.for_format("pdf")
+    pdf_nums = crossref.number(pdf_doc, executed) if pdf and not use_quarto else None
+    log(f"crossref: {len(nums.numbers)} labels")
+    notebook = export.export(nb_doc, executed, nums)
     (root / ".cache").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=root / ".cache"))
     try:
@@ -84,13 +99,11 @@ def build(
         outputs[root / f"{source.stem}.ipynb"] = tmp_nb
         log(f"export: {tmp_nb.name}: {len(notebook.cells)} cells")
         if pdf:
-            if use_quarto is None:
-                use_quarto = shutil.which("quarto") is not None
             t0 = time.perf_counter()
             tmp_pdf = (
-                typeset.quarto(doc, work, fast)
+                typeset.quarto(doc, executed, work)
                 if use_quarto
-                else typeset.builtin(doc, executed, work)
+                else typeset.builtin(pdf_doc, executed, work, pdf_nums)
             )
             log(
                 f"typeset: {'quarto' if use_quarto else 'pandoc + LaTeX'} "

@@ -1,8 +1,14 @@
-"""Stage 2, execute: run the chunks in one Jupyter kernel, behind a cache of whole notebooks.
+"""Stage 2, execute: run the chunks in one Jupyter kernel, behind a jupyter-cache store.
 
-The cache key covers every executed chunk's source, every `code/*.py` file, the build
-flags and the Python version, and nothing else: a prose-only edit executes nothing, an edit
-to any module under `code/` executes everything again.  (Expensive results such as trained
+The notebook that runs is: a hidden key cell, a hidden preamble cell, one cell per executed
+chunk, and hidden cells that evaluate the inline `{python} expr`s where they stand.  The
+executed notebook is stored in one jupyter-cache project (`.cache/jupyter-cache/`, the
+package Quarto's own `cache: true` uses), which matches notebooks by the source of their
+code cells.  The key cell is a comment carrying a digest of every `code/*.py` file, the
+`REPORT_*` settings, the build flags and the Python version, so that jupyter-cache's hash
+covers exactly: every executed chunk's code, every inline expression, every module under
+`code/`, the settings and the interpreter.  A prose-only edit executes nothing; an edit to
+any module under `code/` executes everything again.  (Expensive results such as trained
 models have their own finer caches inside `code/`.)
 """
 
@@ -19,13 +25,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
+from jupyter_cache import get_cache
+from jupyter_cache.base import CacheBundleIn
 from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from .read import BuildError, Chunk, Document
 
-CACHE_VERSION = "2"  # bump when the way chunks are executed changes
+CACHE_VERSION = "3"  # bump when the way chunks are executed changes
+CACHE_LIMIT = 12  # executed notebooks kept; jupyter-cache drops the oldest
 # Run first, hidden from both outputs: vector figures for the PDF beside PNG for the notebook.
 PREAMBLE = """\
 import matplotlib
@@ -34,6 +43,7 @@ set_matplotlib_formats("png", "pdf")
 matplotlib.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110})
 """
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+ROLE = "report-builder"  # cell metadata key of the hidden cells: "key", "preamble", "inline"
 
 
 def executed_chunks(doc: Document) -> list[Chunk]:
@@ -51,20 +61,30 @@ def kernel_env(fast: bool) -> dict[str, str]:
     return env
 
 
-def cache_key(doc: Document, fast: bool) -> str:
+def settings_digest(doc: Document, fast: bool) -> str:
+    """sha256 of what the chunks' code does not show: every `code/*.py` file, the
+    `REPORT_*` settings, the build flags, the preamble and the Python version."""
     h = hashlib.sha256()
     settings = {k: v for k, v in sorted(os.environ.items()) if k.startswith("REPORT_")}
     settings.update(
         version=CACHE_VERSION, fast=fast, python=sys.version, preamble=PREAMBLE
     )
+    # error: true changes what a run does (it goes on past the error) but not the code
+    settings["error_true"] = [
+        c.label for c in executed_chunks(doc) if c.options.get("error")
+    ]
     h.update(json.dumps(settings, sort_keys=True).encode())
-    for chunk in executed_chunks(doc):
-        h.update(b"\0chunk\0" + chunk.source.encode())
-    for expression, _, position in doc.inline_expressions():
-        h.update(b"\0inline\0%d\0" % position + expression.encode())
     for module in sorted((doc.root / "code").glob("*.py")):
         h.update(b"\0module\0" + module.name.encode() + b"\0" + module.read_bytes())
-    return h.hexdigest()[:20]
+    return h.hexdigest()
+
+
+def key_cell_source(doc: Document, fast: bool) -> str:
+    """The hidden first cell: a comment, so it does nothing, that jupyter-cache hashes."""
+    return (
+        "# report builder: digest of code/*.py, REPORT_* settings, flags, Python\n"
+        f"# {settings_digest(doc, fast)}"
+    )
 
 
 def _code_location(traceback: str) -> str | None:
@@ -111,18 +131,22 @@ del _json, _inline_values
 """
 
 
-def _evaluate_inline(client: NotebookClient, expressions, values: dict[str, str]):
-    """Evaluate inline `{python} expr`s in the kernel as it is now, into `values`."""
+def inline_cell(expressions) -> nbformat.NotebookNode:
+    """A hidden cell that prints the values of `expressions` as a JSON list."""
+    return nbformat.v4.new_code_cell(
+        INLINE_CELL % json.dumps([e for e, _, _ in expressions]),
+        metadata={ROLE: "inline"},
+    )
+
+
+def collect_inline(cell, expressions, values: dict[str, str]):
+    """Read the values an executed inline cell printed into `values` (expression: text).
+
+    Raises BuildError naming the file and line of an expression that raised, or of one
+    that has a different value than the same expression earlier in the document.
+    """
     if not expressions:
         return
-    cell = nbformat.v4.new_code_cell(
-        INLINE_CELL % json.dumps([e for e, _, _ in expressions])
-    )
-    client.nb.cells.append(cell)
-    try:
-        client.execute_cell(cell, len(client.nb.cells) - 1)
-    finally:
-        client.nb.cells.pop()
     results = json.loads(
         "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
     )
@@ -138,6 +162,47 @@ def _evaluate_inline(client: NotebookClient, expressions, values: dict[str, str]
             )
 
 
+def _cell_metadata(chunk: Chunk) -> dict:
+    """`error: true`: nbclient keeps the error as the cell's output and goes on."""
+    tags = ["raises-exception"] if chunk.options.get("error") else []
+    return {"label": chunk.label, **({"tags": tags} if tags else {})}
+
+
+def build_notebook(doc: Document, fast: bool):
+    """The notebook to execute, and for each cell what it is: (chunk or None, inline
+    expressions it evaluates).  Inline expressions are evaluated where they stand: after
+    the chunks that precede them."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    cells = [
+        (
+            nbformat.v4.new_code_cell(
+                key_cell_source(doc, fast), metadata={ROLE: "key"}
+            ),
+            None,
+            [],
+        ),
+        (nbformat.v4.new_code_cell(PREAMBLE, metadata={ROLE: "preamble"}), None, []),
+    ]
+    inline = doc.inline_expressions()
+    for chunk in executed_chunks(doc):
+        position = doc.blocks.index(chunk)
+        before = [e for e in inline if e[2] < position]
+        if before:
+            cells.append((inline_cell(before), None, before))
+        inline = [e for e in inline if e[2] > position]
+        cell = nbformat.v4.new_code_cell(chunk.source, metadata=_cell_metadata(chunk))
+        cells.append((cell, chunk, []))
+    if inline:
+        cells.append((inline_cell(inline), None, inline))
+    nb.cells = [cell for cell, _, _ in cells]
+    return nb, [(chunk, exprs) for _, chunk, exprs in cells]
+
+
 @contextmanager
 def _shutdown_after(km: KernelManager):
     try:
@@ -147,29 +212,9 @@ def _shutdown_after(km: KernelManager):
             km.shutdown_kernel(now=True)
 
 
-def execute(
-    doc: Document, cache_dir: Path, fast: bool = False, log=print
-) -> nbformat.NotebookNode:
-    """The executed notebook: cell 0 is the preamble, then one cell per executed chunk."""
-    chunks = executed_chunks(doc)
-    key = cache_key(doc, fast)
-    cached = cache_dir / f"{key}.ipynb"
-    if cached.exists():
-        log(f"execute: all {len(chunks)} chunks from the cache ({cached.name})")
-        for chunk in chunks:
-            log(f"  cached  {chunk.label}")
-        return nbformat.read(cached, as_version=4)
-
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [nbformat.v4.new_code_cell(PREAMBLE)]
-    nb.cells += [
-        nbformat.v4.new_code_cell(c.source, metadata={"label": c.label}) for c in chunks
-    ]
+def run(nb, plan, doc: Document, fast: bool, log=print):
+    """Execute `nb` cell by cell in a fresh kernel (cwd = the project), logging each chunk;
+    a failing chunk raises BuildError with its label, its line and the `code/` line."""
     # IPC transport: no TCP ports, and no warning about unencrypted TCP from the kernel.
     sockets = tempfile.TemporaryDirectory(prefix="kernel-")
     km = KernelManager(
@@ -189,38 +234,69 @@ def execute(
         extra_arguments=["--IPKernelApp.capture_fd_output=False"],
         resources={"metadata": {"path": str(doc.root)}},
     )
-    log(f"execute: {len(chunks)} chunks in a fresh kernel (fast={fast})")
-    start = time.perf_counter()
-    # Inline expressions are evaluated where they stand: after the chunks that precede them.
-    position = {chunk.index: doc.blocks.index(chunk) for chunk in chunks}
-    inline = doc.inline_expressions()
     values: dict[str, str] = {}
     with sockets, _shutdown_after(km), client.setup_kernel(env=kernel_env(fast)):
-        for i, cell in enumerate(nb.cells):
-            if i:
-                before = position[chunks[i - 1].index]
-                _evaluate_inline(client, [e for e in inline if e[2] < before], values)
-                inline = [e for e in inline if e[2] > before]
+        for i, (cell, (chunk, expressions)) in enumerate(zip(nb.cells, plan)):
             t0 = time.perf_counter()
             try:
                 client.execute_cell(cell, i)
             except CellExecutionError as e:
-                if i == 0:
-                    raise BuildError(f"the build's preamble cell failed: {e}") from None
-                raise BuildError(describe_failure(e, chunks[i - 1])) from None
-            if i:
-                log(
-                    f"  ran     {chunks[i - 1].label} ({time.perf_counter() - t0:.1f} s)"
-                )
-        _evaluate_inline(client, inline, values)
-        nb.metadata["inline_values"] = values
-    log(f"execute: done in {time.perf_counter() - start:.1f} s")
+                if chunk is None:
+                    raise BuildError(
+                        f"the build's {cell.metadata[ROLE]} cell failed: {e}"
+                    ) from None
+                raise BuildError(describe_failure(e, chunk)) from None
+            if chunk is not None:
+                log(f"  ran     {chunk.label} ({time.perf_counter() - t0:.1f} s)")
+            collect_inline(cell, expressions, values)
+    return values
+
+
+def execute(
+    doc: Document, cache_dir: Path, fast: bool = False, log=print
+) -> nbformat.NotebookNode:
+    """The executed notebook, from the jupyter-cache store in `cache_dir` when it holds
+    one for the same code and settings, else executed now and stored.
+
+    Its cells: the hidden key and preamble cells, one cell per executed chunk (metadata
+    `label`) and the hidden inline cells; `metadata.inline_values` maps each inline
+    expression to its text.  Raises BuildError when a chunk or an expression fails.
+    """
+    nb, plan = build_notebook(doc, fast)
+    chunks = [chunk for chunk, _ in plan if chunk is not None]
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".tmp")
-    nbformat.write(nb, tmp)
-    os.replace(tmp, cached)
+    cache = get_cache(cache_dir)
+    if cache.get_cache_limit() != CACHE_LIMIT:
+        cache.change_cache_limit(CACHE_LIMIT)
+    try:
+        pk, executed = cache.merge_match_into_notebook(nb)
+    except KeyError:
+        pass
+    else:
+        log(f"execute: all {len(chunks)} chunks from the cache (jupyter-cache #{pk})")
+        for chunk in chunks:
+            log(f"  cached  {chunk.label}")
+        values: dict[str, str] = {}
+        for cell, (_, expressions) in zip(executed.cells, plan):
+            collect_inline(cell, expressions, values)
+        executed.metadata["inline_values"] = values
+        return executed
+
+    log(f"execute: {len(chunks)} chunks in a fresh kernel (fast={fast})")
+    start = time.perf_counter()
+    values = run(nb, plan, doc, fast, log)
+    log(f"execute: done in {time.perf_counter() - start:.1f} s")
+    cache.cache_notebook_bundle(
+        CacheBundleIn(nb, uri=str(doc.path)), check_validity=False, overwrite=True
+    )
+    nb.metadata["inline_values"] = values
     return nb
 
 
 def outputs_by_label(nb: nbformat.NotebookNode) -> dict[str, list]:
-    return {cell.metadata["label"]: cell.outputs for cell in nb.cells[1:]}
+    """{chunk label: outputs} of an executed notebook (hidden cells left out)."""
+    return {
+        cell.metadata["label"]: cell.outputs
+        for cell in nb.cells
+        if "label" in cell.metadata
+    }

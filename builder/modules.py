@@ -8,6 +8,8 @@ import ast
 import re
 from pathlib import Path
 
+from IPython.core.inputtransformer2 import TransformerManager
+
 from .read import BuildError, Chunk
 
 
@@ -15,9 +17,32 @@ def code_modules(root: Path) -> dict[str, Path]:
     return {p.stem: p for p in sorted((root / "code").glob("*.py"))}
 
 
+CELL_MAGIC = re.compile(r"^\s*%%")
+
+
+def python_source(source: str) -> str:
+    """A chunk's code as the IPython kernel runs it: `%magic`, `!shell` and `x?` lines
+    become calls (IPython's own TransformerManager, line for line), so that `ast` can read
+    it.  A cell that starts with a `%%cell magic` is one call holding its body as a
+    string: its body is left out of the analysis (it may not be Python: `%%bash`)."""
+    transformed = TransformerManager().transform_cell(source)
+    if CELL_MAGIC.match(source) or transformed.count("\n") != source.count("\n") + (
+        not source.endswith("\n")
+    ):
+        return "\n" * source.count("\n")  # no statements, the same line count
+    return transformed
+
+
 def _parse(source: str, where: str) -> ast.Module:
+    """The statements of `source` (IPython syntax and top-level `await` allowed)."""
     try:
-        return ast.parse(source)
+        return compile(
+            python_source(source),
+            where,
+            "exec",
+            flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+            dont_inherit=True,
+        )
     except SyntaxError as e:
         raise BuildError(f"{where}:{e.lineno}: syntax error: {e.msg}") from None
 
@@ -43,6 +68,17 @@ def local_imports(
     source: str, modules: dict, where: str
 ) -> tuple[list[str], list[ast.stmt]]:
     """Names of the code modules `source` imports, and the statements that import them."""
+    if CELL_MAGIC.match(source):
+        body = source.split("\n", 1)[1] if "\n" in source else ""
+        try:
+            inner, _ = local_imports(body, modules, where)
+        except BuildError:
+            inner = []  # the body is not Python (%%bash, %%writefile, ...)
+        if inner:
+            raise BuildError(
+                f"{where}: an import of code/{inner[0]}.py inside a %%cell magic cannot "
+                f"be inlined into the notebook; import it in a chunk of its own"
+            )
     names, nodes = [], []
     for node in _parse(source, where).body:
         if (

@@ -1,13 +1,19 @@
 """Stage 1, read: turn report.qmd into a Document of markdown blocks and python chunks.
 
-Handles the Quarto subset the report uses: the YAML header, `{{< include >}}` (nested,
-paths relative to the including file, `/` = project root), `{{< meta key >}}`,
-`{{< pagebreak >}}`, and ```{python} chunks with `#|` options.  Every block remembers the
+Handles the Quarto subset the report uses, following the grammars Quarto and pandoc use:
+the YAML header (and `_quarto.yml`, builder/options.py), `{{< include >}}` (nested, paths
+relative to the including file, `/` = project root; also inside code blocks and chunks, where
+the file's text is inserted as it is), `{{< meta key >}}`, `{{< pagebreak >}}`, escaped
+shortcodes `{{{< x >}}}` (printed as `{{< x >}}`), pandoc's fence rules (a fence closes with
+a fence of the same character at least as long), ```{python} chunks with `#|` options (one YAML
+document), and `.content-visible`/`.content-hidden` divs with `when-format`/`unless-format`.
+Every option, div and shortcode is validated (builder/validate.py).  Every block remembers the
 file and line it came from so that errors can point at the source.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -15,28 +21,25 @@ from pathlib import Path
 
 import yaml
 
-SUPPORTED_OPTIONS = {
-    "label",
-    "fig-cap",
-    "tbl-cap",
-    "echo",
-    "output",
-    "include",
-    "eval",
-    "warning",
-    "tags",
-}
+from . import options as document_options
+from . import validate
+from .validate import OUTPUTS, BuildError
+
+SUPPORTED_OPTIONS = set(validate.SUPPORTED_OPTIONS)
 INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+\"?([^\s\">]+)\"?\s*>\}\}\s*$")
 META = re.compile(r"\{\{<\s*meta\s+([\w.-]+)\s*>\}\}")
-SHORTCODE = re.compile(r"(?<!\{)\{\{<\s*([\w-]+)[^>]*>\}\}")
+# any shortcode: {{< name args >}}, or escaped with a third brace {{{< name args >}}}
+SHORTCODE = re.compile(r"(\{+)<\s*([\w-]*)([^>]*?)\s*>(\}+)")
 INLINE = re.compile(r"`\{python\}\s+([^`]+?)\s*`")  # Quarto inline expression
 PAGEBREAK = re.compile(r"^\s*\{\{<\s*pagebreak\s*>\}\}\s*$", re.M)
-CHUNK_OPEN = re.compile(r"^```+\s*\{python([^}]*)\}\s*$")
+# an executable chunk's opening fence: ```{python}, ````{python}, ```{r} ...
+CHUNK_OPEN = re.compile(r"^(`{3,})\s*\{([A-Za-z][\w-]*)\s*,?\s*([^}]*)\}\s*$")
 FENCE = re.compile(r"^(```+|~~~+)")
-
-
-class BuildError(Exception):
-    """An error in the user's input, worded for the user (file and line first)."""
+DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$(\s*\{#eq-[^}]*\})?", re.S)
+MATH_ENVIRONMENT = re.compile(
+    r"\\begin\{(align|gather|multline|flalign|alignat|equation|eqnarray)(\*?)\}"
+)
+ALL_OUTPUTS = frozenset(OUTPUTS)
 
 
 @dataclass
@@ -44,13 +47,23 @@ class Line:
     text: str
     file: Path
     lineno: int
+    raw: bool = False  # inserted by an include inside a code block: taken as it is
 
 
 @dataclass
 class Markdown:
     text: str
     file: Path
-    line: int
+    line: int  # line of the first line of `text`
+    formats: frozenset = ALL_OUTPUTS  # the outputs it appears in (.content-visible)
+    origins: list = field(default_factory=list)  # (file, line) of each line of `text`
+
+    def where(self, k: int) -> str:
+        """'file:line' of line `k` (from 0) of the text, across included files."""
+        if k < len(self.origins):
+            file, line = self.origins[k]
+            return f"{file.name}:{line}"
+        return f"{self.file.name}:{self.line + k}"
 
 
 @dataclass
@@ -60,6 +73,9 @@ class Chunk:
     file: Path
     line: int  # line of the opening fence
     index: int = 0  # position among all chunks, from 0
+    option_lines: list = field(default_factory=list)  # the `#|` lines as written
+    fence: str = "```"
+    formats: frozenset = ALL_OUTPUTS
 
     @property
     def label(self) -> str:
@@ -68,12 +84,25 @@ class Chunk:
     def where(self) -> str:
         return f"{self.file.name}:{self.line} (chunk '{self.label}')"
 
+    def shown_source(self) -> str:
+        """The code as the PDF shows it: with `echo: fenced`, inside its ```{python} fence
+        with its `#|` lines (the `echo` line itself left out), as Quarto shows it."""
+        if self.options.get("echo") != "fenced":
+            return self.source
+        options = [
+            line for line in self.option_lines if not re.match(r"#\|\s*echo\s*:", line)
+        ]
+        return "\n".join([f"{self.fence}{{python}}", *options, self.source, self.fence])
+
 
 @dataclass
 class Document:
     path: Path
     meta: dict
     blocks: list = field(default_factory=list)
+    settings: document_options.Settings = field(
+        default_factory=document_options.Settings
+    )
 
     @property
     def root(self) -> Path:
@@ -82,6 +111,12 @@ class Document:
     @property
     def chunks(self) -> list[Chunk]:
         return [b for b in self.blocks if isinstance(b, Chunk)]
+
+    def for_format(self, output: str) -> "Document":
+        """The document as `output` ('pdf' or 'ipynb') shows it: blocks of
+        .content-visible/.content-hidden divs that do not apply to it left out."""
+        blocks = [b for b in self.blocks if output in b.formats]
+        return dataclasses.replace(self, blocks=blocks)
 
     def inline_expressions(self) -> list[tuple[str, str, int]]:
         """(expression, 'file:line', blocks before it) of every `{python} expr` in the prose."""
@@ -95,7 +130,7 @@ class Document:
                         found += [
                             (
                                 m.group(1),
-                                f"{block.file.name}:{block.line + k}",
+                                block.where(k),
                                 position,
                             )
                             for m in INLINE.finditer(line)
@@ -109,10 +144,14 @@ def resolve_inline(text: str, values: dict[str, str]) -> str:
 
 
 def next_fence(line: str, fence: str | None) -> str | None:
-    """Track fenced code blocks: the open fence after `line`, or None outside any."""
+    """Track fenced code blocks (pandoc's rules): the open fence after `line`, or None
+    outside any.  A fence closes with the same character, at least as many times, and
+    nothing else on the line; a backtick fence's info string holds no backtick."""
     stripped = line.strip()
     m = FENCE.match(stripped)
     if fence is None:
+        if m and m.group(1)[0] == "`" and "`" in stripped[len(m.group(1)) :]:
+            return None  # ```code``` is inline code, not a fence
         return m.group(1) if m else None
     closes = (
         m
@@ -123,13 +162,17 @@ def next_fence(line: str, fence: str | None) -> str | None:
     return None if closes else fence
 
 
-def split_front_matter(lines: list[Line], path: Path) -> tuple[dict, list[Line]]:
+def split_front_matter(
+    lines: list[Line], path: Path
+) -> tuple[dict, list[Line], dict[tuple, int]]:
+    """The YAML header, the lines after it, and the line of each of its keys."""
     if not lines or lines[0].text.strip() != "---":
-        return {}, lines
+        return {}, lines, {}
     for i in range(1, len(lines)):
         if lines[i].text.strip() in ("---", "..."):
+            text = "\n".join(ln.text for ln in lines[1:i])
             try:
-                meta = yaml.safe_load("\n".join(l.text for l in lines[1:i])) or {}
+                meta = yaml.safe_load(text) or {}
             except yaml.YAMLError as e:
                 raise BuildError(
                     f"{path}: the YAML header does not parse: {e}"
@@ -138,74 +181,109 @@ def split_front_matter(lines: list[Line], path: Path) -> tuple[dict, list[Line]]
                 raise BuildError(
                     f"{path}: the YAML header must be a mapping of keys to values"
                 )
-            return meta, lines[i + 1 :]
+            return meta, lines[i + 1 :], validate.yaml_lines(text, lines[0].lineno + 1)
     raise BuildError(f"{path}:1: the YAML header opened with '---' is never closed")
 
 
-def expand_includes(path: Path, root: Path, stack: tuple[Path, ...] = ()) -> list[Line]:
-    """The lines of `path` with every include shortcode replaced by the included lines."""
-    path = path.resolve()
-    if path in stack:
-        chain = " -> ".join(p.name for p in (*stack, path))
-        raise BuildError(f"{stack[-1]}: include cycle: {chain}")
+def _include_target(path: Path, root: Path, n: int, target: str) -> Path:
+    file = root / target.lstrip("/") if target.startswith("/") else path.parent / target
+    if not file.is_file():
+        raise BuildError(
+            f"{path}:{n}: include file '{target}' not found (looked for {file})"
+        )
+    return file
+
+
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise BuildError(
             f"{path}: not UTF-8 text ({e.reason} at byte {e.start})"
         ) from None
+
+
+def expand_includes(path: Path, root: Path, stack: tuple[Path, ...] = ()) -> list[Line]:
+    """The lines of `path` with every include shortcode replaced by the included lines.
+    Outside code the included file is read as markdown (its own includes expanded); an
+    include standing alone inside a code block or chunk inserts the file's text as it is
+    (Quarto 1.4+)."""
+    path = path.resolve()
+    if path in stack:
+        chain = " -> ".join(p.name for p in (*stack, path))
+        raise BuildError(f"{stack[-1]}: include cycle: {chain}")
     out: list[Line] = []
     fence = None
-    for n, raw in enumerate(text.splitlines(), start=1):
-        inc = None if fence else INCLUDE.match(raw)
+    for n, raw in enumerate(_read_text(path).splitlines(), start=1):
+        inc = INCLUDE.match(raw)
+        if inc and fence:
+            file = _include_target(path, root, n, inc.group(1))
+            out += [
+                Line(text, file, k, raw=True)
+                for k, text in enumerate(_read_text(file).splitlines(), start=1)
+            ]
+            continue
         fence = next_fence(raw, fence)
         if not inc:
             out.append(Line(raw, path, n))
             continue
-        target = inc.group(1)
-        file = (
-            root / target.lstrip("/")
-            if target.startswith("/")
-            else path.parent / target
-        )
-        if not file.is_file():
-            raise BuildError(
-                f"{path}:{n}: include file '{target}' not found (looked for {file})"
-            )
+        file = _include_target(path, root, n, inc.group(1))
         out.extend(expand_includes(file, root, (*stack, path)))
     return out
 
 
-def _resolve_shortcodes(line: Line, meta: dict) -> str:
-    def meta_value(m: re.Match) -> str:
-        value = meta
-        for key in m.group(1).split("."):
-            if not isinstance(value, dict) or key not in value:
-                raise BuildError(
-                    f"{line.file}:{line.lineno}: {{{{< meta {m.group(1)} >}}}} "
-                    f"names a key that the YAML header does not have"
-                )
-            value = value[key]
-        return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-
-    text = META.sub(meta_value, line.text)
-    for m in SHORTCODE.finditer(text):
-        if m.group(1) != "pagebreak":
+def _meta_value(meta: dict, key: str, where: str) -> str:
+    value = meta
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
             raise BuildError(
-                f"{line.file}:{line.lineno}: shortcode '{m.group(1)}' is not "
-                f"supported by the built-in renderer (supported: include, meta, pagebreak)"
+                f"{where}: {{{{< meta {key} >}}}} names a key that the YAML header "
+                f"does not have"
             )
-    return text
+        value = value[part]
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _resolve_shortcodes(line: Line, meta: dict, in_code: bool = False) -> str:
+    """A line of prose or of a code block with its shortcodes resolved: `meta` replaced by
+    the value, `pagebreak` kept for the typesetter, `{{{< x >}}}` printed as `{{< x >}}`;
+    any other shortcode stops the build."""
+    where = f"{line.file}:{line.lineno}"
+
+    def resolve(m: re.Match) -> str:
+        opening, name, args, closing = m.groups()
+        if len(opening) == 3 and len(closing) == 3:  # escaped: shown as written
+            return m.group(0)[1:-1]
+        if len(opening) != 2 or len(closing) != 2:
+            return m.group(0)
+        if name == "meta":
+            return _meta_value(meta, args.strip().strip("\"'"), where)
+        if name == "pagebreak" and not in_code:
+            if line.text.strip() != m.group(0):
+                raise BuildError(
+                    f"{where}: {{{{< pagebreak >}}}} must stand alone on its line"
+                )
+            return m.group(0)
+        if name == "include":
+            raise BuildError(
+                f"{where}: {{{{< include >}}}} must stand alone on its line"
+            )
+        if name == "pagebreak":
+            raise BuildError(f"{where}: {{{{< pagebreak >}}}} inside a code block")
+        raise validate.unsupported_shortcode(name, where)
+
+    return SHORTCODE.sub(resolve, line.text)
 
 
 def parse_options(body: list[Line], path: Path) -> tuple[dict, list[Line]]:
-    """Split the leading `#|` lines of a chunk from its code and parse them as YAML."""
+    """Split the leading `#|` lines of a chunk from its code and parse them as one YAML
+    document (block scalars and lists may span lines); validate names and values."""
     n = 0
     while n < len(body) and body[n].text.lstrip().startswith("#|"):
         n += 1
     if n == 0:
         return {}, body
-    text = "\n".join(l.text.lstrip()[2:].removeprefix(" ") for l in body[:n])
+    text = "\n".join(ln.text.lstrip()[2:].removeprefix(" ") for ln in body[:n])
     try:
         options = yaml.safe_load(text) or {}
     except yaml.YAMLError as e:
@@ -216,64 +294,196 @@ def parse_options(body: list[Line], path: Path) -> tuple[dict, list[Line]]:
         raise BuildError(
             f"{body[0].file}:{body[0].lineno}: chunk options must be 'key: value' lines"
         )
-    for key in options:
-        if key not in SUPPORTED_OPTIONS:
-            print(
-                f"warning: {body[0].file.name}:{body[0].lineno}: chunk option '{key}' is ignored "
-                f"by the built-in renderer"
-            )
+    lines = validate.yaml_lines(text)
+
+    def where(key: str) -> str:
+        k = lines.get((key,), 1) - 1
+        return f"{body[k].file}:{body[k].lineno}"
+
+    for key, value in options.items():
+        validate.check_chunk_options({key: value}, where(key))
+    validate.check_captions(options, where)
     return options, body[n:]
 
 
-def read(path: Path | str, root: Path | str | None = None) -> Document:
+def _check_chunk_code(body: list[Line]):
+    """Shortcodes other than include (expanded before) inside a chunk's code."""
+    for line in body:
+        if line.raw:
+            continue
+        m = SHORTCODE.search(line.text)
+        if m and len(m.group(1)) >= 2 and len(m.group(4)) >= 2:
+            raise BuildError(
+                f"{line.file}:{line.lineno}: shortcode '{m.group(2)}' inside a python "
+                f"chunk is not supported by the built-in renderer (only include, alone on "
+                f"its line)"
+            )
+
+
+def _check_display_math(block: Markdown):
+    """`$$ \begin{align} ... $$`: an environment of its own inside display math is a
+    LaTeX error (Quarto's too); say so where it stands."""
+    fence, lines = None, []
+    for line in block.text.split("\n"):  # code blocks blanked, line count kept
+        in_code, fence = fence is not None, next_fence(line, fence)
+        lines.append("" if in_code or fence else line)
+    text = "\n".join(lines)
+    for m in DISPLAY_MATH.finditer(text):
+        env = MATH_ENVIRONMENT.search(m.group(1))
+        if env:
+            k = text.count("\n", 0, m.start(1) + env.start())
+            name = env.group(1) + env.group(2)
+            labelled = " labelled" if m.group(2) else ""
+            inner = {"align": "aligned", "gather": "gathered", "alignat": "alignedat"}
+            hint = inner.get(env.group(1), "aligned")
+            raise BuildError(
+                f"{block.where(k)}: \\begin{{{name}}} inside{labelled} display math "
+                f"($$ ... $$) is a LaTeX error (amsmath: erroneous nesting; Quarto fails "
+                f"on it too): write \\begin{{{hint}}} ... \\end{{{hint}}} inside the $$ "
+                f"instead"
+            )
+
+
+SECTION_REF = re.compile(r"(?<![\w@\\])@(sec-[\w-]*\w)")
+
+
+def _check_section_references(doc: Document):
+    """`@sec-x` without `number-sections: true`: Quarto prints "Section" with no number
+    (checked with Quarto 1.10.18); stop instead of printing that."""
+    if doc.settings.pdf.get("number-sections", False):
+        return
+    for block in doc.blocks:
+        if isinstance(block, Markdown):
+            fence = None
+            for k, line in enumerate(block.text.splitlines()):
+                in_code, fence = fence is not None, next_fence(line, fence)
+                m = None if in_code or fence else SECTION_REF.search(line)
+                if m:
+                    raise BuildError(
+                        f"{block.where(k)}: the reference @{m.group(1)} needs numbered "
+                        f"sections (Quarto prints 'Section' with no number without them): "
+                        f"set number-sections: true under format: pdf: (front matter or "
+                        f"_quarto.yml), or refer to the section by name"
+                    )
+
+
+def read(
+    path: Path | str, root: Path | str | None = None, builtin_pdf: bool = True
+) -> Document:
+    """The document at `path` (project root `root`, default its folder), validated.
+    `builtin_pdf=False` (Quarto makes the PDF, or no PDF is made): PDF options are left
+    to Quarto instead of being checked against what the built-in typesetter supports."""
     path = Path(path).resolve()
     if not path.is_file():
         raise BuildError(f"{path}: no such file")
     root = Path(root).resolve() if root else path.parent
     lines = expand_includes(path, root)
-    meta, lines = split_front_matter(lines, path)
+    meta, lines, meta_lines = split_front_matter(lines, path)
+    used = {m.group(1).split(".")[0] for ln in lines for m in META.finditer(ln.text)}
+    settings = document_options.settings(
+        root, meta, meta_lines, path, used, builtin_pdf
+    )
     if meta.get("date") == "today":  # as Quarto does
         meta["date"] = datetime.date.today().isoformat()
-    doc = Document(path, meta)
+    doc = Document(path, meta, settings=settings)
     prose: list[Line] = []
+    divs: list[frozenset | None] = []  # open fenced divs: outputs of conditional ones
+
+    def shown_in() -> frozenset:
+        formats = ALL_OUTPUTS
+        for f in divs:
+            formats = formats & f if f is not None else formats
+        return formats
 
     def flush():
-        if any(l.text.strip() for l in prose):
-            text = "\n".join(l.text for l in prose).strip("\n")
-            doc.blocks.append(Markdown(text, prose[0].file, prose[0].lineno))
+        while prose and not prose[-1].text.strip():
+            prose.pop()
+        while prose and not prose[0].text.strip():
+            prose.pop(0)
+        if prose:
+            text = "\n".join(ln.text for ln in prose)
+            origins = [(ln.file, ln.lineno) for ln in prose]
+            block = Markdown(text, prose[0].file, prose[0].lineno, shown_in(), origins)
+            _check_display_math(block)
+            doc.blocks.append(block)
         prose.clear()
 
     i, fence = 0, None
     while i < len(lines):
         line = lines[i]
         stripped = line.text.strip()
-        if fence is None and CHUNK_OPEN.match(stripped):
+        where = f"{line.file}:{line.lineno}"
+        opening = CHUNK_OPEN.match(stripped) if fence is None else None
+        if opening and not line.raw:
+            ticks, language, rest = opening.groups()
+            if language != "python":
+                raise BuildError(
+                    f"{where}: '{{{language}}}' chunks are not supported by the built-in "
+                    f"renderer (it runs python chunks only)"
+                )
+            if rest.strip():
+                raise BuildError(
+                    f"{where}: options in the chunk header ('{rest.strip()}') are not "
+                    f"supported: write them as '#| key: value' lines inside the chunk"
+                )
             flush()
             j = i + 1
-            while j < len(lines) and lines[j].text.strip() != "```":
+            while j < len(lines) and not (
+                not lines[j].raw
+                and (t := lines[j].text.strip()).startswith(ticks)
+                and not t.strip("`")
+            ):
                 j += 1
             if j == len(lines):
-                raise BuildError(
-                    f"{line.file}:{line.lineno}: python chunk is never closed with ```"
-                )
+                raise BuildError(f"{where}: python chunk is never closed with {ticks}")
             options, body = parse_options(lines[i + 1 : j], line.file)
+            _check_chunk_code(body)
+            n_options = j - i - 1 - len(body)
             chunk = Chunk(
-                "\n".join(l.text for l in body).strip("\n"),
-                options,
+                "\n".join(ln.text for ln in body).strip("\n"),
+                {**settings.execute, **options},
                 line.file,
                 line.lineno,
                 len(doc.chunks),
+                [ln.text.strip() for ln in lines[i + 1 : i + 1 + n_options]],
+                ticks,
+                shown_in(),
             )
             doc.blocks.append(chunk)
             i = j + 1
             continue
         in_code = fence is not None
-        fence = next_fence(line.text, fence)
+        fence = next_fence(line.text, fence) if not line.raw else fence
         if not (in_code or fence):
+            if div := validate.DIV_FENCE.match(line.text):
+                attrs = div.group(2)
+                if attrs:
+                    _, classes, keys = validate.check_div(attrs, where)
+                    if {"content-visible", "content-hidden"} & set(classes):
+                        flush()
+                        divs.append(validate.visible_in(classes, keys))
+                        i += 1
+                        continue
+                    divs.append(None)
+                elif divs:
+                    if divs[-1] is not None:  # the end of conditional content
+                        flush()
+                        divs.pop()
+                        i += 1
+                        continue
+                    divs.pop()
             line = Line(_resolve_shortcodes(line, meta), line.file, line.lineno)
+        elif in_code and fence and not line.raw:  # a line inside a code block
+            line = Line(
+                _resolve_shortcodes(line, meta, in_code=True), line.file, line.lineno
+            )
         prose.append(line)
         i += 1
     flush()
+    if fence is not None:
+        pass  # pandoc closes an unclosed code block at the end of the document
+    if builtin_pdf:
+        _check_section_references(doc)
     seen = set()
     for c in doc.chunks:
         if c.label in seen:

@@ -45,25 +45,28 @@ pass
 ```
 """
 
+# @sec- references need numbered sections (as in the report's _quarto.yml)
+NUMBERED = {"_quarto.yml": "format:\n  pdf:\n    number-sections: true\n"}
+
 
 def test_numbering_follows_quarto(tmp_path):
-    nums = number(read(write_project(tmp_path, {"report.qmd": DOC})))
+    nums = number(read(write_project(tmp_path, {"report.qmd": DOC, **NUMBERED})))
     assert nums.numbers == {
         "sec-intro": "1",
         "sec-part": "1.1",
-        "thm-a": "1",
+        "thm-a": "1.1",  # Quarto: theorems numbered within sections
         "eq-one": "1",
         "sec-two": "2",
-        "thm-b": "2",
+        "thm-b": "2.1",
         "fig-plot": "1",
     }
     assert (
-        nums.text("eq-one") == "Equation (1)" and nums.text("sec-part") == "Section 1.1"
+        nums.text("eq-one") == "Equation 1" and nums.text("sec-part") == "Section 1.1"
     )
 
 
 def test_jupyter_markdown(tmp_path):
-    doc = read(write_project(tmp_path, {"report.qmd": DOC}))
+    doc = read(write_project(tmp_path, {"report.qmd": DOC, **NUMBERED}))
     md = jupyter_markdown(doc.blocks[0].text, number(doc))
     assert (
         "# 1 Intro" in md
@@ -71,11 +74,11 @@ def test_jupyter_markdown(tmp_path):
         and "# Unnumbered" in md
         and "# 2 Second" in md
     )
-    assert "**Theorem 1 (Named).**" in md and "**Theorem 2.**\nNo title here." in md
+    assert "**Theorem 1.1 (Named).**" in md and "**Theorem 2.1.**\nNo title here." in md
     assert "$$x = 1\\tag{1} $$" in md
-    assert "*Proof.*\nUses Equation (1) and Section 1.1.\n$\\blacksquare$" in md
+    assert "*Proof.*\nUses Equation 1 and Section 1.1.\n$\\blacksquare$" in md
     assert "> **Careful**\n> Body line." in md  # the title, as Quarto shows it
-    assert "See Figure 1, Theorem 2, Theorem 1 and Section 2." in md
+    assert "See Figure 1, Theorem 2.1, Theorem 1.1 and Section 2." in md
     assert ":::" not in md and "{#" not in md and "@" not in md
 
 
@@ -183,3 +186,55 @@ def test_import_cycle_is_reported(tmp_path):
     doc = read(qmd)
     with pytest.raises(BuildError, match=r"import cycle: a -> b -> a"):
         inline_plan(doc.chunks, code_modules(doc.root))
+
+
+def test_markdown_figures_and_sub_figures_are_numbered_as_quarto(tmp_path):
+    doc = read(
+        write_project(
+            tmp_path,
+            {
+                "report.qmd": """
+                # A
+
+                ![Solo](a.png){#fig-solo}
+
+                ::: {#fig-pair layout-ncol=2}
+                ![Left](l.png){#fig-l}
+
+                ![Right](r.png){#fig-r}
+
+                Pair caption
+                :::
+
+                ::: {#lem-x}
+                ## Named
+                :::
+
+                # B
+
+                ::: {#lem-y}
+                :::
+
+                ::: {#thm-z}
+                :::
+
+                See @fig-solo, @fig-r, @fig-pair, @lem-y and @thm-z.
+                """
+            },
+        )
+    )
+    nums = number(doc)
+    assert nums.numbers == {
+        "fig-solo": "1",
+        "fig-pair": "2",
+        "fig-l": "2a",
+        "fig-r": "2b",
+        "lem-x": "1.1",
+        "lem-y": "2.1",  # each kind its own counter, restarted by a section
+        "thm-z": "2.1",
+    }
+    md = jupyter_markdown(doc.blocks[0].text, nums)
+    assert "*Figure 1: Solo*" in md and "*(b) Right*" in md
+    assert "*Figure 2: Pair caption*" in md and "**Lemma 1.1 (Named).**" in md
+    assert "See Figure 1, Figure 2b, Figure 2, Lemma 2.1 and Theorem 2.1." in md
+    assert "## Named" not in md and "{#" not in md

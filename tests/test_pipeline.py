@@ -1,17 +1,22 @@
-"""The whole pipeline on a small fixture project: cache behaviour, errors, atomic outputs,
-cross-references in the PDF and a notebook that runs on its own."""
+"""The whole pipeline on a small fixture project: cache behaviour (jupyter-cache), errors,
+atomic outputs, cross-references in the PDF, a notebook that runs on its own, the notebook
+handed to Quarto and the up-front TeX checks."""
 
 import os
+import shutil
 import stat
+import sys
 import textwrap
 
 import nbformat
 import pytest
+import yaml
 from conftest import needs_latex, pdf_text, write_project
 from nbclient import NotebookClient
 
+from builder import texcheck, typeset
 from builder.__main__ import build, main
-from builder.read import BuildError
+from builder.read import BuildError, read
 
 pytestmark = needs_latex
 
@@ -86,6 +91,13 @@ FILES = {
         Markdown("| n | square |\\n|---|---|\\n| 2 | 4 |\\n| 3 | 9 |")
         ```
         """,
+    # as the report's: numbered sections and a contents list (Quarto's defaults: neither)
+    "_quarto.yml": """
+        format:
+          pdf:
+            toc: true
+            number-sections: true
+        """,
     "proofs/p.qmd": """
         ::: {#thm-fix}
         ## Fixture theorem
@@ -149,10 +161,12 @@ def test_pdf_resolves_cross_references_and_hides_code(project):
     text = pdf_text(root / "report.pdf")
     flat = " ".join(text.split())
     assert (
-        "As Figure 1 shows and Theorem 1 proves with Equation (1), see Table 1 and Section 1."
+        "As Figure 1 shows and Theorem 1.1 proves with Equation 1, see Table 1 and Section 1."
         in flat
     )
-    assert "Theorem 1 (Fixture theorem)" in flat and "Figure 1: A straight line" in flat
+    assert (
+        "Theorem 1.1 (Fixture theorem)" in flat and "Figure 1: A straight line" in flat
+    )
     assert "Table 1: Squares" in flat
     assert "??" not in text and "@fig" not in text and "@thm" not in text
     assert "Fixture report" in text and "Ada Lovelace" in text and "Bob, Cy" in text
@@ -261,9 +275,9 @@ def test_notebook_is_self_contained_and_runs_alone(project, tmp_path):
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "Ada Lovelace" in markdown and "Bob, Cy" in markdown
     assert (
-        "**Theorem 1 (Fixture theorem).**" in markdown and "@fig-line" not in markdown
+        "**Theorem 1.1 (Fixture theorem).**" in markdown and "@fig-line" not in markdown
     )
-    assert "As Figure 1 shows and Theorem 1 proves with Equation (1)" in markdown
+    assert "As Figure 1 shows and Theorem 1.1 proves with Equation 1" in markdown
     # outputs were kept ...
     assert any(
         "the answer is 42" in o.get("text", "")
@@ -357,39 +371,131 @@ def test_interrupted_typesetting_keeps_outputs(project, monkeypatch):
         assert (root / name).read_bytes() == data
 
 
-def test_quarto_is_used_when_on_path(project, tmp_path, monkeypatch):
-    """With `quarto` on PATH the PDF comes from `quarto render report.qmd --to pdf`."""
+def test_quarto_typesets_the_executed_notebook_without_executing(
+    project, tmp_path, monkeypatch
+):
+    """With `quarto` on PATH the PDF comes from `quarto render <notebook> --no-execute`: a
+    notebook with the document's Quarto markup and the builder's outputs, rendered with
+    this interpreter as QUARTO_PYTHON (real Quarto: tests/test_quarto_parity.py)."""
     root, qmd, _, _ = project
-    calls = tmp_path / "calls"
+    calls, seen = tmp_path / "calls", tmp_path / "seen.ipynb"
     fake = tmp_path / "bin" / "quarto"
     fake.parent.mkdir()
     fake.write_text(
         textwrap.dedent(f"""\
         #!/bin/sh
-        echo "$@ REPORT_FAST=$REPORT_FAST" > {calls}
-        out="$6"; mkdir -p "$out"; cp {root / "report.pdf"} "$out/report.pdf"
+        echo "$@ QUARTO_PYTHON=$QUARTO_PYTHON" > {calls}
+        cp "$2" {seen}
+        cp {root / "report.pdf"} "$(basename "$2" .ipynb).pdf"
         """)
     )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
-    build(qmd, fast=True, log=lambda *_: None)
-    assert calls.read_text().startswith("render report.qmd --to pdf --output-dir ")
-    assert calls.read_text().strip().endswith("REPORT_FAST=1")
+    monkeypatch.delenv("QUARTO_PYTHON", raising=False)
+    config = root / "_quarto.yml"
+    original = config.read_text()  # the fixture's (number-sections), put back after
+    config.write_text("project:\n  type: default\nformat:\n  pdf:\n    toc: true\n")
+    log = []
+    try:
+        build(qmd, fast=True, log=log.append)
+    finally:
+        config.write_text(original)
+    assert "ran " not in "\n".join(log) and "typeset: quarto" in "\n".join(log)
+    assert calls.read_text().split() == [
+        "render",
+        "report.typeset.ipynb",
+        "--to",
+        "pdf",
+        "--no-execute",
+        f"QUARTO_PYTHON={sys.executable}",
+    ]
+    assert not list(root.glob("report.typeset*"))  # Quarto's input is removed
+    nb = nbformat.read(seen, as_version=4)
+    nbformat.validate(nb)
+    header = yaml.safe_load(nb.cells[0].source.strip("-\n"))
+    assert nb.cells[0].cell_type == "raw" and header["title"] == "Fixture report"
+    assert header["format"] == {"pdf": {"toc": True}}  # from _quarto.yml
+    code = {c.source.splitlines()[0]: c for c in nb.cells if c.cell_type == "code"}
+    compute = code["#| label: compute"]
+    assert compute.source.endswith('print("the answer is", answer())')
+    assert compute.outputs[0]["text"] == "the answer is 42\n"
+    fig = code["#| label: fig-line"]
+    assert "#| fig-cap: A straight line" in fig.source
+    assert {"image/png", "application/pdf"} <= set(fig.outputs[0]["data"])
+    assert code["#| label: setup"].source.splitlines()[1] == "#| include: false"
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "the answer is 42 and the kind DYNAMIC" in markdown  # inline values
+    assert "::: {#thm-fix}" in markdown and "@fig-line" in markdown  # Quarto's markup
+    assert "{{< include" not in markdown and "{python}" not in markdown
 
 
-def test_without_latex_the_build_names_the_packages_and_keeps_outputs(
-    project, monkeypatch
-):
+def test_without_latex_the_build_stops_before_executing(project, monkeypatch):
     root, qmd, _, _ = project
     before = {
         name: (root / name).read_bytes() for name in ("report.pdf", "report.ipynb")
     }
     monkeypatch.setattr("builder.typeset.shutil.which", lambda name: None)
-    with pytest.raises(
-        BuildError, match="no LaTeX engine found.*apt-get install texlive-xetex"
-    ):
-        run_build(qmd)
-    for name, data in before.items():
-        assert (root / name).read_bytes() == data
-    run_build(qmd, pdf=False)  # --no-pdf still writes the notebook
-    assert (root / "report.pdf").read_bytes() == before["report.pdf"]
+    qmd.write_text(qmd.read_text() + "\n```{python}\nprint('new chunk')\n```\n")
+    log = []
+    try:
+        with pytest.raises(
+            BuildError,
+            match="no LaTeX engine found.*Nothing was executed.*apt-get install "
+            "texlive-xetex .*lmodern",
+        ):
+            build(qmd, fast=True, use_quarto=False, log=log.append)
+        assert not any(line.startswith("execute") for line in log), log
+        for name, data in before.items():
+            assert (root / name).read_bytes() == data
+        run_build(qmd, pdf=False)  # --no-pdf still writes the notebook
+        assert (root / "report.pdf").read_bytes() == before["report.pdf"]
+    finally:
+        qmd.write_text(
+            qmd.read_text().replace("\n```{python}\nprint('new chunk')\n```\n", "")
+        )
+
+
+def test_missing_latex_package_is_named_before_executing(
+    project, tmp_path, monkeypatch
+):
+    """A kpsewhich that finds every file but fontawesome5.sty (Quarto's callouts) and
+    fvextra.sty (the built-in code blocks): each path names its own missing package."""
+    root, qmd, _, _ = project
+    real = shutil.which("kpsewhich")
+    fake = tmp_path / "bin" / "kpsewhich"
+    fake.parent.mkdir()
+    fake.write_text(
+        textwrap.dedent(f"""\
+        #!/bin/sh
+        for f in "$@"; do
+          case "$f" in fontawesome5.sty|fvextra.sty) ;; *) {real} "$f" ;; esac
+        done
+        """)
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("REPORT_UNSEEN_SETTING", "1")  # a cache miss: would execute
+    log = []
+    with pytest.raises(BuildError) as err:
+        build(qmd, fast=True, use_quarto=True, log=log.append)
+    assert "LaTeX packages not found by kpsewhich: fontawesome5.sty;" in str(err.value)
+    assert "apt-get install texlive-fonts-extra" in str(err.value)
+    with pytest.raises(BuildError) as err:
+        build(qmd, fast=True, use_quarto=False, log=log.append)
+    assert "LaTeX packages not found by kpsewhich: fvextra.sty;" in str(err.value)
+    assert "apt-get install texlive-latex-extra" in str(err.value)
+    assert not any(line.startswith("execute") for line in log), log
+
+
+def test_builtin_package_list_covers_the_latex_pandoc_writes(project, tmp_path):
+    """Every package the built-in path's LaTeX loads unconditionally is checked up front."""
+    root, qmd, _, result = project
+    markdown, tex = tmp_path / "report.md", tmp_path / "report.tex"
+    doc = read(qmd)
+    woven = typeset.weave(doc, result["executed"], tmp_path / "f")  # weave.Woven
+    markdown.write_text(woven.markdown)
+    typeset.to_latex(markdown, tex, doc.settings.pdf)
+    loaded = texcheck.loaded_packages(tex.read_text())
+    assert loaded and loaded <= set(texcheck.BUILTIN_STY), loaded - set(
+        texcheck.BUILTIN_STY
+    )

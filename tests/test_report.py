@@ -10,6 +10,7 @@ import re
 import shutil
 
 import nbformat
+import parity
 import pytest
 from conftest import ROOT, copy_project, http_server, needs_latex, pdf_text
 from nbclient import NotebookClient
@@ -112,6 +113,20 @@ def mask(text):
     return "\n".join(lines)
 
 
+@pytest.fixture(scope="module")
+def compared(built):
+    """What real Quarto's PDF of report.qmd is compared on, read from the built-in PDF."""
+    return parity.comparable(built[0] / "report.pdf")
+
+
+@pytest.mark.parametrize("name, aspect", parity.params("report"))
+def test_pdf_matches_quarto_golden(compared, name, aspect):
+    """Numbered labels, reference texts, sections, captions and theorem names as in real
+    Quarto's PDF (tests/golden/report.json; when the report's structure changes, re-run
+    `tools/quarto_golden.py report` where Quarto is installed, see tests/parity.py)."""
+    parity.check(compared, name, aspect)
+
+
 def stdout_texts(nb):
     """Each code cell's whole stdout, masked."""
     return [
@@ -168,7 +183,9 @@ def test_pdf_has_title_block_draft_notice_and_no_loose_references(built):
 
 def test_question_4_in_the_pdf(built):
     text = " ".join(built[2].split())
-    assert re.search(r"Theorem \d+ \(Self-attention is permutation-equivariant\)", text)
+    assert re.search(
+        r"Theorem \d+\.\d+ \(Self-attention is permutation-equivariant\)", text
+    )
     assert (
         "assert passed: nn.Linear and nn.Conv1d(kernel_size=1) give the same output"
         in text
@@ -225,7 +242,7 @@ def test_questions_1a_and_3_in_the_pdf(built):
         )  # the Q1(a) answer
     text = " ".join(built[2].split())
     assert "check passed: no measured norm exceeds delta^T" in text
-    assert re.search(r"Theorem \d+ \(Vanishing gradients\)", text)
+    assert re.search(r"Theorem \d+\.\d+ \(Vanishing gradients\)", text)
 
 
 def test_question_2_in_the_pdf(built):

@@ -1,0 +1,105 @@
+"""Document options: `_quarto.yml` (project) and the front matter (document), merged as Quarto
+merges them (the document over the project; at each level `format: pdf:` over top-level keys),
+validated (builder/validate.py), and turned into pandoc arguments for the built-in path.
+
+Read: `execute:` (echo, warning, output, error, eval, include: defaults under every chunk's own
+`#|` options) and the PDF options in `validate.PDF_OPTIONS`.
+Sources: https://quarto.org/docs/computations/execution-options.html and
+https://quarto.org/docs/output-formats/pdf-basics.html ; Quarto's defaults for a PDF
+(documentclass scrartcl, colorlinks, toc-depth 3, no contents list, no section numbers) as
+seen in the LaTeX Quarto 1.10 writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import validate
+
+PROJECT_FILE = "_quarto.yml"
+DEFAULT_MONOFONT = (
+    "DejaVu Sans Mono"  # has Greek, arrows, box drawing (fonts-dejavu-core)
+)
+
+
+@dataclass
+class Settings:
+    """Merged document options. `execute`: chunk-option defaults; `pdf`: PDF options."""
+
+    execute: dict = field(default_factory=dict)
+    pdf: dict = field(default_factory=dict)
+
+
+def _where_of(path: Path, lines: dict[tuple, int]):
+    def where(key: tuple) -> str:
+        for n in range(len(key), 0, -1):
+            if key[:n] in lines:
+                return f"{path.name}:{lines[key[:n]]}"
+        return str(path.name)
+
+    return where
+
+
+def settings(
+    root: Path,
+    meta: dict,
+    meta_lines: dict[tuple, int],
+    path: Path,
+    used: set[str],
+    pdf: bool = True,
+) -> Settings:
+    """The options of the document `path` (front matter `meta`, the line of each of its keys
+    in `meta_lines`) in the project `root`; raises validate.BuildError on what the builder
+    does not support, naming file and line.  `used`: keys named by {{< meta >}}.
+    `pdf=False`: the built-in typesetter is not used, PDF options are Quarto's business."""
+    project_file = root / PROJECT_FILE
+    project = {"execute": {}, "pdf": {}}
+    if project_file.is_file():
+        data, lines = validate.read_yaml_file(project_file)
+        project = validate.check_metadata(
+            data, _where_of(project_file, lines), used, project=True, pdf=pdf
+        )
+    document = validate.check_metadata(
+        meta, _where_of(path, meta_lines), used, False, pdf=pdf
+    )
+    return Settings(
+        execute={**project["execute"], **document["execute"]},
+        pdf={**project["pdf"], **document["pdf"]},
+    )
+
+
+def pandoc_args(pdf: dict) -> list[str]:
+    """pandoc arguments (LaTeX writer) for the merged PDF options, with Quarto's defaults
+    for what is not set.  `code-overflow` needs nothing: code always wraps at the margin
+    (Quarto's PDF lets long lines run off the page); `cite-method` is citeproc only;
+    `fig-pos` is a LaTeX header line (see `header_lines`)."""
+    args = []
+    if pdf.get("toc", False):
+        args += ["--toc", f"--toc-depth={pdf.get('toc-depth', 3)}"]
+    if pdf.get("number-sections", False):
+        args.append("--number-sections")
+    documentclass = pdf.get("documentclass", "scrartcl")
+    args += ["-V", f"documentclass={documentclass}"]
+    if documentclass == "scrartcl":  # Quarto's class options for its default class
+        args += ["-V", "classoption=DIV=11", "-V", "classoption=numbers=noendperiod"]
+    geometry = pdf.get("geometry", [])
+    for item in [geometry] if isinstance(geometry, str) else geometry:
+        args += ["-V", f"geometry:{item}"]
+    if "fontsize" in pdf:
+        args += ["-V", f"fontsize={pdf['fontsize']}"]
+    if pdf.get("colorlinks", True):
+        args += ["-V", "colorlinks=true"]
+    if "mainfont" in pdf:
+        args += ["-V", f"mainfont={pdf['mainfont']}"]
+    args += ["-V", f"monofont={pdf.get('monofont', DEFAULT_MONOFONT)}"]
+    if "monofont" not in pdf:
+        args += ["-V", "monofontoptions=Scale=0.85"]
+    return args
+
+
+def header_lines(pdf: dict) -> str:
+    """LaTeX for the preamble from the PDF options: figure placement, `H` unless set (Quarto
+    gives figures drawn by code `H`, so that they stay beside their code)."""
+    pos = pdf.get("fig-pos", "H")
+    return f"\\floatplacement{{figure}}{{{pos}}}\n" if pos else ""

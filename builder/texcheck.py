@@ -1,0 +1,125 @@
+"""Up-front check of the TeX installation, before anything is executed.
+
+Typesetting is the last stage; a LaTeX package missing there would waste a whole execution.
+So the build first asks `kpsewhich` for the TeX engine's needs: every `.sty` file that the
+LaTeX of the chosen path loads unconditionally (the built-in path: pandoc 3's default
+template with the options of `typeset.to_latex` and `builder/preamble.tex`; the Quarto path:
+Quarto's PDF template and its callouts, which need `fontawesome5`).  Packages a template
+loads only `\\IfFileExists` are left out.  The names of the Debian packages that ship the
+missing files are in the error message.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+from .read import BuildError
+
+# engine: the Debian package that ships it
+ENGINES = {"xelatex": "texlive-xetex", "lualatex": "texlive-luatex"}
+# .sty file (without the extension): the Debian package that ships it
+STY_PACKAGES = {
+    "amsmath": "texlive-latex-base",
+    "amssymb": "texlive-base",
+    "amsthm": "texlive-latex-base",
+    "adjustbox": "texlive-latex-extra",
+    "array": "texlive-latex-base",
+    "bookmark": "texlive-latex-base",
+    "booktabs": "texlive-latex-recommended",
+    "calc": "texlive-latex-base",
+    "color": "texlive-latex-base",
+    "caption": "texlive-latex-recommended",
+    "etoolbox": "texlive-latex-recommended",
+    "fancyvrb": "texlive-latex-recommended",
+    "float": "texlive-latex-recommended",
+    "fontawesome5": "texlive-fonts-extra",
+    "fontenc": "texlive-latex-base",
+    "fontspec": "texlive-latex-recommended",
+    "framed": "texlive-latex-extra",
+    "fvextra": "texlive-latex-extra",
+    "geometry": "texlive-latex-base",
+    "graphicx": "texlive-latex-base",
+    "hyperref": "texlive-latex-base",
+    "iftex": "texlive-base",
+    "lmodern": "lmodern",
+    "longtable": "texlive-latex-base",
+    "subcaption": "texlive-latex-recommended",
+    "tcolorbox": "texlive-latex-extra",
+    "textcomp": "texlive-latex-base",
+    "ucharclasses": "texlive-xetex",
+    "unicode-math": "texlive-latex-recommended",
+    "xcolor": "texlive-latex-recommended",
+}
+# What each path loads for the report's content (tables, figures, code, theorems, callouts)
+# with xelatex; tests/test_pipeline.py checks these lists against the LaTeX that pandoc
+# and Quarto write.
+# (fontawesome5 is optional for the built-in path: preamble.tex falls back to symbols)
+BUILTIN_STY = (
+    "adjustbox amsmath amssymb amsthm array bookmark booktabs calc caption color "
+    "etoolbox fancyvrb float fontenc fontspec framed fvextra geometry graphicx hyperref "
+    "iftex lmodern longtable subcaption tcolorbox textcomp ucharclasses unicode-math "
+    "xcolor"
+).split()
+QUARTO_STY = (
+    "amsmath amssymb amsthm array bookmark booktabs calc caption color etoolbox "
+    "fancyvrb float fontawesome5 fontenc fontspec framed geometry graphicx hyperref "
+    "iftex lmodern longtable subcaption tcolorbox textcomp unicode-math xcolor"
+).split()
+
+
+def loaded_packages(tex: str) -> set[str]:
+    """The packages a LaTeX file loads unconditionally: every `\\usepackage` and
+    `\\RequirePackage`, less those loaded only `\\IfFileExists` (and their fallbacks on
+    the same line) and `inputenc` (pdfTeX only; the engines here are xelatex, lualatex)."""
+    loaded = set()
+    for line in tex.splitlines():
+        if "IfFileExists" in line:
+            continue
+        for m in re.finditer(
+            r"\\(?:usepackage|RequirePackage)(?:\[[^]]*\])?\{([^}]*)\}", line
+        ):
+            loaded |= {name.strip() for name in m.group(1).split(",")}
+    optional = set(re.findall(r"\\IfFileExists\{([^}]*)\.sty\}", tex))
+    return loaded - optional - {"inputenc"}
+
+
+def missing_sty(names: list[str]) -> list[str]:
+    """The `.sty` files of `names` that `kpsewhich` does not find (all, without it)."""
+    kpsewhich = shutil.which("kpsewhich")
+    if kpsewhich is None:
+        return list(names)
+    result = subprocess.run(
+        [kpsewhich, *(f"{name}.sty" for name in names)],
+        capture_output=True,
+        text=True,
+    )
+    found = {line.rsplit("/", 1)[-1] for line in result.stdout.splitlines()}
+    return [name for name in names if f"{name}.sty" not in found]
+
+
+def check(engines: tuple[str, ...], sty: list[str], what: str) -> str:
+    """The first of `engines` on PATH, once every file of `sty` is found.
+
+    Raises BuildError naming the missing engine or `.sty` files and the Debian packages
+    to install (`what` names the path, e.g. "the built-in PDF path").
+    """
+    engine = next((e for e in engines if shutil.which(e)), None)
+    missing = missing_sty(sty)
+    if engine and not missing:
+        return engine
+    packages = sorted(set(STY_PACKAGES[name] for name in missing))
+    problems = []
+    if engine is None:
+        packages.insert(0, ENGINES[engines[0]])
+        problems.append(f"no LaTeX engine found (looked for {' and '.join(engines)})")
+    if missing:
+        problems.append(
+            "LaTeX packages not found by kpsewhich: "
+            + ", ".join(f"{name}.sty" for name in missing)
+        )
+    raise BuildError(
+        f"{'; '.join(problems)}; {what} needs them. Nothing was executed. On Debian or "
+        f"Ubuntu: sudo apt-get install {' '.join(packages)}"
+    )

@@ -1,0 +1,152 @@
+"""The LaTeX log, read for the user: an error traced back to the line of report.qmd (or the
+chunk) it comes from, with the log lines that explain it; `Missing character` lines turned
+into build warnings naming the character and where it stands; the log kept where the
+message says it is (`.cache/latex/`), since the build's work folder is deleted.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from .read import Chunk, Document
+
+KEPT = Path(".cache") / "latex"  # under the project root
+ERROR_LINE = re.compile(r"^l\.(\d+) ?(.*)$")
+MISSING = re.compile(
+    r"Missing character: There is no (.) \(U\+([0-9A-F]+)\) in font ([^\n]*?)!?$", re.M
+)
+
+
+def keep(files: list[Path], root: Path) -> Path:
+    """Copy the log (and the .tex it refers to) to `root/.cache/latex/`; the kept log."""
+    folder = root / KEPT
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        if f.exists():
+            shutil.copyfile(f, folder / f.name)
+    return folder / files[0].name
+
+
+def source_lines(doc: Document) -> list[tuple[str, str]]:
+    """(text, 'file:line' or 'file:line (chunk ...)') for every line of the document."""
+    out = []
+    for block in doc.blocks:
+        if isinstance(block, Chunk):
+            first = block.line + 1 + len(block.option_lines)
+            for k, text in enumerate(block.source.splitlines()):
+                out.append(
+                    (text, f"{block.file.name}:{first + k} (chunk '{block.label}')")
+                )
+        else:
+            for k, text in enumerate(block.text.splitlines()):
+                out.append((text, block.where(k)))
+    return out
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def locate(tex_lines: list[str], number: int, doc: Document) -> str | None:
+    """The source line a line of the generated .tex comes from: the .tex line (or, going
+    back, a line of the same paragraph) found verbatim in the document."""
+    lines = [(_normal(t), w) for t, w in source_lines(doc)]
+    for n in range(number, max(number - 8, 0), -1):
+        if n > len(tex_lines):
+            continue
+        tex = _normal(tex_lines[n - 1])
+        if len(tex) < 4:
+            continue
+        exact = [w for t, w in lines if t == tex]
+        within = [w for t, w in lines if len(t) >= 4 and (tex in t or t in tex)]
+        if exact or within:
+            return (exact or within)[0]
+        if not tex_lines[n - 1].strip():
+            break
+    return None
+
+
+def describe_error(log: str, tex: Path, doc: Document, kept: Path) -> str:
+    """The first LaTeX errors, each with its log lines and the source line it comes from."""
+    if font := re.search(r'The font "([^"]+)" cannot be found', log):
+        return (
+            f"the font '{font.group(1)}' is not installed (set by mainfont/monofont in "
+            f"the front matter or _quarto.yml; `fc-list` shows the installed fonts)"
+            f"\n(full log: {kept})"
+        )
+    lines = log.splitlines()
+    tex_lines = tex.read_text(errors="replace").splitlines() if tex.exists() else []
+    reports = []
+    for i in [i for i, line in enumerate(lines) if line.startswith("!")][:3]:
+        context = lines[i : i + 8]
+        for j in range(i, min(i + 30, len(lines))):
+            if m := ERROR_LINE.match(lines[j]):
+                context = lines[i : j + 2]
+                where = locate(tex_lines, int(m.group(1)), doc)
+                head = (
+                    f"{where}: LaTeX error here"
+                    if where
+                    else "LaTeX error (not traced back to a line of the document)"
+                )
+                reports.append(
+                    f"{head} (line {m.group(1)} of {kept.with_suffix('.tex')}):\n"
+                    + "\n".join(context[:12])
+                )
+                break
+        else:
+            reports.append("LaTeX error:\n" + "\n".join(context))
+    if not reports:
+        reports.append("LaTeX stopped; the end of its log:\n" + "\n".join(lines[-20:]))
+    return "\n".join(reports) + f"\n(full log: {kept})"
+
+
+def missing_characters(log: str, doc: Document) -> list[str]:
+    """One warning per character a font lacked, with the font and where the character
+    stands in the document (or that code printed it)."""
+    found: dict[str, set[str]] = {}
+    for m in MISSING.finditer(log.replace("\r", "")):
+        found.setdefault(m.group(1), set()).add(m.group(3).split(":")[0].split("/")[0])
+    lines = source_lines(doc)
+    warnings = []
+    for char, fonts in found.items():
+        where = [w for t, w in lines if char in t]
+        place = (
+            ", ".join(where[:3])
+            + (f" and {len(where) - 3} more" if len(where) > 3 else "")
+            if where
+            else "an output of the code (not in the document's text)"
+        )
+        warnings.append(
+            f"{where[0] if where else doc.path.name}: the character {char} "
+            f"(U+{ord(char):04X}) is missing from the PDF: font {', '.join(sorted(fonts))} "
+            f"has no glyph for it (at {place}); set mainfont/monofont to a font that has it"
+        )
+    return warnings
+
+
+def describe_undefined(labels: list[str], doc: Document) -> str:
+    """LaTeX found no target for these labels although the document defines them: name
+    where each is referred to and where it is defined, and why it can be missing."""
+    lines = source_lines(doc)
+    out = []
+    for label in labels:
+        refs = [w for t, w in lines if re.search(rf"@{re.escape(label)}(?![\w-])", t)]
+        chunk = next((c for c in doc.chunks if c.options.get("label") == label), None)
+        if chunk is not None:
+            why = (
+                f"it is the label of {chunk.where()}, whose outputs gave the PDF no "
+                f"{'figure' if label.startswith('fig-') else 'table'} to caption (an "
+                f"output kind the built-in renderer cannot show, or no output)"
+            )
+        else:
+            defined = [w for t, w in lines if f"#{label}" in t]
+            why = (
+                f"it is defined at {defined[0]} but the PDF has no numbered element there"
+                if defined
+                else "nothing in the document defines it"
+            )
+        at = ", ".join(refs[:3]) or doc.path.name
+        out.append(f"{at}: the reference @{label} has no target in the PDF: {why}")
+    return "\n".join(out)

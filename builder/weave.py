@@ -1,0 +1,294 @@
+"""The executed document as pandoc Markdown: prose with every chunk's code and outputs woven in.
+
+This one text is what gets numbered (`crossref.py`) and typeset (`typeset.py`), so labels and
+headings that code prints (`output: asis`, `text/markdown` outputs), figures whose sub-figures
+are only known once the chunk has run, and tables built from DataFrames count where they end
+up, in the PDF and the notebook alike.
+
+Outputs become Quarto Markdown: a figure chunk (label `fig-...` or a `fig-cap`) becomes a
+`::: {#fig-x}` div with its images (sub-figures `{#fig-x-1}` ... with `fig-subcap`,
+`layout-ncol`/`layout-nrow`) and its caption as last paragraph, as Quarto documents it; a table
+chunk's table gets `: caption {#tbl-x}`.  A caption with nothing to carry it stops the build.
+"""
+
+from __future__ import annotations
+
+import re
+from base64 import b64decode
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .execute import ANSI, outputs_by_label
+from .read import PAGEBREAK, BuildError, Chunk, Document, resolve_inline
+
+# Image outputs in order of preference for LaTeX (SVG is converted to PDF with cairosvg).
+IMAGE_TYPES = {
+    "application/pdf": "pdf",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/svg+xml": "pdf",
+}
+TABLE_RULE = re.compile(r"^\s*(\|?\s*:?-{3,}:?\s*)+\|?\s*$|^\s*\+[-=:+]+\+\s*$", re.M)
+NBSP = "\\ "  # an empty caption: pandoc needs some text
+META_KEYS = ("title", "subtitle", "author", "date", "csl", "link-citations")
+
+
+@dataclass
+class Segment:
+    """A run of woven Markdown and where it comes from (for error messages)."""
+
+    text: str
+    file: str
+    line: int  # first line of `text` in `file`; outputs: the chunk's line
+    chunk: Chunk | None = None
+
+    def where(self, k: int = 0) -> str:
+        if self.chunk is not None:
+            return f"{self.chunk.where()} output"
+        return f"{self.file}:{self.line + k}"
+
+
+@dataclass
+class Woven:
+    segments: list[Segment]
+    files: dict[Path, bytes] = field(default_factory=dict)  # figure files to write
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def markdown(self) -> str:
+        header = "---\n" + yaml.safe_dump(self.meta, allow_unicode=True) + "---"
+        return "\n\n".join([header, *(s.text for s in self.segments)]) + "\n"
+
+    def write_figures(self):
+        for path, data in self.files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists() or path.read_bytes() != data:
+                path.write_bytes(data)
+
+
+def float_ident(chunk: Chunk, kind: str) -> str:
+    """The label of a chunk's figure or table; `fig--chunk-3` when it has none (Quarto
+    numbers a captioned figure or table without a label too, but it cannot be referenced)."""
+    label = chunk.options.get("label", "")
+    return label if label.startswith(f"{kind}-") else f"{kind}--{chunk.label}"
+
+
+def stream_text(text: str) -> str:
+    """What a terminal would show: a carriage return overwrites its line."""
+    lines = text.replace("\r\n", "\n").split("\n")  # `!cmd` output ends lines with \r\n
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in lines)
+
+
+def fence(text: str, classes: str) -> str:
+    ticks = "`" * max(3, max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    return f"{ticks} {{{classes}}}\n{text.rstrip()}\n{ticks}"
+
+
+def svg_to_pdf(svg: str | bytes) -> bytes:
+    import cairosvg
+
+    return cairosvg.svg2pdf(bytestring=svg.encode() if isinstance(svg, str) else svg)
+
+
+def html_table(html: str) -> str:
+    """A `text/html` table (a pandas DataFrame's output) as a pandoc Markdown table."""
+    import pypandoc
+
+    html = re.sub(r"<style.*?</style>", "", html, flags=re.S | re.I)
+    return pypandoc.convert_text(
+        html,
+        "markdown-raw_html-native_divs-native_spans-fenced_divs"
+        "-simple_tables-multiline_tables-grid_tables",
+        format="html",
+    ).strip()
+
+
+def _merged(outputs: list) -> list:
+    """Outputs with consecutive writes to one stream joined: ("stream", name, text)."""
+    merged: list = []
+    for out in outputs:
+        if out.output_type != "stream":
+            merged.append(out)
+        elif merged and isinstance(merged[-1], tuple) and merged[-1][1] == out.name:
+            merged[-1] = ("stream", out.name, merged[-1][2] + out.text)
+        else:
+            merged.append(("stream", out.name, out.text))
+    return merged
+
+
+def output_types(outputs: list) -> str:
+    kinds = []
+    for out in outputs:
+        if out.output_type == "stream":
+            kinds.append(f"stream ({out.name})")
+        elif out.output_type == "error":
+            kinds.append(f"error ({out.get('ename')})")
+        else:
+            kinds += list(out.get("data", {}))
+    return ", ".join(dict.fromkeys(kinds)) or "no output at all"
+
+
+def _caption(text) -> str:
+    return " ".join(str(text).split()) if text else ""
+
+
+def _figure(chunk: Chunk, paths: list[str]) -> str:
+    """Quarto Markdown for a figure chunk's images (sub-figures when there are several)."""
+    opts = chunk.options
+    ident = float_ident(chunk, "fig")
+    caption = _caption(opts.get("fig-cap"))
+    if len(paths) == 1:
+        body = [f"![]({paths[0]})"]
+    else:
+        subcaps = opts.get("fig-subcap")
+        if subcaps is None:  # Quarto: the caption goes to (a), the figure's stays empty
+            subcaps, caption = [caption] + [""] * (len(paths) - 1), ""
+        if not isinstance(subcaps, list) or len(subcaps) != len(paths):
+            raise BuildError(
+                f"{chunk.where()}: fig-subcap must be a list with one caption per "
+                f"figure; the chunk drew {len(paths)} figures"
+            )
+        body = [
+            f"![{_caption(c)}]({p}){{#{ident}-{i}}}"
+            for i, (p, c) in enumerate(zip(paths, subcaps), 1)
+        ]
+    attrs = [f"#{ident}"]
+    for key in ("layout-ncol", "layout-nrow"):
+        if key in opts:
+            attrs.append(f'{key}="{opts[key]}"')
+    return "\n\n".join([f"::: {{{' '.join(attrs)}}}", *body, caption or NBSP, ":::"])
+
+
+def weave_outputs(chunk: Chunk, outputs: list, figures: Path, files: dict) -> list[str]:
+    """The Markdown for one chunk's outputs, honouring output/warning/fig-cap/tbl-cap."""
+    opts = chunk.options
+    label = chunk.label
+    is_figure = label.startswith("fig-") or bool(opts.get("fig-cap"))
+    is_table = label.startswith("tbl-") or bool(opts.get("tbl-cap"))
+    parts: list[str] = []
+    images: list[str] = []
+    figure_at = None
+    tables: list[int] = []  # indices in parts of Markdown that holds a table
+    for out in _merged(outputs):
+        if isinstance(out, tuple):
+            _, name, text = out
+            text = stream_text(text)
+            if name == "stderr":
+                if opts.get("warning", True) is not False and text.strip():
+                    parts.append(fence(text, ".stderr"))
+            elif opts.get("output") == "asis":
+                parts.append(text)
+                if TABLE_RULE.search(text):
+                    tables.append(len(parts) - 1)
+            elif text.strip():
+                parts.append(fence(text, ".output"))
+            continue
+        if out.output_type == "error":  # error: true: shown as Quarto shows it
+            trace = ANSI.sub("", "\n".join(out.traceback))
+            head = f"{out.ename}: {out.evalue}"
+            parts.append(fence(f"{head}\n{trace}", ".output"))
+            continue
+        data = out.get("data", {})
+        image = next((m for m in IMAGE_TYPES if m in data), None)
+        other = [m for m in data if m.startswith("image/") and m not in IMAGE_TYPES]
+        if other and not image:
+            raise BuildError(
+                f"{chunk.where()}: an image output of type {other[0]} cannot be put in "
+                f"the PDF (supported: {', '.join(IMAGE_TYPES)}); convert it in the chunk"
+            )
+        if image:
+            n = len(images) + 1
+            path = (
+                figures / f"{label if n == 1 else f'{label}-{n}'}.{IMAGE_TYPES[image]}"
+            )
+            if image == "image/svg+xml":
+                files[path] = svg_to_pdf(data[image])
+            else:
+                files[path] = b64decode(data[image])
+            images.append(path.relative_to(figures.parent).as_posix())
+            if n == 1:
+                figure_at = len(parts)
+                parts.append("")  # the figure goes where its first image is
+        elif "text/markdown" in data:
+            parts.append(data["text/markdown"])
+            tables.append(len(parts) - 1)
+        elif "text/latex" in data:
+            parts.append(f"```{{=latex}}\n{data['text/latex']}\n```")
+        elif "<table" in data.get("text/html", ""):
+            parts.append(html_table(data["text/html"]))
+            tables.append(len(parts) - 1)
+        elif "text/plain" in data:
+            parts.append(fence(data["text/plain"], ".output"))
+        elif data:
+            raise BuildError(
+                f"{chunk.where()}: an output of type {', '.join(data)} cannot be put "
+                f"in the PDF (the built-in renderer typesets images, Markdown, LaTeX, "
+                f"HTML tables and text)"
+            )
+    if is_figure and not images:
+        raise BuildError(
+            f"{chunk.where()}: a figure chunk ('{label}') needs an image output to carry "
+            f"its caption, but its outputs are: {output_types(outputs)}"
+        )
+    if images:
+        first = figure_at
+        if is_figure and (len(images) == 1 or label.startswith("fig-")):
+            parts[first] = _figure(chunk, images)
+        elif is_figure:  # Quarto: the caption goes to the first image only
+            parts[first] = _figure(chunk, images[:1])
+            parts.insert(first + 1, "\n\n".join(f"![]({p})" for p in images[1:]))
+        else:
+            parts[first] = "\n\n".join(f"![]({p})" for p in images)
+    if is_table:
+        found = [i for i in tables if TABLE_RULE.search(parts[i])]
+        if not found:
+            raise BuildError(
+                f"{chunk.where()}: a table chunk ('{label}') needs a table output to "
+                f"carry its caption (Markdown, or HTML such as a pandas DataFrame), but "
+                f"its outputs are: {output_types(outputs)}"
+            )
+        ident = float_ident(chunk, "tbl")
+        i = found[0]
+        caption = _caption(opts.get("tbl-cap")) or NBSP
+        parts[i] = f"{parts[i].rstrip()}\n\n: {caption} {{#{ident}}}"
+    return [p for p in parts if p]
+
+
+def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
+    """Pandoc Markdown for the whole document as executed (hidden code left out)."""
+    figures = figures or doc.root / "figures"
+    meta = {k: doc.meta[k] for k in META_KEYS if k in doc.meta}
+    bib = doc.meta.get("bibliography")
+    if bib:
+        bibs = bib if isinstance(bib, list) else [bib]
+        meta["bibliography"] = [str((doc.root / b).resolve()) for b in bibs]
+    woven = Woven([], {}, meta)
+    outputs = outputs_by_label(executed)
+    values = executed.metadata.get("inline_values", {})
+    for block in doc.blocks:
+        if not isinstance(block, Chunk):
+            text = resolve_inline(block.text, values)
+            # a function, so that re.sub does not read the \n of \newpage as a newline
+            text = PAGEBREAK.sub(lambda _: "```{=latex}\n\\newpage\n```", text)
+            woven.segments.append(Segment(text, block.file.name, block.line))
+            continue
+        opts = block.options
+        if opts.get("include", True) is False:
+            continue
+        if opts.get("echo", True) is not False:
+            woven.segments.append(
+                Segment(
+                    fence(block.shown_source(), ".python"),
+                    block.file.name,
+                    block.line,
+                    block,
+                )
+            )
+        if opts.get("output", True) is not False and block.label in outputs:
+            for text in weave_outputs(
+                block, outputs[block.label], figures, woven.files
+            ):
+                woven.segments.append(Segment(text, block.file.name, block.line, block))
+    return woven

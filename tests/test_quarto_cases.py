@@ -1,0 +1,378 @@
+"""The built-in renderer on documents modelled on real Quarto bug reports (tests/fixtures/
+quarto_cases/, from ../shared/quarto-cases/): each gives what Quarto 1.10.18 gives in its PDF
+(values recorded by rendering each fixture with real Quarto, xelatex, number-sections), and
+the notebook uses the same numbers.  Where `quarto` is on PATH, a live test renders fixtures
+with it and compares the numbered labels."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import needs_latex, pdf_text
+
+from builder.__main__ import build
+from builder.read import BuildError
+
+pytestmark = needs_latex
+CASES = Path(__file__).parent / "fixtures" / "quarto_cases"
+_built: dict[str, tuple] = {}
+
+
+def built(case: str, source: str = "report.qmd", tmp_root: Path | None = None):
+    """Build a copy of a fixture once per session: (PDF text flattened, notebook markdown,
+    notebook, root)."""
+    key = f"{case}/{source}"
+    if key not in _built:
+        root = Path(tmp_root) / case
+        shutil.copytree(CASES / case, root, dirs_exist_ok=True)
+        build(root / source, fast=True, use_quarto=False, log=lambda *_: None)
+        pdf = root / Path(source).with_suffix(".pdf")
+        nb = nbformat.read(root / Path(source).with_suffix(".ipynb"), as_version=4)
+        markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        _built[key] = (" ".join(pdf_text(pdf).split()), markdown, nb, root)
+    return _built[key]
+
+
+@pytest.fixture(scope="module")
+def tmp_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("cases")
+
+
+def test_03_equation_references_read_equation_1(tmp_root):
+    flat, md, _, _ = built("03-equations-aligned-label", tmp_root=tmp_root)
+    assert (
+        "The loss is Equation 1 and the update is Equation 2; the partial below defines "
+        "Equation 3." in flat
+    )
+    assert "Back in the main file: Equation 1, Equation 2 and Equation 3." in flat
+    assert "Equation (" not in flat
+    assert "The loss is Equation 1 and the update is Equation 2;" in md
+    assert "\\tag{2}" in md and "Equation (" not in md
+
+
+def test_05_caption_with_math_code_and_reference(tmp_root):
+    flat, md, _, _ = built("05-fig-cap-math-code", tmp_root=tmp_root)
+    assert "Figure 1 shows the running average of Equation 1." in flat
+    assert (
+        "Figure 1: Running loss" in flat and "(see Equation 1); italic and bold" in flat
+    )
+    assert "*Figure 1: Running loss $\\mathcal{L}_t$ of `sgd(lr=0.1)`" in md
+
+
+def test_06_two_plots_are_sub_figures_side_by_side(tmp_root):
+    flat, md, nb, root = built("06-two-figures-subcap-layout", tmp_root=tmp_root)
+    assert "Figure 1 compares the two curves side by side." in flat
+    assert "(a) Training loss" in flat and "(b) Validation loss" in flat
+    assert "Figure 1: Two views of the same run" in flat
+    # side by side: both sub-captions on one line of the page
+    layout = pdf_text(root / "report.pdf", layout=True)
+    assert re.search(r"\(a\) Training loss\s+\(b\) Validation loss", layout)
+    assert "*(a) Training loss; (b) Validation loss*" in md
+    assert "*Figure 1: Two views of the same run*" in md
+
+
+def test_06_sub_figure_reference_reads_figure_1b(tmp_root, tmp_path):
+    root = tmp_path / "sub"
+    shutil.copytree(CASES / "06-two-figures-subcap-layout", root)
+    qmd = root / "report.qmd"
+    qmd.write_text(qmd.read_text().replace("After the figure.", "See @fig-panels-2."))
+    build(qmd, fast=True, use_quarto=False, log=lambda *_: None)
+    assert "See Figure 1b." in " ".join(pdf_text(root / "report.pdf").split())
+    nb = nbformat.read(root / "report.ipynb", as_version=4)
+    assert any("See Figure 1b." in c.source for c in nb.cells)
+
+
+def test_10_dataframe_is_a_captioned_table(tmp_root):
+    flat, md, _, root = built("10-dataframe-tbl-cap", tmp_root=tmp_root)
+    assert "Table 1 lists the accuracy of each model." in flat
+    layout = pdf_text(root / "report.pdf", layout=True)
+    assert re.search(
+        r"Table 1: Accuracy per model\s+model\s+accuracy\s+0\s+small\s+0\.81", layout
+    )
+    assert "dataframe" not in flat and "vertical-align" not in flat
+    assert "*Table 1: Accuracy per model*" in md
+
+
+def test_11_asis_table_and_heading(tmp_root):
+    flat, _, nb, _ = built("11-output-asis-table", tmp_root=tmp_root)
+    assert "Table 1 is built by code inside a table div." in flat
+    assert "Table 1: Accuracy per model (printed as markdown)." in flat
+    assert "1.1 A heading written by code" in flat
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    markdown = [
+        o.data["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {})
+    ]
+    assert "## 1.1 A heading written by code" in "\n".join(markdown)
+
+
+@pytest.mark.parametrize(
+    "source, text",
+    [
+        ("report.qmd", "See Table 1 and Table 2."),
+        ("variant-no-ref.qmd", "Table 2 is the second table."),
+    ],
+)
+def test_12_label_printed_by_code_is_numbered_where_it_ends_up(tmp_root, source, text):
+    flat, md, nb, _ = built("12-asis-printed-caption-numbering", source, tmp_root)
+    assert text in flat
+    assert "Table 1: Accuracy per model" in flat and "Table 2: Second table" in flat
+    assert text in md
+    assert "*Table 2: Second table*" in md and "{#tbl-second}" not in md
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert any(
+        "*Table 1: Accuracy per model*" in o.get("data", {}).get("text/markdown", "")
+        for o in outputs
+    )
+
+
+def test_16_every_theorem_kind_numbered_within_sections(tmp_root):
+    flat, md, _, _ = built("16-theorem-types-exm-exr-cnj", tmp_root=tmp_root)
+    for text in (
+        "Theorem 1.1 (Norm bound).",
+        "Example 1.1 (One dimension). For 𝑛 = 1 the bound of Theorem 1.1 is tight.",
+        "Conjecture 1.1. The constant does not depend on the depth.",
+        "Exercise 1.1. Verify Example 1.1 numerically.",
+        "Example 1.1 and Conjecture 1.1 follow Theorem 1.1; Exercise 1.1 is left to the reader.",
+    ):
+        assert text in flat
+    assert "1.1 One dimension" not in flat and "@exm" not in flat
+    assert "**Example 1.1 (One dimension).**" in md and "**Exercise 1.1.**" in md
+    assert "Example 1.1 and Conjecture 1.1 follow Theorem 1.1;" in md
+    assert "## One dimension" not in md
+
+
+def test_17_citations_and_references(tmp_root):
+    flat, md, _, _ = built("17-citations-footnotes-links", tmp_root=tmp_root)
+    assert (
+        "Typesetting follows the classic manual (Knuth 1984, 3); Knuth (1984) also "
+        "describes boxes." in flat
+    )
+    assert "References Knuth, Donald E. 1984. The TeXbook. Addison-Wesley." in flat
+    assert "@knuth" not in flat
+    assert "(Knuth 1984, 3); Knuth (1984) also describes boxes." in md
+    assert "Knuth, Donald E. 1984. *The TeXbook*. Addison-Wesley." in md
+    # the footnote: a numbered marker, its text (links intact) at the end of the cell
+    assert "also describes boxes.<sup>1</sup>" in md and "^[" not in md
+    assert "1. See <https://example.org/some_path/file%20name.pdf> and [the docs]" in md
+
+
+def test_unknown_citation_key_stops_the_build(tmp_path):
+    root = tmp_path / "cite"
+    shutil.copytree(CASES / "17-citations-footnotes-links", root)
+    qmd = root / "report.qmd"
+    qmd.write_text(qmd.read_text().replace("@knuth1984 also", "@lamport1994 also"))
+    with pytest.raises(BuildError, match="lamport1994"):
+        build(qmd, fast=True, use_quarto=False, log=lambda *_: None)
+
+
+def test_18_svg_outputs_are_figures(tmp_root):
+    flat, _, nb, root = built("18-svg-output", tmp_root=tmp_root)
+    assert "Figure 1: A red circle" in flat
+    assert "IPython.core.display.SVG" not in flat and "<Figure size" not in flat
+    # both SVGs converted to PDF and placed (pdfimages lists no raster; check the files)
+    figures = sorted(p.name for p in (root / "figures").iterdir())
+    assert len(figures) == 2 and all(f.endswith(".pdf") for f in figures)
+    assert all((root / "figures" / f).read_bytes().startswith(b"%PDF") for f in figures)
+    svg = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert all("image/svg+xml" in o.data for o in svg)
+    assert any("*Figure 1: A red circle*" in c.source for c in nb.cells)
+
+
+def test_19_long_lines_wrap_with_marked_continuations(tmp_root):
+    _, _, _, root = built("19-long-code-lines", tmp_root=tmp_root)
+    layout = pdf_text(root / "report.pdf", layout=True)
+    lines = layout.splitlines()
+    # every continuation carries the marker, indented past the code's own left edge
+    code = next(
+        i for i, l in enumerate(lines) if l.lstrip().startswith("configuration =")
+    )
+    first = lines[code]
+    assert lines[code + 1].strip().startswith("↪")
+    indent = len(first) - len(first.lstrip())
+    cont = lines[code + 1]
+    assert len(cont) - len(cont.lstrip()) > indent
+    assert all(len(l) <= 100 for l in lines)  # nothing runs off the page
+
+
+def test_20_every_kind_and_callout_options(tmp_root):
+    """Numbers and texts Quarto 1.10.18 gives for this fixture (recorded from its PDF)."""
+    flat, md, _, _ = built("20-every-kind", tmp_root=tmp_root)
+    for text in (
+        "Theorem 1.1 (Named). A theorem.",
+        "Lemma 1.1. A lemma.",
+        "Corollary 1.1. A corollary.",
+        "Proposition 1.1. A proposition.",
+        "Conjecture 1.1. A conjecture.",
+        "Definition 1.1. A definition.",
+        "Example 1.1. An example.",
+        "Exercise 1.1. An exercise.",
+        "Proof. A proof.",
+        "Remark. A remark.",
+        "Solution. A solution.",
+        "Remark 1.1. A numbered remark?",
+        "1.1 Sub",
+        "Theorem 1.2. Second theorem in a subsection.",
+        "Titled note Note body.",
+        "Tip heading Tip body.",
+        "Warn body.",
+        "Important body.",
+        "Caution Caution body.",
+        "1.2 Heading inside a plain div",
+        "Theorem 2.1. Third theorem.",
+        "(a) Left",
+        "(b) Right",
+        "Figure 1: Two views",
+        "Figure 2: Unlabelled captioned figure",
+        "(a) Two plots no subcap",
+        "Table 1: Unlabelled table",
+        "(a) Top",
+        "(b) Bottom",
+        "Figure 4: Rows",
+        "Table 2: Labelled table",
+        "Refs: Theorem 1.1, Lemma 1.1, Corollary 1.1, Proposition 1.1, Conjecture 1.1, "
+        "Definition 1.1, Example 1.1, Exercise 1.1, Theorem 1.2, Theorem 2.1, Equation 1, "
+        "Section 1, Section 1.1, Section 1.2, Figure 1, Figure 1a, Figure 1b, Figure 3, "
+        "Figure 4b, Table 2, Remark 1.1.",
+    ):
+        assert text in flat, text
+    assert "Warning Warn body" not in flat  # appearance="simple": no default title
+    assert (
+        "Refs: Theorem 1.1, Lemma 1.1," in md
+        and "Figure 4b, Table 2, Remark 1.1." in md
+    )
+    assert "## 1.2 Heading inside a plain div" in md and "## 1.1 Sub" in md
+    assert "**Titled note**" in md and "**Remark 1.1.**" in md and "*Remark.*" in md
+
+
+def test_21_output_kinds_and_unnumbered_blocks(tmp_root):
+    flat, md, _, root = built("21-outputs", tmp_root=tmp_root)
+    for text in (
+        "Remark 1.1. Numbered remark.",
+        "Solution 1.1. Numbered solution?",
+        "Simple titled Warn body.",
+        "Minimal titled Important body.",
+        "Note Collapsed note with no title.",
+        "Proof title. Body.",
+        "Remark (Remark title). Body.",
+        "Solution. Solution body.",
+        "Table 1: A frame",
+        "Figure 1: Two unlabelled",
+        "Figure 2: A jpeg",
+        "See Remark 1.1, Solution 1.1, Table 1, Figure 2.",
+    ):
+        assert text in flat, text
+    assert (root / "figures" / "fig-jpg.jpg").read_bytes()[:2] == b"\xff\xd8"
+    assert "See Remark 1.1, Solution 1.1, Table 1, Figure 2." in md
+
+
+@pytest.mark.parametrize(
+    "qmd, message",
+    [
+        (
+            '```{python}\n#| label: fig-none\n#| fig-cap: "Nothing drawn"\nprint(1)\n```\n',
+            r"report.qmd:1 \(chunk 'fig-none'\).*needs an image output.*stream \(stdout\)",
+        ),
+        (
+            '```{python}\n#| label: tbl-none\n#| tbl-cap: "No table"\n42\n```\n',
+            r"report.qmd:1 \(chunk 'tbl-none'\).*needs a table output.*text/plain",
+        ),
+        (
+            'See @tbl-gone.\n\n```{python}\n#| label: tbl-gone\n#| tbl-cap: "x"\n'
+            "#| output: false\n42\n```\n",
+            r"report.qmd:1: reference @tbl-gone points to no label.*output: false",
+        ),
+    ],
+)
+def test_caption_without_a_carrier_stops_the_build(tmp_path, qmd, message):
+    (tmp_path / "report.qmd").write_text(qmd)
+    with pytest.raises(BuildError, match=message):
+        build(tmp_path / "report.qmd", fast=True, use_quarto=False, log=lambda *_: None)
+
+
+LABEL = re.compile(
+    r"\b(Theorem|Lemma|Corollary|Proposition|Conjecture|Definition|Example|Exercise|"
+    r"Remark|Solution|Figure|Table|Equation|Section) (\d+(?:\.\d+)*[a-z]?)\b"
+)
+
+
+def numbered_labels(text: str) -> set[str]:
+    return {f"{k} {n}" for k, n in LABEL.findall(" ".join(text.split()))}
+
+
+@pytest.mark.skipif(
+    shutil.which("quarto") is None,
+    reason="quarto is not on PATH: the live comparison with real Quarto is skipped",
+)
+@pytest.mark.parametrize("case", ["16-theorem-types-exm-exr-cnj", "20-every-kind"])
+def test_live_quarto_gives_the_same_numbered_labels(tmp_root, tmp_path, case):
+    flat, _, _, _ = built(case, tmp_root=tmp_root)
+    root = tmp_path / case
+    shutil.copytree(CASES / case, root)
+    env = {
+        "QUARTO_PYTHON": sys.executable,
+        "PATH": __import__("os").environ["PATH"],
+        "HOME": str(tmp_path),
+    }
+    subprocess.run(
+        ["quarto", "render", "report.qmd", "--to", "pdf"],
+        cwd=root,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    quarto = pdf_text(root / "report.pdf")
+    assert numbered_labels(flat) == numbered_labels(quarto)
+
+
+def test_wrapped_code_line_continues_deeper_than_its_own_indentation(tmp_path):
+    """A wrapped line of highlighted code goes on after an arrow, indented past the line's
+    own indentation: it must not read as a statement at another indentation."""
+    from builder.typeset import to_latex, to_pdf
+
+    long = (
+        "value = some_function_with_a_long_name("
+        + ", ".join(f"argument_{n}" for n in ("one", "two", "three", "four", "five"))
+        + ")"
+    )
+    (tmp_path / "w.md").write_text(
+        f"```python\ndef f(x):\n    if x:\n        {long}\n    return value\n```\n"
+    )
+    to_latex(tmp_path / "w.md", tmp_path / "w.tex")
+    lines = pdf_text(to_pdf(tmp_path / "w.tex", tmp_path), layout=True).splitlines()
+    first = next(i for i, line in enumerate(lines) if "value = some_function" in line)
+    column = lines[first].index("value")
+    cont = lines[first + 1]
+    assert cont.strip().startswith("↪")
+    assert len(cont) - len(cont.lstrip()) > column  # the arrow itself is further right
+    assert lines[first + 2].index("return") < column
+
+
+def test_unlabelled_captioned_floats_count_as_latex_counts_them(tmp_path):
+    """A captioned image or table without a label is numbered by LaTeX: the labelled ones
+    after it get the numbers the notebook uses (checked against LaTeX's .aux)."""
+    from PIL import Image
+
+    from builder.crossref import number_segments
+    from builder.typeset import check_numbers, to_latex, to_pdf
+    from builder.weave import Segment
+
+    Image.new("RGB", (20, 10), "blue").save(tmp_path / "a.png")
+    text = (
+        "# A\n\n![Unlabelled](a.png)\n\n| a |\n|---|\n| 1 |\n\n: Unlabelled table\n\n"
+        "![Solo](a.png){#fig-solo}\n\n| a |\n|---|\n| 1 |\n\n: Labelled {#tbl-x}\n\n"
+        "See @fig-solo and @tbl-x.\n"
+    )
+    nums = number_segments([Segment(text, "report.qmd", 1)])
+    assert nums.numbers == {"fig-solo": "2", "tbl-x": "2"}
+    (tmp_path / "w.md").write_text(text)
+    to_latex(tmp_path / "w.md", tmp_path / "w.tex")
+    pdf = to_pdf(tmp_path / "w.tex", tmp_path)
+    check_numbers((tmp_path / "w.aux").read_text(), nums)
+    assert "See Figure 2 and Table 2." in " ".join(pdf_text(pdf).split())
+    nums.numbers["tbl-x"] = "1"  # the check does catch a disagreement
+    with pytest.raises(BuildError, match="tbl-x: PDF 2, notebook 1"):
+        check_numbers((tmp_path / "w.aux").read_text(), nums)

@@ -1,0 +1,112 @@
+"""The built-in PDF against real Quarto's, and real Quarto on the builder's output.
+
+- Golden-file tests (every `make test`, no Quarto needed): each fixture document is built
+  with the built-in path and its PDF compared with what real Quarto's PDF of the same
+  document numbers, names and captions (tests/golden/*.json, written by
+  tools/quarto_golden.py; the report itself is compared in tests/test_report.py, which
+  already builds it).  Re-run the script when a fixture or the report's structure
+  changes; see tests/parity.py.
+- Live tests (only where `quarto` is on PATH, skipped with the reason otherwise): real
+  Quarto renders the fixtures and must still give the golden files; the builder's Quarto
+  path executes each chunk once and Quarto none, with the same PDF as Quarto's own
+  rendering; `quarto convert report.qmd` gives a valid notebook.
+"""
+
+import shutil
+import subprocess
+
+import nbformat
+import parity
+import pytest
+from conftest import ROOT, needs_latex, pdf_text
+from parity import comparable, golden, quarto_env, render, write_case
+
+from builder import texcheck
+from builder.__main__ import build
+from builder.read import read
+
+needs_quarto = pytest.mark.skipif(
+    shutil.which("quarto") is None,
+    reason="quarto is not on PATH: the live comparison with real Quarto is skipped "
+    "(the golden-file tests still run)",
+)
+FIXTURES = ("pipeline",)  # names of tools/quarto_golden.py CASES
+
+
+@pytest.fixture(scope="module")
+def builtin_pdfs(tmp_path_factory):
+    """{fixture name: comparable of its built-in PDF}, each built once."""
+    found = {}
+    for name in FIXTURES:
+        root = tmp_path_factory.mktemp(name)
+        build(write_case(name, root), fast=True, use_quarto=False, log=lambda *_: None)
+        found[name] = comparable(root / "report.pdf")
+    return found
+
+
+@needs_latex
+@pytest.mark.parametrize("name, aspect", parity.params(*FIXTURES))
+def test_builtin_pdf_matches_quarto_golden(builtin_pdfs, name, aspect):
+    parity.check(builtin_pdfs[name], name, aspect)
+
+
+@needs_quarto
+@needs_latex
+@pytest.mark.parametrize("name", FIXTURES)
+def test_live_quarto_gives_the_golden_files(name, tmp_path):
+    """Real Quarto, executing the fixture itself: the golden files are up to date, and
+    every package Quarto's LaTeX loads is among those the build checks up front."""
+    pdf = render(write_case(name, tmp_path))
+    assert comparable(pdf) == golden(name)
+    loaded = texcheck.loaded_packages(pdf.with_suffix(".tex").read_text())
+    assert loaded and loaded <= set(texcheck.QUARTO_STY), loaded - set(
+        texcheck.QUARTO_STY
+    )
+
+
+@needs_quarto
+@needs_latex
+def test_quarto_path_executes_once_and_matches_quarto(tmp_path, monkeypatch):
+    """`python -m builder --quarto`: the builder executes every chunk once, Quarto
+    executes nothing and typesets the same PDF as `quarto render` of the document."""
+    qmd = write_case("pipeline", tmp_path)
+    counter = (
+        "\n```{python}\n#| label: count-runs\n#| echo: false\n"
+        'with open("runs.txt", "a") as f:\n    f.write("run\\n")\n```\n'
+    )
+    qmd.write_text(qmd.read_text() + counter)
+    for key, value in quarto_env().items():
+        if key.startswith("REPORT_"):
+            monkeypatch.setenv(key, value)
+    log = []
+    build(qmd, fast=True, use_quarto=True, log=log.append)
+    text = "\n".join(log)
+    for chunk in read(qmd).chunks:
+        assert text.count(f"ran     {chunk.label} ") == 1, chunk.label
+    assert "typeset: quarto" in text
+    assert (tmp_path / "runs.txt").read_text() == "run\n"  # Quarto ran no chunk
+    assert not list(tmp_path.glob("*.typeset.*"))  # its input notebook was removed
+    got = comparable(tmp_path / "report.pdf")
+    assert got == golden("pipeline")
+    assert "the answer is 42" in pdf_text(tmp_path / "report.pdf")
+
+    log = []
+    build(qmd, fast=True, use_quarto=True, log=log.append)  # nothing changed
+    text = "\n".join(log)
+    assert "from the cache" in text and "ran " not in text
+    assert (tmp_path / "runs.txt").read_text() == "run\n"
+
+
+@needs_quarto
+def test_quarto_convert_gives_a_notebook_jupyter_opens(tmp_path):
+    for name in ("report.qmd", "_quarto.yml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "proofs", tmp_path / "proofs")
+    subprocess.run(
+        ["quarto", "convert", "report.qmd"], cwd=tmp_path, check=True, timeout=300
+    )
+    nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert len(code) == len(read(ROOT / "report.qmd").chunks)
+    assert code[0].source.startswith("#| label: setup")

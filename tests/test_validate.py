@@ -1,0 +1,583 @@
+"""Stage 1, what the reader accepts (issue 11a): option values, divs, shortcodes, front
+matter and _quarto.yml, pandoc's fences, IPython syntax, conditional content.
+
+Each kind of fault: the build stops naming file, line and what is wrong, or (where Quarto
+itself ignores the thing) warns with file and line.  Supported features give Quarto's value
+(as Quarto 1.10.18 gave it on the same input)."""
+
+import pytest
+from conftest import write_project
+
+from builder.modules import chunk_source, local_imports
+from builder.read import BuildError, Markdown, read
+
+
+def read_text(tmp_path, text, **files):
+    return read(write_project(tmp_path, {"report.qmd": text, **files}))
+
+
+def prose(doc):
+    return "\n\n".join(b.text for b in doc.blocks if isinstance(b, Markdown))
+
+
+# --- chunk option values ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (
+            'echo: "false"',
+            r"'echo: 'false'' is not valid: 'echo' must be true, false or fenced",
+        ),
+        ("echo: yes please", r"'echo' must be true, false or fenced"),
+        ("output: maybe", r"'output' must be true, false or asis"),
+        ("eval: 1", r"'eval' must be true or false"),
+        ('include: "no"', r"'include' must be true or false"),
+        ("warning: sometimes", r"'warning' must be true or false"),
+        ('error: "true"', r"'error' must be true or false"),
+        ("label: my plot", r"'label' must be a label of letters"),
+        ("fig-cap: 3", r"'fig-cap' must be a caption"),
+        ("tbl-cap: [a, b]", r"'tbl-cap' must be a caption"),
+        ("layout-ncol: 0", r"'layout-ncol' must be a whole number >= 1"),
+        ('layout-ncol: "2"', r"'layout-ncol' must be a whole number >= 1"),
+        ("tags: report-only", r"'tags' must be a list of strings"),
+    ],
+)
+def test_bad_option_value_names_its_line(tmp_path, option, message):
+    text = f"# A\n\n```{{python}}\n#| label: ok\n{'#| ' + option}\nx = 1\n```\n"
+    with pytest.raises(BuildError, match=r"report.qmd:5: chunk option .*" + message):
+        read_text(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "code-line-numbers: true",
+        "fig-align: center",
+        "lst-label: lst-x",
+        "filename: a.py",
+    ],
+)
+def test_quarto_option_not_implemented_stops(tmp_path, option):
+    text = f"```{{python}}\n#| {option}\nx = 1\n```\n"
+    name = option.split(":")[0]
+    with pytest.raises(
+        BuildError, match=rf"report.qmd:2: chunk option '{name}' is not supported"
+    ):
+        read_text(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (
+            "#| label: tbl-x\n#| fig-cap: A plot",
+            r"report.qmd:3: 'fig-cap' needs a chunk label starting.*label: tbl-x",
+        ),
+        (
+            "#| tbl-cap: Scores\n#| label: fig-x",
+            r"report.qmd:2: 'tbl-cap' needs .*'tbl-'",
+        ),
+    ],
+)
+def test_caption_without_its_label_stops(tmp_path, options, message):
+    with pytest.raises(BuildError, match=message):
+        read_text(tmp_path, f"```{{python}}\n{options}\nx = 1\n```\n")
+
+
+def test_ignored_options_warn_with_line(tmp_path, capsys):
+    text = (
+        "```{python}\n#| label: a\n#| code-fold: true\n#| my-own: 1\n#| fig-width: 4\n"
+        "x = 1\n```\n"
+    )
+    read_text(tmp_path, text)
+    out = capsys.readouterr().out
+    assert "report.qmd:3: chunk option 'code-fold' has no effect in a PDF" in out
+    assert "report.qmd:4: chunk option 'my-own' is not a Quarto option" in out
+    assert "report.qmd:5: chunk option 'fig-width' is for the knitr engine" in out
+
+
+def test_multiline_yaml_options_any_order(tmp_path):
+    """Case 07: block scalars, label last (one YAML document, as Quarto reads it)."""
+    text = (
+        "```{python}\n#| fig-cap: |\n#|   A caption written as a YAML literal block,\n"
+        "#|   spread over two source lines.\n#| echo: false\n#| label: fig-long\nx = 1\n```\n"
+        "\n```{python}\n#| tbl-cap: >-\n#|   Scores per model, folded\n#|   over two lines.\n"
+        "#| label: tbl-scores\nx = 2\n```\n"
+    )
+    fig, tbl = read_text(tmp_path, text).chunks
+    assert fig.options == {
+        "fig-cap": "A caption written as a YAML literal block,\nspread over two source lines.\n",
+        "echo": False,
+        "label": "fig-long",
+    }
+    assert tbl.options["tbl-cap"] == "Scores per model, folded over two lines."
+    assert (fig.source, tbl.source) == ("x = 1", "x = 2")
+
+
+# --- fences (pandoc's rules) -----------------------------------------------------------
+
+
+def test_four_backtick_chunk_holds_a_three_backtick_line(tmp_path):
+    text = (
+        '````{python}\nDOC = """\n```\nnot the end\n```\n"""\nprint(DOC)\n````\n\n'
+        "After the chunk.\n"
+    )
+    doc = read_text(tmp_path, text)
+    (chunk,) = doc.chunks
+    assert chunk.source == 'DOC = """\n```\nnot the end\n```\n"""\nprint(DOC)'
+    assert prose(doc) == "After the chunk."
+
+
+def test_chunk_inside_a_longer_code_block_is_not_executed(tmp_path):
+    text = (
+        "````markdown\n```{python}\nx = 1\n```\n````\n\n~~~\n```{python}\ny\n```\n~~~\n"
+    )
+    doc = read_text(tmp_path, text)
+    assert doc.chunks == []
+    assert "```{python}\nx = 1\n```" in prose(doc)
+
+
+def test_unclosed_four_backtick_chunk(tmp_path):
+    with pytest.raises(
+        BuildError, match=r"report.qmd:1: python chunk is never closed with ````"
+    ):
+        read_text(tmp_path, "````{python}\nx = 1\n```\n")
+
+
+@pytest.mark.parametrize(
+    "fence, message",
+    [
+        ("```{r}", r"report.qmd:1: '\{r\}' chunks are not supported"),
+        ("```{python echo=FALSE}", r"report.qmd:1: options in the chunk header"),
+    ],
+)
+def test_other_chunk_headers_stop(tmp_path, fence, message):
+    with pytest.raises(BuildError, match=message):
+        read_text(tmp_path, f"{fence}\nx = 1\n```\n")
+
+
+# --- shortcodes ------------------------------------------------------------------------
+
+
+def test_escaped_shortcodes_and_include_in_code(tmp_path):
+    """Case 09, with the value Quarto 1.10.18 gives: three braces print as two, also in
+    code blocks; an include alone in a code block inserts the file as it is."""
+    text = (
+        "---\ntitle: Writing about shortcodes\n---\n"
+        "To pull in a partial, write {{{< include partial.qmd >}}} on a line of its own.\n\n"
+        "```markdown\n{{{< include partial.qmd >}}}\n{{{< meta title >}}}\n```\n\n"
+        "```python\n{{< include snippet.py >}}\n```\n\n"
+        "Inline `{{< meta title >}}` and {{< meta title >}}.\n"
+    )
+    doc = read_text(
+        tmp_path, text, **{"snippet.py": "def double(x):\n    return 2 * x\n"}
+    )
+    assert prose(doc) == (
+        "To pull in a partial, write {{< include partial.qmd >}} on a line of its own.\n\n"
+        "```markdown\n{{< include partial.qmd >}}\n{{< meta title >}}\n```\n\n"
+        "```python\ndef double(x):\n    return 2 * x\n```\n\n"
+        "Inline `Writing about shortcodes` and Writing about shortcodes."
+    )
+
+
+def test_include_inside_a_chunk_is_its_code(tmp_path):
+    text = "```{python}\n{{< include snippet.py >}}\nprint(VALUE)\n```\n"
+    doc = read_text(tmp_path, text, **{"snippet.py": "VALUE = 41 + 1\n"})
+    assert doc.chunks[0].source == "VALUE = 41 + 1\nprint(VALUE)"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "{{< var course >}}\n",
+            r"report.qmd:1: shortcode 'var' is not supported .*a Quarto shortcode",
+        ),
+        ("x {{< env HOME >}} y\n", r"report.qmd:1: shortcode 'env' is not supported"),
+        (
+            "Text.\n\n{{< mything a=1 >}}\n",
+            r"report.qmd:3: shortcode 'mything' is not supported .*not a Quarto",
+        ),
+        (
+            "see {{< include a.qmd >}} here\n",
+            r"report.qmd:1: .*include >\}\} must stand alone",
+        ),
+        ("```\n{{< video x.mp4 >}}\n```\n", r"report.qmd:2: shortcode 'video'"),
+        (
+            '```{python}\nprint("{{< meta title >}}")\n```\n',
+            r"report.qmd:5: shortcode 'meta' inside a python chunk",
+        ),
+    ],
+)
+def test_unsupported_shortcodes_stop(tmp_path, text, message):
+    with pytest.raises(BuildError, match=message):
+        read_text(tmp_path, "---\ntitle: T\n---\n" + text if "meta" in text else text)
+
+
+# --- divs ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "div, message",
+    [
+        ("::: {.panel-tabset}", r"div class '.panel-tabset' is a Quarto feature"),
+        ("::: column-margin", r"div class '.column-margin' is a Quarto feature"),
+        ("::: {.callout-danger}", r"unknown callout '.callout-danger'"),
+        (
+            '::: {.callout-note collapse="maybe"}',
+            r'callout attribute collapse="maybe" is not valid',
+        ),
+        (
+            '::: {.content-visible when-meta="draft"}',
+            r"'when-meta' on .content-visible is not supported",
+        ),
+        ("::: {#lst-code}", r"id '#lst-code' .*is not supported"),
+        ('::: {#fig-a layout="[[1,1]]"}', r"div attribute 'layout' is not supported"),
+        ('::: {.proof width="3"}', r"div attribute 'width' is not supported"),
+    ],
+)
+def test_unsupported_divs_stop(tmp_path, div, message):
+    with pytest.raises(BuildError, match=r"report.qmd:3: .*" + message):
+        read_text(tmp_path, f"Text.\n\n{div}\nInside.\n:::\n")
+
+
+def test_unknown_div_class_warns(tmp_path, capsys):
+    read_text(tmp_path, "::: {.my-box}\nInside.\n:::\n")
+    assert "report.qmd:1: div class '.my-box' has no effect" in capsys.readouterr().out
+
+
+def test_content_visible_per_output(tmp_path):
+    """Which text each output gets: the values Quarto 1.10.18 gives for --to pdf and
+    --to ipynb on the same document."""
+    text = (
+        '::: {.content-visible when-format="pdf"}\nPDF-ONLY\n:::\n\n'
+        '::: {.content-visible when-format="markdown"}\nMARKDOWN-ONLY\n:::\n\n'
+        '::: {.content-hidden when-format="ipynb"}\nHIDDEN-IN-IPYNB\n:::\n\n'
+        '::: {.content-visible unless-format="pdf"}\nUNLESS-PDF\n:::\n\n'
+        '::: {.content-visible when-format="latex"}\nLATEX-ONLY\n\n'
+        "```{python}\nx = 1\n```\n:::\n\nEVERYWHERE\n"
+    )
+    doc = read_text(tmp_path, text)
+    assert prose(doc.for_format("pdf")).split("\n\n") == [
+        "PDF-ONLY",
+        "HIDDEN-IN-IPYNB",
+        "LATEX-ONLY",
+        "EVERYWHERE",
+    ]
+    assert prose(doc.for_format("ipynb")).split("\n\n") == ["UNLESS-PDF", "EVERYWHERE"]
+    assert (
+        len(doc.for_format("pdf").chunks) == 1 and doc.for_format("ipynb").chunks == []
+    )
+    assert len(doc.chunks) == 1  # executed once for both
+
+
+# --- display math ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "math, line, env",
+    [
+        ("$$\n\\begin{align}\na &= b\n\\end{align}\n$$ {#eq-sys}", 4, "align"),
+        ("$$\\begin{gather*} a \\end{gather*}$$", 3, "gather\\*"),
+    ],
+)
+def test_environment_inside_display_math_stops(tmp_path, math, line, env):
+    """Case 04: Quarto's LaTeX fails there too; the builder says where and what to write."""
+    with pytest.raises(
+        BuildError,
+        match=rf"report.qmd:{line}: \\begin\{{{env}\}} inside .*display math",
+    ):
+        read_text(tmp_path, f"# M\n\n{math}\n")
+
+
+def test_aligned_inside_display_math_is_fine(tmp_path):
+    doc = read_text(
+        tmp_path, "$$\n\\begin{aligned}\na &= b\n\\end{aligned}\n$$ {#eq-a}\n"
+    )
+    assert "aligned" in prose(doc)
+
+
+# --- front matter and _quarto.yml ------------------------------------------------------
+
+
+def test_front_matter_over_quarto_yml(tmp_path):
+    """Case 13: `execute:` defaults under the chunk's own options; format: pdf: options of
+    the front matter over _quarto.yml's (what Quarto's pandoc options showed)."""
+    text = (
+        "---\ntitle: T\nexecute:\n  echo: false\n  warning: false\nformat:\n  pdf:\n"
+        "    toc: false\n    number-sections: false\n---\n"
+        "```{python}\nx = 1\n```\n\n```{python}\n#| echo: true\ny = 2\n```\n"
+    )
+    project = "format:\n  pdf:\n    pdf-engine: xelatex\n    number-sections: true\n    toc: true\n"
+    doc = read_text(tmp_path, text, **{"_quarto.yml": project})
+    assert doc.settings.pdf == {
+        "pdf-engine": "xelatex",
+        "number-sections": False,
+        "toc": False,
+    }
+    assert doc.chunks[0].options == {"echo": False, "warning": False}
+    assert doc.chunks[1].options == {"echo": True, "warning": False}
+    top_level = "---\necho: false\n---\n```{python}\nx = 1\n```\n"
+    assert read_text(tmp_path, top_level).chunks[0].options == {"echo": False}
+
+
+def test_pdf_options_become_pandoc_arguments():
+    from builder.options import header_lines, pandoc_args
+
+    args = pandoc_args(
+        {
+            "toc": True,
+            "toc-depth": 2,
+            "number-sections": True,
+            "documentclass": "article",
+            "geometry": ["margin=2.3cm"],
+            "fontsize": "11pt",
+            "colorlinks": False,
+            "mainfont": "DejaVu Serif",
+        }
+    )
+    assert args == [
+        "--toc",
+        "--toc-depth=2",
+        "--number-sections",
+        "-V",
+        "documentclass=article",
+        "-V",
+        "geometry:margin=2.3cm",
+        "-V",
+        "fontsize=11pt",
+        "-V",
+        "mainfont=DejaVu Serif",
+        "-V",
+        "monofont=DejaVu Sans Mono",
+        "-V",
+        "monofontoptions=Scale=0.85",
+    ]
+    # Quarto's defaults: no contents, no numbers, KOMA article, coloured links, figures H
+    assert pandoc_args({}) == [
+        "-V",
+        "documentclass=scrartcl",
+        "-V",
+        "classoption=DIV=11",
+        "-V",
+        "classoption=numbers=noendperiod",
+        "-V",
+        "colorlinks=true",
+        "-V",
+        "monofont=DejaVu Sans Mono",
+        "-V",
+        "monofontoptions=Scale=0.85",
+    ]
+    assert header_lines({}) == "\\floatplacement{figure}{H}\n"
+    assert header_lines({"fig-pos": "htbp"}) == "\\floatplacement{figure}{htbp}\n"
+
+
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        (
+            "toc: yes please",
+            r"report.qmd:3: PDF option 'toc: 'yes please'' is not valid",
+        ),
+        (
+            "format:\n  pdf:\n    toc-depth: 9",
+            r"report.qmd:5: PDF option 'toc-depth: 9'",
+        ),
+        (
+            "format:\n  pdf:\n    keep-md: true",
+            r"report.qmd:5: PDF option 'keep-md' is not supported",
+        ),
+        ("format:\n  pdf:\n    cite-method: biblatex", r"report.qmd:5: .*citeproc"),
+        (
+            "abstract: Short.",
+            r"report.qmd:3: the Quarto option 'abstract' is not supported",
+        ),
+        ("execute:\n  echo: 'no'", r"report.qmd:4: execute option 'echo: 'no''"),
+        (
+            "execute:\n  daemon-x: 1",
+            r"report.qmd:4: execute option 'daemon-x' is not supported",
+        ),
+        (
+            "jupyter: julia-1.9",
+            r"report.qmd:3: jupyter kernel 'julia-1.9' is not supported",
+        ),
+        ("engine: knitr", r"report.qmd:3: engine 'knitr' is not supported"),
+        (
+            "author:\n  - name: Ada\n    affiliation: Uni",
+            r"report.qmd:3: 'author' must be text or a list of names",
+        ),
+    ],
+)
+def test_bad_front_matter_names_its_line(tmp_path, header, message):
+    with pytest.raises(BuildError, match=message):
+        read_text(tmp_path, f"---\ntitle: T\n{header}\n---\nText.\n")
+
+
+@pytest.mark.parametrize(
+    "project, message",
+    [
+        (
+            "project:\n  type: book\n",
+            r"_quarto.yml:2: project type 'book' is not supported",
+        ),
+        (
+            "format:\n  pdf:\n    number-sections: maybe\n",
+            r"_quarto.yml:3: PDF option 'number-sections",
+        ),
+        (
+            "format:\n  pdf:\n    include-in-header: x.tex\n",
+            r"_quarto.yml:3: PDF option 'include-in-header' is not supported",
+        ),
+        ("execute:\n  output: sometimes\n", r"_quarto.yml:2: execute option 'output"),
+    ],
+)
+def test_bad_quarto_yml_names_its_line(tmp_path, project, message):
+    with pytest.raises(BuildError, match=message):
+        read_text(tmp_path, "Text.\n", **{"_quarto.yml": project})
+
+
+def test_unused_custom_key_and_ignored_execute_option_warn(tmp_path, capsys):
+    text = "---\ntitle: T\ncourse: DL\nhelper: Bob\nexecute:\n  freeze: auto\n---\n{{< meta helper >}}\n"
+    read_text(tmp_path, text)
+    out = capsys.readouterr().out
+    assert "warning: report.qmd:3: 'course' is not a Quarto option" in out
+    assert "helper" not in out  # used by {{< meta >}}
+    assert "warning: report.qmd:6: execute option 'freeze'" in out
+
+
+# --- echo: fenced ----------------------------------------------------------------------
+
+
+def test_echo_fenced_shows_fence_and_options(tmp_path):
+    """Case 08 (and an `output: false` variant): Quarto 1.10.18 shows the fence and the
+    `#|` lines except `echo` itself."""
+    text = (
+        "```{python}\n#| echo: fenced\n#| label: demo-sum\ntotal = sum(range(5))\ntotal\n```\n\n"
+        "```{python}\n#| echo: fenced\n#| output: false\nx = 1\n```\n"
+    )
+    first, second = read_text(tmp_path, text).chunks
+    assert first.shown_source() == (
+        "```{python}\n#| label: demo-sum\ntotal = sum(range(5))\ntotal\n```"
+    )
+    assert second.shown_source() == "```{python}\n#| output: false\nx = 1\n```"
+
+
+# --- IPython syntax in chunks -----------------------------------------------------------
+
+
+def test_ipython_syntax_is_read_with_ipythons_transformer(tmp_path):
+    """Case 14: magics and shell escapes are IPython, not Python syntax errors; imports of
+    code/ modules next to them are still found and removed."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": (
+                "```{python}\n%matplotlib inline\nfrom helper import answer\n"
+                "!echo shell escape works\nfiles = !ls\nanswer?\nawait_me = 1\n```\n\n"
+                "```{python}\n%%capture captured\nprint('hidden')\n```\n\n"
+                "```{python}\nimport asyncio\nawait asyncio.sleep(0)\n```\n"
+            ),
+            "code/helper.py": "def answer():\n    return 42\n",
+        },
+    )
+    doc = read(qmd)
+    modules = {"helper": tmp_path / "code" / "helper.py"}
+    names, source = chunk_source(doc.chunks[0], modules)
+    assert names == ["helper"]
+    assert source == (
+        "%matplotlib inline\n!echo shell escape works\nfiles = !ls\nanswer?\nawait_me = 1"
+    )
+    assert chunk_source(doc.chunks[1], modules) == (
+        [],
+        "%%capture captured\nprint('hidden')",
+    )
+    assert chunk_source(doc.chunks[2], modules)[0] == []
+
+
+def test_import_inside_a_cell_magic_cannot_be_inlined():
+    modules = {"helper": None}
+    with pytest.raises(
+        BuildError, match=r"w: an import of code/helper.py inside a %%cell"
+    ):
+        local_imports("%%time\nfrom helper import answer\n", modules, "w")
+    assert local_imports("%%bash\necho from helper import x\n", modules, "w") == (
+        [],
+        [],
+    )
+
+
+def test_section_reference_needs_numbered_sections(tmp_path):
+    """Quarto 1.10.18 without number-sections prints "See Section and Section ." (no
+    numbers); the builder stops at the reference instead."""
+    text = "# Intro {#sec-intro}\n\nSee @sec-intro.\n"
+    with pytest.raises(
+        BuildError, match=r"report.qmd:3: the reference @sec-intro needs"
+    ):
+        read_text(tmp_path, text)
+    numbered = "format:\n  pdf:\n    number-sections: true\n"
+    assert read_text(tmp_path, text, **{"_quarto.yml": numbered}).settings.pdf == {
+        "number-sections": True
+    }
+
+
+def test_document_level_echo_fenced_and_error_true(tmp_path):
+    """`execute:` defaults reach every chunk: fenced echo, and errors kept as output
+    (the cell is tagged so that nbclient, and the notebook, go on)."""
+    from builder.execute import _cell_metadata
+
+    text = "---\nexecute:\n  echo: fenced\n  error: true\n---\n```{python}\n#| label: a\n1 / 0\n```\n"
+    (chunk,) = read_text(tmp_path, text).chunks
+    assert chunk.shown_source() == "```{python}\n#| label: a\n1 / 0\n```"
+    assert _cell_metadata(chunk) == {"label": "a", "tags": ["raises-exception"]}
+
+
+def test_latex_error_traced_to_chunk_and_prose_lines(tmp_path):
+    """builder/texlog.py: the .tex line named by the log is found in the document."""
+    from builder import texlog
+
+    doc = read_text(
+        tmp_path,
+        "# A\n\nSome \\badmacro here.\n\n```{python}\n#| label: c\nx = 'distinctive'\n```\n",
+    )
+    tex = tmp_path / "report.tex"
+    tex.write_text(
+        "\\begin{document}\nSome \\badmacro here.\n\n\\NormalTok{x}\nx = 'distinctive'\n"
+    )
+    log = (
+        "! Undefined control sequence.\nl.2 Some \\badmacro\n                  here.\n"
+    )
+    message = texlog.describe_error(log, tex, doc, tmp_path / "kept.log")
+    assert message.startswith("report.qmd:3: LaTeX error here (line 2 of ")
+    assert "! Undefined control sequence." in message and "(full log: " in message
+    assert (
+        texlog.locate(tex.read_text().splitlines(), 5, doc)
+        == "report.qmd:7 (chunk 'c')"
+    )
+    assert texlog.locate(["\\unrelated{}"], 1, doc) is None
+
+
+def test_undefined_reference_names_lines_and_why(tmp_path):
+    from builder import texlog
+
+    doc = read_text(
+        tmp_path,
+        "See @tbl-scores.\n\n```{python}\n#| label: tbl-scores\n#| tbl-cap: Scores\n"
+        "x = 1\n```\n",
+    )
+    assert texlog.describe_undefined(["tbl-scores"], doc) == (
+        "report.qmd:1: the reference @tbl-scores has no target in the PDF: it is the label "
+        "of report.qmd:3 (chunk 'tbl-scores'), whose outputs gave the PDF no table to "
+        "caption (an output kind the built-in renderer cannot show, or no output)"
+    )
+
+
+def test_pdf_options_are_quartos_business_when_quarto_makes_the_pdf(tmp_path):
+    """With Quarto typesetting (or --no-pdf), a PDF option the built-in typesetter lacks
+    does not stop the build: Quarto reads it."""
+    text = "---\ntitle: T\nformat:\n  pdf:\n    include-in-header: x.tex\nlang: de\n---\nText.\n"
+    qmd = write_project(tmp_path, {"report.qmd": text})
+    with pytest.raises(BuildError, match=r"PDF option 'include-in-header'"):
+        read(qmd)
+    assert read(qmd, builtin_pdf=False).settings.pdf == {}
