@@ -1,21 +1,25 @@
-# make report   set up .venv (first time) and build report.pdf + report.ipynb
+# make report   set up the machine and .venv (first time) and build report.pdf + report.ipynb
 # make draft    the same with --fast: cheap configurations, marked as a draft in the report
-# make test     set up .venv (first time) and run the tests
+# make test     set up the machine (with the PDF tools) and .venv, then run the tests
 # make bench    print build-time and per-question timings (bench/)
 VENV   ?= .venv
 PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-requirements
+SYSTEM  = sh tools/setup-system.sh
 
 .PHONY: report draft test bench clean
 
 report: $(STAMP)
+	$(SYSTEM)
 	$(PY) -m builder report.qmd $(BUILD_FLAGS)
 
 draft: $(STAMP)
+	$(SYSTEM)
 	$(PY) -m builder report.qmd --fast $(BUILD_FLAGS)
 
 test: $(STAMP)
+	$(SYSTEM) --tests
 	$(PY) -m pytest tests $(PYTEST_FLAGS)
 
 bench: $(STAMP)

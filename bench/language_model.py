@@ -1,84 +1,221 @@
-"""Question 2 training benchmark: throughput (tokens per second) of the starter configuration on
-this machine, over a few batches, and the time and perplexity of the fast configuration trained
-in full (on the validation split when the training split is not available).
+"""Question 2 training benchmark: the throughput of the starter configuration as a real
+build trains it (10,000-word vocabulary), per precision, against the matmul floor of
+this machine, and the quality of mixed precision against float32 on a fixed budget.
 
-    REPORT_DATA_DIR=/path/to/offline/data .venv/bin/python bench/language_model.py [--batches 20]
+    .venv/bin/python bench/language_model.py [--repeats 3] [--batches 2]
+        [--precisions float32,bfloat16] [--quality-tokens N]
+
+Throughput: training steps of the starter configuration (batch 20 x 30 words), with
+and without teacher forcing, on the real training split if it is here, else on random
+ids from a 10,000-word vocabulary (the cost of a step does not depend on the words).
+The matmul floor: a 600 x 1024 x 10000 matrix product (the output layer of a chunk)
+timed in the same run and precision gives FLOP/s; divided by the matrix-product FLOPs
+of a training step per token (`language_model.flops_per_token`) it gives the tokens/s
+of a step that did nothing but such products. Precisions are measured in alternating
+rounds and each figure is the median of the rounds: the machine may be shared.
+Minutes of a real build's Question 2: both models, 5 epochs of 929,589 words each, plus
+evaluation (5 validation passes of 73,760 words and one test pass of 82,430 words per
+model, forward only: a third of a training step per word).
+
+Quality: the fast configuration (draft builds) trained from the same seed on the same
+data in float32 and in mixed precision, test perplexities side by side.
 """
 
 import argparse
+import os
+import statistics
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import torch
-import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "code"))
-from language_model import (
+from language_model import (  # noqa: E402
     FAST_CONFIG,
     RNNLM,
     STARTER_CONFIG,
-    detach_states,
+    autocast,
+    default_precision,
+    flops_per_token,
+    make_optimizer,
+    native_bf16,
     pick_device,
     train,
-)  # noqa: E402
+    training_step,
+)
 from ptb_data import batchify, chunks, load_corpus  # noqa: E402
 
+VOCAB = 10_000
+EPOCH_TOKENS = 929_589  # words + <eos> of ptb.train.txt
+EVAL_TOKENS = 5 * 73_760 + 82_430  # per model: validation after each epoch, test
+MATMUL = (600, 1024, 10_000)
 
-def throughput(corpus, config, batches, device):
-    torch.manual_seed(0)
-    model = RNNLM(
-        len(corpus["dictionary"]),
-        config.embed_size,
-        config.hidden_size,
-        config.num_layers,
-    ).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    data = batchify(corpus["ids"]["train"], config.batch_size).to(device)
-    states = model.zero_state(config.batch_size, device)
-    start, tokens = None, 0
-    for n, (inputs, targets) in enumerate(chunks(data, config.seq_length)):
-        if n == 2:  # two warm-up batches
-            start = time.perf_counter()
-        if n == batches + 2:
-            break
-        states = detach_states(states)
-        outputs, states = model(inputs, states)
-        loss = nn.functional.cross_entropy(outputs, targets.reshape(-1))
-        model.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), config.clip)
-        optimizer.step()
-        tokens += targets.numel() if n >= 2 else 0
-    return tokens / (time.perf_counter() - start)
+
+def matmul_flops(precision, device):
+    """FLOP/s of one 600 x 1024 x 10000 product in `precision` (after a warm-up)."""
+    m, k, n = MATMUL
+    a, b = torch.randn(m, k, device=device), torch.randn(k, n, device=device)
+    with autocast(device, precision):
+        a @ b
+        sync(device)
+        start = time.perf_counter()
+        a @ b
+        sync(device)
+    return 2 * m * k * n / (time.perf_counter() - start)
+
+
+def sync(device):
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
+
+
+class Trainer:
+    """A starter-configuration model being trained on `data` (B, N) in one precision
+    and mode, resumable: `rate(batches)` times the next `batches` training steps."""
+
+    def __init__(self, data, precision, teacher_forcing, device):
+        torch.manual_seed(0)
+        config = STARTER_CONFIG
+        self.model = RNNLM(VOCAB, config.embed_size, config.hidden_size, 1).to(device)
+        self.optimizer = make_optimizer(self.model, config)
+        self.scaler = torch.amp.GradScaler(
+            torch.device(device).type, enabled=precision == "float16"
+        )
+        self.batches = iter(chunks(data, config.seq_length))
+        self.states = self.model.zero_state(config.batch_size, device)
+        self.precision, self.teacher_forcing = precision, teacher_forcing
+        self.rate(1)  # warm-up: allocations, kernel selection
+
+    def rate(self, batches):
+        start, tokens = time.perf_counter(), 0
+        for _ in range(batches):
+            inputs, targets = next(self.batches)
+            loss, self.states = training_step(
+                self.model, self.optimizer, self.scaler, inputs, targets,
+                self.states, STARTER_CONFIG, self.teacher_forcing, self.precision,
+            )  # fmt: skip
+            loss.item()  # wait for the step
+            tokens += targets.numel()
+        return tokens / (time.perf_counter() - start)
+
+
+def starter_data(corpus, batches, device):
+    """(B, N) ids for `batches` chunks: the real training split when it is here (its
+    vocabulary is 10,000 words), else random ids below 10,000."""
+    c = STARTER_CONFIG
+    if corpus["paths"]["train"].name != "ptb.valid.txt":
+        assert len(corpus["dictionary"]) == VOCAB
+        return batchify(corpus["ids"]["train"], c.batch_size).to(device), "PTB train"
+    generator = torch.Generator().manual_seed(0)
+    ids = torch.randint(
+        0, VOCAB, (c.batch_size, batches * c.seq_length + 1), generator=generator
+    )
+    return ids.to(device), "random ids (no training split here)"
+
+
+def throughput(corpus, precisions, repeats, batches, device):
+    """{precision: (teacher-forced tokens/s, free-running tokens/s, matmul FLOP/s)},
+    medians of `repeats` alternating rounds of `batches` steps each."""
+    data, source = starter_data(corpus, (repeats * batches + 1) * 2, device)
+    print(f"data: {source}; {batches} steps x {repeats} rounds per figure")
+    trainers = {
+        (p, tf): Trainer(data, p, tf, device)
+        for p in precisions
+        for tf in (True, False)
+    }
+    runs = {key: [] for key in [*trainers, *precisions]}
+    for round_ in range(repeats):
+        for p in precisions:
+            runs[p].append(matmul_flops(p, device))
+            for tf in (True, False):
+                runs[p, tf].append(trainers[p, tf].rate(batches))
+        print(f"round {round_ + 1}/{repeats} done", file=sys.stderr)
+    median = {key: statistics.median(values) for key, values in runs.items()}
+    return {p: (median[p, True], median[p, False], median[p]) for p in precisions}
+
+
+def quality(corpus, precisions, tokens, device):
+    """Test perplexity and seconds of the fast configuration, trained from the same seed
+    on the same data in each precision; `tokens` cuts every split (None: all)."""
+    if tokens:
+        corpus = {**corpus, "ids": {k: v[:tokens] for k, v in corpus["ids"].items()}}
+    results = {}
+    for p in precisions:
+        _, history = train(corpus, FAST_CONFIG, device=device, label=p, precision=p)
+        results[p] = history["test_ppl"], history["seconds"]
+    return results, corpus["ids"]["train"].numel()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3, help="alternating rounds")
+    parser.add_argument("--batches", type=int, default=2, help="timed steps a round")
     parser.add_argument(
-        "--batches",
+        "--precisions",
+        help="comma-separated (default: float32 and the device's default precision)",
+    )
+    parser.add_argument(
+        "--mixed",
+        default="bfloat16",
+        help="the mixed precision the quality comparison runs beside float32",
+    )
+    parser.add_argument(
+        "--quality-tokens",
         type=int,
-        default=20,
-        help="timed batches of the starter configuration",
+        help="cut the data of the quality comparison to this many tokens per split "
+        "(for machines that emulate bfloat16; default: all)",
     )
     args = parser.parse_args()
-    corpus = load_corpus(allow_fallback=True)
     device = pick_device()
-    if corpus["note"]:
-        print(corpus["note"])
-    rate = throughput(corpus, STARTER_CONFIG, args.batches, device)
-    epoch_tokens = 929_589  # words + <eos> of ptb.train.txt
-    print(
-        f"starter configuration on {device}: {rate:,.0f} tokens/s, "
-        f"about {epoch_tokens / rate / 60:.0f} min per epoch of the real training split"
+    default = default_precision(device)
+    precisions = (
+        args.precisions.split(",")
+        if args.precisions
+        else list(dict.fromkeys(["float32", default]))
     )
-    _, history = train(
-        corpus, replace(FAST_CONFIG), device=device, label="fast configuration"
-    )
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"fast configuration: {history['seconds']:.0f} s for {FAST_CONFIG.num_epochs} epochs, "
-        f"test perplexity {history['test_ppl']:.1f}"
+        f"device {device}, {torch.get_num_threads()} threads, {os.cpu_count()} cores, "
+        f"load average {load:.1f}; native bfloat16: {native_bf16(device)}; "
+        f"default precision: {default}"
+    )
+    corpus = load_corpus(allow_fallback=True)
+    rates = throughput(corpus, precisions, args.repeats, args.batches, device)
+    config = STARTER_CONFIG
+    flops = flops_per_token(config, VOCAB)
+    print(f"matrix-product FLOPs of a training step: {flops / 1e6:.1f} M per word")
+    for p, (tf, free, matmul) in rates.items():
+        floor = matmul / flops
+        print(
+            f"starter configuration, {p}, vocabulary {VOCAB}: {tf:,.0f} tokens/s "
+            f"({100 * tf / floor:.0f}% of the matmul floor)"
+        )
+        minutes = (
+            config.num_epochs * EPOCH_TOKENS * (1 / tf + 1 / free)
+            + 2 * EVAL_TOKENS / (3 * tf)
+        ) / 60
+        print(
+            f"    without teacher forcing {free:,.0f} tokens/s "
+            f"({100 * free / floor:.0f}% of the floor); matmul {matmul / 1e9:.1f} "
+            f"GFLOP/s, floor {floor:,.0f} tokens/s; a real build's Question 2 "
+            f"training at these rates: {minutes:.0f} min"
+        )
+    if len(precisions) > 1:
+        base = rates[precisions[0]][0]
+        for p in precisions[1:]:
+            print(f"{p} / {precisions[0]} tokens/s: {rates[p][0] / base:.2f}")
+    compared = list(dict.fromkeys(["float32", args.mixed]))
+    results, tokens = quality(corpus, compared, args.quality_tokens, device)
+    (ppl32, s32), *mixed = [results[p] for p in compared]
+    print(
+        f"quality, fast configuration ({FAST_CONFIG.num_epochs} epochs of {tokens:,} "
+        f"tokens, same seed and data): test perplexity float32 {ppl32:.2f} "
+        f"({s32:.0f} s)"
+        + "".join(
+            f", {p} {ppl:.2f} ({s:.0f} s, {100 * (ppl / ppl32 - 1):+.2f}%)"
+            for p, (ppl, s) in zip(compared[1:], mixed)
+        )
     )
 
 

@@ -40,6 +40,23 @@ def status_lines(nb) -> list[str]:
     return found
 
 
+def title_block_warnings(meta: dict) -> list[str]:
+    """Warnings for a title block that still holds the template's placeholders (the
+    author "Student Name", a discussed-with that asks to be edited)."""
+    found = []
+    if str(meta.get("author", "")).strip() in ("", "Student Name"):
+        found.append(
+            f"{STATUS_PREFIX} the title block still names 'Student Name': "
+            "set author in the YAML header of the report"
+        )
+    if "edit discussed-with" in str(meta.get("discussed-with", "")):
+        found.append(
+            f"{STATUS_PREFIX} the title block still holds the placeholder "
+            "discussed-with text: set discussed-with in the YAML header of the report"
+        )
+    return found
+
+
 def build(
     source: Path,
     fast: bool = False,
@@ -100,7 +117,7 @@ def build(
             log(f"wrote {final.relative_to(root)}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    warnings = status_lines(executed)
+    warnings = title_block_warnings(doc.meta) + status_lines(executed)
     if warnings:
         bar = "!" * 78
         log("\n".join([bar, *warnings, bar]))

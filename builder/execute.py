@@ -99,7 +99,14 @@ def _code_location(traceback: str) -> str | None:
     return found
 
 
+# Exceptions from `code/` whose message already says what is missing and how to provide it
+# (code/downloads.py): shown alone, without a traceback.
+PLAIN_ERRORS = {"MissingInputs"}
+
+
 def describe_failure(error: CellExecutionError, chunk: Chunk) -> str:
+    if error.ename in PLAIN_ERRORS:
+        return f"{chunk.where()} stopped the build:\n{error.evalue}"
     traceback = ANSI.sub("", error.traceback)
     where = _code_location(traceback)
     head = f"{chunk.where()} raised {error.ename}: {error.evalue}"

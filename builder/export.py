@@ -78,8 +78,8 @@ class JupyterMarkdown:
                     (f"{title} ({h.group(2)})." if h else f"{title}."),
                     None,
                 )
-                if stack[-1] == "callout":
-                    heading = heading.rstrip(".")
+                if stack[-1] == "callout":  # as Quarto: a '## Title' line is the title
+                    heading = h.group(2) if h else heading.rstrip(".")
                 emit(f"{heading}*" if heading.startswith("*") else f"**{heading}**")
                 if h:
                     continue

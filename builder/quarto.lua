@@ -196,7 +196,13 @@ function Div(div)
       local title = take_title(div)
       local blocks = pandoc.List({rawblock("\\begin{" .. env .. "}" .. (title and ("[" .. title .. "]") or ""))})
       blocks:extend(div.content)
-      blocks:insert(rawblock("\\end{" .. env .. "}"))
+      local last = blocks[#blocks]
+      if env == "proof" and (last.t == "Para" or last.t == "Plain") then
+        -- as Quarto: \end{proof} right after the last line, so the QED mark ends that line
+        last.content:insert(pandoc.RawInline("latex", "\n\\end{proof}"))
+      else
+        blocks:insert(rawblock("\\end{" .. env .. "}"))
+      end
       return blocks
     end
     local ctype = class:match("^callout%-(%a+)$")

@@ -270,7 +270,8 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     for block in doc.blocks:
         if not isinstance(block, Chunk):
             text = resolve_inline(block.text, values)
-            text = PAGEBREAK.sub("```{=latex}\n\\newpage\n```", text)
+            # a function, so that re.sub does not read the \n of \newpage as a newline
+            text = PAGEBREAK.sub(lambda _: "```{=latex}\n\\newpage\n```", text)
             woven.segments.append(Segment(text, block.file.name, block.line))
             continue
         opts = block.options

@@ -1,12 +1,13 @@
-"""Question 4: self-attention is permutation-equivariant, pooling makes it invariant, and a
-position-wise feed-forward layer can be built from nn.Linear or from nn.Conv1d."""
+"""Question 4: self-attention is permutation-equivariant, pooling makes it invariant,
+and a position-wise feed-forward layer can be built from nn.Linear or from nn.Conv1d."""
 
 import torch
 import torch.nn as nn
 
 
 def self_attention(X, Wq, Wk, Wv, alpha):
-    """S(X) with A = X Wq Wk^T X^T / alpha and S(X)_t = softmax(A_t) X Wv, for X of shape (T, D_in)."""
+    """S(X) with A = X Wq Wk^T X^T / alpha and S(X)_t = softmax(A_t) X Wv.
+    X: (T, D_in), Wq and Wk: (D_in, D_k), Wv: (D_in, D_v); returns (T, D_v)."""
     A = X @ Wq @ Wk.T @ X.T / alpha
     return torch.softmax(A, dim=-1) @ X @ Wv
 
@@ -53,8 +54,8 @@ def equivariance_errors(trials=200, seed=0, attention=self_attention):
 
 
 def attention_with_positions(X, Wq, Wk, Wv, alpha):
-    """A control that is NOT permutation-equivariant: position t is added to every feature of
-    row t before attending.  The checks above must report a large error for it."""
+    """A control that is NOT permutation-equivariant: position t is added to every
+    feature of row t before attending.  The checks must report a large error for it."""
     positions = torch.arange(X.shape[0], dtype=X.dtype).unsqueeze(1)
     return self_attention(X + positions, Wq, Wk, Wv, alpha)
 
@@ -72,7 +73,8 @@ class PositionwiseLinear(nn.Module):
 
 class PositionwiseConv(nn.Module):
     """The same layer as a 1-D convolution with kernel size 1, stride 1, no padding.
-    Conv1d wants (B, channels, length), so the feature axis D becomes the channel axis."""
+    Conv1d wants (B, channels, length), so the feature axis D becomes the channel
+    axis."""
 
     def __init__(self, d):
         super().__init__()
@@ -83,7 +85,7 @@ class PositionwiseConv(nn.Module):
 
     @classmethod
     def from_linear(cls, layer: PositionwiseLinear):
-        """A convolutional layer sharing the weights of `layer`: W1 (D, D) -> (D, D, 1)."""
+        """A convolutional layer with the weights of `layer`: W1 (D, D) -> (D, D, 1)."""
         conv = cls(layer.linear.in_features)
         with torch.no_grad():
             conv.conv.weight.copy_(layer.linear.weight.unsqueeze(-1))

@@ -1,19 +1,19 @@
-"""A small disk cache for expensive results (trained models, adversarial searches), keyed by
-the code that computes them and everything they depend on; and checked downloads."""
+"""A small disk cache for expensive results (trained models, adversarial searches),
+keyed by the code that computes them and everything they depend on; and digests."""
 
 import hashlib
 import inspect
 import json
 import os
-import urllib.request
 from pathlib import Path
 
 import torch
 
 
 def fingerprint(*objects):
-    """A digest of the source of functions and classes (their bytecode where the source is not
-    available, as for code typed into a notebook in some front ends)."""
+    """A digest (64 hex digits) of the source of functions and classes (their bytecode
+    where the source is not available, as for code typed into a notebook in some front
+    ends)."""
     h = hashlib.sha256()
     for obj in objects:
         try:
@@ -30,6 +30,7 @@ def fingerprint(*objects):
 
 
 def tensor_digest(*tensors):
+    """sha256 (64 hex digits) of the tensors' values, in order (any shape, device)."""
     h = hashlib.sha256()
     for t in tensors:
         h.update(t.detach().cpu().contiguous().numpy().tobytes())
@@ -37,6 +38,7 @@ def tensor_digest(*tensors):
 
 
 def file_sha256(path):
+    """sha256 of a file's bytes (64 hex digits), read in 1 MiB blocks."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -44,21 +46,10 @@ def file_sha256(path):
     return h.hexdigest()
 
 
-def download(url, target, check):
-    """Download `url` to `target`, keeping it only if check(path) says it is the right file."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".part")
-    urllib.request.urlretrieve(url, tmp)
-    if not check(tmp):
-        tmp.unlink()
-        raise ValueError(f"{url}: the downloaded file does not match its checksum")
-    tmp.replace(target)
-
-
 def cached(name, key, compute, cache_dir=".cache/results"):
-    """compute() once per key: the result (tensors, numbers, strings, lists and dicts of them)
-    is saved under cache_dir and loaded on the next call with the same key.
+    """compute() once per key (anything JSON can show): the result (tensors, numbers,
+    strings, lists and dicts of them) is saved under cache_dir and loaded on the next
+    call with the same key.
     Returns (result, True if it came from the cache)."""
     digest = hashlib.sha256(
         json.dumps(key, sort_keys=True, default=str).encode()

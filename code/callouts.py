@@ -1,8 +1,8 @@
 """Notes for the reader (draft status, missing weights or data) that render everywhere.
 
-Under a renderer that knows Quarto callouts (the report's build, `quarto render`) a note is
-a `::: {.callout-KIND}` div; in plain Jupyter (the notebook re-run by a grader) it is a
-Markdown block quote with a bold title, so no raw Quarto markup is ever shown.
+Under a renderer that knows Quarto callouts (the report's build, `quarto render`) a
+note is a `::: {.callout-KIND}` div; in plain Jupyter (the notebook re-run by a grader)
+it is a Markdown block quote with a bold title, so no raw Quarto markup is ever shown.
 """
 
 import os
@@ -13,10 +13,10 @@ KINDS = ("note", "tip", "important", "warning", "caution")
 
 
 def quarto_rendering() -> bool:
-    """True when the output goes through Quarto's or the report builder's Markdown reader.
+    """True when the output goes through Quarto's or the builder's Markdown reader.
 
-    The builder sets `REPORT_BUILD=1` in its kernel; Quarto sets `QUARTO_*` variables (for
-    example `QUARTO_FIG_WIDTH`) in the kernels it starts.
+    The builder sets `REPORT_BUILD=1` in its kernel; Quarto sets `QUARTO_*` variables
+    (for example `QUARTO_FIG_WIDTH`) in the kernels it starts.
     """
     if os.environ.get("REPORT_BUILD") == "1":
         return True

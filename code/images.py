@@ -1,22 +1,15 @@
-"""Questions 1(b) and 1(c) data: any image file -> a float tensor in [0, 1], and the sample
-photos of the `imagen` collection (found locally or downloaded and verified)."""
+"""Questions 1(b) and 1(c) data: any image file -> a float tensor in [0, 1], and the
+sample photos of the `imagen` collection listed in IMAGEN_PHOTOS (found locally or
+downloaded and verified, see `downloads`)."""
 
-import csv
 import os
 from pathlib import Path
 
 import numpy as np
 import torch
-from caching import download, file_sha256
+from downloads import IMAGE_SUFFIXES, fetch, find, offline
+from imagen_photos import IMAGEN_PHOTOS
 from PIL import Image, ImageOps, UnidentifiedImageError
-
-IMAGEN_URL = (
-    "https://raw.githubusercontent.com/ajschumacher/imagen/"
-    "2e8718956e3bb046db9a8e488c2254fd9846b6c5/imagen/{file}"
-)
-
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
 
 
 class ImageError(ValueError):
@@ -24,8 +17,8 @@ class ImageError(ValueError):
 
 
 def _to_rgb(img):
-    """RGB for every PIL mode: 16-bit and 32-bit greyscale rescaled, alpha composited on white,
-    palette, CMYK, greyscale and the rest converted."""
+    """RGB for every PIL mode: 16-bit and 32-bit greyscale rescaled, alpha composited on
+    white, palette, CMYK, greyscale and the rest converted."""
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         a = np.asarray(img, dtype=np.float64)
         top = 65535.0 if img.mode.startswith("I;16") or a.max() > 255 else 255.0
@@ -42,8 +35,9 @@ def _to_rgb(img):
 
 
 def load_image(path, size=224):
-    """An image file as a (3, size, size) float tensor in [0, 1], resized to size x size as
-    the assignment says (whatever the format, mode, extension or original size)."""
+    """An image file as a (3, size, size) float tensor in [0, 1], resized to size x size
+    as the assignment says (whatever the format, mode, extension or original size).
+    Raises ImageError naming the file if it is missing, empty, damaged or no image."""
     path = Path(path)
     if not path.is_file():
         raise ImageError(f"{path}: no such file")
@@ -66,7 +60,8 @@ def load_image(path, size=224):
 
 
 def save_png(image, path):
-    """Save a (3, H, W) tensor in [0, 1] as an 8-bit PNG (rounded to the nearest level)."""
+    """Save a (3, H, W) tensor in [0, 1] as an 8-bit PNG,
+    each value rounded to the nearest level.."""
     array = (
         (image.detach().clamp(0, 1) * 255)
         .round()
@@ -79,92 +74,60 @@ def save_png(image, path):
 
 
 def quantize(images):
-    """What saving as 8-bit does to an image: each value rounded to a multiple of 1/255."""
+    """What saving as 8-bit does to images (any shape, values in [0, 1]): each value
+    rounded to a multiple of 1/255."""
     return (images.clamp(0, 1) * 255).round() / 255
 
 
-def data_dir():
-    folder = os.environ.get("REPORT_DATA_DIR")
-    return Path(folder) if folder else None
-
-
-def read_manifest(path):
-    """The imagen manifest: one dict per file (file, wnid, label, in1k_index, ..., sha256)."""
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
-
-
-def find_images(cache_dir=".cache/data/imagen"):
-    """{file name: (path, ImageNet class index, sha256)} of the imagen photos of ImageNet-1k
-    classes listed in the manifest ($REPORT_IMAGEN_MANIFEST or $REPORT_DATA_DIR/imagen_manifest.tsv).
-    The path is the local copy in $REPORT_IMAGES_DIR or $REPORT_DATA_DIR/imagen if there is
-    one, else where `fetch_images` downloads it in the cache; with $REPORT_OFFLINE=1 only
-    local copies are listed.  Without a manifest: every image in $REPORT_IMAGES_DIR, with
-    class and checksum None (unknown)."""
-    root = data_dir()
-    manifest_path = Path(
-        os.environ.get("REPORT_IMAGEN_MANIFEST")
-        or (root / "imagen_manifest.tsv" if root else "")
-    )
-    if not manifest_path.is_file():
-        if os.environ.get(
-            "REPORT_IMAGES_DIR"
-        ):  # any folder of images, true classes unknown
-            folder = Path(os.environ["REPORT_IMAGES_DIR"])
-            return {
-                p.name: (p, None, None)
-                for p in sorted(folder.iterdir())
-                if p.suffix.lower() in IMAGE_SUFFIXES
-            }
-        raise FileNotFoundError(
-            "no imagen manifest: set REPORT_DATA_DIR to a folder with imagen_manifest.tsv "
-            "(and imagen/ with the photos), REPORT_IMAGEN_MANIFEST to the manifest, or "
-            "REPORT_IMAGES_DIR to any folder of images"
-        )
-    folders = [os.environ.get("REPORT_IMAGES_DIR"), root and root / "imagen", cache_dir]
-    offline = os.environ.get("REPORT_OFFLINE", "0") == "1"
+def find_images():
+    """{file name: (path, ImageNet-1k class index or None, sha256 or None)} of the
+    photos the report may draw from: those of IMAGEN_PHOTOS found locally or in the
+    download cache, and, unless $REPORT_OFFLINE=1, the others too (with the path in the
+    cache where `fetch_images` downloads them).  With $REPORT_IMAGES_DIR set: every
+    image in that folder instead, with the class and sha256 of the listed photos and
+    None for others.  Raises FileNotFoundError if no photo is available."""
+    listed = {file: (index, sha256) for file, _, index, sha256 in IMAGEN_PHOTOS}
+    own = os.environ.get("REPORT_IMAGES_DIR")
+    if own:
+        return {
+            p.name: (p, *listed.get(p.name, (None, None)))
+            for p in sorted(Path(own).iterdir())
+            if p.suffix.lower() in IMAGE_SUFFIXES
+        }
     found = {}
-    for row in read_manifest(manifest_path):
-        if not row["in1k_index"]:
-            continue
-        local = next(
-            (
-                Path(f) / row["file"]
-                for f in folders
-                if f and (Path(f) / row["file"]).is_file()
-            ),
-            None,
-        )
-        if local or not offline:
-            found[row["file"]] = (
-                local or Path(cache_dir) / row["file"],
-                int(row["in1k_index"]),
-                row["sha256"],
-            )
+    for file, (index, sha256) in listed.items():
+        path = find(f"imagen/{file}")
+        if path or not offline():
+            found[file] = (path or Path(".cache/data/imagen") / file, index, sha256)
     if not found:
         raise FileNotFoundError(
-            f"none of the images listed in {manifest_path} is available offline"
+            "none of the imagen photos is available offline: set REPORT_DATA_DIR to a "
+            "folder with imagen/<file> for the files listed in IMAGEN_PHOTOS"
         )
     return found
 
 
 def fetch_images(found, names):
-    """Make sure each named image is on disk (downloading it from the imagen collection if
-    needed) and matches its sha256 from the manifest."""
+    """Make sure each named photo is on disk (downloading it if needed) and matches its
+    sha256 (photos of $REPORT_IMAGES_DIR that are not listed are not checked).
+    Raises ImageError naming the file if it cannot be had or is not the listed one."""
     for name in names:
         path, _, sha256 = found[name]
-        if not path.is_file():
-            download(
-                IMAGEN_URL.format(file=name), path, lambda p: file_sha256(p) == sha256
-            )
-        elif sha256 and file_sha256(path) != sha256:
-            raise ImageError(
-                f"{path}: does not match the sha256 listed for it in the imagen manifest"
-            )
+        if sha256 is None:
+            continue
+        try:
+            got = fetch(f"imagen/{name}")
+        except ValueError as e:
+            raise ImageError(str(e)) from None
+        if got is None:
+            raise ImageError(f"{path}: could not be found or downloaded")
+        found[name] = (got, *found[name][1:])
 
 
 def pick_images(found, count, seed, distinct_classes=True):
-    """`count` files drawn at random (fixed seed) from `found`, from different classes."""
+    """`count` file names drawn at random (fixed seed) from `found`, of different
+    classes (None, an unknown class, counts as different from all).
+    Raises ValueError if fewer than `count` classes are available."""
     g = torch.Generator().manual_seed(seed)
     names, chosen, classes = sorted(found), [], set()
     for i in torch.randperm(len(names), generator=g).tolist():

@@ -1,11 +1,14 @@
-"""Question 1(b): AlexNet's prediction for an image, by class name, and a picture of it."""
+"""Question 1(b): AlexNet's prediction for an image, by class name, and a picture."""
+
+import textwrap
 
 import torch
 from images import load_image
 
 
 def predict(model, image, names, k=5):
-    """The k most probable classes of one (3, H, W) image in [0, 1]: [(name, probability)]."""
+    """The k most probable classes of one (3, H, W) image in [0, 1], as a list of
+    (class name, probability) pairs, most probable first."""
     with torch.no_grad():
         probs = torch.softmax(model(image.unsqueeze(0)), dim=1)[0]
     top = probs.topk(k)
@@ -13,36 +16,51 @@ def predict(model, image, names, k=5):
 
 
 def top_prediction(model, path, names):
-    """AlexNet's top-1 prediction for an image file (resized to 224x224x3): (name, probability)."""
+    """AlexNet's top-1 prediction for an image file, resized to 224×224×3:
+    (class name, probability)."""
     return predict(model, load_image(path), names, k=1)[0]
 
 
-def show_prediction(ax, image, title):
-    """The visual helper: the image with a title (e.g. the predicted name) above it."""
+def show_prediction(ax, image, title, fontsize=9):
+    """The visual helper: a (3, H, W) image in [0, 1] on the axes `ax`, with a title
+    (e.g. the predicted class) above it."""
     ax.imshow(image.detach().permute(1, 2, 0).clamp(0, 1).cpu().numpy())
-    ax.set_title(title, fontsize=8)
+    ax.set_title(title, fontsize=fontsize)
     ax.axis("off")
 
 
+def wrap(text, width=22):
+    """A class name broken into lines of at most `width` characters (never cut)."""
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False))
+
+
 def prediction_figure(model, images, true_names, names, k=5):
-    """Each image with its top-1 name and probability, and its top-k bar chart below."""
+    """One row per image: the image titled with its top-1 class and probability, and a
+    bar chart of its k most probable classes (probabilities in %, one decimal, axis
+    scaled to the largest bar).  Sized for the page: 6.3 inches wide, text >= 8 pt."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(
-        2,
         len(images),
-        figsize=(2.4 * len(images), 5.2),
-        gridspec_kw={"height_ratios": [1.3, 1]},
+        2,
+        figsize=(6.3, 1.5 * len(images)),
+        gridspec_kw={"width_ratios": [1, 2.4]},
+        squeeze=False,
     )
-    for column, (image, truth) in enumerate(zip(images, true_names)):
+    for (picture, bars), image, truth in zip(axes, images, true_names):
         top = predict(model, image, names, k)
-        show_prediction(
-            axes[0, column], image, f"{top[0][0]} ({top[0][1]:.0%})\ntrue: {truth}"
+        show_prediction(picture, image, f"true class:\n{wrap(truth)}")
+        percent = [100 * p for _, p in top]
+        rows = range(k)[::-1]
+        bars.barh(rows, percent, color="tab:blue")
+        bars.set_yticks(rows, [wrap(n, 28) for n, _ in top], fontsize=8)
+        for row, value in zip(rows, percent):
+            bars.text(value, row, f" {value:.1f}%", va="center", fontsize=8)
+        bars.set_xlim(0, max(percent) * 1.3)
+        bars.set_xlabel("probability (%)", fontsize=8)
+        bars.tick_params(axis="x", labelsize=8)
+        bars.set_title(
+            f"predicted: {top[0][0]} ({percent[0]:.1f}%)", fontsize=9, loc="left"
         )
-        bars = axes[1, column]
-        bars.barh(range(k)[::-1], [p for _, p in top], color="tab:blue")
-        bars.set_yticks(range(k)[::-1], [n[:18] for n, _ in top], fontsize=7)
-        bars.set_xlim(0, 1)
-        bars.tick_params(axis="x", labelsize=7)
     fig.tight_layout()
     return fig

@@ -1,5 +1,6 @@
 """Question 3: the recurrence h_t = W rho(h_{t-1}) + U x_t + b, its equivalence with the
-conventional g_t = rho(W g_{t-1} + U x_t + b), and the norm of dh_T/dh_0 measured with autograd."""
+conventional g_t = rho(W g_{t-1} + U x_t + b), and the norm of dh_T/dh_0 measured with
+autograd."""
 
 import sympy as sp
 import torch
@@ -8,7 +9,7 @@ ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu}
 
 
 def run_h(W, U, b, xs, h0, rho):
-    """[h_0, h_1, ..., h_T] for h_t = W rho(h_{t-1}) + U x_t + b (xs has one row per step)."""
+    """[h_0, ..., h_T] for h_t = W rho(h_{t-1}) + U x_t + b (xs: one row per step)."""
     hs = [h0]
     for x in xs:
         hs.append(W @ rho(hs[-1]) + U @ x + b)
@@ -33,8 +34,9 @@ def random_rnn(n, m, T, generator, dtype=torch.float64):
 
 
 def equivalence_gap(rho, n=8, m=3, T=30, seed=0, g0_from_h0=True):
-    """max_t |g_t - rho(h_t)| for random weights and inputs, with g_0 = rho(h_0) (zero up to
-    rounding if the claim holds) or, as a control, with the wrong start g_0 = h_0."""
+    """max_t |g_t - rho(h_t)| for random weights and inputs, with g_0 = rho(h_0) (zero
+    up to rounding if the claim holds) or, as a control, with the wrong start
+    g_0 = h_0."""
     W, U, b, xs, h0 = random_rnn(n, m, T, torch.Generator().manual_seed(seed))
     g0 = rho(h0) if g0_from_h0 else h0
     hs, gs = run_h(W, U, b, xs, h0, rho), run_g(W, U, b, xs, g0, rho)
@@ -42,8 +44,8 @@ def equivalence_gap(rho, n=8, m=3, T=30, seed=0, g0_from_h0=True):
 
 
 def derivative_bound(name):
-    """(gamma, x*): gamma = sup_x |rho'(x)| and where it is reached, derived with sympy from
-    rho' at its critical points and its limits at +-oo."""
+    """(gamma, x*): gamma = sup_x |rho'(x)| and where it is reached, derived with sympy
+    from rho' at its critical points and its limits at +-oo."""
     x = sp.symbols("x", real=True)
     rho = {"tanh": sp.tanh(x), "sigmoid": 1 / (1 + sp.exp(-x))}[name]
     d = sp.diff(rho, x)
@@ -61,7 +63,8 @@ def spectral_norm(M):
 
 
 def scale_to_condition(W, delta, gamma):
-    """W rescaled so that lambda_max(W^T W) = delta^2 / gamma^2, i.e. ||W||_2 = delta / gamma."""
+    """W rescaled so that lambda_max(W^T W) = delta^2 / gamma^2, i.e.
+    ||W||_2 = delta / gamma."""
     return W * (delta / gamma) / spectral_norm(W)
 
 
@@ -78,7 +81,7 @@ def jacobian_norms(W, U, b, xs, h0, rho):
 
 
 def bound_violations(norms, delta, rtol=1e-9):
-    """The steps T at which ||dh_T/dh_0|| exceeds the bound delta^T (empty if the bound holds)."""
+    """The steps T at which ||dh_T/dh_0|| exceeds delta^T (empty if the bound holds)."""
     return [T for T, norm in enumerate(norms, start=1) if norm > delta**T * (1 + rtol)]
 
 
@@ -91,7 +94,8 @@ def check_bound(norms, delta):
 
 
 def vanishing_experiment(name, delta, n=16, m=4, T=60, seed=0):
-    """Random weights scaled to the condition of (c) for activation `name`; the norms and gamma."""
+    """Random weights scaled to the condition of (c) for activation `name`:
+    (gamma, [||dh_T/dh_0|| for T = 1..T], W)."""
     gamma = float(derivative_bound(name)[0])
     W, U, b, xs, h0 = random_rnn(n, m, T, torch.Generator().manual_seed(seed))
     W = scale_to_condition(W, delta, gamma)
@@ -99,11 +103,12 @@ def vanishing_experiment(name, delta, n=16, m=4, T=60, seed=0):
 
 
 def orthogonal_tanh_norms(scale, bias=0.0, n=16, T=60, seed=0):
-    """||dh_T/dh_0|| for a tanh RNN with W = scale * Q (Q orthogonal, so lambda_max(W^T W) =
-    scale^2), no input and h_0 = 0.  With bias 0 the state stays at 0 where tanh' = 1 = gamma,
-    so every step multiplies the norm by exactly `scale`: the bound delta^T of (c) is attained
-    when scale = delta, and the gradient explodes when scale > 1.  A large bias drives the
-    units into saturation (tanh' ~ 0) and the gradient vanishes whatever the scale."""
+    """||dh_T/dh_0|| for a tanh RNN with W = scale * Q (Q orthogonal, so
+    lambda_max(W^T W) = scale^2), no input and h_0 = 0.  With bias 0 the state stays at
+    0, where tanh' = 1 = gamma, so every step multiplies the norm by exactly `scale`:
+    the bound delta^T of (c) is attained when scale = delta, and the gradient explodes
+    when scale > 1.  A large bias drives the units into saturation (tanh' ~ 0) and the
+    gradient vanishes whatever the scale."""
     g = torch.Generator().manual_seed(seed)
     Q, _ = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=torch.float64))
     zeros = torch.zeros(n, dtype=torch.float64)

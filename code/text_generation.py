@@ -1,5 +1,5 @@
-"""Question 2.2 and 2.3: sampling text from the language model (multinomial as in the starter,
-and greedy), and the cosine distance between learned word embeddings."""
+"""Questions 2.2 and 2.3: sampling text from the language model (multinomial as in the
+starter, and greedy), and the cosine distance between learned word embeddings."""
 
 import torch
 
@@ -33,7 +33,7 @@ def as_text(words):
 
 
 def repetition(words):
-    """(share of distinct words, the period of the cycle the text ends in, or 0 if none):
+    """(share of distinct words, period of the cycle the text ends in, or 0 if none):
     the tail repeats with period p if it is the same p words at least three times."""
     distinct = len(set(words)) / len(words)
     for period in range(1, len(words) // 3 + 1):
@@ -43,14 +43,23 @@ def repetition(words):
     return distinct, 0
 
 
+def share_of_frequent(words, counts, dictionary, top=10):
+    """The share of `words` that are among the `top` most frequent words of a corpus
+    whose word counts (one per dictionary id) are `counts`."""
+    frequent = {dictionary.idx2word[i] for i in counts.topk(top).indices.tolist()}
+    return sum(w in frequent for w in words) / len(words)
+
+
 def embedding_of(model, dictionary, word):
+    """The learned input embedding of `word`, (embed_size,); KeyError if unknown."""
     if word not in dictionary.word2idx:
         raise KeyError(f"'{word}' is not in the vocabulary ({len(dictionary)} words)")
     return model.embed.weight[dictionary.word2idx[word]].detach()
 
 
 def embedding_distance(model, dictionary, word_a, word_b, show=True):
-    """Cosine distance 1 - cos(e_a, e_b) between the learned input embeddings of two words."""
+    """Cosine distance 1 - cos(e_a, e_b) between the learned input embeddings of two
+    words: 0 for the same direction, 1 for orthogonal ones, 2 for opposite ones."""
     a, b = (
         embedding_of(model, dictionary, word_a),
         embedding_of(model, dictionary, word_b),
@@ -62,7 +71,7 @@ def embedding_distance(model, dictionary, word_a, word_b, show=True):
 
 
 def nearest_words(model, dictionary, word, k=5):
-    """The k words whose embeddings are closest (cosine) to `word`'s, with their distances."""
+    """The k words whose embeddings are closest (cosine) to `word`'s: [(word, dist)]."""
     e = embedding_of(model, dictionary, word)
     weights = model.embed.weight.detach()
     distances = 1 - torch.nn.functional.cosine_similarity(

@@ -113,3 +113,36 @@ def test_attacks_are_cached(digits_model, tmp_path):
     assert again[0]["seconds"] == first[0]["seconds"]  # measured once, then loaded
     cached_attack(net, "digits-net", X[1], [3], 2e-3, max_steps=50, cache_dir=tmp_path)
     assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_margin_rule_stops_later_with_the_target_at_least_that_probable(digits_model):
+    """The first-flip rule against "target probability >= 0.9", on the same attack."""
+    net, X, y = digits_model
+    targets = [(y[2].item() + k) % 10 for k in (2, 6)]
+    flip = targeted_attack(net, X[2], targets, alpha=1e-3, max_steps=300)
+    strict = targeted_attack(
+        net, X[2], targets, alpha=1e-3, max_steps=300, min_confidence=0.9
+    )
+    for a, b in zip(flip, strict):
+        assert a["success"] and b["success"]
+        assert b["p_target"] >= 0.9 and b["steps"] >= a["steps"]
+        with torch.no_grad():  # p_target and ce are those of the returned image
+            logits = net(b["image"].unsqueeze(0))
+        assert logits.softmax(1)[0, b["target"]].item() == pytest.approx(b["p_target"])
+        ce = F.cross_entropy(logits, torch.tensor([b["target"]])).item()
+        assert b["ce"] == pytest.approx(ce, rel=1e-5)
+        assert b["alpha_l1"] == pytest.approx(1e-3 * b["l1"])
+    assert sum(b["steps"] for b in strict) > sum(a["steps"] for a in flip)
+
+
+def test_reached_and_alpha_grid():
+    from adversarial import alpha_grid, reached
+
+    logits = torch.tensor([[2.0, 0.0, 0.0], [0.0, 0.1, 0.0]])
+    targets = torch.tensor([0, 1])
+    assert reached(logits, targets).tolist() == [True, True]
+    # softmax of [2, 0, 0] gives class 0 a probability of 0.787; of [0, .1, 0] 0.36
+    assert reached(logits, targets, min_confidence=0.5).tolist() == [True, False]
+    grid = alpha_grid(cross_entropy=6.9, l1_norm=690.0, ratios=(0.1, 1.0))
+    assert grid == pytest.approx([0.0, 0.001, 0.01])
+    assert [a * 690.0 / 6.9 for a in grid] == pytest.approx([0.0, 0.1, 1.0])

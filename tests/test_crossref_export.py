@@ -77,7 +77,7 @@ def test_jupyter_markdown(tmp_path):
     assert "**Theorem 1.1 (Named).**" in md and "**Theorem 2.1.**\nNo title here." in md
     assert "$$x = 1\\tag{1} $$" in md
     assert "*Proof.*\nUses Equation 1 and Section 1.1.\n$\\blacksquare$" in md
-    assert "> **Warning (Careful)**\n> Body line." in md
+    assert "> **Careful**\n> Body line." in md  # the title, as Quarto shows it
     assert "See Figure 1, Theorem 2.1, Theorem 1.1 and Section 2." in md
     assert ":::" not in md and "{#" not in md and "@" not in md
 

@@ -114,8 +114,13 @@ def test_png_round_trip_is_exact(tmp_path):
 
 
 def test_finding_and_picking_images():
-    found = find_images()
-    assert len(found) >= 28 and all(0 <= label < 1000 for _, label, _ in found.values())
+    found = find_images()  # offline: the 31 listed photos, all in REPORT_DATA_DIR
+    assert len(found) == 31 and sorted(found) == sorted(
+        p.name for p in IMAGEN.iterdir()
+    )
+    labels = [label for _, label, _ in found.values()]
+    assert labels.count(None) == 1 and found["n07697100_25048_hamburger.jpg"][1] is None
+    assert all(0 <= label < 1000 for label in labels if label is not None)
     assert found["n01882714_11334_koala_bear.jpg"][1] == 105  # koala
     fetch_images(found, list(found))  # all local, all checksums match
     picked = pick_images(found, 5, seed=3)
@@ -131,13 +136,13 @@ def test_a_local_copy_with_the_wrong_checksum_is_rejected(tmp_path, monkeypatch)
     monkeypatch.setenv("REPORT_IMAGES_DIR", str(tmp_path))  # looked at first
     found = find_images()
     assert found[name][0] == tmp_path / name
-    with pytest.raises(ImageError, match=rf"{name}: does not match the sha256"):
+    with pytest.raises(ImageError, match=rf"{name}: not the expected imagen photo"):
         fetch_images(found, [name])
     with pytest.raises(ValueError, match="only"):
         pick_images(found, 50, seed=0)
 
 
-def test_any_folder_of_images_without_a_manifest(tmp_path, monkeypatch):
+def test_any_folder_of_images(tmp_path, monkeypatch):
     for name in ("a.png", "b.JPG", "notes.txt"):
         fmt = "PNG" if name.endswith("png") else "JPEG"
         if name.endswith("txt"):
@@ -202,6 +207,7 @@ def test_normalisation_lives_inside_the_model():
 
 def test_missing_weights_stop_with_a_useful_message(monkeypatch, tmp_path):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))  # an empty hub cache
+    monkeypatch.delenv("REPORT_ALEXNET_WEIGHTS", raising=False)
     with pytest.raises(
         FileNotFoundError, match=r"alexnet-owt-7be5be79.pth.*REPORT_ALEXNET_WEIGHTS"
     ):
@@ -214,5 +220,9 @@ def test_missing_weights_stop_with_a_useful_message(monkeypatch, tmp_path):
         for a, b in zip(model.state_dict().values(), again.state_dict().values())
     )
     (tmp_path / "fake.pth").write_bytes(b"not weights")
-    with pytest.raises(ValueError, match=r"fake.pth: not alexnet-owt-7be5be79.pth"):
+    message = r"fake.pth: not the expected pretrained AlexNet weights alexnet-owt-7be5b"
+    with pytest.raises(ValueError, match=message):
         load_alexnet(weights_path=tmp_path / "fake.pth")
+    monkeypatch.setenv("REPORT_ALEXNET_WEIGHTS", str(tmp_path / "fake.pth"))
+    with pytest.raises(ValueError, match=message):  # checked wherever it comes from
+        load_alexnet(allow_untrained=True)

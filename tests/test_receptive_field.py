@@ -75,3 +75,30 @@ def test_autograd_check_can_fail():
     """A trace with the wrong stride disagrees with autograd on the real layers."""
     wrong = (Layer("conv1", "conv", 11, 3, 0, 96),)
     assert centre_window(wrong, 1, 227) != autograd_window(ORIGINAL_ALEXNET, 1, 227)[0]
+
+
+def test_answer_table_in_the_assignment_form():
+    from receptive_field import markdown_answer_table
+
+    lines = markdown_answer_table(ORIGINAL_ALEXNET, [1, 2, 3, 4], 227).splitlines()
+    assert lines[0] == "| | Layer 1 | Layer 2 | Layer 3 | Layer 4 |"
+    assert lines[2:] == [
+        "| Height 1 | 105 | 97 | 81 | 65 |",
+        "| Height 2 | 115 | 115 | 131 | 131 |",
+        "| Width 1 | 105 | 97 | 81 | 65 |",
+        "| Width 2 | 115 | 115 | 131 | 131 |",
+    ]
+
+
+def test_torchvision_conv1_reads_every_pixel_but_not_the_last_padding():
+    """224 + 2*2 - 11 = 217 = 54*4 + 1: the last of the 228 padded positions is unread;
+    the first 2 and the last 1 are padding, so every image pixel is read."""
+    from receptive_field import padded_positions_unread, pixels_read
+
+    assert padded_positions_unread(TORCHVISION_ALEXNET[0], 224) == 1
+    assert padded_positions_unread(ORIGINAL_ALEXNET[0], 227) == 0
+    assert pixels_read(TORCHVISION_ALEXNET, 1, 224) == (224, 224)
+    # a layer that skips pixels: kernel 2, stride 3 on 7 reads 1-2 and 4-5 only
+    skipping = (Layer("a", "conv", 2, 3, 0, 1),)
+    assert padded_positions_unread(skipping[0], 7) == 2
+    assert pixels_read(skipping, 1, 7) == (4, 4)

@@ -1,7 +1,10 @@
-"""The real report.qmd, built end to end in fast mode in a copy of the project, and its
-notebook run again from scratch in an empty folder."""
+"""The real report.qmd, built end to end in fast mode in a fresh copy of the project that
+downloads its inputs from a mirror on 127.0.0.1, and its notebook run again on its own:
+downloading from the mirror in an empty folder, and from a data folder offline, where
+every output must be the stored one."""
 
 import difflib
+import hashlib
 import os
 import re
 import shutil
@@ -9,27 +12,105 @@ import shutil
 import nbformat
 import parity
 import pytest
-from conftest import ROOT, needs_latex, pdf_text
+from conftest import ROOT, copy_project, http_server, needs_latex, pdf_text
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 from builder.__main__ import build
 from builder.modules import code_modules, inline_plan
 from builder.read import read
 
 pytestmark = needs_latex
+DATA = ROOT.parent / "shared" / "data"  # served as the mirror: imagen/, ptb/
+PHOTOS = sorted(p.name for p in (DATA / "imagen").iterdir())
+INPUTS = [f"imagen/{name}" for name in PHOTOS] + [
+    "ptb/ptb.valid.txt",
+    "ptb/ptb.test.txt",
+]
+
+
+def kernel_env(**settings):
+    """This process's environment without any REPORT_* variable, plus `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REPORT_")}
+    return env | settings
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
+    """Built as on a user's machine with internet: no local data, downloads allowed, the
+    mirror in place of the original addresses (which hold the same files)."""
     root = tmp_path_factory.mktemp("report")
-    for name in ("report.qmd", "_quarto.yml"):
-        shutil.copy(ROOT / name, root / name)
-    for folder in ("code", "proofs"):
-        shutil.copytree(
-            ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__")
-        )
-    result = build(root / "report.qmd", fast=True, use_quarto=False, log=print)
-    return root, result, pdf_text(root / "report.pdf")
+    copy_project(root)
+    with pytest.MonkeyPatch.context() as env, http_server(DATA) as (base, requests):
+        for name in [k for k in os.environ if k.startswith("REPORT_")]:
+            env.delenv(name)
+        env.setenv("REPORT_MIRROR_URL", base)
+        env.setenv("TORCH_HOME", str(root / "torch"))  # no weights: a draft
+        result = build(root / "report.qmd", fast=True, use_quarto=False, log=print)
+    return root, result, pdf_text(root / "report.pdf"), list(requests)
+
+
+def sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def downloaded(requests):
+    """The files a server sent (status 200), each exactly once."""
+    sent = [path.lstrip("/") for path, status in requests if status == 200]
+    assert len(sent) == len(set(sent)), f"downloaded twice: {sent}"
+    return set(sent)
+
+
+def run_notebook(nb, folder, env, until=None):
+    """`nb` without its outputs, run in a fresh kernel in `folder` (created) with the
+    environment `env`, up to the code cell containing `until`; returns the run copy."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fresh = nbformat.from_dict(nb)
+    for cell in fresh.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    client = NotebookClient(
+        fresh,
+        timeout=1800,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(folder)}},
+    )
+    with client.setup_kernel(env=env):
+        for i, cell in enumerate(fresh.cells):
+            if cell.cell_type == "code":
+                client.execute_cell(cell, i)
+                if until and until in cell.source:
+                    break
+    return fresh
+
+
+# What differs from run to run and is masked before outputs are compared: durations
+# ('trained in 42 s', '1.3 s'), the cells of a Markdown table's 'seconds' column, and
+# figures' sizes in pixels ('<Figure size 704x528 ...>': the build draws at 110 dpi).
+MASKS = [
+    (re.compile(r"\d+(\.\d+)? ?s\b"), "<t> s"),
+    (re.compile(r"<Figure size \d+x\d+ "), "<Figure size <px> "),
+]
+TIMED_COLUMNS = {"seconds"}
+
+
+def mask(text):
+    if text is None:
+        return None
+    for pattern, replacement in MASKS:
+        text = pattern.sub(replacement, text)
+    lines, timed = text.splitlines(), None
+    for n, line in enumerate(lines):
+        if not line.startswith("|"):
+            timed = None
+            continue
+        cells = line.strip().strip("|").split("|")
+        if timed is None:  # the header row
+            timed = {i for i, c in enumerate(cells) if c.strip() in TIMED_COLUMNS}
+        elif not set(line) <= set("|-: "):
+            cells = ["<t>" if i in timed else c for i, c in enumerate(cells)]
+            lines[n] = "|" + "|".join(cells) + "|"
+    return "\n".join(lines)
 
 
 @pytest.fixture(scope="module")
@@ -47,28 +128,56 @@ def test_pdf_matches_quarto_golden(compared, name, aspect):
 
 
 def stdout_texts(nb):
-    """Each code cell's whole stdout (a stream may arrive in several pieces), with timings
-    (`1.2 s`) masked: they differ from run to run."""
+    """Each code cell's whole stdout, masked."""
     return [
-        re.sub(
-            r"\d+(\.\d+)? ?s\b",
-            "<t> s",
-            "".join(o["text"] for o in c.outputs if o.get("name") == "stdout"),
-        )
+        mask("".join(o["text"] for o in c.outputs if o.get("name") == "stdout"))
         for c in nb.cells
         if c.cell_type == "code"
     ]
 
 
+def comparable(cell):
+    """A code cell's outputs as comparable values: adjacent pieces of one stream joined,
+    text and Markdown masked, images by kind (image/png, ...)."""
+    out = []
+    for o in cell.outputs:
+        if o.output_type == "stream":
+            if out and out[-1][:2] == ("stream", o.name):
+                out[-1] = ("stream", o.name, out[-1][2] + o.text)
+            else:
+                out.append(("stream", o.name, o.text))
+        elif o.output_type == "error":
+            out.append(("error", o.ename, o.evalue))
+        else:
+            data = o.get("data", {})
+            out.append(
+                (
+                    o.output_type,
+                    mask(data.get("text/markdown")),
+                    mask(data.get("text/plain")),
+                    sorted(k for k in data if k.startswith("image/")),
+                )
+            )
+    return [(o[0], o[1], mask(o[2])) if o[0] == "stream" else o for o in out]
+
+
 def test_pdf_has_title_block_draft_notice_and_no_loose_references(built):
-    _, result, text = built
+    _, result, text, _ = built
     first_page = text.split("\f")[0]
     assert (
         "Deep Learning, Assignment 2" in first_page
         and "Discussed the questions with" in first_page
     )
-    assert "WARNING: draft build" in first_page
-    assert any("draft build" in w for w in result["warnings"])
+    flat = " ".join(first_page.split())
+    # the first-page box names each substitution in words
+    assert "WARNING: a draft, not the numbers of the submission" in flat
+    assert "AlexNet ran with untrained, randomly initialised weights" in flat
+    assert "trained on the PTB validation split (ptb.valid.txt)" in flat
+    assert "hidden size 256 instead of 1024" in flat
+    assert any("a draft" in w for w in result["warnings"])
+    # the template's placeholders are reported at the end of the build
+    assert any("Student Name" in w for w in result["warnings"])
+    assert not re.search(r"--fast|\.cache|the build fails", text)  # no build jargon
     assert "??" not in text and not re.search(r"@(fig|eq|sec|thm|tbl)-", text)
 
 
@@ -84,8 +193,32 @@ def test_question_4_in_the_pdf(built):
     assert re.search(r"max \|P S\(X\) - S\(PX\)\| = \d\.\d\de-1[3-9]", text)
 
 
+def test_answers_first_and_the_questions_fit_in_30_pages(built):
+    """Support modules are listed only in the appendix, which starts after at most 30
+    pages; each question part opens with its answer."""
+    pages = built[2].split("\f")
+    appendix = next(
+        i
+        for i, page in enumerate(pages)
+        if re.search(r"^\d+ Appendix: the code modules", page, re.M) and i > 1
+    )
+    assert appendix <= 30, f"the questions take {appendix} pages"
+    before = "\f".join(pages[:appendix])
+    for support in (
+        "caching",
+        "images",
+        "imagenet_model",
+        "ptb_data",
+        "language_model",
+    ):
+        assert f"Listing: code/{support}.py" not in before
+    flat = " ".join(before.split())
+    for part in ("(a) Receptive fields Answer.", "Q2.1 Detaching or not? Answer."):
+        assert part in flat
+
+
 def test_every_imported_module_is_listed_in_the_pdf(built):
-    root, _, text = built
+    root, _, text, _ = built
     doc = read(root / "report.qmd")
     runnable = [c for c in doc.chunks if "report-only" not in c.options.get("tags", [])]
     used = {m for ms in inline_plan(runnable, code_modules(root)).values() for m in ms}
@@ -97,8 +230,12 @@ def test_every_imported_module_is_listed_in_the_pdf(built):
 def test_questions_1a_and_3_in_the_pdf(built):
     table = pdf_text(built[0] / "report.pdf", layout=True)
     for row in (
-        "Layer 1 105 115 105 115 11x11",
-        "Layer 4 65 131 65 131 67x67 65-131 65-131 yes",
+        "Layer 1 Layer 2 Layer 3 Layer 4",
+        "Height 1 105 97 81 65",
+        "Height 2 115 115 131 131",
+        "Width 1 105 97 81 65",
+        "Width 2 115 115 131 131",
+        "Layer 4 65-131 65-131 65-131 yes",
     ):
         assert re.search(
             r"\s+".join(map(re.escape, row.split())), table
@@ -109,10 +246,16 @@ def test_questions_1a_and_3_in_the_pdf(built):
 
 
 def test_question_2_in_the_pdf(built):
-    _, result, text = built
+    _, result, text, _ = built
     flat = " ".join(text.split())
-    assert "WARNING: the PTB training split is not available here" in flat
-    assert any("PTB training split" in w for w in result["warnings"])
+    assert "WARNING: Question 2 in this draft: a small model and trained on" in flat
+    assert any("Question 2 in this draft" in w for w in result["warnings"])
+    # Q2's figure captions say that they show the draft model
+    assert re.search(
+        r"Figure \d+: Training loss .{0,200}Draft: a small configuration; trained on "
+        r"ptb\.valid\.txt, evaluated on ptb\.test\.txt\.",
+        flat,
+    )
     assert (
         "gradient of chunk 2's loss reaches chunk 1: without detach True, with detach False"
         in flat
@@ -120,27 +263,31 @@ def test_question_2_in_the_pdf(built):
     assert re.search(r"cosine distance\('army', 'taxpayer'\) = \d\.\d{4}", flat)
     assert "error: 'quadrocopter' is not in the vocabulary" in flat
     ppl = [
-        float(x) for x in re.findall(r"epoch \d: validation perplexity (\d+\.\d)", flat)
+        float(x)
+        for x in re.findall(r"epoch \d: perplexity on ptb\.test\.txt (\d+\.\d)", flat)
     ]
     assert len(ppl) == 3 and ppl[-1] < ppl[0] < 1000
     assert "it/s" not in text  # progress bars stay in the terminal
 
 
 def test_questions_1b_and_1c_in_the_pdf(built):
-    _, result, text = built
-    flat = " ".join(text.split()).replace("’", "'").replace("UN- TRAINED", "UNTRAINED")
-    assert "WARNING: untrained AlexNet weights" in flat and any(
+    _, result, text, _ = built
+    flat = " ".join(text.split()).replace("’", "'")
+    assert "WARNING: untrained AlexNet in this draft" in flat and any(
         "AlexNet" in w for w in result["warnings"]
     )
     for caption in (
-        r"Figure \d+: AlexNet's top-1 class",
+        r"Table \d+: AlexNet's top-1 prediction",
+        r"Figure \d+: The five photos",
         r"Table \d+: Each targeted attack",
-        r"Figure \d+: Original images",
+        r"Figure \d+: Each photo \(left\)",
+        r"Figure \d+: Photo 1 and its adversarial image",
     ):
         assert re.search(
-            caption + r".{0,300}?\. UNTRAINED WEIGHTS: the predictions are meaningless",
+            caption + r".{0,400}?\. Untrained weights in this draft: the classes "
+            r"AlexNet gives are meaningless\.",
             flat,
-        )
+        ), caption
     assert "51 -> 'triceratops'" in flat
     assert re.search(r"chosen alpha = \S+", flat)
     table = pdf_text(built[0] / "report.pdf", layout=True)
@@ -149,31 +296,100 @@ def test_questions_1b_and_1c_in_the_pdf(built):
     )  # 2 images x 3 targets
 
 
-def test_notebook_runs_alone_and_reproduces_the_outputs(built, tmp_path):
-    root, result, _ = built
-    nb = nbformat.read(root / "report.ipynb", as_version=4)
-    nbformat.validate(nb)
-    fresh = nbformat.read(root / "report.ipynb", as_version=4)
-    for cell in fresh.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-    client = NotebookClient(
-        fresh,
-        timeout=1800,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path)}},
-    )
-    env = dict(os.environ, REPORT_FAST="1")
-    with client.setup_kernel(env=env):
-        for i, cell in enumerate(fresh.cells):
-            if cell.cell_type == "code":
-                client.execute_cell(cell, i)
-    for ours, theirs in zip(stdout_texts(fresh), stdout_texts(nb)):
-        assert ours == theirs, "\n".join(
-            difflib.unified_diff(theirs.splitlines(), ours.splitlines(), lineterm="")
+def test_the_build_downloaded_verified_and_cached_its_inputs(built):
+    root, _, _, requests = built
+    assert downloaded(requests) == set(INPUTS)
+    for name in INPUTS:
+        assert sha256(root / ".cache" / "data" / name) == sha256(DATA / name), name
+
+
+def test_the_notebook_alone_downloads_from_a_mirror(built, tmp_path):
+    """The exported notebook's own code, up to the cell that fetches the inputs, in an
+    empty folder: downloads, checks and caches; run again, downloads nothing; with a
+    corrupted file on the mirror, stops with a message naming it."""
+    nb = nbformat.read(built[0] / "report.ipynb", as_version=4)
+    until = "fetch_inputs(fast=FAST)"
+    folder = tmp_path / "nb"
+    with http_server(DATA) as (base, requests):
+        env = kernel_env(
+            REPORT_FAST="1", REPORT_MIRROR_URL=base, TORCH_HOME=str(tmp_path / "t")
         )
-    assert len(stdout_texts(fresh)) == len(stdout_texts(nb))
+        run_notebook(nb, folder, env, until)
+        first = list(requests)
+        run_notebook(nb, folder, env, until)
+    assert downloaded(first) == set(INPUTS)
+    assert downloaded(requests[len(first) :]) == set()  # the second run: from the cache
+    for name in INPUTS:
+        assert sha256(folder / ".cache" / "data" / name) == sha256(DATA / name), name
+
+    mirror = tmp_path / "mirror"
+    shutil.copytree(DATA / "imagen", mirror / "imagen")
+    shutil.copytree(DATA / "ptb", mirror / "ptb")
+    (mirror / "ptb" / "ptb.test.txt").write_text("not the PTB test split\n")
+    with http_server(mirror) as (base, _):
+        env = kernel_env(REPORT_FAST="1", REPORT_MIRROR_URL=base)
+        with pytest.raises(CellExecutionError) as error:
+            run_notebook(nb, tmp_path / "nb2", env, until)
+    assert (
+        f"ValueError: {base}/ptb/ptb.test.txt: not the expected PTB test split "
+        "ptb/ptb.test.txt (its sha256 differs); not kept" in str(error.value)
+    )
+    assert not (tmp_path / "nb2" / ".cache" / "data" / "ptb" / "ptb.test.txt").exists()
+
+
+def test_notebook_runs_alone_offline_and_reproduces_every_output(built, tmp_path):
+    """A fresh kernel, an empty folder, a data folder with only imagen/*.jpg and
+    ptb/*.txt, no downloads: every output equals the stored one (MASKS aside)."""
+    nb = nbformat.read(built[0] / "report.ipynb", as_version=4)
+    nbformat.validate(nb)
+    data = tmp_path / "data"
+    for folder in ("imagen", "ptb"):
+        shutil.copytree(DATA / folder, data / folder)
+    env = kernel_env(
+        REPORT_FAST="1",
+        REPORT_OFFLINE="1",
+        REPORT_DATA_DIR=str(data),
+        TORCH_HOME=str(tmp_path / "torch"),
+    )
+    fresh = run_notebook(nb, tmp_path / "run", env)
+    stored = [c for c in nb.cells if c.cell_type == "code"]
+    again = [c for c in fresh.cells if c.cell_type == "code"]
+    assert len(stored) == len(again)
+    for old, new in zip(stored, again):
+        a, b = comparable(old), comparable(new)
+        assert a == b, f"cell differs:\n{old.source[-300:]}\n" + "\n".join(
+            difflib.unified_diff(
+                [repr(x) for x in a], [repr(x) for x in b], lineterm=""
+            )
+        )
     assert any("assert passed" in t for t in stdout_texts(fresh))
+    markdown = [o[1] for c in again for o in comparable(c) if o[0] == "display_data"]
+    assert "> **WARNING: draft build**" in "\n".join(filter(None, markdown))
+    assert not (tmp_path / "run" / ".cache" / "data").exists(), "it downloaded"
+
+
+def test_the_notebook_speaks_to_the_reader_not_to_the_build(built):
+    nb = nbformat.read(built[0] / "report.ipynb", as_version=4)
+    texts = [c.source for c in nb.cells if c.cell_type == "markdown"] + [
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/markdown", ""))
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    ]
+    text = "\n".join(texts)
+    for phrase in (
+        "YAML header",
+        "report.qmd",
+        ".cache/",
+        "cached in",
+        "submitted notebook",
+        "this build",
+        "rebuild",
+        ":::",
+        "{.callout",
+    ):
+        assert phrase not in text, phrase
+    assert "it/s" not in text and "\r" not in text  # no progress bars
 
 
 def top_level_names(source):
