@@ -100,6 +100,11 @@ def pandoc_args(pdf: dict) -> list[str]:
 
 def header_lines(pdf: dict) -> str:
     """LaTeX for the preamble from the PDF options: figure placement, `H` unless set (Quarto
-    gives figures drawn by code `H`, so that they stay beside their code)."""
+    gives figures drawn by code `H`, so that they stay beside their code), then the
+    `include-in-header: text:` items."""
     pos = pdf.get("fig-pos", "H")
-    return f"\\floatplacement{{figure}}{{{pos}}}\n" if pos else ""
+    lines = f"\\floatplacement{{figure}}{{{pos}}}\n" if pos else ""
+    extra = pdf.get("include-in-header", [])  # `text:` items (validate.py)
+    for item in extra if isinstance(extra, list) else [extra]:
+        lines += item["text"].rstrip("\n") + "\n"
+    return lines

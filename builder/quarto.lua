@@ -197,9 +197,9 @@ function Div(div)
       local blocks = pandoc.List({rawblock("\\begin{" .. env .. "}" .. (title and ("[" .. title .. "]") or ""))})
       blocks:extend(div.content)
       local last = blocks[#blocks]
-      if last.t == "Para" or last.t == "Plain" then
+      if env == "proof" and (last.t == "Para" or last.t == "Plain") then
         -- as Quarto: \end{proof} right after the last line, so the QED mark ends that line
-        last.content:insert(pandoc.RawInline("latex", "\n\\end{" .. env .. "}"))
+        last.content:insert(pandoc.RawInline("latex", "\n\\end{proof}"))
       else
         blocks:insert(rawblock("\\end{" .. env .. "}"))
       end

@@ -558,6 +558,14 @@ PDF_OPTIONS = {
         "LaTeX placement such as H or htbp",
     ),
     "mainfont": (_text, "a font name"),
+    "include-in-header": (
+        lambda v: all(
+            isinstance(item, dict) and set(item) == {"text"} and _text(item["text"])
+            for item in (v if isinstance(v, list) else [v])
+        ),
+        "LaTeX given as 'text: ...' (or a list of them); header files are not supported "
+        "by the built-in renderer",
+    ),
     "monofont": (_text, "a font name"),
     "cite-method": (
         lambda v: v == "citeproc",

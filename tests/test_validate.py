@@ -8,6 +8,7 @@ itself ignores the thing) warns with file and line.  Supported features give Qua
 import pytest
 from conftest import write_project
 
+from builder import options
 from builder.modules import chunk_source, local_imports
 from builder.read import BuildError, Markdown, read
 
@@ -428,7 +429,8 @@ def test_bad_front_matter_names_its_line(tmp_path, header, message):
         ),
         (
             "format:\n  pdf:\n    include-in-header: x.tex\n",
-            r"_quarto.yml:3: PDF option 'include-in-header' is not supported",
+            r"_quarto.yml:3: PDF option 'include-in-header: 'x.tex'' is not valid.*"
+            r"header files are not supported",
         ),
         ("execute:\n  output: sometimes\n", r"_quarto.yml:2: execute option 'output"),
     ],
@@ -578,6 +580,18 @@ def test_pdf_options_are_quartos_business_when_quarto_makes_the_pdf(tmp_path):
     does not stop the build: Quarto reads it."""
     text = "---\ntitle: T\nformat:\n  pdf:\n    include-in-header: x.tex\nlang: de\n---\nText.\n"
     qmd = write_project(tmp_path, {"report.qmd": text})
-    with pytest.raises(BuildError, match=r"PDF option 'include-in-header'"):
+    with pytest.raises(BuildError, match=r"PDF option 'include-in-header: 'x.tex''"):
         read(qmd)
     assert read(qmd, builtin_pdf=False).settings.pdf == {}
+
+
+def test_include_in_header_text_reaches_the_latex_header(tmp_path):
+    """`include-in-header: text:` (the report's _quarto.yml uses it) goes into the header
+    the built-in typesetter adds, after the figure placement."""
+    project = (
+        "format:\n  pdf:\n    fig-pos: htbp\n    include-in-header:\n"
+        "      text: |\n        \\newcommand{\\fromheader}{x}\n"
+    )
+    qmd = write_project(tmp_path, {"report.qmd": "Text.\n", "_quarto.yml": project})
+    header = options.header_lines(read(qmd).settings.pdf)
+    assert header == "\\floatplacement{figure}{htbp}\n\\newcommand{\\fromheader}{x}\n"
