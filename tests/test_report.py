@@ -364,7 +364,9 @@ def test_notebook_runs_alone_offline_and_reproduces_every_output(built, tmp_path
         )
     assert any("assert passed" in t for t in stdout_texts(fresh))
     markdown = [o[1] for c in again for o in comparable(c) if o[0] == "display_data"]
-    assert "> **WARNING: draft build**" in "\n".join(filter(None, markdown))
+    assert "> **WARNING: a draft, not the numbers of the submission**" in "\n".join(
+        filter(None, markdown)
+    )
     assert not (tmp_path / "run" / ".cache" / "data").exists(), "it downloaded"
 
 
