@@ -22,6 +22,7 @@ import hashlib
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import pooch
@@ -292,3 +293,6 @@ def fetch_inputs(fast, photos=5):
 
 
 pooch.get_logger().setLevel("WARNING")  # our own progress bar says what is downloaded
+# tqdm.auto (used by a library) warns in a kernel without ipywidgets; progress goes to
+# the terminal anyway, so the warning would only clutter the report's first page
+warnings.filterwarnings("ignore", message="IProgress not found")
