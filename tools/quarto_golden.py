@@ -31,7 +31,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import textwrap
 import unicodedata
 from pathlib import Path
 
@@ -133,34 +132,23 @@ def same_caption(a: str, b: str) -> bool:
 # ---- the cases ------------------------------------------------------------
 
 
-def _copy_report(root: Path) -> Path:
-    for name in ("report.qmd", "_quarto.yml"):
-        shutil.copy(ROOT / name, root / name)
-    for folder in ("code", "proofs"):
-        shutil.copytree(
-            ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__")
-        )
-    return root / "report.qmd"
-
-
 def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    """The tests' own fixture writer, plus the project's _quarto.yml."""
+    qmd = _fixture("conftest", "write_project")(root, files)
     shutil.copy(ROOT / "_quarto.yml", root / "_quarto.yml")
-    return root / "report.qmd"
+    return qmd
 
 
 def _fixture(module: str, name: str):
-    """A test module's fixture: a {path: text} dict, or one document's text."""
+    """A name from a test module: a {path: text} dict (one document's text becomes
+    {"report.qmd": text}), or a helper such as conftest.copy_project."""
     sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
     value = getattr(__import__(module), name)
-    return value if isinstance(value, dict) else {"report.qmd": value}
+    return {"report.qmd": value} if isinstance(value, str) else value
 
 
 CASES = {
-    "report": _copy_report,
+    "report": lambda root: _fixture("conftest", "copy_project")(root),
     "pipeline": lambda root: _write(root, _fixture("test_pipeline", "FILES")),
 }
 
