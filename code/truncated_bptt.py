@@ -64,27 +64,40 @@ def run_chunks(model, data, seq_length, attached_chunks, detach, meter):
     return biggest, seconds
 
 
-def backward_cost(model, data, seq_length, attached_chunks, detach, repeats=5):
-    """The cost of `run_chunks`, run once to warm up and then `repeats` times.
+def backward_costs(model, data, seq_length, ks, repeats=5):
+    """The cost of `run_chunks` for each k in `ks`, attached and detached, measured side
+    by side: one warm-up round, then `repeats` rounds that each run every (k, detach)
+    case once, so that a busy spell of a shared machine slows all cases alike.
 
-    Returns (largest graph in MB, median seconds of one backward pass, median seconds
-    of all the backward passes over the chunks): with detach one pass covers one
-    chunk, without it one pass covers all `attached_chunks` chunks."""
-    passes, totals = [], []
-    for _ in range(repeats + 1):
-        meter = SavedTensorMeter()
-        with meter:
-            biggest, seconds = run_chunks(
-                model, data, seq_length, attached_chunks, detach, meter
+    Returns {detach: [(largest graph in MB, median seconds of one backward pass, median
+    seconds of all the backward passes over the k chunks) for k in ks]} for detach in
+    (False, True): with detach one pass covers one chunk, without it one pass covers
+    all k chunks."""
+    cases = [(k, detach) for k in ks for detach in (False, True)]
+    passes = {case: [] for case in cases}
+    totals = {case: [] for case in cases}
+    biggest = {}
+    for round_ in range(repeats + 1):
+        for k, detach in cases:
+            meter = SavedTensorMeter()
+            with meter:
+                biggest[k, detach], seconds = run_chunks(
+                    model, data, seq_length, k, detach, meter
+                )
+            if round_:  # round 0 is the warm-up
+                passes[k, detach] += seconds
+                totals[k, detach].append(sum(seconds))
+    return {
+        detach: [
+            (
+                biggest[k, detach] / 2**20,
+                statistics.median(passes[k, detach]),
+                statistics.median(totals[k, detach]),
             )
-        passes.append(seconds)
-        totals.append(sum(seconds))
-    passes, totals = passes[1:], totals[1:]  # the first run is the warm-up
-    return (
-        biggest / 2**20,
-        statistics.median(t for run in passes for t in run),
-        statistics.median(totals),
-    )
+            for k in ks
+        ]
+        for detach in (False, True)
+    }
 
 
 def gradient_reaches_previous_chunk(model, data, seq_length, detach):

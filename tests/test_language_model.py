@@ -24,7 +24,7 @@ from language_model import (
 from ptb_data import Dictionary, batchify, chunks, git_blob_id, load_corpus, tokenize
 from text_generation import embedding_distance, generate, nearest_words, repetition
 from torch.utils.flop_counter import FlopCounterMode
-from truncated_bptt import backward_cost, gradient_reaches_previous_chunk
+from truncated_bptt import backward_costs, gradient_reaches_previous_chunk
 
 TINY = replace(
     FAST_CONFIG, embed_size=16, hidden_size=32, num_epochs=1, batch_size=4, seq_length=5
@@ -102,8 +102,8 @@ def test_graph_memory_grows_only_without_detach(corpus):
     torch.manual_seed(0)
     model = RNNLM(len(corpus["dictionary"]), 8, 16, 1)
     data = batchify(corpus["ids"]["train"][:4000], 4)
-    attached = [backward_cost(model, data, 10, k, detach=False)[0] for k in (1, 2, 4)]
-    detached = [backward_cost(model, data, 10, k, detach=True)[0] for k in (1, 2, 4)]
+    costs = backward_costs(model, data, 10, (1, 2, 4), repeats=1)
+    attached, detached = ([c[0] for c in costs[d]] for d in (False, True))
     assert attached[0] == detached[0] and detached[0] == detached[1] == detached[2]
     assert attached[2] - attached[1] == pytest.approx(
         2 * (attached[1] - attached[0]), rel=1e-6
