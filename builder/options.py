@@ -73,8 +73,10 @@ def pandoc_args(pdf: dict) -> list[str]:
     """pandoc arguments (LaTeX writer) for the merged PDF options, with Quarto's defaults
     for what is not set.  `code-overflow` needs nothing: code always wraps at the margin
     (Quarto's PDF lets long lines run off the page); `cite-method` is citeproc only;
-    `fig-pos` is a LaTeX header line (see `header_lines`)."""
+    `fig-pos` is metadata for filters/floats.lua."""
     args = []
+    if pdf.get("fig-pos"):  # false: as if not set (Quarto 1.10)
+        args += ["-M", f"fig-pos={pdf['fig-pos']}"]
     if pdf.get("toc", False):
         args += ["--toc", f"--toc-depth={pdf.get('toc-depth', 3)}"]
     if pdf.get("number-sections", False):
@@ -99,11 +101,10 @@ def pandoc_args(pdf: dict) -> list[str]:
 
 
 def header_lines(pdf: dict) -> str:
-    """LaTeX for the preamble from the PDF options: figure placement, `H` unless set (Quarto
-    gives figures drawn by code `H`, so that they stay beside their code), then the
-    `include-in-header: text:` items."""
-    pos = pdf.get("fig-pos", "H")
-    lines = f"\\floatplacement{{figure}}{{{pos}}}\n" if pos else ""
+    """LaTeX for the preamble from the PDF options: the `include-in-header: text:`
+    items.  (`fig-pos` goes to filters/floats.lua as metadata: Quarto sets it on each
+    figure, not as a default placement.)"""
+    lines = ""
     extra = pdf.get("include-in-header", [])  # `text:` items (validate.py)
     for item in extra if isinstance(extra, list) else [extra]:
         lines += item["text"].rstrip("\n") + "\n"

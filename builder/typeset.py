@@ -1,8 +1,8 @@
 """Stage 4, typeset: the PDF.
 
 Without Quarto: weave the document and the executed outputs into pandoc Markdown
-(`weave.py`, figures written to `figures/`), convert with pandoc 3 and the Lua filter
-`quarto.lua` (and citeproc when there is a bibliography), run xelatex until the
+(`weave.py`, figures written to `figures/`), convert with pandoc 3 and the Lua filters of
+`filters/`, one per Quarto feature (and citeproc when there is a bibliography), run xelatex until the
 cross-references settle, and check that LaTeX numbered every label as `crossref.py` did.
 With Quarto on PATH: Quarto typesets the builder's executed notebook (`quarto render
 --no-execute`), executing nothing itself.
@@ -27,6 +27,15 @@ from .weave import Woven, weave
 
 HERE = Path(__file__).parent
 LATEX_ENGINES = ("xelatex", "lualatex")
+# The Lua filters of the Quarto features the built-in renderer supports, in the order
+# pandoc runs them: references first, so that captions and titles carry them.
+FILTERS = (
+    "crossref.lua",  # @fig-x ... -> "Figure 1", numbered equations
+    "floats.lua",  # figure and table divs, sub-figures, placement
+    "theorems.lua",  # theorem kinds, proof, remark, solution
+    "callouts.lua",  # callout-note ... callout-caution
+    "code-output.lua",  # chunk outputs as wrapped verbatim
+)
 TOKEN_INDENT = re.compile(r"^(\\[A-Za-z]+Tok)\{( +)", re.M)
 
 
@@ -64,8 +73,11 @@ def to_latex(
         "--to",
         "latex",
         "--standalone",
-        "--lua-filter",
-        str(HERE / "quarto.lua"),
+        *(
+            arg
+            for name in FILTERS
+            for arg in ("--lua-filter", str(HERE / "filters" / name))
+        ),
         *(["--citeproc"] if citations else []),
         "--include-in-header",
         str(HERE / "preamble.tex"),

@@ -72,6 +72,12 @@ SUPPORTED_OPTIONS = {
         lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
         "a whole number >= 1",
     ),
+    "fig-pos": (
+        lambda v: (
+            v is False or isinstance(v, str) and bool(re.fullmatch(r"[htbpH!]+", v))
+        ),
+        "LaTeX placement such as H or htbp, or false",
+    ),
 }
 # Quarto's cell options (schema cell-*.yml) for other formats (HTML, revealjs, dashboards)
 # or for the knitr engine only: Quarto ignores them in a PDF made with Jupyter, so the
@@ -275,7 +281,7 @@ CALLOUT_ATTRIBUTES = {
     "appearance": {"default", "simple", "minimal"},
 }
 CONDITION_ATTRIBUTES = {"when-format", "unless-format"}
-FLOAT_ATTRIBUTES = {"layout-ncol", "layout-nrow"}
+FLOAT_ATTRIBUTES = {"layout-ncol", "layout-nrow", "fig-pos"}
 # Quarto features written as div classes or ids that the builder does not implement.
 QUARTO_DIV_CLASSES = {
     "panel-tabset",
@@ -350,6 +356,11 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
     prefix = ident.split("-", 1)[0] if ident and "-" in ident else None
     if prefix in FLOAT_PREFIXES:
         allowed |= FLOAT_ATTRIBUTES
+        ok, placement = SUPPORTED_OPTIONS["fig-pos"]
+        if "fig-pos" in keys and not ok(keys["fig-pos"]):
+            raise BuildError(
+                f'{where}: fig-pos="{keys["fig-pos"]}" is not valid: must be {placement}'
+            )
     elif prefix in QUARTO_ID_PREFIXES:
         raise BuildError(
             f"{where}: a div with the id '#{ident}' ({prefix}- cross-reference) is not "
@@ -551,12 +562,7 @@ PDF_OPTIONS = {
     ),
     "colorlinks": (lambda v: isinstance(v, bool), "true or false"),
     "code-overflow": (lambda v: v in ("wrap", "scroll"), "wrap or scroll"),
-    "fig-pos": (
-        lambda v: (
-            v is False or isinstance(v, str) and bool(re.fullmatch(r"[htbpH!]+", v))
-        ),
-        "LaTeX placement such as H or htbp",
-    ),
+    "fig-pos": SUPPORTED_OPTIONS["fig-pos"],  # the chunk option's values
     "mainfont": (_text, "a font name"),
     "include-in-header": (
         lambda v: all(

@@ -154,10 +154,12 @@ def _figure(chunk: Chunk, paths: list[str]) -> str:
             f"![{_caption(c)}]({p}){{#{ident}-{i}}}"
             for i, (p, c) in enumerate(zip(paths, subcaps), 1)
         ]
-    attrs = [f"#{ident}"]
+    attrs = [f"#{ident}", ".cell"]  # drawn by a chunk: placed H by default (floats.lua)
     for key in ("layout-ncol", "layout-nrow"):
         if key in opts:
             attrs.append(f'{key}="{opts[key]}"')
+    if opts.get("fig-pos"):  # false: as if not set (Quarto 1.10)
+        attrs.append(f'fig-pos="{opts["fig-pos"]}"')
     return "\n\n".join([f"::: {{{' '.join(attrs)}}}", *body, caption or NBSP, ":::"])
 
 

@@ -376,3 +376,110 @@ def test_unlabelled_captioned_floats_count_as_latex_counts_them(tmp_path):
     nums.numbers["tbl-x"] = "1"  # the check does catch a disagreement
     with pytest.raises(BuildError, match="tbl-x: PDF 2, notebook 1"):
         check_numbers((tmp_path / "w.aux").read_text(), nums)
+
+
+PLACEMENT_DOC = """
+---
+title: Placement
+format:
+  pdf:
+    keep-tex: true{fig_pos}
+jupyter: python3
+---
+
+::: {{#fig-a}}
+```{{python}}
+import matplotlib.pyplot as plt
+plt.plot([1, 2]); plt.show()
+```
+
+A figure div.
+:::
+
+::: {{#fig-b fig-pos="b"}}
+```{{python}}
+plt.plot([1, 2]); plt.show()
+```
+
+A figure div with its own placement.
+:::
+
+```{{python}}
+#| label: fig-c
+#| fig-cap: "A figure chunk."
+plt.plot([1, 2]); plt.show()
+```
+
+```{{python}}
+#| label: fig-d
+#| fig-cap: "A figure chunk placed at the top."
+#| fig-pos: "t"
+plt.plot([1, 2]); plt.show()
+```
+
+```{{python}}
+#| label: fig-e
+#| fig-cap: "A figure chunk with fig-pos false."
+#| fig-pos: false
+plt.plot([1, 2]); plt.show()
+```
+
+See @fig-a, @fig-b, @fig-c, @fig-d and @fig-e.
+"""
+# What Quarto 1.10.18 writes for figures A to E (recorded from its .tex with keep-tex): a
+# figure drawn by a chunk is [H] unless fig-pos says otherwise; a figure div written in the
+# document has no placement; fig-pos: false is as if not set.
+PLACEMENTS = {
+    "": ["", "[b]", "[H]", "[t]", "[H]"],
+    '\n    fig-pos: "htbp"': ["[htbp]", "[b]", "[htbp]", "[t]", "[htbp]"],
+    "\n    fig-pos: false": ["", "[b]", "[H]", "[t]", "[H]"],
+}
+FIGURE_BEGIN = re.compile(r"\\begin\{figure\}(\[[^\]]*\])?")
+
+
+def builtin_placements(root: Path) -> list[str]:
+    """The placement of each figure in the LaTeX the built-in renderer writes."""
+    from builder import crossref, execute
+    from builder.read import read
+    from builder.typeset import to_latex
+    from builder.weave import weave
+
+    doc = read(root / "report.qmd", builtin_pdf=True).for_format("pdf")
+    executed = execute.execute(doc, root / ".cache", fast=True, log=lambda *_: None)
+    crossref.number(doc, executed)
+    woven = weave(doc, executed, root / "figures")
+    (root / "w.md").write_text(woven.markdown, encoding="utf-8")
+    to_latex(root / "w.md", root / "w.tex", doc.settings.pdf)
+    return FIGURE_BEGIN.findall((root / "w.tex").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("fig_pos", list(PLACEMENTS), ids=["unset", "htbp", "false"])
+def test_figure_placement_as_quarto(tmp_path, fig_pos):
+    from conftest import write_project
+
+    write_project(tmp_path, {"report.qmd": PLACEMENT_DOC.format(fig_pos=fig_pos)})
+    assert builtin_placements(tmp_path) == PLACEMENTS[fig_pos]
+
+
+@pytest.mark.skipif(
+    shutil.which("quarto") is None,
+    reason="quarto is not on PATH: the live comparison with real Quarto is skipped",
+)
+@pytest.mark.parametrize("fig_pos", list(PLACEMENTS), ids=["unset", "htbp", "false"])
+def test_live_quarto_places_figures_as_recorded(tmp_path, fig_pos):
+    from conftest import write_project
+
+    write_project(tmp_path, {"report.qmd": PLACEMENT_DOC.format(fig_pos=fig_pos)})
+    env = {
+        "QUARTO_PYTHON": sys.executable,
+        "PATH": __import__("os").environ["PATH"],
+        "HOME": str(tmp_path),
+    }
+    subprocess.run(
+        ["quarto", "render", "report.qmd", "--to", "pdf"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+    )  # the LaTeX is kept even where this machine's TeX cannot finish the PDF
+    tex = (tmp_path / "report.tex").read_text(encoding="utf-8")
+    assert FIGURE_BEGIN.findall(tex) == PLACEMENTS[fig_pos]

@@ -356,7 +356,7 @@ def test_pdf_options_become_pandoc_arguments():
         "-V",
         "monofontoptions=Scale=0.85",
     ]
-    # Quarto's defaults: no contents, no numbers, KOMA article, coloured links, figures H
+    # Quarto's defaults: no contents, no numbers, KOMA article, coloured links
     assert pandoc_args({}) == [
         "-V",
         "documentclass=scrartcl",
@@ -371,8 +371,10 @@ def test_pdf_options_become_pandoc_arguments():
         "-V",
         "monofontoptions=Scale=0.85",
     ]
-    assert header_lines({}) == "\\floatplacement{figure}{H}\n"
-    assert header_lines({"fig-pos": "htbp"}) == "\\floatplacement{figure}{htbp}\n"
+    # fig-pos: metadata for filters/floats.lua, which places each figure as Quarto does
+    assert pandoc_args({"fig-pos": "htbp"})[:2] == ["-M", "fig-pos=htbp"]
+    assert "-M" not in pandoc_args({"fig-pos": False})  # false: as if not set
+    assert header_lines({}) == header_lines({"fig-pos": "htbp"}) == ""
 
 
 @pytest.mark.parametrize(
@@ -587,11 +589,11 @@ def test_pdf_options_are_quartos_business_when_quarto_makes_the_pdf(tmp_path):
 
 def test_include_in_header_text_reaches_the_latex_header(tmp_path):
     """`include-in-header: text:` (the report's _quarto.yml uses it) goes into the header
-    the built-in typesetter adds, after the figure placement."""
+    the built-in typesetter adds."""
     project = (
         "format:\n  pdf:\n    fig-pos: htbp\n    include-in-header:\n"
         "      text: |\n        \\newcommand{\\fromheader}{x}\n"
     )
     qmd = write_project(tmp_path, {"report.qmd": "Text.\n", "_quarto.yml": project})
     header = options.header_lines(read(qmd).settings.pdf)
-    assert header == "\\floatplacement{figure}{htbp}\n\\newcommand{\\fromheader}{x}\n"
+    assert header == "\\newcommand{\\fromheader}{x}\n"

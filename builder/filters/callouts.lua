@@ -1,0 +1,52 @@
+-- Callouts (.callout-note, -tip, -warning, -important, -caution) as Quarto draws them in
+-- a PDF: the title from title= or a leading heading, icon=false, appearance
+-- default/simple/minimal; collapse has no effect on paper.  Colours: preamble.tex.
+local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
+
+-- callout type -> Font Awesome 5 icon
+local ICONS = {note = "\\faInfo", tip = "\\faLightbulb", warning = "\\faExclamationTriangle",
+               important = "\\faExclamation", caution = "\\faFire"}
+
+local function callout(div, ctype)
+  local title = div.attributes["title"]
+  if title then
+    title = latex.latex_of(pandoc.utils.blocks_to_inlines(pandoc.read(title, "markdown").blocks))
+  else
+    title = latex.take_title(div)
+  end
+  local appearance = div.attributes["appearance"] or "default"
+  local icon = div.attributes["icon"] ~= "false" and ICONS[ctype]
+  local colour = ICONS[ctype] and ("callout-" .. ctype) or "callout-note"
+  local blocks = pandoc.List()
+  if appearance == "default" then
+    title = title or (ctype:sub(1, 1):upper() .. ctype:sub(2))
+    local head = (icon and ("\\textcolor{" .. colour .. "}{" .. icon .. "}\\hspace{0.5em}") or "")
+      .. "{" .. title .. "}"
+    blocks:insert(latex.rawblock("\\begin{calloutdefault}{" .. colour .. "}{" .. head .. "}"))
+    blocks:extend(div.content)
+    blocks:insert(latex.rawblock("\\end{calloutdefault}"))
+    return blocks
+  end
+  local heading = title and latex.rawblock("\\vspace{-3mm}\\textbf{" .. title .. "}\\vspace{3mm}")
+  blocks:insert(latex.rawblock("\\begin{calloutplain}{" .. colour .. "}"))
+  if appearance == "simple" and icon then
+    blocks:insert(latex.rawblock("\\begin{minipage}[t]{5.5mm}\n\\textcolor{" .. colour .. "}{"
+      .. icon .. "}\n\\end{minipage}%\n\\begin{minipage}[t]{\\textwidth - 5.5mm}"))
+    if heading then blocks:insert(heading) end
+    blocks:extend(div.content)
+    blocks:insert(latex.rawblock("\\end{minipage}%"))
+  else
+    if heading then blocks:insert(heading) end
+    blocks:extend(div.content)
+  end
+  blocks:insert(latex.rawblock("\\end{calloutplain}"))
+  return blocks
+end
+
+function Div(div)
+  for _, class in ipairs(div.classes) do
+    local ctype = class:match("^callout%-(%a+)$")
+    if ctype then return callout(div, ctype) end
+  end
+  return nil
+end

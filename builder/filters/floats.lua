@@ -1,0 +1,124 @@
+-- Figures and tables as Quarto numbers and places them in a PDF:
+--   ::: {#fig-x} / ::: {#tbl-x} around a chunk or images: the float, its last paragraph
+--     the caption; sub-figures (images with an id) side by side by layout-ncol/layout-nrow;
+--   ": Caption {#tbl-x}" under a pipe table: a numbered table.
+-- Placement as Quarto 1.10 gives it: the div's fig-pos, else the document's, else none for
+-- a figure div written in the document and H for a figure drawn by a chunk (weave.py marks
+-- those divs with the class .cell and copies a chunk's fig-pos); fig-pos: false is unset.
+local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
+
+local document_fig_pos = nil  -- the document's fig-pos, if set
+
+local function placement(div)
+  local pos = div.attributes["fig-pos"] or document_fig_pos
+  if pos == nil and div.classes:includes("cell") then pos = "H" end
+  return pos and ("[" .. pos .. "]") or ""
+end
+
+-- The sub-figures of a figure div: images with an id, alone (pandoc Figure) or in a paragraph.
+local function subfigures(blocks)
+  local subs = pandoc.List()
+  for _, b in ipairs(blocks) do
+    if b.t == "Figure" then
+      local image
+      b.content:walk({Image = function(i) image = i end})
+      local id = b.identifier ~= "" and b.identifier or (image and image.identifier) or ""
+      if image and id ~= "" then
+        subs:insert({image = image, id = id, caption = pandoc.utils.blocks_to_inlines(b.caption.long)})
+      end
+    elseif b.t == "Para" or b.t == "Plain" then
+      for _, il in ipairs(b.content) do
+        if il.t == "Image" and il.identifier ~= "" then
+          subs:insert({image = il, id = il.identifier, caption = il.caption})
+        end
+      end
+    end
+  end
+  return subs
+end
+
+-- Sub-figures side by side: layout-ncol columns (or enough for layout-nrow rows), as Quarto.
+local function subfigure_blocks(div, subs)
+  local ncol = tonumber(div.attributes["layout-ncol"])
+  local nrow = tonumber(div.attributes["layout-nrow"])
+  if not ncol then ncol = nrow and math.ceil(#subs / nrow) or 1 end
+  local width = string.format("%.2f", 1 / ncol)
+  local parts = {}
+  for i, sub in ipairs(subs) do
+    local image = sub.image:clone()
+    image.identifier, image.caption = "", {}
+    table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\centering\n"
+      .. latex.latex_of({image}) .. "\n\\subcaption{\\label{" .. sub.id .. "}"
+      .. latex.latex_of(sub.caption) .. "}\n\\end{minipage}%")
+    if i % ncol == 0 and i < #subs then table.insert(parts, "\\par\\medskip") end
+  end
+  -- one raw block: a blank line between two minipages would stack them
+  return pandoc.List({latex.rawblock(table.concat(parts, "\n"))})
+end
+
+local function caption_of(div)
+  local last = div.content[#div.content]
+  if not (last and (last.t == "Para" or last.t == "Plain")) then
+    error("the float " .. div.identifier .. " needs a caption as its last paragraph")
+  end
+  div.content:remove(#div.content)
+  return last.content
+end
+
+local function table_div(div)
+  local caption, found = pandoc.List(caption_of(div)), false
+  caption:insert(latex.raw("\\label{" .. div.identifier .. "}"))
+  div.content = div.content:walk({Table = function(tbl)
+    if found then return nil end
+    found = true
+    tbl.caption.long = {pandoc.Plain(caption)}
+    return tbl
+  end})
+  if not found then error("the float " .. div.identifier .. " contains no table") end
+  return div.content
+end
+
+local function figure_div(div)
+  local caption = caption_of(div)
+  local blocks = pandoc.List({latex.rawblock("\\begin{figure}" .. placement(div) .. "\\centering")})
+  local subs = subfigures(div.content)
+  if #subs > 0 then blocks:extend(subfigure_blocks(div, subs)) else blocks:extend(div.content) end
+  blocks:insert(latex.rawblock("\\caption{\\label{" .. div.identifier .. "}"
+    .. latex.latex_of(caption) .. "}\n\\end{figure}"))
+  return blocks
+end
+
+local function Div(div)
+  local kind = div.identifier:match("^(%a+)%-")
+  if kind == "fig" then return figure_div(div) end
+  if kind == "tbl" then return table_div(div) end
+  return nil
+end
+
+-- ": Caption {#tbl-x}" under a table.
+local function Table(tbl)
+  local blocks = tbl.caption.long
+  local last = blocks[#blocks]
+  if last and last.content and #last.content > 0 then
+    local tail = last.content[#last.content]
+    local label = tail.t == "Str" and tail.text:match("^{#(tbl%-[%w%-_]+)}$")
+    if label then
+      last.content:remove(#last.content)
+      while #last.content > 0 and last.content[#last.content].t == "Space" do
+        last.content:remove(#last.content)
+      end
+      tbl.identifier = label
+    end
+  end
+  if tbl.identifier:match("^tbl%-") and last and last.content then
+    last.content:insert(latex.raw("\\label{" .. tbl.identifier .. "}"))
+    tbl.identifier = ""
+  end
+  return tbl
+end
+
+local function Meta(meta)
+  if meta["fig-pos"] then document_fig_pos = pandoc.utils.stringify(meta["fig-pos"]) end
+end
+
+return {{Meta = Meta}, {Div = Div, Table = Table}}

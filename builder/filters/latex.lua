@@ -1,0 +1,35 @@
+-- Shared by the built-in renderer's filters (loaded with dofile): the Quarto names of
+-- numbered things, and small helpers for pandoc's LaTeX writer.
+local M = {}
+
+-- reference prefix -> the word Quarto's references use ("Figure 1", "Theorem 3.1")
+M.KINDS = {fig = "Figure", tbl = "Table", eq = "Equation", sec = "Section"}
+-- Quarto's theorem kinds: label prefix -> LaTeX environment (preamble.tex declares them as
+-- Quarto does: numbered within sections, one counter each) and name
+M.THEOREM_ENVS = {thm = "theorem", lem = "lemma", cor = "corollary", prp = "proposition",
+                  cnj = "conjecture", def = "definition", exm = "example", exr = "exercise",
+                  rem = "refremark", sol = "refsolution"}
+local THEOREM_NAMES = {thm = "Theorem", lem = "Lemma", cor = "Corollary", prp = "Proposition",
+                       cnj = "Conjecture", def = "Definition", exm = "Example",
+                       exr = "Exercise", rem = "Remark", sol = "Solution"}
+for k, v in pairs(THEOREM_NAMES) do M.KINDS[k] = v end
+
+function M.raw(s) return pandoc.RawInline("latex", s) end
+function M.rawblock(s) return pandoc.RawBlock("latex", s) end
+
+-- Inlines as LaTeX source.
+function M.latex_of(inlines)
+  return pandoc.write(pandoc.Pandoc({pandoc.Plain(inlines)}), "latex"):gsub("%s+$", "")
+end
+
+-- A leading "## Title" inside a div is the block's title (removed from the div), as LaTeX.
+function M.take_title(div)
+  local first = div.content[1]
+  if first and first.t == "Header" then
+    table.remove(div.content, 1)
+    return M.latex_of(first.content)
+  end
+  return nil
+end
+
+return M
