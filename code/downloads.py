@@ -25,12 +25,17 @@ import sys
 import warnings
 from pathlib import Path
 
-import pooch
-import requests
-import torch
-from caching import file_sha256
-from imagen_photos import IMAGEN_COMMIT, IMAGEN_PHOTOS
-from tqdm import tqdm
+# pooch imports tqdm.auto, which warns "IProgress not found" in a kernel without
+# ipywidgets; progress goes to the terminal anyway, so the warning would only clutter
+# the report's first page: silenced before that import
+warnings.filterwarnings("ignore", message="IProgress not found")
+
+import pooch  # noqa: E402
+import requests  # noqa: E402
+import torch  # noqa: E402
+from caching import file_sha256  # noqa: E402
+from imagen_photos import IMAGEN_COMMIT, IMAGEN_PHOTOS  # noqa: E402
+from tqdm import tqdm  # noqa: E402
 
 WEIGHTS_NAME = "alexnet-owt-7be5be79.pth"  # 7be5be79: the start of its sha256
 SOURCES = {  # name -> URL of the original; the photos are under IMAGEN_URL
@@ -293,6 +298,3 @@ def fetch_inputs(fast, photos=5):
 
 
 pooch.get_logger().setLevel("WARNING")  # our own progress bar says what is downloaded
-# tqdm.auto (used by a library) warns in a kernel without ipywidgets; progress goes to
-# the terminal anyway, so the warning would only clutter the report's first page
-warnings.filterwarnings("ignore", message="IProgress not found")

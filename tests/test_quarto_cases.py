@@ -4,6 +4,7 @@ quarto_cases/, from ../shared/quarto-cases/): each gives what Quarto 1.10.18 giv
 the notebook uses the same numbers.  Where `quarto` is on PATH, a live test renders fixtures
 with it and compares the numbered labels."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -303,27 +304,35 @@ def numbered_labels(text: str) -> set[str]:
     return {f"{k} {n}" for k, n in LABEL.findall(" ".join(text.split()))}
 
 
-@pytest.mark.skipif(
+needs_quarto = pytest.mark.skipif(
     shutil.which("quarto") is None,
     reason="quarto is not on PATH: the live comparison with real Quarto is skipped",
 )
-@pytest.mark.parametrize("case", ["16-theorem-types-exm-exr-cnj", "20-every-kind"])
-def test_live_quarto_gives_the_same_numbered_labels(tmp_root, tmp_path, case):
-    flat, _, _, _ = built(case, tmp_root=tmp_root)
-    root = tmp_path / case
-    shutil.copytree(CASES / case, root)
+
+
+def quarto_render(root: Path, check: bool = True):
+    """Real Quarto renders root/report.qmd to PDF, executing it with this interpreter."""
     env = {
         "QUARTO_PYTHON": sys.executable,
-        "PATH": __import__("os").environ["PATH"],
-        "HOME": str(tmp_path),
+        "PATH": os.environ["PATH"],
+        "HOME": str(root),
     }
     subprocess.run(
         ["quarto", "render", "report.qmd", "--to", "pdf"],
         cwd=root,
         env=env,
-        check=True,
+        check=check,
         capture_output=True,
     )
+
+
+@needs_quarto
+@pytest.mark.parametrize("case", ["16-theorem-types-exm-exr-cnj", "20-every-kind"])
+def test_live_quarto_gives_the_same_numbered_labels(tmp_root, tmp_path, case):
+    flat, _, _, _ = built(case, tmp_root=tmp_root)
+    root = tmp_path / case
+    shutil.copytree(CASES / case, root)
+    quarto_render(root)
     quarto = pdf_text(root / "report.pdf")
     assert numbered_labels(flat) == numbered_labels(quarto)
 
@@ -461,25 +470,12 @@ def test_figure_placement_as_quarto(tmp_path, fig_pos):
     assert builtin_placements(tmp_path) == PLACEMENTS[fig_pos]
 
 
-@pytest.mark.skipif(
-    shutil.which("quarto") is None,
-    reason="quarto is not on PATH: the live comparison with real Quarto is skipped",
-)
+@needs_quarto
 @pytest.mark.parametrize("fig_pos", list(PLACEMENTS), ids=["unset", "htbp", "false"])
 def test_live_quarto_places_figures_as_recorded(tmp_path, fig_pos):
     from conftest import write_project
 
     write_project(tmp_path, {"report.qmd": PLACEMENT_DOC.format(fig_pos=fig_pos)})
-    env = {
-        "QUARTO_PYTHON": sys.executable,
-        "PATH": __import__("os").environ["PATH"],
-        "HOME": str(tmp_path),
-    }
-    subprocess.run(
-        ["quarto", "render", "report.qmd", "--to", "pdf"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-    )  # the LaTeX is kept even where this machine's TeX cannot finish the PDF
+    quarto_render(tmp_path, check=False)  # keep-tex: the LaTeX even if TeX fails here
     tex = (tmp_path / "report.tex").read_text(encoding="utf-8")
     assert FIGURE_BEGIN.findall(tex) == PLACEMENTS[fig_pos]

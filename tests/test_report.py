@@ -171,6 +171,16 @@ def comparable(cell):
     return [(o[0], o[1], mask(o[2])) if o[0] == "stream" else o for o in out]
 
 
+def appendix_page(pages):
+    """The index of the page where the appendix of code modules starts (after the
+    contents)."""
+    return next(
+        i
+        for i, page in enumerate(pages)
+        if re.search(r"^\d+ Appendix: the code modules", page, re.M) and i > 1
+    )
+
+
 def test_pdf_has_title_block_draft_notice_and_no_loose_references(built):
     _, result, text, _ = built
     first_page = text.split("\f")[0]
@@ -187,7 +197,12 @@ def test_pdf_has_title_block_draft_notice_and_no_loose_references(built):
     assert any("a draft" in w for w in result["warnings"])
     # the template's placeholders are reported at the end of the build
     assert any("Student Name" in w for w in result["warnings"])
-    assert not re.search(r"--fast|\.cache|the build fails", text)  # no build jargon
+    # no build jargon in the questions' part (the appendix lists code/ with its defaults,
+    # such as cache_dir=".cache/models")
+    pages = text.split("\f")
+    questions = "\f".join(pages[: appendix_page(pages)])
+    assert not re.search(r"--fast|\.cache|the build fails", questions)
+    assert "site-packages" not in text  # no library's warning leaked into the report
     assert "??" not in text and not re.search(r"@(fig|eq|sec|thm|tbl)-", text)
 
 
@@ -207,11 +222,7 @@ def test_answers_first_and_the_questions_fit_in_30_pages(built):
     """Support modules are listed only in the appendix, which starts after at most 30
     pages; each question part opens with its answer."""
     pages = built[2].split("\f")
-    appendix = next(
-        i
-        for i, page in enumerate(pages)
-        if re.search(r"^\d+ Appendix: the code modules", page, re.M) and i > 1
-    )
+    appendix = appendix_page(pages)
     assert appendix <= 30, f"the questions take {appendix} pages"
     before = "\f".join(pages[:appendix])
     for support in (
@@ -403,6 +414,7 @@ def test_the_notebook_speaks_to_the_reader_not_to_the_build(built):
     ):
         assert phrase not in text, phrase
     assert "it/s" not in text and "\r" not in text  # no progress bars
+    assert "site-packages" not in text  # no library's warning
 
 
 def top_level_names(source):
