@@ -44,10 +44,12 @@ def title_block_warnings(meta: dict) -> list[str]:
     """Warnings for a title block that still holds the template's placeholders (the
     author "Student Name", a discussed-with that asks to be edited)."""
     found = []
-    if str(meta.get("author", "")).strip() in ("", "Student Name"):
+    author = str(meta.get("author", "")).strip()
+    if author in ("", "Student Name"):
         found.append(
-            f"{STATUS_PREFIX} the title block still names 'Student Name': "
-            "set author in the YAML header of the report"
+            f"{STATUS_PREFIX} the title block "
+            + ("still names 'Student Name'" if author else "names no author")
+            + ": set author in the YAML header of the report"
         )
     if "edit discussed-with" in str(meta.get("discussed-with", "")):
         found.append(

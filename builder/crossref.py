@@ -42,14 +42,27 @@ KINDS = {
     **{k: v[1] for k, v in THEOREMS.items()},
 }
 FLOAT_KINDS = ("fig", "tbl")  # ::: {#fig-x} around a chunk, caption last
-REF = re.compile(r"(?<![\w@\\])@((?:%s)-[\w-]*\w)" % "|".join(KINDS))
+# @fig-x, and @Fig-x at the start of a sentence (Quarto words both "Figure 1")
+REF = re.compile(
+    r"(?<![\w@\\])@((?:%s)-[\w-]*\w)"
+    % "|".join(k for kind in KINDS for k in (kind, kind.capitalize()))
+)
 CITE = re.compile(r"(?<![\w@\\`])@([A-Za-z_][\w:.#$%&+?<>~/-]*\w|\{[^}]+\})")
 HEADER = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\{([^}]*)\})?\s*$")
-DIV_OPEN = re.compile(r"^(:{3,})\s*\{([^}]*)\}\s*$")
+DIV_OPEN = re.compile(r"^(:{3,})\s*(?:\{([^}]*)\}|([A-Za-z][\w-]*))\s*$")
+
+
+def div_attributes(match: re.Match) -> str:
+    """The attribute text of a DIV_OPEN match: `::: {#id .cls k=v}`, or pandoc's short
+    form `::: cls` (a single class)."""
+    return match.group(2) if match.group(2) is not None else "." + match.group(3)
+
+
 DIV_CLOSE = re.compile(r"^:{3,}$")
 EQ_LABEL = re.compile(r"\$\$\s*\{#(eq-[\w-]+)\}")
 MD_FIGURE = re.compile(r"!\[[^\]]*\]\([^)]*\)\{[^}]*#(fig-[\w-]+)")
-MD_TABLE = re.compile(r"^:\s.*\{#(tbl-[\w-]+)\}\s*$")
+# a table caption, `: Caption {#tbl-x}` or pandoc's `Table: Caption {#tbl-x}`
+MD_TABLE = re.compile(r"^(?:Table)?:\s+(.*?)\s*\{#(tbl-[\w-]+)\}\s*$")
 CODE_SPAN = re.compile(r"(`+).*?\1")
 CAPTIONED_IMAGE = re.compile(r"^!\[[^\]]+\]\([^)]*\)(\{(?![^}]*#fig-)[^}]*\})?$")
 
@@ -73,9 +86,13 @@ def kind_of(ident: str) -> str:
 
 
 class Numbering:
-    """Every label's number, kept the way LaTeX counts (see the module docstring)."""
+    """Every label's number, kept the way LaTeX counts (see the module docstring).
+    Without `number_sections` (Quarto's default) headings have no number and theorem-like
+    blocks are "Theorem 0.1", "Theorem 0.2", ..., restarting at each top-level section, as
+    in Quarto's PDF."""
 
-    def __init__(self):
+    def __init__(self, number_sections: bool = True):
+        self.number_sections = number_sections
         self.numbers: dict[str, str] = {}
         self.unnumbered: set[str] = set()  # headings with {.unnumbered}: their text
         self.counters: dict[str, int] = {}
@@ -90,7 +107,8 @@ class Numbering:
             self.counters[kind] = self.counters.get(kind, 0) + 1
             number = str(self.counters[kind])
             if kind in THEOREMS:  # numbered within the top-level section
-                number = f"{self.sections[0] if self.sections else 0}.{number}"
+                top = self.sections[0] if self.sections and self.number_sections else 0
+                number = f"{top}.{number}"
         if ident:
             self.numbers[ident] = number
         return number
@@ -115,7 +133,7 @@ class Numbering:
         if level == 1:  # \newtheorem{...}[section]: a new section restarts them
             for kind in THEOREMS:
                 self.counters.pop(kind, None)
-        return ".".join(map(str, self.sections))
+        return ".".join(map(str, self.sections)) if self.number_sections else ""
 
     def text(self, ident: str) -> str:
         """How Quarto words a reference: "Equation 1", "Theorem 3.1", "Figure 1a"."""
@@ -125,15 +143,21 @@ class Numbering:
         return ident in self.numbers and "--" not in ident
 
 
+def label(ref: str) -> str:
+    """The label a reference names: `Fig-x` (capitalised) names `fig-x`."""
+    return ref[:1].lower() + ref[1:]
+
+
 def references(line: str) -> list[str]:
-    """The cross-references in one line of prose (code spans left out)."""
-    return [m.group(1) for m in REF.finditer(CODE_SPAN.sub("", line))]
+    """The labels the cross-references of one line of prose name (code spans left out)."""
+    return [label(m.group(1)) for m in REF.finditer(CODE_SPAN.sub("", line))]
 
 
-def number_segments(segments, chunks=()) -> Numbering:
+def number_segments(segments, chunks=(), number_sections=True) -> Numbering:
     """Number every label of the woven document (`weave.Segment`s) in order; reject
-    duplicates and references to labels that do not exist."""
-    nums = Numbering()
+    duplicates and references to labels that do not exist (read.py stops a reference to
+    a section when sections are not numbered)."""
+    nums = Numbering(number_sections)
     refs: list[tuple[str, str]] = []
     # open divs: "block" (theorem, proof, callout), "figure:<n>", "div"
     stack: list[str] = []
@@ -159,7 +183,7 @@ def number_segments(segments, chunks=()) -> Numbering:
                 title_next = False
                 continue
             if d := DIV_OPEN.match(stripped):
-                ident, classes = attributes(d.group(2))
+                ident, classes = attributes(div_attributes(d))
                 kind = kind_of(ident) if ident else None
                 if kind in THEOREMS:
                     nums.add(ident, where)
@@ -175,7 +199,9 @@ def number_segments(segments, chunks=()) -> Numbering:
                     c in PROOF_CLASSES or c.startswith("callout") for c in classes
                 ):
                     stack.append("block")
-                    title_next = True
+                    # a leading '## Title' is the block's title, unless title= gives one
+                    # (Quarto: the heading is then an ordinary section heading)
+                    title_next = "title=" not in div_attributes(d)
                 else:
                     stack.append("div")
                 continue
@@ -191,6 +217,8 @@ def number_segments(segments, chunks=()) -> Numbering:
                     nums.heading(len(h.group(1)), h.group(2), sec)
                     if ident:
                         nums.add(ident, where, sec)
+                        if not number_sections:
+                            nums.unnumbered.add(ident)
                 elif ident:
                     nums.add(ident, where, h.group(2))
                     nums.unnumbered.add(ident)
@@ -206,8 +234,10 @@ def number_segments(segments, chunks=()) -> Numbering:
                 else:
                     nums.add(m.group(1), where)
             if m := MD_TABLE.match(stripped):
-                nums.add(m.group(1), where)
-            elif stripped.startswith(": ") and before.startswith(("|", "+", "-")):
+                nums.add(m.group(2), where)
+            elif stripped.startswith((": ", "Table: ")) and before.startswith(
+                ("|", "+", "-")
+            ):
                 nums.step("tbl")  # a captioned table without a label is numbered too
             if not parent and CAPTIONED_IMAGE.match(stripped):
                 nums.step("fig")  # pandoc makes a numbered figure of it
@@ -240,10 +270,12 @@ def _why(ident: str, chunks) -> str:
 def number(doc: Document, executed=None) -> Numbering:
     """Number the document as executed (`executed`: the notebook from execute.py); without
     it, from the source alone (labels that code prints are then not known)."""
+    from .typeset import pdf_option
     from .weave import Segment, weave
 
+    numbered = bool(pdf_option(doc, "number-sections", False))
     if executed is not None:
-        return number_segments(weave(doc, executed).segments, doc.chunks)
+        return number_segments(weave(doc, executed).segments, doc.chunks, numbered)
     segments = []
     for block in doc.blocks:
         if hasattr(block, "text"):
@@ -254,4 +286,4 @@ def number(doc: Document, executed=None) -> Numbering:
             if kind_of(label) in stub:
                 where = (block.file.name, block.line, block)
                 segments.append(Segment(stub[kind_of(label)], *where))
-    return number_segments(segments, doc.chunks)
+    return number_segments(segments, doc.chunks, numbered)

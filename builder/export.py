@@ -25,6 +25,8 @@ from .crossref import (
     THEOREM_KINDS,
     Numbering,
     attributes,
+    div_attributes,
+    label,
 )
 from .execute import executed_chunks, outputs_by_label
 from .modules import chunk_source, code_modules, inline_plan, standalone_source
@@ -86,7 +88,7 @@ class JupyterMarkdown:
             if PAGEBREAK.match(line):
                 continue
             if d := DIV_OPEN.match(stripped):
-                ident, classes = attributes(d.group(2))
+                ident, classes = attributes(div_attributes(d))
                 kind = ident.split("-")[0] if ident else None
                 callout = next((c for c in classes if c.startswith("callout-")), None)
                 proof = next((c for c in classes if c in PROOF_CLASSES), None)
@@ -98,9 +100,9 @@ class JupyterMarkdown:
                     float_start = len(out)
                 elif callout:
                     stack.append("callout")
-                    given = re.search(r'title="([^"]*)"', d.group(2))
+                    given = re.search(r'title="([^"]*)"', div_attributes(d))
                     if given:
-                        emit(f"**{given.group(1)}**")
+                        emit(f"**{_references(given.group(1), nums)}**")
                     else:
                         title = CALLOUT_TITLES.get(callout.split("-", 1)[1], "Note")
                 elif ident == "refs":
@@ -131,8 +133,7 @@ class JupyterMarkdown:
                     self.seen[key] = self.seen.get(key, 0) + 1
                 line = f"{h.group(1)} {number + ' ' if number else ''}{h.group(2)}"
             elif m := MD_TABLE.match(stripped):
-                caption = stripped[1 : stripped.rindex("{#")].strip()
-                line = f"*{nums.text(m.group(1))}: {caption}*"
+                line = f"*{nums.text(m.group(2))}: {m.group(1)}*"
             elif FIGURE_IMAGE.search(line):
                 line = FIGURE_IMAGE.sub(self._figure_image, line)
             line = EQ_LABEL.sub(
@@ -166,15 +167,48 @@ class JupyterMarkdown:
         out[begin:] = [f"*{self.nums.text(ident)}: {caption}*"]
 
 
+# [see @fig-x], [-@fig-x], [@fig-x; @fig-y], [@fig-x, suffix]: crossrefs in brackets
+BRACKETED = re.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
+BRACKET_ITEM = re.compile(r"^\s*(.*?)\s*(-?)@(\S+?)\s*(?:,.*)?$", re.S)
+
+
+def _bracketed(content: str, nums: Numbering) -> str | None:
+    """Quarto's wording of a bracketed group of cross-references: the kind's name and
+    the number, the prefix instead of the name when one is given ("see 1"), the number
+    alone after `-@`, the suffix dropped, items joined by commas; None when the group
+    is not cross-references only (a citation)."""
+    words = []
+    for item in content.split(";"):
+        m = BRACKET_ITEM.match(item)
+        if not m or not REF.fullmatch("@" + m.group(3)):
+            return None
+        ident = label(m.group(3))
+        number = nums.numbers.get(ident, "??")
+        if m.group(2):
+            words.append(number)
+        elif m.group(1):
+            words.append(f"{m.group(1)} {number}")
+        else:
+            words.append(nums.text(ident))
+    return ", ".join(words)
+
+
 def _references(line: str, nums: Numbering) -> str:
     """@refs written out as Quarto words them, code spans left as they are."""
     spans = [m.span() for m in CODE_SPAN.finditer(line)]
 
-    def text(m: re.Match) -> str:
-        inside = any(a <= m.start() < b for a, b in spans)
-        return m.group(0) if inside else nums.text(m.group(1))
+    def inside(m: re.Match) -> bool:
+        return any(a <= m.start() < b for a, b in spans)
 
-    return REF.sub(text, line)
+    def group(m: re.Match) -> str:
+        words = None if inside(m) else _bracketed(m.group(1), nums)
+        return m.group(0) if words is None else words
+
+    line = BRACKETED.sub(group, line)
+    spans = [m.span() for m in CODE_SPAN.finditer(line)]
+    return REF.sub(
+        lambda m: m.group(0) if inside(m) else nums.text(label(m.group(1))), line
+    )
 
 
 def jupyter_markdown(text: str, nums: Numbering) -> str:

@@ -79,6 +79,7 @@ def pandoc_args(pdf: dict) -> list[str]:
         args += ["-M", f"fig-pos={pdf['fig-pos']}"]
     if pdf.get("toc", False):
         args += ["--toc", f"--toc-depth={pdf.get('toc-depth', 3)}"]
+        args += ["-V", "toc-title=Table of contents"]  # Quarto's title
     if pdf.get("number-sections", False):
         args.append("--number-sections")
     documentclass = pdf.get("documentclass", "scrartcl")
@@ -90,8 +91,16 @@ def pandoc_args(pdf: dict) -> list[str]:
         args += ["-V", f"geometry:{item}"]
     if "fontsize" in pdf:
         args += ["-V", f"fontsize={pdf['fontsize']}"]
-    if pdf.get("colorlinks", True):
-        args += ["-V", "colorlinks=true"]
+    if pdf.get("colorlinks", True):  # Quarto's colours
+        args += [
+            "-V",
+            "colorlinks=true",
+            "-V",
+            "linkcolor=blue",
+            "-V",
+            "filecolor=Maroon",
+        ]
+        args += ["-V", "citecolor=Blue", "-V", "urlcolor=Blue"]
     if "mainfont" in pdf:
         args += ["-V", f"mainfont={pdf['mainfont']}"]
     args += ["-V", f"monofont={pdf.get('monofont', DEFAULT_MONOFONT)}"]

@@ -213,13 +213,19 @@ def project_metadata(doc: Document) -> dict:
     return _merge(project, meta)
 
 
-def quarto_engine(doc: Document) -> str:
-    """The LaTeX engine Quarto will run: `pdf-engine` of the PDF format (lualatex, Quarto's
-    default, when the document and `_quarto.yml` name none)."""
+def pdf_option(doc: Document, key: str, default=None):
+    """An option of the PDF format as Quarto reads it, whoever typesets: `format: pdf:`
+    over the top level, the document over `_quarto.yml`."""
     meta = project_metadata(doc)
     pdf = (meta.get("format") or {}) if isinstance(meta.get("format"), dict) else {}
     pdf = pdf.get("pdf") if isinstance(pdf.get("pdf"), dict) else {}
-    return str(pdf.get("pdf-engine") or meta.get("pdf-engine") or "lualatex")
+    return pdf[key] if key in pdf else meta.get(key, default)
+
+
+def quarto_engine(doc: Document) -> str:
+    """The LaTeX engine Quarto will run: `pdf-engine` of the PDF format (lualatex, Quarto's
+    default, when the document and `_quarto.yml` name none)."""
+    return str(pdf_option(doc, "pdf-engine") or "lualatex")
 
 
 def quarto_notebook(doc: Document, executed) -> nbformat.NotebookNode:

@@ -154,7 +154,11 @@ def _figure(chunk: Chunk, paths: list[str]) -> str:
             f"![{_caption(c)}]({p}){{#{ident}-{i}}}"
             for i, (p, c) in enumerate(zip(paths, subcaps), 1)
         ]
-    attrs = [f"#{ident}", ".cell"]  # drawn by a chunk: placed H by default (floats.lua)
+    attrs = [f"#{ident}"]
+    if opts.get("echo", True) is not False and not any(
+        key in opts for key in ("layout", "layout-ncol", "layout-nrow")
+    ):  # Quarto: H unless fig-pos is set, when the code is shown beside the figure
+        attrs.append(".cell")
     for key in ("layout-ncol", "layout-nrow"):
         if key in opts:
             attrs.append(f'{key}="{opts[key]}"')

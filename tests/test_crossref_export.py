@@ -229,12 +229,14 @@ def test_markdown_figures_and_sub_figures_are_numbered_as_quarto(tmp_path):
         "fig-pair": "2",
         "fig-l": "2a",
         "fig-r": "2b",
-        "lem-x": "1.1",
-        "lem-y": "2.1",  # each kind its own counter, restarted by a section
-        "thm-z": "2.1",
+        # without number-sections (Quarto's default) theorem-like blocks are "0.n", each
+        # kind its own counter, restarted by a top-level section, as in Quarto's PDF
+        "lem-x": "0.1",
+        "lem-y": "0.1",
+        "thm-z": "0.1",
     }
     md = jupyter_markdown(doc.blocks[0].text, nums)
     assert "*Figure 1: Solo*" in md and "*(b) Right*" in md
-    assert "*Figure 2: Pair caption*" in md and "**Lemma 1.1 (Named).**" in md
-    assert "See Figure 1, Figure 2b, Figure 2, Lemma 2.1 and Theorem 2.1." in md
+    assert "*Figure 2: Pair caption*" in md and "**Lemma 0.1 (Named).**" in md
+    assert "See Figure 1, Figure 2b, Figure 2, Lemma 0.1 and Theorem 0.1." in md
     assert "## Named" not in md and "{#" not in md

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -433,15 +434,36 @@ plt.plot([1, 2]); plt.show()
 plt.plot([1, 2]); plt.show()
 ```
 
-See @fig-a, @fig-b, @fig-c, @fig-d and @fig-e.
+```{{python}}
+#| label: fig-f
+#| fig-cap: "A figure chunk with its code hidden."
+#| echo: false
+plt.plot([1, 2]); plt.savefig("img.png"); plt.show()
+```
+
+![A Markdown image placed here.](img.png){{#fig-g fig-pos="H"}}
+
+![A Markdown image.](img.png){{#fig-h}}
+
+See @fig-a, @fig-b, @fig-c, @fig-d, @fig-e, @fig-f, @fig-g and @fig-h.
 """
-# What Quarto 1.10.18 writes for figures A to E (recorded from its .tex with keep-tex): a
-# figure drawn by a chunk is [H] unless fig-pos says otherwise; a figure div written in the
-# document has no placement; fig-pos: false is as if not set.
+# What Quarto 1.10.18 writes for figures A to H (recorded from its .tex with keep-tex): a
+# figure drawn by a chunk whose code is shown is [H] unless fig-pos says otherwise; a figure
+# div written in the document, a chunk with hidden code and a Markdown image have no
+# placement; fig-pos: false is as if not set.
 PLACEMENTS = {
-    "": ["", "[b]", "[H]", "[t]", "[H]"],
-    '\n    fig-pos: "htbp"': ["[htbp]", "[b]", "[htbp]", "[t]", "[htbp]"],
-    "\n    fig-pos: false": ["", "[b]", "[H]", "[t]", "[H]"],
+    "": ["", "[b]", "[H]", "[t]", "[H]", "", "[H]", ""],
+    '\n    fig-pos: "htbp"': [
+        "[htbp]",
+        "[b]",
+        "[htbp]",
+        "[t]",
+        "[htbp]",
+        "[htbp]",
+        "[H]",
+        "[htbp]",
+    ],
+    "\n    fig-pos: false": ["", "[b]", "[H]", "[t]", "[H]", "", "[H]", ""],
 }
 FIGURE_BEGIN = re.compile(r"\\begin\{figure\}(\[[^\]]*\])?")
 
@@ -479,3 +501,141 @@ def test_live_quarto_places_figures_as_recorded(tmp_path, fig_pos):
     quarto_render(tmp_path, check=False)  # keep-tex: the LaTeX even if TeX fails here
     tex = (tmp_path / "report.tex").read_text(encoding="utf-8")
     assert FIGURE_BEGIN.findall(tex) == PLACEMENTS[fig_pos]
+
+
+# Documents of the kinds a review found wrong, each with the sentences Quarto 1.10.18's PDF
+# gives (recorded by rendering them): reference forms, table caption forms, callout
+# headings, and theorems in a document without section numbers.
+KINDS_DOCS = {
+    "reference-forms": (
+        "number-sections: true",
+        """
+        # Forms
+
+        $$
+        a = b
+        $$ {#eq-a}
+
+        $$
+        c = d
+        $$ {#eq-b}
+
+        Prefix: [see @eq-a]. Suppressed: [-@eq-b]. Grouped: [@eq-a; @eq-b].
+        Ending: [@eq-a, left side]. @Eq-a starts a sentence.
+
+        | k | v |
+        |---|---|
+        | a | 1 |
+
+        Table: First table {#tbl-one}
+
+        See @tbl-one.
+        """,
+        [
+            "Prefix: see 1. Suppressed: 2. Grouped: Equation 1, Equation 2. "
+            "Ending: Equation 1. Equation 1 starts a sentence.",
+            "Table 1: First table",
+            "See Table 1.",
+        ],
+    ),
+    "callout-headings": (
+        "number-sections: true",
+        """
+        # One
+
+        ::: callout-note
+        ## Remember
+        A short-form callout: its heading is its title.
+        :::
+
+        ::: {.callout-tip title="Given title"}
+        ## A heading inside
+        With title=, the heading is a section heading.
+        :::
+
+        ## Next {#sec-next}
+
+        See @sec-next.
+        """,
+        ["Remember A short-form callout", "1.1 A heading inside", "See Section 1.2."],
+    ),
+    "theorems-without-section-numbers": (
+        "number-sections: false",
+        """
+        # First
+
+        ::: {#thm-a}
+        A.
+        :::
+
+        # Second
+
+        ::: {#thm-b}
+        B.
+        :::
+
+        ::: {#lem-c}
+        C.
+        :::
+
+        See @thm-a, @thm-b and @lem-c.
+        """,
+        ["See Theorem 0.1, Theorem 0.1 and Lemma 0.1."],
+    ),
+}
+
+
+def kinds_project(root: Path, name: str) -> Path:
+    from conftest import write_project
+
+    option, body, _ = KINDS_DOCS[name]
+    return write_project(
+        root,
+        {
+            "report.qmd": f"---\ntitle: {name}\nauthor: A\n---\n"
+            + textwrap.dedent(body),
+            "_quarto.yml": f"format:\n  pdf:\n    pdf-engine: xelatex\n    {option}\n",
+        },
+    )
+
+
+@pytest.mark.parametrize("name", list(KINDS_DOCS))
+def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
+    qmd = kinds_project(tmp_path, name)
+    build(qmd, fast=True, use_quarto=False, log=lambda *_: None)
+    flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+    markdown = " ".join(
+        " ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown"
+    )
+    for sentence in KINDS_DOCS[name][2]:
+        assert sentence in flat
+        if "Remember" not in sentence and "heading inside" not in sentence:
+            assert sentence in markdown  # the notebook words it the same
+    if name == "theorems-without-section-numbers":
+        assert "# First" in markdown and "# 1 First" not in markdown
+    if name == "callout-headings":
+        assert "## 1.1 A heading inside" in markdown and "**Remember**" in markdown
+
+
+def test_section_reference_without_section_numbers_stops_the_build(tmp_path):
+    from conftest import write_project
+
+    qmd = write_project(
+        tmp_path, {"report.qmd": "# Intro {#sec-intro}\n\nText.\n\nSee @sec-intro.\n"}
+    )
+    with pytest.raises(
+        BuildError,
+        match=r"report.qmd:5: the reference @sec-intro needs numbered sections",
+    ):
+        build(qmd, fast=True, use_quarto=False, log=lambda *_: None)
+
+
+@needs_quarto
+@pytest.mark.parametrize("name", list(KINDS_DOCS))
+def test_live_quarto_gives_the_recorded_text(tmp_path, name):
+    kinds_project(tmp_path, name)
+    quarto_render(tmp_path)
+    flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    for sentence in KINDS_DOCS[name][2]:
+        assert sentence in flat

@@ -20,17 +20,7 @@ from builder.__main__ import build
 from builder.modules import code_modules, inline_plan
 from builder.read import read
 
-# These tests were rewritten in parallel (issues 9, 10, 12) and have not yet run to the end
-# on the merged tree: the machine was too loaded for the two end-to-end builds they need.
-# Until a session has seen them pass, a failing assertion here is reported as XFAIL (with
-# its reason) rather than failing the suite; XPASS shows which already hold.  Remove this
-# mark once they pass.
-pytestmark = [
-    needs_latex,
-    pytest.mark.xfail(
-        strict=False, reason="not yet run to the end on the merged tree (session 8)"
-    ),
-]
+pytestmark = needs_latex
 DATA = ROOT.parent / "shared" / "data"  # served as the mirror: imagen/, ptb/
 PHOTOS = sorted(p.name for p in (DATA / "imagen").iterdir())
 INPUTS = [f"imagen/{name}" for name in PHOTOS] + [

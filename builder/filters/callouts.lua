@@ -10,7 +10,8 @@ local ICONS = {note = "\\faInfo", tip = "\\faLightbulb", warning = "\\faExclamat
 local function callout(div, ctype)
   local title = div.attributes["title"]
   if title then
-    title = latex.latex_of(pandoc.utils.blocks_to_inlines(pandoc.read(title, "markdown").blocks))
+    local inlines = pandoc.utils.blocks_to_inlines(pandoc.read(title, "markdown").blocks)
+    title = latex.latex_of(inlines:walk({Cite = latex.reference}))  -- read after crossref.lua
   else
     title = latex.take_title(div)
   end

@@ -3,17 +3,7 @@
 -- LaTeX); `$$ ... $$ {#eq-x}` becomes a numbered, labelled equation.
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
-function Cite(cite)
-  local out = {}
-  for i, citation in ipairs(cite.citations) do
-    local kind = citation.id:match("^(%a+)%-")
-    if not (kind and latex.KINDS[kind]) then return nil end  -- a bibliography citation
-    if i > 1 then table.insert(out, pandoc.Str(", ")) end
-    table.insert(out, latex.raw("\\hyperref[" .. citation.id .. "]{" .. latex.KINDS[kind]
-      .. "~\\ref*{" .. citation.id .. "}}"))
-  end
-  return out
-end
+Cite = latex.reference
 
 -- pandoc reads the label of `$$ ... $$ {#eq-x}` as text after the display math.
 local function label_equations(inlines)

@@ -2,9 +2,10 @@
 --   ::: {#fig-x} / ::: {#tbl-x} around a chunk or images: the float, its last paragraph
 --     the caption; sub-figures (images with an id) side by side by layout-ncol/layout-nrow;
 --   ": Caption {#tbl-x}" under a pipe table: a numbered table.
--- Placement as Quarto 1.10 gives it: the div's fig-pos, else the document's, else none for
--- a figure div written in the document and H for a figure drawn by a chunk (weave.py marks
--- those divs with the class .cell and copies a chunk's fig-pos); fig-pos: false is unset.
+-- Placement as Quarto 1.10 gives it: the figure's fig-pos, else the document's, else H for
+-- a figure drawn by a chunk whose code is shown and which has no layout options (weave.py
+-- marks those divs with the class .cell and copies a chunk's fig-pos), else none;
+-- fig-pos: false is as if not set.  The same for a Markdown image with a #fig- id.
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
 local document_fig_pos = nil  -- the document's fig-pos, if set
@@ -52,6 +53,9 @@ local function subfigure_blocks(div, subs)
       .. latex.latex_of(sub.caption) .. "}\n\\end{minipage}%")
     if i % ncol == 0 and i < #subs then table.insert(parts, "\\par\\medskip") end
   end
+  for _ = 1, (ncol - #subs % ncol) % ncol do  -- a short last row starts at the left
+    table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\mbox{}\\end{minipage}%")
+  end
   -- one raw block: a blank line between two minipages would stack them
   return pandoc.List({latex.rawblock(table.concat(parts, "\n"))})
 end
@@ -83,8 +87,11 @@ local function figure_div(div)
   local blocks = pandoc.List({latex.rawblock("\\begin{figure}" .. placement(div) .. "\\centering")})
   local subs = subfigures(div.content)
   if #subs > 0 then blocks:extend(subfigure_blocks(div, subs)) else blocks:extend(div.content) end
-  blocks:insert(latex.rawblock("\\caption{\\label{" .. div.identifier .. "}"
-    .. latex.latex_of(caption) .. "}\n\\end{figure}"))
+  -- an empty caption (weave.py writes a no-break space) reads "Figure 1", with no colon
+  local blank = pandoc.utils.stringify(caption):gsub("[%s\194\160]", "") == ""
+  local text = blank and "}\\label{" .. div.identifier
+    or "\\label{" .. div.identifier .. "}" .. latex.latex_of(caption)
+  blocks:insert(latex.rawblock("\\caption{" .. text .. "}\n\\end{figure}"))
   return blocks
 end
 
@@ -117,8 +124,23 @@ local function Table(tbl)
   return tbl
 end
 
+-- ![Caption](file){#fig-x fig-pos="H"}: pandoc writes the figure, with the placement.
+local function Figure(fig)
+  local pos = fig.attributes["fig-pos"]
+  fig = fig:walk({Image = function(image)  -- pandoc leaves the attribute on the image
+    pos = pos or image.attributes["fig-pos"]
+    image.attributes["fig-pos"] = nil
+    return image
+  end})
+  pos = pos or document_fig_pos
+  if not pos or not fig.identifier:match("^fig%-") then return nil end
+  local tex = pandoc.write(pandoc.Pandoc({fig}), "latex")
+  return latex.rawblock((tex:gsub("\\begin{figure}", "\\begin{figure}[" .. pos .. "]", 1)))
+end
+
 local function Meta(meta)
   if meta["fig-pos"] then document_fig_pos = pandoc.utils.stringify(meta["fig-pos"]) end
 end
 
-return {{Meta = Meta}, {Div = Div, Table = Table}}
+-- Figure after Div: the images of a figure div (its sub-figures) are raw LaTeX by then
+return {{Meta = Meta}, {Div = Div, Table = Table}, {Figure = Figure}}

@@ -32,4 +32,25 @@ function M.take_title(div)
   return nil
 end
 
+-- Quarto's wording: "Figure 1"; `[see @fig-x]` "see 1" (the prefix instead of the name);
+-- `[-@fig-x]` "1"; the suffix of `[@fig-x, p. 2]` dropped; `@Fig-x` names fig-x.
+function M.reference(cite)
+  local out = {}
+  for i, citation in ipairs(cite.citations) do
+    local kind = citation.id:match("^(%a+)%-")
+    if not (kind and M.KINDS[kind:lower()]) then return nil end  -- a bibliography citation
+    local id = kind:lower() .. citation.id:sub(#kind + 1)
+    local number = "\\ref*{" .. id .. "}"
+    local words = M.KINDS[kind:lower()] .. "~" .. number
+    if citation.mode == "SuppressAuthor" then
+      words = number
+    elseif #citation.prefix > 0 then
+      words = M.latex_of(citation.prefix) .. "~" .. number
+    end
+    if i > 1 then table.insert(out, pandoc.Str(", ")) end
+    table.insert(out, M.raw("\\hyperref[" .. id .. "]{" .. words .. "}"))
+  end
+  return out
+end
+
 return M
