@@ -89,7 +89,7 @@ def run_notebook(nb, folder, env, until=None):
 # figures' sizes in pixels ('<Figure size 704x528 ...>': the build draws at 110 dpi).
 MASKS = [
     (re.compile(r"\d+(\.\d+)? ?s\b"), "<t> s"),
-    (re.compile(r"<Figure size \d+x\d+ "), "<Figure size <px> "),
+    (re.compile(r"<Figure size [\d.]+x[\d.]+ "), "<Figure size <px> "),
 ]
 TIMED_COLUMNS = {"seconds"}
 
