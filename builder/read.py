@@ -344,7 +344,9 @@ def _check_display_math(block: Markdown):
             )
 
 
-SECTION_REF = re.compile(r"(?<![\w@\\])@(sec-[\w-]*\w)")
+SECTION_REF = re.compile(
+    r"(?<![\w@\\])@([Ss]ec-[\w-]*\w)"
+)  # @Sec-x too, as crossref.REF
 
 
 def _check_section_references(doc: Document):
