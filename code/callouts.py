@@ -6,8 +6,10 @@ it is a Markdown block quote with a bold title, so no raw Quarto markup is ever 
 """
 
 import os
+import sys
 
 from IPython.display import Markdown
+from tqdm import tqdm
 
 KINDS = ("note", "tip", "important", "warning", "caution")
 
@@ -34,3 +36,33 @@ def callout(kind: str, title: str, body: str) -> Markdown:
         return Markdown(f"::: {{.callout-{kind}}}\n## {title}\n\n{body}\n:::")
     quoted = "\n".join(f"> {line}" if line else ">" for line in body.splitlines())
     return Markdown(f"> **{title}**\n>\n{quoted}")
+
+
+_terminal = []  # the stream `terminal` opened, kept open for the kernel's lifetime
+
+
+def terminal():
+    """The stream of the terminal the report is built from, for progress and notes that
+    must not go into the report. Under the builder (`REPORT_BUILD=1`, fd output not
+    captured) the process's own stderr; in a Jupyter kernel that captures fd 2 (Quarto's,
+    plain Jupyter's), the copy of the original fd 2 it keeps (Quarto prints it on its
+    terminal; in plain Jupyter it is the server's log); elsewhere sys.stderr."""
+    if os.environ.get("REPORT_BUILD") == "1":
+        return sys.__stderr__
+    original = getattr(sys.stderr, "_original_stdstream_copy", None)  # ipykernel
+    if original is None:
+        return sys.stderr
+    if not _terminal:
+        _terminal.append(open(original, "w", closefd=False, encoding="utf-8"))
+    return _terminal[0]
+
+
+def progress_bar(iterable=None, **kwargs):
+    """tqdm on `terminal()`, refreshed at most once a second: shown where that is a
+    terminal, and under Quarto (which passes the kernel's stderr on to its own); off
+    elsewhere (plain Jupyter, nbclient, a log file)."""
+    stream = terminal()
+    shown = stream.isatty() or (
+        quarto_rendering() and stream is not sys.stderr and stream is not sys.__stderr__
+    )
+    return tqdm(iterable, file=stream, mininterval=1.0, disable=not shown, **kwargs)

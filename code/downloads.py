@@ -34,8 +34,8 @@ import pooch  # noqa: E402
 import requests  # noqa: E402
 import torch  # noqa: E402
 from caching import file_sha256  # noqa: E402
+from callouts import progress_bar, terminal  # noqa: E402
 from imagen_photos import IMAGEN_COMMIT, IMAGEN_PHOTOS  # noqa: E402
-from tqdm import tqdm  # noqa: E402
 
 WEIGHTS_NAME = "alexnet-owt-7be5be79.pth"  # 7be5be79: the start of its sha256
 SOURCES = {  # name -> URL of the original; the photos are under IMAGEN_URL
@@ -76,12 +76,6 @@ def data_dir():
 def offline():
     """True when downloads are forbidden ($REPORT_OFFLINE=1)."""
     return os.environ.get("REPORT_OFFLINE", "0") == "1"
-
-
-def progress_stream():
-    """Where progress goes: the terminal of the report build (never into the report),
-    else stderr (in plain Jupyter tqdm turns itself off there: it is not a terminal)."""
-    return sys.__stderr__ if os.environ.get("REPORT_BUILD") == "1" else sys.stderr
 
 
 def git_blob_id(data: bytes) -> str:
@@ -188,12 +182,9 @@ def download(name):
     host = re.sub(r"^\w+://([^/]+).*", r"\1", url(name))
     if host in _unreachable:
         raise OSError(f"{url(name)}: {host} could not be reached before")
-    bar = tqdm(
+    bar = progress_bar(
         desc=f"download {name}",
         total=1,  # pooch sets the size (and tests the bar's truth value before that)
-        file=progress_stream(),
-        disable=None,  # off where the stream is not a terminal (plain Jupyter)
-        mininterval=1.0,
         unit="B",
         unit_scale=True,
     )
@@ -241,7 +232,7 @@ def fetch(name):
     try:
         return download(name)
     except OSError as e:
-        print(f"could not download {name}: {e}", file=progress_stream())
+        print(f"could not download {name}: {e}", file=terminal())
         return None
 
 

@@ -63,25 +63,121 @@ def detach_states(states):
     return [s.detach() for s in states]
 
 
-def free_running_forward(model, inputs, states):
-    """Forward without teacher forcing: the first input of the chunk is the real word,
-    every later input is the model's own previous prediction (argmax, detached); the
-    hidden state flows through the whole chunk as usual. inputs: (B, T) ids; returns
-    logits (B*T, V) and the final states.
+@dataclass
+class FreeRun:
+    """A chunk run without teacher forcing (`free_running`). logits (B*T, V) (no graph:
+    `free_running_backward` takes it from there); states: the final (h, c), detached;
+    fed (B, T): the words fed in. When built for training, per layer and step the gate
+    pre-activations (B, 4H), whose gradients are kept, the layer's input (B, I) and the
+    hidden state before the step (B, H), and top (B, T, H): the last layer's outputs,
+    in the graph."""
 
-    The fed-back words do not depend on the parameters' gradients, so they are found
-    first, step by step without building a graph; then the chunk goes through the model
-    once, as in teacher forcing, on those words: the same words, and up to rounding the
-    same logits and gradients, as building the graph step by step, but with one
-    backward pass over the chunk instead of T small ones."""
-    x, fed = inputs[:, :1], [inputs[:, :1]]
-    with torch.no_grad():
-        step_states = states
-        for _ in range(inputs.size(1) - 1):
-            out, step_states = model(x, step_states)
-            x = out.argmax(dim=-1, keepdim=True)
-            fed.append(x)
-    return model(torch.cat(fed, dim=1), states)
+    logits: torch.Tensor
+    states: list
+    fed: torch.Tensor
+    tape: list = None
+    top: torch.Tensor = None
+
+
+def free_running(model, inputs, states, fed=None):
+    """Forward without teacher forcing, one step at a time: the first input of the chunk
+    is the real word, every later input the argmax of the previous step's logits; the
+    hidden state flows through the chunk as usual. inputs: (B, T) ids, states: (h, c),
+    each (layers, B, H); fed: (B, T) words to feed instead (the tests compare with
+    another implementation on the same words). Returns a FreeRun.
+
+    Nothing is computed twice: each step's logits give both the argmax and, later, the
+    loss. The LSTM cell is written out (nn.LSTM's gates i, f, g, o) on detached weights,
+    so that autograd carries the gradient back through the steps only; the weight
+    gradients are summed over the chunk in a few large products by
+    `free_running_backward`."""
+    lstm, out, layers = model.lstm, model.linear, range(model.lstm.num_layers)
+    weights = [
+        [getattr(lstm, f"{w}_l{k}").detach() for w in ("weight_ih", "weight_hh")]
+        for k in layers
+    ]
+    bias = [
+        (getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")).detach()
+        for k in layers
+    ]
+    training = torch.is_grad_enabled() and out.weight.requires_grad
+    h, c = ([*s.unbind(0)] for s in detach_states(states))
+    x, words, tops, logits, tape = inputs[:, 0], [], [], [], [[] for _ in layers]
+    for t in range(inputs.size(1)):
+        x = x if fed is None else fed[:, t]
+        words.append(x)
+        layer_input = model.embed.weight.detach()[x]
+        for k in layers:
+            gates = torch.addmm(bias[k], layer_input, weights[k][0].t())
+            gates = torch.addmm(gates, h[k], weights[k][1].t()).float()
+            if training and gates.requires_grad:
+                gates.retain_grad()
+            elif training:  # the first step of the first layer: a leaf
+                gates.requires_grad_()
+            if training:
+                tape[k].append((gates, layer_input.detach(), h[k].detach()))
+            i, f, g, o = gates.chunk(4, dim=1)
+            c[k] = torch.sigmoid(f) * c[k] + torch.sigmoid(i) * torch.tanh(g)
+            h[k] = layer_input = torch.sigmoid(o) * torch.tanh(c[k])
+        tops.append(h[-1])
+        with torch.no_grad():
+            logits.append(torch.addmm(out.bias, h[-1], out.weight.t()))
+        x = logits[-1].argmax(dim=-1)
+    return FreeRun(
+        logits=torch.stack(logits, dim=1).flatten(0, 1),
+        states=[torch.stack(h).detach(), torch.stack(c).detach()],
+        fed=torch.stack(words, dim=1),
+        tape=tape if training else None,
+        top=torch.stack(tops, dim=1) if training else None,
+    )
+
+
+def free_running_forward(model, inputs, states):
+    """`free_running`'s logits (B*T, V) and final states, for a chunk of inputs (B, T)
+    ids (the first word real, every later input the previous step's argmax)."""
+    run = free_running(model, inputs, states)
+    return run.logits, run.states
+
+
+def add_grad(parameter, gradient):
+    """Accumulate `gradient` into parameter.grad (float32, as autograd would)."""
+    gradient = gradient.to(parameter.dtype)
+    if parameter.grad is None:
+        parameter.grad = gradient
+    else:
+        parameter.grad += gradient
+
+
+def free_running_backward(model, run, targets, scaler):
+    """The backward pass of a `free_running` chunk, run with grad enabled: the
+    cross-entropy of run.logits against targets (B, T) ids; its gradient (scaled by
+    `scaler`) goes through the output layer in two (B*T, V) products, back through the
+    steps by autograd (the gates' gradients kept), and into the LSTM's weights, biases
+    and the embedding rows in a few (B*T)-row products per layer. Adds to the
+    parameters' .grad; returns the loss (a detached scalar)."""
+    logits = run.logits.detach().float().requires_grad_()
+    loss = nn.functional.cross_entropy(logits, targets.reshape(-1))
+    scaler.scale(loss).backward()
+    d_logits, top = logits.grad, run.top.detach().flatten(0, 1)
+    add_grad(model.linear.weight, d_logits.t() @ top)
+    add_grad(model.linear.bias, d_logits.sum(0))
+    run.top.backward((d_logits @ model.linear.weight).view_as(run.top))
+    lstm = model.lstm
+    for k, steps in enumerate(run.tape):
+        d_gates, inputs, previous_h = (
+            torch.stack(column, dim=1).flatten(0, 1)
+            for column in zip(*[(g.grad, x, h) for g, x, h in steps])
+        )
+        add_grad(getattr(lstm, f"weight_ih_l{k}"), d_gates.t() @ inputs)
+        add_grad(getattr(lstm, f"weight_hh_l{k}"), d_gates.t() @ previous_h)
+        for name in ("bias_ih", "bias_hh"):
+            add_grad(getattr(lstm, f"{name}_l{k}"), d_gates.sum(0))
+        if k == 0:
+            embed = model.embed.weight
+            rows = d_gates @ lstm.weight_ih_l0
+            grad = torch.zeros_like(embed).index_add_(0, run.fed.reshape(-1), rows)
+            add_grad(embed, grad)
+    return loss.detach()
 
 
 PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -202,14 +298,19 @@ def training_step(
     is clipped to norm config.clip before Adam's step. Returns (loss, states)."""
     device = inputs.device
     states = detach_states(states)
+    model.zero_grad()
     with autocast(device, precision):
         if teacher_forcing:
             outputs, states = model(inputs, states)
+            loss = nn.functional.cross_entropy(outputs.float(), targets.reshape(-1))
         else:
-            outputs, states = free_running_forward(model, inputs, states)
-        loss = nn.functional.cross_entropy(outputs.float(), targets.reshape(-1))
-    model.zero_grad()
-    scaler.scale(loss).backward()
+            run = free_running(model, inputs, states)
+            loss, states = (
+                free_running_backward(model, run, targets, scaler),
+                run.states,
+            )
+    if teacher_forcing:
+        scaler.scale(loss).backward()
     scaler.unscale_(optimizer)
     nn.utils.clip_grad_norm_(model.parameters(), config.clip)
     scaler.step(optimizer)

@@ -16,6 +16,8 @@ from language_model import (
     detach_states,
     evaluate,
     flops_per_token,
+    free_running,
+    free_running_backward,
     free_running_forward,
     native_bf16,
     train,
@@ -110,45 +112,78 @@ def test_graph_memory_grows_only_without_detach(corpus):
     )
 
 
+def recompute_free_running_forward(model, inputs, states):
+    """The previous implementation, the oracle: the fed words searched step by step
+    without a graph, then the whole chunk again, teacher forced, on those words.
+    Returns (logits (B*T, V) in the graph, states, fed words (B, T))."""
+    x, fed = inputs[:, :1], [inputs[:, :1]]
+    with torch.no_grad():
+        step_states = states
+        for _ in range(inputs.size(1) - 1):
+            out, step_states = model(x, step_states)
+            x = out.argmax(dim=-1, keepdim=True)
+            fed.append(x)
+    fed = torch.cat(fed, dim=1)
+    return (*model(fed, states), fed)
+
+
+def free_running_case(num_layers, vocab=50, batch=4, steps=7):
+    torch.manual_seed(num_layers)
+    model = RNNLM(vocab, 8, 16, num_layers)
+    inputs, targets = torch.randint(0, vocab, (2, batch, steps))
+    states = [torch.randn(num_layers, batch, 16) for _ in range(2)]
+    return model, inputs, targets, states
+
+
 def test_free_running_feeds_back_its_own_argmax():
+    model, inputs, _, states = free_running_case(1)
+    run = free_running(model, inputs, states)
+    predictions = run.logits.view(*inputs.shape, -1).argmax(-1)
+    assert torch.equal(run.fed[:, 0], inputs[:, 0])
+    assert torch.equal(run.fed[:, 1:], predictions[:, :-1])
+    _, _, fed = recompute_free_running_forward(model, inputs, states)
+    assert torch.equal(run.fed, fed)  # no near tie here: the same words
+    logits, final = free_running_forward(model, inputs, states)
+    assert torch.equal(logits, run.logits) and logits.grad_fn is None
+    assert all(torch.equal(a, b) for a, b in zip(final, run.states))
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_free_running_step_gives_the_previous_implementations_loss_and_gradients(
+    num_layers,
+):
+    """The same words fed back (the previous implementation's: greedy argmax may flip
+    on a near tie when the order of arithmetic changes): the same logits, final states,
+    loss and gradient of every parameter, up to float32 rounding."""
+    model, inputs, targets, states = free_running_case(num_layers)
+    model.zero_grad()
+    logits, (h, c), fed = recompute_free_running_forward(model, inputs, states)
+    loss = nn.functional.cross_entropy(logits, targets.reshape(-1))
+    loss.backward()
+    expected = [logits, h, c, loss, *(p.grad.clone() for p in model.parameters())]
+    model.zero_grad()
+    run = free_running(model, inputs, states, fed=fed)
+    scaler = torch.amp.GradScaler("cpu", enabled=False)
+    loss = free_running_backward(model, run, targets, scaler)
+    got = [run.logits, *run.states, loss, *(p.grad for p in model.parameters())]
+    assert torch.equal(run.fed, fed)
+    for a, b in zip(got, expected, strict=True):
+        torch.testing.assert_close(a, b.detach(), rtol=1e-5, atol=1e-6)
+
+
+def test_a_free_running_training_step_counts_the_teacher_forced_steps_flops():
+    """Nothing computed twice: the matrix products of a free-running training step
+    are those of a teacher-forced one (the previous algorithm needed a third more)."""
+    config = replace(TINY, embed_size=8, hidden_size=12)
+    vocab, (B, T) = 50, (config.batch_size, config.seq_length)
     torch.manual_seed(0)
-    model = RNNLM(20, 8, 16, 1)
-    inputs = torch.randint(0, 20, (3, 6))
-    seen = []
-    model.embed.register_forward_hook(lambda m, x, out: seen.append(x[0].clone()))
-    outputs, _ = free_running_forward(model, inputs, model.zero_state(3))
-    predictions = outputs.view(3, 6, 20).argmax(-1)
-    fed = seen[-1]  # the words of the pass with the graph, the whole chunk at once
-    assert fed.shape == (3, 6) and torch.equal(fed[:, 0], inputs[:, 0])
-    assert torch.equal(fed[:, 1:], predictions[:, :-1])
-    assert torch.equal(seen[0], inputs[:, :1])  # the search starts from the real word
-
-
-def step_by_step_free_running(model, inputs, states):
-    """The graph built one step at a time (the starter's way to write it): the oracle."""
-    x, outputs = inputs[:, :1], []
-    for _ in range(inputs.size(1)):
-        out, states = model(x, states)
-        outputs.append(out)
-        x = out.argmax(dim=-1, keepdim=True).detach()
-    return torch.stack(outputs, dim=1).reshape(-1, outputs[0].size(-1)), states
-
-
-def test_free_running_gives_the_step_by_step_logits_and_gradients():
-    torch.manual_seed(0)
-    model = RNNLM(50, 8, 16, 1)
-    inputs, targets = torch.randint(0, 50, (2, 4, 7))
-    results = []
-    for forward in (free_running_forward, step_by_step_free_running):
-        model.zero_grad()
-        outputs, (h, c) = forward(model, inputs, model.zero_state(4))
-        nn.functional.cross_entropy(outputs, targets.reshape(-1)).backward()
-        grads = [p.grad.clone() for p in model.parameters()]
-        results.append((outputs.detach(), h.detach(), c.detach(), grads))
-    (out, h, c, grads), (out_ref, h_ref, c_ref, grads_ref) = results
-    assert torch.equal(out.argmax(-1), out_ref.argmax(-1))
-    for a, b in [(out, out_ref), (h, h_ref), (c, c_ref), *zip(grads, grads_ref)]:
-        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    model = RNNLM(vocab, config.embed_size, config.hidden_size, 1)
+    inputs, targets = torch.randint(0, vocab, (2, B, T))
+    scaler = torch.amp.GradScaler("cpu", enabled=False)
+    with FlopCounterMode(display=False) as counter:
+        run = free_running(model, inputs, model.zero_state(B))
+        free_running_backward(model, run, targets, scaler)
+    assert counter.get_total_flops() == flops_per_token(config, vocab) * B * T
 
 
 @pytest.mark.parametrize("num_layers", [1, 2])
