@@ -46,17 +46,24 @@ def file_sha256(path):
     return h.hexdigest()
 
 
-def cached(name, key, compute, cache_dir=".cache/results"):
-    """compute() once per key (anything JSON can show): the result (tensors, numbers,
-    strings, lists and dicts of them) is saved under cache_dir and loaded on the next
-    call with the same key.
-    Returns (result, True if it came from the cache)."""
+def cache_path(name, key, cache_dir=".cache/results"):
+    """The file `cached` keeps the result for `key` (anything JSON can show) in:
+    cache_dir/name-<16 hex digits of the key's sha256>.pt."""
     digest = hashlib.sha256(
         json.dumps(key, sort_keys=True, default=str).encode()
     ).hexdigest()[:16]
-    path = Path(cache_dir) / f"{name}-{digest}.pt"
+    return Path(cache_dir) / f"{name}-{digest}.pt"
+
+
+def cached(name, key, compute, cache_dir=".cache/results"):
+    """compute() once per key (anything JSON can show): the result (tensors, numbers,
+    strings, lists and dicts of them) is saved under cache_dir (`cache_path`) and
+    loaded on the next call with the same key, its tensors on the CPU wherever they
+    were made (a model trained on a GPU loads on a machine without one).
+    Returns (result, True if it came from the cache)."""
+    path = cache_path(name, key, cache_dir)
     if path.exists():
-        return torch.load(path, weights_only=True), True
+        return torch.load(path, map_location="cpu", weights_only=True), True
     result = compute()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

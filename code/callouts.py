@@ -44,9 +44,9 @@ _terminal = []  # the stream `terminal` opened, kept open for the kernel's lifet
 def terminal():
     """The stream of the terminal the report is built from, for progress and notes that
     must not go into the report. Under the builder (`REPORT_BUILD=1`, fd output not
-    captured) the process's own stderr; in a Jupyter kernel that captures fd 2 (Quarto's,
-    plain Jupyter's), the copy of the original fd 2 it keeps (Quarto prints it on its
-    terminal; in plain Jupyter it is the server's log); elsewhere sys.stderr."""
+    captured) the process's own stderr; in a Jupyter kernel that captures fd 2
+    (Quarto's, plain Jupyter's), the copy of the original fd 2 it keeps (Quarto prints
+    it on its terminal; in plain Jupyter it is the server's log); else sys.stderr."""
     if os.environ.get("REPORT_BUILD") == "1":
         return sys.__stderr__
     original = getattr(sys.stderr, "_original_stdstream_copy", None)  # ipykernel

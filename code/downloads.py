@@ -21,7 +21,6 @@ name).
 import hashlib
 import os
 import re
-import sys
 import warnings
 from pathlib import Path
 

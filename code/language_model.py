@@ -4,10 +4,11 @@ through time, training with and without teacher forcing, perplexity, precision
 cache of trained models."""
 
 import contextlib
+import hashlib
+import io
 import json
 import math
 import os
-import sys
 import time
 import warnings
 from dataclasses import asdict, dataclass, replace
@@ -15,9 +16,9 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
-from caching import cached, fingerprint, tensor_digest
+from caching import cache_path, cached, fingerprint, tensor_digest
+from callouts import progress_bar, terminal
 from ptb_data import batchify, chunks
-from tqdm import tqdm
 
 
 @dataclass(frozen=True)
@@ -247,14 +248,6 @@ def flops_per_token(config, vocab_size):
     return 3 * (lstm + 2 * H * V) - initial_state
 
 
-def progress(iterable, **kwargs):
-    """tqdm, written to the terminal of the report build (not into the report) when
-    built."""
-    stream = sys.__stderr__ if os.environ.get("REPORT_BUILD") == "1" else sys.stderr
-    # disable=None: off where the stream is not a terminal (plain Jupyter, nbclient)
-    return tqdm(iterable, file=stream, mininterval=1.0, disable=None, **kwargs)
-
-
 def evaluate(model, ids, config, device="cpu", precision="float32"):
     """Perplexity on a split: the exponential of the mean cross-entropy per word
     (teacher forced), computed in `precision` (see `autocast`)."""
@@ -318,6 +311,113 @@ def training_step(
     return loss.detach(), states
 
 
+def use_cores():
+    """Set PyTorch's intra-op threads to the cores this process may use
+    (os.sched_getaffinity; os.cpu_count where that is absent) and its inter-op threads
+    to one (a training step is one chain of operations: a second pool would only
+    compete for the cores); printed once. Returns (intra-op, inter-op) threads."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    cores = len(affinity(0)) if affinity else os.cpu_count()
+    torch.set_num_threads(cores)
+    with contextlib.suppress(RuntimeError):  # inter-op work has started, or set before
+        torch.set_num_interop_threads(1)
+    threads = torch.get_num_threads(), torch.get_num_interop_threads()
+    if threads not in _THREADS_PRINTED:
+        _THREADS_PRINTED.add(threads)
+        print(
+            f"PyTorch threads: {threads[0]} intra-op (the cores this process may use: "
+            f"{cores}), {threads[1]} inter-op"
+        )
+    return threads
+
+
+_THREADS_PRINTED = set()
+CHECKPOINT_HEADER = b"rnnlm-checkpoint sha256="
+
+
+def save_checkpoint(path, state):
+    """Write `state` (anything torch.save takes) to `path` atomically: into a temporary
+    file beside it, flushed to the disk, then renamed over `path`, so that an
+    interruption at any moment leaves the previous checkpoint or the new one. The file
+    starts with a line holding the sha256 of the rest (see `load_checkpoint`)."""
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    payload = buffer.getvalue()
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(
+            CHECKPOINT_HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n"
+        )
+        f.write(payload)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path, device="cpu"):
+    """The state `save_checkpoint` wrote to `path`, its tensors on `device`. Raises
+    ValueError naming the file when its first line or its sha256 is not right (a
+    damaged or foreign file: nothing of it is loaded), OSError when it cannot be
+    read."""
+    header, _, payload = Path(path).read_bytes().partition(b"\n")
+    digest = hashlib.sha256(payload).hexdigest().encode()
+    if header != CHECKPOINT_HEADER + digest:
+        raise ValueError(f"{path}: not a whole checkpoint (its sha256 does not match)")
+    return torch.load(io.BytesIO(payload), map_location=device, weights_only=True)
+
+
+def fresh_model(vocab_size, config, device, precision):
+    """A new RNNLM of `config` (initialised from config.seed) on `device`, its Adam
+    optimizer and gradient scaler (float16 only)."""
+    torch.manual_seed(config.seed)
+    model = RNNLM(vocab_size, config.embed_size, config.hidden_size, config.num_layers)
+    model = model.to(device)
+    scaler = torch.amp.GradScaler(
+        torch.device(device).type, enabled=precision == "float16"
+    )
+    return model, make_optimizer(model, config), scaler
+
+
+def device_name(device):
+    """The device in words: 'cuda (NVIDIA A100 ...)', 'cpu (AMD EPYC ...)' (the model
+    name from Linux's /proc/cpuinfo where it is there), 'mps'."""
+    kind = torch.device(device).type
+    if kind == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    if kind == "cpu":
+        with contextlib.suppress(OSError):
+            for line in Path("/proc/cpuinfo").read_text().splitlines():
+                if line.startswith("model name"):
+                    return f"cpu ({line.split(':', 1)[1].strip()})"
+    return kind
+
+
+def resume(checkpoint, model, optimizer, scaler, config, teacher_forcing, precision):
+    """Load `checkpoint` (see `train`) into model, optimizer and scaler and restore the
+    random-number states; returns (history, finished epochs). Raises ValueError (or
+    what torch raises) when it is damaged or was made for another configuration, mode
+    or precision, before anything is loaded into the model."""
+    device = next(model.parameters()).device
+    state = load_checkpoint(checkpoint, device)
+    made_for = state["config"], state["teacher_forcing"], state["precision"]
+    if made_for != (asdict(config), teacher_forcing, precision):
+        raise ValueError(f"{checkpoint}: made for {made_for}")
+    history, epoch = json.loads(state["history"]), state["epoch"]
+    if not 0 < epoch <= config.num_epochs or len(history["valid_ppl"]) != epoch:
+        raise ValueError(f"{checkpoint}: epoch {epoch} does not match its history")
+    expected = {k: v.shape for k, v in model.state_dict().items()}
+    if {k: v.shape for k, v in state["model"].items()} != expected:
+        raise ValueError(f"{checkpoint}: not this model's parameters")
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    scaler.load_state_dict(state["scaler"])
+    torch.set_rng_state(state["rng"]["cpu"].cpu())
+    if "cuda" in state["rng"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["rng"]["cuda"]])
+    return history, epoch
+
+
 def train(
     corpus,
     config,
@@ -325,49 +425,103 @@ def train(
     device="cpu",
     label="train",
     precision="float32",
+    checkpoint=None,
 ):
     """Train a fresh RNNLM as the starter does (hidden state zeroed every epoch and
     detached before every chunk; Adam, gradient norm clipped) in `precision` (see
     `autocast`; the parameters and the optimizer stay float32, float16 adds a
-    gradient scaler); returns the model and its history: the loss of every batch, the
-    validation perplexity after every epoch, the test perplexity and the seconds
-    spent."""
-    torch.manual_seed(config.seed)
+    gradient scaler), with a progress bar (words/s, time left) on the terminal.
+
+    checkpoint: a file (Path) written after every epoch with `save_checkpoint`: the
+    model, optimizer, gradient scaler, random-number states, history and epoch. When
+    it is there, training resumes after its epoch and ends with exactly the model and
+    history of an uninterrupted run (same device, seed and threads); a damaged one, or
+    one made for another configuration or precision, is ignored with a message on the
+    terminal and training starts afresh.
+
+    Returns the model and its history: the loss of every batch, the validation
+    perplexity after every epoch, the test perplexity, and "trained_on", how it was
+    made: device, precision, threads, PyTorch version, seconds spent, the epochs
+    after which it was resumed (facts about the run, not about the model)."""
     vocab = len(corpus["dictionary"])
-    model = RNNLM(vocab, config.embed_size, config.hidden_size, config.num_layers).to(
-        device
+    model, optimizer, scaler = fresh_model(vocab, config, device, precision)
+    history, first = {"batch_loss": [], "valid_ppl": []}, 0
+    made = dict(
+        device=device_name(device),
+        precision=precision,
+        threads=torch.get_num_threads(),
+        torch=torch.__version__,
+        seconds=0.0,
+        resumed_after=[],
     )
-    optimizer = make_optimizer(model, config)
-    scaler = torch.amp.GradScaler(
-        torch.device(device).type, enabled=precision == "float16"
-    )
+    if checkpoint and Path(checkpoint).exists():
+        try:
+            history, first = resume(
+                checkpoint, model, optimizer, scaler, config, teacher_forcing, precision
+            )
+            made = history.pop("trained_on")
+            if device_name(device) not in made["device"].split(", then "):
+                made["device"] += f", then {device_name(device)}"
+            made["resumed_after"].append(first)
+            print(f"{label}: resumed after epoch {first}", file=terminal())
+        except Exception as e:  # damaged, foreign, unreadable: never half-loaded
+            print(f"{label}: checkpoint ignored, training from the start: {e}",
+                  file=terminal())  # fmt: skip
+            model, optimizer, scaler = fresh_model(vocab, config, device, precision)
+            history, first = {"batch_loss": [], "valid_ppl": []}, 0
     data = batchify(corpus["ids"]["train"], config.batch_size).to(device)
-    history = {"batch_loss": [], "valid_ppl": []}
-    start = time.perf_counter()
-    for epoch in range(config.num_epochs):
+    batches = list(chunks(data, config.seq_length))
+    words = sum(targets.numel() for _, targets in batches)  # per epoch
+    bar = progress_bar(
+        total=config.num_epochs * words,
+        initial=first * words,
+        desc=label,
+        unit=" words",
+        unit_scale=True,
+    )
+    start, spent = time.perf_counter(), made["seconds"]
+    for epoch in range(first, config.num_epochs):
         states = model.zero_state(config.batch_size, device)
-        bar = progress(
-            list(chunks(data, config.seq_length)),
-            desc=f"{label} epoch {epoch + 1}/{config.num_epochs}",
-        )
-        for inputs, targets in bar:
+        for inputs, targets in batches:
             loss, states = training_step(
                 model, optimizer, scaler, inputs, targets, states, config,
                 teacher_forcing, precision,
             )  # fmt: skip
             history["batch_loss"].append(loss.item())
             bar.set_postfix(
-                loss=f"{loss.item():.3f}",
-                ppl=f"{math.exp(loss.item()):.1f}",
+                epoch=f"{epoch + 1}/{config.num_epochs}",
+                loss=f"{history['batch_loss'][-1]:.3f}",
                 refresh=False,
             )
+            bar.update(targets.numel())
         history["valid_ppl"].append(
             evaluate(model, corpus["ids"]["valid"], config, device, precision)
         )
+        made["seconds"] = spent + time.perf_counter() - start
+        if checkpoint:
+            rng = {"cpu": torch.get_rng_state()}
+            if torch.cuda.is_available():
+                rng["cuda"] = torch.cuda.get_rng_state_all()
+            save_checkpoint(
+                checkpoint,
+                dict(
+                    model=model.state_dict(),
+                    optimizer=optimizer.state_dict(),
+                    scaler=scaler.state_dict(),
+                    rng=rng,
+                    history=json.dumps({**history, "trained_on": made}),
+                    epoch=epoch + 1,
+                    config=asdict(config),
+                    teacher_forcing=teacher_forcing,
+                    precision=precision,
+                ),
+            )
+    bar.close()
     history["test_ppl"] = evaluate(
         model, corpus["ids"]["test"], config, device, precision
     )
-    history["seconds"] = time.perf_counter() - start
+    made["seconds"] = spent + time.perf_counter() - start
+    history["trained_on"] = made
     return model, history
 
 
@@ -379,6 +533,119 @@ def pick_device():
     return "cpu"
 
 
+def model_key(corpus, config, teacher_forcing):
+    """What a trained model is, and nothing of where or how fast it was made: the
+    configuration, the training mode, the training code, the data and the PyTorch
+    version (the device and precision go into its history instead)."""
+    return [
+        asdict(config),
+        teacher_forcing,
+        torch.__version__,
+        fingerprint(
+            RNNLM,
+            train,
+            resume,
+            fresh_model,
+            training_step,
+            make_optimizer,
+            evaluate,
+            autocast,
+            free_running,
+            free_running_backward,
+            detach_states,
+            batchify,
+            chunks,
+        ),
+        tensor_digest(*(corpus["ids"][s] for s in ("train", "valid", "test"))),
+    ]
+
+
+def model_name(teacher_forcing):
+    return "rnnlm-tf" if teacher_forcing else "rnnlm-free"
+
+
+def measured_rates(corpus, config, device, precision, steps=3):
+    """{teacher_forcing: tokens (words) per second} of `steps` training steps of a
+    fresh model of `config` on the first chunks of the training split, after one
+    warm-up step, with and without teacher forcing. The random-number state is left
+    as it was."""
+    data = batchify(corpus["ids"]["train"], config.batch_size).to(device)
+    batches = list(chunks(data, config.seq_length))[: steps + 1]
+    timed = batches[1:] or batches  # after the warm-up step, if there is a second
+    rates = {}
+    with torch.random.fork_rng(devices=[]):
+        for teacher_forcing in (True, False):
+            vocab = len(corpus["dictionary"])
+            model, optimizer, scaler = fresh_model(vocab, config, device, precision)
+            states = model.zero_state(config.batch_size, device)
+            for n, (inputs, targets) in enumerate(batches):
+                if n == len(batches) - len(timed):
+                    start = time.perf_counter()
+                loss, states = training_step(
+                    model, optimizer, scaler, inputs, targets, states, config,
+                    teacher_forcing, precision,
+                )  # fmt: skip
+                loss.item()  # waits for the step (CUDA)
+            seconds = time.perf_counter() - start
+            rates[teacher_forcing] = sum(t.numel() for _, t in timed) / seconds
+    return rates
+
+
+def expected_seconds(corpus, config, rate, evaluation_rate):
+    """Seconds to train a model of `config` at `rate` words/s, plus its evaluations (a
+    validation pass after every epoch and a test pass, forward only) at
+    `evaluation_rate` words/s."""
+    words = {split: ids.numel() for split, ids in corpus["ids"].items()}
+    evaluation = config.num_epochs * words["valid"] + words["test"]
+    return config.num_epochs * words["train"] / rate + evaluation / evaluation_rate
+
+
+def duration(seconds):
+    """'42 s', '17 min', '3.2 h'."""
+    if seconds < 100:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 6000 else f"{seconds / 3600:.1f} h"
+
+
+def announce_training(corpus, config, device, precision, todo):
+    """Print on the terminal, before the long work, what is coming: the words/s of a
+    few measured steps with and without teacher forcing, the expected time of each
+    model to train (`todo`: {teacher_forcing: True if it still has to be trained}),
+    and, on a CPU, that a GPU takes minutes."""
+    rates = measured_rates(corpus, config, device, precision)
+    lines = [
+        f"Question 2 on {device_name(device)}, {torch.get_num_threads()} threads, "
+        f"{precision}: {rates[True]:,.0f} words/s with teacher forcing and "
+        f"{rates[False]:,.0f} without (measured steps)"
+    ]
+    for teacher_forcing, needed in todo.items():
+        mode = "with" if teacher_forcing else "without"
+        seconds = expected_seconds(
+            corpus, config, rates[teacher_forcing], 3 * rates[True]
+        )
+        lines.append(
+            f"  the model {mode} teacher forcing: "
+            + (f"about {duration(seconds)} to train" if needed else "already trained")
+        )
+    if torch.device(device).type == "cpu":
+        lines.append(
+            "  A GPU trains each in minutes: see the README, 'Question 2 on a GPU' "
+            "(train there, bring the .cache/models folder back)."
+        )
+    print("\n".join(lines), file=terminal(), flush=True)
+
+
+def describe_training(history):
+    """Where and how a model was trained, from its history: one line."""
+    made = history["trained_on"]
+    resumed = made["resumed_after"]
+    return (
+        f"trained on {made['device']} with {made['threads']} threads in "
+        f"{made['precision']} (PyTorch {made['torch']}) in {duration(made['seconds'])}"
+        + (f", resumed after epoch {', '.join(map(str, resumed))}" if resumed else "")
+    )
+
+
 def trained_model(
     corpus,
     config,
@@ -387,43 +654,38 @@ def trained_model(
     cache_dir=".cache/models",
     precision=None,
 ):
-    """`train`, cached on disk under a key made of the configuration, the precision (by
-    default `default_precision(device)`), the training code, the data and the device:
-    a second call (or a rebuild of the report) loads instead of training. Prints the
-    precision the model was trained in."""
+    """`train`, cached on disk under `model_key` (configuration, mode, training code,
+    data, PyTorch version): a second call, or a rebuild of the report, loads instead
+    of training, wherever the model was trained (a model trained on a GPU loads on a
+    CPU). Before training, `announce_training` says what is coming; every epoch is
+    checkpointed beside the cache file (`train`), and the checkpoint is removed once
+    the model is in the cache. Prints where and in which precision the model was
+    trained (`describe_training`). device: default `pick_device()`; precision: default
+    `default_precision(device)`."""
     device = device or pick_device()
     precision = precision or default_precision(device)
-    key = [
-        asdict(config),
-        precision,
-        teacher_forcing,
-        device,
-        torch.__version__,
-        fingerprint(
-            RNNLM,
-            train,
-            training_step,
-            make_optimizer,
-            evaluate,
-            autocast,
-            free_running_forward,
-            detach_states,
-            batchify,
-            chunks,
-        ),
-        tensor_digest(*(corpus["ids"][s] for s in ("train", "valid", "test"))),
-    ]
+    paths = {
+        tf: cache_path(model_name(tf), model_key(corpus, config, tf), cache_dir)
+        for tf in (True, False)
+    }
+    path = paths[teacher_forcing]
+    checkpoint = path.with_name(f"{path.stem}.checkpoint")
     label = "teacher forcing" if teacher_forcing else "no teacher forcing"
 
     def compute():
+        todo = {tf: tf == teacher_forcing or not p.exists() for tf, p in paths.items()}
+        announce_training(corpus, config, device, precision, todo)
         model, history = train(
-            corpus, config, teacher_forcing, device, label=label, precision=precision
+            corpus, config, teacher_forcing, device, label, precision, checkpoint
         )
-        return {"state_dict": model.state_dict(), "history": json.dumps(history)}
+        state = {k: v.cpu() for k, v in model.state_dict().items()}
+        return {"state_dict": state, "history": json.dumps(history)}
 
     saved, hit = cached(
-        f"rnnlm-{'tf' if teacher_forcing else 'free'}", key, compute, cache_dir
-    )
+        model_name(teacher_forcing), model_key(corpus, config, teacher_forcing),
+        compute, cache_dir,
+    )  # fmt: skip
+    checkpoint.unlink(missing_ok=True)  # the model is whole: its checkpoint goes
     model = RNNLM(
         len(corpus["dictionary"]),
         config.embed_size,
@@ -434,5 +696,5 @@ def trained_model(
     history = json.loads(saved["history"])
     # the same line whether trained now or loaded from the cache (the notebook re-run
     # is compared with the stored one)
-    print(f"trained in {precision} in {history['seconds']:.0f} s")
+    print(describe_training(history))
     return model, history

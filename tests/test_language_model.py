@@ -1,7 +1,10 @@
 """Question 2: data layout, truncation, decoding, embedding distance, the model cache, and a
 short training run on real PTB text (the offline validation split)."""
 
+import json
 import math
+import os
+import re
 from dataclasses import replace
 
 import language_model
@@ -308,9 +311,236 @@ def test_the_cache_trains_once_and_retrains_on_a_new_configuration(
     trained_model(data, replace(TINY, seed=1), device="cpu", cache_dir=tmp_path)
     trained_model(data, TINY, teacher_forcing=False, device="cpu", cache_dir=tmp_path)
     assert len(calls) == 3
+    capsys.readouterr()
     trained_model(data, TINY, device="cpu", cache_dir=tmp_path, precision="bfloat16")
-    assert len(calls) == 4  # the precision is part of the key
-    assert "trained in bfloat16" in capsys.readouterr().out
+    assert len(calls) == 3  # how it was made is not part of the key: loaded, and said
+    assert "in float32 (PyTorch" in capsys.readouterr().out
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".pt"] * 3  # no checkpoint
+
+
+def _history_of_the_model(history):
+    """The history without "trained_on" (the run's device, seconds, resumptions)."""
+    return {k: v for k, v in history.items() if k != "trained_on"}
+
+
+def assert_same_training(a, b):
+    (model_a, history_a), (model_b, history_b) = a, b
+    assert _history_of_the_model(history_a) == _history_of_the_model(history_b)
+    state_a, state_b = model_a.state_dict(), model_b.state_dict()
+    assert state_a.keys() == state_b.keys()
+    assert all(torch.equal(state_a[k], state_b[k]) for k in state_a)  # bit-identical
+
+
+RESUMED = replace(TINY, num_epochs=3)
+
+
+class Interrupted(Exception):
+    pass
+
+
+def interrupt_at_step(monkeypatch, step):
+    """training_step raises Interrupted on its `step`-th call (counted from 1)."""
+    real, calls = language_model.training_step, []
+
+    def hook(*args):
+        calls.append(1)
+        if len(calls) == step:
+            raise Interrupted
+        return real(*args)
+
+    monkeypatch.setattr(language_model, "training_step", hook)
+
+
+@pytest.mark.parametrize("teacher_forcing", [True, False])
+def test_a_run_interrupted_in_epoch_2_resumes_to_the_uninterrupted_result(
+    corpus, tmp_path, monkeypatch, capsys, teacher_forcing
+):
+    data = small(corpus, 1500)
+    steps = len(list(chunks(batchify(data["ids"]["train"], 4), 5)))  # per epoch
+    whole = train(data, RESUMED, teacher_forcing)
+    checkpoint = tmp_path / "model.checkpoint"
+    with monkeypatch.context() as patch:
+        interrupt_at_step(patch, steps + steps // 2)  # the middle of epoch 2
+        with pytest.raises(Interrupted):
+            train(data, RESUMED, teacher_forcing, checkpoint=checkpoint)
+    assert language_model.load_checkpoint(checkpoint)["epoch"] == 1
+    resumed = train(data, RESUMED, teacher_forcing, checkpoint=checkpoint)
+    assert "resumed after epoch 1" in capsys.readouterr().err
+    assert_same_training(resumed, whole)
+    assert resumed[1]["trained_on"]["resumed_after"] == [1]
+    assert whole[1]["trained_on"]["resumed_after"] == []
+    assert len(resumed[1]["batch_loss"]) == 3 * steps
+
+
+KILLED_RUN = """
+import os, sys, time
+sys.path.insert(0, {code!r})
+import torch
+torch.set_num_threads({threads})
+import language_model
+from dataclasses import replace
+from ptb_data import load_corpus
+corpus = load_corpus(allow_fallback=True)
+corpus["ids"] = {{k: v[:1500] for k, v in corpus["ids"].items()}}
+real, calls = language_model.training_step, []
+def step(*args):
+    calls.append(1)
+    if len(calls) == {stop}:  # in epoch 2: tell the test, and wait to be killed
+        open({marker!r}, "w").close()
+        time.sleep(600)
+    return real(*args)
+language_model.training_step = step
+config = replace(language_model.FAST_CONFIG, embed_size=16, hidden_size=32,
+                 num_epochs=3, batch_size=4, seq_length=5)
+language_model.train(corpus, config, checkpoint={checkpoint!r})
+"""
+
+
+def test_a_killed_training_process_resumes_to_the_uninterrupted_result(
+    corpus, tmp_path
+):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    data = small(corpus, 1500)
+    steps = len(list(chunks(batchify(data["ids"]["train"], 4), 5)))
+    checkpoint, marker = tmp_path / "model.checkpoint", tmp_path / "in-epoch-2"
+    code = Path(language_model.__file__).parent
+    script = KILLED_RUN.format(
+        code=str(code), threads=torch.get_num_threads(), stop=steps + 3,
+        marker=str(marker), checkpoint=str(checkpoint),
+    )  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 300
+        while not marker.exists():
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    assert language_model.load_checkpoint(checkpoint)["epoch"] == 1
+    assert_same_training(
+        train(data, RESUMED, checkpoint=checkpoint), train(data, RESUMED)
+    )
+
+
+def test_a_damaged_checkpoint_is_ignored_with_a_message_never_loaded(
+    corpus, tmp_path, monkeypatch, capsys
+):
+    data = small(corpus, 1500)
+    steps = len(list(chunks(batchify(data["ids"]["train"], 4), 5)))
+    checkpoint = tmp_path / "model.checkpoint"
+    with monkeypatch.context() as patch:
+        interrupt_at_step(patch, 2 * steps + 1)  # after epoch 2's checkpoint
+        with pytest.raises(Interrupted):
+            train(data, RESUMED, checkpoint=checkpoint)
+    good = checkpoint.read_bytes()
+    damaged = bytearray(good)
+    damaged[len(good) // 2] ^= 0x01  # one bit, inside the tensors' data
+    whole = train(data, RESUMED)
+    for content in (bytes(damaged), good[: len(good) // 2], b"junk"):
+        checkpoint.write_bytes(content)
+        with pytest.raises(ValueError, match="model.checkpoint: not a whole checkp"):
+            language_model.load_checkpoint(checkpoint)
+        loads = []
+        monkeypatch.setattr(
+            language_model.RNNLM, "load_state_dict", lambda *a, **k: loads.append(1)
+        )
+        fresh = train(data, RESUMED, checkpoint=checkpoint)
+        monkeypatch.undo()
+        assert loads == []  # nothing of it reached the model
+        assert "checkpoint ignored, training from the start" in capsys.readouterr().err
+        assert_same_training(fresh, whole)
+    checkpoint.write_bytes(good)  # whole, but for another precision: not resumed
+    other = train(data, RESUMED, precision="bfloat16", checkpoint=checkpoint)
+    assert other[1]["trained_on"]["resumed_after"] == []
+    assert "made for" in capsys.readouterr().err
+
+
+def test_a_model_trained_on_another_device_is_loaded_not_trained_again(
+    corpus, tmp_path, monkeypatch, capsys
+):
+    """As a GPU machine leaves it in .cache/models: the key has no device, the history
+    says cuda and bfloat16; the CPU build loads it and says so."""
+    data = small(corpus)
+    model, history = train(data, TINY)
+    history["trained_on"].update(device="cuda (NVIDIA A100-SXM4-40GB)", precision=
+                                 "bfloat16", threads=1, seconds=95.0)  # fmt: skip
+    key = language_model.model_key(data, TINY, teacher_forcing=True)
+    assert "cpu" not in str(key) and "cuda" not in str(key)
+    path = language_model.cache_path("rnnlm-tf", key, tmp_path)
+    tmp_path.mkdir(exist_ok=True)
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    torch.save({"state_dict": state, "history": json.dumps(history)}, path)
+    # (train itself is part of the key: patch what runs before it)
+    monkeypatch.setattr(
+        language_model, "announce_training", lambda *a: pytest.fail("trains again")
+    )
+    loaded, loaded_history = trained_model(data, TINY, device="cpu", cache_dir=tmp_path)
+    assert loaded_history == history
+    assert all(torch.equal(a, b) for a, b in zip(
+        loaded.state_dict().values(), state.values()))  # fmt: skip
+    assert capsys.readouterr().out == (
+        "trained on cuda (NVIDIA A100-SXM4-40GB) with 1 threads in bfloat16 "
+        f"(PyTorch {torch.__version__}) in 95 s\n"
+    )
+
+
+def test_training_says_what_is_coming_on_the_terminal_not_in_the_report(
+    corpus, tmp_path, capsys
+):
+    data = small(corpus)
+    trained_model(data, TINY, teacher_forcing=False, device="cpu", cache_dir=tmp_path)
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert re.fullmatch(
+        r"Question 2 on cpu.*, \d+ threads, float32: [\d,]+ words/s with teacher "
+        r"forcing and [\d,]+ without \(measured steps\)",
+        lines[0],
+    )
+    assert re.fullmatch(r"  the model with teacher forcing: about \d+ s to train",
+                        lines[1])  # fmt: skip
+    assert lines[2].startswith("  the model without teacher forcing: about ")
+    assert "A GPU trains each in minutes" in lines[3]
+    assert captured.out.startswith("trained on cpu") and "\n" == captured.out[-1]
+    assert captured.out.count("\n") == 1  # the report gets one line, no progress
+    trained_model(data, TINY, device="cpu", cache_dir=tmp_path)
+    assert "the model without teacher forcing: already trained" in (
+        capsys.readouterr().err
+    )
+    rates = language_model.measured_rates(data, TINY, "cpu", "float32")
+    assert set(rates) == {True, False} and all(r > 0 for r in rates.values())
+    seconds = language_model.expected_seconds(data, TINY, 100.0, 300.0)
+    assert seconds == pytest.approx((1 * 3000 / 100) + (1 * 3000 + 3000) / 300)
+
+
+def test_use_cores_sets_the_affinity_threads_and_one_inter_op_thread():
+    """In a fresh process (thread settings are per process)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = Path(language_model.__file__).parent
+    out = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(code)!r}); "
+         "import os, torch; os.sched_setaffinity(0, {0}); "
+         "from language_model import use_cores; print(use_cores()); "
+         "print(use_cores()); print(torch.get_num_threads(), "
+         "torch.get_num_interop_threads())"],
+        capture_output=True, text=True, check=True, env={**os.environ,
+        "OMP_NUM_THREADS": "3"},
+    ).stdout  # fmt: skip
+    assert out.splitlines() == [
+        "PyTorch threads: 1 intra-op (the cores this process may use: 1), 1 inter-op",
+        "(1, 1)",
+        "(1, 1)",
+        "1 1",
+    ]
 
 
 def test_native_bfloat16_is_read_from_the_cpu_flags(tmp_path, monkeypatch):
