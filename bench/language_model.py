@@ -3,7 +3,7 @@ build trains it (10,000-word vocabulary), per precision, against the matmul floo
 this machine, and the quality of mixed precision against float32 on a fixed budget.
 
     .venv/bin/python bench/language_model.py [--repeats 3] [--batches 2]
-        [--precisions float32,bfloat16] [--quality-tokens N]
+        [--precisions float32,bfloat16] [--quality-tokens N] [--skip-quality]
 
 Throughput: training steps of the starter configuration (batch 20 x 30 words), with
 and without teacher forcing, on the real training split if it is here, else on random
@@ -13,6 +13,14 @@ timed in the same run and precision gives FLOP/s; divided by the matrix-product 
 of a training step per token (`language_model.flops_per_token`) it gives the tokens/s
 of a step that did nothing but such products. Precisions are measured in alternating
 rounds and each figure is the median of the rounds: the machine may be shared.
+Ceilings: the matrix-product FLOPs per word of each algorithm against the teacher-forced
+step's (the free-running step computes nothing twice: 100%; the previous algorithm,
+which searched the fed words without a graph and then ran the chunk again teacher
+forced, about 75%).
+Threads: the rates with `language_model.use_cores` (intra-op threads = the cores this
+process may use, one inter-op thread), against PyTorch's default intra-op threads and
+one thread, in the same rounds (inter-op threads stay at one: these steps do no
+inter-op parallel work, and PyTorch cannot change them back).
 Minutes of a real build's Question 2: both models, 5 epochs of 929,589 words each, plus
 evaluation (5 validation passes of 73,760 words and one test pass of 82,430 words per
 model, forward only: a third of a training step per word).
@@ -43,6 +51,7 @@ from language_model import (  # noqa: E402
     pick_device,
     train,
     training_step,
+    use_cores,
 )
 from ptb_data import batchify, chunks, load_corpus  # noqa: E402
 
@@ -114,25 +123,31 @@ def starter_data(corpus, batches, device):
     return ids.to(device), "random ids (no training split here)"
 
 
-def throughput(corpus, precisions, repeats, batches, device):
-    """{precision: (teacher-forced tokens/s, free-running tokens/s, matmul FLOP/s)},
-    medians of `repeats` alternating rounds of `batches` steps each."""
+def throughput(corpus, precisions, repeats, batches, device, thread_settings):
+    """{(precision, teacher forcing, threads): tokens/s} and {precision: matmul FLOP/s},
+    medians of `repeats` rounds of `batches` steps each; in every round each case runs
+    once, so that a busy spell of a shared machine slows all alike. Precisions run
+    with thread_settings[0] intra-op threads; float32 also with each other setting."""
     data, source = starter_data(corpus, (repeats * batches + 1) * 2, device)
     print(f"data: {source}; {batches} steps x {repeats} rounds per figure")
-    trainers = {
-        (p, tf): Trainer(data, p, tf, device)
+    cases = [
+        (p, tf, threads)
         for p in precisions
+        for threads in (thread_settings if p == "float32" else thread_settings[:1])
         for tf in (True, False)
-    }
-    runs = {key: [] for key in [*trainers, *precisions]}
+    ]
+    trainers = {(p, tf): Trainer(data, p, tf, device) for p, tf, _ in cases}
+    runs = {key: [] for key in [*cases, *precisions]}
     for round_ in range(repeats):
         for p in precisions:
+            torch.set_num_threads(thread_settings[0])
             runs[p].append(matmul_flops(p, device))
-            for tf in (True, False):
-                runs[p, tf].append(trainers[p, tf].rate(batches))
+        for p, tf, threads in cases:
+            torch.set_num_threads(threads)
+            runs[p, tf, threads].append(trainers[p, tf].rate(batches))
         print(f"round {round_ + 1}/{repeats} done", file=sys.stderr)
-    median = {key: statistics.median(values) for key, values in runs.items()}
-    return {p: (median[p, True], median[p, False], median[p]) for p in precisions}
+    torch.set_num_threads(thread_settings[0])
+    return {key: statistics.median(values) for key, values in runs.items()}
 
 
 def quality(corpus, precisions, tokens, device):
@@ -166,6 +181,9 @@ def main():
         help="cut the data of the quality comparison to this many tokens per split "
         "(for machines that emulate bfloat16; default: all)",
     )
+    parser.add_argument(
+        "--skip-quality", action="store_true", help="throughput and threads only"
+    )
     args = parser.parse_args()
     device = pick_device()
     default = default_precision(device)
@@ -174,22 +192,34 @@ def main():
         if args.precisions
         else list(dict.fromkeys(["float32", default]))
     )
+    default_threads = torch.get_num_threads(), torch.get_num_interop_threads()
+    intra, inter = use_cores()
+    settings = list(dict.fromkeys([intra, default_threads[0], 1]))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"device {device}, {torch.get_num_threads()} threads, {os.cpu_count()} cores, "
-        f"load average {load:.1f}; native bfloat16: {native_bf16(device)}; "
-        f"default precision: {default}"
+        f"device {device}, {os.cpu_count()} cores, load average {load:.1f}; native "
+        f"bfloat16: {native_bf16(device)}; default precision: {default}"
     )
     corpus = load_corpus(allow_fallback=True)
-    rates = throughput(corpus, precisions, args.repeats, args.batches, device)
+    rates = throughput(corpus, precisions, args.repeats, args.batches, device, settings)
     config = STARTER_CONFIG
     flops = flops_per_token(config, VOCAB)
-    print(f"matrix-product FLOPs of a training step: {flops / 1e6:.1f} M per word")
-    for p, (tf, free, matmul) in rates.items():
-        floor = matmul / flops
+    E, H, T = config.embed_size, config.hidden_size, config.seq_length
+    searched = (8 * H * (E + H) + 2 * H * VOCAB) * (T - 1) / T  # a no-grad forward
+    print(
+        f"matrix-product FLOPs per word of a training step: teacher forcing "
+        f"{flops / 1e6:.1f} M; without teacher forcing {flops / 1e6:.1f} M (each step's "
+        f"logits give the argmax and the loss: ceiling 100% of the teacher-forced "
+        f"step's; the previous algorithm, which searched the fed words without a graph "
+        f"and then ran the chunk again, {(flops + searched) / 1e6:.1f} M: ceiling "
+        f"{100 * flops / (flops + searched):.0f}%)"
+    )
+    for p in precisions:
+        tf, free = rates[p, True, intra], rates[p, False, intra]
+        floor = rates[p] / flops
         print(
-            f"starter configuration, {p}, vocabulary {VOCAB}: {tf:,.0f} tokens/s "
-            f"({100 * tf / floor:.0f}% of the matmul floor)"
+            f"starter configuration, {p}, vocabulary {VOCAB}, {intra} threads: "
+            f"{tf:,.0f} tokens/s ({100 * tf / floor:.0f}% of the matmul floor)"
         )
         minutes = (
             config.num_epochs * EPOCH_TOKENS * (1 / tf + 1 / free)
@@ -197,14 +227,36 @@ def main():
         ) / 60
         print(
             f"    without teacher forcing {free:,.0f} tokens/s "
-            f"({100 * free / floor:.0f}% of the floor); matmul {matmul / 1e9:.1f} "
+            f"({100 * free / floor:.0f}% of the floor); matmul {rates[p] / 1e9:.1f} "
             f"GFLOP/s, floor {floor:,.0f} tokens/s; a real build's Question 2 "
             f"training at these rates: {minutes:.0f} min"
         )
+    print(
+        f"threads (float32, tokens/s with / without teacher forcing): this setting, "
+        f"{intra} intra-op and {inter} inter-op (use_cores): "
+        f"{rates['float32', True, intra]:,.0f} / {rates['float32', False, intra]:,.0f}"
+        + "".join(
+            f"; {threads} intra-op"
+            + (" (PyTorch's default)" if threads == default_threads[0] else "")
+            + f": {rates['float32', True, threads]:,.0f} / "
+            f"{rates['float32', False, threads]:,.0f} "
+            f"({rates['float32', True, threads] / rates['float32', True, intra]:.2f}x"
+            f" / {rates['float32', False, threads] / rates['float32', False, intra]:.2f}x)"
+            for threads in settings[1:]
+        )
+        + (
+            f" (PyTorch's default here is the same: {default_threads[0]} intra-op, "
+            f"{default_threads[1]} inter-op)"
+            if default_threads[0] == intra
+            else f" (PyTorch's default inter-op threads: {default_threads[1]})"
+        )
+    )
     if len(precisions) > 1:
-        base = rates[precisions[0]][0]
+        base = rates[precisions[0], True, intra]
         for p in precisions[1:]:
-            print(f"{p} / {precisions[0]} tokens/s: {rates[p][0] / base:.2f}")
+            print(f"{p} / {precisions[0]} tokens/s: {rates[p, True, intra] / base:.2f}")
+    if args.skip_quality:
+        return
     compared = list(dict.fromkeys(["float32", args.mixed]))
     results, tokens = quality(corpus, compared, args.quality_tokens, device)
     (ppl32, s32), *mixed = [results[p] for p in compared]
