@@ -536,13 +536,16 @@ def pick_device():
 def model_key(corpus, config, teacher_forcing):
     """What a trained model is, and nothing of where or how fast it was made: the
     configuration, the training mode, the training code, the data and the PyTorch
-    version (the device and precision go into its history instead)."""
+    version (the device and precision go into its history instead). The same in the
+    report's build (code/ imported) and in the notebook (code/ inlined)."""
     return [
         asdict(config),
         teacher_forcing,
-        torch.__version__,
-        fingerprint(
-            RNNLM,
+        torch.__version__.split("+")[0],  # not the build: +cpu, +cu130 compute alike
+        fingerprint(  # functions only: a class's source is not found in a notebook
+            RNNLM.__init__,
+            RNNLM.forward,
+            RNNLM.zero_state,
             train,
             resume,
             fresh_model,

@@ -491,6 +491,23 @@ def test_a_model_trained_on_another_device_is_loaded_not_trained_again(
     )
 
 
+def test_the_key_is_the_same_when_the_code_is_inlined_as_in_the_notebook(corpus):
+    """The notebook defines code/language_model.py's functions in a cell (IPython keeps
+    its source in linecache, and has none for classes): the same key as the module."""
+    import linecache
+    from pathlib import Path
+
+    source = Path(language_model.__file__).read_text()
+    cell = "<ipython-input-7-0123456789ab>"
+    linecache.cache[cell] = (len(source), None, source.splitlines(True), cell)
+    namespace = {"__name__": "__main__"}
+    exec(compile(source, cell, "exec"), namespace)
+    data = small(corpus)
+    key = namespace["model_key"](data, TINY, True)
+    assert key == language_model.model_key(data, TINY, True)
+    assert key[2] == torch.__version__.split("+")[0]
+
+
 def test_training_says_what_is_coming_on_the_terminal_not_in_the_report(
     corpus, tmp_path, capsys
 ):
