@@ -369,6 +369,7 @@ def save_checkpoint(path, state):
     torch.save(state, buffer)
     payload = buffer.getvalue()
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as f:
         f.write(

@@ -516,7 +516,8 @@ def test_training_says_what_is_coming_on_the_terminal_not_in_the_report(
     corpus, tmp_path, capsys
 ):
     data = small(corpus)
-    trained_model(data, TINY, teacher_forcing=False, device="cpu", cache_dir=tmp_path)
+    cache = tmp_path / "models"  # not there yet: the first checkpoint makes it
+    trained_model(data, TINY, teacher_forcing=False, device="cpu", cache_dir=cache)
     captured = capsys.readouterr()
     lines = captured.err.splitlines()
     assert re.fullmatch(
@@ -530,7 +531,7 @@ def test_training_says_what_is_coming_on_the_terminal_not_in_the_report(
     assert "A GPU trains each in minutes" in lines[3]
     assert captured.out.startswith("trained on cpu") and "\n" == captured.out[-1]
     assert captured.out.count("\n") == 1  # the report gets one line, no progress
-    trained_model(data, TINY, device="cpu", cache_dir=tmp_path)
+    trained_model(data, TINY, device="cpu", cache_dir=cache)
     assert "the model without teacher forcing: already trained" in (
         capsys.readouterr().err
     )
