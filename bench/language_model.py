@@ -41,12 +41,11 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "code"))
 from language_model import (  # noqa: E402
     FAST_CONFIG,
-    RNNLM,
     STARTER_CONFIG,
     autocast,
     default_precision,
     flops_per_token,
-    make_optimizer,
+    fresh_model,
     native_bf16,
     pick_device,
     train,
@@ -84,12 +83,9 @@ class Trainer:
     and mode, resumable: `rate(batches)` times the next `batches` training steps."""
 
     def __init__(self, data, precision, teacher_forcing, device):
-        torch.manual_seed(0)
         config = STARTER_CONFIG
-        self.model = RNNLM(VOCAB, config.embed_size, config.hidden_size, 1).to(device)
-        self.optimizer = make_optimizer(self.model, config)
-        self.scaler = torch.amp.GradScaler(
-            torch.device(device).type, enabled=precision == "float16"
+        self.model, self.optimizer, self.scaler = fresh_model(
+            VOCAB, config, device, precision
         )
         self.batches = iter(chunks(data, config.seq_length))
         self.states = self.model.zero_state(config.batch_size, device)
