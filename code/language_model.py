@@ -64,6 +64,30 @@ def detach_states(states):
     return [s.detach() for s in states]
 
 
+PACKED_PRODUCTS = True  # MKL's packed matrix products where they apply (see below)
+
+
+def small_products(linear, rows):
+    """A function (rows, in) -> (rows, out) computing `linear` (without a graph) for
+    the many small products of one chunk. On a CPU in float32 with MKL, the weight is
+    laid out once for MKL's packed product (`torch.ops.mkl._mkl_linear`, the same
+    product without re-packing the weight at every call: the 30 per-step products of
+    the output layer each stream its 41 MB); elsewhere plain addmm."""
+    weight, bias = linear.weight.detach(), linear.bias.detach()
+    packed = (
+        PACKED_PRODUCTS
+        and weight.device.type == "cpu"
+        and weight.dtype == torch.float32
+        and not torch.is_autocast_enabled("cpu")
+        and torch.backends.mkl.is_available()
+        and hasattr(torch.ops.mkl, "_mkl_linear")
+    )
+    if not packed:
+        return lambda x: torch.addmm(bias, x, weight.t())
+    layout = torch.ops.mkl._mkl_reorder_linear_weight(weight, rows)
+    return lambda x: torch.ops.mkl._mkl_linear(x, layout, weight, bias, rows)
+
+
 @dataclass
 class FreeRun:
     """A chunk run without teacher forcing (`free_running`). logits (B*T, V) (no graph:
@@ -132,30 +156,6 @@ def free_running(model, inputs, states, fed=None):
         tape=tape if training else None,
         top=torch.stack(tops, dim=1) if training else None,
     )
-
-
-PACKED_PRODUCTS = True  # MKL's packed matrix products where they apply (see below)
-
-
-def small_products(linear, rows):
-    """A function (rows, in) -> (rows, out) computing `linear` (without a graph) for
-    the many small products of one chunk. On a CPU in float32 with MKL, the weight is
-    laid out once for MKL's packed product (`torch.ops.mkl._mkl_linear`, the same
-    product without re-packing the weight at every call: the 30 per-step products of
-    the output layer each stream its 41 MB); elsewhere plain addmm."""
-    weight, bias = linear.weight.detach(), linear.bias.detach()
-    packed = (
-        PACKED_PRODUCTS
-        and weight.device.type == "cpu"
-        and weight.dtype == torch.float32
-        and not torch.is_autocast_enabled("cpu")
-        and torch.backends.mkl.is_available()
-        and hasattr(torch.ops.mkl, "_mkl_linear")
-    )
-    if not packed:
-        return lambda x: torch.addmm(bias, x, weight.t())
-    layout = torch.ops.mkl._mkl_reorder_linear_weight(weight, rows)
-    return lambda x: torch.ops.mkl._mkl_linear(x, layout, weight, bias, rows)
 
 
 def free_running_forward(model, inputs, states):
@@ -311,9 +311,12 @@ def training_step(
     precision,
 ):
     """One update on a chunk: inputs and targets (B, T) ids, states from the previous
-    chunk (detached here). The forward pass and the loss run in `precision` (see
-    `autocast`); the gradient (scaled by `scaler`, a torch.amp.GradScaler, for float16)
-    is clipped to norm config.clip before Adam's step. Returns (loss, states)."""
+    chunk (detached here). With teacher forcing the model runs on the inputs (nn.LSTM
+    over the chunk); without, on its own argmax predictions (`free_running` and
+    `free_running_backward`: the same products). The forward pass and the loss run in
+    `precision` (see `autocast`); the gradient (scaled by `scaler`, a
+    torch.amp.GradScaler, for float16) is clipped to norm config.clip before Adam's
+    step. Returns (loss, states)."""
     device = inputs.device
     states = detach_states(states)
     model.zero_grad()
