@@ -120,8 +120,8 @@ def starter_data(corpus, batches, device):
 
 
 def throughput(corpus, precisions, repeats, batches, device, thread_settings):
-    """{(precision, teacher forcing, threads): tokens/s} and {precision: matmul FLOP/s},
-    medians of `repeats` rounds of `batches` steps each; in every round each case runs
+    """{(precision, teacher forcing, threads): tokens/s, (precision, threads): matmul
+    FLOP/s}, medians of `repeats` rounds of `batches` steps each; in every round each case runs
     once, so that a busy spell of a shared machine slows all alike. Precisions run
     with thread_settings[0] intra-op threads; float32 also with each other setting."""
     data, source = starter_data(corpus, (repeats * batches + 1) * 2, device)
@@ -133,11 +133,12 @@ def throughput(corpus, precisions, repeats, batches, device, thread_settings):
         for tf in (True, False)
     ]
     trainers = {(p, tf): Trainer(data, p, tf, device) for p, tf, _ in cases}
-    runs = {key: [] for key in [*cases, *precisions]}
+    floors = {(p, threads) for p, _, threads in cases}  # matmul FLOP/s per setting
+    runs = {key: [] for key in [*cases, *floors]}
     for round_ in range(repeats):
-        for p in precisions:
-            torch.set_num_threads(thread_settings[0])
-            runs[p].append(matmul_flops(p, device))
+        for p, threads in floors:
+            torch.set_num_threads(threads)
+            runs[p, threads].append(matmul_flops(p, device))
         for p, tf, threads in cases:
             torch.set_num_threads(threads)
             runs[p, tf, threads].append(trainers[p, tf].rate(batches))
@@ -212,7 +213,7 @@ def main():
     )
     for p in precisions:
         tf, free = rates[p, True, intra], rates[p, False, intra]
-        floor = rates[p] / flops
+        floor = rates[p, intra] / flops
         print(
             f"starter configuration, {p}, vocabulary {VOCAB}, {intra} threads: "
             f"{tf:,.0f} tokens/s ({100 * tf / floor:.0f}% of the matmul floor)"
@@ -223,10 +224,14 @@ def main():
         ) / 60
         print(
             f"    without teacher forcing {free:,.0f} tokens/s "
-            f"({100 * free / floor:.0f}% of the floor); matmul {rates[p] / 1e9:.1f} "
+            f"({100 * free / floor:.0f}% of the floor); matmul {rates[p, intra] / 1e9:.1f} "
             f"GFLOP/s, floor {floor:,.0f} tokens/s; a real build's Question 2 "
             f"training at these rates: {minutes:.0f} min"
         )
+
+    def share(p, tf, threads):
+        return f"{100 * rates[p, tf, threads] * flops / rates[p, threads]:.0f}%"
+
     print(
         f"threads (float32, tokens/s with / without teacher forcing): this setting, "
         f"{intra} intra-op and {inter} inter-op (use_cores): "
@@ -237,7 +242,9 @@ def main():
             + f": {rates['float32', True, threads]:,.0f} / "
             f"{rates['float32', False, threads]:,.0f} "
             f"({rates['float32', True, threads] / rates['float32', True, intra]:.2f}x"
-            f" / {rates['float32', False, threads] / rates['float32', False, intra]:.2f}x)"
+            f" / {rates['float32', False, threads] / rates['float32', False, intra]:.2f}x;"
+            f" {share('float32', True, threads)} / {share('float32', False, threads)}"
+            " of its own matmul floor)"
             for threads in settings[1:]
         )
         + (

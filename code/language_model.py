@@ -668,12 +668,14 @@ def announce_training(corpus, config, device, precision, todo):
 
 
 def describe_training(history):
-    """Where and how a model was trained, from its history: one line."""
+    """Where and how a model was trained, from its history: two short lines (they
+    stay on the page of the PDF)."""
     made = history["trained_on"]
-    resumed = made["resumed_after"]
+    threads, resumed = made["threads"], made["resumed_after"]
     return (
-        f"trained on {made['device']} with {made['threads']} threads in "
-        f"{made['precision']} (PyTorch {made['torch']}) in {duration(made['seconds'])}"
+        f"trained on {made['device']}\nin {made['precision']} with {threads} "
+        f"thread{'s' * (threads != 1)}, PyTorch {made['torch']}, in "
+        f"{duration(made['seconds'])}"
         + (f", resumed after epoch {', '.join(map(str, resumed))}" if resumed else "")
     )
 
