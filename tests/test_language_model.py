@@ -299,12 +299,56 @@ def test_native_bfloat16_is_read_from_the_cpu_flags(tmp_path, monkeypatch):
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
 def test_training_is_deterministic(corpus, precision):
     data = small(corpus, 1500)
-    first = train(data, TINY, precision=precision)[1]
+    model, first = train(data, TINY, precision=precision)
     second = train(data, TINY, precision=precision)[1]
     assert (
         first["batch_loss"] == second["batch_loss"]
         and first["test_ppl"] == second["test_ppl"]
     )
+    # ... and it trains: every weight moved from its seeded start, the loss fell
+    torch.manual_seed(TINY.seed)
+    start = RNNLM(len(data["dictionary"]), TINY.embed_size, TINY.hidden_size, 1)
+    for (name, a), b in zip(model.named_parameters(), start.parameters()):
+        assert not torch.equal(a, b), f"{name} did not change"
+    losses = first["batch_loss"]
+    assert len(losses) == (1500 // TINY.batch_size - 1) // TINY.seq_length
+    assert sum(losses[-10:]) < sum(losses[:10]) - 10 * 0.5
+    untrained = evaluate(start, data["ids"]["test"], TINY)
+    assert first["test_ppl"] < 0.8 * untrained and len(first["valid_ppl"]) == 1
+
+
+def test_perplexity_of_an_all_zeros_output_layer_is_the_vocabulary_size(corpus):
+    """Logits all 0: every word has probability 1/V, cross-entropy log V for every word,
+    so the perplexity is exactly V, whatever the hidden states and however many words
+    are averaged over."""
+    torch.manual_seed(0)
+    vocab = len(corpus["dictionary"])
+    model = RNNLM(vocab, 8, 16, 1)
+    with torch.no_grad():
+        model.linear.weight.zero_()
+        model.linear.bias.zero_()
+    ppl = evaluate(model, corpus["ids"]["test"][:997], TINY)
+    assert ppl == pytest.approx(vocab, rel=1e-5)
+
+
+def test_perplexity_averages_over_every_predicted_word():
+    """Oracle: the whole of each row in one forward pass (the state carried across
+    chunks is the same computation), the cross-entropy of each of the B * K * T targets
+    of the K full chunks, summed by hand and divided by their number."""
+    torch.manual_seed(0)
+    model = RNNLM(30, 8, 16, 1)
+    ids = torch.randint(0, 30, (4 * 23 + 3,))
+    config = replace(TINY, batch_size=4, seq_length=5)
+    data = batchify(ids, 4)  # (4, 23): chunks at 0, 5, 10, 15 (K = 4)
+    with torch.no_grad():
+        logits, _ = model(data[:, :20], model.zero_state(4))
+        losses = nn.functional.cross_entropy(
+            logits, data[:, 1:21].reshape(-1), reduction="none"
+        )
+    assert losses.numel() == 4 * 4 * 5
+    expected = math.exp(sum(losses.tolist()) / losses.numel())
+    assert evaluate(model, ids, config) == pytest.approx(expected, rel=1e-5)
+    assert model.training  # evaluate puts the model back in training mode
 
 
 def test_short_training_on_real_ptb_lowers_perplexity_far_below_the_vocabulary(corpus):

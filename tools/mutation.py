@@ -30,8 +30,9 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".cache" / "mutation"
@@ -187,7 +188,7 @@ def changes(module):
         ]
         mutated = [line.replace(name, base) for line in lines]
         diff = list(difflib.unified_diff(original, mutated, lineterm="", n=0))
-        function = base.removeprefix("x_").replace("ǁ", ".").strip(".")
+        function = base.removeprefix("x_").removeprefix("xǁ").replace("ǁ", ".")
         found[f"{module}.{name}"] = (
             function,
             [d[1:].strip() for d in diff if d[:1] == "-" and d[:3] != "---"],
