@@ -114,5 +114,7 @@ def test_orthogonal_runs_depend_on_their_seed_only():
 
 def test_the_bound_check_is_strict_and_names_the_first_ten_steps():
     assert bound_violations([0.9 * (1 + 1e-9)], 0.9) == []  # equal: not a violation
-    with pytest.raises(AssertionError, match=r"at T = \[1, 2, 3, 4, 5, 6, 7, 8, 9, 10\]$"):
+    with pytest.raises(
+        AssertionError, match=r"at T = \[1, 2, 3, 4, 5, 6, 7, 8, 9, 10\]$"
+    ):
         check_bound([2.0] * 20, 0.9)

@@ -32,7 +32,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the toml package mutmut itself needs there
+    import toml as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".cache" / "mutation"
@@ -51,6 +54,11 @@ MODULES = {
     "text_generation": ["test_language_model.py"],
     "rnn_gradients": ["test_rnn_gradients.py"],
     "attention": ["test_attention.py"],
+}
+# The tests of a shared file that reach the module (a pytest -k expression).
+SELECT = {
+    "text_generation": "greedy or multinomial or cosine",
+    "truncated_bptt": "detach or graph_memory",
 }
 # Tests too slow to run once per mutant (each is also run by `make test`).
 DESELECT = {
@@ -95,11 +103,12 @@ def stage(module):
     deselect = [
         f"--deselect=tests/{MODULES[module][0]}::{t}" for t in DESELECT.get(module, [])
     ]
+    select = ["-k", SELECT[module]] if module in SELECT else []
     (folder / "pyproject.toml").write_text(
         "[tool.mutmut]\n"
         'source_paths = ["src"]\n'
         f'only_mutate = ["src/{module}.py"]\n'
-        f"pytest_add_cli_args_test_selection = {tests + deselect!r}\n"
+        f"pytest_add_cli_args_test_selection = {tests + deselect + select!r}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n'
         "use_git_change_detection = false\n"
         "mutate_only_covered_lines = false\n"
