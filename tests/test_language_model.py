@@ -364,3 +364,53 @@ def test_short_training_on_real_ptb_lowers_perplexity_far_below_the_vocabulary(c
     assert untrained > 0.5 * vocab  # an untrained model is about uniform
     assert history["test_ppl"] < vocab / 10  # one epoch on 74k real words
     assert history["batch_loss"][-1] < history["batch_loss"][0] - 2
+
+
+def test_text_helpers_by_hand():
+    from text_generation import as_text, share_of_frequent
+
+    assert as_text(["a", "b", "<eos>", "c"]) == "a b\nc"
+    assert repetition(["a", "b", "c", "d"]) == (1.0, 0)  # no cycle
+    assert repetition(["a", "b", "b", "b"]) == (0.5, 1)
+    assert repetition(["x", "a", "b", "a", "b"]) == (0.6, 0)  # twice is not a cycle
+    assert repetition(["a", "b", "a", "b", "a", "b"]) == (2 / 6, 2)
+    d = Dictionary()
+    for w in "the a of cat dog".split():
+        d.add_word(w)
+    counts = torch.tensor([50, 40, 30, 2, 1])
+    words = ["the", "cat", "of", "dog"]
+    assert share_of_frequent(words, counts, d, top=3) == 0.5
+
+
+def test_generation_defaults_seeded_sampling_and_mode():
+    torch.manual_seed(0)
+    d = Dictionary()
+    for w in "a b c d e f".split():
+        d.add_word(w)
+    model = RNNLM(len(d), 8, 16, 1)
+    words = generate(model, d, "b", generator=torch.Generator().manual_seed(3))
+    assert len(words) == 50 and model.training  # back in training mode
+    torch.manual_seed(123)  # the global state plays no part: the generator decides
+    again = generate(model, d, "b", generator=torch.Generator().manual_seed(3))
+    assert again == words and len(set(words)) > 1
+    greedy = generate(model, d, "b", 5, greedy=True)
+    state, x = model.zero_state(1), torch.tensor([[1]])  # starts from "b"
+    with torch.no_grad():
+        out, _ = model(x, state)
+    assert greedy[0] == d.idx2word[out.argmax().item()]
+
+
+def test_nearest_words_distances_and_quiet_distance(capsys):
+    d = Dictionary()
+    for w in ("east", "north", "west", "northeast"):
+        d.add_word(w)
+    model = RNNLM(4, 2, 4, 1)
+    with torch.no_grad():
+        model.embed.weight.copy_(
+            torch.tensor([[1.0, 0.0], [0.0, 2.0], [-3.0, 0.0], [1.0, 1.0]])
+        )
+    nearest = nearest_words(model, d, "east", k=3)
+    assert [w for w, _ in nearest] == ["northeast", "north", "west"]
+    assert [x for _, x in nearest] == pytest.approx([1 - 1 / math.sqrt(2), 1.0, 2.0])
+    assert embedding_distance(model, d, "east", "west", show=False) == 2.0
+    assert capsys.readouterr().out == ""
