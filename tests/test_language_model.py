@@ -105,6 +105,8 @@ def test_graph_memory_grows_only_without_detach(corpus):
     costs = backward_costs(model, data, 10, (1, 2, 4), repeats=1)
     attached, detached = ([c[0] for c in costs[d]] for d in (False, True))
     assert attached[0] == detached[0] and detached[0] == detached[1] == detached[2]
+    assert attached[0] < attached[1] < attached[2]  # the graph spans the chunks
+    assert all(0 <= t < 60 for c in costs.values() for _, *times in c for t in times)
     assert attached[2] - attached[1] == pytest.approx(
         2 * (attached[1] - attached[0]), rel=1e-6
     )
@@ -414,3 +416,40 @@ def test_nearest_words_distances_and_quiet_distance(capsys):
     assert [x for _, x in nearest] == pytest.approx([1 - 1 / math.sqrt(2), 1.0, 2.0])
     assert embedding_distance(model, d, "east", "west", show=False) == 2.0
     assert capsys.readouterr().out == ""
+
+
+def test_saved_tensor_meter_counts_each_storage_once():
+    from truncated_bptt import SavedTensorMeter
+
+    x = torch.randn(100, requires_grad=True)  # 400 bytes
+    w = torch.randn(100, requires_grad=True)
+    with SavedTensorMeter() as meter:
+        x * w  # saves x and w
+        assert meter.bytes == 800
+        x * w  # the same storages: not counted again
+        assert meter.bytes == 800
+        meter.reset()
+        assert meter.bytes == 0
+        x * w  # counted afresh after a reset
+        assert meter.bytes == 800
+
+
+def test_backward_costs_rounds_medians_and_units(monkeypatch):
+    """With a stand-in for run_chunks whose call n returns k passes of 0.5 n seconds
+    and 3k MB: a warm-up round and 5 measured rounds of the 4 cases; per case the
+    median of every pass and of the per-round totals, and the graph in MB."""
+    import truncated_bptt
+
+    calls = []
+
+    def fake(model, data, seq_length, k, detach, meter):
+        calls.append((k, detach))
+        return 3 * 2**20 * k, [0.5 * len(calls)] * k
+
+    monkeypatch.setattr(truncated_bptt, "run_chunks", fake)
+    costs = backward_costs(None, None, 5, (1, 2))
+    assert calls == [(1, False), (1, True), (2, False), (2, True)] * 6
+    assert costs == {
+        False: [(3.0, 6.5, 6.5), (6.0, 7.5, 15.0)],
+        True: [(3.0, 7.0, 7.0), (6.0, 8.0, 16.0)],
+    }
