@@ -2,13 +2,15 @@
 # make draft    the same with --fast: cheap configurations, marked as a draft in the report
 # make test     set up the machine (with the PDF tools) and .venv, then run the tests
 # make bench    print build-time and per-question timings (bench/)
+# make mutation mutation testing of code/ with mutmut (about an hour; not in CI):
+#               MODULES="attention rnn_gradients" for some modules only
 VENV   ?= .venv
 PYTHON ?= python3
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-requirements
 SYSTEM  = sh tools/setup-system.sh
 
-.PHONY: report draft test bench clean
+.PHONY: report draft test bench mutation clean
 
 report: $(STAMP)
 	$(SYSTEM)
@@ -24,6 +26,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/build_times.py
+
+mutation: $(STAMP)
+	$(PY) tools/mutation.py $(MODULES)
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -29,7 +29,8 @@ from quarto_golden import (  # noqa: E402, F401 (re-exported for the tests)
 
 def params(*names: str) -> list:
     """pytest params (name, aspect) for golden files `names`, one per aspect: each label
-    kind, the set of kinds, the sections, the captions and the theorem names."""
+    kind, the set of kinds, the sections, the captions, the theorem names and every
+    reference in order (with repeats and the word before it)."""
     found = []
     for name in names:
         if not (GOLDEN / f"{name}.json").exists():
@@ -45,6 +46,21 @@ def params(*names: str) -> list:
         aspects = [f"labels:{kind}" for kind in golden(name)["labels"]]
         for aspect in [*aspects, "kinds", "sections", "captions", "theorems"]:
             found.append(pytest.param(name, aspect, id=f"{name}-{aspect}"))
+        if "references" in golden(name):
+            found.append(pytest.param(name, "references", id=f"{name}-references"))
+        else:  # written before the golden files recorded the order of references
+            reason = (
+                f"tests/golden/{name}.json has no 'references' (labels in order, with "
+                f"repeats and wording): re-run tools/quarto_golden.py {name}"
+            )
+            found.append(
+                pytest.param(
+                    name,
+                    "references",
+                    marks=pytest.mark.skip(reason=reason),
+                    id=f"{name}-references",
+                )
+            )
     return found
 
 
@@ -59,6 +75,8 @@ def check(got: dict, name: str, aspect: str):
     if aspect.startswith("labels:"):
         kind = aspect.split(":", 1)[1]
         assert got["labels"].get(kind, []) == want["labels"][kind], hint
+    elif aspect == "references":  # in order, with repeats and the word before
+        assert got["references"] == want["references"], hint
     elif aspect == "kinds":
         assert sorted(got["labels"]) == sorted(want["labels"]), hint
     elif aspect == "captions":

@@ -47,8 +47,66 @@ def digits_model():
     return net, X[test], y[test]
 
 
+class InRange(nn.Module):
+    """The model, refusing any input outside [0, 1]: an attack must project x + r onto
+    the image range before every forward pass, not only when it saves the image."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model, self.calls = model, 0
+
+    def forward(self, x):
+        self.calls += 1
+        low, high = x.min().item(), x.max().item()
+        assert 0 <= low and high <= 1, f"the model was given values in [{low}, {high}]"
+        return self.model(x)
+
+
+class MeanAbove(nn.Module):
+    """A hand-made linear classifier of (B, C, H, W) images: class 1 if the mean pixel
+    value exceeds `threshold`, else class 0 (logits 0 and scale * (mean - threshold))."""
+
+    def __init__(self, threshold, scale=100.0):
+        super().__init__()
+        self.threshold, self.scale = threshold, scale
+
+    def forward(self, x):
+        mean = x.flatten(1).mean(1)
+        return torch.stack(
+            [torch.zeros_like(mean), self.scale * (mean - self.threshold)], 1
+        )
+
+
+def test_success_is_judged_on_the_8_bit_image_only():
+    """The boundary lies between two 8-bit levels: mean 100.33/255.  Adam with a
+    constant-sign gradient moves every pixel by lr = 0.06/255 a step, so the float image
+    crosses at step 6 (100.36/255) while its 8-bit rounding stays at 100/255, class 0,
+    until step 9 (100.54/255 -> 101/255).  A float success is an 8-bit failure here:
+    the attack must go on until the saved image itself is classified as the target."""
+    model = InRange(MeanAbove(100.33 / 255))
+    image = torch.full((3, 2, 2), 100 / 255)
+    (result,) = targeted_attack(model, image, [1], alpha=0.0, lr=0.06 / 255)
+    assert result["success"] and result["steps"] == 9
+    assert torch.equal(result["image"], torch.full((3, 2, 2), 101 / 255))
+    with torch.no_grad():
+        assert model(result["image"].unsqueeze(0)).argmax().item() == 1
+        assert model(quantize(image).unsqueeze(0)).argmax().item() == 0
+
+
+def test_every_input_the_model_sees_lies_in_0_1():
+    """An image at 0.98 pushed up by steps of 0.05 leaves [0, 1] at the first step
+    unless x + r is projected back onto it; projected, it reaches the target."""
+    model = InRange(MeanAbove(0.99))
+    (result,) = targeted_attack(
+        model, torch.full((3, 4, 4), 0.98), [1], alpha=0.0, lr=0.05, max_steps=20
+    )
+    assert result["success"] and model.calls > 2
+    assert torch.equal(result["image"], torch.ones(3, 4, 4))
+
+
 def test_targeted_success_after_quantisation(digits_model, tmp_path):
     net, X, y = digits_model
+    net = InRange(net)  # the digits' strokes sit at 0 and 1: attacks push past them
     results = []
     for j in range(10):  # 10 images x 3 targets = 30 pairs
         targets = [(y[j].item() + k) % 10 for k in (1, 4, 7)]

@@ -62,3 +62,51 @@ def test_feedforward_is_position_wise():
     Z2[:, 3] += 1.0
     changed = (layer(Z) != layer(Z2)).any(dim=-1)
     assert changed[:, 3].all() and not changed[:, [0, 1, 2, 4, 5]].any()
+
+
+def test_random_problems_and_permutations_come_from_the_given_generator_only():
+    """Fixed seeds give the same numbers whatever the global random state."""
+    results = []
+    for global_seed in (0, 1):
+        torch.manual_seed(global_seed)
+        g = torch.Generator().manual_seed(5)
+        results.append(
+            (permutation_matrix(7, g), *random_attention_problem(4, 3, 9, 2, g))
+        )
+    (P, X, Wq, Wk, Wv, alpha), again = results
+    assert all(torch.equal(a, b) for a, b in zip(results[0][:5], again[:5]))
+    assert (X.shape, Wq.shape, Wk.shape, Wv.shape) == ((4, 3), (3, 9), (3, 9), (3, 2))
+    assert X.dtype == Wv.dtype == torch.float64 and alpha == 3.0  # sqrt(d_k)
+    torch.manual_seed(0)
+    first = equivariance_errors(trials=5, seed=2)
+    torch.manual_seed(1)
+    assert equivariance_errors(trials=5, seed=2) == first
+
+
+def test_equivariance_trials_draw_every_size_from_2_to_11(monkeypatch):
+    import attention
+
+    sizes, real = [], attention.random_attention_problem
+
+    def recording(T, d_in, d_k, d_v, generator):
+        sizes.append((T, d_in, d_k, d_v))
+        return real(T, d_in, d_k, d_v, generator)
+
+    monkeypatch.setattr(attention, "random_attention_problem", recording)
+    equivariance_errors()
+    assert len(sizes) == 200  # the default number of trials
+    assert {n for size in sizes for n in size} == set(range(2, 12))
+    default = list(sizes)
+    sizes.clear()
+    equivariance_errors(trials=200, seed=0)
+    assert sizes == default  # the default seed is 0
+
+
+def test_the_control_adds_the_position_to_every_feature():
+    g = torch.Generator().manual_seed(4)
+    X, Wq, Wk, Wv, alpha = random_attention_problem(5, 3, 4, 2, g)
+    shifted = X + torch.arange(5, dtype=X.dtype).unsqueeze(1)
+    assert torch.equal(
+        attention_with_positions(X, Wq, Wk, Wv, alpha),
+        self_attention(shifted, Wq, Wk, Wv, alpha),
+    )

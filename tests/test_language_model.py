@@ -110,6 +110,8 @@ def test_graph_memory_grows_only_without_detach(corpus):
     costs = backward_costs(model, data, 10, (1, 2, 4), repeats=1)
     attached, detached = ([c[0] for c in costs[d]] for d in (False, True))
     assert attached[0] == detached[0] and detached[0] == detached[1] == detached[2]
+    assert attached[0] < attached[1] < attached[2]  # the graph spans the chunks
+    assert all(0 <= t < 60 for c in costs.values() for _, *times in c for t in times)
     assert attached[2] - attached[1] == pytest.approx(
         2 * (attached[1] - attached[0]), rel=1e-6
     )
@@ -589,12 +591,56 @@ def test_native_bfloat16_is_read_from_the_cpu_flags(tmp_path, monkeypatch):
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
 def test_training_is_deterministic(corpus, precision, teacher_forcing):
     data = small(corpus, 1500)
-    first = train(data, TINY, teacher_forcing, precision=precision)[1]
+    model, first = train(data, TINY, teacher_forcing, precision=precision)
     second = train(data, TINY, teacher_forcing, precision=precision)[1]
     assert (
         first["batch_loss"] == second["batch_loss"]
         and first["test_ppl"] == second["test_ppl"]
     )
+    # ... and it trains: every weight moved from its seeded start, the loss fell
+    torch.manual_seed(TINY.seed)
+    start = RNNLM(len(data["dictionary"]), TINY.embed_size, TINY.hidden_size, 1)
+    for (name, a), b in zip(model.named_parameters(), start.parameters()):
+        assert not torch.equal(a, b), f"{name} did not change"
+    losses = first["batch_loss"]
+    assert len(losses) == (1500 // TINY.batch_size - 1) // TINY.seq_length
+    assert sum(losses[-10:]) < sum(losses[:10]) - 10 * 0.5
+    untrained = evaluate(start, data["ids"]["test"], TINY)
+    assert first["test_ppl"] < 0.8 * untrained and len(first["valid_ppl"]) == 1
+
+
+def test_perplexity_of_an_all_zeros_output_layer_is_the_vocabulary_size(corpus):
+    """Logits all 0: every word has probability 1/V, cross-entropy log V for every word,
+    so the perplexity is exactly V, whatever the hidden states and however many words
+    are averaged over."""
+    torch.manual_seed(0)
+    vocab = len(corpus["dictionary"])
+    model = RNNLM(vocab, 8, 16, 1)
+    with torch.no_grad():
+        model.linear.weight.zero_()
+        model.linear.bias.zero_()
+    ppl = evaluate(model, corpus["ids"]["test"][:997], TINY)
+    assert ppl == pytest.approx(vocab, rel=1e-5)
+
+
+def test_perplexity_averages_over_every_predicted_word():
+    """Oracle: the whole of each row in one forward pass (the state carried across
+    chunks is the same computation), the cross-entropy of each of the B * K * T targets
+    of the K full chunks, summed by hand and divided by their number."""
+    torch.manual_seed(0)
+    model = RNNLM(30, 8, 16, 1)
+    ids = torch.randint(0, 30, (4 * 23 + 3,))
+    config = replace(TINY, batch_size=4, seq_length=5)
+    data = batchify(ids, 4)  # (4, 23): chunks at 0, 5, 10, 15 (K = 4)
+    with torch.no_grad():
+        logits, _ = model(data[:, :20], model.zero_state(4))
+        losses = nn.functional.cross_entropy(
+            logits, data[:, 1:21].reshape(-1), reduction="none"
+        )
+    assert losses.numel() == 4 * 4 * 5
+    expected = math.exp(sum(losses.tolist()) / losses.numel())
+    assert evaluate(model, ids, config) == pytest.approx(expected, rel=1e-5)
+    assert model.training  # evaluate puts the model back in training mode
 
 
 def test_short_training_on_real_ptb_lowers_perplexity_far_below_the_vocabulary(corpus):
@@ -610,3 +656,90 @@ def test_short_training_on_real_ptb_lowers_perplexity_far_below_the_vocabulary(c
     assert untrained > 0.5 * vocab  # an untrained model is about uniform
     assert history["test_ppl"] < vocab / 10  # one epoch on 74k real words
     assert history["batch_loss"][-1] < history["batch_loss"][0] - 2
+
+
+def test_text_helpers_by_hand():
+    from text_generation import as_text, share_of_frequent
+
+    assert as_text(["a", "b", "<eos>", "c"]) == "a b\nc"
+    assert repetition(["a", "b", "c", "d"]) == (1.0, 0)  # no cycle
+    assert repetition(["a", "b", "b", "b"]) == (0.5, 1)
+    assert repetition(["x", "a", "b", "a", "b"]) == (0.6, 0)  # twice is not a cycle
+    assert repetition(["a", "b", "a", "b", "a", "b"]) == (2 / 6, 2)
+    d = Dictionary()
+    for w in "the a of cat dog".split():
+        d.add_word(w)
+    counts = torch.tensor([50, 40, 30, 2, 1])
+    words = ["the", "cat", "of", "dog"]
+    assert share_of_frequent(words, counts, d, top=3) == 0.5
+
+
+def test_generation_defaults_seeded_sampling_and_mode():
+    torch.manual_seed(0)
+    d = Dictionary()
+    for w in "a b c d e f".split():
+        d.add_word(w)
+    model = RNNLM(len(d), 8, 16, 1)
+    words = generate(model, d, "b", generator=torch.Generator().manual_seed(3))
+    assert len(words) == 50 and model.training  # back in training mode
+    torch.manual_seed(123)  # the global state plays no part: the generator decides
+    again = generate(model, d, "b", generator=torch.Generator().manual_seed(3))
+    assert again == words and len(set(words)) > 1
+    greedy = generate(model, d, "b", 5, greedy=True)
+    state, x = model.zero_state(1), torch.tensor([[1]])  # starts from "b"
+    with torch.no_grad():
+        out, _ = model(x, state)
+    assert greedy[0] == d.idx2word[out.argmax().item()]
+
+
+def test_nearest_words_distances_and_quiet_distance(capsys):
+    d = Dictionary()
+    for w in ("east", "north", "west", "northeast"):
+        d.add_word(w)
+    model = RNNLM(4, 2, 4, 1)
+    with torch.no_grad():
+        model.embed.weight.copy_(
+            torch.tensor([[1.0, 0.0], [0.0, 2.0], [-3.0, 0.0], [1.0, 1.0]])
+        )
+    nearest = nearest_words(model, d, "east", k=3)
+    assert [w for w, _ in nearest] == ["northeast", "north", "west"]
+    assert [x for _, x in nearest] == pytest.approx([1 - 1 / math.sqrt(2), 1.0, 2.0])
+    assert embedding_distance(model, d, "east", "west", show=False) == 2.0
+    assert capsys.readouterr().out == ""
+
+
+def test_saved_tensor_meter_counts_each_storage_once():
+    from truncated_bptt import SavedTensorMeter
+
+    x = torch.randn(100, requires_grad=True)  # 400 bytes
+    w = torch.randn(100, requires_grad=True)
+    with SavedTensorMeter() as meter:
+        x * w  # saves x and w
+        assert meter.bytes == 800
+        x * w  # the same storages: not counted again
+        assert meter.bytes == 800
+        meter.reset()
+        assert meter.bytes == 0
+        x * w  # counted afresh after a reset
+        assert meter.bytes == 800
+
+
+def test_backward_costs_rounds_medians_and_units(monkeypatch):
+    """With a stand-in for run_chunks whose call n returns k passes of 0.5 n seconds
+    and 3k MB: a warm-up round and 5 measured rounds of the 4 cases; per case the
+    median of every pass and of the per-round totals, and the graph in MB."""
+    import truncated_bptt
+
+    calls = []
+
+    def fake(model, data, seq_length, k, detach, meter):
+        calls.append((k, detach))
+        return 3 * 2**20 * k, [0.5 * len(calls)] * k
+
+    monkeypatch.setattr(truncated_bptt, "run_chunks", fake)
+    costs = backward_costs(None, None, 5, (1, 2))
+    assert calls == [(1, False), (1, True), (2, False), (2, True)] * 6
+    assert costs == {
+        False: [(3.0, 6.5, 6.5), (6.0, 7.5, 15.0)],
+        True: [(3.0, 7.0, 7.0), (6.0, 8.0, 16.0)],
+    }

@@ -289,13 +289,14 @@ def test_notebook_is_self_contained_and_runs_alone(project, tmp_path):
     for c in fresh.cells:
         if c.cell_type == "code":
             c.outputs = []
+    assert list(tmp_path.iterdir()) == []  # nothing to import from: no code/ here
     NotebookClient(
         fresh,
         timeout=120,
         kernel_name="python3",
         resources={"metadata": {"path": str(tmp_path)}},
     ).execute()
-    assert not list(tmp_path.iterdir()) or not (tmp_path / "code").exists()
+    assert not (tmp_path / "code").exists()
     texts = [o.get("text", "") for c in fresh.cells for o in c.get("outputs", [])]
     assert "the answer is 42\n" in texts
 
@@ -371,12 +372,14 @@ def test_interrupted_typesetting_keeps_outputs(project, monkeypatch):
         assert (root / name).read_bytes() == data
 
 
-def test_quarto_typesets_the_executed_notebook_without_executing(
+def test_stub_quarto_is_called_on_the_executed_notebook_with_no_execute(
     project, tmp_path, monkeypatch
 ):
-    """With `quarto` on PATH the PDF comes from `quarto render <notebook> --no-execute`: a
-    notebook with the document's Quarto markup and the builder's outputs, rendered with
-    this interpreter as QUARTO_PYTHON (real Quarto: tests/test_quarto_parity.py)."""
+    """The builder's side of the Quarto path, with a stub `quarto` that records its
+    arguments and input and copies the built-in PDF (it typesets nothing: real Quarto's
+    typesetting is tested in tests/test_quarto_parity.py).  With `quarto` on PATH the PDF
+    comes from `quarto render <notebook> --no-execute`: a notebook with the document's
+    Quarto markup and the builder's outputs, with this interpreter as QUARTO_PYTHON."""
     root, qmd, _, _ = project
     calls, seen = tmp_path / "calls", tmp_path / "seen.ipynb"
     fake = tmp_path / "bin" / "quarto"

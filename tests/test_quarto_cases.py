@@ -301,8 +301,9 @@ LABEL = re.compile(
 )
 
 
-def numbered_labels(text: str) -> set[str]:
-    return {f"{k} {n}" for k, n in LABEL.findall(" ".join(text.split()))}
+def numbered_labels(text: str) -> list[str]:
+    """Every numbered label of `text` in order, repeats kept."""
+    return [f"{k} {n}" for k, n in LABEL.findall(" ".join(text.split()))]
 
 
 needs_quarto = pytest.mark.skipif(

@@ -6,8 +6,10 @@ from receptive_field import (
     TORCHVISION_ALEXNET,
     Layer,
     autograd_window,
+    build_features,
     centre_window,
     layer_table,
+    padded_positions_unread,
     trace_back,
 )
 
@@ -61,14 +63,121 @@ def test_padding_is_clipped_and_reported():
     assert autograd_window(padded, 2, 7, index=1)[:2] == ((1, 3), (1, 3))
 
 
+# floor(n_out / 2) by hand, for n_out = 55, 27, 27, 13, 13, 13, 13, 6 (both networks)
+CENTRES = [27, 13, 13, 6, 6, 6, 6, 3]
+
+
 @pytest.mark.parametrize(
     "layers, size", [(ORIGINAL_ALEXNET, 227), (TORCHVISION_ALEXNET, 224)]
 )
 @pytest.mark.parametrize("depth", range(1, 9))
 def test_analytic_window_equals_autograd_window(layers, size, depth):
-    lo, hi = centre_window(layers, depth, size)
-    rows, cols, full = autograd_window(layers, depth, size)
+    """The two sides share nothing: the centre index is the hand-computed one, given to
+    autograd explicitly, and the trace's own choice of the centre is checked against it
+    (a wrong `centre()` cannot cancel out)."""
+    index = CENTRES[depth - 1]
+    assert trace_back(layers, depth, index, size)[0][2:4] == (index, index)
+    assert (
+        centre_window(layers, depth, size)
+        == trace_back(layers, depth, index, size)[-1][2:4]
+    )
+    lo, hi = trace_back(layers, depth, index, size)[-1][2:4]
+    rows, cols, full = autograd_window(layers, depth, size, index=index)
     assert rows == cols == (lo, hi) and full
+    assert autograd_window(layers, depth, size)[:2] == (rows, cols)  # default: centre
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 4])
+def test_windows_of_the_first_and_last_units_equal_autograd(depth):
+    """Off-centre units too (padding clips the first and last windows of conv2)."""
+    n_out = layer_table(ORIGINAL_ALEXNET[:depth], 227)[-1]["n_out"]
+    for index in (1, 2, n_out):
+        lo, hi = trace_back(ORIGINAL_ALEXNET, depth, index, 227)[-1][2:4]
+        window = autograd_window(ORIGINAL_ALEXNET, depth, 227, index=index)
+        assert window == ((lo, hi), (lo, hi), True)
+
+
+def test_full_layer_table():
+    """jump j = product of strides, r_out = r_in + (k - 1) j_in, checked by hand; and
+    whether each layer tiles its padded input: torchvision's conv1 leaves one position
+    (224 + 4 - 11 = 217 = 54 * 4 + 1), the others tile exactly."""
+    table = layer_table(ORIGINAL_ALEXNET, 227)
+    assert [r["jump"] for r in table] == [4, 8, 8, 16, 16, 16, 16, 32]
+    assert [r["rf"] for r in table] == [11, 19, 51, 67, 99, 131, 163, 195]
+    assert [r["n_in"] for r in table] == [227, 55, 27, 27, 13, 13, 13, 13]
+    assert all(r["exact"] is True for r in table)
+    exact = [r["exact"] for r in layer_table(TORCHVISION_ALEXNET, 224)]
+    assert exact == [False] + [True] * 7
+    # a pool first keeps the input's channels
+    pool_first = (Layer("p", "maxpool", 2, 2), Layer("c", "conv", 1, 1, 0, 5))
+    assert [r["channels"] for r in layer_table(pool_first, 8)] == [3, 5]
+    assert [r["channels"] for r in layer_table(pool_first, 8, 1)] == [1, 5]
+
+
+def test_trace_stages_name_each_layer_and_flag_clipping():
+    """conv2 (k=5, s=1, p=2) unit u reads pool1 units u-2..u+2: clipped for u = 1,
+    exactly the edge but not clipped for u = 3 (1..5) and u = 25 (23..27 of 27)."""
+    assert trace_back(ORIGINAL_ALEXNET, 3, 13, 227) == [
+        ("conv2", 27, 13, 13, False),
+        ("pool1", 27, 11, 15, False),
+        ("conv1", 55, 21, 31, False),
+        ("image", 227, 81, 131, False),
+    ]
+    assert trace_back(ORIGINAL_ALEXNET, 3, 1, 227)[1] == ("pool1", 27, 1, 3, True)
+    assert trace_back(ORIGINAL_ALEXNET, 3, 3, 227)[1] == ("pool1", 27, 1, 5, False)
+    assert trace_back(ORIGINAL_ALEXNET, 3, 25, 227)[1] == ("pool1", 27, 23, 27, False)
+
+
+def test_the_autograd_network_keeps_geometry_channels_and_scale():
+    """Convolutions with their channels; pools with their padding; every conv averages
+    its window, so an all-ones image stays 1 wherever no padding is read."""
+    import torch
+
+    features = build_features(ORIGINAL_ALEXNET[:3])
+    out = features(torch.ones(1, 3, 227, 227, dtype=torch.float64))
+    assert out.shape == (1, 256, 27, 27)
+    assert torch.allclose(out[0, :, 2:-2, 2:-2], torch.ones(1, dtype=torch.float64))
+    padded_pool = build_features((Layer("p", "maxpool", 3, 2, 1),))
+    assert padded_pool(torch.ones(1, 3, 7, 7)).shape == (1, 3, 4, 4)
+    one_channel = (Layer("a", "conv", 3, 1, 0, 1),)
+    assert autograd_window(one_channel, 1, 5, index=2) == ((2, 4), (2, 4), True)
+    assert padded_positions_unread(Layer("a", "conv", 3, 1, 1), 5) == 0
+
+
+def test_a_window_with_a_hole_is_not_full():
+    """kernel 2, stride 3 reads pixels 1-2 and 4-5; a second layer joins two such
+    units: rows 1..5 are spanned but row 3 is never read."""
+    skipping = (Layer("a", "conv", 2, 3, 0, 1), Layer("b", "conv", 2, 1, 0, 1))
+    assert autograd_window(skipping, 2, 7, index=1) == ((1, 5), (1, 5), False)
+
+
+def test_markdown_layer_table_and_trace():
+    from receptive_field import markdown_layer_table, markdown_trace
+
+    assert markdown_layer_table(ORIGINAL_ALEXNET[:2], 227).splitlines() == [
+        "| layer | label | kernel | stride | pad | input | output | jump $j$ "
+        "| RF size $r$ |",
+        "|---|---|---|---|---|---|---|---|---|",
+        "| conv1 | Layer 1 | 11 | 4 | 0 | 227 | 55×55×96 | 4 | 11 |",
+        "| pool1 | Layer 2 | 3 | 2 | 0 | 55 | 27×27×96 | 8 | 19 |",
+    ]
+    assert markdown_layer_table(TORCHVISION_ALEXNET[:1], 224).splitlines()[2] == (
+        "| conv1 | - | 11 | 4 | 2 | 224 | 55×55×64 | 4 | 11 |"
+    )
+    assert markdown_trace(ORIGINAL_ALEXNET, 3, 227).splitlines() == [
+        "- centre unit of Layer 3 (conv2 output, 27 wide): "
+        "index $\\lfloor 27/2 \\rfloor = 13$",
+        "- through conv2 ($k=5$, $s=1$, $p=2$): pool1 positions 11 to 15 of 27",
+        "- through pool1 ($k=3$, $s=2$, $p=0$): conv1 positions 21 to 31 of 55",
+        "- through conv1 ($k=11$, $s=4$, $p=0$): image positions 81 to 131 of 227",
+    ]
+    padded = (Layer("a", "conv", 3, 1, 1, 2, "A"), Layer("b", "conv", 3, 1, 1, 2, "B"))
+    assert markdown_trace(padded, 2, 3).splitlines()[1:] == [
+        "- through b ($k=3$, $s=1$, $p=1$): a positions 1 to 2 of 3 "
+        "(clipped to the image: padding)",
+        "- through a ($k=3$, $s=1$, $p=1$): image positions 1 to 3 of 3 "
+        "(clipped to the image: padding)",
+    ]
 
 
 def test_autograd_check_can_fail():
@@ -82,6 +191,7 @@ def test_answer_table_in_the_assignment_form():
 
     lines = markdown_answer_table(ORIGINAL_ALEXNET, [1, 2, 3, 4], 227).splitlines()
     assert lines[0] == "| | Layer 1 | Layer 2 | Layer 3 | Layer 4 |"
+    assert lines[1] == "|---|---|---|---|---|"
     assert lines[2:] == [
         "| Height 1 | 105 | 97 | 81 | 65 |",
         "| Height 2 | 115 | 115 | 131 | 131 |",

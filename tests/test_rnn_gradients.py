@@ -79,3 +79,42 @@ def test_a_matrix_violating_the_condition_is_caught():
 def test_violation_is_not_sufficient_for_explosion():
     assert orthogonal_tanh_norms(1.2, n=6, T=40)[-1] > 1e3
     assert orthogonal_tanh_norms(1.2, bias=10.0, n=6, T=40)[-1] < 1e-20
+
+
+def test_the_report_configurations_and_their_seeds(monkeypatch):
+    """The defaults the report runs with (n, m, T, seed), each random draw from a
+    generator seeded with `seed` only, and W scaled by 1/sqrt(n)."""
+    import rnn_gradients
+
+    calls, real = [], rnn_gradients.random_rnn
+
+    def recording(n, m, T, generator, dtype=torch.float64):
+        calls.append((n, m, T, generator.initial_seed()))
+        return real(n, m, T, generator, dtype)
+
+    monkeypatch.setattr(rnn_gradients, "random_rnn", recording)
+    equivalence_gap(torch.tanh)
+    gamma, norms, W = vanishing_experiment("sigmoid", 0.9)
+    assert calls == [(8, 3, 30, 0), (16, 4, 60, 0)]
+    assert gamma == 0.25 and len(norms) == 60 and W.shape == (16, 16)
+    g = torch.Generator().manual_seed(4)
+    W, U, b, xs, h0 = real(5, 2, 3, torch.Generator().manual_seed(4))
+    assert torch.equal(W, torch.randn(5, 5, generator=g, dtype=torch.float64) / 5**0.5)
+    assert (U.shape, b.shape, xs.shape, h0.shape) == ((5, 2), (5,), (3, 2), (5,))
+
+
+def test_orthogonal_runs_depend_on_their_seed_only():
+    torch.manual_seed(0)
+    saturated = orthogonal_tanh_norms(1.2, bias=0.5)
+    torch.manual_seed(1)
+    assert orthogonal_tanh_norms(1.2, bias=0.5, n=16, T=60, seed=0) == saturated
+    assert len(saturated) == 60
+    assert orthogonal_tanh_norms(1.2, bias=0.5, seed=1) != saturated
+
+
+def test_the_bound_check_is_strict_and_names_the_first_ten_steps():
+    assert bound_violations([0.9 * (1 + 1e-9)], 0.9) == []  # equal: not a violation
+    with pytest.raises(
+        AssertionError, match=r"at T = \[1, 2, 3, 4, 5, 6, 7, 8, 9, 10\]$"
+    ):
+        check_bound([2.0] * 20, 0.9)

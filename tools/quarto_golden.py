@@ -7,6 +7,10 @@ what two PDFs typeset by different tools can be compared on to `tests/golden/NAM
 
 - `labels`: every numbered label and reference text, by kind ("Theorem 3.1", "Figure 4",
   "Equation 2", "Table 1", "Section 2.3"), as a sorted set;
+- `references`: every numbered label and reference text in the order the PDF has them,
+  repeats kept, each with the word before it where that is a word ("see Figure 2",
+  "proves Theorem 1.1"): so order, count and wording are compared, not only which
+  numbers occur;
 - `sections`: the table of contents, "number title" (page numbers left out);
 - `captions`: the first words of every figure and table caption, with its number;
 - `theorems`: the kind and name of every named theorem-like block, in order.
@@ -54,6 +58,10 @@ KINDS = (
 THEOREM_KINDS = KINDS[4:]
 NUMBER = r"\d+(?:\.\d+)*"
 LABEL = re.compile(rf"\b({'|'.join(KINDS)})\s+(\({NUMBER}\)|{NUMBER})")
+# a label and the word before it, if that is a word (not a number or a figure's text)
+IN_CONTEXT = re.compile(
+    rf"(?:(?<!\S)([A-Za-z]+)\s+)?\b({'|'.join(KINDS)})\s+(\({NUMBER}\)|{NUMBER})"
+)
 CAPTION = re.compile(rf"^(Figure|Table)\s+({NUMBER}):\s*(.*)$", re.M)
 THEOREM = re.compile(
     rf"\b({'|'.join(THEOREM_KINDS)})\s+{NUMBER}\s+\(([^()]{{1,100}})\)"
@@ -110,8 +118,10 @@ def comparable(pdf: Path) -> dict:
     for kind, number, rest in CAPTION.findall(text):
         words = rest.split()[:CAPTION_WORDS]
         captions.append(" ".join([f"{kind} {number}:", *words]))
+    references = [" ".join(filter(None, m)) for m in IN_CONTEXT.findall(flat)]
     return {
         "labels": {k: sorted(v, key=_natural) for k, v in sorted(labels.items())},
+        "references": references,
         "sections": table_of_contents(pdf_text(pdf, layout=True)),
         "captions": sorted(set(captions), key=_natural),
         "theorems": [f"{kind} ({name})" for kind, name in THEOREM.findall(flat)],
