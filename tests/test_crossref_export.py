@@ -4,6 +4,7 @@ import textwrap
 
 import pytest
 from conftest import write_project
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from builder.crossref import number
 from builder.export import jupyter_markdown
@@ -15,7 +16,6 @@ from builder.modules import (
     preamble_chunks,
     standalone_source,
 )
-from nbformat.v4 import new_code_cell, new_markdown_cell
 from builder.read import BuildError, read
 
 DOC = """
