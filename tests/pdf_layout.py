@@ -115,9 +115,7 @@ def float_faults(pdf: Path, qmd: Path):
     names = {"fig": "Figure", "tbl": "Table"}
     for kind, number, section in floats:
         caption = [
-            line
-            for line in lines
-            if re.match(rf"{names[kind]} {number}:", line.text)
+            line for line in lines if re.match(rf"{names[kind]} {number}:", line.text)
         ]
         if len(caption) != 1:
             faults.append(f"{names[kind]} {number}: caption found {len(caption)} times")
