@@ -78,6 +78,11 @@ def offline():
     return os.environ.get("REPORT_OFFLINE", "0") == "1"
 
 
+def fast_draft():
+    """True for a draft ($REPORT_FAST=1): every question in a cheap configuration."""
+    return os.environ.get("REPORT_FAST", "0") == "1"
+
+
 def progress_stream():
     """Where progress goes: the terminal of the report build (never into the report),
     else stderr (in plain Jupyter tqdm turns itself off there: it is not a terminal)."""
