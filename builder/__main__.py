@@ -44,7 +44,7 @@ def title_block_warnings(meta: dict) -> list[str]:
     """Warnings for a title block that still holds the template's placeholders (the
     author "Student Name", a discussed-with that asks to be edited)."""
     found = []
-    author = str(meta.get("author", "")).strip()
+    author = str(meta.get("author", "")).strip().split("\n")[0].rstrip("\\ ")
     if author in ("", "Student Name"):
         found.append(
             f"{STATUS_PREFIX} the title block "

@@ -29,7 +29,13 @@ from .crossref import (
     label,
 )
 from .execute import executed_chunks, outputs_by_label
-from .modules import chunk_source, code_modules, inline_plan, standalone_source
+from .modules import (
+    chunk_source,
+    code_modules,
+    inline_plan,
+    module_cells,
+    preamble_chunks,
+)
 from .read import PAGEBREAK, BuildError, Chunk, Document, next_fence, resolve_inline
 from .weave import float_ident, stream_text
 
@@ -379,12 +385,8 @@ def export(
 ) -> nbformat.NotebookNode:
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     modules = code_modules(doc.root)
-    runnable = [
-        c
-        for c in executed_chunks(doc)
-        if "report-only" not in c.options.get("tags", [])
-    ]
-    plan = inline_plan(runnable, modules)
+    chunks = executed_chunks(doc)
+    plan = inline_plan(chunks, modules, preamble_chunks(doc.blocks))
     outputs = outputs_by_label(executed)
     values = executed.metadata.get("inline_values", {})
     seen: dict = {}
@@ -404,13 +406,9 @@ def export(
                     )
                 )
             continue
-        for name in plan[block.index]:
-            cells.append(
-                md(
-                    f"**Source of `code/{name}.py`** (inlined here, where it is first used)"
-                )
-            )
-            cells.append(code(standalone_source(name, modules)))
+        cells += module_cells(plan[block.index], modules, md, code)
+        if "report-only" in block.options.get("tags", []):
+            continue
         _, source = chunk_source(block, modules)
         asis = block.options.get("output") == "asis"
         cell_outputs = _clean_outputs(outputs[block.label], nums, asis, seen)

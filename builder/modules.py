@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from IPython.core.inputtransformer2 import TransformerManager
@@ -151,17 +152,135 @@ def chunk_source(chunk: Chunk, modules: dict[str, Path]) -> tuple[list[str], str
     return names, "\n".join([*aliases, source]).strip("\n")
 
 
-def inline_plan(chunks: list[Chunk], modules: dict[str, Path]) -> dict[int, list[str]]:
-    """For each chunk index, the modules whose source must come just before it (each once)."""
+def listed_modules(chunk: Chunk, function: str, modules: dict) -> list[str]:
+    """The code modules a chunk names in calls of `function` (the listing helpers of a
+    report-only chunk): every string argument of `show_source("m", ...)`, the first of
+    `show_definitions("m", "name", ...)`."""
+    names = []
+    for node in ast.walk(_parse(chunk.source, chunk.where())):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == function
+        ):
+            args = [a.value for a in node.args if isinstance(a, ast.Constant)]
+            if function == "show_definitions":
+                args = args[:1]
+            names += [a for a in args if a in modules]
+    return names
+
+
+def preamble_chunks(blocks: list) -> set[int]:
+    """Indices of the chunks before the document's first level-1 heading (the set-up
+    that comes before the first question)."""
+    found = set()
+    for block in blocks:
+        if isinstance(block, Chunk):
+            found.add(block.index)
+        elif re.search(r"^#\s", block.text, re.M):
+            break
+    return found
+
+
+@dataclass
+class Placement:
+    """A module's source as a notebook cell: folded (`jupyter.source_hidden`) unless it
+    stands where the PDF lists the functions that answer a question."""
+
+    name: str
+    folded: bool
+    supporting: bool  # in the notebook's one "Supporting code" section
+
+
+def inline_plan(
+    chunks: list[Chunk], modules: dict[str, Path], preamble: set[int] = frozenset()
+) -> dict[int, list[Placement]]:
+    """For each chunk index, the modules whose source must come just before it (each
+    once, after the modules it imports).
+
+    The question modules are those a report-only chunk lists in full
+    (`show_source("m", ...)`, the PDF's appendix); every other module is supporting
+    code, and all of it goes into one section at the first chunk that needs a module.
+    So does every module that the chunks of `preamble` (the chunk indices before the
+    first question) import.  A question module comes where it is first imported, or
+    where a report-only chunk lists its functions (`show_definitions`) if that is
+    earlier: there it is shown, elsewhere folded.  Without any `show_source` call every
+    module counts as a question module."""
+    question = {n for c in chunks for n in listed_modules(c, "show_source", modules)}
+    if not question:
+        question = set(modules)
+    runnable = [c for c in chunks if "report-only" not in c.options.get("tags", [])]
+    needed = [n for c in runnable for n in chunk_source(c, modules)[0]]
+    supporting = [n for n in dict.fromkeys(needed) if n not in question]
+    supporting += [
+        n for c in runnable if c.index in preamble for n in chunk_source(c, modules)[0]
+    ]
     done: list[str] = []
-    plan: dict[int, list[str]] = {}
-    for chunk in chunks:
-        names, _ = chunk_source(chunk, modules)
+    plan: dict[int, list[Placement]] = {}
+
+    def place(names, **how):
         new = []
         for name in names:
             for dep in dependency_order(name, modules):
                 if dep not in done:
                     done.append(dep)
-                    new.append(dep)
-        plan[chunk.index] = new
+                    new.append(Placement(dep, **how))
+        return new
+
+    for chunk in chunks:
+        if "report-only" in chunk.options.get("tags", []):
+            listed = listed_modules(chunk, "show_definitions", modules)
+            plan[chunk.index] = place(listed, folded=False, supporting=False)
+            continue
+        names, _ = chunk_source(chunk, modules)
+        plan[chunk.index] = (
+            place(supporting, folded=True, supporting=True) if (names) else []
+        )
+        plan[chunk.index] += place(names, folded=True, supporting=False)
     return plan
+
+
+SUPPORTING_INTRO = (
+    "## Supporting code\n\n"
+    "The modules below find, download and check the photos, the Penn Treebank text and "
+    "AlexNet's weights, load them, cache expensive results on disk and format notes. "
+    "Their cells are folded: click a cell's margin (or the three dots) to show its code. "
+    "The code that answers each question stands with its answer, further down."
+)
+
+
+def module_summary(name: str, modules: dict[str, Path]) -> str:
+    """The first sentence of a module's docstring, on one line."""
+    doc = ast.get_docstring(ast.parse(modules[name].read_text())) or ""
+    first = " ".join(doc.split("\n\n")[0].split())
+    return first.split(". ")[0].rstrip(".")
+
+
+def module_cells(placements: list[Placement], modules: dict[str, Path], md, code):
+    """The notebook cells of planned modules: the "Supporting code" heading with a
+    list of the modules before the supporting ones, a title line before each question
+    module, and each module's source (folded ones with `jupyter.source_hidden`)."""
+    cells = []
+    support = [p.name for p in placements if p.supporting]
+    if support:
+        cells.append(
+            md(
+                SUPPORTING_INTRO
+                + "\n\n"
+                + "\n".join(
+                    f"- `{n}.py`: {module_summary(n, modules)}." for n in support
+                )
+            )
+        )
+    for p in placements:
+        if not p.supporting:
+            state = " (folded: click to show)" if p.folded else ""
+            cells.append(
+                md(
+                    f"**Code of this part: `{p.name}.py`**{state}. "
+                    f"{module_summary(p.name, modules)}."
+                )
+            )
+        meta = {"jupyter": {"source_hidden": True}} if p.folded else {}
+        cells.append(code(standalone_source(p.name, modules), metadata=meta))
+    return cells

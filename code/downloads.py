@@ -77,6 +77,11 @@ def offline():
     return os.environ.get("REPORT_OFFLINE", "0") == "1"
 
 
+def fast_draft():
+    """True for a draft ($REPORT_FAST=1): every question in a cheap configuration."""
+    return os.environ.get("REPORT_FAST", "0") == "1"
+
+
 def git_blob_id(data: bytes) -> str:
     """Git's id of a file's bytes: sha1 of b'blob <size>\\0' + data (40 hex digits)."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()

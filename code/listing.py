@@ -1,36 +1,55 @@
-"""Listings of the modules under code/ for the PDF (the notebook inlines them)."""
+"""Listings of the modules under code/ for the PDF (the notebook inlines them).
+
+Each top-level function or class is printed once in the whole document: a definition
+that `show_definitions` has listed next to its answer is left out of the module's full
+listing by `show_source`, which names it in a comment instead.
+"""
 
 import ast
 from pathlib import Path
 
+SHOWN = set()  # (module, definition) pairs listed so far in this document
+
+
+def _definitions(source):
+    """{name: (first line, last line)} of the top-level functions and classes of
+    `source` (1-based, inclusive, decorators included)."""
+    spans = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            spans[node.name] = (first, node.end_lineno)
+    return spans
+
 
 def show_source(*names, directory="code"):
-    """Print each code/<name>.py in full as a Markdown code listing (for a chunk with
-    `output: asis`)."""
+    """Print each code/<name>.py as a Markdown code listing (for a chunk with
+    `output: asis`), without the definitions already listed by `show_definitions`:
+    each of those is replaced by one comment line naming it."""
     for name in names:
         source = Path(directory, f"{name}.py").read_text(encoding="utf-8").rstrip()
-        print(f"**Listing: `code/{name}.py`**\n\n```python\n{source}\n```\n")
+        lines = source.splitlines()
+        spans = _definitions(source)
+        skipped = sorted((span, d) for d, span in spans.items() if (name, d) in SHOWN)
+        for (first, last), definition in reversed(skipped):
+            lines[first - 1 : last] = [f"# {definition}: listed with its answer"]
+        text = "\n".join(lines)
+        print(f"**Listing: `code/{name}.py`**\n\n```python\n{text}\n```\n")
 
 
 def show_definitions(name, *definitions, directory="code"):
     """Print only the named top-level functions or classes of code/<name>.py, in the
-    order given, as one Markdown code listing.  Raises KeyError for a name that the
+    order given, as one Markdown code listing, and remember them (SHOWN) so that the
+    full listing of the module leaves them out.  Raises KeyError for a name that the
     module does not define."""
     source = Path(directory, f"{name}.py").read_text(encoding="utf-8")
     lines = source.splitlines()
-    found = {
-        node.name: node
-        for node in ast.parse(source).body
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef))
-    }
-    missing = [d for d in definitions if d not in found]
+    spans = _definitions(source)
+    missing = [d for d in definitions if d not in spans]
     if missing:
         raise KeyError(f"code/{name}.py defines no {', '.join(missing)}")
-    parts = []
-    for definition in definitions:
-        node = found[definition]
-        first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-        parts.append("\n".join(lines[first - 1 : node.end_lineno]))
+    parts = ["\n".join(lines[spans[d][0] - 1 : spans[d][1]]) for d in definitions]
+    SHOWN.update((name, d) for d in definitions)
     shown = ", ".join(f"`{d}`" for d in definitions)
     print(f"**From `code/{name}.py`:** {shown}\n")
     print("```python\n" + "\n\n\n".join(parts) + "\n```\n")

@@ -1,11 +1,21 @@
 """Numbering of labels, Quarto markdown -> Jupyter markdown, and module inlining."""
 
+import textwrap
+
 import pytest
 from conftest import write_project
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from builder.crossref import number
 from builder.export import jupyter_markdown
-from builder.modules import chunk_source, code_modules, inline_plan, standalone_source
+from builder.modules import (
+    chunk_source,
+    code_modules,
+    inline_plan,
+    module_cells,
+    preamble_chunks,
+    standalone_source,
+)
 from builder.read import BuildError, read
 
 DOC = """
@@ -139,7 +149,8 @@ def test_inlining_in_dependency_order(tmp_path):
     )
     doc = read(qmd)
     modules = code_modules(doc.root)
-    assert inline_plan(doc.chunks, modules) == {
+    plan = inline_plan(doc.chunks, modules)
+    assert {i: [p.name for p in places] for i, places in plan.items()} == {
         0: [],
         1: ["base", "mid", "top"],
         2: [],
@@ -240,3 +251,67 @@ def test_markdown_figures_and_sub_figures_are_numbered_as_quarto(tmp_path):
     assert "*Figure 2: Pair caption*" in md and "**Lemma 0.1 (Named).**" in md
     assert "See Figure 1, Figure 2b, Figure 2, Lemma 0.1 and Theorem 0.1." in md
     assert "## Named" not in md and "{#" not in md
+
+
+def test_notebook_plan_puts_supporting_code_in_one_section(tmp_path):
+    """Modules the appendix does not list are supporting code: all of them come at
+    the first chunk that imports a module, folded; a question module comes where the
+    PDF lists its functions (shown), or folded where it is first imported."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "code/data.py": '"""Data. More."""\nX = 1\n',
+            "code/cache.py": '"""Cache."""\nC = 2\n',
+            "code/listing.py": "def show_source():\n    pass\n",
+            "code/qa.py": '"""Question a."""\nfrom data import X\n\n\ndef f():\n'
+            "    return X\n",
+            "code/qb.py": '"""Question b."""\n\n\ndef g():\n    return 3\n',
+            "report.qmd": textwrap.dedent(
+                """\
+                ```{python}
+                #| tags: [report-only]
+                from listing import show_source
+                ```
+
+                ```{python}
+                from data import X
+                ```
+
+                # Question
+
+                ```{python}
+                #| tags: [report-only]
+                show_definitions("qa", "f")
+                ```
+
+                ```{python}
+                from qa import f
+                from qb import g
+                from cache import C
+                ```
+
+                ```{python}
+                #| tags: [report-only]
+                show_source("qa", "qb")
+                ```
+                """
+            ),
+        },
+    )
+    doc = read(qmd)
+    modules = code_modules(doc.root)
+    plan = inline_plan(doc.chunks, modules, preamble_chunks(doc.blocks))
+    assert {
+        i: [(p.name, p.folded, p.supporting) for p in places]
+        for i, places in plan.items()
+    } == {
+        0: [],
+        1: [("data", True, True), ("cache", True, True)],
+        2: [("qa", False, False)],
+        3: [("qb", True, False)],
+        4: [],
+    }
+    cells = module_cells(plan[1], modules, new_markdown_cell, new_code_cell)
+    assert cells[0].source.startswith("## Supporting code")
+    assert "- `data.py`: Data." in cells[0].source
+    assert [c.metadata for c in cells[1:]] == [{"jupyter": {"source_hidden": True}}] * 2

@@ -28,3 +28,22 @@ def test_show_source_prints_the_whole_module(tmp_path, capsys):
     assert capsys.readouterr().out == (
         "**Listing: `code/m.py`**\n\n```python\nx = 1\n\n\ny = 2\n```\n\n"
     )
+
+
+def test_show_source_leaves_out_definitions_already_listed(tmp_path, capsys):
+    import listing
+
+    listing.SHOWN.clear()
+    (tmp_path / "m.py").write_text(
+        "import os\n\n\ndef a():\n    return 1\n\n\n@staticmethod\ndef b():\n"
+        "    return 2\n\n\nclass C:\n    pass\n"
+    )
+    show_definitions("m", "b", directory=tmp_path)
+    capsys.readouterr()
+    show_source("m", directory=tmp_path)
+    code = capsys.readouterr().out.split("```python\n")[1].split("\n```")[0]
+    assert code == (
+        "import os\n\n\ndef a():\n    return 1\n\n\n# b: listed with its answer"
+        "\n\n\nclass C:\n    pass"
+    )
+    listing.SHOWN.clear()

@@ -20,3 +20,12 @@ def test_a_filled_in_title_block_gives_no_warning():
         == []
     )
     assert len(title_block_warnings({"discussed-with": "nobody"})) == 1  # no author
+
+
+def test_the_student_line_is_the_first_line_of_the_author():
+    """The author may hold a second line ("Discussed the questions with: ...") after a
+    Markdown line break, so that both stand under the title."""
+    placeholder = {"author": "Student Name\\\nDiscussed the questions with: nobody\n"}
+    assert len(title_block_warnings(placeholder)) == 1
+    filled = {"author": "Ada Lovelace\\\nDiscussed the questions with: nobody\n"}
+    assert title_block_warnings(filled) == []
