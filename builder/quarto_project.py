@@ -36,10 +36,12 @@ class HookError(Exception):
 
 
 def requirement_names(path: Path) -> list[str]:
-    """Distribution names listed in a requirements file (comments and versions left
-    out)."""
+    """Distribution names a render needs from a requirements file: those listed before
+    its '# Tests' section (comments and versions left out)."""
     names = []
     for line in path.read_text().splitlines():
+        if line.strip().lower().startswith("# tests"):
+            break
         line = line.split("#", 1)[0].strip()
         if line:
             names.append(line.split(";")[0].split("[")[0])
