@@ -1,6 +1,7 @@
 # make report   set up the machine and .venv (first time) and build report.pdf + report.ipynb:
 #               `quarto render` when quarto is on PATH (README), else the built-in builder
 # make draft    the same with REPORT_FAST=1 (--fast): cheap configurations, marked as a draft
+# make setup    set up the machine and .venv only (then `quarto render`)
 # make test     set up the machine (with the PDF tools) and .venv, then run the tests
 # make bench    print build-time and per-question timings (bench/)
 VENV   ?= .venv
@@ -11,7 +12,7 @@ SYSTEM  = sh tools/setup-system.sh
 # `make report QUARTO=` forces the built-in path where quarto is on PATH
 QUARTO ?= $(shell command -v quarto 2>/dev/null)
 
-.PHONY: report draft test bench clean
+.PHONY: report draft setup test bench clean
 
 report: $(STAMP)
 	$(SYSTEM)
@@ -28,6 +29,9 @@ ifneq ($(strip $(QUARTO)),)
 else
 	$(PY) -m builder report.qmd --fast $(BUILD_FLAGS)
 endif
+
+setup: $(STAMP)
+	$(SYSTEM)
 
 test: $(STAMP)
 	$(SYSTEM) --tests
