@@ -50,7 +50,7 @@ from mod import f
 
 open("runs.log", "a").write("second\\n")
 print("stdout", f())
-print("BUILD MESSAGE for the terminal", file=sys.__stderr__)
+print("BUILD" + "-MESSAGE", file=sys.__stderr__)  # the listing does not show it
 ```
 
 The value is `{python} f() + 1`, and `{python} "a string"`. See @fig-a.
@@ -189,10 +189,10 @@ def test_quarto_render_builds_both_outputs_and_executes_each_chunk_once(tmp_path
     assert done.returncode == 0, log
     assert runs(root) == ["setup", "second", "fig-a"]
     assert "6 requests executed, 0 replayed" in log
-    assert "BUILD MESSAGE for the terminal" in log  # the build's channel: the terminal
+    assert "BUILD-MESSAGE" in log  # the channel of build messages: the terminal
     text = pdf_text(root / "report.pdf")
     assert "stdout 41" in text and "The value is 42, and a string." in text
-    assert "Figure 1: A plot" in text and "BUILD MESSAGE" not in text
+    assert "Figure 1: A plot" in text and "BUILD-MESSAGE" not in text
     assert "pre-render" not in text and "report kernel" not in text
     # the single-file notebook: the module inlined, no import of it, outputs kept
     nb = nbformat.read(root / "report.ipynb", as_version=4)
@@ -203,6 +203,7 @@ def test_quarto_render_builds_both_outputs_and_executes_each_chunk_once(tmp_path
         "image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])
     )
     assert any("The value is 42, and a string." in c.source for c in nb.cells)
+    assert "BUILD-MESSAGE" not in (root / "report.ipynb").read_text()
     assert not list(root.glob("*.quarto_ipynb*"))  # Quarto's kept notebook removed
 
     # nothing changed, then a prose-only edit: nothing executes
@@ -265,3 +266,84 @@ def test_project_files_name_the_hooks_and_the_kernel():
     )
     assert spec["argv"][:3] == ["python", "-m", "builder.quarto_kernel"]
     assert "--IPKernelApp.capture_fd_output=False" in spec["argv"]
+
+
+# --- the hooks' parts, without Quarto ------------------------------------------------
+
+
+def test_requirements_a_render_needs_stop_before_the_tests_section():
+    from builder.quarto_project import requirement_names
+
+    names = requirement_names(ROOT / "requirements.txt")
+    assert {"torch", "torchvision", "pooch", "nbformat", "ipykernel"} <= set(names)
+    assert "pytest" not in names and "ruff" not in names
+
+
+def test_a_python_without_torch_gets_one_message_naming_where_it_came_from(
+    monkeypatch,
+):
+    from builder import quarto_project
+
+    real = quarto_project.metadata.version
+
+    def version(name):
+        if name in ("torch", "pooch"):
+            raise quarto_project.metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(quarto_project.metadata, "version", version)
+    monkeypatch.setenv("QUARTO_PYTHON", "/somewhere/bin/python")
+    with pytest.raises(quarto_project.HookError) as err:
+        quarto_project.check_interpreter()
+    message = str(err.value)
+    assert "QUARTO_PYTHON=/somewhere/bin/python, set in your environment" in message
+    assert "lacks torch, pooch (requirements.txt)" in message
+    assert "Unset QUARTO_PYTHON to use the project's .venv/bin/python" in message
+    monkeypatch.setenv("QUARTO_PYTHON", ".venv/bin/python")  # the _environment's
+    with pytest.raises(quarto_project.HookError, match="Run `make` in"):
+        quarto_project.check_interpreter()
+
+
+def test_inline_values_are_the_text_quarto_puts_in_the_prose():
+    from builder.quarto_project import inline_text
+
+    def plain(text):
+        return {"data": {"text/plain": text}}
+
+    assert inline_text(plain("'it\\'s 42'")) == "it's 42"
+    assert inline_text(plain("42")) == "42"
+    assert inline_text(plain("np.float64(0.5)")) == "np.float64(0.5)"
+    both = {"data": {"text/plain": "<Markdown>", "text/markdown": "**b**"}}
+    assert inline_text(both) == "**b**"
+
+
+def test_quartos_notebook_becomes_the_builders_executed_notebook(tmp_path):
+    from builder.quarto_project import from_quarto
+    from builder.read import BuildError, read
+
+    write_project(tmp_path, {"report.qmd": REPORT, "code/mod.py": MODULE})
+    doc = read(tmp_path / "report.qmd", builtin_pdf=False)
+    cells = []
+    for chunk in doc.chunks:
+        cell = nbformat.v4.new_code_cell(f"#| label: {chunk.label}\n{chunk.source}")
+        cell.outputs = [nbformat.v4.new_output("stream", text=f"{chunk.label}\n")]
+        cells.append(cell)
+    prose = nbformat.v4.new_markdown_cell("The value is `{python} f() + 1`.")
+    prose.metadata["user_expressions"] = [
+        {"expression": "f() + 1", "result": {"data": {"text/plain": "42"}}}
+    ]
+    nb = nbformat.v4.new_notebook(cells=[cells[0], prose, *cells[1:]])
+    executed = from_quarto(nb, doc)
+    assert [c.metadata["label"] for c in executed.cells] == [
+        c.label for c in doc.chunks
+    ]
+    assert [c.outputs[0]["text"] for c in executed.cells] == [
+        f"{c.label}\n" for c in doc.chunks
+    ]
+    assert executed.metadata["inline_values"] == {"f() + 1": "42"}
+    nb.cells[2].source = "#| label: second\nsomething else"
+    with pytest.raises(BuildError, match="Quarto's notebook has another cell here"):
+        from_quarto(nb, doc)
+    nb.cells.pop()
+    with pytest.raises(BuildError, match="2 code cells for 3 chunks"):
+        from_quarto(nb, doc)
