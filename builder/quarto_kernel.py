@@ -190,6 +190,11 @@ class ReplayKernel(IPythonKernel):
             return record["reply"]
         if self.replaying:
             self.replaying = False
+            n = len(self.pending)
+            say(
+                f"request {n + 1} is not stored: executing from here"
+                + (f" (re-running the {n} before it silently)" if n else "")
+            )
             await self._catch_up()
         self._recording = [] if self.storing else None
         try:
