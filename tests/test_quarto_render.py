@@ -18,6 +18,8 @@ import pytest
 from conftest import ROOT, needs_latex, pdf_text, write_project
 from nbclient import NotebookClient
 
+from builder.__main__ import build
+
 needs_quarto = pytest.mark.skipif(
     shutil.which("quarto") is None,
     reason="quarto is not on PATH (the Quarto path is optional; CI has none)",
@@ -226,6 +228,18 @@ def test_quarto_render_builds_both_outputs_and_executes_each_chunk_once(tmp_path
     assert runs(root)[3:] == ["setup", "second", "fig-a"]
     assert "return 40 + 1" in notebook_code(root)
 
+    # the same notebook as the built-in path writes: cells, sources, kinds of output
+    def shape(path):
+        nb = nbformat.read(path, as_version=4)
+        return [
+            (c.cell_type, c.source, [o.output_type for o in c.get("outputs", [])])
+            for c in nb.cells
+        ]
+
+    by_quarto = shape(root / "report.ipynb")
+    build(root / "report.qmd", use_quarto=False, pdf=False, log=lambda *_: None)
+    assert by_quarto == shape(root / "report.ipynb")
+
 
 @needs_quarto
 def test_quarto_render_stops_on_a_python_without_the_requirements(tmp_path):
@@ -347,3 +361,19 @@ def test_quartos_notebook_becomes_the_builders_executed_notebook(tmp_path):
     nb.cells.pop()
     with pytest.raises(BuildError, match="2 code cells for 3 chunks"):
         from_quarto(nb, doc)
+
+
+def test_builtin_path_reads_the_project_with_its_quarto_hooks(tmp_path):
+    """The built-in path does itself what the hooks do: it accepts them and
+    keep-ipynb, and still stops on any other pre-render script."""
+    from builder.read import BuildError, read
+
+    write_project(tmp_path, {"report.qmd": REPORT, "code/mod.py": MODULE})
+    shutil.copy(ROOT / "_quarto.yml", tmp_path / "_quarto.yml")
+    assert len(read(tmp_path / "report.qmd").chunks) == 3
+    config = (tmp_path / "_quarto.yml").read_text()
+    (tmp_path / "_quarto.yml").write_text(
+        config.replace("builder/quarto_project.py pre-render", "make-data.py")
+    )
+    with pytest.raises(BuildError, match="'pre-render' scripts are not run"):
+        read(tmp_path / "report.qmd")
