@@ -149,6 +149,12 @@ def post_render(log=print) -> None:
     from builder import __main__ as cli
     from builder import crossref, export, read
 
+    made = os.environ.get("QUARTO_PROJECT_OUTPUT_FILES", "").split()
+    if made and not any(name.endswith(".pdf") for name in made):
+        log(
+            "post-render: report.ipynb is written with the PDF (quarto render --to pdf)"
+        )
+        return
     for source in inputs(["report.qmd"]):
         kept = kept_notebooks(source)
         if not kept:
