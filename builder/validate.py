@@ -640,6 +640,8 @@ def check_pdf_options(options: dict, where_of, path: tuple) -> dict:
         if key in PDF_OPTIONS:
             _check(PDF_OPTIONS, key, value, where, "PDF option")
             out[key] = value
+        elif key == "keep-ipynb":  # Quarto's executed notebook, read by post-render
+            continue
         elif key in QUARTO_DOCUMENT_KEYS:
             raise BuildError(
                 f"{where}: PDF option '{key}' is not supported by the built-in renderer "
@@ -648,6 +650,15 @@ def check_pdf_options(options: dict, where_of, path: tuple) -> dict:
         else:
             warn(where, f"'{key}' is not a Quarto PDF option: ignored")
     return out
+
+
+# `quarto render`'s own scripts (builder/quarto_project.py) do what the builder does itself
+QUARTO_HOOK = "builder/quarto_project.py"
+
+
+def _builder_hook(value) -> bool:
+    values = value if isinstance(value, list) else [value]
+    return all(str(v).split()[:1] == [QUARTO_HOOK] for v in values)
 
 
 def check_metadata(
@@ -674,7 +685,7 @@ def check_metadata(
                         f"{pwhere}: project type '{pvalue}' is not supported by the "
                         f"built-in renderer (only 'default': one document)"
                     )
-                if pkey in ("pre-render", "post-render"):
+                if pkey in ("pre-render", "post-render") and not _builder_hook(pvalue):
                     raise BuildError(
                         f"{pwhere}: '{pkey}' scripts are not run by the "
                         f"built-in renderer"
