@@ -1,4 +1,4 @@
-"""The Jupyter kernel `quarto render` uses in this project: IPython's, plus a replay cache.
+"""The Jupyter kernel of `quarto render` here: IPython's, plus a replay cache.
 
 Quarto's own execution cache (`execute: cache: true`, jupyter-cache) refuses documents
 with inline expressions (Quarto 1.10: "Inline expressions cannot be used with Jupyter
@@ -13,9 +13,10 @@ flags, expressions); the first key starts from a digest of every `code/*.py` mod
 `.cache/quarto-kernel/` is not executed: its outputs and reply are sent again as they
 were recorded.  At the first request that is not stored, the kernel runs the requests
 it replayed (muted, to rebuild the kernel's state), then this one and the rest for real,
-recording each.  So a second render with nothing changed, or after a prose-only edit,
-executes nothing, and an edit to a chunk, a module or a setting executes from the first
-request it changes.  A request that fails is not stored, nor is anything after it.
+recording each (records unused for 30 days are removed).  So a second render with
+nothing changed, or after a prose-only edit, executes nothing, and an edit to a chunk, a
+module or a setting executes from the first request it changes.  A request that fails
+is not stored, nor is anything after it.
 
 Build messages and progress bars go to the kernel's own stderr, which this kernel does
 not capture into the cell outputs (`capture_fd_output=False`, as the builder's kernel):
@@ -31,6 +32,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from ipykernel.ipkernel import IPythonKernel
@@ -38,6 +40,7 @@ from ipykernel.kernelapp import IPKernelApp
 
 VERSION = "1"  # bump when what a record holds changes
 CACHE_DIR = Path(".cache") / "quarto-kernel"
+KEEP_DAYS = 30  # records neither written nor replayed for this long are removed
 OUTPUT_TYPES = {
     "stream",
     "display_data",
@@ -89,6 +92,14 @@ class ReplayKernel(IPythonKernel):
         self._parent_id = None
         self.comm_manager.register_target("quarto_kernel_setup", self._new_render)
         self._start()
+        self._prune()
+
+    def _prune(self):
+        """Remove the records not used for KEEP_DAYS (each replay renews its date)."""
+        oldest = time.time() - KEEP_DAYS * 86400
+        for record in self.cache_dir.glob("*/*.json"):
+            if record.stat().st_mtime < oldest:
+                record.unlink(missing_ok=True)
 
     def _start(self):
         self.key = settings_digest(Path.cwd())
@@ -174,6 +185,7 @@ class ReplayKernel(IPythonKernel):
         self._parent_id = self.get_parent("shell")["header"]["msg_id"]
         if self.replaying and path.exists():
             record = json.loads(path.read_text())
+            os.utime(path)  # in use: kept by _prune
             for msg_type, content in record["outputs"]:
                 self.session.send(
                     self.iopub_socket,

@@ -1,16 +1,16 @@
-"""`quarto render` builds both outputs: the project's pre-render and post-render scripts.
+"""`quarto render` builds both outputs: the project's pre-render and post-render.
 
 `_quarto.yml` names this file twice (Quarto runs a `.py` script with the Python it
-renders with: `QUARTO_PYTHON`, which the project's `_environment` sets to `.venv/bin/python`
-when the user has not set it):
+renders with: `QUARTO_PYTHON`, which the project's `_environment` sets to
+`.venv/bin/python` when the user has not set it):
 
 - `pre-render`, before Quarto executes anything: the interpreter has what
   `requirements.txt` lists (it is also the kernel's), the LaTeX engine and packages of
   Quarto's PDF are installed (`texcheck.py`), the report's inputs are at hand or
   downloaded (`fetch_inputs` of `code/downloads.py`), and notebooks left by an earlier
-  failed render are removed.  A failed check stops the render with the builder's message.
+  failed render are removed.  A failed check stops the render with the build's message.
 - `post-render`, after Quarto wrote the PDF: the executed notebook Quarto kept
-  (`keep-ipynb: true`, `report.quarto_ipynb`) becomes the builder's executed notebook and
+  (`keep-ipynb: true`, `report.quarto_ipynb`), made the builder's executed notebook,
   goes through the builder's own export (`export.py`, `modules.py`): the single-file
   `report.ipynb`, written only when the render succeeded (Quarto skips post-render
   otherwise).  Then the build's warnings, as `python -m builder` prints them.
@@ -112,7 +112,7 @@ def inputs(names: list[str]) -> list[Path]:
 
 
 def kept_notebooks(source: Path) -> list[Path]:
-    """Notebooks Quarto kept for `source` (keep-ipynb), newest last: report.quarto_ipynb,
+    """Notebooks Quarto kept for `source` (keep-ipynb), newest last: .quarto_ipynb,
     then report.quarto_ipynb_1, ... when an earlier one was not removed."""
     found = source.parent.glob(f"{source.stem}.quarto_ipynb*")
     return sorted(found, key=lambda p: p.stat().st_mtime)

@@ -652,7 +652,7 @@ def check_pdf_options(options: dict, where_of, path: tuple) -> dict:
     return out
 
 
-# `quarto render`'s own scripts (builder/quarto_project.py) do what the builder does itself
+# `quarto render`'s scripts (builder/quarto_project.py) do what the builder does itself
 QUARTO_HOOK = "builder/quarto_project.py"
 
 

@@ -146,7 +146,18 @@ def _write(root: Path, files: dict[str, str]) -> Path:
     """The tests' own fixture writer, plus the project's _quarto.yml."""
     qmd = _fixture("conftest", "write_project")(root, files)
     shutil.copy(ROOT / "_quarto.yml", root / "_quarto.yml")
+    _quarto_setup(root)
     return qmd
+
+
+def _quarto_setup(root: Path) -> None:
+    """What _quarto.yml's pre-render and post-render scripts need: builder/, the
+    project's _environment (its replay kernel) and requirements.txt."""
+    shutil.copytree(
+        ROOT / "builder", root / "builder", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in ("_environment", "requirements.txt"):
+        shutil.copy(ROOT / name, root / name)
 
 
 def _fixture(module: str, name: str):
@@ -158,7 +169,10 @@ def _fixture(module: str, name: str):
 
 
 CASES = {
-    "report": lambda root: _fixture("conftest", "copy_project")(root),
+    "report": lambda root: (
+        _fixture("conftest", "copy_project")(root),
+        _quarto_setup(root),
+    )[0],
     "pipeline": lambda root: _write(root, _fixture("test_pipeline", "FILES")),
 }
 
