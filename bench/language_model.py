@@ -155,7 +155,7 @@ def quality(corpus, precisions, tokens, device):
     results = {}
     for p in precisions:
         _, history = train(corpus, FAST_CONFIG, device=device, label=p, precision=p)
-        results[p] = history["test_ppl"], history["seconds"]
+        results[p] = history["test_ppl"], history["trained_on"]["seconds"]
     return results, corpus["ids"]["train"].numel()
 
 

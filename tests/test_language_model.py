@@ -378,6 +378,31 @@ def test_a_run_interrupted_in_epoch_2_resumes_to_the_uninterrupted_result(
     assert len(resumed[1]["batch_loss"]) == 3 * steps
 
 
+def test_the_random_number_state_resumes_too(corpus, tmp_path, monkeypatch):
+    """A step that draws random numbers (as dropout would) draws after a resumption
+    what it would have drawn in an uninterrupted run."""
+    data = small(corpus, 1500)
+    steps = len(list(chunks(batchify(data["ids"]["train"], 4), 5)))
+    real, draws = language_model.training_step, []
+
+    def dropout_like(*args):
+        draws.append(torch.rand(()).item())
+        return real(*args)
+
+    monkeypatch.setattr(language_model, "training_step", dropout_like)
+    train(data, RESUMED)
+    whole, draws[:] = list(draws), []
+    checkpoint = tmp_path / "model.checkpoint"
+    with monkeypatch.context() as patch:
+        interrupt_at_step(patch, steps + 2)
+        with pytest.raises(Interrupted):
+            train(data, RESUMED, checkpoint=checkpoint)
+    draws[:] = []
+    torch.manual_seed(12345)  # whatever the state before: the checkpoint's comes back
+    train(data, RESUMED, checkpoint=checkpoint)
+    assert draws == whole[steps:] and len(draws) == 2 * steps
+
+
 KILLED_RUN = """
 import os, sys, time
 sys.path.insert(0, {code!r})

@@ -93,10 +93,11 @@ def run_notebook(nb, folder, env, until=None):
 
 
 # What differs from run to run and is masked before outputs are compared: durations
-# ('trained in 42 s', '1.3 s'), the cells of a Markdown table's 'seconds' column, and
-# figures' sizes in pixels ('<Figure size 704x528 ...>': the build draws at 110 dpi).
+# ('in 42 s', '1.3 s', 'in 3 min', 'in 2.5 h'), the cells of a Markdown table's
+# 'seconds' column, and figures' sizes in pixels ('<Figure size 704x528 ...>': the
+# build draws at 110 dpi).
 MASKS = [
-    (re.compile(r"\d+(\.\d+)? ?s\b"), "<t> s"),
+    (re.compile(r"\d+(\.\d+)? ?(s|min|h)\b"), "<t> s"),
     (re.compile(r"<Figure size [\d.]+x[\d.]+ "), "<Figure size <px> "),
 ]
 TIMED_COLUMNS = {"seconds"}
