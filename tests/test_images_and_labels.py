@@ -226,3 +226,26 @@ def test_missing_weights_stop_with_a_useful_message(monkeypatch, tmp_path):
     monkeypatch.setenv("REPORT_ALEXNET_WEIGHTS", str(tmp_path / "fake.pth"))
     with pytest.raises(ValueError, match=message):  # checked wherever it comes from
         load_alexnet(allow_untrained=True)
+
+
+def test_predict_gives_softmax_probabilities_of_the_top_k():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 4 * 4, 10))
+    image = torch.rand(3, 4, 4)
+    names = [f"class {i}" for i in range(10)]
+    top = predict(model, image, names)
+    with torch.no_grad():
+        probs = torch.softmax(model(image.unsqueeze(0)), dim=1)[0]
+    order = probs.argsort(descending=True)[:5].tolist()
+    assert [n for n, _ in top] == [names[i] for i in order]  # k = 5 by default
+    assert [p for _, p in top] == pytest.approx(probs[order].tolist())
+
+
+def test_wrap_breaks_class_names_at_spaces_only():
+    from predictions import wrap
+
+    name = "great grey owl, great gray owl, Strix nebulosa"
+    assert wrap(name) == "great grey owl, great\ngray owl, Strix\nnebulosa"  # 22
+    assert wrap(name, 10) == "great grey\nowl, great\ngray owl,\nStrix\nnebulosa"
+    assert wrap("x" * 30, 10) == "x" * 30  # a long word is never cut
+    assert wrap("a" * 10 + " " + "b" * 12) == "a" * 10 + "\n" + "b" * 12  # 23 > 22
