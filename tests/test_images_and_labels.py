@@ -249,3 +249,46 @@ def test_wrap_breaks_class_names_at_spaces_only():
     assert wrap(name, 10) == "great grey\nowl, great\ngray owl,\nStrix\nnebulosa"
     assert wrap("x" * 30, 10) == "x" * 30  # a long word is never cut
     assert wrap("a" * 10 + " " + "b" * 12) == "a" * 10 + "\n" + "b" * 12  # 23 > 22
+
+
+def test_quantize_and_save_round_to_the_nearest_8_bit_level(tmp_path):
+    values = torch.tensor([0.0, 0.6 / 255, 100.4 / 255, 100.6 / 255, 1.2, -0.1])
+    levels = torch.tensor([0.0, 1.0, 100.0, 101.0, 255.0, 0.0]) / 255
+    assert torch.equal(quantize(values), levels)
+    image = values.repeat(2).reshape(3, 2, 2)
+    save_png(image, tmp_path / "q.png")
+    assert torch.equal(load_image(tmp_path / "q.png", size=2), quantize(image))
+
+
+def test_deep_greyscale_modes_are_rescaled_and_rounded(tmp_path):
+    # 16 bits: 25854 / 65535 * 255 = 100.598 -> rounds to 101
+    deep = Image.fromarray(np.full((4, 4), 25854, dtype=np.uint16))
+    loaded = load_image(make(tmp_path, "d.png", deep, "PNG"), size=4)
+    assert torch.equal(loaded, torch.full((3, 4, 4), 101 / 255))
+    # 32-bit integers within 0..255 are 8-bit values already
+    wide = Image.fromarray(np.full((4, 4), 200, dtype=np.int32), "I")
+    assert wide.mode == "I"
+    loaded = load_image(make(tmp_path, "i.tif", wide, "TIFF"), size=4)
+    assert torch.equal(loaded, torch.full((3, 4, 4), 200 / 255))
+
+
+def test_transparent_greyscale_and_palette_are_composited_on_white(tmp_path):
+    la = Image.new("LA", (4, 4), (0, 0))  # black, fully transparent
+    assert torch.equal(
+        load_image(make(tmp_path, "la.png", la, "PNG"), size=4), torch.ones(3, 4, 4)
+    )
+    palette = Image.new("P", (4, 4), 0)
+    palette.putpalette([0, 0, 0] * 256)
+    palette.info["transparency"] = 0
+    path = tmp_path / "p.png"
+    palette.save(path, transparency=0)
+    assert torch.equal(load_image(path, size=4), torch.ones(3, 4, 4))
+
+
+def test_picking_without_distinct_classes_and_the_shortfall_message():
+    found = {f"{i}.jpg": (Path(f"{i}.jpg"), 7, None) for i in range(4)}
+    assert len(pick_images(found, 4, seed=0, distinct_classes=False)) == 4
+    with pytest.raises(
+        ValueError, match=r"only 1 images of different classes are available, 2 needed"
+    ):
+        pick_images(found, 2, seed=0)
