@@ -292,3 +292,67 @@ def test_picking_without_distinct_classes_and_the_shortfall_message():
         ValueError, match=r"only 1 images of different classes are available, 2 needed"
     ):
         pick_images(found, 2, seed=0)
+
+
+def test_weights_are_loaded_from_a_file_into_the_model(tmp_path, monkeypatch):
+    """The pretrained path with a stand-in network (the real 233 MB weights cannot be
+    had here) and the checksum check passed: the file's tensors end up in the model,
+    which is in eval mode behind the normalisation."""
+    import imagenet_model
+
+    def small():
+        return nn.Sequential(nn.Flatten(), nn.Linear(3 * 2 * 2, 1000))
+
+    torch.manual_seed(5)
+    saved = small().state_dict()
+    torch.save(saved, tmp_path / "weights.pth")
+    monkeypatch.setattr(imagenet_model, "alexnet", small)
+    monkeypatch.setattr(imagenet_model, "verify", lambda path, name: None)
+    model, note = load_alexnet(weights_path=tmp_path / "weights.pth")
+    assert note.endswith("from weights.pth)") and note.startswith("pretrained")
+    assert not model.training and isinstance(model, Normalized)
+    for name, tensor in saved.items():
+        assert torch.equal(model.model.state_dict()[name], tensor)
+    assert model(torch.rand(2, 3, 2, 2)).shape == (2, 1000)
+    # a file that is not a plain state dict of tensors is refused (weights_only)
+    torch.save({"0.weight": print}, tmp_path / "code.pth")
+    with pytest.raises(Exception, match="[Ww]eights only|weights_only"):
+        load_alexnet(weights_path=tmp_path / "code.pth")
+    monkeypatch.setattr(imagenet_model, "fetch", lambda name: tmp_path / "weights.pth")
+    assert load_alexnet()[1].endswith("from weights.pth)")  # found by fetch
+
+
+def test_untrained_default_and_messages(tmp_path, monkeypatch):
+    from downloads import cache_dir_of
+
+    model, note = load_alexnet(allow_untrained=True)
+    assert note == "UNTRAINED (random weights, seed 0)"
+    seeded, _ = load_alexnet(allow_untrained=True, seed=0)
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(model.state_dict().values(), seeded.state_dict().values())
+    )
+    with torch.no_grad():
+        assert model(torch.rand(1, 3, 224, 224)).shape == (1, 1000)
+    with pytest.raises(FileNotFoundError, match=r"missing.pth: no such file"):
+        load_alexnet(weights_path=tmp_path / "missing.pth")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.delenv("REPORT_ALEXNET_WEIGHTS", raising=False)
+    with pytest.raises(FileNotFoundError) as error:
+        load_alexnet()
+    message = str(error.value)
+    assert f"put it in {cache_dir_of('alexnet-owt-7be5be79.pth')}/" in message
+    assert message.endswith(
+        "(make draft, REPORT_FAST=1), which runs on untrained weights."
+    )
+
+
+def test_label_table_keys_and_first_synonyms(tmp_path):
+    (tmp_path / "gaps.txt").write_text("{1: 'a', 2: 'b'}")
+    with pytest.raises(ValueError, match=r"gaps.txt: expected a dict with keys 0..N-1"):
+        read_label_table(tmp_path / "gaps.txt")
+    (tmp_path / "list.txt").write_text("['a', 'b']")
+    with pytest.raises(ValueError, match=r"list.txt: expected a dict"):
+        read_label_table(tmp_path / "list.txt")
+    table = read_label_table(DATA / "imagenet1000_clsidx_to_labels.txt")
+    assert table[0] == "tench"  # of 'tench, Tinca tinca'
