@@ -204,3 +204,45 @@ def test_reached_and_alpha_grid():
     grid = alpha_grid(cross_entropy=6.9, l1_norm=690.0, ratios=(0.1, 1.0))
     assert grid == pytest.approx([0.0, 0.001, 0.01])
     assert [a * 690.0 / 6.9 for a in grid] == pytest.approx([0.0, 0.1, 1.0])
+
+
+def test_default_step_size_and_budget():
+    """Adam moves each pixel by lr = 0.01 a step: from 0.5 the float mean passes 0.555
+    after step 6; it is seen there (the check follows the float logits of the step
+    before) at step 7.  An unreachable target runs the whole default budget of 500."""
+    image = torch.full((3, 2, 2), 0.5)
+    (result,) = targeted_attack(MeanAbove(0.555), image, [1], alpha=0.0)
+    assert result["success"] and result["steps"] == 7
+    (result,) = targeted_attack(MeanAbove(2.0), image, [1], alpha=0.0)
+    assert not result["success"] and result["steps"] == 500
+    assert torch.equal(result["image"], torch.ones(3, 2, 2))  # pushed to the top
+
+
+def test_the_last_step_checks_the_8_bit_image_even_if_the_float_one_was_far():
+    """Steps of 0.3/255 from 100/255 towards a boundary at 100.45/255: after step 2 the
+    image rounds to 101/255, past it, while the logits of the step (taken before the
+    update) were not; with a budget of 2 steps that last image is still checked."""
+    image = torch.full((3, 2, 2), 100 / 255)
+    model = MeanAbove(100.45 / 255)
+    (result,) = targeted_attack(model, image, [1], alpha=0.0, lr=0.3 / 255, max_steps=2)
+    assert result["success"] and result["steps"] == 2
+    (result,) = targeted_attack(model, image, [1], alpha=0.0, lr=0.3 / 255, max_steps=9)
+    assert result["success"] and result["steps"] == 3
+
+
+def test_every_setting_is_part_of_the_cache_key(tmp_path):
+    model, image = MeanAbove(0.6), torch.full((3, 2, 2), 0.5)
+    settings = [
+        dict(targets=[1], alpha=0.0),
+        dict(targets=[1], alpha=0.1),
+        dict(targets=[0, 1], alpha=0.0),
+        dict(targets=[1], alpha=0.0, lr=0.02),
+        dict(targets=[1], alpha=0.0, max_steps=20),
+        dict(targets=[1], alpha=0.0, min_confidence=0.9),
+    ]
+    for n, setting in enumerate(settings, start=1):
+        cached_attack(model, "mean-above", image, cache_dir=tmp_path, **setting)
+        assert len(list(tmp_path.iterdir())) == n
+    cached_attack(model, "other weights", image, [1], 0.0, cache_dir=tmp_path)
+    cached_attack(model, "mean-above", image * 0.9, [1], 0.0, cache_dir=tmp_path)
+    assert len(list(tmp_path.iterdir())) == len(settings) + 2

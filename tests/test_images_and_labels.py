@@ -226,3 +226,133 @@ def test_missing_weights_stop_with_a_useful_message(monkeypatch, tmp_path):
     monkeypatch.setenv("REPORT_ALEXNET_WEIGHTS", str(tmp_path / "fake.pth"))
     with pytest.raises(ValueError, match=message):  # checked wherever it comes from
         load_alexnet(allow_untrained=True)
+
+
+def test_predict_gives_softmax_probabilities_of_the_top_k():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 4 * 4, 10))
+    image = torch.rand(3, 4, 4)
+    names = [f"class {i}" for i in range(10)]
+    top = predict(model, image, names)
+    with torch.no_grad():
+        probs = torch.softmax(model(image.unsqueeze(0)), dim=1)[0]
+    order = probs.argsort(descending=True)[:5].tolist()
+    assert [n for n, _ in top] == [names[i] for i in order]  # k = 5 by default
+    assert [p for _, p in top] == pytest.approx(probs[order].tolist())
+
+
+def test_wrap_breaks_class_names_at_spaces_only():
+    from predictions import wrap
+
+    name = "great grey owl, great gray owl, Strix nebulosa"
+    assert wrap(name) == "great grey owl, great\ngray owl, Strix\nnebulosa"  # 22
+    assert wrap(name, 10) == "great grey\nowl, great\ngray owl,\nStrix\nnebulosa"
+    assert wrap("x" * 30, 10) == "x" * 30  # a long word is never cut
+    assert wrap("a" * 10 + " " + "b" * 12) == "a" * 10 + "\n" + "b" * 12  # 23 > 22
+
+
+def test_quantize_and_save_round_to_the_nearest_8_bit_level(tmp_path):
+    values = torch.tensor([0.0, 0.6 / 255, 100.4 / 255, 100.6 / 255, 1.2, -0.1])
+    levels = torch.tensor([0.0, 1.0, 100.0, 101.0, 255.0, 0.0]) / 255
+    assert torch.equal(quantize(values), levels)
+    image = values.repeat(2).reshape(3, 2, 2)
+    save_png(image, tmp_path / "q.png")
+    assert torch.equal(load_image(tmp_path / "q.png", size=2), quantize(image))
+
+
+def test_deep_greyscale_modes_are_rescaled_and_rounded(tmp_path):
+    # 16 bits: 25854 / 65535 * 255 = 100.598 -> rounds to 101
+    deep = Image.fromarray(np.full((4, 4), 25854, dtype=np.uint16))
+    loaded = load_image(make(tmp_path, "d.png", deep, "PNG"), size=4)
+    assert torch.equal(loaded, torch.full((3, 4, 4), 101 / 255))
+    # 32-bit integers within 0..255 are 8-bit values already
+    wide = Image.fromarray(np.full((4, 4), 200, dtype=np.int32), "I")
+    assert wide.mode == "I"
+    loaded = load_image(make(tmp_path, "i.tif", wide, "TIFF"), size=4)
+    assert torch.equal(loaded, torch.full((3, 4, 4), 200 / 255))
+
+
+def test_transparent_greyscale_and_palette_are_composited_on_white(tmp_path):
+    la = Image.new("LA", (4, 4), (0, 0))  # black, fully transparent
+    assert torch.equal(
+        load_image(make(tmp_path, "la.png", la, "PNG"), size=4), torch.ones(3, 4, 4)
+    )
+    palette = Image.new("P", (4, 4), 0)
+    palette.putpalette([0, 0, 0] * 256)
+    palette.info["transparency"] = 0
+    path = tmp_path / "p.png"
+    palette.save(path, transparency=0)
+    assert torch.equal(load_image(path, size=4), torch.ones(3, 4, 4))
+
+
+def test_picking_without_distinct_classes_and_the_shortfall_message():
+    found = {f"{i}.jpg": (Path(f"{i}.jpg"), 7, None) for i in range(4)}
+    assert len(pick_images(found, 4, seed=0, distinct_classes=False)) == 4
+    with pytest.raises(
+        ValueError, match=r"only 1 images of different classes are available, 2 needed"
+    ):
+        pick_images(found, 2, seed=0)
+
+
+def test_weights_are_loaded_from_a_file_into_the_model(tmp_path, monkeypatch):
+    """The pretrained path with a stand-in network (the real 233 MB weights cannot be
+    had here) and the checksum check passed: the file's tensors end up in the model,
+    which is in eval mode behind the normalisation."""
+    import imagenet_model
+
+    def small():
+        return nn.Sequential(nn.Flatten(), nn.Linear(3 * 2 * 2, 1000))
+
+    torch.manual_seed(5)
+    saved = small().state_dict()
+    torch.save(saved, tmp_path / "weights.pth")
+    monkeypatch.setattr(imagenet_model, "alexnet", small)
+    monkeypatch.setattr(imagenet_model, "verify", lambda path, name: None)
+    model, note = load_alexnet(weights_path=tmp_path / "weights.pth")
+    assert note.endswith("from weights.pth)") and note.startswith("pretrained")
+    assert not model.training and isinstance(model, Normalized)
+    for name, tensor in saved.items():
+        assert torch.equal(model.model.state_dict()[name], tensor)
+    assert model(torch.rand(2, 3, 2, 2)).shape == (2, 1000)
+    # a file that is not a plain state dict of tensors is refused (weights_only)
+    torch.save({"0.weight": print}, tmp_path / "code.pth")
+    with pytest.raises(Exception, match="[Ww]eights only|weights_only"):
+        load_alexnet(weights_path=tmp_path / "code.pth")
+    monkeypatch.setattr(imagenet_model, "fetch", lambda name: tmp_path / "weights.pth")
+    assert load_alexnet()[1].endswith("from weights.pth)")  # found by fetch
+
+
+def test_untrained_default_and_messages(tmp_path, monkeypatch):
+    from downloads import cache_dir_of
+
+    model, note = load_alexnet(allow_untrained=True)
+    assert note == "UNTRAINED (random weights, seed 0)"
+    seeded, _ = load_alexnet(allow_untrained=True, seed=0)
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(model.state_dict().values(), seeded.state_dict().values())
+    )
+    with torch.no_grad():
+        assert model(torch.rand(1, 3, 224, 224)).shape == (1, 1000)
+    with pytest.raises(FileNotFoundError, match=r"missing.pth: no such file"):
+        load_alexnet(weights_path=tmp_path / "missing.pth")
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.delenv("REPORT_ALEXNET_WEIGHTS", raising=False)
+    with pytest.raises(FileNotFoundError) as error:
+        load_alexnet()
+    message = str(error.value)
+    assert f"put it in {cache_dir_of('alexnet-owt-7be5be79.pth')}/" in message
+    assert message.endswith(
+        "(make draft, REPORT_FAST=1), which runs on untrained weights."
+    )
+
+
+def test_label_table_keys_and_first_synonyms(tmp_path):
+    (tmp_path / "gaps.txt").write_text("{1: 'a', 2: 'b'}")
+    with pytest.raises(ValueError, match=r"gaps.txt: expected a dict with keys 0..N-1"):
+        read_label_table(tmp_path / "gaps.txt")
+    (tmp_path / "list.txt").write_text("['a', 'b']")
+    with pytest.raises(ValueError, match=r"list.txt: expected a dict"):
+        read_label_table(tmp_path / "list.txt")
+    table = read_label_table(DATA / "imagenet1000_clsidx_to_labels.txt")
+    assert table[0] == "tench"  # of 'tench, Tinca tinca'

@@ -768,3 +768,82 @@ def test_backward_costs_rounds_medians_and_units(monkeypatch):
         False: [(3.0, 6.5, 6.5), (6.0, 7.5, 15.0)],
         True: [(3.0, 7.0, 7.0), (6.0, 8.0, 16.0)],
     }
+
+
+def test_the_starter_configuration_exactly():
+    """The starter notebook's settings; the draft's differ only where it says."""
+    c = language_model.STARTER_CONFIG
+    assert (c.embed_size, c.hidden_size, c.num_layers, c.num_epochs) == (
+        128,
+        1024,
+        1,
+        5,
+    )
+    assert (c.batch_size, c.seq_length, c.learning_rate, c.clip, c.seed) == (
+        20,
+        30,
+        0.002,
+        0.5,
+        0,
+    )
+    assert replace(c, hidden_size=256, num_epochs=3) == FAST_CONFIG
+
+
+def test_precision_contexts(monkeypatch):
+    with autocast("cpu", "float32"):
+        assert not torch.is_autocast_cpu_enabled()
+        assert torch.backends.mkldnn.enabled
+    with autocast("cpu", "bfloat16"):  # no native bfloat16 here: oneDNN off
+        assert torch.is_autocast_cpu_enabled()
+        assert torch.get_autocast_dtype("cpu") == torch.bfloat16
+        assert not torch.backends.mkldnn.enabled
+    assert torch.backends.mkldnn.enabled and not torch.is_autocast_cpu_enabled()
+    monkeypatch.setattr(language_model, "native_bf16", lambda device: True)
+    with autocast("cpu", "bfloat16"):  # native: oneDNN's kernels stay on
+        assert torch.backends.mkldnn.enabled
+    monkeypatch.undo()
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: True)
+    assert native_bf16("cuda") is True
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: False)
+    assert native_bf16("cuda") is False
+
+
+def test_a_training_step_clips_the_gradient_and_returns_the_loss():
+    torch.manual_seed(0)
+    config = replace(TINY, clip=0.01)
+    model = RNNLM(40, 8, 16, 1)
+    optimizer = language_model.make_optimizer(model, config)
+    assert optimizer.param_groups[0]["lr"] == config.learning_rate
+    assert optimizer.defaults["fused"] is True
+    inputs, targets = torch.randint(0, 40, (2, 4, 5))
+    states = [s + 1 for s in model.zero_state(4)]
+    with torch.no_grad():
+        expected = nn.functional.cross_entropy(
+            model(inputs, states)[0], targets.reshape(-1)
+        ).item()
+    scaler = torch.amp.GradScaler("cpu", enabled=False)
+    before = [p.detach().clone() for p in model.parameters()]
+    loss, (h, c) = language_model.training_step(
+        model, optimizer, scaler, inputs, targets, states, config, True, "float32"
+    )
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+    norm = torch.linalg.vector_norm(
+        torch.stack([p.grad.norm() for p in model.parameters()])
+    )
+    assert norm.item() == pytest.approx(0.01, rel=1e-4)  # clipped to config.clip
+    assert all(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert h.shape == (1, 4, 16) and c.shape == (1, 4, 16)
+
+
+def test_progress_goes_to_the_build_terminal(monkeypatch):
+    """tqdm on the terminal of the build (never into the report), at most once a
+    second, and off where the stream is not a terminal (disable=None)."""
+    import sys
+
+    monkeypatch.setattr(language_model, "tqdm", lambda iterable, **kw: (iterable, kw))
+    monkeypatch.setenv("REPORT_BUILD", "1")
+    iterable, kw = language_model.progress([1, 2], desc="x")
+    assert iterable == [1, 2]
+    assert kw == dict(file=sys.__stderr__, mininterval=1.0, disable=None, desc="x")
+    monkeypatch.delenv("REPORT_BUILD")
+    assert language_model.progress([])[1]["file"] is sys.stderr
