@@ -269,7 +269,11 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     if header.strip():  # its macros are expanded in the math of both outputs
         woven.segments.append(f'::: {{data-formats="header"}}\n{header}\n:::')
     outputs = outputs_by_label(executed) if executed is not None else {}
-    values = executed.metadata.get("inline_values", {}) if executed is not None else {}
+    values = (
+        executed.metadata.get("inline_values", {})
+        if executed is not None
+        else NotExecuted()
+    )
     run: list[str] = []  # consecutive segments shown in the same outputs
     formats = None
     for block in doc.blocks:
@@ -300,6 +304,13 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
         run.append(":::")
     woven.segments += _only_in(run, formats)
     return woven
+
+
+class NotExecuted(dict):
+    """Inline values of a document numbered from its source alone: the code as it is."""
+
+    def __missing__(self, expression: str) -> str:
+        return f"`{expression}`"
 
 
 def position(where: str) -> str:

@@ -124,6 +124,19 @@ def test_raw_sections_and_theorem_environments_count(tmp_path):
             r"report.qmd:3: reference @fig-gone points to no label",
         ),
         (
+            '# A\n\nText.\n\n```{#lst-up .python lst-cap="Update"}\nw = w - g\n```\n',
+            r"report.qmd:5: the label #lst-up on a code block is a Quarto listing option "
+            r"the built-in renderer does not support",
+        ),
+        (
+            'Text.\n\n``` {.python code-line-numbers="true"}\nx = 1\n```\n',
+            r"report.qmd:3: 'code-line-numbers' on a code block is a Quarto listing",
+        ),
+        (
+            "See @lst-up.\n",
+            r"report.qmd:1: the reference @lst-up is to a listing, which the built-in",
+        ),
+        (
             "::: {#thm-a}\nx\n:::\n\n::: {#thm-a}\ny\n:::\n",
             r"report.qmd:5: label 'thm-a' is defined twice",
         ),
