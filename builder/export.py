@@ -233,7 +233,14 @@ class Jupyter:
         caption = t["c"][1][1]
         words = caption[-1]["c"] if caption else []
         ident = t["c"][0][0]
-        body = {**t, "c": [["", [], []], [None, []], *t["c"][2:]]}
+        _, _, widths, head, bodies, foot = t["c"]
+
+        def rows(rs):  # the cells' blocks rendered too
+            return [[r[0], [[*c[:4], self.blocks(c[4])] for c in r[1]]] for r in rs]
+
+        bodies = [[b[0], b[1], rows(b[2]), rows(b[3])] for b in bodies]
+        parts = [widths, [head[0], rows(head[1])], bodies, [foot[0], rows(foot[1])]]
+        body = {"t": "Table", "c": [["", [], []], [None, []], *parts]}
         if not caption:
             return [body]
         name = s(self.nums.text(ident) + ": ") if ident in self.nums.numbers else []
