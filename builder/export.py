@@ -240,7 +240,7 @@ class Jupyter:
 
         bodies = [[b[0], b[1], rows(b[2]), rows(b[3])] for b in bodies]
         parts = [widths, [head[0], rows(head[1])], bodies, [foot[0], rows(foot[1])]]
-        body = {"t": "Table", "c": [["", [], []], [None, []], *parts]}
+        body = {**t, "c": [["", [], []], [None, []], *parts]}
         if not caption:
             return [body]
         name = s(self.nums.text(ident) + ": ") if ident in self.nums.numbers else []
