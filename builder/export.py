@@ -504,7 +504,8 @@ def _replace_raw(value, parts: list):
         return value
     out = []
     for item in value:
-        if isinstance(item, dict) and item.get("c", [""])[0] == "raw-latex":
+        raw = isinstance(item, dict) and item.get("t") in ("RawBlock", "RawInline")
+        if raw and item["c"][0] == "raw-latex":
             read = parts[int(item["c"][1])] if int(item["c"][1]) < len(parts) else []
             if item["t"] == "RawBlock":
                 out += read
