@@ -200,7 +200,11 @@ class Jupyter:
         """A figure div's content: its sub-figures each with "(a) caption"."""
         out = []
         for b in body:
-            images = [e for e in _images(b) if attr(e)[0].startswith("fig-")]
+            images = [
+                e
+                for e in (b["c"] if b["t"] in ("Para", "Plain") else [])
+                if e["t"] == "Image" and attr(e)[0].startswith("fig-")
+            ]
             if b["t"] == "Figure":
                 out += self.figure(b, ident)
             elif images:
@@ -222,7 +226,7 @@ class Jupyter:
 
     def figure(self, f: dict, parent: str | None) -> list:
         caption = parse.stringify(f["c"][1][1]) and f["c"][1][1][0]["c"] or []
-        image = next(_images(f), None)
+        image = next(_images(f["c"]), None)
         ident = f["c"][0][0] or (attr(image)[0] if image else "")
         if image and ident.startswith("fig-"):
             image = {**image, "c": [[ident, [], []], *image["c"][1:]]}
@@ -366,11 +370,7 @@ def lead(first: list, blocks: list) -> list:
 
 
 def _images(value):
-    for e in parse.children(value.get("c") if isinstance(value, dict) else value):
-        if e["t"] == "Image":
-            yield e
-        elif "c" in e:
-            yield from _images(e)
+    return (e for e in parse.walk(value) if e.get("t") == "Image")
 
 
 def _trim(inlines: list) -> list:
@@ -446,7 +446,7 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
     pandoc's LaTeX reader first."""
     raw = renderer.raw_latex
     if raw:
-        read = parse.parse_format(
+        read = parse.parse(
             "\n\n".join(f"{t}\n\n\\par RAWSPLIT{k}\\par" for k, t in enumerate(raw)),
             "latex",
         )["blocks"]
@@ -464,7 +464,7 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
     has_bib = "bibliography" in meta
     cited = [
         c["citationId"]
-        for e in parse._all(blocks)
+        for e in parse.walk(blocks)
         if e.get("t") == "Cite"
         for c in e["c"][0]
         if not is_crossref(c["citationId"])
