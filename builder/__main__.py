@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import crossref, execute, export, read, texcheck, typeset
+from . import execute, export, number, options, parse, read, texcheck, typeset, weave
 
 STATUS_PREFIX = "WARNING:"
 
@@ -84,14 +84,18 @@ def build(
     executed = execute.execute(
         doc, root / ".cache" / "jupyter-cache", fast=fast, log=log
     )
-    # .content-visible/.content-hidden: each output gets the blocks meant for it, and is
-    # numbered as executed (labels that code prints count)
+    # weave once, parse once: the document tree every later step works on; each output
+    # is numbered as it shows (.content-visible) and as executed (labels code prints)
+    woven = weave.weave(doc, executed)
+    tree = parse.parse(woven.markdown)
+    sections = bool(options.pdf_option(doc, "number-sections", False))
+    why = number.chunk_reason(doc.chunks)
+    nums = number.number(tree, "ipynb", sections, why)
+    builtin_pdf = pdf and not use_quarto
+    pdf_nums = number.number(tree, "pdf", sections, why) if builtin_pdf else None
+    log(f"number: {len(nums.numbers)} labels")
     nb_doc = doc.for_format("ipynb")
-    nums = crossref.number(nb_doc, executed)
-    pdf_doc = doc.for_format("pdf")
-    pdf_nums = crossref.number(pdf_doc, executed) if pdf and not use_quarto else None
-    log(f"crossref: {len(nums.numbers)} labels")
-    notebook = export.export(nb_doc, executed, nums)
+    notebook = export.export(nb_doc, executed, nums, tree)
     (root / ".cache").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=root / ".cache"))
     try:
@@ -105,7 +109,7 @@ def build(
             tmp_pdf = (
                 typeset.quarto(doc, executed, work)
                 if use_quarto
-                else typeset.builtin(pdf_doc, executed, work, pdf_nums)
+                else typeset.builtin(doc, woven, tree, work, pdf_nums)
             )
             log(
                 f"typeset: {'quarto' if use_quarto else 'pandoc + LaTeX'} "

@@ -1,33 +1,25 @@
-"""Stage 3, export: the submission notebook, one self-contained file.
+"""Stage 3, export: the submission notebook, one self-contained file, written from the
+document tree (parse.py) as the notebook shows it.
 
-Every import of a `code/` module is replaced by that module's source (once, dependencies
-first), the `sys.path` set-up disappears, Quarto markdown becomes plain Jupyter markdown with
-numbers written out, and the outputs of the build's execution are kept.
+The tree's Quarto constructs become plain Markdown with the numbers written out (headings,
+theorem kinds, callouts, figures, tables, equations, references; raw LaTeX equations
+tagged, raw tables read by pandoc's LaTeX reader); the tree is split at each chunk's place
+into Markdown cells, written by pandoc's Markdown writer with only what Jupyter shows
+(pipe tables, `$` math, no raw HTML it would hide) and with citeproc for citations, and
+code cells: every import of a `code/` module replaced by the module's source (modules.py),
+with the outputs of the build's execution (none for `output: false`), Markdown outputs
+written from the tree as well.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 
 import nbformat
 
-from .crossref import (
-    CODE_SPAN,
-    DIV_CLOSE,
-    DIV_OPEN,
-    EQ_LABEL,
-    FLOAT_KINDS,
-    HEADER,
-    KINDS,
-    MD_TABLE,
-    PROOF_CLASSES,
-    REF,
-    THEOREM_KINDS,
-    Numbering,
-    attributes,
-    div_attributes,
-    label,
-)
+from . import parse, vocabulary
 from .execute import executed_chunks, outputs_by_label
 from .modules import (
     chunk_source,
@@ -36,335 +28,498 @@ from .modules import (
     module_cells,
     preamble_chunks,
 )
-from .read import PAGEBREAK, BuildError, Chunk, Document, next_fence, resolve_inline
-from .weave import float_ident, stream_text
+from .number import Numbering, is_crossref, label
+from .parse import attr, position
+from .read import BuildError, Chunk, Document
+from .weave import stream_text
 
-CALLOUT_TITLES = {
-    "note": "Note",
-    "tip": "Tip",
-    "warning": "Warning",
-    "important": "Important",
-    "caution": "Caution",
-}
-
-
-class JupyterMarkdown:
-    """Quarto markdown -> Jupyter markdown (theorems, proofs, callouts, figure and table divs,
-    labels, references).  One converter reads the markdown blocks of a document in order, so a
-    div opened before a chunk and closed after it is handled."""
-
-    def __init__(self, nums: Numbering, seen: dict | None = None):
-        self.nums = nums
-        self.stack: list[str] = []  # kinds of the open divs
-        self.seen = (
-            {} if seen is None else seen
-        )  # numbered headings met: (level, title)
-
-    def __call__(self, text: str) -> str:
-        nums, stack = self.nums, self.stack
-        out: list[str] = []
-        title: str | None = None  # a block heading waiting for its '## Title' line
-        fence = None
-        float_start = 0  # where the open figure/table div's content starts in `out`
-
-        def emit(line: str):
-            quote = stack.count("callout")
-            out.append(("> " * quote + line).rstrip() if quote else line)
-
-        for line in text.splitlines():
-            in_code = fence is not None
-            fence = next_fence(line, fence)
-            if in_code or fence is not None:
-                emit(line)
-                continue
-            stripped = line.strip()
-            if title is not None:
-                if not stripped:
-                    continue
-                h = HEADER.match(line)
-                heading, title = (
-                    (f"{title} ({h.group(2)})." if h else f"{title}."),
-                    None,
-                )
-                if stack[-1] == "callout":  # as Quarto: a '## Title' line is the title
-                    heading = h.group(2) if h else heading.rstrip(".")
-                emit(f"{heading}*" if heading.startswith("*") else f"**{heading}**")
-                if h:
-                    continue
-            if PAGEBREAK.match(line):
-                continue
-            if d := DIV_OPEN.match(stripped):
-                ident, classes = attributes(div_attributes(d))
-                kind = ident.split("-")[0] if ident else None
-                callout = next((c for c in classes if c.startswith("callout-")), None)
-                proof = next((c for c in classes if c in PROOF_CLASSES), None)
-                if kind in THEOREM_KINDS:
-                    stack.append("theorem")
-                    title = f"{KINDS[kind]} {nums.numbers[ident]}"
-                elif kind in FLOAT_KINDS:
-                    stack.append(f"float:{ident}")
-                    float_start = len(out)
-                elif callout:
-                    stack.append("callout")
-                    given = re.search(r'title="([^"]*)"', div_attributes(d))
-                    if given:
-                        emit(f"**{_references(given.group(1), nums)}**")
-                    else:
-                        title = CALLOUT_TITLES.get(callout.split("-", 1)[1], "Note")
-                elif ident == "refs":
-                    stack.append("div")
-                    emit(REFS_DIV)
-                elif proof:
-                    stack.append("proof" if proof == "proof" else "remark")
-                    title = f"*{PROOF_CLASSES[proof]}"
-                else:
-                    stack.append("div")
-                continue
-            if stack and DIV_CLOSE.match(stripped):
-                kind = stack.pop()
-                if kind == "proof":
-                    emit("$\\blacksquare$")
-                if title is not None:  # a block with nothing in it
-                    emit(f"**{title}.**")
-                    title = None
-                elif kind.startswith("float:"):
-                    self._caption(out, float_start, kind.split(":", 1)[1])
-                continue
-            if h := HEADER.match(line):
-                ident, classes = attributes(h.group(3))
-                number = ""
-                if "unnumbered" not in classes and "-" not in classes:
-                    key = (len(h.group(1)), h.group(2).strip())
-                    number = nums.heading_number(*key, self.seen.get(key, 0)) or ""
-                    self.seen[key] = self.seen.get(key, 0) + 1
-                line = f"{h.group(1)} {number + ' ' if number else ''}{h.group(2)}"
-            elif m := MD_TABLE.match(stripped):
-                line = f"*{nums.text(m.group(2))}: {m.group(1)}*"
-            elif FIGURE_IMAGE.search(line):
-                line = FIGURE_IMAGE.sub(self._figure_image, line)
-            line = EQ_LABEL.sub(
-                lambda m: f"\\tag{{{nums.numbers[m.group(1)]}}} $$", line
-            )
-            emit(_references(line, nums))
-        return "\n".join(out).strip("\n")
-
-    def _figure_image(self, m: re.Match) -> str:
-        """`![cap](path){#fig-x}`: the image, then its caption with its number (a
-        sub-figure's caption is "(a) cap")."""
-        alt, src, ident = m.group(1), m.group(2), m.group(3)
-        in_float = any(k.startswith("float:fig-") for k in self.stack)
-        number = self.nums.numbers[ident]
-        caption = (
-            f"({number[-1]}) {alt}"
-            if in_float and number[-1].isalpha()
-            else f"{self.nums.text(ident)}: {alt}"
-        )
-        return f"![]({src})\n\n*{caption.strip()}*\n"
-
-    def _caption(self, out: list[str], start: int, ident: str):
-        """The last paragraph of a figure/table div becomes '*Figure N: caption*'."""
-        end = len(out)
-        while end > start and not out[end - 1].strip():
-            end -= 1
-        begin = end
-        while begin > start and out[begin - 1].strip():
-            begin -= 1
-        caption = " ".join(line.strip() for line in out[begin:end])
-        out[begin:] = [f"*{self.nums.text(ident)}: {caption}*"]
-
-
-# [see @fig-x], [-@fig-x], [@fig-x; @fig-y], [@fig-x, suffix]: crossrefs in brackets
-BRACKETED = re.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
-BRACKET_ITEM = re.compile(r"^\s*(.*?)\s*(-?)@(\S+?)\s*(?:,.*)?$", re.S)
-
-
-def _bracketed(content: str, nums: Numbering) -> str | None:
-    """Quarto's wording of a bracketed group of cross-references: the kind's name and
-    the number, the prefix instead of the name when one is given ("see 1"), the number
-    alone after `-@`, the suffix dropped, items joined by commas; None when the group
-    is not cross-references only (a citation)."""
-    words = []
-    for item in content.split(";"):
-        m = BRACKET_ITEM.match(item)
-        if not m or not REF.fullmatch("@" + m.group(3)):
-            return None
-        ident = label(m.group(3))
-        number = nums.numbers.get(ident, "??")
-        if m.group(2):
-            words.append(number)
-        elif m.group(1):
-            words.append(f"{m.group(1)} {number}")
-        else:
-            words.append(nums.text(ident))
-    return ", ".join(words)
-
-
-def _references(line: str, nums: Numbering) -> str:
-    """@refs written out as Quarto words them, code spans left as they are."""
-    spans = [m.span() for m in CODE_SPAN.finditer(line)]
-
-    def inside(m: re.Match) -> bool:
-        return any(a <= m.start() < b for a, b in spans)
-
-    def group(m: re.Match) -> str:
-        words = None if inside(m) else _bracketed(m.group(1), nums)
-        return m.group(0) if words is None else words
-
-    line = BRACKETED.sub(group, line)
-    spans = [m.span() for m in CODE_SPAN.finditer(line)]
-    return REF.sub(
-        lambda m: m.group(0) if inside(m) else nums.text(label(m.group(1))), line
-    )
-
-
-def jupyter_markdown(text: str, nums: Numbering) -> str:
-    return JupyterMarkdown(nums)(text)
-
-
-def _clean_outputs(outputs: list, nums: Numbering, asis: bool, seen: dict) -> list:
-    """The outputs as the notebook keeps them: Markdown (and the stdout of an `output: asis`
-    chunk, which the PDF reads as Markdown) with numbers written out."""
-    kept = []
-    for out in outputs:
-        if out.get("output_type") in ("display_data", "execute_result"):
-            out = nbformat.from_dict(dict(out))
-            out["data"] = {
-                k: v for k, v in out["data"].items() if k != "application/pdf"
-            }
-            if "text/markdown" in out["data"]:
-                out["data"]["text/markdown"] = JupyterMarkdown(nums, seen)(
-                    out["data"]["text/markdown"]
-                )
-        elif (
-            asis and out.get("output_type") == "stream" and out.get("name") == "stdout"
-        ):
-            text = stream_text(out["text"])
-            out = nbformat.v4.new_output(
-                "display_data",
-                data={
-                    "text/markdown": JupyterMarkdown(nums, seen)(text),
-                    "text/plain": text,
-                },
-            )
-        kept.append(out)
-    return kept
-
-
-def float_caption(chunk: Chunk, nums: Numbering) -> str | None:
-    """The caption paragraph the notebook shows under a figure or table chunk."""
-    opts = chunk.options
-    for kind, key in (("fig", "fig-cap"), ("tbl", "tbl-cap")):
-        ident = float_ident(chunk, kind)
-        if ident not in nums.numbers:
-            continue
-        lines = []
-        subcaps = opts.get("fig-subcap") if kind == "fig" else None
-        if isinstance(subcaps, list):
-            lines.append(
-                "; ".join(
-                    f"({'abcdefghijklmnopqrstuvwxyz'[i]}) {jupyter_markdown(str(c), nums)}"
-                    for i, c in enumerate(subcaps)
-                )
-            )
-        caption = jupyter_markdown(" ".join(str(opts.get(key) or "").split()), nums)
-        lines.append(f"{nums.text(ident)}: {caption}" if caption else nums.text(ident))
-        return "\n\n".join(f"*{line}*" for line in lines)
-    return None
-
-
-CITATION = re.compile(
-    r"\[[^\[\]]*?(?<![\w@])@[\w:.#$%&+?<>~/-]*\w[^\[\]]*\]|(?<![\w@\\`\[])-?@[A-Za-z_][\w:.#$%&+?<>~/-]*\w"
+# pandoc's Markdown writer with what Jupyter's Markdown understands
+WRITER = "markdown" + "".join(
+    f"-{ext}"
+    for ext in """grid_tables multiline_tables simple_tables table_captions footnotes
+    inline_notes citations fenced_divs native_divs bracketed_spans native_spans
+    header_attributes link_attributes fenced_code_attributes raw_attribute smart
+    implicit_figures""".split()
 )
-REFS_DIV = "<!-- references -->"
-FIGURE_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)\{[^}]*#(fig-[\w-]+)[^}]*\}")
+SPLIT = "<!-- cell -->"
+HTML_TAGS = set(
+    """a abbr b br code del div em i img kbd mark p pre s small span strong sub sup
+    table tbody td th thead tr u""".split()
+)
+NOTHING = re.compile(r"^\s*(\\(newpage|clearpage|pagebreak|noindent)\b\s*)*$")
+MATH_ENV = re.compile(
+    r"\\begin\{(equation|align|gather|multline|flalign|alignat|eqnarray)"
+)
+MACRO = re.compile(r"^\s*\\(re)?newcommand|^\s*\\DeclareMathOperator|^\s*\\def\\")
 
 
-def _citations(text: str) -> list[str]:
-    """Citations in Markdown prose (`[@key, p. 3]`, `@key`), cross-references left out."""
-    found, fence = [], None
-    for line in text.splitlines():
-        in_code, fence = fence is not None, next_fence(line, fence)
-        if in_code or fence:
-            continue
-        for m in CITATION.finditer(CODE_SPAN.sub("", line)):
-            if not REF.search(m.group(0)) and not m.group(0).startswith("[@ref"):
-                found.append(m.group(0))
-    return found
+def s(text: str) -> list:
+    """Inlines of plain text."""
+    out: list = []
+    for k, word in enumerate(text.split(" ")):
+        out += ([{"t": "Space"}] if k else []) + (
+            [{"t": "Str", "c": word}] if word else []
+        )
+    return out
 
 
-def cite(cells: list, doc: Document) -> None:
-    """Citations written out with pandoc's citeproc, as in the PDF, and the bibliography
-    put where the `::: {#refs}` div is (or at the end)."""
-    import subprocess
+def para(inlines: list) -> dict:
+    return {"t": "Para", "c": inlines}
 
-    from .typeset import pandoc_path
 
-    bib = doc.meta.get("bibliography")
-    markdown = [c for c in cells if c.cell_type == "markdown"]
-    found = list(dict.fromkeys(x for c in markdown for x in _citations(c.source)))
-    if not bib:
-        if found:
-            raise BuildError(
-                f"{doc.path.name}: citation {found[0]} but the document has no "
-                f"'bibliography:'"
+def emph(inlines: list) -> dict:
+    return {"t": "Emph", "c": inlines}
+
+
+def strong(inlines: list) -> dict:
+    return {"t": "Strong", "c": inlines}
+
+
+def blank(inlines: list) -> bool:
+    return not parse.stringify(inlines).replace("\xa0", "").strip()
+
+
+class Jupyter:
+    """Renders the tree's Quarto constructs as plain Markdown blocks; a chunk becomes a
+    ("chunk", index, content) item where its code cell goes."""
+
+    def __init__(self, nums: Numbering, titles: dict):
+        self.nums = nums
+        self.titles = titles  # callout title= text -> its inlines
+        self.seen: dict[str, int] = {}  # headings met per source position
+        self.raw_latex: list[str] = []  # raw LaTeX read by pandoc afterwards
+        self.pos = "?"
+
+    def blocks(self, blocks: list) -> list:
+        out: list = []
+        for b in blocks:
+            t = b["t"]
+            if t == "RawBlock" and b["c"][0] == parse.POS:
+                self.pos = b["c"][1].strip()
+            elif t == "Div":
+                out += self.div(b)
+            elif t == "Header":
+                out.append(self.header(b))
+            elif t in ("Para", "Plain"):
+                out += self.para(b)
+            elif t == "Figure":
+                out += self.figure(b, None)
+            elif t == "Table":
+                out += self.table(b)
+            elif t == "RawBlock":
+                out += self.raw_block(b)
+            elif t == "BlockQuote":
+                out.append({"t": t, "c": self.blocks(b["c"])})
+            elif t == "BulletList":
+                out.append({"t": t, "c": [self.blocks(item) for item in b["c"]]})
+            elif t == "OrderedList":
+                items = [self.blocks(item) for item in b["c"][1]]
+                out.append({"t": t, "c": [b["c"][0], items]})
+            elif t == "DefinitionList":
+                items = [
+                    [self.inlines(term), [self.blocks(d) for d in defs]]
+                    for term, defs in b["c"]
+                ]
+                out.append({"t": t, "c": items})
+            elif t == "LineBlock":
+                out.append({"t": t, "c": [self.inlines(line) for line in b["c"]]})
+            else:
+                out.append(b)
+        return out
+
+    # --- blocks -----------------------------------------------------------------
+    def header(self, h: dict) -> dict:
+        level, _, inlines = h["c"]
+        pos = position(h) or self.pos
+        found, seen = self.nums.headings.get(pos, []), self.seen.get(pos, 0)
+        number = ""
+        if "unnumbered" not in h["c"][1][1]:
+            self.seen[pos] = seen + 1
+            number = found[seen] if seen < len(found) else ""
+        head = s(number) + [{"t": "Space"}] if number else []
+        return {"t": "Header", "c": [level, ["", [], []], head + self.inlines(inlines)]}
+
+    def div(self, d: dict) -> list:
+        ident, classes, keys = attr(d)
+        content = d["c"][1]
+        self.pos = keys.get("data-pos", self.pos)
+        if "data-formats" in keys:
+            return (
+                self.blocks(content) if "ipynb" in keys["data-formats"].split() else []
             )
-        return
-    bibs = bib if isinstance(bib, list) else [bib]
-    source = "\n\n".join(f"CITE{i}: {x}" for i, x in enumerate(found))
-    args = [pandoc_path(), "-f", "markdown", "--citeproc", "--wrap=none"]
-    args += ["-t", "markdown-fenced_divs-native_divs-raw_html-citations"]
-    for b in bibs:
-        args += ["--metadata", f"bibliography={(doc.root / b).resolve()}"]
-    if "csl" in doc.meta:
-        args += ["--metadata", f"csl={(doc.root / doc.meta['csl']).resolve()}"]
+        if "data-chunk" in keys:
+            return [("chunk", int(keys["data-chunk"]), content)]
+        kind = ident.split("-", 1)[0] if "-" in ident else ""
+        if kind in vocabulary.THEOREMS:
+            title, rest = self.title(content)
+            words = s(f"{vocabulary.NAMES[kind]} {self.nums.numbers[ident]}")
+            words += s(" (") + title + s(").") if title else s(".")
+            return lead([strong(words)], self.blocks(rest))
+        if kind in vocabulary.FLOATS and content and content[-1]["t"] == "Table":
+            inner = content[-1]  # a raw LaTeX table, as pandoc's LaTeX reader reads it
+            return self.table({**inner, "c": [[ident, [], []], *inner["c"][1:]]})
+        if kind in vocabulary.FLOATS:
+            *body, caption = content or [para([])]
+            words = s(self.nums.text(ident))
+            cap = self.inlines(
+                caption["c"] if caption["t"] in ("Para", "Plain") else []
+            )
+            out = self.floats(body, ident) if kind == "fig" else self.blocks(body)
+            return out + [para([emph(words + ([] if blank(cap) else s(": ") + cap))])]
+        callout = next((c[8:] for c in classes if c.startswith("callout-")), None)
+        if callout is not None:
+            if "title" in keys:
+                title = self.inlines(self.titles.get(keys["title"], s(keys["title"])))
+                rest = content
+            else:
+                title, rest = self.title(content)
+                kind = vocabulary.CALLOUTS.get(callout, vocabulary.CALLOUTS["note"])
+                title = title or s(kind["title"])
+            return [
+                {"t": "BlockQuote", "c": [para([strong(title)]), *self.blocks(rest)]}
+            ]
+        block = next((c for c in classes if c in vocabulary.UNNUMBERED), None)
+        if block:
+            title, rest = self.title(content)
+            name = vocabulary.UNNUMBERED[block]
+            words = s(name + " (") + title + s(").") if title else s(name + ".")
+            out = lead([emph(words)], self.blocks(rest))
+            if block == "proof":  # as Quarto: the QED mark ends the last line
+                qed = {"t": "Math", "c": [{"t": "InlineMath"}, "\\blacksquare"]}
+                if out and isinstance(out[-1], dict) and out[-1]["t"] == "Para":
+                    out[-1] = para(out[-1]["c"] + [{"t": "SoftBreak"}, qed])
+                else:
+                    out.append(para([qed]))
+            return out
+        if ident == "refs":
+            return [{"t": "Div", "c": [["refs", [], []], []]}]  # citeproc fills it
+        return self.blocks(content)
+
+    def title(self, content: list) -> tuple[list, list]:
+        """A block's leading '## Title' (its inlines) and the rest of its content."""
+        rest = [b for b in content if not (b["t"] == "RawBlock" and b["c"][0] == "pos")]
+        if rest and rest[0]["t"] == "Header":
+            return self.inlines(rest[0]["c"][2]), rest[1:]
+        return [], content
+
+    def floats(self, body: list, ident: str) -> list:
+        """A figure div's content: its sub-figures each with "(a) caption"."""
+        out = []
+        for b in body:
+            images = [
+                e
+                for e in (b["c"] if b["t"] in ("Para", "Plain") else [])
+                if e["t"] == "Image" and attr(e)[0].startswith("fig-")
+            ]
+            if b["t"] == "Figure":
+                out += self.figure(b, ident)
+            elif images:
+                for image in images:
+                    out += self.subfigure(image, image["c"][1], ident)
+            else:
+                out += self.blocks([b])
+        return out
+
+    def subfigure(self, image: dict, caption: list, parent: str | None) -> list:
+        ident = attr(image)[0]
+        bare = {"t": "Image", "c": [["", [], []], [], image["c"][2]]}
+        number = self.nums.numbers.get(ident, "")
+        if parent and number[-1:].isalpha():
+            words = s(f"({number[-1]})") + ([] if blank(caption) else s(" "))
+        else:
+            words = s(self.nums.text(ident)) + ([] if blank(caption) else s(": "))
+        return [para([bare]), para([emph(words + self.inlines(caption))])]
+
+    def figure(self, f: dict, parent: str | None) -> list:
+        caption = parse.stringify(f["c"][1][1]) and f["c"][1][1][0]["c"] or []
+        image = next(_images(f["c"]), None)
+        ident = f["c"][0][0] or (attr(image)[0] if image else "")
+        if image and ident.startswith("fig-"):
+            image = {**image, "c": [[ident, [], []], *image["c"][1:]]}
+            return self.subfigure(image, caption, parent)
+        return self.blocks(f["c"][2])
+
+    def table(self, t: dict) -> list:
+        caption = t["c"][1][1]
+        words = caption[-1]["c"] if caption else []
+        ident = t["c"][0][0]
+        _, _, widths, head, bodies, foot = t["c"]
+
+        def rows(rs):  # the cells' blocks rendered too
+            return [[r[0], [[*c[:4], self.blocks(c[4])] for c in r[1]]] for r in rs]
+
+        bodies = [[b[0], b[1], rows(b[2]), rows(b[3])] for b in bodies]
+        parts = [widths, [head[0], rows(head[1])], bodies, [foot[0], rows(foot[1])]]
+        body = {**t, "c": [["", [], []], [None, []], *parts]}
+        if not caption:
+            return [body]
+        name = s(self.nums.text(ident) + ": ") if ident in self.nums.numbers else []
+        return [body, para([emph(name + self.inlines(_trim(words)))])]
+
+    def para(self, p: dict) -> list:
+        """A paragraph; a labelled image in it becomes the image and its caption."""
+        images = [
+            e for e in p["c"] if e["t"] == "Image" and attr(e)[0].startswith("fig-")
+        ]
+        if images:
+            return [
+                b
+                for image in images
+                for b in self.subfigure(image, image["c"][1], None)
+            ]
+        return [{"t": p["t"], "c": self.inlines(p["c"])}]
+
+    def raw_block(self, b: dict) -> list:
+        fmt, tex = b["c"]
+        if fmt not in ("latex", "tex") or NOTHING.match(tex) or MACRO.match(tex):
+            return []  # page breaks; macros are expanded in the math already
+        if MATH_ENV.search(tex):
+            return [{"t": "RawBlock", "c": ["markdown", self.equations(tex)]}]
+        self.raw_latex.append(tex)  # read by pandoc's LaTeX reader in write()
+        return [{"t": "RawBlock", "c": ["raw-latex", str(len(self.raw_latex) - 1)]}]
+
+    def equations(self, tex: str) -> str:
+        """Raw LaTeX equations as MathJax shows them: numbered as number.py numbered
+        them (`\\tag`), labels and references resolved."""
+        tagged = self.nums.tagged.get(tex)
+        return self.references(tagged.pop(0) if tagged else tex)
+
+    def references(self, tex: str) -> str:
+        def number(m):
+            n = self.nums.numbers.get(m.group(2), "??")
+            return f"({n})" if m.group(1) == "eqref" else n
+
+        return re.sub(r"\\(eqref|ref)\{([^}]*)\}", number, tex)
+
+    # --- inlines ----------------------------------------------------------------
+    def inlines(self, inlines: list) -> list:
+        out: list = []
+        skip = 0
+        for i, e in enumerate(inlines):
+            if skip:
+                skip -= 1
+                continue
+            t = e["t"]
+            if t == "Math" and e["c"][0]["t"] == "DisplayMath":
+                after = inlines[i + 1 : i + 3]
+                k = 1 if after and after[0]["t"] == "Space" else 0
+                tag = after[k]["c"] if len(after) > k and after[k]["t"] == "Str" else ""
+                if m := re.fullmatch(r"\{#(eq-[\w-]+)\}", tag):
+                    number = self.nums.numbers[m.group(1)]
+                    e = {
+                        **e,
+                        "c": [e["c"][0], f"{e['c'][1].strip()} \\tag{{{number}}}"],
+                    }
+                    skip = k + 1
+                out.append(e)
+            elif t == "Cite":
+                out += self.cite(e)
+            elif t == "Span":
+                if "data-pos" not in attr(e)[2]:
+                    out += self.inlines(e["c"][1])
+            elif t == "RawInline":
+                fmt, text = e["c"]
+                if fmt == "html" and _tag(text) not in HTML_TAGS:
+                    out.append({"t": "Str", "c": text})  # `<unk>`: text, not a tag
+                elif fmt in ("latex", "tex") and MATH_ENV.search(text):
+                    out.append(
+                        {"t": "RawInline", "c": ["markdown", self.equations(text)]}
+                    )
+                elif fmt in ("latex", "tex") and re.fullmatch(
+                    r"\\(eq)?ref\{[^}]*\}", text
+                ):
+                    out += s(self.references(text))
+                elif fmt in ("latex", "tex") and not NOTHING.match(text):
+                    self.raw_latex.append(text)  # read by pandoc's LaTeX reader
+                    k = str(len(self.raw_latex) - 1)
+                    out.append({"t": "RawInline", "c": ["raw-latex", k]})
+                else:
+                    out.append(e)
+            elif t == "Note":
+                out.append({"t": "Note", "c": self.blocks(e["c"])})
+            elif t in ("Emph", "Strong", "Underline", "Strikeout", "Superscript",
+                       "Subscript", "SmallCaps"):  # fmt: skip
+                out.append({"t": t, "c": self.inlines(e["c"])})
+            elif t in ("Link", "Quoted"):
+                c = list(e["c"])
+                c[1] = self.inlines(c[1])
+                out.append({"t": t, "c": c})
+            else:
+                out.append(e)
+        return out
+
+    def cite(self, e: dict) -> list:
+        """Cross-references as Quarto words them: the name and number; `[see @fig-x]` "see 1";
+        `[-@fig-x]` "1"; grouped ones joined by commas; the suffix dropped."""
+        citations = e["c"][0]
+        if not all(is_crossref(c["citationId"]) for c in citations):
+            return [e]  # a bibliography citation: citeproc
+        out: list = []
+        for k, c in enumerate(citations):
+            ident = label(c["citationId"])
+            number = self.nums.numbers.get(ident, "??")
+            if c["citationMode"]["t"] == "SuppressAuthor":
+                words = s(number)
+            elif c["citationPrefix"]:
+                words = self.inlines(c["citationPrefix"]) + s(" " + number)
+            else:
+                words = s(self.nums.text(ident))
+            out += (s(", ") if k else []) + words
+        return out
+
+
+def lead(first: list, blocks: list) -> list:
+    """`first` (inlines) at the start of the first paragraph of `blocks`."""
+    if blocks and isinstance(blocks[0], dict) and blocks[0]["t"] == "Para":
+        return [para(first + [{"t": "SoftBreak"}] + blocks[0]["c"]), *blocks[1:]]
+    return [para(first), *blocks]
+
+
+def _images(value):
+    return (e for e in parse.walk(value) if e.get("t") == "Image")
+
+
+def _trim(inlines: list) -> list:
+    while inlines and inlines[-1]["t"] in ("Space", "SoftBreak"):
+        inlines = inlines[:-1]
+    return inlines
+
+
+def _tag(html: str) -> str:
+    m = re.match(r"</?\s*([A-Za-z][\w-]*)", html)
+    return m.group(1).lower() if m else ""
+
+
+def split(items: list) -> list:
+    """Rendered blocks -> [("markdown", blocks) | ("chunk", index, content)], a chunk
+    inside a callout splitting the callout's quote around it."""
+    out: list = []
+    for item in items:
+        if isinstance(item, tuple):
+            out.append(item)
+        elif item["t"] == "BlockQuote" and any(_has_chunk(b) for b in item["c"]):
+            for part in split(item["c"]):
+                if part[0] == "markdown":
+                    part = ("markdown", [{"t": "BlockQuote", "c": part[1]}])
+                out.append(part)
+        else:
+            if _has_chunk(item):
+                raise BuildError("a python chunk inside a list item is not supported")
+            if out and out[-1][0] == "markdown":
+                out[-1][1].append(item)
+            else:
+                out.append(("markdown", [item]))
+    return out
+
+
+def _has_chunk(value) -> bool:
+    if isinstance(value, tuple):
+        return True
+    if isinstance(value, list):
+        return any(_has_chunk(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_chunk(v) for v in value.values())
+    return False
+
+
+def footnotes(blocks: list, count: list[int]) -> list:
+    """Footnotes (which Jupyter's Markdown lacks) as numbered markers, their text at the
+    end of the cell, numbered through the notebook as in the PDF."""
+    notes: list = []
+
+    def visit(value):
+        if isinstance(value, list):
+            return [visit(v) for v in value]
+        if isinstance(value, dict):
+            if value.get("t") == "Note":
+                count[0] += 1
+                notes.append(visit(value["c"]))
+                return {"t": "RawInline", "c": ["html", f"<sup>{count[0]}</sup>"]}
+            return {k: visit(v) for k, v in value.items()}
+        return value
+
+    blocks = visit(blocks)
+    if notes:
+        first = count[0] - len(notes) + 1
+        style = [first, {"t": "Decimal"}, {"t": "Period"}]
+        blocks += [{"t": "HorizontalRule"}, {"t": "OrderedList", "c": [style, notes]}]
+    return blocks
+
+
+def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> list[str]:
+    """Markdown of each cell's blocks: one run of pandoc's Markdown writer (with
+    citeproc when the document has a bibliography) on them all; raw LaTeX blocks read by
+    pandoc's LaTeX reader first."""
+    raw = renderer.raw_latex
+    if raw:
+        read = parse.parse(
+            "\n\n".join(f"{t}\n\n\\par RAWSPLIT{k}\\par" for k, t in enumerate(raw)),
+            "latex",
+        )["blocks"]
+        parts, current = [], []
+        for b in read:
+            if parse.stringify(b).startswith("RAWSPLIT"):
+                parts.append(renderer.blocks(current))
+                current = []
+            else:
+                current.append(b)
+        cells = _replace_raw(cells, parts)
+    blocks: list = []
+    for k, cell in enumerate(cells):
+        blocks += ([{"t": "RawBlock", "c": ["markdown", SPLIT]}] if k else []) + cell
+    has_bib = "bibliography" in meta
+    cited = [
+        c["citationId"]
+        for e in parse.walk(blocks)
+        if e.get("t") == "Cite"
+        for c in e["c"][0]
+        if not is_crossref(c["citationId"])
+    ]
+    if cited and not has_bib:
+        raise BuildError(
+            f"{doc.path.name}: citation @{cited[0]} but the document has no "
+            f"'bibliography:'"
+        )
+    tree = {"pandoc-api-version": parse.API, "meta": meta, "blocks": blocks}
+    args = ["--citeproc"] if has_bib else []
     result = subprocess.run(
-        args, input=source + "\n\n::: {#refs}\n:::\n", capture_output=True, text=True
+        [parse.pandoc_path(), "-f", "json", "-t", WRITER, "--wrap=preserve", *args],
+        input=json.dumps(tree),
+        capture_output=True,
+        text=True,
     )
     missing = re.findall(r"Citeproc: citation (\S+) not found", result.stderr)
     if result.returncode != 0 or missing:
         raise BuildError(
-            f"{doc.path.name}: citations could not be resolved: "
-            f"{', '.join(missing) or result.stderr.strip()}"
+            f"{doc.path.name}: the notebook's Markdown could not be written: "
+            + (
+                f"citations not found: {', '.join(missing)}"
+                if missing
+                else result.stderr
+            )
         )
-    rendered, refs = {}, []
-    for para in result.stdout.split("\n\n"):
-        if m := re.match(r"CITE(\d+): (.*)", para, re.S):
-            rendered[found[int(m.group(1))]] = m.group(2).strip()
-        elif para.strip():
-            refs.append(para.strip())
-    bibliography = "\n\n".join(refs)
-    placed = False
-    for cell in markdown:
-        for raw in sorted(rendered, key=len, reverse=True):
-            cell.source = cell.source.replace(raw, rendered[raw])
-        if REFS_DIV in cell.source:
-            cell.source = cell.source.replace(REFS_DIV, bibliography)
-            placed = True
-    if not placed and bibliography:
-        cells.append(nbformat.v4.new_markdown_cell(bibliography))
+    return [part.strip("\n") for part in result.stdout.split(SPLIT)]
 
 
-def footnotes(text: str, count: list[int]) -> str:
-    """Inline footnotes `^[...]` (which Jupyter Markdown lacks) as numbered markers with
-    their text at the end of the cell, numbered through the notebook as in the PDF."""
-    notes, out, i = [], [], 0
-    while (start := text.find("^[", i)) >= 0:
-        depth, j = 0, start + 1
-        while j < len(text):
-            depth += {"[": 1, "]": -1}.get(text[j], 0)
-            if depth == 0:
-                break
-            j += 1
-        if j == len(text):
-            break
-        count[0] += 1
-        notes.append(f"{count[0]}. {' '.join(text[start + 2 : j].split())}")
-        out.append(text[i:start] + f"<sup>{count[0]}</sup>")
-        i = j + 1
-    out.append(text[i:])
-    if not notes:
-        return text
-    return "".join(out).rstrip() + "\n\n---\n\n" + "\n".join(notes)
+def _replace_raw(value, parts: list):
+    """Raw LaTeX placeholders replaced by what pandoc's LaTeX reader made of them (the
+    inlines of its paragraphs, in a line)."""
+    if isinstance(value, dict):
+        return {k: _replace_raw(v, parts) for k, v in value.items()}
+    if not isinstance(value, list):
+        return value
+    out = []
+    for item in value:
+        raw = isinstance(item, dict) and item.get("t") in ("RawBlock", "RawInline")
+        if raw and item["c"][0] == "raw-latex":
+            read = parts[int(item["c"][1])] if int(item["c"][1]) < len(parts) else []
+            if item["t"] == "RawBlock":
+                out += read
+            else:
+                out += [i for b in read if b["t"] in ("Para", "Plain") for i in b["c"]]
+        else:
+            out.append(_replace_raw(item, parts))
+    return out
 
 
 def title_cell(meta: dict) -> str:
@@ -380,58 +535,94 @@ def title_cell(meta: dict) -> str:
     return "\n\n".join(lines)
 
 
+def chunk_markdown(content: list, renderer: Jupyter) -> tuple[list, list]:
+    """From a chunk's woven content: the rendered blocks of each of its Markdown outputs,
+    and the caption blocks the notebook shows under its code cell (figures, tables)."""
+    outputs, captions = [], []
+    for b in content:
+        renderer.pos = position(b) or renderer.pos  # outputs' headings: the chunk's
+        if b["t"] != "Div":
+            if b["t"] == "Table" and b["c"][1][1]:
+                captions += renderer.table(b)[1:]
+            continue
+        ident, _, keys = attr(b)
+        if "data-output" in keys:
+            outputs.append(renderer.blocks(b["c"][1]))
+        elif ident.startswith("fig-"):
+            *body, caption = b["c"][1]
+            subs = [
+                b["c"][0]["c"]
+                for b in renderer.floats(body, ident)
+                if b["t"] == "Para" and b["c"] and b["c"][0]["t"] == "Emph"
+            ]
+            if subs:
+                joined = [
+                    w for k, sub in enumerate(subs) for w in s("; ") * bool(k) + sub
+                ]
+                captions.append(para([emph(joined)]))
+            captions += renderer.div({**b, "c": [b["c"][0], [caption]]})[-1:]
+    return outputs, captions
+
+
 def export(
-    doc: Document, executed: nbformat.NotebookNode, nums: Numbering
+    doc: Document, executed: nbformat.NotebookNode, nums: Numbering, tree: dict
 ) -> nbformat.NotebookNode:
+    """The notebook of the document tree (parse.py) numbered by `nums` ('ipynb')."""
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     modules = code_modules(doc.root)
-    chunks = executed_chunks(doc)
-    plan = inline_plan(chunks, modules, preamble_chunks(doc.blocks))
+    chunks = {c.index: c for c in doc.chunks}
+    plan = inline_plan(executed_chunks(doc), modules, preamble_chunks(doc.blocks))
     outputs = outputs_by_label(executed)
-    values = executed.metadata.get("inline_values", {})
-    seen: dict = {}
-    convert = JupyterMarkdown(nums, seen)
+    titles = parse.callout_titles(tree)
+    renderer = Jupyter(nums, titles)
+    items = split(renderer.blocks(tree["blocks"]))
+    # the Markdown of every cell, written in one run of pandoc's writer
+    pending: list[tuple] = []  # (cell, output index or None) -> filled after writing
+    markdown: list[list] = [[para(s("x"))]]  # the title cell is written by hand
     cells = [md(title_cell(doc.meta))]
-    for block in doc.blocks:
-        if not isinstance(block, Chunk):
-            text = convert(resolve_inline(block.text, values))
-            if text:
-                cells.append(md(text))
+    count = [0]
+    for item in items:
+        if item[0] == "markdown":
+            markdown.append(footnotes(item[1], count))
+            cells.append(md(""))
+            pending.append((cells[-1], None))
             continue
-        if block.index not in plan:
-            if block.options.get("eval", True) is False:
-                cells.append(
-                    md(
-                        f"```python\n{block.source}\n```\n\n*(This cell is not executed.)*"
-                    )
-                )
+        chunk = chunks[item[1]]
+        if chunk.index not in plan:
+            if chunk.options.get("eval", True) is False:
+                note = "*(This cell is not executed.)*"
+                cells.append(md(f"```python\n{chunk.source}\n```\n\n{note}"))
             continue
-        cells += module_cells(plan[block.index], modules, md, code)
-        if "report-only" in block.options.get("tags", []):
+        cells += module_cells(plan[chunk.index], modules, md, code)
+        if "report-only" in chunk.options.get("tags", []):
             continue
-        _, source = chunk_source(block, modules)
-        asis = block.options.get("output") == "asis"
-        cell_outputs = _clean_outputs(outputs[block.label], nums, asis, seen)
-        if block.options.get("warning", True) is False:  # as in Quarto's notebook
-            cell_outputs = [o for o in cell_outputs if o.get("name") != "stderr"]
+        rendered, captions = chunk_markdown(item[2], renderer)
+        cell_outputs = _outputs(chunk, outputs.get(chunk.label, []))
+        _, source = chunk_source(chunk, modules)
         if source.strip() or cell_outputs:
             # error: true: the notebook runs on past the cell, as the build did
-            tags = ["raises-exception"] if block.options.get("error") else []
-            cells.append(
-                code(
-                    source,
-                    outputs=cell_outputs,
-                    metadata={"tags": tags} if tags else {},
-                )
+            tags = ["raises-exception"] if chunk.options.get("error") else []
+            cell = code(
+                source, outputs=cell_outputs, metadata={"tags": tags} if tags else {}
             )
-        caption = float_caption(block, nums)
-        if caption:
-            cells.append(md(caption))
-    cite(cells, doc)
-    count = [0]
-    for cell in cells:
-        if cell.cell_type == "markdown":
-            cell.source = footnotes(cell.source, count)
+            cells.append(cell)
+            markdowns = [
+                o for o in cell.outputs if "text/markdown" in o.get("data", {})
+            ]
+            for out, blocks in zip(markdowns, rendered):
+                markdown.append(footnotes(blocks, count))
+                pending.append((out, "output"))
+        if captions:
+            markdown.append(captions)
+            cells.append(md(""))
+            pending.append((cells[-1], None))
+    written = write(markdown, tree.get("meta", {}), renderer, doc)[1:]
+    for (target, kind), text in zip(pending, written):
+        if kind == "output":
+            target["data"]["text/markdown"] = text
+        else:
+            target.source = text
+    cells = [c for c in cells if c.cell_type != "markdown" or c.source.strip()]
     count = 0
     for cell in cells:
         if cell.cell_type == "code":
@@ -449,3 +640,46 @@ def export(
     nb.metadata["language_info"] = {"name": "python"}
     nbformat.validate(nb)
     return nb
+
+
+def _outputs(chunk: Chunk, outputs: list) -> list:
+    """The outputs the notebook keeps: none for `output: false`; no warnings for
+    `warning: false` (as in Quarto's notebook); no PDF copies of figures; the printed
+    Markdown of an `output: asis` chunk as one Markdown output (filled from the tree)."""
+    opts = chunk.options
+    if opts.get("output", True) is False:
+        return []
+    kept: list = []
+    for out in outputs:
+        kind, name = out.get("output_type"), out.get("name")
+        if kind == "stream" and name == "stderr" and opts.get("warning", True) is False:
+            continue
+        if kind in ("display_data", "execute_result"):
+            out = nbformat.from_dict(dict(out))
+            out["data"] = {
+                k: v for k, v in out["data"].items() if k != "application/pdf"
+            }
+        elif kind == "stream" and name == "stdout" and opts.get("output") == "asis":
+            text = stream_text(out["text"])
+            last = kept[-1] if kept else None
+            if last is not None and last.get("metadata", {}).get("asis"):
+                last["data"]["text/plain"] += text
+                continue
+            out = nbformat.v4.new_output(
+                "display_data",
+                data={"text/markdown": text, "text/plain": text},
+                metadata={"asis": True},
+            )
+        kept.append(out)
+    for out in kept:
+        out.get("metadata", {}).pop("asis", None)
+    return kept
+
+
+def prose(doc: Document, tree: dict, nums: Numbering) -> str:
+    """The notebook's Markdown of the document's prose (its chunks left out), as the
+    Markdown cells have it."""
+    renderer = Jupyter(nums, parse.callout_titles(tree))
+    items = split(renderer.blocks(tree["blocks"]))
+    cells = [footnotes(item[1], [0]) for item in items if item[0] == "markdown"]
+    return "\n\n".join(write(cells, tree.get("meta", {}), renderer, doc))

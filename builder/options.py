@@ -12,10 +12,13 @@ seen in the LaTeX Quarto 1.10 writes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import validate
+import yaml
+
+from . import validate, vocabulary
 
 PROJECT_FILE = "_quarto.yml"
 DEFAULT_MONOFONT = (
@@ -79,7 +82,7 @@ def pandoc_args(pdf: dict) -> list[str]:
         args += ["-M", f"fig-pos={pdf['fig-pos']}"]
     if pdf.get("toc", False):
         args += ["--toc", f"--toc-depth={pdf.get('toc-depth', 3)}"]
-        args += ["-V", "toc-title=Table of contents"]  # Quarto's title
+        args += ["-V", f"toc-title={vocabulary.VOCABULARY['titles']['toc']}"]
     if pdf.get("number-sections", False):
         args.append("--number-sections")
     documentclass = pdf.get("documentclass", "scrartcl")
@@ -118,3 +121,53 @@ def header_lines(pdf: dict) -> str:
     for item in extra if isinstance(extra, list) else [extra]:
         lines += item["text"].rstrip("\n") + "\n"
     return lines
+
+
+def _merge(base: dict, over: dict) -> dict:
+    """`over` on top of `base`, mappings merged key by key (as Quarto merges metadata)."""
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            value = _merge(merged[key], value)
+        merged[key] = value
+    return merged
+
+
+def project_metadata(doc) -> dict:
+    """The document's YAML header on top of `_quarto.yml`'s settings (all but `project`).
+
+    Quarto applies `_quarto.yml` only to the files its `project: render:` list names, so
+    the notebook made for Quarto carries those settings in its own header.
+    """
+    config = doc.root / "_quarto.yml"
+    project = (
+        yaml.safe_load(config.read_text(encoding="utf-8")) if config.exists() else {}
+    )
+    project = {k: v for k, v in (project or {}).items() if k != "project"}
+    meta = dict(doc.meta)
+    if re.search(r"^date:\s*today\s*$", doc.path.read_text(encoding="utf-8"), re.M):
+        meta["date"] = "today"  # the reader resolved it; Quarto formats it its own way
+    return _merge(project, meta)
+
+
+def pdf_option(doc, key: str, default=None):
+    """An option of the PDF format as Quarto reads it, whoever typesets: `format: pdf:`
+    over the top level, the document over `_quarto.yml`."""
+    meta = project_metadata(doc)
+    pdf = (meta.get("format") or {}) if isinstance(meta.get("format"), dict) else {}
+    pdf = pdf.get("pdf") if isinstance(pdf.get("pdf"), dict) else {}
+    return pdf[key] if key in pdf else meta.get(key, default)
+
+
+def header_text(doc) -> str:
+    """The LaTeX of `include-in-header` (text items, and files where Quarto makes the
+    PDF), for the notebook's math: its macros are expanded there (parse.py)."""
+    items = pdf_option(doc, "include-in-header") or []
+    texts = []
+    for item in items if isinstance(items, list) else [items]:
+        if isinstance(item, dict) and "text" in item:
+            texts.append(str(item["text"]))
+        elif isinstance(item, (dict, str)):
+            file = doc.root / (item.get("file", "") if isinstance(item, dict) else item)
+            texts.append(file.read_text(encoding="utf-8") if file.is_file() else "")
+    return "\n".join(texts)

@@ -25,7 +25,6 @@ from . import options as document_options
 from . import validate
 from .validate import OUTPUTS, BuildError
 
-SUPPORTED_OPTIONS = set(validate.SUPPORTED_OPTIONS)
 INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+\"?([^\s\">]+)\"?\s*>\}\}\s*$")
 META = re.compile(r"\{\{<\s*meta\s+([\w.-]+)\s*>\}\}")
 # any shortcode: {{< name args >}}, or escaped with a third brace {{{< name args >}}}
@@ -48,6 +47,7 @@ class Line:
     file: Path
     lineno: int
     raw: bool = False  # inserted by an include inside a code block: taken as it is
+    marked: str | None = None  # the text with its source position (mark_position)
 
 
 @dataclass
@@ -57,6 +57,7 @@ class Markdown:
     line: int  # line of the first line of `text`
     formats: frozenset = ALL_OUTPUTS  # the outputs it appears in (.content-visible)
     origins: list = field(default_factory=list)  # (file, line) of each line of `text`
+    marked: str = ""  # `text` with source positions on its headings, divs, paragraphs
 
     def where(self, k: int) -> str:
         """'file:line' of line `k` (from 0) of the text, across included files."""
@@ -350,7 +351,7 @@ SECTION_REF = re.compile(
 
 
 def _check_section_references(doc: Document):
-    """`@sec-x` without `number-sections: true`: Quarto prints "Section" with no number
+    """`@sec-x` without `number-sections: true`: Quarto prints the kind's name with no number
     (checked with Quarto 1.10.18); stop instead of printing that."""
     if doc.settings.pdf.get("number-sections", False):
         return
@@ -363,10 +364,57 @@ def _check_section_references(doc: Document):
                 if m:
                     raise BuildError(
                         f"{block.where(k)}: the reference @{m.group(1)} needs numbered "
-                        f"sections (Quarto prints 'Section' with no number without them): "
+                        f"sections (Quarto prints the name with no number without them): "
                         f"set number-sections: true under format: pdf: (front matter or "
                         f"_quarto.yml), or refer to the section by name"
                     )
+
+
+HEADING = re.compile(r"^(#{1,6})(\s+.*?)\s*(?:\{([^}]*)\})?\s*$")
+PARAGRAPH = re.compile(r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]")
+
+
+def tex_state(text: str, state: int) -> int:
+    """After this line: 0 outside display math and raw LaTeX environments, else > 0 (no
+    position marks go there)."""
+    depth = state >> 1
+    depth += len(re.findall(r"\\begin\{", text)) - len(re.findall(r"\\end\{", text))
+    math = (state & 1) ^ (text.count("$$") % 2)
+    return max(depth, 0) << 1 | math
+
+
+def mark_fence(line: Line) -> str | None:
+    """A code block's opening fence with its source position as an attribute."""
+    m = re.match(r"^(\s*(?:`{3,}|~{3,}))\s*(\{[^=].*\}|[\w.+-]+)?\s*$", line.text)
+    if not m:
+        return None
+    info = (m.group(2) or "").strip()
+    inner = info[1:-1] if info.startswith("{") else (f".{info}" if info else "")
+    return f'{m.group(1)}{{{inner} data-pos="{line.file.name}:{line.lineno}"}}'
+
+
+def mark_position(line: Line, previous: str) -> str | None:
+    """The line with its source position ("file:line") where pandoc keeps it in the
+    document tree: a `data-pos` attribute on a div or heading, an empty span
+    `[]{data-pos=...}` at the start of a paragraph (after a blank line, a heading or a div
+    fence; not list items or table captions).  None: nothing to mark."""
+    pos = f'data-pos="{line.file.name}:{line.lineno}"'
+    if div := validate.DIV_FENCE.match(line.text):
+        attrs = div.group(2).strip()
+        if not attrs:
+            return None
+        inner = attrs[1:-1] if attrs.startswith("{") else "." + attrs
+        return f"{div.group(1)} {{{inner} {pos}}}"
+    if h := HEADING.match(line.text):
+        return f"{h.group(1)}{h.group(2)} {{{(h.group(3) or '') + ' ' + pos}}}"
+    after_block = not previous.strip() or previous.lstrip().startswith((":::", "#"))
+    if not after_block:
+        return None
+    if PARAGRAPH.match(line.text):
+        return f"[]{{{pos}}}{line.text}"
+    if line.text.startswith("\\"):  # raw LaTeX: a marker block before it
+        return f"```{{=pos}}\n{line.file.name}:{line.lineno}\n```\n{line.text}"
+    return None
 
 
 def read(
@@ -406,11 +454,12 @@ def read(
             text = "\n".join(ln.text for ln in prose)
             origins = [(ln.file, ln.lineno) for ln in prose]
             block = Markdown(text, prose[0].file, prose[0].lineno, shown_in(), origins)
+            block.marked = "\n".join(ln.marked or ln.text for ln in prose)
             _check_display_math(block)
             doc.blocks.append(block)
         prose.clear()
 
-    i, fence = 0, None
+    i, fence, in_tex = 0, None, 0
     while i < len(lines):
         line = lines[i]
         stripped = line.text.strip()
@@ -475,6 +524,11 @@ def read(
                         continue
                     divs.pop()
             line = Line(_resolve_shortcodes(line, meta), line.file, line.lineno)
+            if not in_tex:
+                line.marked = mark_position(line, prose[-1].text if prose else "")
+            in_tex = tex_state(line.text, in_tex)
+        elif fence and not line.raw and not in_code:  # a code block's opening fence
+            line.marked = mark_fence(line)
         elif in_code and fence and not line.raw:  # a line inside a code block
             line = Line(
                 _resolve_shortcodes(line, meta, in_code=True), line.file, line.lineno

@@ -3,13 +3,14 @@
 Without Quarto: weave the document and the executed outputs into pandoc Markdown
 (`weave.py`, figures written to `figures/`), convert with pandoc 3 and the Lua filters of
 `filters/`, one per Quarto feature (and citeproc when there is a bibliography), run xelatex until the
-cross-references settle, and check that LaTeX numbered every label as `crossref.py` did.
+cross-references settle, and check that LaTeX numbered every label as `number.py` did.
 With Quarto on PATH: Quarto typesets the builder's executed notebook (`quarto render
 --no-execute`), executing nothing itself.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -20,29 +21,27 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from . import options, texlog
+from . import diagnostics, options, parse, texlog, vocabulary
 from .execute import outputs_by_label
+from .options import pdf_option, project_metadata
 from .read import BuildError, Chunk, Document, resolve_inline
-from .weave import Woven, weave
+from .weave import Woven
 
 HERE = Path(__file__).parent
 LATEX_ENGINES = ("xelatex", "lualatex")
 # The Lua filters of the Quarto features the built-in renderer supports, in the order
 # pandoc runs them: references first, so that captions and titles carry them.
 FILTERS = (
-    "crossref.lua",  # @fig-x ... -> "Figure 1", numbered equations
+    "crossref.lua",  # @fig-x ... -> the kind's name and number
     "floats.lua",  # figure and table divs, sub-figures, placement
     "theorems.lua",  # theorem kinds, proof, remark, solution
-    "callouts.lua",  # callout-note ... callout-caution
+    "callouts.lua",  # the callout kinds
     "code-output.lua",  # chunk outputs as wrapped verbatim
 )
 TOKEN_INDENT = re.compile(r"^(\\[A-Za-z]+Tok)\{( +)", re.M)
 
 
-def pandoc_path() -> str:
-    import pypandoc
-
-    return pypandoc.get_pandoc_path()
+pandoc_path = parse.pandoc_path
 
 
 def latex_engine() -> str:
@@ -57,19 +56,21 @@ def latex_engine() -> str:
 
 
 def to_latex(
-    markdown: Path, tex: Path, pdf_options: dict | None = None, citations: bool = False
+    source: Path, tex: Path, pdf_options: dict | None = None, citations: bool = False
 ):
-    """The one pandoc run: Quarto Markdown -> LaTeX, with the document's PDF options
-    (builder/options.py) and citeproc when there is a bibliography.  Raises BuildError on
-    pandoc errors and on citation keys not found."""
+    """The one pandoc run: the document tree (`.json`, parse.py) or Quarto Markdown ->
+    LaTeX, with the document's PDF options (builder/options.py) and citeproc when there
+    is a bibliography.  Raises BuildError on pandoc errors and citation keys not found."""
     pdf_options = {} if pdf_options is None else pdf_options
     header = tex.with_name("options-header.tex")
-    header.write_text(options.header_lines(pdf_options), encoding="utf-8")
+    header.write_text(
+        vocabulary.preamble() + options.header_lines(pdf_options), encoding="utf-8"
+    )
     args = [
         pandoc_path(),
-        str(markdown),
+        str(source),
         "--from",
-        "markdown",
+        "json" if source.suffix == ".json" else "markdown",
         "--to",
         "latex",
         "--standalone",
@@ -90,7 +91,7 @@ def to_latex(
     ]
     result = subprocess.run(args, capture_output=True, text=True)
     if result.returncode != 0:
-        raise BuildError(f"pandoc failed on {markdown}:\n{result.stderr.strip()}")
+        raise BuildError(f"pandoc failed on {source}:\n{result.stderr.strip()}")
     # Highlighted code: pandoc puts a line's indentation inside its first token macro
     # (\NormalTok{    x}), where fvextra cannot see it; moved in front of the macro, a
     # wrapped line's continuation is indented deeper than the line itself, after an arrow.
@@ -144,7 +145,7 @@ def to_pdf(tex: Path, root: Path, doc: Document | None = None) -> Path:
             break
     if doc is not None:
         for warning in texlog.missing_characters(log, doc):
-            print(f"warning: {warning}")
+            diagnostics.warn("", warning)
     undefined = re.findall(r"Reference `([^']+)' on page \d+ undefined", log)
     if undefined:
         if doc is not None:
@@ -159,67 +160,35 @@ AUX_LABEL = re.compile(r"\\newlabel\{([^}]+)\}\{\{([^}]*)\}")
 
 
 def check_numbers(aux: str, nums) -> None:
-    """LaTeX must have numbered every label as crossref.py did (the notebook uses those)."""
+    """LaTeX must have numbered every label as number.py did (the notebook uses those);
+    where it did not, name the label, where it stands and both numbers."""
     latex = dict(AUX_LABEL.findall(aux))
     differ = [
-        f"{ident}: PDF {latex[ident]}, notebook {number}"
+        f"{nums.where.get(ident, '?')}: label '{ident}' is {latex[ident]} in the PDF "
+        f"but {number} in the notebook"
         for ident, number in nums.numbers.items()
         if ident in latex and ident not in nums.unnumbered and latex[ident] != number
     ]
     if differ:
         raise BuildError(
-            "the PDF and the notebook number these labels differently (a bug in the "
-            "builder; please report it): " + "; ".join(differ[:5])
+            "\n".join(differ[:5])
+            + "\n(LaTeX counted something the builder does not see, such as raw LaTeX "
+            "that numbers or changes counters; write it the Quarto way, or build with "
+            "Quarto)"
         )
 
 
-def builtin(doc: Document, executed, workdir: Path, nums=None) -> Path:
-    woven: Woven = weave(doc, executed, doc.root / "figures")
+def builtin(doc: Document, woven: Woven, tree: dict, workdir: Path, nums=None) -> Path:
+    """The PDF of the document tree (parse.py) as the PDF shows it."""
     woven.write_figures()
-    markdown = workdir / "report.md"
-    markdown.write_text(woven.markdown, encoding="utf-8")
+    source = workdir / "report.json"
+    source.write_text(json.dumps(parse.for_output(tree, "pdf")), encoding="utf-8")
     tex = workdir / "report.tex"
-    to_latex(markdown, tex, doc.settings.pdf, citations="bibliography" in woven.meta)
+    to_latex(source, tex, doc.settings.pdf, citations="bibliography" in woven.meta)
     pdf = to_pdf(tex, doc.root, doc)
     if nums is not None:
         check_numbers((workdir / "report.aux").read_text(errors="replace"), nums)
     return pdf
-
-
-def _merge(base: dict, over: dict) -> dict:
-    """`over` on top of `base`, mappings merged key by key (as Quarto merges metadata)."""
-    merged = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            value = _merge(merged[key], value)
-        merged[key] = value
-    return merged
-
-
-def project_metadata(doc: Document) -> dict:
-    """The document's YAML header on top of `_quarto.yml`'s settings (all but `project`).
-
-    Quarto applies `_quarto.yml` only to the files its `project: render:` list names, so
-    the notebook made for Quarto carries those settings in its own header.
-    """
-    config = doc.root / "_quarto.yml"
-    project = (
-        yaml.safe_load(config.read_text(encoding="utf-8")) if config.exists() else {}
-    )
-    project = {k: v for k, v in (project or {}).items() if k != "project"}
-    meta = dict(doc.meta)
-    if re.search(r"^date:\s*today\s*$", doc.path.read_text(encoding="utf-8"), re.M):
-        meta["date"] = "today"  # the reader resolved it; Quarto formats it its own way
-    return _merge(project, meta)
-
-
-def pdf_option(doc: Document, key: str, default=None):
-    """An option of the PDF format as Quarto reads it, whoever typesets: `format: pdf:`
-    over the top level, the document over `_quarto.yml`."""
-    meta = project_metadata(doc)
-    pdf = (meta.get("format") or {}) if isinstance(meta.get("format"), dict) else {}
-    pdf = pdf.get("pdf") if isinstance(pdf.get("pdf"), dict) else {}
-    return pdf[key] if key in pdf else meta.get(key, default)
 
 
 def quarto_engine(doc: Document) -> str:

@@ -15,200 +15,48 @@ from pathlib import Path
 
 import yaml
 
+from . import diagnostics, vocabulary
+
 
 class BuildError(Exception):
     """An error in the user's input, worded for the user (file and line first)."""
 
 
-def warn(where: str, message: str):
-    """A build warning, on the terminal, located."""
-    print(f"warning: {where}: {message}")
+warn = diagnostics.warn
 
 
 # --- chunk options --------------------------------------------------------------------
 
-LABEL = re.compile(r"^[A-Za-z0-9][\w.:-]*$")  # a pandoc identifier, no spaces
-BOOL = (bool,)
+SUPPORTED_OPTIONS = vocabulary.names("chunk_options")
+IGNORED_IN_PDF = vocabulary.names("chunk_options_ignored_in_pdf")
+KNITR_ONLY = vocabulary.names("chunk_options_knitr_only")
+QUARTO_CELL_OPTIONS = vocabulary.names("chunk_options_quarto")
 
 
-def _text(value) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _bool_or(*words):
-    return lambda v: isinstance(v, bool) or v in words
-
-
-# option -> (value check, description of the allowed values)
-SUPPORTED_OPTIONS = {
-    "label": (
-        lambda v: isinstance(v, str) and bool(LABEL.match(v)),
-        "a label of letters, digits, '-', '_', '.' or ':' (no spaces)",
-    ),
-    "echo": (_bool_or("fenced"), "true, false or fenced"),
-    "output": (_bool_or("asis"), "true, false or asis"),
-    "eval": (lambda v: isinstance(v, bool), "true or false"),
-    "include": (lambda v: isinstance(v, bool), "true or false"),
-    "warning": (lambda v: isinstance(v, bool), "true or false"),
-    "error": (lambda v: isinstance(v, bool), "true or false"),
-    "tags": (
-        lambda v: isinstance(v, list) and all(isinstance(t, str) for t in v),
-        "a list of strings",
-    ),
-    "fig-cap": (_text, "a caption (text)"),
-    "tbl-cap": (_text, "a caption (text)"),
-    # sub-figures (issue 11b: typeset.py): a list of sub-captions, a column/row count
-    "fig-subcap": (
-        lambda v: (
-            isinstance(v, list) and all(_text(c) for c in v) or v is True or _text(v)
-        ),
-        "a list of sub-captions, or true",
-    ),
-    "layout-ncol": (
-        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
-        "a whole number >= 1",
-    ),
-    "layout-nrow": (
-        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
-        "a whole number >= 1",
-    ),
-    "fig-pos": (
-        lambda v: (
-            v is False or isinstance(v, str) and bool(re.fullmatch(r"[htbpH!]+", v))
-        ),
-        "LaTeX placement such as H or htbp, or false",
-    ),
-}
-# Quarto's cell options (schema cell-*.yml) for other formats (HTML, revealjs, dashboards)
-# or for the knitr engine only: Quarto ignores them in a PDF made with Jupyter, so the
-# builder warns and goes on.
-IGNORED_IN_PDF = set(
-    """code-fold code-summary code-overflow code-tools fig-alt fig-responsive
-    output-location html-table-processing title padding expandable width height context
-    content color""".split()
-)
-KNITR_ONLY = set(
-    """cache cache-path cache-vars cache-globals cache-lazy cache-rebuild cache-comments
-    dependson autodep tidy tidy-opts collapse prompt highlight class-source attr-source
-    fig-width fig-height fig-format fig-dpi fig-asp out-width out-height fig-keep fig-show
-    out-extra external sanitize interval aniopts animation-hook child file code purl
-    message results comment class-output attr-output class-warning attr-warning
-    class-message attr-message class-error attr-error""".split()
-)
-QUARTO_CELL_OPTIONS = {
-    "label",
-    "classes",
-    "renderings",
-    "tags",
-    "id",
-    "export",
-    "cache",
-    "cache-path",
-    "cache-vars",
-    "cache-globals",
-    "cache-lazy",
-    "cache-rebuild",
-    "cache-comments",
-    "dependson",
-    "autodep",
-    "title",
-    "padding",
-    "expandable",
-    "width",
-    "height",
-    "context",
-    "content",
-    "color",
-    "eval",
-    "echo",
-    "code-fold",
-    "code-summary",
-    "code-overflow",
-    "code-line-numbers",
-    "lst-label",
-    "lst-cap",
-    "tidy",
-    "tidy-opts",
-    "collapse",
-    "prompt",
-    "highlight",
-    "class-source",
-    "attr-source",
-    "fig-width",
-    "fig-height",
-    "fig-cap",
-    "fig-subcap",
-    "fig-link",
-    "fig-align",
-    "fig-alt",
-    "fig-env",
-    "fig-pos",
-    "fig-scap",
-    "fig-format",
-    "fig-dpi",
-    "fig-asp",
-    "out-width",
-    "out-height",
-    "fig-keep",
-    "fig-show",
-    "out-extra",
-    "external",
-    "sanitize",
-    "interval",
-    "aniopts",
-    "animation-hook",
-    "child",
-    "file",
-    "code",
-    "purl",
-    "layout",
-    "layout-ncol",
-    "layout-nrow",
-    "layout-align",
-    "layout-valign",
-    "column",
-    "fig-column",
-    "tbl-column",
-    "cap-location",
-    "fig-cap-location",
-    "tbl-cap-location",
-    "tbl-cap",
-    "tbl-subcap",
-    "tbl-colwidths",
-    "html-table-processing",
-    "output",
-    "warning",
-    "error",
-    "include",
-    "panel",
-    "output-location",
-    "message",
-    "results",
-    "comment",
-    "class-output",
-    "attr-output",
-    "class-warning",
-    "attr-warning",
-    "class-message",
-    "attr-message",
-    "class-error",
-    "attr-error",
-    "filename",
-    "code-tools",
-    "fig-responsive",
-}
+def check_value(table: str, key: str, value, where: str, what: str):
+    """Raise BuildError when `value` is not of the type `key` has in `table`; a value
+    Quarto's schema allows but the built-in renderer does not is said to be so."""
+    schema, allowed = vocabulary.entry(table, key)
+    if vocabulary.fits(value, schema):
+        return
+    quarto = vocabulary.VOCABULARY[table][key]
+    quarto = quarto.get("quarto") if isinstance(quarto, dict) else None
+    if quarto and vocabulary.fits(value, quarto):
+        raise BuildError(
+            f"{where}: {what} '{key}: {value!r}' is valid Quarto, but the built-in "
+            f"renderer supports only {allowed} for '{key}': build with Quarto"
+        )
+    must = f"'{key}' must be" if what == "chunk option" else "must be"
+    raise BuildError(
+        f"{where}: {what} '{key}: {value!r}' is not valid: {must} {allowed}"
+    )
 
 
 def check_chunk_options(options: dict, where: str) -> None:
     """Each option's name and value; raises BuildError naming `where` (file:line)."""
     for key, value in options.items():
         if key in SUPPORTED_OPTIONS:
-            ok, allowed = SUPPORTED_OPTIONS[key]
-            if not ok(value):
-                raise BuildError(
-                    f"{where}: chunk option '{key}: {value!r}' is not valid: "
-                    f"'{key}' must be {allowed}"
-                )
+            check_value("chunk_options", key, value, where, "chunk option")
         elif key in IGNORED_IN_PDF:
             warn(
                 where,
@@ -224,7 +72,7 @@ def check_chunk_options(options: dict, where: str) -> None:
         elif key in QUARTO_CELL_OPTIONS:
             raise BuildError(
                 f"{where}: chunk option '{key}' is not supported by the built-in renderer "
-                f"(supported: {', '.join(SUPPORTED_OPTIONS)}); remove it or build with "
+                f"(supported: {', '.join(sorted(SUPPORTED_OPTIONS))}); remove it or build with "
                 f"Quarto"
             )
         else:
@@ -234,7 +82,7 @@ def check_chunk_options(options: dict, where: str) -> None:
 def check_captions(options: dict, where_of) -> None:
     """A caption with a label of the other float kind (`tbl-cap` with `label: fig-x`)
     stops the build.  A caption with no label, or one without a float prefix, makes an
-    unnumbered-label float that Quarto still numbers ("Figure 1"), as weave.py does."""
+    unnumbered-label float that Quarto still numbers, as weave.py does."""
     label = str(options.get("label", ""))
     for cap, prefix in (("fig-cap", "fig-"), ("tbl-cap", "tbl-")):
         other = "tbl-" if prefix == "fig-" else "fig-"
@@ -252,74 +100,14 @@ ATTRIBUTE = re.compile(
     r"""\s*(?:#(?P<id>[^\s}]+)|\.(?P<cls>[^\s}]+)|(?P<key>[\w-]+)=(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s}]+))|(?P<bad>\S+))"""
 )
 DIV_FENCE = re.compile(r"^\s*(:{3,})\s*(.*?)\s*:*\s*$")
-THEOREM_PREFIXES = {
-    "thm",
-    "lem",
-    "cor",
-    "prp",
-    "cnj",
-    "def",
-    "exm",
-    "exr",
-    "rem",
-    "sol",
-}
-FLOAT_PREFIXES = {"fig", "tbl"}
-CALLOUTS = {"note", "tip", "warning", "important", "caution"}
-DIV_CLASSES = {
-    "proof",
-    "remark",
-    "solution",
-    "content-visible",
-    "content-hidden",
-    "unnumbered",
-}
-CALLOUT_ATTRIBUTES = {
-    "title": None,
-    "collapse": {"true", "false"},
-    "icon": {"true", "false"},
-    "appearance": {"default", "simple", "minimal"},
-}
-CONDITION_ATTRIBUTES = {"when-format", "unless-format"}
-FLOAT_ATTRIBUTES = {"layout-ncol", "layout-nrow", "fig-pos"}
+FLOAT_PREFIXES = set(vocabulary.FLOATS)
+DIV_CLASSES = set(vocabulary.VOCABULARY["div_classes"])
+CALLOUT_ATTRIBUTES = vocabulary.VOCABULARY["callout_attributes"]
+CONDITION_ATTRIBUTES = set(vocabulary.VOCABULARY["condition_attributes"])
+FLOAT_ATTRIBUTES = set(vocabulary.VOCABULARY["float_attributes"])
 # Quarto features written as div classes or ids that the builder does not implement.
-QUARTO_DIV_CLASSES = {
-    "panel-tabset",
-    "panel-fill",
-    "panel-center",
-    "panel-input",
-    "panel-sidebar",
-    "column-margin",
-    "column-body",
-    "column-body-outset",
-    "column-page",
-    "column-page-inset",
-    "column-screen",
-    "column-screen-inset",
-    "aside",
-    "callout",
-    "landscape",
-    "incremental",
-    "nonincremental",
-    "fragment",
-    "notes",
-    "r-stack",
-    "cell",
-    "cell-output",
-    "hidden",
-    "code-fold",
-    "border",
-    "lightbox",
-    "card",
-    "grid",
-    "g-col-6",
-    "valuebox",
-    "sidebar",
-    "flow",
-    "fill",
-    "tabset",
-}
-QUARTO_ID_PREFIXES = {"lst", "sec"}  # a #lst- listing float, a #sec- div (section)
+QUARTO_DIV_CLASSES = set(vocabulary.VOCABULARY["quarto_div_classes"])
+QUARTO_ID_PREFIXES = set(vocabulary.VOCABULARY["quarto_id_prefixes"])
 
 
 def parse_attributes(text: str, where: str) -> tuple[str | None, list[str], dict]:
@@ -356,8 +144,8 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
     prefix = ident.split("-", 1)[0] if ident and "-" in ident else None
     if prefix in FLOAT_PREFIXES:
         allowed |= FLOAT_ATTRIBUTES
-        ok, placement = SUPPORTED_OPTIONS["fig-pos"]
-        if "fig-pos" in keys and not ok(keys["fig-pos"]):
+        placement_ok, placement = vocabulary.entry("chunk_options", "fig-pos")
+        if "fig-pos" in keys and not vocabulary.fits(keys["fig-pos"], placement_ok):
             raise BuildError(
                 f'{where}: fig-pos="{keys["fig-pos"]}" is not valid: must be {placement}'
             )
@@ -368,10 +156,10 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
         )
     for cls in classes:
         if cls.startswith("callout-"):
-            if cls.removeprefix("callout-") not in CALLOUTS:
+            if cls.removeprefix("callout-") not in vocabulary.CALLOUTS:
                 raise BuildError(
                     f"{where}: unknown callout '.{cls}' (Quarto has "
-                    f"{', '.join('callout-' + c for c in sorted(CALLOUTS))})"
+                    f"{', '.join('callout-' + c for c in sorted(vocabulary.CALLOUTS))})"
                 )
             allowed |= set(CALLOUT_ATTRIBUTES)
             for key, values in CALLOUT_ATTRIBUTES.items():
@@ -414,7 +202,7 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
 
 
 # Output formats a `when-format` name matches (Quarto's format aliases, abridged).
-FORMAT_NAMES = {"pdf": {"pdf", "latex"}, "ipynb": {"ipynb"}}
+FORMAT_NAMES = vocabulary.FORMATS
 OUTPUTS = tuple(FORMAT_NAMES)
 
 
@@ -436,23 +224,8 @@ def visible_in(classes: list[str], keys: dict) -> frozenset[str]:
 
 # --- shortcodes -----------------------------------------------------------------------
 
-SHORTCODES = {"include", "meta", "pagebreak"}
-QUARTO_SHORTCODES = {
-    "var",
-    "env",
-    "video",
-    "embed",
-    "kbd",
-    "lipsum",
-    "placeholder",
-    "version",
-    "contents",
-    "brand",
-    "downloadthis",
-    "fa",
-    "bi",
-    "iconify",
-}
+SHORTCODES = set(vocabulary.VOCABULARY["shortcodes"])
+QUARTO_SHORTCODES = set(vocabulary.VOCABULARY["quarto_shortcodes"])
 
 
 def unsupported_shortcode(name: str, where: str) -> BuildError:
@@ -489,122 +262,18 @@ def yaml_lines(text: str, first_line: int = 1) -> dict[tuple, int]:
 
 # --- front matter and _quarto.yml ------------------------------------------------------
 
-QUARTO_DOCUMENT_KEYS = set(
-    """CJKmainfont CJKoptions abbreviations about abstract abstract-title adjusting
-    affiliation aliases anchor-sections appendix-cite-as appendix-style article ascii
-    aspectratio author author-meta axe backgroundcolor beamerarticle beameroption
-    biblatexoptions biblio-config biblio-style biblio-title bibliography
-    bibliographystyle block-headings body-classes brand brand-mode cache canonical-url
-    category citation citation-abbreviations citation-location cite-method citecolor
-    citeproc classoption code-annotations code-block-bg code-block-border-left
-    code-block-height code-copy code-fold code-line-numbers code-link code-links
-    code-overflow code-summary code-tools codefont colorlinks colortheme columns comments
-    contrastcolor contributor copyright coverage creator crossref css csl daemon
-    data-dir date date-format date-meta date-modified debug default-image-extension
-    description df-print dir doi documentclass dpi editor editor_options
-    email-obfuscation embed-resources enabled engine eol execute fig-align fig-asp
-    fig-cap-location fig-dpi fig-format fig-height fig-pos fig-responsive fig-width
-    filecolor filters font-paths fontcolor fontenc fontfamily fontfamilyoptions fontsize
-    footer format freeze from funding geometry grid header-includes highlight-style
-    html-math-method hyperrefoptions hyphenate identifier include-after
-    include-after-body include-before include-before-body include-in-header indent
-    institute ipynb ipynb-filters ipynb-output julia jupyter keep-hidden keep-ipynb
-    keep-md keep-tex keep-typ keywords knitr lang language latex-auto-install
-    latex-auto-mk latex-clean latex-input-paths latex-makeindex latex-max-runs
-    latex-min-runs latex-output-dir latex-tinytex license lightbox lineheight
-    linestretch link-bibliography link-citations linkcolor links-as-notes listings lof
-    logo lot mainfont mainfontoptions margin-bottom margin-left margin-right margin-top
-    mathfont mathfontoptions metadata metadata-file metadata-files microtypeoptions
-    monobackgroundcolor monofont monofontoptions natbiboptions nocite notes
-    number-depth number-offset number-sections output-divs output-ext output-file
-    output-location page-layout pagenumbering pagestyle pagetitle papersize pdf-engine
-    pdf-engine-opt pdf-engine-opts pdf-standard pdfa pointsize prefer-html
-    reference-doc reference-location references resource-path resources sansfont
-    sansfontoptions secnumdepth section-divs section-numbering self-contained
-    shift-heading-level-by shortcodes shorthands smooth-scroll strip-comments subject
-    subtitle syntax-definition syntax-definitions syntax-highlighting tbl-cap-location
-    tbl-colwidths template template-partials thanks theme theorem-appearance title
-    title-block-banner title-block-style title-meta title-prefix toc toc-depth
-    toc-expand toc-location toc-title toccolor top-level-division urlcolor variables
-    variant verbosity warning error echo output include eval wrap zotero""".split()
-)
+QUARTO_DOCUMENT_KEYS = set(vocabulary.VOCABULARY["document_keys"])
 # Front-matter keys the builder reads (besides user metadata for {{< meta >}}).
-SUPPORTED_META = {
-    "title",
-    "subtitle",
-    "author",
-    "date",
-    "execute",
-    "format",
-    "jupyter",
-    "bibliography",
-    "csl",
-    "link-citations",
-    "nocite",
-    "references",
-}
-# PDF options: where they are read (top level or under format: pdf:) and their values.
-PDF_OPTIONS = {
-    "toc": (lambda v: isinstance(v, bool), "true or false"),
-    "toc-depth": (
-        lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 6,
-        "a whole number from 1 to 6",
-    ),
-    "number-sections": (lambda v: isinstance(v, bool), "true or false"),
-    "documentclass": (_text, "a LaTeX class name"),
-    "geometry": (
-        lambda v: _text(v) or isinstance(v, list) and all(map(_text, v)),
-        "a geometry option or a list of them (margin=2cm)",
-    ),
-    "fontsize": (
-        lambda v: isinstance(v, str) and bool(re.fullmatch(r"\d+(\.\d+)?pt", v)),
-        "a size in points such as 11pt",
-    ),
-    "colorlinks": (lambda v: isinstance(v, bool), "true or false"),
-    "code-overflow": (lambda v: v in ("wrap", "scroll"), "wrap or scroll"),
-    "fig-pos": SUPPORTED_OPTIONS["fig-pos"],  # the chunk option's values
-    "mainfont": (_text, "a font name"),
-    "include-in-header": (
-        lambda v: all(
-            isinstance(item, dict) and set(item) == {"text"} and _text(item["text"])
-            for item in (v if isinstance(v, list) else [v])
-        ),
-        "LaTeX given as 'text: ...' (or a list of them); header files are not supported "
-        "by the built-in renderer",
-    ),
-    "monofont": (_text, "a font name"),
-    "cite-method": (
-        lambda v: v == "citeproc",
-        "citeproc (natbib and biblatex are not supported by the built-in renderer)",
-    ),
-    "pdf-engine": (lambda v: v in ("xelatex", "lualatex"), "xelatex or lualatex"),
-    "keep-tex": (lambda v: isinstance(v, bool), "true or false"),
-}
-EXECUTE_OPTIONS = {
-    k: SUPPORTED_OPTIONS[k]
-    for k in ("echo", "warning", "output", "error", "eval", "include")
-}
-EXECUTE_IGNORED = {"freeze", "cache", "daemon", "daemon-restart", "debug", "enabled"}
-PROJECT_KEYS = {
-    "type",
-    "render",
-    "output-dir",
-    "execute-dir",
-    "resources",
-    "pre-render",
-    "post-render",
-    "lib-dir",
-    "preview",
-    "title",
-}
+SUPPORTED_META = set(vocabulary.VOCABULARY["metadata_supported"])
+PDF_OPTIONS = list(vocabulary.VOCABULARY["pdf_options"])
+EXECUTE_OPTIONS = vocabulary.VOCABULARY["execute_options"]
+EXECUTE_IGNORED = set(vocabulary.VOCABULARY["execute_ignored"])
+PROJECT_KEYS = set(vocabulary.VOCABULARY["project_keys"])
 
 
-def _check(table: dict, key: str, value, where: str, what: str):
-    ok, allowed = table[key]
-    if not ok(value):
-        raise BuildError(
-            f"{where}: {what} '{key}: {value!r}' is not valid: must be {allowed}"
-        )
+def _check(table: list, key: str, value, where: str, what: str):
+    name = "pdf_options" if table is PDF_OPTIONS else "chunk_options"
+    check_value(name, key, value, where, what)
 
 
 def check_execute(execute, where_of, path: tuple) -> dict:

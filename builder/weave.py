@@ -20,8 +20,10 @@ from pathlib import Path
 
 import yaml
 
+from . import options
 from .execute import ANSI, outputs_by_label
 from .read import PAGEBREAK, BuildError, Chunk, Document, resolve_inline
+from .validate import OUTPUTS
 
 # Image outputs in order of preference for LaTeX (SVG is converted to PDF with cairosvg).
 IMAGE_TYPES = {
@@ -36,30 +38,15 @@ META_KEYS = ("title", "subtitle", "author", "date", "csl", "link-citations")
 
 
 @dataclass
-class Segment:
-    """A run of woven Markdown and where it comes from (for error messages)."""
-
-    text: str
-    file: str
-    line: int  # first line of `text` in `file`; outputs: the chunk's line
-    chunk: Chunk | None = None
-
-    def where(self, k: int = 0) -> str:
-        if self.chunk is not None:
-            return f"{self.chunk.where()} output"
-        return f"{self.file}:{self.line + k}"
-
-
-@dataclass
 class Woven:
-    segments: list[Segment]
+    segments: list[str]  # runs of Markdown
     files: dict[Path, bytes] = field(default_factory=dict)  # figure files to write
     meta: dict = field(default_factory=dict)
 
     @property
     def markdown(self) -> str:
         header = "---\n" + yaml.safe_dump(self.meta, allow_unicode=True) + "---"
-        return "\n\n".join([header, *(s.text for s in self.segments)]) + "\n"
+        return "\n\n".join([header, *self.segments]) + "\n"
 
     def write_figures(self):
         for path, data in self.files.items():
@@ -177,6 +164,7 @@ def weave_outputs(chunk: Chunk, outputs: list, figures: Path, files: dict) -> li
     images: list[str] = []
     figure_at = None
     tables: list[int] = []  # indices in parts of Markdown that holds a table
+    markdown: list[int] = []  # indices in parts of Markdown outputs (the notebook's)
     for out in _merged(outputs):
         if isinstance(out, tuple):
             _, name, text = out
@@ -186,6 +174,7 @@ def weave_outputs(chunk: Chunk, outputs: list, figures: Path, files: dict) -> li
                     parts.append(fence(text, ".stderr"))
             elif opts.get("output") == "asis":
                 parts.append(text)
+                markdown.append(len(parts) - 1)
                 if TABLE_RULE.search(text):
                     tables.append(len(parts) - 1)
             elif text.strip():
@@ -220,6 +209,7 @@ def weave_outputs(chunk: Chunk, outputs: list, figures: Path, files: dict) -> li
         elif "text/markdown" in data:
             parts.append(data["text/markdown"])
             tables.append(len(parts) - 1)
+            markdown.append(len(parts) - 1)
         elif "text/latex" in data:
             parts.append(f"```{{=latex}}\n{data['text/latex']}\n```")
         elif "<table" in data.get("text/html", ""):
@@ -245,6 +235,8 @@ def weave_outputs(chunk: Chunk, outputs: list, figures: Path, files: dict) -> li
         elif is_figure:  # Quarto: the caption goes to the first image only
             parts[first] = _figure(chunk, images[:1])
             parts.insert(first + 1, "\n\n".join(f"![]({p})" for p in images[1:]))
+            tables = [i + (i > first) for i in tables]
+            markdown = [i + (i > first) for i in markdown]
         else:
             parts[first] = "\n\n".join(f"![]({p})" for p in images)
     if is_table:
@@ -259,6 +251,8 @@ def weave_outputs(chunk: Chunk, outputs: list, figures: Path, files: dict) -> li
         i = found[0]
         caption = _caption(opts.get("tbl-cap")) or NBSP
         parts[i] = f"{parts[i].rstrip()}\n\n: {caption} {{#{ident}}}"
+    for i in markdown:  # the notebook writes these as the cell's Markdown outputs
+        parts[i] = f'::: {{data-output="markdown"}}\n\n{parts[i]}\n\n:::'
     return [p for p in parts if p]
 
 
@@ -271,30 +265,70 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
         bibs = bib if isinstance(bib, list) else [bib]
         meta["bibliography"] = [str((doc.root / b).resolve()) for b in bibs]
     woven = Woven([], {}, meta)
-    outputs = outputs_by_label(executed)
-    values = executed.metadata.get("inline_values", {})
+    header = options.header_text(doc)
+    if header.strip():  # its macros are expanded in the math of both outputs
+        woven.segments.append(f'::: {{data-formats="header"}}\n{header}\n:::')
+    outputs = outputs_by_label(executed) if executed is not None else {}
+    values = (
+        executed.metadata.get("inline_values", {})
+        if executed is not None
+        else NotExecuted()
+    )
+    run: list[str] = []  # consecutive segments shown in the same outputs
+    formats = None
     for block in doc.blocks:
+        if block.formats != formats:
+            woven.segments += _only_in(run, formats)
+            run, formats = [], block.formats
         if not isinstance(block, Chunk):
-            text = resolve_inline(block.text, values)
+            text = resolve_inline(block.marked or block.text, values)
             # a function, so that re.sub does not read the \n of \newpage as a newline
-            text = PAGEBREAK.sub(lambda _: "```{=latex}\n\\newpage\n```", text)
-            woven.segments.append(Segment(text, block.file.name, block.line))
+            run.append(PAGEBREAK.sub(lambda _: "```{=latex}\n\\newpage\n```", text))
             continue
         opts = block.options
-        if opts.get("include", True) is False:
-            continue
-        if opts.get("echo", True) is not False:
-            woven.segments.append(
-                Segment(
-                    fence(block.shown_source(), ".python"),
-                    block.file.name,
-                    block.line,
-                    block,
-                )
+        # every chunk's code and outputs in a div: the notebook's code cell goes there
+        run.append(f'::: {{data-chunk="{block.index}"}}')
+        output = position(block.where() + " output")
+        if opts.get("echo", True) is not False and opts.get("include", True):
+            run.append(
+                f"{position(block.where())}\n\n{fence(block.shown_source(), '.python')}"
             )
-        if opts.get("output", True) is not False and block.label in outputs:
-            for text in weave_outputs(
-                block, outputs[block.label], figures, woven.files
-            ):
-                woven.segments.append(Segment(text, block.file.name, block.line, block))
+        if executed is None and float_kind(block):  # numbered from the source alone
+            run.append(
+                f"{output}\n\n::: {{#{float_ident(block, float_kind(block))}}}\n\n{NBSP}\n\n:::"
+            )
+        shown = opts.get("output", True) is not False and opts.get("include", True)
+        if shown and block.label in outputs:
+            parts = weave_outputs(block, outputs[block.label], figures, woven.files)
+            run += [output, *parts]
+        run.append(":::")
+    woven.segments += _only_in(run, formats)
     return woven
+
+
+class NotExecuted(dict):
+    """Inline values of a document numbered from its source alone: the code as it is."""
+
+    def __missing__(self, expression: str) -> str:
+        return f"`{expression}`"
+
+
+def position(where: str) -> str:
+    """A position marker (parse.py): a raw block no writer shows."""
+    return f"```{{=pos}}\n{where}\n```"
+
+
+def float_kind(chunk: Chunk) -> str | None:
+    opts, label = chunk.options, chunk.label
+    if label.startswith("fig-") or opts.get("fig-cap"):
+        return "fig"
+    if label.startswith("tbl-") or opts.get("tbl-cap"):
+        return "tbl"
+    return None
+
+
+def _only_in(run: list[str], formats) -> list[str]:
+    """Segments shown in some outputs only (.content-visible), in a div saying which."""
+    if not run or formats is None or set(formats) == set(OUTPUTS):
+        return run
+    return [f'::: {{data-formats="{" ".join(sorted(formats))}"}}', *run, ":::"]

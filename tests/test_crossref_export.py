@@ -6,8 +6,9 @@ import pytest
 from conftest import write_project
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from builder.crossref import number
-from builder.export import jupyter_markdown
+from builder import number as numbering
+from builder import parse, weave
+from builder.export import prose
 from builder.modules import (
     chunk_source,
     code_modules,
@@ -55,6 +56,23 @@ pass
 ```
 """
 
+
+def tree_of(doc):
+    return parse.parse(weave.weave(doc, None).markdown)
+
+
+def number(doc):
+    """The numbers of a document from its source alone (a figure or table chunk is
+    numbered where it stands), as the PDF shows it."""
+    sections = doc.settings.pdf.get("number-sections", False)
+    return numbering.number(tree_of(doc), "pdf", sections)
+
+
+def jupyter_markdown(doc, nums):
+    """The notebook's Markdown of the document's prose (pandoc's writer on the tree)."""
+    return prose(doc, tree_of(doc), nums)
+
+
 # @sec- references need numbered sections (as in the report's _quarto.yml)
 NUMBERED = {"_quarto.yml": "format:\n  pdf:\n    number-sections: true\n"}
 
@@ -77,7 +95,7 @@ def test_numbering_follows_quarto(tmp_path):
 
 def test_jupyter_markdown(tmp_path):
     doc = read(write_project(tmp_path, {"report.qmd": DOC, **NUMBERED}))
-    md = jupyter_markdown(doc.blocks[0].text, number(doc))
+    md = jupyter_markdown(doc, number(doc))
     assert (
         "# 1 Intro" in md
         and "## 1.1 Part" in md
@@ -85,9 +103,9 @@ def test_jupyter_markdown(tmp_path):
         and "# 2 Second" in md
     )
     assert "**Theorem 1.1 (Named).**" in md and "**Theorem 2.1.**\nNo title here." in md
-    assert "$$x = 1\\tag{1} $$" in md
+    assert "$$x = 1 \\tag{1}$$" in md
     assert "*Proof.*\nUses Equation 1 and Section 1.1.\n$\\blacksquare$" in md
-    assert "> **Careful**\n> Body line." in md  # the title, as Quarto shows it
+    assert "> **Careful**\n>\n> Body line." in md  # the title apart, as Quarto's
     assert "See Figure 1, Theorem 2.1, Theorem 1.1 and Section 2." in md
     assert ":::" not in md and "{#" not in md and "@" not in md
 
@@ -246,7 +264,7 @@ def test_markdown_figures_and_sub_figures_are_numbered_as_quarto(tmp_path):
         "lem-y": "0.1",
         "thm-z": "0.1",
     }
-    md = jupyter_markdown(doc.blocks[0].text, nums)
+    md = jupyter_markdown(doc, nums)
     assert "*Figure 1: Solo*" in md and "*(b) Right*" in md
     assert "*Figure 2: Pair caption*" in md and "**Lemma 0.1 (Named).**" in md
     assert "See Figure 1, Figure 2b, Figure 2, Lemma 0.1 and Theorem 0.1." in md

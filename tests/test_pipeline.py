@@ -2,6 +2,7 @@
 atomic outputs, cross-references in the PDF, a notebook that runs on its own, the notebook
 handed to Quarto and the up-front TeX checks."""
 
+import json
 import os
 import shutil
 import stat
@@ -14,7 +15,7 @@ import yaml
 from conftest import needs_latex, pdf_text, write_project
 from nbclient import NotebookClient
 
-from builder import texcheck, typeset
+from builder import parse, texcheck, typeset, weave
 from builder.__main__ import build, main
 from builder.read import BuildError, read
 
@@ -493,11 +494,11 @@ def test_missing_latex_package_is_named_before_executing(
 def test_builtin_package_list_covers_the_latex_pandoc_writes(project, tmp_path):
     """Every package the built-in path's LaTeX loads unconditionally is checked up front."""
     root, qmd, _, result = project
-    markdown, tex = tmp_path / "report.md", tmp_path / "report.tex"
+    source, tex = tmp_path / "report.json", tmp_path / "report.tex"
     doc = read(qmd)
-    woven = typeset.weave(doc, result["executed"], tmp_path / "f")  # weave.Woven
-    markdown.write_text(woven.markdown)
-    typeset.to_latex(markdown, tex, doc.settings.pdf)
+    woven = weave.weave(doc, result["executed"], tmp_path / "f")
+    source.write_text(json.dumps(parse.for_output(parse.parse(woven.markdown), "pdf")))
+    typeset.to_latex(source, tex, doc.settings.pdf)
     loaded = texcheck.loaded_packages(tex.read_text())
     assert loaded and loaded <= set(texcheck.BUILTIN_STY), loaded - set(
         texcheck.BUILTIN_STY

@@ -4,6 +4,7 @@ quarto_cases/, from ../shared/quarto-cases/): each gives what Quarto 1.10.18 giv
 the notebook uses the same numbers.  Where `quarto` is on PATH, a live test renders fixtures
 with it and compares the numbered labels."""
 
+import json
 import os
 import re
 import shutil
@@ -159,7 +160,8 @@ def test_17_citations_and_references(tmp_root):
     assert "Knuth, Donald E. 1984. *The TeXbook*. Addison-Wesley." in md
     # the footnote: a numbered marker, its text (links intact) at the end of the cell
     assert "also describes boxes.<sup>1</sup>" in md and "^[" not in md
-    assert "1. See <https://example.org/some_path/file%20name.pdf> and [the docs]" in md
+    link = "<https://example.org/some_path/file%20name.pdf> and [the docs]"
+    assert f"1.  See\n    {link}" in md
 
 
 def test_unknown_citation_key_stops_the_build(tmp_path):
@@ -367,9 +369,8 @@ def test_unlabelled_captioned_floats_count_as_latex_counts_them(tmp_path):
     after it get the numbers the notebook uses (checked against LaTeX's .aux)."""
     from PIL import Image
 
-    from builder.crossref import number_segments
+    from builder import number, parse
     from builder.typeset import check_numbers, to_latex, to_pdf
-    from builder.weave import Segment
 
     Image.new("RGB", (20, 10), "blue").save(tmp_path / "a.png")
     text = (
@@ -377,15 +378,16 @@ def test_unlabelled_captioned_floats_count_as_latex_counts_them(tmp_path):
         "![Solo](a.png){#fig-solo}\n\n| a |\n|---|\n| 1 |\n\n: Labelled {#tbl-x}\n\n"
         "See @fig-solo and @tbl-x.\n"
     )
-    nums = number_segments([Segment(text, "report.qmd", 1)])
+    tree = parse.parse(text)
+    nums = number.number(tree)
     assert nums.numbers == {"fig-solo": "2", "tbl-x": "2"}
-    (tmp_path / "w.md").write_text(text)
-    to_latex(tmp_path / "w.md", tmp_path / "w.tex")
+    (tmp_path / "w.json").write_text(json.dumps(parse.for_output(tree, "pdf")))
+    to_latex(tmp_path / "w.json", tmp_path / "w.tex")
     pdf = to_pdf(tmp_path / "w.tex", tmp_path)
     check_numbers((tmp_path / "w.aux").read_text(), nums)
     assert "See Figure 2 and Table 2." in " ".join(pdf_text(pdf).split())
     nums.numbers["tbl-x"] = "1"  # the check does catch a disagreement
-    with pytest.raises(BuildError, match="tbl-x: PDF 2, notebook 1"):
+    with pytest.raises(BuildError, match="label 'tbl-x' is 2 in the PDF but 1 in the"):
         check_numbers((tmp_path / "w.aux").read_text(), nums)
 
 
@@ -471,7 +473,7 @@ FIGURE_BEGIN = re.compile(r"\\begin\{figure\}(\[[^\]]*\])?")
 
 def builtin_placements(root: Path) -> list[str]:
     """The placement of each figure in the LaTeX the built-in renderer writes."""
-    from builder import execute
+    from builder import execute, parse
     from builder.read import read
     from builder.typeset import to_latex
     from builder.weave import weave
@@ -479,8 +481,9 @@ def builtin_placements(root: Path) -> list[str]:
     doc = read(root / "report.qmd", builtin_pdf=True).for_format("pdf")
     executed = execute.execute(doc, root / ".cache", fast=True, log=lambda *_: None)
     woven = weave(doc, executed, root / "figures")
-    (root / "w.md").write_text(woven.markdown, encoding="utf-8")
-    to_latex(root / "w.md", root / "w.tex", doc.settings.pdf)
+    tree = parse.for_output(parse.parse(woven.markdown), "pdf")
+    (root / "w.json").write_text(json.dumps(tree), encoding="utf-8")
+    to_latex(root / "w.json", root / "w.tex", doc.settings.pdf)
     return FIGURE_BEGIN.findall((root / "w.tex").read_text(encoding="utf-8"))
 
 

@@ -1,11 +1,10 @@
--- Callouts (.callout-note, -tip, -warning, -important, -caution) as Quarto draws them in
+-- Callouts (the vocabulary's kinds: .callout-note, ...) as Quarto draws them in
 -- a PDF: the title from title= or a leading heading, icon=false, appearance
--- default/simple/minimal; collapse has no effect on paper.  Colours: preamble.tex.
+-- default/simple/minimal; collapse has no effect on paper.  Colours: builder/vocabulary.py.
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
--- callout type -> Font Awesome 5 icon
-local ICONS = {note = "\\faInfo", tip = "\\faLightbulb", warning = "\\faExclamationTriangle",
-               important = "\\faExclamation", caution = "\\faFire"}
+-- callout type -> title and Font Awesome 5 icon
+local CALLOUTS = latex.VOCABULARY.callouts
 
 local function callout(div, ctype)
   local title = div.attributes["title"]
@@ -16,11 +15,11 @@ local function callout(div, ctype)
     title = latex.take_title(div)
   end
   local appearance = div.attributes["appearance"] or "default"
-  local icon = div.attributes["icon"] ~= "false" and ICONS[ctype]
-  local colour = ICONS[ctype] and ("callout-" .. ctype) or "callout-note"
+  local icon = div.attributes["icon"] ~= "false" and CALLOUTS[ctype] and CALLOUTS[ctype].icon
+  local colour = CALLOUTS[ctype] and ("callout-" .. ctype) or "callout-note"
   local blocks = pandoc.List()
   if appearance == "default" then
-    title = title or (ctype:sub(1, 1):upper() .. ctype:sub(2))
+    title = title or (CALLOUTS[ctype] or CALLOUTS.note).title
     local head = (icon and ("\\textcolor{" .. colour .. "}{" .. icon .. "}\\hspace{0.5em}") or "")
       .. "{" .. title .. "}"
     blocks:insert(latex.rawblock("\\begin{calloutdefault}{" .. colour .. "}{" .. head .. "}"))

@@ -1,5 +1,5 @@
 -- Cross-references as Quarto words them in a PDF: @fig-x, @tbl-x, @eq-x, @sec-x and every
--- theorem kind become "Figure 1", "Equation 1", "Theorem 3.1" (linked, numbered by
+-- theorem kind become the kind's name and number (linked, numbered by
 -- LaTeX); `$$ ... $$ {#eq-x}` becomes a numbered, labelled equation.
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 

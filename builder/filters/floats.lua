@@ -1,4 +1,4 @@
--- Figures and tables as Quarto numbers and places them in a PDF:
+-- Floats (figures, tables) as Quarto numbers and places them in a PDF:
 --   ::: {#fig-x} / ::: {#tbl-x} around a chunk or images: the float, its last paragraph
 --     the caption; sub-figures (images with an id) side by side by layout-ncol/layout-nrow;
 --   ": Caption {#tbl-x}" under a pipe table: a numbered table.
@@ -87,7 +87,7 @@ local function figure_div(div)
   local blocks = pandoc.List({latex.rawblock("\\begin{figure}" .. placement(div) .. "\\centering")})
   local subs = subfigures(div.content)
   if #subs > 0 then blocks:extend(subfigure_blocks(div, subs)) else blocks:extend(div.content) end
-  -- an empty caption (weave.py writes a no-break space) reads "Figure 1", with no colon
+  -- an empty caption (weave.py writes a no-break space) reads as the name and number, with no colon
   local blank = pandoc.utils.stringify(caption):gsub("[%s\194\160]", "") == ""
   local text = blank and "}\\label{" .. div.identifier
     or "\\label{" .. div.identifier .. "}" .. latex.latex_of(caption)
@@ -103,20 +103,8 @@ local function Div(div)
 end
 
 -- ": Caption {#tbl-x}" under a table.
-local function Table(tbl)
-  local blocks = tbl.caption.long
-  local last = blocks[#blocks]
-  if last and last.content and #last.content > 0 then
-    local tail = last.content[#last.content]
-    local label = tail.t == "Str" and tail.text:match("^{#(tbl%-[%w%-_]+)}$")
-    if label then
-      last.content:remove(#last.content)
-      while #last.content > 0 and last.content[#last.content].t == "Space" do
-        last.content:remove(#last.content)
-      end
-      tbl.identifier = label
-    end
-  end
+local function Table(tbl)  -- pandoc 3.9 reads `: Caption {#tbl-x}` into the attributes
+  local last = tbl.caption.long[#tbl.caption.long]
   if tbl.identifier:match("^tbl%-") and last and last.content then
     last.content:insert(latex.raw("\\label{" .. tbl.identifier .. "}"))
     tbl.identifier = ""
@@ -142,5 +130,5 @@ local function Meta(meta)
   if meta["fig-pos"] then document_fig_pos = pandoc.utils.stringify(meta["fig-pos"]) end
 end
 
--- Figure after Div: the images of a figure div (its sub-figures) are raw LaTeX by then
+-- The figure filter after Div: the images of a figure div (its sub-figures) are raw LaTeX by then
 return {{Meta = Meta}, {Div = Div, Table = Table}, {Figure = Figure}}

@@ -1,18 +1,19 @@
--- Shared by the built-in renderer's filters (loaded with dofile): the Quarto names of
--- numbered things, and small helpers for pandoc's LaTeX writer.
+-- Shared by the built-in renderer's filters (loaded with dofile): Quarto's vocabulary, and
+-- small helpers for pandoc's LaTeX writer.
 local M = {}
 
--- reference prefix -> the word Quarto's references use ("Figure 1", "Theorem 3.1")
-M.KINDS = {fig = "Figure", tbl = "Table", eq = "Equation", sec = "Section"}
--- Quarto's theorem kinds: label prefix -> LaTeX environment (preamble.tex declares them as
--- Quarto does: numbered within sections, one counter each) and name
-M.THEOREM_ENVS = {thm = "theorem", lem = "lemma", cor = "corollary", prp = "proposition",
-                  cnj = "conjecture", def = "definition", exm = "example", exr = "exercise",
-                  rem = "refremark", sol = "refsolution"}
-local THEOREM_NAMES = {thm = "Theorem", lem = "Lemma", cor = "Corollary", prp = "Proposition",
-                       cnj = "Conjecture", def = "Definition", exm = "Example",
-                       exr = "Exercise", rem = "Remark", sol = "Solution"}
-for k, v in pairs(THEOREM_NAMES) do M.KINDS[k] = v end
+-- Quarto's vocabulary (builder/vocabulary.json): numbered kinds, unnumbered blocks, callouts
+local here = pandoc.path.directory(PANDOC_SCRIPT_FILE)
+local file = io.open(pandoc.path.join({here, "..", "vocabulary.json"}))
+M.VOCABULARY = pandoc.json.decode(file:read("a"), false)
+file:close()
+-- reference prefix -> the word Quarto's references use ("<name> 1", "<name> 3.1"), and the
+-- theorem kinds' LaTeX environments (declared by builder/vocabulary.py's preamble)
+M.KINDS, M.THEOREM_ENVS = {}, {}
+for prefix, kind in pairs(M.VOCABULARY.crossref) do
+  M.KINDS[prefix] = kind.name
+  M.THEOREM_ENVS[prefix] = kind.env
+end
 
 function M.raw(s) return pandoc.RawInline("latex", s) end
 function M.rawblock(s) return pandoc.RawBlock("latex", s) end
@@ -32,7 +33,7 @@ function M.take_title(div)
   return nil
 end
 
--- Quarto's wording: "Figure 1"; `[see @fig-x]` "see 1" (the prefix instead of the name);
+-- Quarto's wording: the kind's name and number; `[see @fig-x]` "see 1" (the prefix instead of the name);
 -- `[-@fig-x]` "1"; the suffix of `[@fig-x, p. 2]` dropped; `@Fig-x` names fig-x.
 function M.reference(cite)
   local out = {}

@@ -1,9 +1,8 @@
--- Theorem-like blocks as in Quarto's PDF: a div of every Quarto kind (#thm-, #lem-, #cor-,
--- #prp-, #cnj-, #def-, #exm-, #exr-, #rem-, #sol-) becomes its numbered LaTeX environment,
--- a leading "## Name" its name in brackets; .proof, .remark and .solution are unnumbered.
+-- Blocks of the theorem kinds as in Quarto's PDF: a div of every theorem kind of the vocabulary
+-- (#thm-, #lem-, ...) becomes its numbered LaTeX environment, a leading "## Name" its name
+-- in brackets; the vocabulary's unnumbered blocks (.proof, ...) have no number.
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
-local UNNUMBERED = {proof = "proof", remark = "remark", solution = "solution"}
 
 local function environment(div, env, label)
   local title = latex.take_title(div)
@@ -26,7 +25,7 @@ function Div(div)
     return environment(div, latex.THEOREM_ENVS[kind], div.identifier)
   end
   for _, class in ipairs(div.classes) do
-    if UNNUMBERED[class] then return environment(div, UNNUMBERED[class], nil) end
+    if latex.VOCABULARY.unnumbered_blocks[class] then return environment(div, class, nil) end
   end
   return nil
 end

@@ -1,0 +1,445 @@
+"""Cross-reference numbers, from the document tree (parse.py) as LaTeX will number it.
+
+One walk of the tree in document order counts what LaTeX counts, as Quarto's PDF has it:
+sections 1, 1.1, ... (letters after `\\appendix`); blocks of the theorem kinds numbered
+within the top-level section, one counter per kind ("3.1"; "0.1" without
+`number-sections`); equations, figures and tables through the document, sub-figures "1a".
+Raw LaTeX counts too: `equation`, `align` and the other display environments (rows with
+`\\nonumber` or `\\notag` left out), `\\caption` in raw `figure`/`table` environments,
+raw theorem environments, `\\section`, and the `\\label`s among them.  A reference to a
+label that does not exist, or whose number cannot be known (a raw label outside anything
+numbered, counters set by hand), stops the build with the file, the line and the construct.
+The PDF and the notebook use these numbers; typeset.py checks LaTeX's against them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import vocabulary
+from .parse import attr, children, position, stringify, walk
+from .validate import BuildError
+
+THEOREMS = vocabulary.THEOREMS
+NAMES = vocabulary.NAMES
+ENV_KIND = {kind["env"]: prefix for prefix, kind in THEOREMS.items()}
+# LaTeX display environments that number their rows (multline: one number)
+ROWS = {"align", "gather", "flalign", "alignat", "eqnarray", "multline", "equation"}
+FLOAT_ENVS = {"figure": "fig", "table": "tbl", "longtable": "tbl"}
+RAW_TOKEN = re.compile(
+    r"\\(begin|end)\{([A-Za-z]+)(\*?)\}|\\label\{([^}]*)\}|\\(appendix)\b"
+    r"|\\(nonumber|notag|tag)\b|(\\\\)|\\caption\b"
+    r"|\\(sub)*section(\*?)(?![A-Za-z])"
+    r"|\\(setcounter|addtocounter|stepcounter|refstepcounter)\{([^}]*)\}"
+)
+UNSUPPORTED = vocabulary.VOCABULARY["crossref_unsupported"]  # prefix -> name
+COUNTERS = {"equation", "figure", "table", "section", *ENV_KIND}
+
+
+@dataclass
+class Numbering:
+    """Every label's number ("1", "3.1", "2b"), where it stands, and the numbers of the
+    numbered headings by source position."""
+
+    number_sections: bool = True
+    numbers: dict = field(default_factory=dict)  # label -> number
+    where: dict = field(default_factory=dict)  # label -> "file:line"
+    unnumbered: set = field(default_factory=set)  # labels with no number of their own
+    unknown: dict = field(default_factory=dict)  # raw labels: why no number is known
+    headings: dict = field(default_factory=dict)  # "file:line" -> [number, ...]
+    tagged: dict = field(default_factory=dict)  # raw LaTeX -> [it with \tag{n}s, ...]
+
+    def text(self, ident: str) -> str:
+        """How Quarto words a reference: the kind's name, a space and the number."""
+        return f"{NAMES[ident.split('-', 1)[0]]} {self.numbers[ident]}"
+
+    def referable(self, ident: str) -> bool:
+        return ident in self.numbers and "--" not in ident
+
+
+def label(ref: str) -> str:
+    """The label a reference names: `Fig-x` (capitalised) names `fig-x`."""
+    return ref[:1].lower() + ref[1:]
+
+
+def is_crossref(ident: str) -> bool:
+    """Whether a citation id is a cross-reference (`@fig-x`, `@Thm-y`)."""
+    prefix = label(ident).split("-", 1)[0]
+    return "-" in ident and prefix in NAMES
+
+
+class Counter:
+    def __init__(self, output: str, number_sections: bool):
+        self.output = output
+        self.nums = Numbering(number_sections)
+        self.counters: dict[str, int] = {}
+        self.sections: list[int] = []
+        self.appendix = False
+        self.pos = "?"
+        self.figure: str | None = None  # the number of the figure div we are in
+        self.subfigures = 0
+        self.refs: list[tuple[str, str]] = []
+
+    # --- counting ---------------------------------------------------------------
+    def add(self, ident: str, number: str | None = None, kind: str | None = None):
+        if ident in self.nums.numbers:
+            raise BuildError(f"{self.pos}: label '{ident}' is defined twice")
+        if number is None:
+            number = self.step(kind or ident.split("-", 1)[0])
+        self.nums.numbers[ident] = number
+        self.nums.where[ident] = self.pos
+        return number
+
+    def step(self, kind: str) -> str:
+        self.counters[kind] = self.counters.get(kind, 0) + 1
+        number = str(self.counters[kind])
+        if kind in THEOREMS:  # numbered within the top-level section
+            top = self.sections[0] if self.sections and self.nums.number_sections else 0
+            if self.appendix and top:
+                top = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[top - 1]
+            number = f"{top}.{number}"
+        return number
+
+    def section(self, level: int) -> str:
+        del self.sections[level:]
+        self.sections += [0] * (level - len(self.sections))
+        self.sections[level - 1] += 1
+        if level == 1:  # \newtheorem{...}[section]: a new section restarts them
+            for kind in THEOREMS:
+                self.counters.pop(kind, None)
+        if not self.nums.number_sections:
+            return ""
+        parts = list(map(str, self.sections))
+        if self.appendix:
+            parts[0] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[self.sections[0] - 1]
+        return ".".join(parts)
+
+    # --- the walk ---------------------------------------------------------------
+    def blocks(self, blocks: list, titled: bool = False):
+        """Walk blocks; `titled`: a leading heading is the block's title, not a section."""
+        for block in blocks:
+            if position(block) is not None and block["t"] == "RawBlock":
+                self.pos = position(block)
+                continue
+            if titled and block["t"] == "Header":
+                self.inlines(block["c"][2])
+                titled = False
+                continue
+            titled = False
+            self.block(block)
+
+    def block(self, block: dict):
+        t = block["t"]
+        if t in ("Div", "Header"):
+            self.pos = position(block) or self.pos
+        if t == "Div":
+            self.div(block)
+        elif t == "Header":
+            self.header(block)
+        elif t == "Figure":
+            self.figure_block(block)
+        elif t == "Table":
+            self.table(block)
+        elif t == "RawBlock":
+            if block["c"][0] in ("latex", "tex"):
+                self.raw(block["c"][1])
+        elif t in ("Para", "Plain"):
+            self.inlines(block["c"])
+        elif t == "CodeBlock":
+            self.code_block(block)
+        elif t != "HorizontalRule":
+            for child in children(block.get("c")):
+                (self.block if _is_block(child) else self.inline)(child)
+
+    def code_block(self, block: dict):
+        """A code block's attributes: Quarto's listings and code-block options are not
+        supported here (a located error); other attributes pandoc keeps, unused."""
+        ident, _, keys = attr(block)
+        self.pos = keys.get("data-pos", self.pos)
+        quarto = [
+            k
+            for k in keys
+            if k in vocabulary.VOCABULARY["code_block_attributes_quarto"]
+        ]
+        if ident.split("-", 1)[0] in UNSUPPORTED or quarto:
+            what = (
+                f"the label #{ident}" if ident.startswith("lst-") else f"'{quarto[0]}'"
+            )
+            raise BuildError(
+                f"{self.pos}: {what} on a code block is a Quarto listing option the "
+                f"built-in renderer does not support: remove it, or build with Quarto"
+            )
+
+    def div(self, div: dict):
+        ident, classes, keys = attr(div)
+        content = div["c"][1]
+        if "data-formats" in keys and self.output not in keys["data-formats"].split():
+            return
+        kind = ident.split("-", 1)[0] if "-" in ident else None
+        for title in [keys["title"]] if "title" in keys else []:  # a callout's title=
+            self.refs += [
+                (label(m), self.pos) for m in re.findall(r"@([\w-]*\w)", title)
+            ]
+        if kind in THEOREMS:
+            self.add(ident)
+            self.blocks(content, titled=True)
+        elif kind == "fig":
+            outer, self.figure = self.figure, self.add(ident)
+            self.subfigures = 0
+            self.blocks(content)
+            self.figure = outer
+        elif kind == "tbl":
+            self.add(ident)
+            self.blocks(content)
+        else:
+            special = any(
+                c in vocabulary.UNNUMBERED or c.startswith("callout") for c in classes
+            )
+            # a leading '## Title' is the block's title, unless title= gives one
+            self.blocks(content, titled=special and "title" not in keys)
+
+    def header(self, header: dict):
+        level, (ident, classes, _), inlines = header["c"]
+        ident = ident if is_crossref(ident) else ""  # not pandoc's automatic ids
+        if "unnumbered" in classes:
+            if ident:
+                self.add(ident, "")
+                self.nums.unnumbered.add(ident)
+                self.nums.unknown[ident] = (
+                    f"it is the label of an unnumbered heading (at {self.pos}), which "
+                    f"has no number to refer to: link to it by name instead, "
+                    f"[{stringify(inlines)}](#{ident})"
+                )
+        else:
+            number = self.section(level)
+            self.nums.headings.setdefault(self.pos, []).append(number)
+            if ident:
+                self.add(ident, number)
+                if not self.nums.number_sections:
+                    self.nums.unnumbered.add(ident)
+        self.inlines(inlines)
+
+    def figure_block(self, figure: dict):
+        ident = figure["c"][0][0]
+        image = next((e for e in walk(figure["c"]) if e.get("t") == "Image"), None)
+        ident = ident or (attr(image)[0] if image else "")
+        if ident.startswith("fig-"):
+            self.subfigure(ident)
+        elif self.figure is None:  # pandoc makes a numbered figure of it
+            self.step("fig")
+        self.blocks(figure["c"][1][1])  # the caption
+
+    def subfigure(self, ident: str):
+        if self.figure is not None:  # a sub-figure: 1a, 1b, ...
+            self.subfigures += 1
+            self.add(
+                ident, self.figure + "abcdefghijklmnopqrstuvwxyz"[self.subfigures - 1]
+            )
+        else:
+            self.add(ident)
+
+    def table(self, table: dict):
+        caption = table["c"][1][1]
+        ident = table["c"][0][0]  # pandoc 3.9 reads `: Caption {#tbl-x}` into it
+        if ident.startswith("tbl-"):
+            self.add(ident)
+        elif caption:
+            self.step("tbl")  # a captioned table without a label is numbered too
+        for child in children(table["c"][1:]):
+            self.block(child) if _is_block(child) else self.inline(child)
+
+    def inlines(self, inlines: list):
+        for i, e in enumerate(inlines):
+            t = e["t"]
+            if t == "Math" and e["c"][0]["t"] == "DisplayMath":
+                after = [x for x in inlines[i + 1 : i + 3] if x["t"] != "Space"]
+                tag = after[0]["c"] if after and after[0]["t"] == "Str" else ""
+                if m := re.fullmatch(r"\{#(eq-[\w-]+)\}", tag):
+                    self.add(m.group(1))
+            else:
+                self.inline(e)
+
+    def inline(self, e: dict):
+        t = e["t"]
+        if t == "Span":
+            self.pos = position(e) or self.pos
+        if t == "Cite":
+            for citation in e["c"][0]:
+                ident = citation["citationId"]
+                if label(ident).split("-", 1)[0] in UNSUPPORTED:
+                    raise BuildError(
+                        f"{self.pos}: the reference @{ident} is to a "
+                        f"{UNSUPPORTED[label(ident).split('-', 1)[0]].lower()}, which "
+                        f"the built-in renderer does not number: build with Quarto"
+                    )
+                if is_crossref(citation["citationId"]):
+                    self.refs.append((label(citation["citationId"]), self.pos))
+        elif t == "Image":
+            ident = attr(e)[0]
+            if ident.startswith("fig-"):
+                self.subfigure(ident)
+            return
+        elif t == "RawInline":
+            if e["c"][0] in ("latex", "tex"):
+                self.raw(e["c"][1])
+            return
+        elif t == "Note":
+            self.blocks(e["c"])
+            return
+        for child in children(e.get("c")):
+            (self.block if _is_block(child) else self.inline)(child)
+
+    def raw(self, tex: str):
+        """Count what raw LaTeX numbers (see the module docstring); keep a copy with
+        `\\tag`s for the notebook (MathJax numbers nothing itself)."""
+        original = tex
+        stack: list[str] = []
+        row_labels: list[str] = []
+        row_numbered = True
+        edits: list[tuple[int, int, str]] = []  # the notebook's copy: tags, no labels
+
+        def end_row(at: int):
+            nonlocal row_labels, row_numbered
+            env = next((e for e in reversed(stack) if e in ROWS), None)
+            number = None
+            if env and env != "multline":
+                number = self.step("eq") if row_numbered else None
+                for name in row_labels:
+                    self.raw_label(name, number, f"a row of {env} without a number")
+            elif env == "multline":
+                number = str(self.counters["multline-number"])
+            if number:
+                edits.append((at, at, f" \\tag{{{number}}}"))
+            row_labels, row_numbered = [], True
+
+        for m in RAW_TOKEN.finditer(tex):
+            begin, env, star, name, appendix, nonumber, newline, *rest = m.groups()
+            sub, section_star, counter_cmd, counter = rest
+            if begin == "begin":
+                stack.append(env + star)
+                if env == "multline" and not star:
+                    self.counters["multline-number"] = int(self.step("eq"))
+                if star and env in ROWS:
+                    stack[-1] = "unnumbered"
+            elif begin == "end":
+                if stack and stack[-1] in ROWS:
+                    end_row(m.start())
+                if stack:
+                    stack.pop()
+            elif name is not None:
+                if any(e in ROWS for e in stack):
+                    edits.append((m.start(), m.end(), ""))
+                self.raw_context_label(name, stack, row_labels)
+            elif appendix:
+                self.appendix = True
+                self.sections = []
+                for kind in THEOREMS:
+                    self.counters.pop(kind, None)
+            elif nonumber:
+                row_numbered = False
+            elif newline and stack and stack[-1] in ROWS and stack[-1] != "multline":
+                end_row(m.start())
+            elif m.group(0) == "\\caption":
+                env = next((e for e in reversed(stack) if e in FLOAT_ENVS), None)
+                if env:
+                    self.counters[f"{env}-caption"] = int(self.step(FLOAT_ENVS[env]))
+            elif counter_cmd:
+                if counter in COUNTERS:
+                    raise BuildError(
+                        f"{self.pos}: raw LaTeX \\{counter_cmd}{{{counter}}} changes a "
+                        f"counter the cross-references use, so the numbers of the PDF "
+                        f"and the notebook cannot be known: remove it"
+                    )
+            elif m.group(0).startswith("\\") and "section" in m.group(0):
+                if not section_star:
+                    self.section(1 + m.group(0).count("sub"))
+            # theorem kinds in raw LaTeX
+            if begin == "begin" and env in ENV_KIND and not star:
+                stack[-1] = "thm:" + self.step(ENV_KIND[env])
+
+        if edits:
+            for start, end, text in sorted(edits, reverse=True):
+                tex = tex[:start] + text + tex[end:]
+            self.nums.tagged.setdefault(original, []).append(tex)
+
+    def raw_context_label(self, name: str, stack: list, row_labels: list):
+        for env in reversed(stack):
+            if env in ROWS:
+                if env == "multline":
+                    number = str(self.counters["multline-number"])
+                    return self.raw_label(name, number, "")
+                return row_labels.append(name)
+            if env.startswith("thm:"):
+                return self.raw_label(name, env[4:], "")
+            if env in FLOAT_ENVS:
+                number = self.counters.get(f"{env}-caption")
+                return self.raw_label(
+                    name,
+                    str(number) if number else None,
+                    f"a \\label before the \\caption of a raw {env} environment",
+                )
+        self.raw_label(name, None, "a \\label outside anything LaTeX numbers")
+
+    def raw_label(self, name: str, number: str | None, why: str):
+        if number is None:
+            self.nums.unknown[name] = f"{why} (raw LaTeX at {self.pos})"
+            self.nums.where[name] = self.pos
+        else:
+            self.add(name, number)
+
+
+def _is_block(e: dict) -> bool:
+    return e["t"] in BLOCKS
+
+
+BLOCKS = {
+    "Para", "Plain", "Header", "Div", "CodeBlock", "RawBlock", "BlockQuote",
+    "BulletList", "OrderedList", "DefinitionList", "Table", "Figure", "LineBlock",
+    "HorizontalRule",
+}  # fmt: skip
+
+
+def number(
+    tree: dict, output: str = "pdf", number_sections: bool = True, why=None
+) -> Numbering:
+    """Number every label of the document tree as `output` ('pdf' or 'ipynb') shows it;
+    stop on a label defined twice, a reference to no label, or a reference to a label
+    whose number cannot be known.  `why(ident)`: more words for a missing label."""
+    counter = Counter(output, number_sections)
+    counter.blocks(tree["blocks"])
+    nums = counter.nums
+    for ident, where in counter.refs:
+        if ident in nums.unknown:
+            raise BuildError(
+                f"{where}: the reference @{ident} has no number that can be known: "
+                f"{nums.unknown[ident]}"
+            )
+        if not nums.referable(ident):
+            raise BuildError(
+                f"{where}: reference @{ident} points to no label in the document"
+                + (why(ident) if why else "")
+            )
+    return nums
+
+
+def chunk_reason(chunks):
+    """Why a chunk labelled `ident` put nothing labelled in the document (more words for
+    a reference to no label)."""
+
+    def why(ident: str) -> str:
+        for chunk in chunks:
+            if chunk.options.get("label") == ident:
+                opts = chunk.options
+                reason = next(
+                    (
+                        f"{k}: false"
+                        for k in ("eval", "include", "output")
+                        if opts.get(k) is False
+                    ),
+                    "its outputs hold nothing labelled",
+                )
+                return f" (the chunk at {chunk.where()} has {reason})"
+        return ""
+
+    return why

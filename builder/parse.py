@@ -1,0 +1,159 @@
+"""The document tree: the woven Markdown (weave.py) parsed ONCE by pandoc to its JSON AST.
+
+Every later step works on this tree: numbering (number.py), the PDF (typeset.py) and the
+notebook's Markdown.  pandoc's Markdown reader has no source positions, so the reading
+stage writes them into the text (read.mark_position: `data-pos` attributes on divs and
+headings, empty spans at paragraph starts; weave.py adds a `{=pos}` raw block before each
+chunk's code and outputs); `positions` follows them, and `strip` removes them before a
+writer sees the tree.  Blocks meant for one output only (`.content-visible`) are in divs
+with a `data-formats` attribute; `for_output` keeps what an output shows.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from .validate import BuildError
+
+POS = "pos"  # the raw format of position markers
+
+
+def pandoc_path() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
+
+
+API = [1, 23, 1, 1]  # pandoc-types of pandoc 3.9 (the pypandoc-binary wheel)
+
+
+def parse(markdown: str, fmt: str = "markdown") -> dict:
+    """pandoc's JSON AST of a Markdown text (pandoc's `markdown` reader, as Quarto's;
+    `fmt`: another of pandoc's readers)."""
+    result = subprocess.run(
+        [pandoc_path(), "--from", fmt, "--to", "json"],
+        input=markdown,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise BuildError(f"pandoc could not read the document: {result.stderr}")
+    return json.loads(result.stdout)
+
+
+def attr(element: dict) -> tuple[str, list[str], dict]:
+    """(id, classes, attributes) of a Div, Header, Span, CodeBlock, figure, table or
+    Image element."""
+    t, c = element["t"], element["c"]
+    raw = c[1] if t == "Header" else c[0]
+    return raw[0], raw[1], dict(raw[2])
+
+
+def children(value):
+    """The elements directly inside `value` (an element's content), in document order."""
+    if isinstance(value, dict):
+        if "t" in value:
+            yield value
+            return
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            yield from children(item)
+
+
+def stringify(value) -> str:
+    """The text of inlines (or any part of the tree), as pandoc.utils.stringify."""
+    out = []
+    for e in children(value):
+        t = e["t"]
+        if t == "Str":
+            out.append(e["c"])
+        elif t in ("Space", "SoftBreak", "LineBreak"):
+            out.append(" ")
+        elif t in ("Code", "Math"):
+            out.append(e["c"][1])
+        elif "c" in e:
+            out.append(stringify(e["c"]))
+    return "".join(out)
+
+
+def position(element: dict) -> str | None:
+    """The source position an element carries, if any ("file:line ...")."""
+    t = element["t"]
+    if t == "RawBlock" and element["c"][0] == POS:
+        return element["c"][1].strip()
+    if t in ("Div", "Header", "Span"):
+        return attr(element)[2].get("data-pos")
+    return None
+
+
+def strip(value, output: str | None = None):
+    """A copy of `value` without position markers, and (with `output`) without the
+    divs of other outputs (the content of its own is kept in place)."""
+    if isinstance(value, list):
+        out = []
+        for item in value:
+            if isinstance(item, dict) and item.get("t") in ("RawBlock", "Div", "Span"):
+                if item["t"] == "RawBlock" and item["c"][0] == POS:
+                    continue
+                _, classes, keys = (
+                    attr(item) if item["t"] != "RawBlock" else ("", [], {})
+                )
+                if item["t"] == "Span" and "data-pos" in keys and not item["c"][1]:
+                    continue
+                if "data-formats" in keys:
+                    if output is None or output in keys["data-formats"].split():
+                        out.extend(strip(item["c"][1], output))
+                    continue
+                if "data-chunk" in keys or "data-output" in keys:  # weave.py's
+                    out.extend(strip(item["c"][1], output))
+                    continue
+            out.append(strip(item, output))
+        return out
+    if isinstance(value, dict):
+        if value.get("t") in ("Div", "Header", "CodeBlock") and isinstance(
+            value.get("c"), list
+        ):
+            value = dict(value)
+            c = list(value["c"])
+            i = 1 if value["t"] == "Header" else 0
+            ident, classes, keys = c[i]
+            c[i] = [ident, classes, [kv for kv in keys if kv[0] != "data-pos"]]
+            value["c"] = c
+        return {k: strip(v, output) for k, v in value.items()}
+    return value
+
+
+def for_output(tree: dict, output: str) -> dict:
+    """The tree as `output` ('pdf' or 'ipynb') shows it, without position markers."""
+    return {**tree, "blocks": strip(tree["blocks"], output)}
+
+
+def callout_titles(tree: dict) -> dict:
+    """The `title=` text of every callout div -> its inlines (one pandoc run)."""
+    titles = sorted(
+        {
+            attr(e)[2]["title"]
+            for e in walk(tree["blocks"])
+            if e.get("t") == "Div" and "title" in attr(e)[2]
+        }
+    )
+    if not titles:
+        return {}
+    read = parse("\n\n".join(f"::: {{}}\n{t}\n:::" for t in titles))["blocks"]
+    return {
+        t: [i for b in div["c"][1] for i in b["c"]] if div["c"][1] else []
+        for t, div in zip(titles, read)
+    }
+
+
+def walk(value):
+    """Every element (and other mapping) in `value`, in document order."""
+    if isinstance(value, list):
+        for v in value:
+            yield from walk(v)
+    elif isinstance(value, dict):
+        yield value
+        for v in value.values():
+            yield from walk(v)

@@ -1,0 +1,128 @@
+"""The notebook's Markdown, written by pandoc's writer from the document tree: what
+Jupyter shows (pipe tables, $ math with every macro expanded, `<unk>` as text), the
+numbers of the PDF (raw LaTeX equations tagged), callout titles apart from their body,
+and no outputs for an `output: false` chunk."""
+
+import re
+
+import pytest
+from conftest import write_project
+
+from builder.__main__ import build
+
+DOC = r"""---
+title: Notebook
+---
+
+# Tables {#sec-tables}
+
+\newcommand{\E}{\mathbb{E}}
+
+The token <unk> stands for a rare word; $\E[x] \in \R$ and $\norm{x}$.^[A note.]
+
++-------+-------+
+| model | score |
++=======+=======+
+| small | 0.81  |
++-------+-------+
+
+: Grid scores {#tbl-grid}
+
+\begin{equation}
+a = b \label{eq:raw}
+\end{equation}
+
+$$ c = d $$ {#eq-next}
+
+See @tbl-grid, \eqref{eq:raw} and @eq-next.
+
+\begin{table}
+\begin{tabular}{lr}
+loss & value \\
+$L_1$ & 3.0 \\
+\end{tabular}
+\caption{Typed in LaTeX}
+\label{tbl-raw}
+\end{table}
+
+@tbl-raw was typed by hand.
+
+::: {.callout-note title="Careful with @tbl-grid"}
+Body line.
+:::
+
+```{python}
+#| output: false
+print("hidden")
+```
+
+```{python}
+print("shown")
+```
+"""
+HEADER = (
+    "format:\n  pdf:\n    number-sections: true\n    include-in-header:\n"
+    "      text: |\n        \\newcommand{\\R}{\\mathbb{R}}\n"
+    "        \\DeclareMathOperator{\\norm}{norm}\n"
+)
+
+
+@pytest.fixture(scope="module")
+def notebook(tmp_path_factory):
+    root = tmp_path_factory.mktemp("nb")
+    qmd = write_project(root, {"report.qmd": DOC, "_quarto.yml": HEADER})
+    return build(qmd, use_quarto=False, pdf=False, log=lambda *_: None)["notebook"]
+
+
+def markdown(nb) -> str:
+    return "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def test_tables_are_pipe_tables_with_their_caption(notebook):
+    md = markdown(notebook)
+    assert re.search(r"\| model +\| score +\|\n\|-+\|-+\|\n\| small +\| 0\.81 +\|", md)
+    assert "*Table 1: Grid scores*" in md and "+-------" not in md
+
+
+def test_angle_bracket_text_is_text(notebook):
+    md = markdown(notebook)
+    assert "The token \\<unk\\> stands for" in md  # Jupyter shows <unk>; not a tag
+
+
+def test_every_macro_is_expanded_in_the_math(notebook):
+    math = re.findall(r"\$+([^$]+)\$+", markdown(notebook))
+    assert "\\mathbb{E}[x] \\in \\mathbb{R}" in math
+    assert not [m for m in math if re.search(r"\\(E|R|norm)\b", m)], math
+    assert "\\newcommand" not in markdown(notebook)
+
+
+def test_numbers_and_references_as_the_pdf(notebook):
+    md = markdown(notebook)
+    assert "# 1 Tables" in md
+    assert "a = b \n \\tag{1}\\end{equation}" in md and "\\label" not in md
+    assert "$$c = d \\tag{2}$$" in md
+    assert "See Table 1, (1) and Equation 2." in md
+
+
+def test_callout_title_apart_from_its_body(notebook):
+    assert "> **Careful with Table 1**\n>\n> Body line." in markdown(notebook)
+
+
+def test_footnote_at_the_end_of_its_cell(notebook):
+    md = markdown(notebook)
+    assert "<sup>1</sup>" in md and "1.  A note." in md
+
+
+def test_output_false_keeps_no_outputs(notebook):
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    hidden = next(c for c in code if 'print("hidden")' in c.source)
+    shown = next(c for c in code if 'print("shown")' in c.source)
+    assert hidden.outputs == []
+    assert shown.outputs[0]["text"] == "shown\n"
+
+
+def test_raw_latex_table_is_read_by_pandoc(notebook):
+    md = markdown(notebook)
+    assert re.search(r"\| \$L_1\$ +\| +3\.0 \|", md)
+    assert "*Table 2: Typed in LaTeX*" in md and "Table 2 was typed by hand." in md
+    assert "\\begin{tabular}" not in md
