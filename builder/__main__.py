@@ -59,6 +59,21 @@ def title_block_warnings(meta: dict) -> list[str]:
     return found
 
 
+def woven_tree(doc, executed):
+    """Weave once, parse once: the executed document as Markdown, and pandoc's tree of
+    it that every later step works on (the built-in build and quarto render's
+    post-render alike)."""
+    woven = weave.weave(doc, executed)
+    return woven, parse.parse(woven.markdown)
+
+
+def numbering(doc, tree, output: str):
+    """Every label of `tree` numbered as `output` ('pdf' or 'ipynb') shows it
+    (.content-visible parts) and as executed (labels that code prints count)."""
+    sections = bool(options.pdf_option(doc, "number-sections", False))
+    return number.number(tree, output, sections, number.chunk_reason(doc.chunks))
+
+
 def build(
     source: Path,
     fast: bool = False,
@@ -86,16 +101,12 @@ def build(
     )
     # weave once, parse once: the document tree every later step works on; each output
     # is numbered as it shows (.content-visible) and as executed (labels code prints)
-    woven = weave.weave(doc, executed)
-    tree = parse.parse(woven.markdown)
-    sections = bool(options.pdf_option(doc, "number-sections", False))
-    why = number.chunk_reason(doc.chunks)
-    nums = number.number(tree, "ipynb", sections, why)
+    woven, tree = woven_tree(doc, executed)
+    nums = numbering(doc, tree, "ipynb")
     builtin_pdf = pdf and not use_quarto
-    pdf_nums = number.number(tree, "pdf", sections, why) if builtin_pdf else None
+    pdf_nums = numbering(doc, tree, "pdf") if builtin_pdf else None
     log(f"number: {len(nums.numbers)} labels")
-    nb_doc = doc.for_format("ipynb")
-    notebook = export.export(nb_doc, executed, nums, tree)
+    notebook = export.export(doc.for_format("ipynb"), executed, nums, tree)
     (root / ".cache").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=root / ".cache"))
     try:

@@ -147,7 +147,7 @@ def post_render(log=print) -> None:
     import nbformat
 
     from builder import __main__ as cli
-    from builder import crossref, export, read
+    from builder import export, read
 
     made = os.environ.get("QUARTO_PROJECT_OUTPUT_FILES", "").split()
     if made and not any(name.endswith(".pdf") for name in made):
@@ -164,8 +164,9 @@ def post_render(log=print) -> None:
             )
         doc = read.read(source, builtin_pdf=False)
         executed = from_quarto(nbformat.read(kept[-1], as_version=4), doc)
-        nb_doc = doc.for_format("ipynb")
-        notebook = export.export(nb_doc, executed, crossref.number(nb_doc, executed))
+        _, tree = cli.woven_tree(doc, executed)
+        nums = cli.numbering(doc, tree, "ipynb")
+        notebook = export.export(doc.for_format("ipynb"), executed, nums, tree)
         final = source.with_suffix(".ipynb")
         staged = final.with_name(final.name + ".tmp")
         nbformat.write(notebook, staged)

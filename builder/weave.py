@@ -1,6 +1,6 @@
 """The executed document as pandoc Markdown: prose with every chunk's code and outputs woven in.
 
-This one text is what gets numbered (`crossref.py`) and typeset (`typeset.py`), so labels and
+This one text is what gets numbered (`number.py`) and typeset (`typeset.py`), so labels and
 headings that code prints (`output: asis`, `text/markdown` outputs), figures whose sub-figures
 are only known once the chunk has run, and tables built from DataFrames count where they end
 up, in the PDF and the notebook alike.
