@@ -347,7 +347,7 @@ def _check_display_math(block: Markdown):
 
 SECTION_REF = re.compile(
     r"(?<![\w@\\])@([Ss]ec-[\w-]*\w)"
-)  # @Sec-x too, as crossref.REF
+)  # @Sec-x too, as number.py reads references
 
 
 def _check_section_references(doc: Document):
