@@ -5,6 +5,7 @@ margin, floats outside their section, headings alone at the foot of a page."""
 import html
 import re
 import subprocess
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def pdf_words(pdf: Path):
             (
                 page,
                 *(float(box[k]) for k in ("xMin", "yMin", "xMax", "yMax")),
-                html.unescape(m.group(3)),
+                unicodedata.normalize("NFKC", html.unescape(m.group(3))),
             )
         )
     return widths, words
