@@ -173,7 +173,7 @@ def markdown_layer_table(layers, input_size):
     """Every layer as a Markdown table: geometry, output shape, jump and RF size."""
     head = (
         "| layer | label | kernel | stride | pad | input | output | jump $j$ "
-        "| RF size $r$ |\n|---|---|---|---|---|---|---|---|---|"
+        "| RF size $r$ |\n|------|--------|---|---|---|----|----------|----|----|"
     )
     rows = [
         f"| {r['layer'].name} | {r['layer'].label or '-'} | {r['layer'].kernel} | "
@@ -232,7 +232,7 @@ def plot_network_and_windows(layers, input_size, depths):
 
     table = layer_table(layers, input_size)
     fig, (top, bottom) = plt.subplots(
-        2, 1, figsize=(6.3, 7.6), gridspec_kw={"height_ratios": [1, 2.6]}
+        2, 1, figsize=(6.3, 6.6), gridspec_kw={"height_ratios": [1, 2.4]}
     )
     x = 0.0
     shapes = [("input", "", f"{input_size}×{input_size}×3", input_size)] + [
