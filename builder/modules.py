@@ -258,8 +258,9 @@ def module_summary(name: str, modules: dict[str, Path]) -> str:
 
 def module_cells(placements: list[Placement], modules: dict[str, Path], md, code):
     """The notebook cells of planned modules: the "Supporting code" heading with a
-    list of the modules before the supporting ones, a title line before each question
-    module, and each module's source (folded ones with `jupyter.source_hidden`)."""
+    list of the modules before the supporting ones, a title line before each folded
+    question module, and each module's source (folded ones with
+    `jupyter.source_hidden`)."""
     cells = []
     support = [p.name for p in placements if p.supporting]
     if support:
@@ -273,11 +274,10 @@ def module_cells(placements: list[Placement], modules: dict[str, Path], md, code
             )
         )
     for p in placements:
-        if not p.supporting:
-            state = " (folded: click to show)" if p.folded else ""
+        if p.folded and not p.supporting:  # a shown module follows its own lead-in
             cells.append(
                 md(
-                    f"**Code of this part: `{p.name}.py`**{state}. "
+                    f"**Code of this part: `{p.name}.py`** (folded: click to show). "
                     f"{module_summary(p.name, modules)}."
                 )
             )

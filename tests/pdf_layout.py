@@ -5,6 +5,7 @@ margin, floats outside their section, headings alone at the foot of a page."""
 import html
 import re
 import subprocess
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,24 +40,32 @@ def pdf_words(pdf: Path):
             (
                 page,
                 *(float(box[k]) for k in ("xMin", "yMin", "xMax", "yMax")),
-                html.unescape(m.group(3)),
+                unicodedata.normalize("NFKC", html.unescape(m.group(3))),
             )
         )
     return widths, words
 
 
 def pdf_lines(words) -> list[Line]:
-    """Words grouped into lines (same page, tops within 2 points), top to bottom."""
-    lines: list[Line] = []
-    for page, x0, y0, x1, y1, text in sorted(words, key=lambda w: (w[0], w[2], w[1])):
-        last = lines[-1] if lines else None
-        if last and last.page == page and abs(last.top - y0) < 2:
-            last.text += " " + text
-            last.right = max(last.right, x1)
-            last.bottom = max(last.bottom, y1)
+    """Words grouped into lines (same page, tops within 3 points of the line's first
+    word), top to bottom, each line's words left to right."""
+    groups: list[list] = []
+    for word in sorted(words, key=lambda w: (w[0], w[2], w[1])):
+        last = groups[-1] if groups else None
+        if last and last[0][0] == word[0] and abs(last[0][2] - word[2]) < 3:
+            last.append(word)
         else:
-            lines.append(Line(page, y0, y1, x1, text))
-    return lines
+            groups.append([word])
+    return [
+        Line(
+            g[0][0],
+            min(w[2] for w in g),
+            max(w[4] for w in g),
+            max(w[3] for w in g),
+            " ".join(w[5] for w in sorted(g, key=lambda w: w[1])),
+        )
+        for g in groups
+    ]
 
 
 def past_right_margin(pdf: Path, margin_cm: float, tolerance=3.0):

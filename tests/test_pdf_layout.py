@@ -9,10 +9,10 @@ import pypandoc
 import pytest
 import yaml
 from conftest import ROOT, needs_latex
-from pdf_layout import float_faults, past_right_margin, pdf_lines, pdf_words
+from pdf_layout import float_faults, past_right_margin, pdf_words
 
 pytestmark = needs_latex
-MARGIN_CM = 2.3
+MARGIN_CM = 2.0
 HEADER = yaml.safe_load((ROOT / "_quarto.yml").read_text())["format"]["pdf"][
     "include-in-header"
 ]["text"]

@@ -24,7 +24,7 @@ from builder.modules import code_modules, listed_modules
 from builder.read import read
 
 pytestmark = needs_latex
-MARGIN_CM = 2.3  # _quarto.yml's geometry
+MARGIN_CM = 2.0  # _quarto.yml's geometry
 DATA = ROOT.parent / "shared" / "data"  # served as the mirror: imagen/, ptb/
 if not (DATA / "imagen").is_dir() and not os.environ.get("CI"):
     pytest.skip(
