@@ -147,9 +147,9 @@ def free_running(model, inputs, states, fed=None):
     training = torch.is_grad_enabled() and out.weight.requires_grad
     rows = inputs.size(0)
     output_layer = small_products(out.weight, out.bias, rows)
-    recurrent = [
-        (small_products(w_hh, None, rows), small_products(w_hh.t(), None, rows))
-        for _, w_hh in weights
+    recurrent = [  # the product and, for training, its transpose for the backward
+        (small_products(w, None, rows), training and small_products(w.t(), None, rows))
+        for _, w in weights
     ]
     h, c = ([*s.unbind(0)] for s in detach_states(states))
     x, words, tops, logits, tape = inputs[:, 0], [], [], [], [[] for _ in layers]
