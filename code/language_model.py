@@ -67,13 +67,15 @@ def detach_states(states):
 PACKED_PRODUCTS = True  # MKL's packed matrix products where they apply (see below)
 
 
-def small_products(linear, rows):
-    """A function (rows, in) -> (rows, out) computing `linear` (without a graph) for
-    the many small products of one chunk. On a CPU in float32 with MKL, the weight is
-    laid out once for MKL's packed product (`torch.ops.mkl._mkl_linear`, the same
-    product without re-packing the weight at every call: the 30 per-step products of
-    the output layer each stream its 41 MB); elsewhere plain addmm."""
-    weight, bias = linear.weight.detach(), linear.bias.detach()
+def small_products(weight, bias, rows):
+    """A function x (rows, in) -> x @ weight.T + bias (rows, out), without a graph,
+    for the many small products of one chunk (bias may be None). On a CPU in float32
+    with MKL, the weight is laid out once for MKL's packed product
+    (`torch.ops.mkl._mkl_linear`: the same product, without re-packing the weight at
+    every call; each of the 30 per-step products of the output layer streams its
+    41 MB); elsewhere a plain product."""
+    weight = weight.detach()
+    bias = None if bias is None else bias.detach()
     packed = (
         PACKED_PRODUCTS
         and weight.device.type == "cpu"
@@ -82,10 +84,27 @@ def small_products(linear, rows):
         and torch.backends.mkl.is_available()
         and hasattr(torch.ops.mkl, "_mkl_linear")
     )
-    if not packed:
-        return lambda x: torch.addmm(bias, x, weight.t())
-    layout = torch.ops.mkl._mkl_reorder_linear_weight(weight, rows)
-    return lambda x: torch.ops.mkl._mkl_linear(x, layout, weight, bias, rows)
+    if packed:
+        layout = torch.ops.mkl._mkl_reorder_linear_weight(weight, rows)
+        return lambda x: torch.ops.mkl._mkl_linear(x, layout, weight, bias, rows)
+    if bias is None:
+        return lambda x: x @ weight.t()
+    return lambda x: torch.addmm(bias, x, weight.t())
+
+
+class Recurrent(torch.autograd.Function):
+    """h (B, H) -> h @ W_hh.T (B, 4H), W_hh fixed for the chunk (its gradient is
+    summed over the chunk by `free_running_backward`): forward and backward (the
+    gradient into h only) are `small_products` made once per chunk."""
+
+    @staticmethod
+    def forward(ctx, h, forward_product, backward_product):
+        ctx.backward_product, ctx.dtype = backward_product, h.dtype
+        return forward_product(h)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.backward_product(grad.to(ctx.dtype)), None, None
 
 
 @dataclass
@@ -126,7 +145,12 @@ def free_running(model, inputs, states, fed=None):
         for k in layers
     ]
     training = torch.is_grad_enabled() and out.weight.requires_grad
-    output_layer = small_products(out, inputs.size(0))
+    rows = inputs.size(0)
+    output_layer = small_products(out.weight, out.bias, rows)
+    recurrent = [  # the product and, for training, its transpose for the backward
+        (small_products(w, None, rows), training and small_products(w.t(), None, rows))
+        for _, w in weights
+    ]
     h, c = ([*s.unbind(0)] for s in detach_states(states))
     x, words, tops, logits, tape = inputs[:, 0], [], [], [], [[] for _ in layers]
     for t in range(inputs.size(1)):
@@ -135,7 +159,7 @@ def free_running(model, inputs, states, fed=None):
         layer_input = model.embed.weight.detach()[x]
         for k in layers:
             gates = torch.addmm(bias[k], layer_input, weights[k][0].t())
-            gates = torch.addmm(gates, h[k], weights[k][1].t()).float()
+            gates = (gates + Recurrent.apply(h[k], *recurrent[k])).float()
             if training and gates.requires_grad:
                 gates.retain_grad()
             elif training:  # the first step of the first layer: a leaf
