@@ -356,3 +356,52 @@ def test_label_table_keys_and_first_synonyms(tmp_path):
         read_label_table(tmp_path / "list.txt")
     table = read_label_table(DATA / "imagenet1000_clsidx_to_labels.txt")
     assert table[0] == "tench"  # of 'tench, Tinca tinca'
+
+
+def test_wide_integer_and_float_greyscale(tmp_path):
+    # 32-bit integers above 255 are read as 16-bit: 40000 / 65535 * 255 = 155.6 -> 156
+    wide = Image.fromarray(np.full((4, 4), 40000, dtype=np.int32), "I")
+    loaded = load_image(make(tmp_path, "w.tif", wide, "TIFF"), size=4)
+    assert torch.equal(loaded, torch.full((3, 4, 4), 156 / 255))
+    # floats within 0..255 are rounded to the nearest level: 100.6 -> 101
+    floats = Image.fromarray(np.full((4, 4), 100.6, dtype=np.float32), "F")
+    loaded = load_image(make(tmp_path, "f.tif", floats, "TIFF"), size=4)
+    assert torch.equal(loaded, torch.full((3, 4, 4), 101 / 255))
+    big_endian = Image.frombytes("I;16B", (4, 4), np.full(16, 25854, ">u2").tobytes())
+    assert torch.equal(
+        load_image(make(tmp_path, "b.png", big_endian, "PNG"), size=4),
+        torch.full((3, 4, 4), 101 / 255),
+    )
+
+
+def test_online_finding_and_fetching(tmp_path, monkeypatch):
+    import images
+
+    monkeypatch.setenv("REPORT_DATA_DIR", str(tmp_path))  # nothing local
+    monkeypatch.setenv("REPORT_OFFLINE", "0")
+    found = find_images()  # online: every listed photo, to be downloaded
+    koala = "n01882714_11334_koala_bear.jpg"
+    assert len(found) == 31
+    assert found[koala][:2] == (Path(".cache/data/imagen") / koala, 105)
+    monkeypatch.setenv("REPORT_OFFLINE", "1")
+    with pytest.raises(
+        FileNotFoundError, match=r"set REPORT_DATA_DIR to a folder with "
+    ):
+        find_images()
+    # fetching skips unlisted photos and records where each listed one was put
+    found = {"own.png": (Path("own.png"), None, None), koala: found[koala]}
+    monkeypatch.setattr(images, "fetch", lambda name: tmp_path / name)
+    fetch_images(found, ["own.png", koala])
+    assert found[koala] == (tmp_path / "imagen" / koala, 105, found[koala][2])
+    assert found["own.png"] == (Path("own.png"), None, None)
+    monkeypatch.setattr(images, "fetch", lambda name: None)
+    with pytest.raises(ImageError, match=r"koala_bear.jpg: could not be found"):
+        fetch_images({koala: (Path(koala), 105, "x")}, [koala])
+
+
+def test_picking_skips_a_repeated_class_and_goes_on():
+    found = {"a": (Path("a"), 1, None), "b": (Path("b"), 1, None)}
+    found |= {c: (Path(c), i, None) for i, c in enumerate("cde", start=2)}
+    for seed in range(5):  # whichever comes first, one of a and b is skipped
+        picked = pick_images(found, 4, seed=seed)
+        assert len({found[f][1] for f in picked}) == 4

@@ -695,8 +695,13 @@ def test_text_helpers_by_hand():
     for w in "the a of cat dog".split():
         d.add_word(w)
     counts = torch.tensor([50, 40, 30, 2, 1])
-    words = ["the", "cat", "of", "dog"]
-    assert share_of_frequent(words, counts, d, top=3) == 0.5
+    words = ["the", "cat", "of", "a"]
+    assert share_of_frequent(words, counts, d, top=3) == 0.75
+    for w in "b c e f g h i j k l m".split():  # 16 words: the top 10 by default
+        d.add_word(w)
+    counts = torch.arange(16, 0, -1)  # "the" most frequent ... "m" least
+    assert share_of_frequent(["the", "g", "h", "m"], counts, d) == 0.5  # g 10th, h 11th
+    assert as_text(["a", "<eos>"]) == "a \n"  # a final <eos> ends the line
 
 
 def test_generation_defaults_seeded_sampling_and_mode():
@@ -847,3 +852,41 @@ def test_progress_goes_to_the_build_terminal(monkeypatch):
     assert kw == dict(file=sys.__stderr__, mininterval=1.0, disable=None, desc="x")
     monkeypatch.delenv("REPORT_BUILD")
     assert language_model.progress([])[1]["file"] is sys.stderr
+
+
+class Counter(nn.Module):
+    """A language model whose state counts the steps: from input word x at step t
+    (from 1) it predicts word (x + t) mod V.  Decoding that drops the state between
+    steps predicts x + 1 every time."""
+
+    def __init__(self, vocab):
+        super().__init__()
+        self.vocab, self.unused = vocab, nn.Parameter(torch.zeros(1))
+
+    def zero_state(self, batch_size, device="cpu"):
+        return torch.zeros(1, batch_size, 1, device=device), torch.zeros(1)
+
+    def forward(self, x, states):
+        h = (states[0] if states is not None else torch.zeros(1, 1, 1)) + 1
+        word = (x.flatten() + h.flatten().long()) % self.vocab
+        return nn.functional.one_hot(word, self.vocab).float() * 10, (h, states)
+
+
+def test_decoding_carries_the_state_from_word_to_word():
+    d = Dictionary()
+    for w in "abcdefghijklmnopqrstuvwxyz":
+        d.add_word(w)
+    # from a (0): 0+1 = b (1), 1+2 = d (3), 3+3 = g (6), 6+4 = k (10), 10+5 = p (15)
+    assert generate(Counter(26), d, "a", 5, greedy=True) == list("bdgkp")
+    sampled = generate(Counter(26), d, "a", 5, generator=torch.Generator())
+    assert sampled == list("bdgkp")  # e^10 against e^0: always the same word
+
+
+def test_nearest_words_gives_five_by_default():
+    d = Dictionary()
+    for w in "abcdefgh":
+        d.add_word(w)
+    torch.manual_seed(0)
+    model = RNNLM(8, 4, 4, 1)
+    assert len(nearest_words(model, d, "a")) == 5
+    assert "a" not in [w for w, _ in nearest_words(model, d, "a", k=7)]

@@ -108,6 +108,9 @@ def test_full_layer_table():
     assert all(r["exact"] is True for r in table)
     exact = [r["exact"] for r in layer_table(TORCHVISION_ALEXNET, 224)]
     assert exact == [False] + [True] * 7
+    # padded strided layers: 7 + 2 - 3 = 6 is a multiple of 2 and of 3
+    for stride in (2, 3):
+        assert layer_table((Layer("a", "conv", 3, stride, 1, 1),), 7)[0]["exact"]
     # a pool first keeps the input's channels
     pool_first = (Layer("p", "maxpool", 2, 2), Layer("c", "conv", 1, 1, 0, 5))
     assert [r["channels"] for r in layer_table(pool_first, 8)] == [3, 5]
@@ -171,6 +174,10 @@ def test_markdown_layer_table_and_trace():
         "- through pool1 ($k=3$, $s=2$, $p=0$): conv1 positions 21 to 31 of 55",
         "- through conv1 ($k=11$, $s=4$, $p=0$): image positions 81 to 131 of 227",
     ]
+    assert markdown_trace(ORIGINAL_ALEXNET, 4, 227).splitlines()[0] == (
+        "- centre unit of Layer 4 (pool2 output, 13 wide): "
+        "index $\\lfloor 13/2 \\rfloor = 6$"
+    )
     padded = (Layer("a", "conv", 3, 1, 1, 2, "A"), Layer("b", "conv", 3, 1, 1, 2, "B"))
     assert markdown_trace(padded, 2, 3).splitlines()[1:] == [
         "- through b ($k=3$, $s=1$, $p=1$): a positions 1 to 2 of 3 "
