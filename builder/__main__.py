@@ -116,6 +116,8 @@ def build(
                 f"({time.perf_counter() - t0:.1f} s)"
             )
             outputs[root / f"{source.stem}.pdf"] = tmp_pdf
+            if not use_quarto and doc.settings.pdf.get("keep-tex"):  # as Quarto
+                outputs[root / f"{source.stem}.tex"] = tmp_pdf.with_suffix(".tex")
         for final, tmp in outputs.items():  # the only writes to the outputs
             staged = final.with_name(final.name + ".tmp")
             shutil.copyfile(tmp, staged)

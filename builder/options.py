@@ -87,8 +87,16 @@ def pandoc_args(pdf: dict) -> list[str]:
         args.append("--number-sections")
     documentclass = pdf.get("documentclass", "scrartcl")
     args += ["-V", f"documentclass={documentclass}"]
-    if documentclass == "scrartcl":  # Quarto's class options for its default class
+    koma = documentclass == "scrartcl"
+    if koma:  # Quarto's class options for its default class
         args += ["-V", "classoption=DIV=11", "-V", "classoption=numbers=noendperiod"]
+    # Quarto sets letter paper with its KOMA class (whose own default is A4); other
+    # classes keep their own default (article: letter)
+    papersize = pdf.get(
+        "papersize", vocabulary.PDF_DEFAULTS["papersize"] if koma else ""
+    )
+    if papersize:
+        args += ["-V", f"papersize={papersize}"]
     geometry = pdf.get("geometry", [])
     for item in [geometry] if isinstance(geometry, str) else geometry:
         args += ["-V", f"geometry:{item}"]
@@ -157,6 +165,27 @@ def pdf_option(doc, key: str, default=None):
     pdf = (meta.get("format") or {}) if isinstance(meta.get("format"), dict) else {}
     pdf = pdf.get("pdf") if isinstance(pdf.get("pdf"), dict) else {}
     return pdf[key] if key in pdf else meta.get(key, default)
+
+
+FIGURE_OPTIONS = ("fig-width", "fig-height", "fig-dpi", "fig-format")
+
+
+def figure_defaults(doc) -> dict:
+    """The figure options Quarto passes to the kernel (fig-width and fig-height in
+    inches, fig-dpi, fig-format): the PDF format's, else Quarto's PDF defaults
+    (vocabulary.PDF_DEFAULTS: 5.5 x 3.5 in, 300 dpi, pdf).  Read whoever typesets, since
+    the builder executes for Quarto too.  Raises BuildError on a value of the wrong type.
+    """
+    out = {}
+    for key in FIGURE_OPTIONS:
+        value = pdf_option(doc, key, vocabulary.PDF_DEFAULTS[key])
+        schema, allowed = vocabulary.entry("pdf_options", key)
+        if not vocabulary.fits(value, schema):
+            raise validate.BuildError(
+                f"{doc.path.name}: '{key}: {value!r}' is not valid: must be {allowed}"
+            )
+        out[key] = value
+    return out
 
 
 def header_text(doc) -> str:

@@ -41,8 +41,8 @@ def entry(table: str, key: str) -> tuple[object, str]:
 
 def fits(value, schema) -> bool:
     """Whether `value` (parsed YAML) has the type `schema` (vocabulary.json's forms:
-    boolean, string, text, {enum}, {pattern}, {integer: [min, max]}, {list}, {object},
-    {anyOf})."""
+    boolean, string, text, {enum}, {pattern}, {integer|number: [min, max]}, {list},
+    {object}, {anyOf})."""
     if schema == "boolean":
         return isinstance(value, bool)
     if schema == "string":
@@ -53,10 +53,10 @@ def fits(value, schema) -> bool:
         return any(value == e and type(value) is type(e) for e in schema["enum"])
     if "pattern" in schema:
         return isinstance(value, str) and bool(re.fullmatch(schema["pattern"], value))
-    if "integer" in schema:
-        low, high = schema["integer"]
+    if "integer" in schema or "number" in schema:
+        low, high = schema.get("integer") or schema["number"]
         return (
-            isinstance(value, int)
+            isinstance(value, int if "integer" in schema else (int, float))
             and not isinstance(value, bool)
             and (low is None or value >= low)
             and (high is None or value <= high)
@@ -71,6 +71,9 @@ def fits(value, schema) -> bool:
             and all(fits(value[k], s) for k, s in fields.items())
         )
     return any(fits(value, s) for s in schema["anyOf"])
+
+
+PDF_DEFAULTS = {k: v for k, v in VOCABULARY["pdf_defaults"].items() if k[0] != "_"}
 
 
 def names(table: str) -> set[str]:

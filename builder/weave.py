@@ -151,11 +151,26 @@ def _figure(chunk: Chunk, paths: list[str]) -> str:
             attrs.append(f'{key}="{opts[key]}"')
     if opts.get("fig-pos"):  # false: as if not set (Quarto 1.10)
         attrs.append(f'fig-pos="{opts["fig-pos"]}"')
+    if opts.get("fig-align", "default") != "default":
+        attrs.append(f'fig-align="{opts["fig-align"]}"')
     return "\n\n".join([f"::: {{{' '.join(attrs)}}}", *body, caption or NBSP, ":::"])
 
 
-def weave_outputs(chunk: Chunk, outputs: list, figures: Path, files: dict) -> list[str]:
-    """The Markdown for one chunk's outputs, honouring output/warning/fig-cap/tbl-cap."""
+# fig-format (options.figure_defaults) -> the image type the PDF takes first
+FIG_FORMATS = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "retina": "image/png",
+    "jpeg": "image/jpeg",
+    "svg": "image/svg+xml",
+}
+
+
+def weave_outputs(
+    chunk: Chunk, outputs: list, figures: Path, files: dict, fig_format: str = "pdf"
+) -> list[str]:
+    """The Markdown for one chunk's outputs, honouring output/warning/fig-cap/tbl-cap;
+    of an image in several types, the document's `fig-format` first."""
     opts = chunk.options
     label = chunk.label
     is_figure = label.startswith("fig-") or bool(opts.get("fig-cap"))
@@ -186,7 +201,8 @@ def weave_outputs(chunk: Chunk, outputs: list, figures: Path, files: dict) -> li
             parts.append(fence(f"{head}\n{trace}", ".output"))
             continue
         data = out.get("data", {})
-        image = next((m for m in IMAGE_TYPES if m in data), None)
+        preferred = [FIG_FORMATS[fig_format], *IMAGE_TYPES]
+        image = next((m for m in preferred if m in data), None)
         other = [m for m in data if m.startswith("image/") and m not in IMAGE_TYPES]
         if other and not image:
             raise BuildError(
@@ -276,6 +292,7 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     )
     run: list[str] = []  # consecutive segments shown in the same outputs
     formats = None
+    fig_format = options.figure_defaults(doc)["fig-format"]
     for block in doc.blocks:
         if block.formats != formats:
             woven.segments += _only_in(run, formats)
@@ -299,7 +316,9 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
             )
         shown = opts.get("output", True) is not False and opts.get("include", True)
         if shown and block.label in outputs:
-            parts = weave_outputs(block, outputs[block.label], figures, woven.files)
+            parts = weave_outputs(
+                block, outputs[block.label], figures, woven.files, fig_format
+            )
             run += [output, *parts]
         run.append(":::")
     woven.segments += _only_in(run, formats)

@@ -82,11 +82,27 @@ local function table_div(div)
   return div.content
 end
 
+-- fig-align as Quarto aligns a figure: centred by default, \hfill before it on the right,
+-- nothing on the left.
+local function aligned(div)
+  local align = div.attributes["fig-align"] or "center"
+  if align ~= "right" then return div.content end
+  for _, block in ipairs(div.content) do
+    if block.t == "Para" or block.t == "Plain" then
+      block.content:insert(1, latex.raw("\\hfill{}"))
+      break
+    end
+  end
+  return div.content
+end
+
 local function figure_div(div)
   local caption = caption_of(div)
-  local blocks = pandoc.List({latex.rawblock("\\begin{figure}" .. placement(div) .. "\\centering")})
+  local align = div.attributes["fig-align"] or "center"
+  local centering = (align == "center" or align == "default") and "\\centering" or ""
+  local blocks = pandoc.List({latex.rawblock("\\begin{figure}" .. placement(div) .. centering)})
   local subs = subfigures(div.content)
-  if #subs > 0 then blocks:extend(subfigure_blocks(div, subs)) else blocks:extend(div.content) end
+  if #subs > 0 then blocks:extend(subfigure_blocks(div, subs)) else blocks:extend(aligned(div)) end
   -- an empty caption (weave.py writes a no-break space) reads as the name and number, with no colon
   local blank = pandoc.utils.stringify(caption):gsub("[%s\194\160]", "") == ""
   local text = blank and "}\\label{" .. div.identifier
