@@ -17,7 +17,18 @@ from pathlib import Path
 
 import nbformat
 
-from . import execute, export, number, options, parse, read, texcheck, typeset, weave
+from . import (
+    execute,
+    export,
+    number,
+    options,
+    parse,
+    read,
+    texcheck,
+    typeset,
+    vocabulary,
+    weave,
+)
 
 STATUS_PREFIX = "WARNING:"
 
@@ -72,6 +83,7 @@ def build(
         use_quarto = shutil.which("quarto") is not None
     doc = read.read(source, builtin_pdf=pdf and not use_quarto)
     log(f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks")
+    vocabulary.use_document(options.project_metadata(doc))  # lang:, crossref: words
     root = doc.root
     if pdf:  # before executing anything: can the PDF be typeset here?
         if use_quarto:

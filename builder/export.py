@@ -146,7 +146,7 @@ class Jupyter:
         kind = ident.split("-", 1)[0] if "-" in ident else ""
         if kind in vocabulary.THEOREMS:
             title, rest = self.title(content)
-            words = s(f"{vocabulary.NAMES[kind]} {self.nums.numbers[ident]}")
+            words = s(f"{vocabulary.CROSSREF[kind]['name']} {self.nums.numbers[ident]}")
             words += s(" (") + title + s(").") if title else s(".")
             return lead([strong(words)], self.blocks(rest))
         if kind in vocabulary.FLOATS and content and content[-1]["t"] == "Table":
@@ -154,7 +154,7 @@ class Jupyter:
             return self.table({**inner, "c": [[ident, [], []], *inner["c"][1:]]})
         if kind in vocabulary.FLOATS:
             *body, caption = content or [para([])]
-            words = s(self.nums.text(ident))
+            words = s(self.nums.text(ident, caption=True))
             cap = self.inlines(
                 caption["c"] if caption["t"] in ("Para", "Plain") else []
             )
@@ -217,7 +217,8 @@ class Jupyter:
         if parent and number[-1:].isalpha():
             words = s(f"({number[-1]})") + ([] if blank(caption) else s(" "))
         else:
-            words = s(self.nums.text(ident)) + ([] if blank(caption) else s(": "))
+            words = s(self.nums.text(ident, caption=True))
+            words += [] if blank(caption) else s(": ")
         return [para([bare]), para([emph(words + self.inlines(caption))])]
 
     def figure(self, f: dict, parent: str | None) -> list:
@@ -236,7 +237,11 @@ class Jupyter:
         body = {**t, "c": [["", [], []], [None, []], *t["c"][2:]]}
         if not caption:
             return [body]
-        name = s(self.nums.text(ident) + ": ") if ident in self.nums.numbers else []
+        name = (
+            s(self.nums.text(ident, caption=True) + ": ")
+            if ident in self.nums.numbers
+            else []
+        )
         return [body, para([emph(name + self.inlines(_trim(words)))])]
 
     def para(self, p: dict) -> list:

@@ -50,9 +50,12 @@ class Numbering:
     headings: dict = field(default_factory=dict)  # "file:line" -> [number, ...]
     tagged: dict = field(default_factory=dict)  # raw LaTeX -> [it with \tag{n}s, ...]
 
-    def text(self, ident: str) -> str:
-        """How Quarto words a reference: the kind's name, a space and the number."""
-        return f"{NAMES[ident.split('-', 1)[0]]} {self.numbers[ident]}"
+    def text(self, ident: str, caption: bool = False) -> str:
+        """How Quarto words a reference: the kind's prefix (a caption: its title), a
+        space and the number."""
+        kind = ident.split("-", 1)[0]
+        name = vocabulary.CROSSREF[kind]["name"] if caption else NAMES[kind]
+        return f"{name} {self.numbers[ident]}"
 
     def referable(self, ident: str) -> bool:
         return ident in self.numbers and "--" not in ident

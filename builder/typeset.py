@@ -89,7 +89,9 @@ def to_latex(
         "-o",
         str(tex),
     ]
-    result = subprocess.run(args, capture_output=True, text=True)
+    words = vocabulary.document_file(tex.with_name("vocabulary.json"))
+    env = dict(os.environ, BUILDER_VOCABULARY=str(words))  # read by filters/latex.lua
+    result = subprocess.run(args, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise BuildError(f"pandoc failed on {source}:\n{result.stderr.strip()}")
     # Highlighted code: pandoc puts a line's indentation inside its first token macro

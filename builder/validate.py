@@ -348,6 +348,8 @@ def check_metadata(
                         pwhere,
                         f"project option '{pkey}' is ignored by the built-in renderer",
                     )
+        elif key == "crossref":
+            check_crossref(value, where_of)
         elif key == "engine":
             if value != "jupyter":
                 raise BuildError(
@@ -393,6 +395,25 @@ def check_metadata(
                 f"uses it: ignored",
             )
     return {"execute": {**top_execute, **execute}, "pdf": {**top_pdf, **fmt_pdf}}
+
+
+def check_crossref(value, where_of) -> None:
+    """`crossref:` options the built-in path supports: `<kind>-title` and
+    `<kind>-prefix` (text) of every numbered kind; any other stops the build."""
+    if not isinstance(value, dict):
+        raise BuildError(f"{where_of(('crossref',))}: 'crossref' must be a mapping")
+    kinds = vocabulary.CROSSREF
+    for key, text in value.items():
+        where = where_of(("crossref", key))
+        kind, _, what = str(key).rpartition("-")
+        if kind not in kinds or what not in ("title", "prefix"):
+            raise BuildError(
+                f"{where}: crossref option '{key}' is not supported by the built-in "
+                f"renderer (supported: <kind>-title and <kind>-prefix, kinds "
+                f"{', '.join(kinds)}); remove it or build with Quarto"
+            )
+        if not isinstance(text, str):
+            raise BuildError(f"{where}: crossref option '{key}' must be text")
 
 
 def _format_pdf(value, where_of) -> dict:

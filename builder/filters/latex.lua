@@ -4,14 +4,15 @@ local M = {}
 
 -- Quarto's vocabulary (builder/vocabulary.json): numbered kinds, unnumbered blocks, callouts
 local here = pandoc.path.directory(PANDOC_SCRIPT_FILE)
-local file = io.open(pandoc.path.join({here, "..", "vocabulary.json"}))
+-- (with the document's words, lang: and crossref:, when typeset.py passes that copy)
+local file = io.open(os.getenv("BUILDER_VOCABULARY") or pandoc.path.join({here, "..", "vocabulary.json"}))
 M.VOCABULARY = pandoc.json.decode(file:read("a"), false)
 file:close()
 -- reference prefix -> the word Quarto's references use ("<name> 1", "<name> 3.1"), and the
 -- theorem kinds' LaTeX environments (declared by builder/vocabulary.py's preamble)
 M.KINDS, M.THEOREM_ENVS = {}, {}
 for prefix, kind in pairs(M.VOCABULARY.crossref) do
-  M.KINDS[prefix] = kind.name
+  M.KINDS[prefix] = kind.prefix or kind.name
   M.THEOREM_ENVS[prefix] = kind.env
 end
 
