@@ -100,6 +100,8 @@ class Jupyter:
                 out += self.figure(b, None)
             elif t == "Table":
                 out += self.table(b)
+            elif t == "CodeBlock":
+                out += self.code_block(b)
             elif t == "RawBlock":
                 out += self.raw_block(b)
             elif t == "BlockQuote":
@@ -229,6 +231,17 @@ class Jupyter:
             image = {**image, "c": [[ident, [], []], *image["c"][1:]]}
             return self.subfigure(image, caption, parent)
         return self.blocks(f["c"][2])
+
+    def code_block(self, b: dict) -> list:
+        """A listing (#lst- and lst-cap): its caption, as Quarto's, above the code."""
+        ident, classes, keys = attr(b)
+        if ident not in self.nums.numbers or "lst-cap" not in keys:
+            return [b]
+        words = s(f"{self.nums.text(ident, caption=True)}: {keys['lst-cap']}")
+        return [
+            para([emph(words)]),
+            {"t": "CodeBlock", "c": [["", classes, []], b["c"][1]]},
+        ]
 
     def table(self, t: dict) -> list:
         caption = t["c"][1][1]
@@ -532,6 +545,8 @@ def chunk_markdown(content: list, renderer: Jupyter) -> tuple[list, list]:
     outputs, captions = [], []
     for b in content:
         renderer.pos = position(b) or renderer.pos  # outputs' headings: the chunk's
+        if b["t"] == "CodeBlock":  # the chunk's code: a listing's caption
+            captions += renderer.code_block(b)[:-1]
         if b["t"] != "Div":
             if b["t"] == "Table" and b["c"][1][1]:
                 captions += renderer.table(b)[1:]

@@ -165,6 +165,14 @@ class Counter:
             for k in keys
             if k in vocabulary.VOCABULARY["code_block_attributes_quarto"]
         ]
+        if ident.startswith("lst-") and "lst-cap" in keys:  # a listing, as Quarto's
+            self.add(ident)
+        elif "lst-cap" in keys or ident.startswith("lst-"):
+            raise BuildError(
+                f"{self.pos}: a listing needs both a #lst- label and lst-cap "
+                f"(here: {'#' + ident if ident else 'no label'}"
+                f"{', lst-cap' if 'lst-cap' in keys else ', no lst-cap'})"
+            )
         if ident.split("-", 1)[0] in UNSUPPORTED or quarto:
             what = (
                 f"the label #{ident}" if ident.startswith("lst-") else f"'{quarto[0]}'"

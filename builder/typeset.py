@@ -34,6 +34,7 @@ LATEX_ENGINES = ("xelatex", "lualatex")
 FILTERS = (
     "crossref.lua",  # @fig-x ... -> the kind's name and number
     "floats.lua",  # figure and table divs, sub-figures, placement
+    "listings.lua",  # code blocks with #lst- and lst-cap
     "theorems.lua",  # theorem kinds, proof, remark, solution
     "callouts.lua",  # the callout kinds
     "code-output.lua",  # chunk outputs as wrapped verbatim

@@ -149,6 +149,11 @@ def preamble() -> str:
             styles.setdefault("remark", []).append(f"\\newtheorem*{{{cls}}}{{{name}}}")
     for style, declarations in styles.items():
         lines += [f"\\theoremstyle{{{style}}}", *declarations]
+    lines += [  # listings: Quarto's float (crossref/meta.lua)
+        "\\floatstyle{ruled}",
+        "\\newfloat{codelisting}{h}{lop}",
+        f"\\floatname{{codelisting}}{{{CROSSREF['lst']['name']}}}",
+    ]
     names = {
         "figurename": CROSSREF["fig"]["name"],
         "tablename": CROSSREF["tbl"]["name"],

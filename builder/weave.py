@@ -68,6 +68,14 @@ def stream_text(text: str) -> str:
     return "\n".join(line.rsplit("\r", 1)[-1] for line in lines)
 
 
+def listing(opts: dict) -> str:
+    """The attributes that make a chunk's code a listing (`lst-label`, `lst-cap`)."""
+    if "lst-label" not in opts:
+        return ""
+    cap = str(opts.get("lst-cap", "")).replace("\\", "\\\\").replace('"', '\\"')
+    return f'#{opts["lst-label"]} lst-cap="{cap}" ' if cap else f"#{opts['lst-label']} "
+
+
 def fence(text: str, classes: str) -> str:
     ticks = "`" * max(3, max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
     return f"{ticks} {{{classes}}}\n{text.rstrip()}\n{ticks}"
@@ -308,7 +316,8 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
         output = position(block.where() + " output")
         if opts.get("echo", True) is not False and opts.get("include", True):
             run.append(
-                f"{position(block.where())}\n\n{fence(block.shown_source(), '.python')}"
+                f"{position(block.where())}\n\n"
+                + fence(block.shown_source(), listing(opts) + ".python")
             )
         if executed is None and float_kind(block):  # numbered from the source alone
             run.append(

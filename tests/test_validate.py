@@ -55,7 +55,7 @@ def test_bad_option_value_names_its_line(tmp_path, option, message):
     "option",
     [
         "code-line-numbers: true",
-        "fig-align: center",
+        "fig-scap: short",
         "lst-label: lst-x",
         "filename: a.py",
     ],
@@ -367,6 +367,8 @@ def test_pdf_options_become_pandoc_arguments():
         "-V",
         "classoption=numbers=noendperiod",
         "-V",
+        "papersize=letter",  # Quarto's, with its KOMA class (whose own default is A4)
+        "-V",
         "colorlinks=true",
         "-V",
         "linkcolor=blue",
@@ -381,6 +383,7 @@ def test_pdf_options_become_pandoc_arguments():
         "-V",
         "monofontoptions=Scale=0.85",
     ]
+    assert "papersize=a4" in pandoc_args({"papersize": "a4"})
     # fig-pos: metadata for filters/floats.lua, which places each figure as Quarto does
     assert pandoc_args({"fig-pos": "htbp"})[:2] == ["-M", "fig-pos=htbp"]
     assert "-M" not in pandoc_args({"fig-pos": False})  # false: as if not set

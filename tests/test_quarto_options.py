@@ -1,0 +1,223 @@
+"""Quarto's PDF defaults and the options of issue 18 in the built-in path, against the
+values real Quarto 1.10.18 gave for the same documents (../shared/quarto-cases/ 01, 22,
+24, 34; their expected.md): paper, figure size and format, fig-align, keep-tex, execution
+counts, crossref: words and lang:."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import needs_latex, pdf_text, write_project
+
+from builder import execute, options, vocabulary
+from builder.__main__ import build
+from builder.read import BuildError, read
+
+CASES = Path(__file__).parent / "fixtures" / "quarto_cases"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Every test starts, and leaves, with the English words."""
+    vocabulary.use_document({})
+    yield
+    vocabulary.use_document({})
+
+
+def test_lang_gives_quartos_german_words():
+    vocabulary.use_document({"lang": "de"})
+    assert vocabulary.NAMES["fig"] == "Abbildung"
+    assert vocabulary.NAMES["sec"] == "Kapitel"  # crossref-sec-prefix
+    assert vocabulary.NAMES["eq"] == "Gleichung"
+    assert vocabulary.CROSSREF["cor"]["name"] == "Korollar"
+    assert vocabulary.THEOREMS["rem"]["name"] == "Anmerkung"  # environment-remark-title
+    assert vocabulary.CALLOUTS["note"]["title"] == "Hinweis"
+    assert vocabulary.UNNUMBERED["proof"] == "Beweis"
+    assert vocabulary.VOCABULARY["titles"]["toc"] == "Inhaltsverzeichnis"
+    assert "\\newtheorem{corollary}{Korollar}[section]" in vocabulary.preamble()
+    assert "\\renewcommand*\\figurename{Abbildung}" in vocabulary.preamble()
+    # a region falls back to its language; a language Quarto lacks, to English
+    vocabulary.use_document({"lang": "de-AT"})
+    assert vocabulary.NAMES["tbl"] == "Tabelle"
+    vocabulary.use_document({"lang": "de-CH"})
+    assert vocabulary.NAMES["tbl"] == "Tabelle"
+    vocabulary.use_document({"lang": "xx"})
+    assert vocabulary.NAMES["tbl"] == "Table"
+
+
+def test_crossref_prefix_and_title_are_apart():
+    vocabulary.use_document({"crossref": {"fig-prefix": "Fig.", "tbl-title": "Tab."}})
+    assert vocabulary.NAMES["fig"] == "Fig."  # references
+    assert vocabulary.CROSSREF["fig"]["name"] == "Figure"  # captions
+    assert vocabulary.NAMES["tbl"] == "Table"
+    assert vocabulary.CROSSREF["tbl"]["name"] == "Tab."
+    vocabulary.use_document({})  # the next document gets English again
+    assert vocabulary.NAMES["fig"] == "Figure"
+    assert vocabulary.CROSSREF["tbl"]["name"] == "Table"
+
+
+@pytest.mark.parametrize(
+    "crossref, message",
+    [
+        ("  chapters: true", r"report.qmd:4: crossref option 'chapters' is not supp"),
+        ("  foo-title: X", r"report.qmd:4: crossref option 'foo-title' is not supp"),
+        ("  fig-title: [1]", r"report.qmd:4: crossref option 'fig-title' must be text"),
+    ],
+)
+def test_unsupported_crossref_option_stops_with_its_line(tmp_path, crossref, message):
+    text = f"---\ntitle: T\ncrossref:\n{crossref}\n---\nText.\n"
+    with pytest.raises(BuildError, match=message):
+        read(write_project(tmp_path, {"report.qmd": text}))
+
+
+def test_kernel_figures_as_quartos_pdf_defaults(tmp_path):
+    """Quarto's kernel set-up (setup.py): 5.5 x 3.5 in, 300 dpi, pdf (format-pdf.ts)."""
+    doc = read(write_project(tmp_path, {"report.qmd": "Text.\n"}))
+    assert options.figure_defaults(doc) == {
+        "fig-width": 5.5,
+        "fig-height": 3.5,
+        "fig-dpi": 300,
+        "fig-format": "pdf",
+    }
+    assert "set_matplotlib_formats(*['pdf', 'png'])" in execute.preamble(doc)
+    assert '"figure.figsize": (5.5, 3.5), "figure.dpi": 300' in execute.preamble(doc)
+
+
+def test_kernel_figures_from_the_document_over_the_project(tmp_path):
+    qmd = write_project(
+        tmp_path,
+        {
+            "_quarto.yml": "format:\n  pdf:\n    fig-width: 6\n    fig-dpi: 110\n",
+            "report.qmd": "---\nformat:\n  pdf:\n    fig-width: 4\n"
+            "    fig-format: png\n---\nText.\n",
+        },
+    )
+    fig = options.figure_defaults(read(qmd))
+    assert fig == {
+        "fig-width": 4,
+        "fig-height": 3.5,
+        "fig-dpi": 110,
+        "fig-format": "png",
+    }
+
+
+def test_bad_figure_option_stops_with_its_line(tmp_path):
+    text = "---\nformat:\n  pdf:\n    fig-format: gif\n---\nText.\n"
+    with pytest.raises(BuildError, match=r"report.qmd:4: PDF option 'fig-format"):
+        read(write_project(tmp_path, {"report.qmd": text}))
+
+
+_built: dict[str, Path] = {}
+
+
+def built(case: str, tmp_root: Path, edit=None) -> Path:
+    """A copy of the fixture `case` built once with the built-in path; its root."""
+    if case not in _built:
+        root = tmp_root / case
+        shutil.copytree(CASES / case, root)
+        if edit:
+            edit(root)
+        build(root / "report.qmd", use_quarto=False, log=lambda *_: None)
+        _built[case] = root
+    return _built[case]
+
+
+@pytest.fixture(scope="module")
+def tmp_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("options")
+
+
+def page_size(pdf: Path) -> str:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    return next(line for line in info.splitlines() if line.startswith("Page size"))
+
+
+def keep_tex(root: Path):
+    qmd = root / "report.qmd"
+    text = qmd.read_text()
+    qmd.write_text(
+        text.replace("    fig-dpi: 150\n", "    fig-dpi: 150\n    keep-tex: true\n")
+    )
+
+
+@needs_latex
+def test_24_figures_as_quartos_size_format_and_alignment(tmp_root):
+    """Quarto: three PNGs of 560 x 354 px at 150 ppi (4 x 2.5 in, tight), letter paper,
+    two pages; fig-align: right flush right; cell fig-width and out-width change
+    nothing."""
+    root = built("24-fig-size-align-options", tmp_root, keep_tex)
+    pdf = root / "report.pdf"
+    assert page_size(pdf).split(":")[1].split() == [
+        "612",
+        "x",
+        "792",
+        "pts",
+        "(letter)",
+    ]
+    images = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    rgb = [line.split() for line in images if " image " in line]
+    assert [(r[0], r[3], r[4], r[12], r[13]) for r in rgb] == [
+        ("1", "560", "354", "150", "150"),
+        ("2", "560", "354", "150", "150"),
+        ("2", "560", "354", "150", "150"),
+    ]
+    tex = (root / "report.tex").read_text()  # keep-tex: true keeps it, as Quarto
+    right = tex.split("\\label{fig-cell}")[0].rsplit("\\begin{figure}", 1)[1]
+    assert right.lstrip("[H]").startswith("\n\n\\hfill{}\\pandocbounded")
+    assert "\\centering" not in right
+    assert "Figure 2: Chunk-level size and alignment." in pdf_text(pdf)
+
+
+@needs_latex
+def test_01_traceback_counts_cells_as_quarto(tmp_root):
+    root = built("01-error-true", tmp_root)
+    text = pdf_text(root / "report.pdf")
+    assert "Cell In[1], line 4" in text and "Cell In[1], line 2, in ratio(a, b)" in text
+    assert "Cell In[3]" not in text
+    nb = nbformat.read(root / "report.ipynb", as_version=4)
+    assert [c.execution_count for c in nb.cells if c.cell_type == "code"] == [1, 2]
+
+
+@needs_latex
+def test_22_crossref_words_as_quarto(tmp_root):
+    root = built("22-crossref-custom-prefixes", tmp_root)
+    flat = " ".join(pdf_text(root / "report.pdf").split())
+    for words in (
+        "Its gradient, used in Fig. 1, follows from Eq. 1; the step sizes are in "
+        "Tab. 1 and the whole set-up is in Sec. 1.",
+        "Fig. 1: Norm of the gradient over twenty steps.",
+        "Tab. 1: Final loss for two step sizes",
+        "Again: Fig. 1, Tab. 1 and Eq. 1 at the start of a sentence.",
+    ):
+        assert words in flat
+    nb = nbformat.read(root / "report.ipynb", as_version=4)
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "*Fig. 1: Norm of the gradient over twenty steps.*" in md
+    assert "*Tab. 1: Final loss for two step sizes*" in md
+    assert "Again: Fig. 1, Tab. 1 and Eq. 1" in md
+    assert page_size(root / "report.pdf").endswith("(letter)")
+
+
+@needs_latex
+def test_34_lang_german_as_quarto(tmp_root):
+    root = built("34-lang-german", tmp_root)
+    flat = " ".join(pdf_text(root / "report.pdf").split())
+    for words in (
+        "Inhaltsverzeichnis",
+        "Abbildung 1 zeigt den Verlauf, Tabelle 1 die Zahlen und Gleichung 1 die "
+        "Verlustfunktion; alles steht in Kapitel 1.",
+        "Abbildung 1: Verlust über die Schritte.",
+        "Tabelle 1: Werte pro Schritt",
+        "Hinweis",
+    ):
+        assert words in flat
+    assert "Figure" not in flat and "Table" not in flat and "Note" not in flat
+    nb = nbformat.read(root / "report.ipynb", as_version=4)
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "*Abbildung 1: Verlust über die Schritte.*" in md
+    assert "> **Hinweis**" in md
+    assert "alles steht in Kapitel 1." in " ".join(md.split())
