@@ -159,7 +159,7 @@ def test_24_figures_as_quartos_size_format_and_alignment(tmp_root):
     images = subprocess.run(
         ["pdfimages", "-list", str(pdf)], capture_output=True, text=True
     ).stdout.splitlines()[2:]
-    rgb = [line.split() for line in images if " image " in line]
+    rgb = [row for row in map(str.split, images) if row[2] == "image"]
     assert [(r[0], r[3], r[4], r[12], r[13]) for r in rgb] == [
         ("1", "560", "354", "150", "150"),
         ("2", "560", "354", "150", "150"),
@@ -221,3 +221,35 @@ def test_34_lang_german_as_quarto(tmp_root):
     assert "*Abbildung 1: Verlust über die Schritte.*" in md
     assert "> **Hinweis**" in md
     assert "alles steht in Kapitel 1." in " ".join(md.split())
+
+
+@needs_latex
+def test_25_listings_as_quarto(tmp_root):
+    """Quarto: 'Listing 1 Plain gradient descent update' above the code block, 'Listing
+    2 One step on a scalar weight' above the chunk's code, both referenced."""
+    root = built("25-code-listings-lst", tmp_root)
+    flat = " ".join(pdf_text(root / "report.pdf").split())
+    for words in (
+        "The update rule is written out in Listing 1; Listing 2 runs it once",
+        "Listing 1 Plain gradient descent update def update(w, grad, lr=0.1):",
+        "Listing 2 One step on a scalar weight w, grad = 1.0, 0.5",
+        "w = 0.95 Both listings are numbered (see Listing 1 and Listing 2).",
+    ):
+        assert words in flat
+    nb = nbformat.read(root / "report.ipynb", as_version=4)
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "*Listing 1: Plain gradient descent update*\n\n``` python" in md
+    assert "*Listing 2: One step on a scalar weight*" in md
+
+
+@pytest.mark.parametrize(
+    "block, message",
+    [
+        ("```{#lst-a .python}\nx = 1\n```", r"report.qmd:1: a listing needs both"),
+        ('```{.python lst-cap="A"}\nx = 1\n```', r"report.qmd:1: a listing needs both"),
+    ],
+)
+def test_half_a_listing_stops_with_its_line(tmp_path, block, message):
+    qmd = write_project(tmp_path, {"report.qmd": block + "\n"})
+    with pytest.raises(BuildError, match=message):
+        build(qmd, use_quarto=False, pdf=False, log=lambda *_: None)
