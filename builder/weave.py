@@ -129,11 +129,12 @@ def _caption(text) -> str:
     return " ".join(str(text).split()) if text else ""
 
 
-def _figure(chunk: Chunk, paths: list[str]) -> str:
-    """Quarto Markdown for a figure chunk's images (sub-figures when there are several)."""
+def _figure(chunk: Chunk, paths: list[str], ident: str = "", caption: str = "") -> str:
+    """Quarto Markdown for a figure chunk's images (sub-figures when there are several);
+    `ident` and `caption`: one of the figures a list of captions makes."""
     opts = chunk.options
-    ident = float_ident(chunk, "fig")
-    caption = _caption(opts.get("fig-cap"))
+    ident = ident or float_ident(chunk, "fig")
+    caption = caption or _caption(opts.get("fig-cap"))
     if len(paths) == 1:
         body = [f"![]({paths[0]})"]
     else:
@@ -254,7 +255,19 @@ def weave_outputs(
         )
     if images:
         first = figure_at
-        if is_figure and (len(images) == 1 or label.startswith("fig-")):
+        captions = opts.get("fig-cap")
+        if isinstance(captions, list):  # one figure per caption: label-1, label-2, ...
+            if len(captions) != len(images):
+                raise BuildError(
+                    f"{chunk.where()}: fig-cap lists {len(captions)} captions but the "
+                    f"chunk drew {len(images)} figures; give one caption per figure"
+                )
+            ident = float_ident(chunk, "fig")
+            parts[first] = "\n\n".join(
+                _figure(chunk, [p], f"{ident}-{i}", _caption(c) or NBSP)
+                for i, (p, c) in enumerate(zip(images, captions), 1)
+            )
+        elif is_figure and (len(images) == 1 or label.startswith("fig-")):
             parts[first] = _figure(chunk, images)
         elif is_figure:  # Quarto: the caption goes to the first image only
             parts[first] = _figure(chunk, images[:1])
