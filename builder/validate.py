@@ -139,11 +139,17 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
     prefix = ident.split("-", 1)[0] if ident and "-" in ident else None
     if prefix in FLOAT_PREFIXES:
         allowed |= FLOAT_ATTRIBUTES
-        placement_ok, placement = vocabulary.entry("chunk_options", "fig-pos")
-        if "fig-pos" in keys and not vocabulary.fits(keys["fig-pos"], placement_ok):
-            raise BuildError(
-                f'{where}: fig-pos="{keys["fig-pos"]}" is not valid: must be {placement}'
-            )
+        for key in FLOAT_ATTRIBUTES & set(keys):  # typed as the chunk option
+            schema, allowed_values = vocabulary.entry("chunk_options", key)
+            try:
+                value = yaml.safe_load(keys[key])
+            except yaml.YAMLError:
+                value = keys[key]
+            if not vocabulary.fits(value, schema):
+                raise BuildError(
+                    f'{where}: {key}="{keys[key]}" is not valid: must be '
+                    f"{allowed_values}"
+                )
     elif prefix in QUARTO_ID_PREFIXES:
         raise BuildError(
             f"{where}: a div with the id '#{ident}' ({prefix}- cross-reference) is not "

@@ -287,7 +287,9 @@ def weave_outputs(
         ident = float_ident(chunk, "tbl")
         i = found[0]
         caption = _caption(opts.get("tbl-cap")) or NBSP
-        parts[i] = f"{parts[i].rstrip()}\n\n: {caption} {{#{ident}}}"
+        widths = opts.get("tbl-colwidths")
+        widths = f' tbl-colwidths="{widths}"' if widths else ""
+        parts[i] = f"{parts[i].rstrip()}\n\n: {caption} {{#{ident}{widths}}}"
     for i in markdown:  # the notebook writes these as the cell's Markdown outputs
         parts[i] = f'::: {{data-output="markdown"}}\n\n{parts[i]}\n\n:::'
     return [p for p in parts if p]

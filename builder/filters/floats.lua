@@ -69,6 +69,23 @@ local function caption_of(div)
   return last.content
 end
 
+-- tbl-colwidths="[25,75]" (on the table or its div): each column's share of the text
+-- width, as Quarto sets them.
+local function column_widths(tbl, spec)
+  spec = spec or tbl.attributes["tbl-colwidths"]
+  tbl.attributes["tbl-colwidths"] = nil
+  if not spec then return tbl end
+  local widths, total = {}, 0
+  for n in spec:gmatch("[%d%.]+") do
+    table.insert(widths, tonumber(n))
+    total = total + tonumber(n)
+  end
+  for i, colspec in ipairs(tbl.colspecs) do
+    if widths[i] and total > 0 then tbl.colspecs[i] = {colspec[1], widths[i] / total} end
+  end
+  return tbl
+end
+
 local function table_div(div)
   local caption, found = pandoc.List(caption_of(div)), false
   caption:insert(latex.raw("\\label{" .. div.identifier .. "}"))
@@ -76,7 +93,7 @@ local function table_div(div)
     if found then return nil end
     found = true
     tbl.caption.long = {pandoc.Plain(caption)}
-    return tbl
+    return column_widths(tbl, div.attributes["tbl-colwidths"])
   end})
   if not found then error("the float " .. div.identifier .. " contains no table") end
   return div.content
@@ -120,6 +137,7 @@ end
 
 -- ": Caption {#tbl-x}" under a table.
 local function Table(tbl)  -- pandoc 3.9 reads `: Caption {#tbl-x}` into the attributes
+  tbl = column_widths(tbl)
   local last = tbl.caption.long[#tbl.caption.long]
   if tbl.identifier:match("^tbl%-") and last and last.content then
     last.content:insert(latex.raw("\\label{" .. tbl.identifier .. "}"))
