@@ -87,6 +87,9 @@ def pandoc_args(pdf: dict) -> list[str]:
         args.append("--number-sections")
     documentclass = pdf.get("documentclass", "scrartcl")
     args += ["-V", f"documentclass={documentclass}"]
+    # Quarto's template variables: graphicx and longtable always, and so figures placed
+    # htbp by default (\fps@figure), also where every image is in raw LaTeX (sub-figures)
+    args += ["-V", "graphics=true", "-V", "tables=true"]
     koma = documentclass == "scrartcl"
     if koma:  # Quarto's class options for its default class
         args += ["-V", "classoption=DIV=11", "-V", "classoption=numbers=noendperiod"]

@@ -13,6 +13,7 @@ chunk's table gets `: caption {#tbl-x}`.  A caption with nothing to carry it sto
 
 from __future__ import annotations
 
+import json
 import re
 from base64 import b64decode
 from dataclasses import dataclass, field
@@ -155,9 +156,9 @@ def _figure(chunk: Chunk, paths: list[str], ident: str = "", caption: str = "") 
         key in opts for key in ("layout", "layout-ncol", "layout-nrow")
     ):  # Quarto: H unless fig-pos is set, when the code is shown beside the figure
         attrs.append(".cell")
-    for key in ("layout-ncol", "layout-nrow"):
+    for key in ("layout-ncol", "layout-nrow", "layout"):
         if key in opts:
-            attrs.append(f'{key}="{opts[key]}"')
+            attrs.append(f'{key}="{json.dumps(opts[key])}"')
     if opts.get("fig-pos"):  # false: as if not set (Quarto 1.10)
         attrs.append(f'fig-pos="{opts["fig-pos"]}"')
     if opts.get("fig-align", "default") != "default":

@@ -38,23 +38,62 @@ local function subfigures(blocks)
   return subs
 end
 
--- Sub-figures side by side: layout-ncol columns (or enough for layout-nrow rows), as Quarto.
-local function subfigure_blocks(div, subs)
+-- The rows of a layout, each a list of relative widths: layout="[[1,1],[1]]" as given
+-- (a negative width is empty space), else layout-ncol columns (or enough for layout-nrow
+-- rows) of equal width, as Quarto lays them out.
+local function layout_rows(div, count)
+  local spec = div.attributes["layout"]
+  if spec then
+    local rows = {}
+    for row in (spec:match("^%s*%[(.*)%]%s*$") or ""):gmatch("%[([^%[%]]*)%]") do
+      local widths = {}
+      for n in row:gmatch("%-?[%d%.]+") do table.insert(widths, tonumber(n)) end
+      table.insert(rows, widths)
+    end
+    if #rows == 0 then  -- one row: layout="[1,1]"
+      local widths = {}
+      for n in spec:gmatch("%-?[%d%.]+") do table.insert(widths, tonumber(n)) end
+      rows = {widths}
+    end
+    return rows
+  end
   local ncol = tonumber(div.attributes["layout-ncol"])
   local nrow = tonumber(div.attributes["layout-nrow"])
-  if not ncol then ncol = nrow and math.ceil(#subs / nrow) or 1 end
-  local width = string.format("%.2f", 1 / ncol)
-  local parts = {}
-  for i, sub in ipairs(subs) do
-    local image = sub.image:clone()
-    image.identifier, image.caption = "", {}
-    table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\centering\n"
-      .. latex.latex_of({image}) .. "\n\\subcaption{\\label{" .. sub.id .. "}"
-      .. latex.latex_of(sub.caption) .. "}\n\\end{minipage}%")
-    if i % ncol == 0 and i < #subs then table.insert(parts, "\\par\\medskip") end
+  if not ncol then ncol = nrow and math.ceil(count / nrow) or 1 end
+  local rows = {}
+  for _ = 1, math.ceil(count / ncol) do
+    local widths = {}
+    for _ = 1, ncol do table.insert(widths, 1) end  -- a short last row starts at the left
+    table.insert(rows, widths)
   end
-  for _ = 1, (ncol - #subs % ncol) % ncol do  -- a short last row starts at the left
-    table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\mbox{}\\end{minipage}%")
+  return rows
+end
+
+-- Sub-figures side by side, row by row (layout_rows).
+local function subfigure_blocks(div, subs)
+  local parts, next_sub = {}, 1
+  for r, widths in ipairs(layout_rows(div, #subs)) do
+    local total = 0
+    for _, w in ipairs(widths) do total = total + math.abs(w) end
+    if r > 1 then table.insert(parts, "\\newline") end  -- as Quarto
+    for _, w in ipairs(widths) do
+      local width = string.format("%.2f", math.abs(w) / total)
+      local sub = w > 0 and subs[next_sub] or nil
+      if sub then
+        next_sub = next_sub + 1
+        local image = sub.image:clone()
+        image.identifier, image.caption = "", {}
+        table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\centering\n"
+          .. latex.latex_of({image}) .. "\n\\subcaption{\\label{" .. sub.id .. "}"
+          .. latex.latex_of(sub.caption) .. "}\n\\end{minipage}%")
+      else  -- space, or a place the last row leaves empty
+        table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\mbox{}\\end{minipage}%")
+      end
+    end
+  end
+  if next_sub <= #subs then
+    error("the layout of " .. div.identifier .. " has places for " .. (next_sub - 1)
+      .. " of its " .. #subs .. " sub-figures: give it a place for each")
   end
   -- one raw block: a blank line between two minipages would stack them
   return pandoc.List({latex.rawblock(table.concat(parts, "\n"))})
