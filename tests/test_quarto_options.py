@@ -253,3 +253,72 @@ def test_half_a_listing_stops_with_its_line(tmp_path, block, message):
     qmd = write_project(tmp_path, {"report.qmd": block + "\n"})
     with pytest.raises(BuildError, match=message):
         build(qmd, use_quarto=False, pdf=False, log=lambda *_: None)
+
+
+def keep_tex_too(root: Path):
+    qmd = root / "report.qmd"
+    qmd.write_text(qmd.read_text().replace("---\n", "---\nkeep-tex: true\n", 1))
+
+
+@needs_latex
+def test_26_tbl_colwidths_as_quarto(tmp_root):
+    root = built("26-markdown-tables-captions", tmp_root, keep_tex_too)
+    flat = " ".join(pdf_text(root / "report.pdf").split())
+    assert "Table 3: Layers of the small network layer what it does conv" in flat
+    assert "Back to Table 1." in flat
+    tex = (root / "report.tex").read_text()
+    wide = tex.split("\\label{tbl-wide}")[0].rsplit("\\begin{longtable}", 1)[1]
+    assert "\\real{0.2500}" in wide and "\\real{0.7500}" in wide
+
+
+@needs_latex
+def test_27_layout_rows_as_quarto(tmp_root):
+    """Quarto: (a) and (b) side by side, (c) alone on the second row, the figure where
+    the text puts it (one page)."""
+    root = built("27-layout-grid-div", tmp_root)
+    text = pdf_text(root / "report.pdf", layout=True)
+    rows = [" ".join(line.split()) for line in text.splitlines() if "(" in line]
+    assert "(a) Loss (b) Accuracy" in rows and "(c) Learning rate" in rows
+    flat = " ".join(text.split())
+    assert flat.index("Figure 1: Training curves") < flat.index("After the figure:")
+    assert "After the figure: Figure 1a and Figure 1b." in flat
+    assert "\f" not in text.rstrip("\f")  # one page
+
+
+@needs_latex
+def test_35_fig_cap_list_gives_one_figure_each(tmp_root):
+    """Quarto captions each figure (Figure 1, Figure 2) but leaves @fig-curves-1
+    unresolved; here the references resolve too."""
+    root = built("35-fig-cap-list-two-plots", tmp_root)
+    flat = " ".join(pdf_text(root / "report.pdf").split())
+    assert "Figure 1: Training loss." in flat and "Figure 2: Validation loss." in flat
+    assert "Figure 1 and Figure 2 are two separate figures from one chunk." in flat
+    nb = nbformat.read(root / "report.ipynb", as_version=4)
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "*Figure 1: Training loss.*\n\n*Figure 2: Validation loss.*" in md
+    assert "Figure 1 and Figure 2 are two separate figures" in md
+
+
+@pytest.mark.parametrize(
+    "attrs, message",
+    [
+        ('layout="[[1,x]]"', r'report.qmd:1: layout="\[\[1,x\]\]" is not valid'),
+        ('tbl-colwidths="wide"', r'report.qmd:1: tbl-colwidths="wide" is not valid'),
+        ('fig-align="middle"', r'report.qmd:1: fig-align="middle" is not valid'),
+    ],
+)
+def test_bad_float_attribute_stops_with_its_line(tmp_path, attrs, message):
+    kind = "tbl" if "tbl" in attrs else "fig"
+    text = f"::: {{#{kind}-a {attrs}}}\n\nx\n\nCaption\n:::\n"
+    with pytest.raises(BuildError, match=message):
+        read(write_project(tmp_path, {"report.qmd": text}))
+
+
+def test_fig_cap_list_must_match_the_figures(tmp_path):
+    text = (
+        "```{python}\n#| label: fig-a\n#| fig-cap: [One, Two]\n#| echo: false\n"
+        "import matplotlib.pyplot as plt\nplt.plot([1])\nplt.show()\n```\n"
+    )
+    qmd = write_project(tmp_path, {"report.qmd": text})
+    with pytest.raises(BuildError, match=r"fig-cap lists 2 captions but the chunk dr"):
+        build(qmd, use_quarto=False, pdf=False, log=lambda *_: None)
