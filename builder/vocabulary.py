@@ -74,7 +74,9 @@ def fits(value, schema) -> bool:
     return any(fits(value, s) for s in schema["anyOf"])
 
 
-LANGUAGES: dict[str, dict] = VOCABULARY["languages"]  # lang -> Quarto's words
+LANGUAGES: dict[str, dict] = {  # lang -> Quarto's words
+    code: words for code, words in VOCABULARY["languages"].items() if code[0] != "_"
+}
 # the English words, restored before a document's own are set (use_document)
 _ENGLISH = copy.deepcopy(
     {k: VOCABULARY[k] for k in ("crossref", "callouts", "unnumbered_blocks", "titles")}

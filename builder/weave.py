@@ -317,6 +317,7 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     run: list[str] = []  # consecutive segments shown in the same outputs
     formats = None
     fig_format = options.figure_defaults(doc)["fig-format"]
+    numbered = options.pdf_option(doc, "code-line-numbers", False) is True
     for block in doc.blocks:
         if block.formats != formats:
             woven.segments += _only_in(run, formats)
@@ -327,13 +328,14 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
             run.append(PAGEBREAK.sub(lambda _: "```{=latex}\n\\newpage\n```", text))
             continue
         opts = block.options
+        numbers = " .numberLines" if opts.get("code-line-numbers", numbered) else ""
         # every chunk's code and outputs in a div: the notebook's code cell goes there
         run.append(f'::: {{data-chunk="{block.index}"}}')
         output = position(block.where() + " output")
         if opts.get("echo", True) is not False and opts.get("include", True):
             run.append(
                 f"{position(block.where())}\n\n"
-                + fence(block.shown_source(), listing(opts) + ".python")
+                + fence(block.shown_source(), listing(opts) + ".python" + numbers)
             )
         if executed is None and float_kind(block):  # numbered from the source alone
             run.append(

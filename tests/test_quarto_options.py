@@ -5,6 +5,7 @@ counts, crossref: words and lang:."""
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -322,3 +323,13 @@ def test_fig_cap_list_must_match_the_figures(tmp_path):
     qmd = write_project(tmp_path, {"report.qmd": text})
     with pytest.raises(BuildError, match=r"fig-cap lists 2 captions but the chunk dr"):
         build(qmd, use_quarto=False, pdf=False, log=lambda *_: None)
+
+
+def test_readme_lists_what_the_vocabulary_supports():
+    """README.md's list is tools/supported.py's output (run it with --write)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+    import supported
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert supported.markdown() in readme
+    assert "`de`" in supported.markdown() and "`lst` Listing" in supported.markdown()
