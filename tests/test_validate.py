@@ -54,9 +54,9 @@ def test_bad_option_value_names_its_line(tmp_path, option, message):
 @pytest.mark.parametrize(
     "option",
     [
-        "code-line-numbers: true",
+        "tbl-cap-location: top",
         "fig-scap: short",
-        "lst-label: lst-x",
+        "layout-valign: top",
         "filename: a.py",
     ],
 )
@@ -235,7 +235,10 @@ def test_unsupported_shortcodes_stop(tmp_path, text, message):
             r"'when-meta' on .content-visible is not supported",
         ),
         ("::: {#lst-code}", r"id '#lst-code' .*is not supported"),
-        ('::: {#fig-a layout="[[1,1]]"}', r"div attribute 'layout' is not supported"),
+        (
+            '::: {#fig-a layout-align="left"}',
+            r"div attribute 'layout-align' is not supported",
+        ),
         ('::: {.proof width="3"}', r"div attribute 'width' is not supported"),
     ],
 )

@@ -1,6 +1,6 @@
 -- Listings as Quarto sets them in a PDF: a code block with a #lst- label and lst-cap (a
 -- chunk's lst-label/lst-cap, weave.py) becomes Quarto's codelisting float, its caption
--- above the code ("Listing 1 ..."; the float is declared by builder/vocabulary.py).
+-- above the code (the kind's title and number; the float: builder/vocabulary.py).
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
 function CodeBlock(block)
