@@ -202,7 +202,11 @@ class Jupyter:
         """A figure div's content: its sub-figures each with "(a) caption"."""
         out = []
         for b in body:
-            images = [e for e in _images(b) if attr(e)[0].startswith("fig-")]
+            images = [
+                e
+                for e in (b["c"] if b["t"] in ("Para", "Plain") else [])
+                if e["t"] == "Image" and attr(e)[0].startswith("fig-")
+            ]
             if b["t"] == "Figure":
                 out += self.figure(b, ident)
             elif images:
@@ -225,7 +229,7 @@ class Jupyter:
 
     def figure(self, f: dict, parent: str | None) -> list:
         caption = parse.stringify(f["c"][1][1]) and f["c"][1][1][0]["c"] or []
-        image = next(_images(f), None)
+        image = next(_images(f["c"]), None)
         ident = f["c"][0][0] or (attr(image)[0] if image else "")
         if image and ident.startswith("fig-"):
             image = {**image, "c": [[ident, [], []], *image["c"][1:]]}
@@ -247,7 +251,14 @@ class Jupyter:
         caption = t["c"][1][1]
         words = caption[-1]["c"] if caption else []
         ident = t["c"][0][0]
-        body = {**t, "c": [["", [], []], [None, []], *t["c"][2:]]}
+        _, _, widths, head, bodies, foot = t["c"]
+
+        def rows(rs):  # the cells' blocks rendered too
+            return [[r[0], [[*c[:4], self.blocks(c[4])] for c in r[1]]] for r in rs]
+
+        bodies = [[b[0], b[1], rows(b[2]), rows(b[3])] for b in bodies]
+        parts = [widths, [head[0], rows(head[1])], bodies, [foot[0], rows(foot[1])]]
+        body = {**t, "c": [["", [], []], [None, []], *parts]}
         if not caption:
             return [body]
         name = (
@@ -377,11 +388,7 @@ def lead(first: list, blocks: list) -> list:
 
 
 def _images(value):
-    for e in parse.children(value.get("c") if isinstance(value, dict) else value):
-        if e["t"] == "Image":
-            yield e
-        elif "c" in e:
-            yield from _images(e)
+    return (e for e in parse.walk(value) if e.get("t") == "Image")
 
 
 def _trim(inlines: list) -> list:
@@ -457,7 +464,7 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
     pandoc's LaTeX reader first."""
     raw = renderer.raw_latex
     if raw:
-        read = parse.parse_format(
+        read = parse.parse(
             "\n\n".join(f"{t}\n\n\\par RAWSPLIT{k}\\par" for k, t in enumerate(raw)),
             "latex",
         )["blocks"]
@@ -475,7 +482,7 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
     has_bib = "bibliography" in meta
     cited = [
         c["citationId"]
-        for e in parse._all(blocks)
+        for e in parse.walk(blocks)
         if e.get("t") == "Cite"
         for c in e["c"][0]
         if not is_crossref(c["citationId"])
@@ -515,7 +522,8 @@ def _replace_raw(value, parts: list):
         return value
     out = []
     for item in value:
-        if isinstance(item, dict) and item.get("c", [""])[0] == "raw-latex":
+        raw = isinstance(item, dict) and item.get("t") in ("RawBlock", "RawInline")
+        if raw and item["c"][0] == "raw-latex":
             read = parts[int(item["c"][1])] if int(item["c"][1]) < len(parts) else []
             if item["t"] == "RawBlock":
                 out += read

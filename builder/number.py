@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import vocabulary
-from .parse import attr, children, position, stringify
+from .parse import attr, children, position, stringify, walk
 from .validate import BuildError
 
 THEOREMS = vocabulary.THEOREMS
@@ -233,7 +233,7 @@ class Counter:
 
     def figure_block(self, figure: dict):
         ident = figure["c"][0][0]
-        image = next((e for e in _descendants(figure) if e["t"] == "Image"), None)
+        image = next((e for e in walk(figure["c"]) if e.get("t") == "Image"), None)
         ident = ident or (attr(image)[0] if image else "")
         if ident.startswith("fig-"):
             self.subfigure(ident)
@@ -409,13 +409,6 @@ BLOCKS = {
     "BulletList", "OrderedList", "DefinitionList", "Table", "Figure", "LineBlock",
     "HorizontalRule",
 }  # fmt: skip
-
-
-def _descendants(value):
-    for e in children(value.get("c") if isinstance(value, dict) else value):
-        yield e
-        if "c" in e:
-            yield from _descendants(e)
 
 
 def number(

@@ -130,16 +130,12 @@ def for_output(tree: dict, output: str) -> dict:
     return {**tree, "blocks": strip(tree["blocks"], output)}
 
 
-def parse_format(text: str, fmt: str) -> dict:
-    return parse(text, fmt)
-
-
 def callout_titles(tree: dict) -> dict:
     """The `title=` text of every callout div -> its inlines (one pandoc run)."""
     titles = sorted(
         {
             attr(e)[2]["title"]
-            for e in _all(tree["blocks"])
+            for e in walk(tree["blocks"])
             if e.get("t") == "Div" and "title" in attr(e)[2]
         }
     )
@@ -152,11 +148,12 @@ def callout_titles(tree: dict) -> dict:
     }
 
 
-def _all(value):
+def walk(value):
+    """Every element (and other mapping) in `value`, in document order."""
     if isinstance(value, list):
         for v in value:
-            yield from _all(v)
+            yield from walk(v)
     elif isinstance(value, dict):
         yield value
         for v in value.values():
-            yield from _all(v)
+            yield from walk(v)

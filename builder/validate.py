@@ -34,17 +34,22 @@ QUARTO_CELL_OPTIONS = vocabulary.names("chunk_options_quarto")
 
 
 def check_value(table: str, key: str, value, where: str, what: str):
-    """Raise BuildError when `value` is not of the type `key` has in `table`."""
+    """Raise BuildError when `value` is not of the type `key` has in `table`; a value
+    Quarto's schema allows but the built-in renderer does not is said to be so."""
     schema, allowed = vocabulary.entry(table, key)
-    if not vocabulary.fits(value, schema):
+    if vocabulary.fits(value, schema):
+        return
+    quarto = vocabulary.VOCABULARY[table][key]
+    quarto = quarto.get("quarto") if isinstance(quarto, dict) else None
+    if quarto and vocabulary.fits(value, quarto):
         raise BuildError(
-            f"{where}: {what} '{key}: {value!r}' is not valid: "
-            + (
-                f"'{key}' must be {allowed}"
-                if what == "chunk option"
-                else f"must be {allowed}"
-            )
+            f"{where}: {what} '{key}: {value!r}' is valid Quarto, but the built-in "
+            f"renderer supports only {allowed} for '{key}': build with Quarto"
         )
+    must = f"'{key}' must be" if what == "chunk option" else "must be"
+    raise BuildError(
+        f"{where}: {what} '{key}: {value!r}' is not valid: {must} {allowed}"
+    )
 
 
 def check_chunk_options(options: dict, where: str) -> None:

@@ -36,6 +36,17 @@ $$ c = d $$ {#eq-next}
 
 See @tbl-grid, \eqref{eq:raw} and @eq-next.
 
+\begin{table}
+\begin{tabular}{lr}
+loss & value \\
+$L_1$ & 3.0 \\
+\end{tabular}
+\caption{Typed in LaTeX}
+\label{tbl-raw}
+\end{table}
+
+@tbl-raw was typed by hand.
+
 ::: {.callout-note title="Careful with @tbl-grid"}
 Body line.
 :::
@@ -108,3 +119,10 @@ def test_output_false_keeps_no_outputs(notebook):
     shown = next(c for c in code if 'print("shown")' in c.source)
     assert hidden.outputs == []
     assert shown.outputs[0]["text"] == "shown\n"
+
+
+def test_raw_latex_table_is_read_by_pandoc(notebook):
+    md = markdown(notebook)
+    assert re.search(r"\| \$L_1\$ +\| +3\.0 \|", md)
+    assert "*Table 2: Typed in LaTeX*" in md and "Table 2 was typed by hand." in md
+    assert "\\begin{tabular}" not in md

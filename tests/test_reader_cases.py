@@ -5,9 +5,11 @@ same documents are rendered with it and hold the same values (the oracle); CI ha
 so that test is skipped there."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -453,6 +455,7 @@ def test_quarto_gives_the_same(tmp_path, name):
     result = subprocess.run(
         ["quarto", "render", qmd.name, "--to", "pdf"],
         cwd=tmp_path,
+        env=dict(os.environ, QUARTO_PYTHON=sys.executable),  # Quarto's Jupyter: ours
         capture_output=True,
         text=True,
     )

@@ -39,7 +39,7 @@ def prose(doc):
         ('error: "true"', r"'error' must be true or false"),
         ("label: my plot", r"'label' must be a label of letters"),
         ("fig-cap: 3", r"'fig-cap' must be a caption"),
-        ("tbl-cap: [a, b]", r"'tbl-cap' must be a caption"),
+        ("tbl-cap: [a, b]", r"valid Quarto, but the built-in renderer supports only a"),
         ("layout-ncol: 0", r"'layout-ncol' must be a whole number >= 1"),
         ('layout-ncol: "2"', r"'layout-ncol' must be a whole number >= 1"),
         ("tags: report-only", r"'tags' must be a list of strings"),
