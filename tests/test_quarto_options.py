@@ -333,3 +333,19 @@ def test_readme_lists_what_the_vocabulary_supports():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert supported.markdown() in readme
     assert "`de`" in supported.markdown() and "`lst` Listing" in supported.markdown()
+
+
+@needs_latex
+def test_code_line_numbers_as_quarto(tmp_path):
+    """Quarto 1.10.18 numbers the lines of that chunk only (pandoc's numberLines)."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": "```{python}\n#| code-line-numbers: true\nx = 1\ny = 2\n"
+            "print(x + y)\n```\n\n```{python}\nz = 3\n```\n"
+        },
+    )
+    build(qmd, use_quarto=False, log=lambda *_: None)
+    text = pdf_text(tmp_path / "report.pdf", layout=True)
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    assert lines[:5] == ["1 x = 1", "2 y = 2", "3 print(x + y)", "3", "z = 3"]
