@@ -42,7 +42,7 @@ function M.reference(cite)
     local kind = citation.id:match("^(%a+)%-")
     if not (kind and M.KINDS[kind:lower()]) then return nil end  -- a bibliography citation
     local id = kind:lower() .. citation.id:sub(#kind + 1)
-    local number = "\\ref*{" .. id .. "}"
+    local number = "\\ref{" .. id .. "}"  -- as Quarto: the link is the number only
     local words = M.KINDS[kind:lower()] .. "~" .. number
     if citation.mode == "SuppressAuthor" then
       words = number
@@ -50,7 +50,7 @@ function M.reference(cite)
       words = M.latex_of(citation.prefix) .. "~" .. number
     end
     if i > 1 then table.insert(out, pandoc.Str(", ")) end
-    table.insert(out, M.raw("\\hyperref[" .. id .. "]{" .. words .. "}"))
+    table.insert(out, M.raw(words))
   end
   return out
 end
