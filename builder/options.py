@@ -80,6 +80,8 @@ def pandoc_args(pdf: dict) -> list[str]:
     args = []
     if pdf.get("fig-pos"):  # false: as if not set (Quarto 1.10)
         args += ["-M", f"fig-pos={pdf['fig-pos']}"]
+    if pdf.get("fig-align", "default") != "default":  # every figure's (floats.lua)
+        args += ["-M", f"fig-align={pdf['fig-align']}"]
     if pdf.get("toc", False):
         args += ["--toc", f"--toc-depth={pdf.get('toc-depth', 3)}"]
         args += ["-V", f"toc-title={vocabulary.VOCABULARY['titles']['toc']}"]

@@ -349,3 +349,9 @@ def test_code_line_numbers_as_quarto(tmp_path):
     text = pdf_text(tmp_path / "report.pdf", layout=True)
     lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
     assert lines[:5] == ["1 x = 1", "2 y = 2", "3 print(x + y)", "3", "z = 3"]
+
+
+def test_document_fig_align_reaches_the_filters():
+    """A document's fig-align is every figure's (floats.lua reads the metadata)."""
+    assert options.pandoc_args({"fig-align": "right"})[:2] == ["-M", "fig-align=right"]
+    assert "fig-align" not in " ".join(options.pandoc_args({"fig-align": "default"}))

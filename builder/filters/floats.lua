@@ -140,8 +140,10 @@ end
 
 -- fig-align as Quarto aligns a figure: centred by default, \hfill before it on the right,
 -- nothing on the left.
+local document_fig_align = nil  -- the document's fig-align, if set
+
 local function aligned(div)
-  local align = div.attributes["fig-align"] or "center"
+  local align = div.attributes["fig-align"] or document_fig_align or "center"
   if align ~= "right" then return div.content end
   for _, block in ipairs(div.content) do
     if block.t == "Para" or block.t == "Plain" then
@@ -154,7 +156,7 @@ end
 
 local function figure_div(div)
   local caption = caption_of(div)
-  local align = div.attributes["fig-align"] or "center"
+  local align = div.attributes["fig-align"] or document_fig_align or "center"
   local centering = (align == "center" or align == "default") and "\\centering" or ""
   local blocks = pandoc.List({latex.rawblock("\\begin{figure}" .. placement(div) .. centering)})
   local subs = subfigures(div.content)
@@ -201,6 +203,7 @@ end
 
 local function Meta(meta)
   if meta["fig-pos"] then document_fig_pos = pandoc.utils.stringify(meta["fig-pos"]) end
+  if meta["fig-align"] then document_fig_align = pandoc.utils.stringify(meta["fig-align"]) end
 end
 
 -- The figure filter after Div: the images of a figure div (its sub-figures) are raw LaTeX by then
