@@ -130,6 +130,8 @@ def header_lines(pdf: dict) -> str:
     items.  (`fig-pos` goes to filters/floats.lua as metadata: Quarto sets it on each
     figure, not as a default placement.)"""
     lines = ""
+    if pdf.get("documentclass", "scrartcl") == "scrartcl":  # Quarto's, for its class
+        lines += "\\KOMAoption{captions}{tableheading}\n"  # table captions above
     extra = pdf.get("include-in-header", [])  # `text:` items (validate.py)
     for item in extra if isinstance(extra, list) else [extra]:
         lines += item["text"].rstrip("\n") + "\n"

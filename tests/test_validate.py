@@ -620,4 +620,8 @@ def test_include_in_header_text_reaches_the_latex_header(tmp_path):
     )
     qmd = write_project(tmp_path, {"report.qmd": "Text.\n", "_quarto.yml": project})
     header = options.header_lines(read(qmd).settings.pdf)
-    assert header == "\\newcommand{\\fromheader}{x}\n"
+    assert header == (
+        "\\KOMAoption{captions}{tableheading}\n"  # Quarto's, with its KOMA class
+        "\\newcommand{\\fromheader}{x}\n"
+    )
+    assert options.header_lines({"documentclass": "article"}) == ""
