@@ -398,7 +398,7 @@ def test_pdf_options_become_pandoc_arguments():
     # fig-pos: metadata for filters/floats.lua, which places each figure as Quarto does
     assert pandoc_args({"fig-pos": "htbp"})[:2] == ["-M", "fig-pos=htbp"]
     assert "-M" not in pandoc_args({"fig-pos": False})  # false: as if not set
-    assert header_lines({}) == header_lines({"fig-pos": "htbp"}) == ""
+    assert header_lines({"documentclass": "article", "fig-pos": "htbp"}) == ""
 
 
 @pytest.mark.parametrize(
