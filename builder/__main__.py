@@ -17,7 +17,18 @@ from pathlib import Path
 
 import nbformat
 
-from . import execute, export, number, options, parse, read, texcheck, typeset, weave
+from . import (
+    execute,
+    export,
+    number,
+    options,
+    parse,
+    read,
+    texcheck,
+    typeset,
+    vocabulary,
+    weave,
+)
 
 STATUS_PREFIX = "WARNING:"
 
@@ -87,6 +98,7 @@ def build(
         use_quarto = shutil.which("quarto") is not None
     doc = read.read(source, builtin_pdf=pdf and not use_quarto)
     log(f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks")
+    vocabulary.use_document(options.project_metadata(doc))  # lang:, crossref: words
     root = doc.root
     if pdf:  # before executing anything: can the PDF be typeset here?
         if use_quarto:
@@ -127,6 +139,8 @@ def build(
                 f"({time.perf_counter() - t0:.1f} s)"
             )
             outputs[root / f"{source.stem}.pdf"] = tmp_pdf
+            if not use_quarto and doc.settings.pdf.get("keep-tex"):  # as Quarto
+                outputs[root / f"{source.stem}.tex"] = tmp_pdf.with_suffix(".tex")
         for final, tmp in outputs.items():  # the only writes to the outputs
             staged = final.with_name(final.name + ".tmp")
             shutil.copyfile(tmp, staged)

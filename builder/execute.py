@@ -31,17 +31,36 @@ from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from . import options
 from .read import BuildError, Chunk, Document
 
-CACHE_VERSION = "3"  # bump when the way chunks are executed changes
+CACHE_VERSION = "4"  # bump when the way chunks are executed changes
 CACHE_LIMIT = 12  # executed notebooks kept; jupyter-cache drops the oldest
-# Run first, hidden from both outputs: vector figures for the PDF beside PNG for the notebook.
+# Run first, hidden from both outputs: Matplotlib's figure size, resolution and format as
+# Quarto's kernel set-up gives them (its resources/jupyter/lang/python/setup.py), plus PNG
+# for the notebook.
 PREAMBLE = """\
 import matplotlib
 from matplotlib_inline.backend_inline import set_matplotlib_formats
-set_matplotlib_formats("png", "pdf")
-matplotlib.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110})
+set_matplotlib_formats(*{formats!r})
+matplotlib.rcParams.update(
+    {{"figure.figsize": ({width!r}, {height!r}), "figure.dpi": {dpi!r},
+     "savefig.dpi": "figure"}}
+)
 """
+
+
+def preamble(doc: Document) -> str:
+    """The hidden set-up cell for the document's figure options (options.py)."""
+    fig = options.figure_defaults(doc)
+    return PREAMBLE.format(
+        formats=list(dict.fromkeys([fig["fig-format"], "png"])),
+        width=fig["fig-width"],
+        height=fig["fig-height"],
+        dpi=fig["fig-dpi"],
+    )
+
+
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 ROLE = "report-builder"  # cell metadata key of the hidden cells: "key", "preamble", "inline"
 
@@ -67,7 +86,10 @@ def settings_digest(doc: Document, fast: bool) -> str:
     h = hashlib.sha256()
     settings = {k: v for k, v in sorted(os.environ.items()) if k.startswith("REPORT_")}
     settings.update(
-        version=CACHE_VERSION, fast=fast, python=sys.version, preamble=PREAMBLE
+        version=CACHE_VERSION,
+        fast=fast,
+        python=sys.version,
+        preamble=preamble(doc),
     )
     # error: true changes what a run does (it goes on past the error) but not the code
     settings["error_true"] = [
@@ -186,7 +208,11 @@ def build_notebook(doc: Document, fast: bool):
             None,
             [],
         ),
-        (nbformat.v4.new_code_cell(PREAMBLE, metadata={ROLE: "preamble"}), None, []),
+        (
+            nbformat.v4.new_code_cell(preamble(doc), metadata={ROLE: "preamble"}),
+            None,
+            [],
+        ),
     ]
     inline = doc.inline_expressions()
     for chunk in executed_chunks(doc):
@@ -238,8 +264,8 @@ def run(nb, plan, doc: Document, fast: bool, log=print):
     with sockets, _shutdown_after(km), client.setup_kernel(env=kernel_env(fast)):
         for i, (cell, (chunk, expressions)) in enumerate(zip(nb.cells, plan)):
             t0 = time.perf_counter()
-            try:
-                client.execute_cell(cell, i)
+            try:  # hidden cells use up no execution count (Quarto: Cell In[1] first)
+                client.execute_cell(cell, i, store_history=chunk is not None)
             except CellExecutionError as e:
                 if chunk is None:
                     raise BuildError(

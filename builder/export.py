@@ -106,6 +106,8 @@ class Jupyter:
                 out += self.figure(b, None)
             elif t == "Table":
                 out += self.table(b)
+            elif t == "CodeBlock":
+                out += self.code_block(b)
             elif t == "RawBlock":
                 out += self.raw_block(b)
             elif t == "BlockQuote":
@@ -152,7 +154,7 @@ class Jupyter:
         kind = ident.split("-", 1)[0] if "-" in ident else ""
         if kind in vocabulary.THEOREMS:
             title, rest = self.title(content)
-            words = s(f"{vocabulary.NAMES[kind]} {self.nums.numbers[ident]}")
+            words = s(f"{vocabulary.CROSSREF[kind]['name']} {self.nums.numbers[ident]}")
             words += s(" (") + title + s(").") if title else s(".")
             return lead([strong(words)], self.blocks(rest))
         if kind in vocabulary.FLOATS and content and content[-1]["t"] == "Table":
@@ -160,7 +162,7 @@ class Jupyter:
             return self.table({**inner, "c": [[ident, [], []], *inner["c"][1:]]})
         if kind in vocabulary.FLOATS:
             *body, caption = content or [para([])]
-            words = s(self.nums.text(ident))
+            words = s(self.nums.text(ident, caption=True))
             cap = self.inlines(
                 caption["c"] if caption["t"] in ("Para", "Plain") else []
             )
@@ -227,7 +229,8 @@ class Jupyter:
         if parent and number[-1:].isalpha():
             words = s(f"({number[-1]})") + ([] if blank(caption) else s(" "))
         else:
-            words = s(self.nums.text(ident)) + ([] if blank(caption) else s(": "))
+            words = s(self.nums.text(ident, caption=True))
+            words += [] if blank(caption) else s(": ")
         return [para([bare]), para([emph(words + self.inlines(caption))])]
 
     def figure(self, f: dict, parent: str | None) -> list:
@@ -238,6 +241,17 @@ class Jupyter:
             image = {**image, "c": [[ident, [], []], *image["c"][1:]]}
             return self.subfigure(image, caption, parent)
         return self.blocks(f["c"][2])
+
+    def code_block(self, b: dict) -> list:
+        """A listing (#lst- and lst-cap): its caption, as Quarto's, above the code."""
+        ident, classes, keys = attr(b)
+        if ident not in self.nums.numbers or "lst-cap" not in keys:
+            return [b]
+        words = s(f"{self.nums.text(ident, caption=True)}: {keys['lst-cap']}")
+        return [
+            para([emph(words)]),
+            {"t": "CodeBlock", "c": [["", classes, []], b["c"][1]]},
+        ]
 
     def table(self, t: dict) -> list:
         caption = t["c"][1][1]
@@ -253,7 +267,11 @@ class Jupyter:
         body = {**t, "c": [["", [], []], [None, []], *parts]}
         if not caption:
             return [body]
-        name = s(self.nums.text(ident) + ": ") if ident in self.nums.numbers else []
+        name = (
+            s(self.nums.text(ident, caption=True) + ": ")
+            if ident in self.nums.numbers
+            else []
+        )
         return [body, para([emph(name + self.inlines(_trim(words)))])]
 
     def para(self, p: dict) -> list:
@@ -541,6 +559,8 @@ def chunk_markdown(content: list, renderer: Jupyter) -> tuple[list, list]:
     outputs, captions = [], []
     for b in content:
         renderer.pos = position(b) or renderer.pos  # outputs' headings: the chunk's
+        if b["t"] == "CodeBlock":  # the chunk's code: a listing's caption
+            captions += renderer.code_block(b)[:-1]
         if b["t"] != "Div":
             if b["t"] == "Table" and b["c"][1][1]:
                 captions += renderer.table(b)[1:]

@@ -50,9 +50,12 @@ class Numbering:
     headings: dict = field(default_factory=dict)  # "file:line" -> [number, ...]
     tagged: dict = field(default_factory=dict)  # raw LaTeX -> [it with \tag{n}s, ...]
 
-    def text(self, ident: str) -> str:
-        """How Quarto words a reference: the kind's name, a space and the number."""
-        return f"{NAMES[ident.split('-', 1)[0]]} {self.numbers[ident]}"
+    def text(self, ident: str, caption: bool = False) -> str:
+        """How Quarto words a reference: the kind's prefix (a caption: its title), a
+        space and the number."""
+        kind = ident.split("-", 1)[0]
+        name = vocabulary.CROSSREF[kind]["name"] if caption else NAMES[kind]
+        return f"{name} {self.numbers[ident]}"
 
     def referable(self, ident: str) -> bool:
         return ident in self.numbers and "--" not in ident
@@ -162,6 +165,14 @@ class Counter:
             for k in keys
             if k in vocabulary.VOCABULARY["code_block_attributes_quarto"]
         ]
+        if ident.startswith("lst-") and "lst-cap" in keys:  # a listing, as Quarto's
+            self.add(ident)
+        elif "lst-cap" in keys or ident.startswith("lst-"):
+            raise BuildError(
+                f"{self.pos}: a listing needs both a #lst- label and lst-cap "
+                f"(here: {'#' + ident if ident else 'no label'}"
+                f"{', lst-cap' if 'lst-cap' in keys else ', no lst-cap'})"
+            )
         if ident.split("-", 1)[0] in UNSUPPORTED or quarto:
             what = (
                 f"the label #{ident}" if ident.startswith("lst-") else f"'{quarto[0]}'"

@@ -80,6 +80,8 @@ def pandoc_args(pdf: dict) -> list[str]:
     args = []
     if pdf.get("fig-pos"):  # false: as if not set (Quarto 1.10)
         args += ["-M", f"fig-pos={pdf['fig-pos']}"]
+    if pdf.get("fig-align", "default") != "default":  # every figure's (floats.lua)
+        args += ["-M", f"fig-align={pdf['fig-align']}"]
     if pdf.get("toc", False):
         args += ["--toc", f"--toc-depth={pdf.get('toc-depth', 3)}"]
         args += ["-V", f"toc-title={vocabulary.VOCABULARY['titles']['toc']}"]
@@ -87,8 +89,19 @@ def pandoc_args(pdf: dict) -> list[str]:
         args.append("--number-sections")
     documentclass = pdf.get("documentclass", "scrartcl")
     args += ["-V", f"documentclass={documentclass}"]
-    if documentclass == "scrartcl":  # Quarto's class options for its default class
+    # Quarto's template variables: graphicx and longtable always, and so figures placed
+    # htbp by default (\fps@figure), also where every image is in raw LaTeX (sub-figures)
+    args += ["-V", "graphics=true", "-V", "tables=true"]
+    koma = documentclass == "scrartcl"
+    if koma:  # Quarto's class options for its default class
         args += ["-V", "classoption=DIV=11", "-V", "classoption=numbers=noendperiod"]
+    # Quarto sets letter paper with its KOMA class (whose own default is A4); other
+    # classes keep their own default (article: letter)
+    papersize = pdf.get(
+        "papersize", vocabulary.PDF_DEFAULTS["papersize"] if koma else ""
+    )
+    if papersize:
+        args += ["-V", f"papersize={papersize}"]
     geometry = pdf.get("geometry", [])
     for item in [geometry] if isinstance(geometry, str) else geometry:
         args += ["-V", f"geometry:{item}"]
@@ -117,6 +130,8 @@ def header_lines(pdf: dict) -> str:
     items.  (`fig-pos` goes to filters/floats.lua as metadata: Quarto sets it on each
     figure, not as a default placement.)"""
     lines = ""
+    if pdf.get("documentclass", "scrartcl") == "scrartcl":  # Quarto's, for its class
+        lines += "\\KOMAoption{captions}{tableheading}\n"  # table captions above
     extra = pdf.get("include-in-header", [])  # `text:` items (validate.py)
     for item in extra if isinstance(extra, list) else [extra]:
         lines += item["text"].rstrip("\n") + "\n"
@@ -157,6 +172,27 @@ def pdf_option(doc, key: str, default=None):
     pdf = (meta.get("format") or {}) if isinstance(meta.get("format"), dict) else {}
     pdf = pdf.get("pdf") if isinstance(pdf.get("pdf"), dict) else {}
     return pdf[key] if key in pdf else meta.get(key, default)
+
+
+FIGURE_OPTIONS = ("fig-width", "fig-height", "fig-dpi", "fig-format")
+
+
+def figure_defaults(doc) -> dict:
+    """The figure options Quarto passes to the kernel (fig-width and fig-height in
+    inches, fig-dpi, fig-format): the PDF format's, else Quarto's PDF defaults
+    (vocabulary.PDF_DEFAULTS: 5.5 x 3.5 in, 300 dpi, pdf).  Read whoever typesets, since
+    the builder executes for Quarto too.  Raises BuildError on a value of the wrong type.
+    """
+    out = {}
+    for key in FIGURE_OPTIONS:
+        value = pdf_option(doc, key, vocabulary.PDF_DEFAULTS[key])
+        schema, allowed = vocabulary.entry("pdf_options", key)
+        if not vocabulary.fits(value, schema):
+            raise validate.BuildError(
+                f"{doc.path.name}: '{key}: {value!r}' is not valid: must be {allowed}"
+            )
+        out[key] = value
+    return out
 
 
 def header_text(doc) -> str:

@@ -34,6 +34,7 @@ LATEX_ENGINES = ("xelatex", "lualatex")
 FILTERS = (
     "crossref.lua",  # @fig-x ... -> the kind's name and number
     "floats.lua",  # figure and table divs, sub-figures, placement
+    "listings.lua",  # code blocks with #lst- and lst-cap
     "theorems.lua",  # theorem kinds, proof, remark, solution
     "callouts.lua",  # the callout kinds
     "code-output.lua",  # chunk outputs as wrapped verbatim
@@ -89,7 +90,9 @@ def to_latex(
         "-o",
         str(tex),
     ]
-    result = subprocess.run(args, capture_output=True, text=True)
+    words = vocabulary.document_file(tex.with_name("vocabulary.json"))
+    env = dict(os.environ, BUILDER_VOCABULARY=str(words))  # read by filters/latex.lua
+    result = subprocess.run(args, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise BuildError(f"pandoc failed on {source}:\n{result.stderr.strip()}")
     # Highlighted code: pandoc puts a line's indentation inside its first token macro

@@ -144,11 +144,17 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
     prefix = ident.split("-", 1)[0] if ident and "-" in ident else None
     if prefix in FLOAT_PREFIXES:
         allowed |= FLOAT_ATTRIBUTES
-        placement_ok, placement = vocabulary.entry("chunk_options", "fig-pos")
-        if "fig-pos" in keys and not vocabulary.fits(keys["fig-pos"], placement_ok):
-            raise BuildError(
-                f'{where}: fig-pos="{keys["fig-pos"]}" is not valid: must be {placement}'
-            )
+        for key in FLOAT_ATTRIBUTES & set(keys):  # typed as the chunk option
+            schema, allowed_values = vocabulary.entry("chunk_options", key)
+            try:
+                value = yaml.safe_load(keys[key])
+            except yaml.YAMLError:
+                value = keys[key]
+            if not vocabulary.fits(value, schema):
+                raise BuildError(
+                    f'{where}: {key}="{keys[key]}" is not valid: must be '
+                    f"{allowed_values}"
+                )
     elif prefix in QUARTO_ID_PREFIXES:
         raise BuildError(
             f"{where}: a div with the id '#{ident}' ({prefix}- cross-reference) is not "
@@ -364,6 +370,8 @@ def check_metadata(
                         pwhere,
                         f"project option '{pkey}' is ignored by the built-in renderer",
                     )
+        elif key == "crossref":
+            check_crossref(value, where_of)
         elif key == "engine":
             if value != "jupyter":
                 raise BuildError(
@@ -409,6 +417,25 @@ def check_metadata(
                 f"uses it: ignored",
             )
     return {"execute": {**top_execute, **execute}, "pdf": {**top_pdf, **fmt_pdf}}
+
+
+def check_crossref(value, where_of) -> None:
+    """`crossref:` options the built-in path supports: `<kind>-title` and
+    `<kind>-prefix` (text) of every numbered kind; any other stops the build."""
+    if not isinstance(value, dict):
+        raise BuildError(f"{where_of(('crossref',))}: 'crossref' must be a mapping")
+    kinds = vocabulary.CROSSREF
+    for key, text in value.items():
+        where = where_of(("crossref", key))
+        kind, _, what = str(key).rpartition("-")
+        if kind not in kinds or what not in ("title", "prefix"):
+            raise BuildError(
+                f"{where}: crossref option '{key}' is not supported by the built-in "
+                f"renderer (supported: <kind>-title and <kind>-prefix, kinds "
+                f"{', '.join(kinds)}); remove it or build with Quarto"
+            )
+        if not isinstance(text, str):
+            raise BuildError(f"{where}: crossref option '{key}' must be text")
 
 
 def _format_pdf(value, where_of) -> dict:

@@ -7,6 +7,7 @@ the chunk, execute and PDF options with their value types (Quarto 1.10.18's sche
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -41,8 +42,8 @@ def entry(table: str, key: str) -> tuple[object, str]:
 
 def fits(value, schema) -> bool:
     """Whether `value` (parsed YAML) has the type `schema` (vocabulary.json's forms:
-    boolean, string, text, {enum}, {pattern}, {integer: [min, max]}, {list}, {object},
-    {anyOf})."""
+    boolean, string, text, {enum}, {pattern}, {integer|number: [min, max]}, {list},
+    {object}, {anyOf})."""
     if schema == "boolean":
         return isinstance(value, bool)
     if schema == "string":
@@ -53,10 +54,10 @@ def fits(value, schema) -> bool:
         return any(value == e and type(value) is type(e) for e in schema["enum"])
     if "pattern" in schema:
         return isinstance(value, str) and bool(re.fullmatch(schema["pattern"], value))
-    if "integer" in schema:
-        low, high = schema["integer"]
+    if "integer" in schema or "number" in schema:
+        low, high = schema.get("integer") or schema["number"]
         return (
-            isinstance(value, int)
+            isinstance(value, int if "integer" in schema else (int, float))
             and not isinstance(value, bool)
             and (low is None or value >= low)
             and (high is None or value <= high)
@@ -71,6 +72,65 @@ def fits(value, schema) -> bool:
             and all(fits(value[k], s) for k, s in fields.items())
         )
     return any(fits(value, s) for s in schema["anyOf"])
+
+
+LANGUAGES: dict[str, dict] = {  # lang -> Quarto's words
+    code: words for code, words in VOCABULARY["languages"].items() if code[0] != "_"
+}
+# the English words, restored before a document's own are set (use_document)
+_ENGLISH = copy.deepcopy(
+    {k: VOCABULARY[k] for k in ("crossref", "callouts", "unnumbered_blocks", "titles")}
+)
+# numbered kinds whose title Quarto's language files give as an environment's
+_ENVIRONMENT_TITLES = {"rem": "remark", "sol": "solution"}
+
+
+def language(lang) -> dict:
+    """Quarto's words for `lang` (`de-CH`, else `de`); {} for English or one Quarto
+    does not translate (it falls back to English too)."""
+    lang = str(lang or "")
+    return LANGUAGES.get(lang) or LANGUAGES.get(lang.split("-")[0]) or {}
+
+
+def use_document(meta: dict) -> None:
+    """Set the document's words, as Quarto words them, in this module's tables (read by
+    every stage, and by the Lua filters through `document_file`): `lang:` (Quarto's
+    language files) and `crossref:` `<kind>-title` (captions, headings) and
+    `<kind>-prefix` (references; default: the language's prefix, else its title).
+    `meta`: the merged front matter and `_quarto.yml` (options.project_metadata)."""
+    for table in ("crossref", "callouts"):  # in place: THEOREMS holds these entries
+        for name, entry in VOCABULARY[table].items():
+            entry.update(_ENGLISH[table][name])
+    UNNUMBERED.update(_ENGLISH["unnumbered_blocks"])
+    VOCABULARY["titles"].update(_ENGLISH["titles"])
+    words = language(meta.get("lang"))
+    crossref = meta.get("crossref") if isinstance(meta.get("crossref"), dict) else {}
+    for prefix, kind in CROSSREF.items():
+        env = _ENVIRONMENT_TITLES.get(prefix)
+        title = words.get(
+            f"environment-{env}-title" if env else f"crossref-{prefix}-title",
+            kind["name"],
+        )
+        kind["name"] = str(crossref.get(f"{prefix}-title", title))
+        default = words.get(f"crossref-{prefix}-prefix", title)
+        kind["prefix"] = str(crossref.get(f"{prefix}-prefix", default))
+        NAMES[prefix] = kind["prefix"]
+    for kind, callout in CALLOUTS.items():
+        callout["title"] = words.get(f"callout-{kind}-title", callout["title"])
+    for cls in UNNUMBERED:
+        UNNUMBERED[cls] = words.get(f"environment-{cls}-title", UNNUMBERED[cls])
+    titles = VOCABULARY["titles"]
+    titles["toc"] = words.get("toc-title-document", titles["toc"])
+
+
+def document_file(path: Path) -> Path:
+    """Write the vocabulary with the document's words (use_document) to `path`, for the
+    Lua filters (typeset.py passes it in BUILDER_VOCABULARY)."""
+    path.write_text(json.dumps(VOCABULARY, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+PDF_DEFAULTS = {k: v for k, v in VOCABULARY["pdf_defaults"].items() if k[0] != "_"}
 
 
 def names(table: str) -> set[str]:
@@ -91,6 +151,20 @@ def preamble() -> str:
             styles.setdefault("remark", []).append(f"\\newtheorem*{{{cls}}}{{{name}}}")
     for style, declarations in styles.items():
         lines += [f"\\theoremstyle{{{style}}}", *declarations]
+    lines += [  # listings: Quarto's float (crossref/meta.lua)
+        "\\floatstyle{ruled}",
+        "\\newfloat{codelisting}{h}{lop}",
+        f"\\floatname{{codelisting}}{{{CROSSREF['lst']['name']}}}",
+    ]
+    names = {
+        "figurename": CROSSREF["fig"]["name"],
+        "tablename": CROSSREF["tbl"]["name"],
+    }
+    lines.append(  # as Quarto (crossref/meta.lua): after the language's own names
+        "\\AtBeginDocument{"
+        + "".join(f"\\renewcommand*\\{c}{{{n}}}" for c, n in names.items())
+        + "}"
+    )
     for kind, callout in CALLOUTS.items():
         lines.append(f"\\definecolor{{callout-{kind}}}{{HTML}}{{{callout['color']}}}")
         lines.append(

@@ -13,6 +13,7 @@ chunk's table gets `: caption {#tbl-x}`.  A caption with nothing to carry it sto
 
 from __future__ import annotations
 
+import json
 import re
 from base64 import b64decode
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ IMAGE_TYPES = {
 }
 TABLE_RULE = re.compile(r"^\s*(\|?\s*:?-{3,}:?\s*)+\|?\s*$|^\s*\+[-=:+]+\+\s*$", re.M)
 NBSP = "\\ "  # an empty caption: pandoc needs some text
-META_KEYS = ("title", "subtitle", "author", "date", "csl", "link-citations")
+META_KEYS = ("title", "subtitle", "author", "date", "csl", "link-citations", "lang")
 
 
 @dataclass
@@ -66,6 +67,14 @@ def stream_text(text: str) -> str:
     """What a terminal would show: a carriage return overwrites its line."""
     lines = text.replace("\r\n", "\n").split("\n")  # `!cmd` output ends lines with \r\n
     return "\n".join(line.rsplit("\r", 1)[-1] for line in lines)
+
+
+def listing(opts: dict) -> str:
+    """The attributes that make a chunk's code a listing (`lst-label`, `lst-cap`)."""
+    if "lst-label" not in opts:
+        return ""
+    cap = str(opts.get("lst-cap", "")).replace("\\", "\\\\").replace('"', '\\"')
+    return f'#{opts["lst-label"]} lst-cap="{cap}" ' if cap else f"#{opts['lst-label']} "
 
 
 def fence(text: str, classes: str) -> str:
@@ -121,11 +130,12 @@ def _caption(text) -> str:
     return " ".join(str(text).split()) if text else ""
 
 
-def _figure(chunk: Chunk, paths: list[str]) -> str:
-    """Quarto Markdown for a figure chunk's images (sub-figures when there are several)."""
+def _figure(chunk: Chunk, paths: list[str], ident: str = "", caption: str = "") -> str:
+    """Quarto Markdown for a figure chunk's images (sub-figures when there are several);
+    `ident` and `caption`: one of the figures a list of captions makes."""
     opts = chunk.options
-    ident = float_ident(chunk, "fig")
-    caption = _caption(opts.get("fig-cap"))
+    ident = ident or float_ident(chunk, "fig")
+    caption = caption or _caption(opts.get("fig-cap"))
     if len(paths) == 1:
         body = [f"![]({paths[0]})"]
     else:
@@ -146,16 +156,31 @@ def _figure(chunk: Chunk, paths: list[str]) -> str:
         key in opts for key in ("layout", "layout-ncol", "layout-nrow")
     ):  # Quarto: H unless fig-pos is set, when the code is shown beside the figure
         attrs.append(".cell")
-    for key in ("layout-ncol", "layout-nrow"):
+    for key in ("layout-ncol", "layout-nrow", "layout"):
         if key in opts:
-            attrs.append(f'{key}="{opts[key]}"')
+            attrs.append(f'{key}="{json.dumps(opts[key])}"')
     if opts.get("fig-pos"):  # false: as if not set (Quarto 1.10)
         attrs.append(f'fig-pos="{opts["fig-pos"]}"')
+    if opts.get("fig-align", "default") != "default":
+        attrs.append(f'fig-align="{opts["fig-align"]}"')
     return "\n\n".join([f"::: {{{' '.join(attrs)}}}", *body, caption or NBSP, ":::"])
 
 
-def weave_outputs(chunk: Chunk, outputs: list, figures: Path, files: dict) -> list[str]:
-    """The Markdown for one chunk's outputs, honouring output/warning/fig-cap/tbl-cap."""
+# fig-format (options.figure_defaults) -> the image type the PDF takes first
+FIG_FORMATS = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "retina": "image/png",
+    "jpeg": "image/jpeg",
+    "svg": "image/svg+xml",
+}
+
+
+def weave_outputs(
+    chunk: Chunk, outputs: list, figures: Path, files: dict, fig_format: str = "pdf"
+) -> list[str]:
+    """The Markdown for one chunk's outputs, honouring output/warning/fig-cap/tbl-cap;
+    of an image in several types, the document's `fig-format` first."""
     opts = chunk.options
     label = chunk.label
     is_figure = label.startswith("fig-") or bool(opts.get("fig-cap"))
@@ -186,7 +211,8 @@ def weave_outputs(chunk: Chunk, outputs: list, figures: Path, files: dict) -> li
             parts.append(fence(f"{head}\n{trace}", ".output"))
             continue
         data = out.get("data", {})
-        image = next((m for m in IMAGE_TYPES if m in data), None)
+        preferred = [FIG_FORMATS[fig_format], *IMAGE_TYPES]
+        image = next((m for m in preferred if m in data), None)
         other = [m for m in data if m.startswith("image/") and m not in IMAGE_TYPES]
         if other and not image:
             raise BuildError(
@@ -230,7 +256,19 @@ def weave_outputs(chunk: Chunk, outputs: list, figures: Path, files: dict) -> li
         )
     if images:
         first = figure_at
-        if is_figure and (len(images) == 1 or label.startswith("fig-")):
+        captions = opts.get("fig-cap")
+        if isinstance(captions, list):  # one figure per caption: label-1, label-2, ...
+            if len(captions) != len(images):
+                raise BuildError(
+                    f"{chunk.where()}: fig-cap lists {len(captions)} captions but the "
+                    f"chunk drew {len(images)} figures; give one caption per figure"
+                )
+            ident = float_ident(chunk, "fig")
+            parts[first] = "\n\n".join(
+                _figure(chunk, [p], f"{ident}-{i}", _caption(c) or NBSP)
+                for i, (p, c) in enumerate(zip(images, captions), 1)
+            )
+        elif is_figure and (len(images) == 1 or label.startswith("fig-")):
             parts[first] = _figure(chunk, images)
         elif is_figure:  # Quarto: the caption goes to the first image only
             parts[first] = _figure(chunk, images[:1])
@@ -250,7 +288,9 @@ def weave_outputs(chunk: Chunk, outputs: list, figures: Path, files: dict) -> li
         ident = float_ident(chunk, "tbl")
         i = found[0]
         caption = _caption(opts.get("tbl-cap")) or NBSP
-        parts[i] = f"{parts[i].rstrip()}\n\n: {caption} {{#{ident}}}"
+        widths = opts.get("tbl-colwidths")
+        widths = f' tbl-colwidths="{widths}"' if widths else ""
+        parts[i] = f"{parts[i].rstrip()}\n\n: {caption} {{#{ident}{widths}}}"
     for i in markdown:  # the notebook writes these as the cell's Markdown outputs
         parts[i] = f'::: {{data-output="markdown"}}\n\n{parts[i]}\n\n:::'
     return [p for p in parts if p]
@@ -276,6 +316,8 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     )
     run: list[str] = []  # consecutive segments shown in the same outputs
     formats = None
+    fig_format = options.figure_defaults(doc)["fig-format"]
+    numbered = options.pdf_option(doc, "code-line-numbers", False) is True
     for block in doc.blocks:
         if block.formats != formats:
             woven.segments += _only_in(run, formats)
@@ -286,12 +328,14 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
             run.append(PAGEBREAK.sub(lambda _: "```{=latex}\n\\newpage\n```", text))
             continue
         opts = block.options
+        numbers = " .numberLines" if opts.get("code-line-numbers", numbered) else ""
         # every chunk's code and outputs in a div: the notebook's code cell goes there
         run.append(f'::: {{data-chunk="{block.index}"}}')
         output = position(block.where() + " output")
         if opts.get("echo", True) is not False and opts.get("include", True):
             run.append(
-                f"{position(block.where())}\n\n{fence(block.shown_source(), '.python')}"
+                f"{position(block.where())}\n\n"
+                + fence(block.shown_source(), listing(opts) + ".python" + numbers)
             )
         if executed is None and float_kind(block):  # numbered from the source alone
             run.append(
@@ -299,7 +343,9 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
             )
         shown = opts.get("output", True) is not False and opts.get("include", True)
         if shown and block.label in outputs:
-            parts = weave_outputs(block, outputs[block.label], figures, woven.files)
+            parts = weave_outputs(
+                block, outputs[block.label], figures, woven.files, fig_format
+            )
             run += [output, *parts]
         run.append(":::")
     woven.segments += _only_in(run, formats)

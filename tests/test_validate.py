@@ -54,9 +54,9 @@ def test_bad_option_value_names_its_line(tmp_path, option, message):
 @pytest.mark.parametrize(
     "option",
     [
-        "code-line-numbers: true",
-        "fig-align: center",
-        "lst-label: lst-x",
+        "tbl-cap-location: top",
+        "fig-scap: short",
+        "layout-valign: top",
         "filename: a.py",
     ],
 )
@@ -235,7 +235,10 @@ def test_unsupported_shortcodes_stop(tmp_path, text, message):
             r"'when-meta' on .content-visible is not supported",
         ),
         ("::: {#lst-code}", r"id '#lst-code' .*is not supported"),
-        ('::: {#fig-a layout="[[1,1]]"}', r"div attribute 'layout' is not supported"),
+        (
+            '::: {#fig-a layout-align="left"}',
+            r"div attribute 'layout-align' is not supported",
+        ),
         ('::: {.proof width="3"}', r"div attribute 'width' is not supported"),
     ],
 )
@@ -348,6 +351,10 @@ def test_pdf_options_become_pandoc_arguments():
         "-V",
         "documentclass=article",
         "-V",
+        "graphics=true",
+        "-V",
+        "tables=true",
+        "-V",
         "geometry:margin=2.3cm",
         "-V",
         "fontsize=11pt",
@@ -363,9 +370,15 @@ def test_pdf_options_become_pandoc_arguments():
         "-V",
         "documentclass=scrartcl",
         "-V",
+        "graphics=true",
+        "-V",
+        "tables=true",
+        "-V",
         "classoption=DIV=11",
         "-V",
         "classoption=numbers=noendperiod",
+        "-V",
+        "papersize=letter",  # Quarto's, with its KOMA class (whose own default is A4)
         "-V",
         "colorlinks=true",
         "-V",
@@ -381,10 +394,11 @@ def test_pdf_options_become_pandoc_arguments():
         "-V",
         "monofontoptions=Scale=0.85",
     ]
+    assert "papersize=a4" in pandoc_args({"papersize": "a4"})
     # fig-pos: metadata for filters/floats.lua, which places each figure as Quarto does
     assert pandoc_args({"fig-pos": "htbp"})[:2] == ["-M", "fig-pos=htbp"]
     assert "-M" not in pandoc_args({"fig-pos": False})  # false: as if not set
-    assert header_lines({}) == header_lines({"fig-pos": "htbp"}) == ""
+    assert header_lines({"documentclass": "article", "fig-pos": "htbp"}) == ""
 
 
 @pytest.mark.parametrize(
@@ -606,4 +620,8 @@ def test_include_in_header_text_reaches_the_latex_header(tmp_path):
     )
     qmd = write_project(tmp_path, {"report.qmd": "Text.\n", "_quarto.yml": project})
     header = options.header_lines(read(qmd).settings.pdf)
-    assert header == "\\newcommand{\\fromheader}{x}\n"
+    assert header == (
+        "\\KOMAoption{captions}{tableheading}\n"  # Quarto's, with its KOMA class
+        "\\newcommand{\\fromheader}{x}\n"
+    )
+    assert options.header_lines({"documentclass": "article"}) == ""

@@ -38,23 +38,62 @@ local function subfigures(blocks)
   return subs
 end
 
--- Sub-figures side by side: layout-ncol columns (or enough for layout-nrow rows), as Quarto.
-local function subfigure_blocks(div, subs)
+-- The rows of a layout, each a list of relative widths: layout="[[1,1],[1]]" as given
+-- (a negative width is empty space), else layout-ncol columns (or enough for layout-nrow
+-- rows) of equal width, as Quarto lays them out.
+local function layout_rows(div, count)
+  local spec = div.attributes["layout"]
+  if spec then
+    local rows = {}
+    for row in (spec:match("^%s*%[(.*)%]%s*$") or ""):gmatch("%[([^%[%]]*)%]") do
+      local widths = {}
+      for n in row:gmatch("%-?[%d%.]+") do table.insert(widths, tonumber(n)) end
+      table.insert(rows, widths)
+    end
+    if #rows == 0 then  -- one row: layout="[1,1]"
+      local widths = {}
+      for n in spec:gmatch("%-?[%d%.]+") do table.insert(widths, tonumber(n)) end
+      rows = {widths}
+    end
+    return rows
+  end
   local ncol = tonumber(div.attributes["layout-ncol"])
   local nrow = tonumber(div.attributes["layout-nrow"])
-  if not ncol then ncol = nrow and math.ceil(#subs / nrow) or 1 end
-  local width = string.format("%.2f", 1 / ncol)
-  local parts = {}
-  for i, sub in ipairs(subs) do
-    local image = sub.image:clone()
-    image.identifier, image.caption = "", {}
-    table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\centering\n"
-      .. latex.latex_of({image}) .. "\n\\subcaption{\\label{" .. sub.id .. "}"
-      .. latex.latex_of(sub.caption) .. "}\n\\end{minipage}%")
-    if i % ncol == 0 and i < #subs then table.insert(parts, "\\par\\medskip") end
+  if not ncol then ncol = nrow and math.ceil(count / nrow) or 1 end
+  local rows = {}
+  for _ = 1, math.ceil(count / ncol) do
+    local widths = {}
+    for _ = 1, ncol do table.insert(widths, 1) end  -- a short last row starts at the left
+    table.insert(rows, widths)
   end
-  for _ = 1, (ncol - #subs % ncol) % ncol do  -- a short last row starts at the left
-    table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\mbox{}\\end{minipage}%")
+  return rows
+end
+
+-- Sub-figures side by side, row by row (layout_rows).
+local function subfigure_blocks(div, subs)
+  local parts, next_sub = {}, 1
+  for r, widths in ipairs(layout_rows(div, #subs)) do
+    local total = 0
+    for _, w in ipairs(widths) do total = total + math.abs(w) end
+    if r > 1 then table.insert(parts, "\\newline") end  -- as Quarto
+    for _, w in ipairs(widths) do
+      local width = string.format("%.2f", math.abs(w) / total)
+      local sub = w > 0 and subs[next_sub] or nil
+      if sub then
+        next_sub = next_sub + 1
+        local image = sub.image:clone()
+        image.identifier, image.caption = "", {}
+        table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\centering\n"
+          .. latex.latex_of({image}) .. "\n\\subcaption{\\label{" .. sub.id .. "}"
+          .. latex.latex_of(sub.caption) .. "}\n\\end{minipage}%")
+      else  -- space, or a place the last row leaves empty
+        table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\mbox{}\\end{minipage}%")
+      end
+    end
+  end
+  if next_sub <= #subs then
+    error("the layout of " .. div.identifier .. " has places for " .. (next_sub - 1)
+      .. " of its " .. #subs .. " sub-figures: give it a place for each")
   end
   -- one raw block: a blank line between two minipages would stack them
   return pandoc.List({latex.rawblock(table.concat(parts, "\n"))})
@@ -69,6 +108,23 @@ local function caption_of(div)
   return last.content
 end
 
+-- tbl-colwidths="[25,75]" (on the table or its div): each column's share of the text
+-- width, as Quarto sets them.
+local function column_widths(tbl, spec)
+  spec = spec or tbl.attributes["tbl-colwidths"]
+  tbl.attributes["tbl-colwidths"] = nil
+  if not spec then return tbl end
+  local widths, total = {}, 0
+  for n in spec:gmatch("[%d%.]+") do
+    table.insert(widths, tonumber(n))
+    total = total + tonumber(n)
+  end
+  for i, colspec in ipairs(tbl.colspecs) do
+    if widths[i] and total > 0 then tbl.colspecs[i] = {colspec[1], widths[i] / total} end
+  end
+  return tbl
+end
+
 local function table_div(div)
   local caption, found = pandoc.List(caption_of(div)), false
   caption:insert(latex.raw("\\label{" .. div.identifier .. "}"))
@@ -76,17 +132,35 @@ local function table_div(div)
     if found then return nil end
     found = true
     tbl.caption.long = {pandoc.Plain(caption)}
-    return tbl
+    return column_widths(tbl, div.attributes["tbl-colwidths"])
   end})
   if not found then error("the float " .. div.identifier .. " contains no table") end
   return div.content
 end
 
+-- fig-align as Quarto aligns a figure: centred by default, \hfill before it on the right,
+-- nothing on the left.
+local document_fig_align = nil  -- the document's fig-align, if set
+
+local function aligned(div)
+  local align = div.attributes["fig-align"] or document_fig_align or "center"
+  if align ~= "right" then return div.content end
+  for _, block in ipairs(div.content) do
+    if block.t == "Para" or block.t == "Plain" then
+      block.content:insert(1, latex.raw("\\hfill{}"))
+      break
+    end
+  end
+  return div.content
+end
+
 local function figure_div(div)
   local caption = caption_of(div)
-  local blocks = pandoc.List({latex.rawblock("\\begin{figure}" .. placement(div) .. "\\centering")})
+  local align = div.attributes["fig-align"] or document_fig_align or "center"
+  local centering = (align == "center" or align == "default") and "\\centering" or ""
+  local blocks = pandoc.List({latex.rawblock("\\begin{figure}" .. placement(div) .. centering)})
   local subs = subfigures(div.content)
-  if #subs > 0 then blocks:extend(subfigure_blocks(div, subs)) else blocks:extend(div.content) end
+  if #subs > 0 then blocks:extend(subfigure_blocks(div, subs)) else blocks:extend(aligned(div)) end
   -- an empty caption (weave.py writes a no-break space) reads as the name and number, with no colon
   local blank = pandoc.utils.stringify(caption):gsub("[%s\194\160]", "") == ""
   local text = blank and "}\\label{" .. div.identifier
@@ -104,6 +178,7 @@ end
 
 -- ": Caption {#tbl-x}" under a table.
 local function Table(tbl)  -- pandoc 3.9 reads `: Caption {#tbl-x}` into the attributes
+  tbl = column_widths(tbl)
   local last = tbl.caption.long[#tbl.caption.long]
   if tbl.identifier:match("^tbl%-") and last and last.content then
     last.content:insert(latex.raw("\\label{" .. tbl.identifier .. "}"))
@@ -128,6 +203,7 @@ end
 
 local function Meta(meta)
   if meta["fig-pos"] then document_fig_pos = pandoc.utils.stringify(meta["fig-pos"]) end
+  if meta["fig-align"] then document_fig_align = pandoc.utils.stringify(meta["fig-align"]) end
 end
 
 -- The figure filter after Div: the images of a figure div (its sub-figures) are raw LaTeX by then

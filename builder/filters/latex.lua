@@ -4,14 +4,15 @@ local M = {}
 
 -- Quarto's vocabulary (builder/vocabulary.json): numbered kinds, unnumbered blocks, callouts
 local here = pandoc.path.directory(PANDOC_SCRIPT_FILE)
-local file = io.open(pandoc.path.join({here, "..", "vocabulary.json"}))
+-- (with the document's words, lang: and crossref:, when typeset.py passes that copy)
+local file = io.open(os.getenv("BUILDER_VOCABULARY") or pandoc.path.join({here, "..", "vocabulary.json"}))
 M.VOCABULARY = pandoc.json.decode(file:read("a"), false)
 file:close()
 -- reference prefix -> the word Quarto's references use ("<name> 1", "<name> 3.1"), and the
 -- theorem kinds' LaTeX environments (declared by builder/vocabulary.py's preamble)
 M.KINDS, M.THEOREM_ENVS = {}, {}
 for prefix, kind in pairs(M.VOCABULARY.crossref) do
-  M.KINDS[prefix] = kind.name
+  M.KINDS[prefix] = kind.prefix or kind.name
   M.THEOREM_ENVS[prefix] = kind.env
 end
 
@@ -41,7 +42,7 @@ function M.reference(cite)
     local kind = citation.id:match("^(%a+)%-")
     if not (kind and M.KINDS[kind:lower()]) then return nil end  -- a bibliography citation
     local id = kind:lower() .. citation.id:sub(#kind + 1)
-    local number = "\\ref*{" .. id .. "}"
+    local number = "\\ref{" .. id .. "}"  -- as Quarto: the link is the number only
     local words = M.KINDS[kind:lower()] .. "~" .. number
     if citation.mode == "SuppressAuthor" then
       words = number
@@ -49,7 +50,7 @@ function M.reference(cite)
       words = M.latex_of(citation.prefix) .. "~" .. number
     end
     if i > 1 then table.insert(out, pandoc.Str(", ")) end
-    table.insert(out, M.raw("\\hyperref[" .. id .. "]{" .. words .. "}"))
+    table.insert(out, M.raw(words))
   end
   return out
 end

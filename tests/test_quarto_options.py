@@ -1,0 +1,357 @@
+"""Quarto's PDF defaults and the options of issue 18 in the built-in path, against the
+values real Quarto 1.10.18 gave for the same documents (../shared/quarto-cases/ 01, 22,
+24, 34; their expected.md): paper, figure size and format, fig-align, keep-tex, execution
+counts, crossref: words and lang:."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import needs_latex, pdf_text, write_project
+
+from builder import execute, options, vocabulary
+from builder.__main__ import build
+from builder.read import BuildError, read
+
+CASES = Path(__file__).parent / "fixtures" / "quarto_cases"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Every test starts, and leaves, with the English words."""
+    vocabulary.use_document({})
+    yield
+    vocabulary.use_document({})
+
+
+def test_lang_gives_quartos_german_words():
+    vocabulary.use_document({"lang": "de"})
+    assert vocabulary.NAMES["fig"] == "Abbildung"
+    assert vocabulary.NAMES["sec"] == "Kapitel"  # crossref-sec-prefix
+    assert vocabulary.NAMES["eq"] == "Gleichung"
+    assert vocabulary.CROSSREF["cor"]["name"] == "Korollar"
+    assert vocabulary.THEOREMS["rem"]["name"] == "Anmerkung"  # environment-remark-title
+    assert vocabulary.CALLOUTS["note"]["title"] == "Hinweis"
+    assert vocabulary.UNNUMBERED["proof"] == "Beweis"
+    assert vocabulary.VOCABULARY["titles"]["toc"] == "Inhaltsverzeichnis"
+    assert "\\newtheorem{corollary}{Korollar}[section]" in vocabulary.preamble()
+    assert "\\renewcommand*\\figurename{Abbildung}" in vocabulary.preamble()
+    # a region falls back to its language; a language Quarto lacks, to English
+    vocabulary.use_document({"lang": "de-AT"})
+    assert vocabulary.NAMES["tbl"] == "Tabelle"
+    vocabulary.use_document({"lang": "de-CH"})
+    assert vocabulary.NAMES["tbl"] == "Tabelle"
+    vocabulary.use_document({"lang": "xx"})
+    assert vocabulary.NAMES["tbl"] == "Table"
+
+
+def test_crossref_prefix_and_title_are_apart():
+    vocabulary.use_document({"crossref": {"fig-prefix": "Fig.", "tbl-title": "Tab."}})
+    assert vocabulary.NAMES["fig"] == "Fig."  # references
+    assert vocabulary.CROSSREF["fig"]["name"] == "Figure"  # captions
+    assert vocabulary.NAMES["tbl"] == "Table"
+    assert vocabulary.CROSSREF["tbl"]["name"] == "Tab."
+    vocabulary.use_document({})  # the next document gets English again
+    assert vocabulary.NAMES["fig"] == "Figure"
+    assert vocabulary.CROSSREF["tbl"]["name"] == "Table"
+
+
+@pytest.mark.parametrize(
+    "crossref, message",
+    [
+        ("  chapters: true", r"report.qmd:4: crossref option 'chapters' is not supp"),
+        ("  foo-title: X", r"report.qmd:4: crossref option 'foo-title' is not supp"),
+        ("  fig-title: [1]", r"report.qmd:4: crossref option 'fig-title' must be text"),
+    ],
+)
+def test_unsupported_crossref_option_stops_with_its_line(tmp_path, crossref, message):
+    text = f"---\ntitle: T\ncrossref:\n{crossref}\n---\nText.\n"
+    with pytest.raises(BuildError, match=message):
+        read(write_project(tmp_path, {"report.qmd": text}))
+
+
+def test_kernel_figures_as_quartos_pdf_defaults(tmp_path):
+    """Quarto's kernel set-up (setup.py): 5.5 x 3.5 in, 300 dpi, pdf (format-pdf.ts)."""
+    doc = read(write_project(tmp_path, {"report.qmd": "Text.\n"}))
+    assert options.figure_defaults(doc) == {
+        "fig-width": 5.5,
+        "fig-height": 3.5,
+        "fig-dpi": 300,
+        "fig-format": "pdf",
+    }
+    assert "set_matplotlib_formats(*['pdf', 'png'])" in execute.preamble(doc)
+    assert '"figure.figsize": (5.5, 3.5), "figure.dpi": 300' in execute.preamble(doc)
+
+
+def test_kernel_figures_from_the_document_over_the_project(tmp_path):
+    qmd = write_project(
+        tmp_path,
+        {
+            "_quarto.yml": "format:\n  pdf:\n    fig-width: 6\n    fig-dpi: 110\n",
+            "report.qmd": "---\nformat:\n  pdf:\n    fig-width: 4\n"
+            "    fig-format: png\n---\nText.\n",
+        },
+    )
+    fig = options.figure_defaults(read(qmd))
+    assert fig == {
+        "fig-width": 4,
+        "fig-height": 3.5,
+        "fig-dpi": 110,
+        "fig-format": "png",
+    }
+
+
+def test_bad_figure_option_stops_with_its_line(tmp_path):
+    text = "---\nformat:\n  pdf:\n    fig-format: gif\n---\nText.\n"
+    with pytest.raises(BuildError, match=r"report.qmd:4: PDF option 'fig-format"):
+        read(write_project(tmp_path, {"report.qmd": text}))
+
+
+_built: dict[str, Path] = {}
+
+
+def built(case: str, tmp_root: Path, edit=None) -> Path:
+    """A copy of the fixture `case` built once with the built-in path; its root."""
+    if case not in _built:
+        root = tmp_root / case
+        shutil.copytree(CASES / case, root)
+        if edit:
+            edit(root)
+        build(root / "report.qmd", use_quarto=False, log=lambda *_: None)
+        _built[case] = root
+    return _built[case]
+
+
+@pytest.fixture(scope="module")
+def tmp_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("options")
+
+
+def page_size(pdf: Path) -> str:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    return next(line for line in info.splitlines() if line.startswith("Page size"))
+
+
+def keep_tex(root: Path):
+    qmd = root / "report.qmd"
+    text = qmd.read_text()
+    qmd.write_text(
+        text.replace("    fig-dpi: 150\n", "    fig-dpi: 150\n    keep-tex: true\n")
+    )
+
+
+@needs_latex
+def test_24_figures_as_quartos_size_format_and_alignment(tmp_root):
+    """Quarto: three PNGs of 560 x 354 px at 150 ppi (4 x 2.5 in, tight), letter paper,
+    two pages; fig-align: right flush right; cell fig-width and out-width change
+    nothing."""
+    root = built("24-fig-size-align-options", tmp_root, keep_tex)
+    pdf = root / "report.pdf"
+    assert page_size(pdf).split(":")[1].split() == [
+        "612",
+        "x",
+        "792",
+        "pts",
+        "(letter)",
+    ]
+    images = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    rgb = [row for row in map(str.split, images) if row[2] == "image"]
+    assert [(r[0], r[3], r[4], r[12], r[13]) for r in rgb] == [
+        ("1", "560", "354", "150", "150"),
+        ("2", "560", "354", "150", "150"),
+        ("2", "560", "354", "150", "150"),
+    ]
+    tex = (root / "report.tex").read_text()  # keep-tex: true keeps it, as Quarto
+    right = tex.split("\\label{fig-cell}")[0].rsplit("\\begin{figure}", 1)[1]
+    assert right.lstrip("[H]").startswith("\n\n\\hfill{}\\pandocbounded")
+    assert "\\centering" not in right
+    assert "Figure 2: Chunk-level size and alignment." in pdf_text(pdf)
+
+
+@needs_latex
+def test_01_traceback_counts_cells_as_quarto(tmp_root):
+    root = built("01-error-true", tmp_root)
+    text = pdf_text(root / "report.pdf")
+    assert "Cell In[1], line 4" in text and "Cell In[1], line 2, in ratio(a, b)" in text
+    assert "Cell In[3]" not in text
+    nb = nbformat.read(root / "report.ipynb", as_version=4)
+    assert [c.execution_count for c in nb.cells if c.cell_type == "code"] == [1, 2]
+
+
+@needs_latex
+def test_22_crossref_words_as_quarto(tmp_root):
+    root = built("22-crossref-custom-prefixes", tmp_root)
+    flat = " ".join(pdf_text(root / "report.pdf").split())
+    for words in (
+        "Its gradient, used in Fig. 1, follows from Eq. 1; the step sizes are in "
+        "Tab. 1 and the whole set-up is in Sec. 1.",
+        "Fig. 1: Norm of the gradient over twenty steps.",
+        "Tab. 1: Final loss for two step sizes",
+        "Again: Fig. 1, Tab. 1 and Eq. 1 at the start of a sentence.",
+    ):
+        assert words in flat
+    nb = nbformat.read(root / "report.ipynb", as_version=4)
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "*Fig. 1: Norm of the gradient over twenty steps.*" in md
+    assert "*Tab. 1: Final loss for two step sizes*" in md
+    assert "Again: Fig. 1, Tab. 1 and Eq. 1" in md
+    assert page_size(root / "report.pdf").endswith("(letter)")
+
+
+@needs_latex
+def test_34_lang_german_as_quarto(tmp_root):
+    root = built("34-lang-german", tmp_root)
+    flat = " ".join(pdf_text(root / "report.pdf").split())
+    for words in (
+        "Inhaltsverzeichnis",
+        "Abbildung 1 zeigt den Verlauf, Tabelle 1 die Zahlen und Gleichung 1 die "
+        "Verlustfunktion; alles steht in Kapitel 1.",
+        "Abbildung 1: Verlust über die Schritte.",
+        "Tabelle 1: Werte pro Schritt",
+        "Hinweis",
+    ):
+        assert words in flat
+    assert "Figure" not in flat and "Table" not in flat and "Note" not in flat
+    nb = nbformat.read(root / "report.ipynb", as_version=4)
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "*Abbildung 1: Verlust über die Schritte.*" in md
+    assert "> **Hinweis**" in md
+    assert "alles steht in Kapitel 1." in " ".join(md.split())
+
+
+@needs_latex
+def test_25_listings_as_quarto(tmp_root):
+    """Quarto: 'Listing 1 Plain gradient descent update' above the code block, 'Listing
+    2 One step on a scalar weight' above the chunk's code, both referenced."""
+    root = built("25-code-listings-lst", tmp_root)
+    flat = " ".join(pdf_text(root / "report.pdf").split())
+    for words in (
+        "The update rule is written out in Listing 1; Listing 2 runs it once",
+        "Listing 1 Plain gradient descent update def update(w, grad, lr=0.1):",
+        "Listing 2 One step on a scalar weight w, grad = 1.0, 0.5",
+        "w = 0.95 Both listings are numbered (see Listing 1 and Listing 2).",
+    ):
+        assert words in flat
+    nb = nbformat.read(root / "report.ipynb", as_version=4)
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "*Listing 1: Plain gradient descent update*\n\n``` python" in md
+    assert "*Listing 2: One step on a scalar weight*" in md
+
+
+@pytest.mark.parametrize(
+    "block, message",
+    [
+        ("```{#lst-a .python}\nx = 1\n```", r"report.qmd:1: a listing needs both"),
+        ('```{.python lst-cap="A"}\nx = 1\n```', r"report.qmd:1: a listing needs both"),
+    ],
+)
+def test_half_a_listing_stops_with_its_line(tmp_path, block, message):
+    qmd = write_project(tmp_path, {"report.qmd": block + "\n"})
+    with pytest.raises(BuildError, match=message):
+        build(qmd, use_quarto=False, pdf=False, log=lambda *_: None)
+
+
+def keep_tex_too(root: Path):
+    qmd = root / "report.qmd"
+    qmd.write_text(qmd.read_text().replace("---\n", "---\nkeep-tex: true\n", 1))
+
+
+@needs_latex
+def test_26_tbl_colwidths_as_quarto(tmp_root):
+    root = built("26-markdown-tables-captions", tmp_root, keep_tex_too)
+    flat = " ".join(pdf_text(root / "report.pdf").split())
+    assert "Table 3: Layers of the small network layer what it does conv" in flat
+    assert "Back to Table 1." in flat
+    tex = (root / "report.tex").read_text()
+    wide = tex.split("\\label{tbl-wide}")[0].rsplit("\\begin{longtable}", 1)[1]
+    assert "\\real{0.2500}" in wide and "\\real{0.7500}" in wide
+
+
+@needs_latex
+def test_27_layout_rows_as_quarto(tmp_root):
+    """Quarto: (a) and (b) side by side, (c) alone on the second row, the figure where
+    the text puts it (one page)."""
+    root = built("27-layout-grid-div", tmp_root)
+    text = pdf_text(root / "report.pdf", layout=True)
+    rows = [" ".join(line.split()) for line in text.splitlines() if "(" in line]
+    assert "(a) Loss (b) Accuracy" in rows and "(c) Learning rate" in rows
+    flat = " ".join(text.split())
+    assert flat.index("Figure 1: Training curves") < flat.index("After the figure:")
+    assert "After the figure: Figure 1a and Figure 1b." in flat
+    assert "\f" not in text.rstrip("\f")  # one page
+
+
+@needs_latex
+def test_35_fig_cap_list_gives_one_figure_each(tmp_root):
+    """Quarto captions each figure (Figure 1, Figure 2) but leaves @fig-curves-1
+    unresolved; here the references resolve too."""
+    root = built("35-fig-cap-list-two-plots", tmp_root)
+    flat = " ".join(pdf_text(root / "report.pdf").split())
+    assert "Figure 1: Training loss." in flat and "Figure 2: Validation loss." in flat
+    assert "Figure 1 and Figure 2 are two separate figures from one chunk." in flat
+    nb = nbformat.read(root / "report.ipynb", as_version=4)
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "*Figure 1: Training loss.*\n\n*Figure 2: Validation loss.*" in md
+    assert "Figure 1 and Figure 2 are two separate figures" in md
+
+
+@pytest.mark.parametrize(
+    "attrs, message",
+    [
+        ('layout="[[1,x]]"', r'report.qmd:1: layout="\[\[1,x\]\]" is not valid'),
+        ('tbl-colwidths="wide"', r'report.qmd:1: tbl-colwidths="wide" is not valid'),
+        ('fig-align="middle"', r'report.qmd:1: fig-align="middle" is not valid'),
+    ],
+)
+def test_bad_float_attribute_stops_with_its_line(tmp_path, attrs, message):
+    kind = "tbl" if "tbl" in attrs else "fig"
+    text = f"::: {{#{kind}-a {attrs}}}\n\nx\n\nCaption\n:::\n"
+    with pytest.raises(BuildError, match=message):
+        read(write_project(tmp_path, {"report.qmd": text}))
+
+
+def test_fig_cap_list_must_match_the_figures(tmp_path):
+    text = (
+        "```{python}\n#| label: fig-a\n#| fig-cap: [One, Two]\n#| echo: false\n"
+        "import matplotlib.pyplot as plt\nplt.plot([1])\nplt.show()\n```\n"
+    )
+    qmd = write_project(tmp_path, {"report.qmd": text})
+    with pytest.raises(BuildError, match=r"fig-cap lists 2 captions but the chunk dr"):
+        build(qmd, use_quarto=False, pdf=False, log=lambda *_: None)
+
+
+def test_readme_lists_what_the_vocabulary_supports():
+    """README.md's list is tools/supported.py's output (run it with --write)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+    import supported
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert supported.markdown() in readme
+    assert "`de`" in supported.markdown() and "`lst` Listing" in supported.markdown()
+
+
+@needs_latex
+def test_code_line_numbers_as_quarto(tmp_path):
+    """Quarto 1.10.18 numbers the lines of that chunk only (pandoc's numberLines)."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": "```{python}\n#| code-line-numbers: true\nx = 1\ny = 2\n"
+            "print(x + y)\n```\n\n```{python}\nz = 3\n```\n"
+        },
+    )
+    build(qmd, use_quarto=False, log=lambda *_: None)
+    text = pdf_text(tmp_path / "report.pdf", layout=True)
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    assert lines[:5] == ["1 x = 1", "2 y = 2", "3 print(x + y)", "3", "z = 3"]
+
+
+def test_document_fig_align_reaches_the_filters():
+    """A document's fig-align is every figure's (floats.lua reads the metadata)."""
+    assert options.pandoc_args({"fig-align": "right"})[:2] == ["-M", "fig-align=right"]
+    assert "fig-align" not in " ".join(options.pandoc_args({"fig-align": "default"}))
