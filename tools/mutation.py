@@ -57,9 +57,8 @@ MODULES = {
 }
 # The tests of a shared file that reach the module (a pytest -k expression).
 SELECT = {
-    "text_generation": "greedy or multinomial or cosine or text_helpers or carries_the_state or "
-    "generation_"
-    "defaults or nearest_words",
+    "text_generation": "greedy or multinomial or cosine or text_helpers or "
+    "carries_the_state or generation_defaults or nearest_words",
     "truncated_bptt": "detach or graph_memory or meter or backward_costs",
 }
 # Tests too slow to run once per mutant (each is also run by `make test`).
