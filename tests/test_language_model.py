@@ -842,16 +842,26 @@ def test_a_training_step_clips_the_gradient_and_returns_the_loss():
 
 def test_progress_goes_to_the_build_terminal(monkeypatch):
     """tqdm on the terminal of the build (never into the report), at most once a
-    second, and off where the stream is not a terminal (disable=None)."""
+    second, and off where that stream is not a terminal (a log file, nbclient)."""
     import sys
 
-    monkeypatch.setattr(language_model, "tqdm", lambda iterable, **kw: (iterable, kw))
+    import callouts
+
+    monkeypatch.setattr(callouts, "tqdm", lambda iterable, **kw: (iterable, kw))
+    monkeypatch.setattr(callouts, "quarto_rendering", lambda: False)
     monkeypatch.setenv("REPORT_BUILD", "1")
-    iterable, kw = language_model.progress([1, 2], desc="x")
+    iterable, kw = callouts.progress_bar([1, 2], desc="x")
     assert iterable == [1, 2]
-    assert kw == dict(file=sys.__stderr__, mininterval=1.0, disable=None, desc="x")
+    assert kw == dict(
+        file=sys.__stderr__,
+        mininterval=1.0,
+        disable=not sys.__stderr__.isatty(),
+        desc="x",
+    )
     monkeypatch.delenv("REPORT_BUILD")
-    assert language_model.progress([])[1]["file"] is sys.stderr
+    monkeypatch.setattr(sys, "stderr", open(os.devnull, "w"))
+    _, kw = callouts.progress_bar([])
+    assert kw["file"] is sys.stderr and kw["disable"] is True
 
 
 class Counter(nn.Module):
