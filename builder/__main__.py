@@ -103,10 +103,14 @@ def build(
     if pdf:  # before executing anything: can the PDF be typeset here?
         if use_quarto:
             engine = typeset.quarto_engine(doc)
-            texcheck.check((engine,), texcheck.QUARTO_STY, "Quarto's PDF")
+            texcheck.check(
+                (engine,), texcheck.needed(doc, texcheck.QUARTO_STY), "Quarto's PDF"
+            )
         else:
             texcheck.check(
-                typeset.LATEX_ENGINES, texcheck.BUILTIN_STY, "the built-in PDF path"
+                typeset.LATEX_ENGINES,
+                texcheck.needed(doc, texcheck.BUILTIN_STY),
+                "the built-in PDF path",
             )
     executed = execute.execute(
         doc, root / ".cache" / "jupyter-cache", fast=fast, log=log

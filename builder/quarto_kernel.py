@@ -49,9 +49,13 @@ OUTPUT_TYPES = {
     "error",
     "clear_output",
 }
-# Run after Quarto's set-up cell, as the builder runs it first: vector figures for the
-# PDF beside PNG for the notebook (report.ipynb), at the builder's resolution.
-from builder.execute import PREAMBLE  # noqa: E402
+# Run after Quarto's set-up cell (which sets the figure size, resolution and the one
+# format `fig_format` from the document's options, as the builder's own set-up cell
+# does): PNG beside it, for the notebook (report.ipynb).
+PREAMBLE = """\
+from matplotlib_inline.backend_inline import set_matplotlib_formats
+set_matplotlib_formats(*dict.fromkeys([globals().get("fig_format", "pdf"), "png"]))
+"""
 
 
 def settings_digest(root: Path) -> str:

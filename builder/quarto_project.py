@@ -132,7 +132,9 @@ def pre_render(log=print) -> None:
             old.unlink()
         doc = read.read(source, builtin_pdf=False)
         engine = typeset.quarto_engine(doc)
-        texcheck.check((engine,), texcheck.QUARTO_STY, "Quarto's PDF")
+        texcheck.check(
+            (engine,), texcheck.needed(doc, texcheck.QUARTO_STY), "Quarto's PDF"
+        )
     downloads = ROOT / "code" / "downloads.py"
     if downloads.is_file():
         sys.path.insert(0, str(downloads.parent))

@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 
+from . import options
 from .read import BuildError
 
 # engine: the Debian package that ships it
@@ -44,6 +45,8 @@ STY_PACKAGES = {
     "hyperref": "texlive-latex-base",
     "iftex": "texlive-base",
     "lmodern": "lmodern",
+    "needspace": "texlive-latex-extra",
+    "placeins": "texlive-latex-extra",
     "longtable": "texlive-latex-base",
     "subcaption": "texlive-latex-recommended",
     "tcolorbox": "texlive-latex-extra",
@@ -85,6 +88,13 @@ def loaded_packages(tex: str) -> set[str]:
     return loaded - optional - {"inputenc"}
 
 
+def needed(doc, sty: list[str]) -> list[str]:
+    """`sty` (what a path loads) and every package the document's own
+    `include-in-header` loads, which the same LaTeX run needs."""
+    header = loaded_packages(options.header_text(doc))
+    return list(dict.fromkeys([*sty, *sorted(header)]))
+
+
 def missing_sty(names: list[str]) -> list[str]:
     """The `.sty` files of `names` that `kpsewhich` does not find (all, without it)."""
     kpsewhich = shutil.which("kpsewhich")
@@ -109,7 +119,7 @@ def check(engines: tuple[str, ...], sty: list[str], what: str) -> str:
     missing = missing_sty(sty)
     if engine and not missing:
         return engine
-    packages = sorted(set(STY_PACKAGES[name] for name in missing))
+    packages = sorted(set(STY_PACKAGES[n] for n in missing if n in STY_PACKAGES))
     problems = []
     if engine is None:
         packages.insert(0, ENGINES[engines[0]])
