@@ -160,7 +160,8 @@ def test_markdown_layer_table_and_trace():
     assert markdown_layer_table(ORIGINAL_ALEXNET[:2], 227).splitlines() == [
         "| layer | label | kernel | stride | pad | input | output | jump $j$ "
         "| RF size $r$ |",
-        "|---|---|---|---|---|---|---|---|---|",
+        # dashes sized to the widest cell (at least 3): pandoc reads relative widths
+        "|------|--------|---|---|---|----|----------|----|----|",
         "| conv1 | Layer 1 | 11 | 4 | 0 | 227 | 55×55×96 | 4 | 11 |",
         "| pool1 | Layer 2 | 3 | 2 | 0 | 55 | 27×27×96 | 8 | 19 |",
     ]
