@@ -275,7 +275,9 @@ def test_multinomial_sampling_follows_the_distribution():
     )
 
 
-def test_cosine_distance_on_hand_made_embeddings(capsys):
+def compass_model():
+    """Four words with hand-made 2-d embeddings: east (1, 0), north (0, 2), west (-3, 0),
+    northeast (1, 1)."""
     d = Dictionary()
     for w in ("east", "north", "west", "northeast"):
         d.add_word(w)
@@ -284,6 +286,11 @@ def test_cosine_distance_on_hand_made_embeddings(capsys):
         model.embed.weight.copy_(
             torch.tensor([[1.0, 0.0], [0.0, 2.0], [-3.0, 0.0], [1.0, 1.0]])
         )
+    return d, model
+
+
+def test_cosine_distance_on_hand_made_embeddings(capsys):
+    d, model = compass_model()
     assert embedding_distance(model, d, "east", "north") == pytest.approx(1.0)
     assert embedding_distance(model, d, "east", "west") == pytest.approx(2.0)
     assert embedding_distance(model, d, "east", "northeast") == pytest.approx(
@@ -723,14 +730,7 @@ def test_generation_defaults_seeded_sampling_and_mode():
 
 
 def test_nearest_words_distances_and_quiet_distance(capsys):
-    d = Dictionary()
-    for w in ("east", "north", "west", "northeast"):
-        d.add_word(w)
-    model = RNNLM(4, 2, 4, 1)
-    with torch.no_grad():
-        model.embed.weight.copy_(
-            torch.tensor([[1.0, 0.0], [0.0, 2.0], [-3.0, 0.0], [1.0, 1.0]])
-        )
+    d, model = compass_model()
     nearest = nearest_words(model, d, "east", k=3)
     assert [w for w, _ in nearest] == ["northeast", "north", "west"]
     assert [x for _, x in nearest] == pytest.approx([1 - 1 / math.sqrt(2), 1.0, 2.0])
