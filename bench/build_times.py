@@ -19,7 +19,7 @@ from builder.__main__ import build  # noqa: E402
 def timed(qmd):
     log = []
     start = time.perf_counter()
-    build(qmd, fast=True, use_quarto=False, log=log.append)
+    build(qmd, fast=True, log=log.append)
     ran = sum(line.startswith("  ran ") for line in log)
     return time.perf_counter() - start, ran
 

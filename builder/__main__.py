@@ -1,7 +1,8 @@
 """Build report.pdf and report.ipynb from report.qmd:  python -m builder [options]
 
-Stages: read (builder/read.py) -> execute (execute.py) -> export (export.py) -> typeset
-(typeset.py).  Both outputs are written to temporary files and moved into place only when
+The built-in path (pandoc and LaTeX, no Quarto needed); with Quarto, `quarto render` does
+the same job through the project's hooks (quarto_project.py).  Stages: read (read.py) ->
+execute (execute.py) -> export (export.py) -> typeset (typeset.py).  Both outputs are written to temporary files and moved into place only when
 every stage succeeded, so a failed or interrupted build leaves the previous ones untouched.
 """
 
@@ -88,30 +89,21 @@ def numbering(doc, tree, output: str):
 def build(
     source: Path,
     fast: bool = False,
-    use_quarto: bool | None = None,
     pdf: bool = True,
     log=print,
 ) -> dict:
     """Run every stage; returns the paths written and the executed notebook."""
     started = time.perf_counter()
-    if use_quarto is None:
-        use_quarto = shutil.which("quarto") is not None
-    doc = read.read(source, builtin_pdf=pdf and not use_quarto)
+    doc = read.read(source, builtin_pdf=pdf)
     log(f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks")
     vocabulary.use_document(options.project_metadata(doc))  # lang:, crossref: words
     root = doc.root
     if pdf:  # before executing anything: can the PDF be typeset here?
-        if use_quarto:
-            engine = typeset.quarto_engine(doc)
-            texcheck.check(
-                (engine,), texcheck.needed(doc, texcheck.QUARTO_STY), "Quarto's PDF"
-            )
-        else:
-            texcheck.check(
-                typeset.LATEX_ENGINES,
-                texcheck.needed(doc, texcheck.BUILTIN_STY),
-                "the built-in PDF path",
-            )
+        texcheck.check(
+            typeset.LATEX_ENGINES,
+            texcheck.needed(doc, texcheck.BUILTIN_STY),
+            "the built-in PDF path",
+        )
     executed = execute.execute(
         doc, root / ".cache" / "jupyter-cache", fast=fast, log=log
     )
@@ -119,8 +111,7 @@ def build(
     # is numbered as it shows (.content-visible) and as executed (labels code prints)
     woven, tree = woven_tree(doc, executed)
     nums = numbering(doc, tree, "ipynb")
-    builtin_pdf = pdf and not use_quarto
-    pdf_nums = numbering(doc, tree, "pdf") if builtin_pdf else None
+    pdf_nums = numbering(doc, tree, "pdf") if pdf else None
     log(f"number: {len(nums.numbers)} labels")
     notebook = export.export(doc.for_format("ipynb"), executed, nums, tree)
     (root / ".cache").mkdir(exist_ok=True)
@@ -133,17 +124,10 @@ def build(
         log(f"export: {tmp_nb.name}: {len(notebook.cells)} cells")
         if pdf:
             t0 = time.perf_counter()
-            tmp_pdf = (
-                typeset.quarto(doc, executed, work)
-                if use_quarto
-                else typeset.builtin(doc, woven, tree, work, pdf_nums)
-            )
-            log(
-                f"typeset: {'quarto' if use_quarto else 'pandoc + LaTeX'} "
-                f"({time.perf_counter() - t0:.1f} s)"
-            )
+            tmp_pdf = typeset.builtin(doc, woven, tree, work, pdf_nums)
+            log(f"typeset: pandoc + LaTeX ({time.perf_counter() - t0:.1f} s)")
             outputs[root / f"{source.stem}.pdf"] = tmp_pdf
-            if not use_quarto and doc.settings.pdf.get("keep-tex"):  # as Quarto
+            if doc.settings.pdf.get("keep-tex"):  # as Quarto
                 outputs[root / f"{source.stem}.tex"] = tmp_pdf.with_suffix(".tex")
         for final, tmp in outputs.items():  # the only writes to the outputs
             staged = final.with_name(final.name + ".tmp")
@@ -184,19 +168,11 @@ def main(argv=None) -> int:
         help="draft build: every question runs a cheap configuration, and the "
         "report says so on its first page",
     )
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--quarto",
-        dest="use_quarto",
-        action="store_true",
-        default=None,
-        help="typeset with `quarto render` (default when quarto is on PATH)",
-    )
-    group.add_argument(
+    parser.add_argument(
         "--no-quarto",
-        dest="use_quarto",
-        action="store_false",
-        help="typeset with the built-in pandoc + LaTeX path even if quarto is on PATH",
+        action="store_true",
+        help="the built-in path (always: `quarto render` is Quarto's own route); kept "
+        "so that scripts written for older versions still run",
     )
     parser.add_argument(
         "--no-pdf",
@@ -206,7 +182,7 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        build(args.source, fast=args.fast, use_quarto=args.use_quarto, pdf=args.pdf)
+        build(args.source, fast=args.fast, pdf=args.pdf)
     except read.BuildError as e:
         print(f"build failed: {e}", file=sys.stderr)
         print("report.pdf and report.ipynb were left as they were.", file=sys.stderr)

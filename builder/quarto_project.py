@@ -118,11 +118,20 @@ def kept_notebooks(source: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.stat().st_mtime)
 
 
+def check_tex(doc) -> None:
+    """The LaTeX engine Quarto will run (`pdf-engine`, else Quarto's default lualatex)
+    and every package its PDF loads are installed; else BuildError naming them."""
+    from builder import options, texcheck
+
+    engine = str(options.pdf_option(doc, "pdf-engine") or "lualatex")
+    texcheck.check((engine,), texcheck.needed(doc, texcheck.QUARTO_STY), "Quarto's PDF")
+
+
 def pre_render(log=print) -> None:
     """The up-front checks, before Quarto executes anything (module docstring)."""
     check_interpreter()
     sys.path.insert(0, str(ROOT))
-    from builder import read, texcheck, typeset
+    from builder import read
 
     fast = os.environ.get("REPORT_FAST", "0") == "1"
     log(f"pre-render: Python {sys.executable}; {kernel_note()}")
@@ -130,11 +139,7 @@ def pre_render(log=print) -> None:
     for source in inputs(["report.qmd"]):
         for old in kept_notebooks(source):
             old.unlink()
-        doc = read.read(source, builtin_pdf=False)
-        engine = typeset.quarto_engine(doc)
-        texcheck.check(
-            (engine,), texcheck.needed(doc, texcheck.QUARTO_STY), "Quarto's PDF"
-        )
+        check_tex(read.read(source, builtin_pdf=False))
     downloads = ROOT / "code" / "downloads.py"
     if downloads.is_file():
         sys.path.insert(0, str(downloads.parent))

@@ -4,8 +4,6 @@ Without Quarto: weave the document and the executed outputs into pandoc Markdown
 (`weave.py`, figures written to `figures/`), convert with pandoc 3 and the Lua filters of
 `filters/`, one per Quarto feature (and citeproc when there is a bibliography), run xelatex until the
 cross-references settle, and check that LaTeX numbered every label as `number.py` did.
-With Quarto on PATH: Quarto typesets the builder's executed notebook (`quarto render
---no-execute`), executing nothing itself.
 """
 
 from __future__ import annotations
@@ -15,16 +13,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-import nbformat
-import yaml
-
 from . import diagnostics, options, parse, texlog, vocabulary
-from .execute import outputs_by_label
-from .options import pdf_option, project_metadata
-from .read import BuildError, Chunk, Document, resolve_inline
+from .read import BuildError, Document
 from .weave import Woven
 
 HERE = Path(__file__).parent
@@ -191,91 +183,4 @@ def builtin(doc: Document, woven: Woven, tree: dict, workdir: Path, nums=None) -
     pdf = to_pdf(tex, doc.root, doc)
     if nums is not None:
         check_numbers((workdir / "report.aux").read_text(errors="replace"), nums)
-    return pdf
-
-
-def quarto_engine(doc: Document) -> str:
-    """The LaTeX engine Quarto will run: `pdf-engine` of the PDF format (lualatex, Quarto's
-    default, when the document and `_quarto.yml` name none)."""
-    return str(pdf_option(doc, "pdf-engine") or "lualatex")
-
-
-def quarto_notebook(doc: Document, executed) -> nbformat.NotebookNode:
-    """The document as Quarto's notebook input, already executed: the YAML header as a raw
-    cell, the prose (includes expanded, inline `{python}` values substituted) as Markdown
-    cells with Quarto's markup left for Quarto, and each chunk as a code cell with its `#|`
-    options and the outputs of the builder's one execution."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.metadata["language_info"] = {"name": "python"}
-    header = yaml.safe_dump(project_metadata(doc), allow_unicode=True, sort_keys=False)
-    nb.cells.append(nbformat.v4.new_raw_cell(f"---\n{header}---"))
-    outputs = outputs_by_label(executed)
-    values = executed.metadata.get("inline_values", {})
-    for block in doc.blocks:
-        if not isinstance(block, Chunk):
-            nb.cells.append(
-                nbformat.v4.new_markdown_cell(resolve_inline(block.text, values))
-            )
-            continue
-        options = "".join(
-            "#| "
-            + yaml.safe_dump(
-                {key: value}, default_flow_style=True, width=1 << 20, allow_unicode=True
-            ).strip()[1:-1]
-            + "\n"
-            for key, value in block.options.items()
-        )
-        cell = nbformat.v4.new_code_cell(options + block.source)
-        cell.outputs = outputs.get(block.label, [])
-        nb.cells.append(cell)
-    return nb
-
-
-def quarto(doc: Document, executed, workdir: Path) -> Path:
-    """`quarto render` of the executed document, without executing anything again.
-
-    The builder's executed outputs and the document's Quarto markup are written to a
-    notebook beside `report.qmd` (`<stem>.typeset.ipynb`, removed afterwards) and rendered
-    with `--no-execute`; Quarto numbers, cross-references and typesets it.  Should Quarto
-    start Python at all, it is this interpreter (`QUARTO_PYTHON`), the project's own.
-    Raises BuildError with the end of Quarto's messages when it fails (its LaTeX files
-    `<stem>.typeset.tex` and `.log` are then left beside `report.qmd`).
-    """
-    source = doc.root / f"{doc.path.stem}.typeset.ipynb"
-    nbformat.write(quarto_notebook(doc, executed), source)
-    env = dict(os.environ, QUARTO_PYTHON=sys.executable)
-    written = doc.root / f"{source.stem}.pdf"
-    try:
-        result = subprocess.run(
-            [
-                "quarto",
-                "render",
-                source.name,
-                "--to",
-                "pdf",
-                "--no-execute",
-            ],
-            cwd=doc.root,
-            env=env,
-            capture_output=True,
-            text=True,
-            errors="replace",
-        )
-    finally:
-        source.unlink(missing_ok=True)
-        shutil.rmtree(doc.root / f"{source.stem}_files", ignore_errors=True)
-    pdf = workdir / f"{doc.path.stem}.pdf"
-    if written.exists():
-        shutil.move(written, pdf)
-    if result.returncode != 0 or not pdf.exists():
-        tail = "\n".join(result.stderr.strip().splitlines()[-25:])
-        raise BuildError(
-            f"quarto render {source.name} (made from {doc.path.name}) failed "
-            f"(exit {result.returncode}):\n{tail}"
-        )
     return pdf

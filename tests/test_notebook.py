@@ -71,7 +71,7 @@ HEADER = (
 def notebook(tmp_path_factory):
     root = tmp_path_factory.mktemp("nb")
     qmd = write_project(root, {"report.qmd": DOC, "_quarto.yml": HEADER})
-    return build(qmd, use_quarto=False, pdf=False, log=lambda *_: None)["notebook"]
+    return build(qmd, pdf=False, log=lambda *_: None)["notebook"]
 
 
 def markdown(nb) -> str:

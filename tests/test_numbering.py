@@ -68,7 +68,7 @@ References: @thm-a, @thm-b, @lem-c, @thm-d, @fig-p-l, @fig-p-r, @fig-q-u, @fig-q
 def markdown(tmp_path_factory):
     root = tmp_path_factory.mktemp("numbering")
     qmd = write_project(root, {"report.qmd": DOCUMENT})
-    build(qmd, use_quarto=False, pdf=False, log=lambda *_: None)
+    build(qmd, pdf=False, log=lambda *_: None)
     notebook = nbformat.read(root / "report.ipynb", as_version=4)
     text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     return " ".join(text.split())

@@ -6,16 +6,14 @@ import json
 import os
 import shutil
 import stat
-import sys
 import textwrap
 
 import nbformat
 import pytest
-import yaml
 from conftest import needs_latex, pdf_text, write_project
 from nbclient import NotebookClient
 
-from builder import parse, texcheck, typeset, weave
+from builder import parse, quarto_project, texcheck, typeset, weave
 from builder.__main__ import build, main
 from builder.read import BuildError, read
 
@@ -131,13 +129,13 @@ def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
     qmd = write_project(root, FILES)
     log = []
-    result = build(qmd, fast=True, use_quarto=False, log=log.append)
+    result = build(qmd, fast=True, log=log.append)
     return root, qmd, log, result
 
 
 def run_build(qmd, **kw):
     log = []
-    build(qmd, fast=True, use_quarto=False, log=log.append, **kw)
+    build(qmd, fast=True, log=log.append, **kw)
     return "\n".join(log)
 
 
@@ -353,7 +351,7 @@ def test_failing_chunk_names_label_line_and_module_and_keeps_outputs(project):
             assert (root / name).read_bytes() == data, (
                 f"{name} changed by a failed build"
             )
-        assert main([str(qmd), "--fast", "--no-quarto"]) == 1
+        assert main([str(qmd), "--fast"]) == 1
     finally:
         qmd.write_text(good)
 
@@ -368,69 +366,9 @@ def test_interrupted_typesetting_keeps_outputs(project, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr("builder.typeset.builtin", interrupted)
-    assert main([str(qmd), "--fast", "--no-quarto"]) == 130
+    assert main([str(qmd), "--fast"]) == 130
     for name, data in before.items():
         assert (root / name).read_bytes() == data
-
-
-def test_stub_quarto_is_called_on_the_executed_notebook_with_no_execute(
-    project, tmp_path, monkeypatch
-):
-    """The builder's side of the Quarto path, with a stub `quarto` that records its
-    arguments and input and copies the built-in PDF (it typesets nothing: real Quarto's
-    typesetting is tested in tests/test_quarto_parity.py).  With `quarto` on PATH the PDF
-    comes from `quarto render <notebook> --no-execute`: a notebook with the document's
-    Quarto markup and the builder's outputs, with this interpreter as QUARTO_PYTHON."""
-    root, qmd, _, _ = project
-    calls, seen = tmp_path / "calls", tmp_path / "seen.ipynb"
-    fake = tmp_path / "bin" / "quarto"
-    fake.parent.mkdir()
-    fake.write_text(
-        textwrap.dedent(f"""\
-        #!/bin/sh
-        echo "$@ QUARTO_PYTHON=$QUARTO_PYTHON" > {calls}
-        cp "$2" {seen}
-        cp {root / "report.pdf"} "$(basename "$2" .ipynb).pdf"
-        """)
-    )
-    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.delenv("QUARTO_PYTHON", raising=False)
-    config = root / "_quarto.yml"
-    original = config.read_text()  # the fixture's (number-sections), put back after
-    config.write_text("project:\n  type: default\nformat:\n  pdf:\n    toc: true\n")
-    log = []
-    try:
-        build(qmd, fast=True, log=log.append)
-    finally:
-        config.write_text(original)
-    assert "ran " not in "\n".join(log) and "typeset: quarto" in "\n".join(log)
-    assert calls.read_text().split() == [
-        "render",
-        "report.typeset.ipynb",
-        "--to",
-        "pdf",
-        "--no-execute",
-        f"QUARTO_PYTHON={sys.executable}",
-    ]
-    assert not list(root.glob("report.typeset*"))  # Quarto's input is removed
-    nb = nbformat.read(seen, as_version=4)
-    nbformat.validate(nb)
-    header = yaml.safe_load(nb.cells[0].source.strip("-\n"))
-    assert nb.cells[0].cell_type == "raw" and header["title"] == "Fixture report"
-    assert header["format"] == {"pdf": {"toc": True}}  # from _quarto.yml
-    code = {c.source.splitlines()[0]: c for c in nb.cells if c.cell_type == "code"}
-    compute = code["#| label: compute"]
-    assert compute.source.endswith('print("the answer is", answer())')
-    assert compute.outputs[0]["text"] == "the answer is 42\n"
-    fig = code["#| label: fig-line"]
-    assert "#| fig-cap: A straight line" in fig.source
-    assert {"image/png", "application/pdf"} <= set(fig.outputs[0]["data"])
-    assert code["#| label: setup"].source.splitlines()[1] == "#| include: false"
-    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    assert "the answer is 42 and the kind DYNAMIC" in markdown  # inline values
-    assert "::: {#thm-fix}" in markdown and "@fig-line" in markdown  # Quarto's markup
-    assert "{{< include" not in markdown and "{python}" not in markdown
 
 
 def test_without_latex_the_build_stops_before_executing(project, monkeypatch):
@@ -447,7 +385,7 @@ def test_without_latex_the_build_stops_before_executing(project, monkeypatch):
             match="no LaTeX engine found.*Nothing was executed.*apt-get install "
             "texlive-xetex .*lmodern",
         ):
-            build(qmd, fast=True, use_quarto=False, log=log.append)
+            build(qmd, fast=True, log=log.append)
         assert not any(line.startswith("execute") for line in log), log
         for name, data in before.items():
             assert (root / name).read_bytes() == data
@@ -463,7 +401,8 @@ def test_missing_latex_package_is_named_before_executing(
     project, tmp_path, monkeypatch
 ):
     """A kpsewhich that finds every file but fontawesome5.sty (Quarto's callouts) and
-    fvextra.sty (the built-in code blocks): each path names its own missing package."""
+    fvextra.sty (the built-in code blocks): each path names its own missing package
+    (quarto render in its pre-render hook, the built-in build before executing)."""
     root, qmd, _, _ = project
     real = shutil.which("kpsewhich")
     fake = tmp_path / "bin" / "kpsewhich"
@@ -481,11 +420,11 @@ def test_missing_latex_package_is_named_before_executing(
     monkeypatch.setenv("REPORT_UNSEEN_SETTING", "1")  # a cache miss: would execute
     log = []
     with pytest.raises(BuildError) as err:
-        build(qmd, fast=True, use_quarto=True, log=log.append)
+        quarto_project.check_tex(read(qmd, builtin_pdf=False))
     assert "LaTeX packages not found by kpsewhich: fontawesome5.sty;" in str(err.value)
     assert "apt-get install texlive-fonts-extra" in str(err.value)
     with pytest.raises(BuildError) as err:
-        build(qmd, fast=True, use_quarto=False, log=log.append)
+        build(qmd, fast=True, log=log.append)
     assert "LaTeX packages not found by kpsewhich: fvextra.sty;" in str(err.value)
     assert "apt-get install texlive-latex-extra" in str(err.value)
     assert not any(line.startswith("execute") for line in log), log

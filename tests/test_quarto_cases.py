@@ -32,7 +32,7 @@ def built(case: str, source: str = "report.qmd", tmp_root: Path | None = None):
     if key not in _built:
         root = Path(tmp_root) / case
         shutil.copytree(CASES / case, root, dirs_exist_ok=True)
-        build(root / source, fast=True, use_quarto=False, log=lambda *_: None)
+        build(root / source, fast=True, log=lambda *_: None)
         pdf = root / Path(source).with_suffix(".pdf")
         nb = nbformat.read(root / Path(source).with_suffix(".ipynb"), as_version=4)
         markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
@@ -83,7 +83,7 @@ def test_06_sub_figure_reference_reads_figure_1b(tmp_root, tmp_path):
     shutil.copytree(CASES / "06-two-figures-subcap-layout", root)
     qmd = root / "report.qmd"
     qmd.write_text(qmd.read_text().replace("After the figure.", "See @fig-panels-2."))
-    build(qmd, fast=True, use_quarto=False, log=lambda *_: None)
+    build(qmd, fast=True, log=lambda *_: None)
     assert "See Figure 1b." in " ".join(pdf_text(root / "report.pdf").split())
     nb = nbformat.read(root / "report.ipynb", as_version=4)
     assert any("See Figure 1b." in c.source for c in nb.cells)
@@ -170,7 +170,7 @@ def test_unknown_citation_key_stops_the_build(tmp_path):
     qmd = root / "report.qmd"
     qmd.write_text(qmd.read_text().replace("@knuth1984 also", "@lamport1994 also"))
     with pytest.raises(BuildError, match="lamport1994"):
-        build(qmd, fast=True, use_quarto=False, log=lambda *_: None)
+        build(qmd, fast=True, log=lambda *_: None)
 
 
 def test_18_svg_outputs_are_figures(tmp_root):
@@ -294,7 +294,7 @@ def test_21_output_kinds_and_unnumbered_blocks(tmp_root):
 def test_caption_without_a_carrier_stops_the_build(tmp_path, qmd, message):
     (tmp_path / "report.qmd").write_text(qmd)
     with pytest.raises(BuildError, match=message):
-        build(tmp_path / "report.qmd", fast=True, use_quarto=False, log=lambda *_: None)
+        build(tmp_path / "report.qmd", fast=True, log=lambda *_: None)
 
 
 LABEL = re.compile(
@@ -605,7 +605,7 @@ def kinds_project(root: Path, name: str) -> Path:
 @pytest.mark.parametrize("name", list(KINDS_DOCS))
 def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
     qmd = kinds_project(tmp_path, name)
-    build(qmd, fast=True, use_quarto=False, log=lambda *_: None)
+    build(qmd, fast=True, log=lambda *_: None)
     flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
     nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
     markdown = " ".join(
@@ -632,7 +632,7 @@ def test_section_reference_without_section_numbers_stops_the_build(tmp_path, ref
         BuildError,
         match=rf"report.qmd:5: the reference @{ref} needs numbered sections",
     ):
-        build(qmd, fast=True, use_quarto=False, log=lambda *_: None)
+        build(qmd, fast=True, log=lambda *_: None)
 
 
 @needs_quarto

@@ -120,7 +120,7 @@ def built(case: str, tmp_root: Path, edit=None) -> Path:
         shutil.copytree(CASES / case, root)
         if edit:
             edit(root)
-        build(root / "report.qmd", use_quarto=False, log=lambda *_: None)
+        build(root / "report.qmd", log=lambda *_: None)
         _built[case] = root
     return _built[case]
 
@@ -253,7 +253,7 @@ def test_25_listings_as_quarto(tmp_root):
 def test_half_a_listing_stops_with_its_line(tmp_path, block, message):
     qmd = write_project(tmp_path, {"report.qmd": block + "\n"})
     with pytest.raises(BuildError, match=message):
-        build(qmd, use_quarto=False, pdf=False, log=lambda *_: None)
+        build(qmd, pdf=False, log=lambda *_: None)
 
 
 def keep_tex_too(root: Path):
@@ -322,7 +322,7 @@ def test_fig_cap_list_must_match_the_figures(tmp_path):
     )
     qmd = write_project(tmp_path, {"report.qmd": text})
     with pytest.raises(BuildError, match=r"fig-cap lists 2 captions but the chunk dr"):
-        build(qmd, use_quarto=False, pdf=False, log=lambda *_: None)
+        build(qmd, pdf=False, log=lambda *_: None)
 
 
 def test_readme_lists_what_the_vocabulary_supports():
@@ -345,7 +345,7 @@ def test_code_line_numbers_as_quarto(tmp_path):
             "print(x + y)\n```\n\n```{python}\nz = 3\n```\n"
         },
     )
-    build(qmd, use_quarto=False, log=lambda *_: None)
+    build(qmd, log=lambda *_: None)
     text = pdf_text(tmp_path / "report.pdf", layout=True)
     lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
     assert lines[:5] == ["1 x = 1", "2 y = 2", "3 print(x + y)", "3", "z = 3"]

@@ -7,9 +7,9 @@
   already builds it).  Re-run the script when a fixture or the report's structure
   changes; see tests/parity.py.
 - Live tests (only where `quarto` is on PATH, skipped with the reason otherwise): real
-  Quarto renders the fixtures and must still give the golden files; the builder's Quarto
-  path executes each chunk once and Quarto none, with the same PDF as Quarto's own
-  rendering; `quarto convert report.qmd` gives a valid notebook.
+  Quarto renders the fixtures and must still give the golden files; `quarto convert
+  report.qmd` gives a valid notebook.  (`quarto render` of the project, each chunk
+  executed once: tests/test_quarto_render.py.)
 """
 
 import shutil
@@ -18,8 +18,8 @@ import subprocess
 import nbformat
 import parity
 import pytest
-from conftest import ROOT, needs_latex, pdf_text
-from parity import comparable, golden, quarto_env, render, write_case
+from conftest import ROOT, needs_latex
+from parity import comparable, golden, render, write_case
 
 from builder import texcheck
 from builder.__main__ import build
@@ -39,7 +39,7 @@ def builtin_pdfs(tmp_path_factory):
     found = {}
     for name in FIXTURES:
         root = tmp_path_factory.mktemp(name)
-        build(write_case(name, root), fast=True, use_quarto=False, log=lambda *_: None)
+        build(write_case(name, root), fast=True, log=lambda *_: None)
         found[name] = comparable(root / "report.pdf")
     return found
 
@@ -61,39 +61,6 @@ def test_live_quarto_gives_the_golden_files(name, tmp_path):
     loaded = texcheck.loaded_packages(pdf.with_suffix(".tex").read_text())
     checked = set(texcheck.needed(read(pdf.with_suffix(".qmd")), texcheck.QUARTO_STY))
     assert loaded and loaded <= checked, loaded - checked
-
-
-@needs_quarto
-@needs_latex
-def test_quarto_path_executes_once_and_matches_quarto(tmp_path, monkeypatch):
-    """`python -m builder --quarto`: the builder executes every chunk once, Quarto
-    executes nothing and typesets the same PDF as `quarto render` of the document."""
-    qmd = write_case("pipeline", tmp_path)
-    counter = (
-        "\n```{python}\n#| label: count-runs\n#| echo: false\n"
-        'with open("runs.txt", "a") as f:\n    f.write("run\\n")\n```\n'
-    )
-    qmd.write_text(qmd.read_text() + counter)
-    for key, value in quarto_env().items():
-        if key.startswith("REPORT_"):
-            monkeypatch.setenv(key, value)
-    log = []
-    build(qmd, fast=True, use_quarto=True, log=log.append)
-    text = "\n".join(log)
-    for chunk in read(qmd).chunks:
-        assert text.count(f"ran     {chunk.label} ") == 1, chunk.label
-    assert "typeset: quarto" in text
-    assert (tmp_path / "runs.txt").read_text() == "run\n"  # Quarto ran no chunk
-    assert not list(tmp_path.glob("*.typeset.*"))  # its input notebook was removed
-    got = comparable(tmp_path / "report.pdf")
-    assert got == golden("pipeline")
-    assert "the answer is 42" in pdf_text(tmp_path / "report.pdf")
-
-    log = []
-    build(qmd, fast=True, use_quarto=True, log=log.append)  # nothing changed
-    text = "\n".join(log)
-    assert "from the cache" in text and "ran " not in text
-    assert (tmp_path / "runs.txt").read_text() == "run\n"
 
 
 @needs_quarto

@@ -237,7 +237,7 @@ def test_quarto_render_builds_both_outputs_and_executes_each_chunk_once(tmp_path
         ]
 
     by_quarto = shape(root / "report.ipynb")
-    build(root / "report.qmd", use_quarto=False, pdf=False, log=lambda *_: None)
+    build(root / "report.qmd", pdf=False, log=lambda *_: None)
     assert by_quarto == shape(root / "report.ipynb")
 
 

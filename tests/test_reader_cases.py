@@ -315,7 +315,7 @@ def built(tmp_path_factory):
         if name not in results:
             qmd = make_case(tmp_path_factory.mktemp(name), name)
             log = []
-            out = build(qmd, use_quarto=False, log=log.append)
+            out = build(qmd, log=log.append)
             results[name] = (
                 pdf_text(qmd.with_suffix(".pdf")),
                 out["notebook"],
@@ -363,7 +363,7 @@ def test_error_without_error_true_stops_naming_the_chunk(tmp_path):
     with pytest.raises(
         BuildError, match=r"report.qmd:3 \(chunk 'divide'\) raised ZeroDivisionError"
     ):
-        build(qmd, use_quarto=False, pdf=False, log=lambda *_: None)
+        build(qmd, pdf=False, log=lambda *_: None)
 
 
 def test_align_inside_labelled_display_stops_before_execution(tmp_path):
@@ -381,7 +381,7 @@ def test_align_inside_labelled_display_stops_before_execution(tmp_path):
         match=r"report.qmd:12: \\begin\{align\} inside labelled display math .*"
         r"\\begin\{aligned\}",
     ):
-        build(qmd, use_quarto=False, log=lambda *_: None)
+        build(qmd, log=lambda *_: None)
 
 
 @needs_latex
@@ -395,7 +395,7 @@ def test_latex_error_names_the_source_line_and_keeps_the_log(tmp_path):
     )
     (tmp_path / "report.pdf").write_bytes(b"previous")
     with pytest.raises(BuildError) as failure:
-        build(qmd, use_quarto=False, log=lambda *_: None)
+        build(qmd, log=lambda *_: None)
     message = str(failure.value)
     assert re.search(r"report.qmd:9: LaTeX error here", message), message
     assert "! Undefined control sequence." in message and "\\nosuchmacro" in message
@@ -415,7 +415,7 @@ def test_missing_characters_become_located_warnings(tmp_path, capsys):
             '```{python}\nprint("".join(map(chr, [0x5B57])))\n```\n'
         },
     )
-    build(qmd, use_quarto=False, log=lambda *_: None)
+    build(qmd, log=lambda *_: None)
     out = capsys.readouterr().out
     assert re.search(
         r"warning: report.qmd:7: the character 漢 \(U\+6F22\) is missing .*lmroman", out
@@ -433,7 +433,7 @@ def test_content_visible_in_pdf_and_notebook(tmp_path):
             "Both.\n"
         },
     )
-    out = build(qmd, use_quarto=False, log=lambda *_: None)
+    out = build(qmd, log=lambda *_: None)
     assert_shows(
         pdf_text(qmd.with_suffix(".pdf")), ["PDF-ONLY text.", "Both."], ["NOTEBOOK"]
     )

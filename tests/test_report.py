@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 import shutil
+import subprocess
 
 import nbformat
 import parity
@@ -20,7 +21,9 @@ from nbclient.exceptions import CellExecutionError
 from pdf_layout import float_faults, past_right_margin, printed_words
 
 from builder.__main__ import build
+from builder.export import WRITER
 from builder.modules import code_modules, listed_modules
+from builder.parse import pandoc_path
 from builder.read import read
 
 pytestmark = needs_latex
@@ -54,7 +57,7 @@ def built(tmp_path_factory):
             env.delenv(name)
         env.setenv("REPORT_MIRROR_URL", base)
         env.setenv("TORCH_HOME", str(root / "torch"))  # no weights: a draft
-        result = build(root / "report.qmd", fast=True, use_quarto=False, log=print)
+        result = build(root / "report.qmd", fast=True, log=print)
     return root, result, pdf_text(root / "report.pdf"), list(requests)
 
 
@@ -151,9 +154,25 @@ def stdout_texts(nb):
     ]
 
 
+def written(markdown):
+    """Markdown as the notebook's writer (pandoc's, builder/export.py) writes it: the
+    stored outputs went through it, a re-run's come straight from the code; the same
+    Markdown gives the same text (table padding, escapes), different Markdown does not."""
+    if markdown is None:
+        return None
+    return subprocess.run(
+        [pandoc_path(), "-f", "markdown", "-t", WRITER, "--wrap=preserve"],
+        input=markdown,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 def comparable(cell):
     """A code cell's outputs as comparable values: adjacent pieces of one stream joined,
-    text and Markdown masked, images by kind (image/png, ...)."""
+    text and Markdown masked (Markdown as pandoc's writer gives it), images by kind
+    (image/png, ...)."""
     out = []
     for o in cell.outputs:
         if o.output_type == "stream":
@@ -168,7 +187,7 @@ def comparable(cell):
             out.append(
                 (
                     o.output_type,
-                    mask(data.get("text/markdown")),
+                    mask(written(data.get("text/markdown"))),
                     mask(data.get("text/plain")),
                     sorted(k for k in data if k.startswith("image/")),
                 )
