@@ -243,11 +243,14 @@ class Jupyter:
         return self.blocks(f["c"][2])
 
     def code_block(self, b: dict) -> list:
-        """A listing (#lst- and lst-cap): its caption, as Quarto's, above the code."""
+        """A listing (#lst- and lst-cap): its caption, as Quarto's, above the code (the
+        caption read as Markdown, so its references and math are written as elsewhere)."""
         ident, classes, keys = attr(b)
         if ident not in self.nums.numbers or "lst-cap" not in keys:
             return [b]
-        words = s(f"{self.nums.text(ident, caption=True)}: {keys['lst-cap']}")
+        read = parse.parse(keys["lst-cap"])["blocks"]
+        caption = read[0]["c"] if read and read[0]["t"] in ("Para", "Plain") else []
+        words = s(f"{self.nums.text(ident, caption=True)}: ") + self.inlines(caption)
         return [
             para([emph(words)]),
             {"t": "CodeBlock", "c": [["", classes, []], b["c"][1]]},

@@ -243,6 +243,21 @@ def test_25_listings_as_quarto(tmp_root):
     assert "*Listing 2: One step on a scalar weight*" in md
 
 
+def test_listing_caption_references_and_math_in_the_notebook(tmp_path):
+    """A listing's caption is Markdown: its reference is worded and its math kept."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": "$$w' = w - \\alpha g$$ {#eq-step}\n\n"
+            '```{#lst-step .python lst-cap="The rule of @eq-step, with $\\alpha$"}\n'
+            "w = w - lr * g\n```\n"
+        },
+    )
+    nb = build(qmd, pdf=False, log=lambda *_: None)["notebook"]
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "*Listing 1: The rule of Equation 1, with $\\alpha$*" in md
+
+
 @pytest.mark.parametrize(
     "block, message",
     [
