@@ -18,18 +18,9 @@ from pathlib import Path
 
 import nbformat
 
-from . import (
-    execute,
-    export,
-    number,
-    options,
-    parse,
-    read,
-    texcheck,
-    typeset,
-    vocabulary,
-    weave,
-)
+from . import execute, number, parse, read, vocabulary, weave
+from .read import options
+from .write import export, texcheck, typeset
 
 STATUS_PREFIX = "WARNING:"
 

@@ -31,8 +31,7 @@ from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from . import options
-from .read import BuildError, Chunk, Document
+from .read import BuildError, Chunk, Document, options
 
 CACHE_VERSION = "4"  # bump when the way chunks are executed changes
 CACHE_LIMIT = 12  # executed notebooks kept; jupyter-cache drops the oldest

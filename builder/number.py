@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from . import vocabulary
 from .parse import attr, children, position, stringify, walk
-from .validate import BuildError
+from .read import BuildError
 
 THEOREMS = vocabulary.THEOREMS
 NAMES = vocabulary.NAMES

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from .validate import BuildError
+from .read.validate import BuildError
 
 POS = "pos"  # the raw format of position markers
 

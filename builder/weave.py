@@ -21,10 +21,9 @@ from pathlib import Path
 
 import yaml
 
-from . import options
 from .execute import ANSI, outputs_by_label
-from .read import PAGEBREAK, BuildError, Chunk, Document, resolve_inline
-from .validate import OUTPUTS
+from .read import PAGEBREAK, BuildError, Chunk, Document, options, resolve_inline
+from .read.validate import OUTPUTS
 
 # Image outputs in order of preference for LaTeX (SVG is converted to PDF with cairosvg).
 IMAGE_TYPES = {

@@ -8,8 +8,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from builder import number as numbering
 from builder import parse, weave
-from builder.export import prose
-from builder.modules import (
+from builder.read import BuildError, read
+from builder.write.export import prose
+from builder.write.modules import (
     chunk_source,
     code_modules,
     inline_plan,
@@ -17,7 +18,6 @@ from builder.modules import (
     preamble_chunks,
     standalone_source,
 )
-from builder.read import BuildError, read
 
 DOC = """
 # Intro {#sec-intro}

@@ -13,9 +13,11 @@ import pytest
 from conftest import needs_latex, pdf_text, write_project
 from nbclient import NotebookClient
 
-from builder import parse, quarto_project, texcheck, typeset, weave
+from builder import parse, weave
 from builder.__main__ import build, main
 from builder.read import BuildError, read
+from builder.write import quarto as quarto_project
+from builder.write import texcheck, typeset
 
 pytestmark = needs_latex
 
@@ -365,7 +367,7 @@ def test_interrupted_typesetting_keeps_outputs(project, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("builder.typeset.builtin", interrupted)
+    monkeypatch.setattr("builder.write.typeset.builtin", interrupted)
     assert main([str(qmd), "--fast"]) == 130
     for name, data in before.items():
         assert (root / name).read_bytes() == data
@@ -376,7 +378,7 @@ def test_without_latex_the_build_stops_before_executing(project, monkeypatch):
     before = {
         name: (root / name).read_bytes() for name in ("report.pdf", "report.ipynb")
     }
-    monkeypatch.setattr("builder.typeset.shutil.which", lambda name: None)
+    monkeypatch.setattr("builder.write.typeset.shutil.which", lambda name: None)
     qmd.write_text(qmd.read_text() + "\n```{python}\nprint('new chunk')\n```\n")
     log = []
     try:

@@ -344,7 +344,7 @@ def test_live_quarto_gives_the_same_numbered_labels(tmp_root, tmp_path, case):
 def test_wrapped_code_line_continues_deeper_than_its_own_indentation(tmp_path):
     """A wrapped line of highlighted code goes on after an arrow, indented past the line's
     own indentation: it must not read as a statement at another indentation."""
-    from builder.typeset import to_latex, to_pdf
+    from builder.write.typeset import to_latex, to_pdf
 
     long = (
         "value = some_function_with_a_long_name("
@@ -370,7 +370,7 @@ def test_unlabelled_captioned_floats_count_as_latex_counts_them(tmp_path):
     from PIL import Image
 
     from builder import number, parse
-    from builder.typeset import check_numbers, to_latex, to_pdf
+    from builder.write.typeset import check_numbers, to_latex, to_pdf
 
     Image.new("RGB", (20, 10), "blue").save(tmp_path / "a.png")
     text = (
@@ -475,8 +475,8 @@ def builtin_placements(root: Path) -> list[str]:
     """The placement of each figure in the LaTeX the built-in renderer writes."""
     from builder import execute, parse
     from builder.read import read
-    from builder.typeset import to_latex
     from builder.weave import weave
+    from builder.write.typeset import to_latex
 
     doc = read(root / "report.qmd", builtin_pdf=True).for_format("pdf")
     executed = execute.execute(doc, root / ".cache", fast=True, log=lambda *_: None)

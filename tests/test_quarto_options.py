@@ -12,9 +12,9 @@ import nbformat
 import pytest
 from conftest import needs_latex, pdf_text, write_project
 
-from builder import execute, options, vocabulary
+from builder import execute, vocabulary
 from builder.__main__ import build
-from builder.read import BuildError, read
+from builder.read import BuildError, options, read
 
 CASES = Path(__file__).parent / "fixtures" / "quarto_cases"
 

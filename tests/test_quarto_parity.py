@@ -21,9 +21,9 @@ import pytest
 from conftest import ROOT, needs_latex
 from parity import comparable, golden, render, write_case
 
-from builder import texcheck
 from builder.__main__ import build
 from builder.read import read
+from builder.write import texcheck
 
 needs_quarto = pytest.mark.skipif(
     shutil.which("quarto") is None,

@@ -263,8 +263,8 @@ def test_project_files_name_the_hooks_and_the_kernel():
     import yaml
 
     config = yaml.safe_load((ROOT / "_quarto.yml").read_text())
-    assert config["project"]["pre-render"] == "builder/quarto_project.py pre-render"
-    assert config["project"]["post-render"] == "builder/quarto_project.py post-render"
+    assert config["project"]["pre-render"] == "builder/write/quarto.py pre-render"
+    assert config["project"]["post-render"] == "builder/write/quarto.py post-render"
     assert config["format"]["pdf"]["keep-ipynb"] is True
     env = dict(
         line.split("=", 1)
@@ -286,7 +286,7 @@ def test_project_files_name_the_hooks_and_the_kernel():
 
 
 def test_requirements_a_render_needs_stop_before_the_tests_section():
-    from builder.quarto_project import requirement_names
+    from builder.write.quarto import requirement_names
 
     names = requirement_names(ROOT / "requirements.txt")
     assert {"torch", "torchvision", "pooch", "nbformat", "ipykernel"} <= set(names)
@@ -296,7 +296,7 @@ def test_requirements_a_render_needs_stop_before_the_tests_section():
 def test_a_python_without_torch_gets_one_message_naming_where_it_came_from(
     monkeypatch,
 ):
-    from builder import quarto_project
+    from builder.write import quarto as quarto_project
 
     real = quarto_project.metadata.version
 
@@ -319,7 +319,7 @@ def test_a_python_without_torch_gets_one_message_naming_where_it_came_from(
 
 
 def test_inline_values_are_the_text_quarto_puts_in_the_prose():
-    from builder.quarto_project import inline_text
+    from builder.write.quarto import inline_text
 
     def plain(text):
         return {"data": {"text/plain": text}}
@@ -332,8 +332,8 @@ def test_inline_values_are_the_text_quarto_puts_in_the_prose():
 
 
 def test_quartos_notebook_becomes_the_builders_executed_notebook(tmp_path):
-    from builder.quarto_project import from_quarto
     from builder.read import BuildError, read
+    from builder.write.quarto import from_quarto
 
     write_project(tmp_path, {"report.qmd": REPORT, "code/mod.py": MODULE})
     doc = read(tmp_path / "report.qmd", builtin_pdf=False)
@@ -373,7 +373,7 @@ def test_builtin_path_reads_the_project_with_its_quarto_hooks(tmp_path):
     assert len(read(tmp_path / "report.qmd").chunks) == 3
     config = (tmp_path / "_quarto.yml").read_text()
     (tmp_path / "_quarto.yml").write_text(
-        config.replace("builder/quarto_project.py pre-render", "make-data.py")
+        config.replace("builder/write/quarto.py pre-render", "make-data.py")
     )
     with pytest.raises(BuildError, match="'pre-render' scripts are not run"):
         read(tmp_path / "report.qmd")

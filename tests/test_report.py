@@ -21,10 +21,10 @@ from nbclient.exceptions import CellExecutionError
 from pdf_layout import float_faults, past_right_margin, printed_words
 
 from builder.__main__ import build
-from builder.export import WRITER
-from builder.modules import code_modules, listed_modules
 from builder.parse import pandoc_path
 from builder.read import read
+from builder.write.export import WRITER
+from builder.write.modules import code_modules, listed_modules
 
 pytestmark = needs_latex
 MARGIN_CM = 2.0  # _quarto.yml's geometry
@@ -131,12 +131,6 @@ def compared(built):
     return parity.comparable(built[0] / "report.pdf")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="tests/golden/report.json was recorded before issue 19 renamed the report's "
-    "sections and captions; its re-run with real Quarto (tools/quarto_golden.py report) "
-    "did not finish in the session that merged it",
-)
 @pytest.mark.parametrize("name, aspect", parity.params("report"))
 def test_pdf_matches_quarto_golden(compared, name, aspect):
     """Numbered labels, reference texts, sections, captions and theorem names as in real
@@ -155,7 +149,7 @@ def stdout_texts(nb):
 
 
 def written(markdown):
-    """Markdown as the notebook's writer (pandoc's, builder/export.py) writes it: the
+    """Markdown as the notebook's writer (pandoc's, builder/write/export.py) writes it: the
     stored outputs went through it, a re-run's come straight from the code; the same
     Markdown gives the same text (table padding, escapes), different Markdown does not."""
     if markdown is None:

@@ -8,9 +8,8 @@ itself ignores the thing) warns with file and line.  Supported features give Qua
 import pytest
 from conftest import write_project
 
-from builder import options
-from builder.modules import chunk_source, local_imports
-from builder.read import BuildError, Markdown, read
+from builder.read import BuildError, Markdown, options, read
+from builder.write.modules import chunk_source, local_imports
 
 
 def read_text(tmp_path, text, **files):
@@ -328,7 +327,7 @@ def test_front_matter_over_quarto_yml(tmp_path):
 
 
 def test_pdf_options_become_pandoc_arguments():
-    from builder.options import header_lines, pandoc_args
+    from builder.read.options import header_lines, pandoc_args
 
     args = pandoc_args(
         {
@@ -562,8 +561,8 @@ def test_document_level_echo_fenced_and_error_true(tmp_path):
 
 
 def test_latex_error_traced_to_chunk_and_prose_lines(tmp_path):
-    """builder/texlog.py: the .tex line named by the log is found in the document."""
-    from builder import texlog
+    """builder/write/texlog.py: the .tex line named by the log is found in the document."""
+    from builder.write import texlog
 
     doc = read_text(
         tmp_path,
@@ -587,7 +586,7 @@ def test_latex_error_traced_to_chunk_and_prose_lines(tmp_path):
 
 
 def test_undefined_reference_names_lines_and_why(tmp_path):
-    from builder import texlog
+    from builder.write import texlog
 
     doc = read_text(
         tmp_path,

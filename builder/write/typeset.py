@@ -15,9 +15,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import diagnostics, options, parse, texlog, vocabulary
-from .read import BuildError, Document
-from .weave import Woven
+from .. import diagnostics, parse, vocabulary
+from ..read import BuildError, Document, options
+from ..weave import Woven
+from . import texlog
 
 HERE = Path(__file__).parent
 LATEX_ENGINES = ("xelatex", "lualatex")
@@ -52,7 +53,7 @@ def to_latex(
     source: Path, tex: Path, pdf_options: dict | None = None, citations: bool = False
 ):
     """The one pandoc run: the document tree (`.json`, parse.py) or Quarto Markdown ->
-    LaTeX, with the document's PDF options (builder/options.py) and citeproc when there
+    LaTeX, with the document's PDF options (builder/read/options.py) and citeproc when there
     is a bibliography.  Raises BuildError on pandoc errors and citation keys not found."""
     pdf_options = {} if pdf_options is None else pdf_options
     header = tex.with_name("options-header.tex")
@@ -109,7 +110,7 @@ def _latex_errors(log: str) -> str:
 
 def to_pdf(tex: Path, root: Path, doc: Document | None = None) -> Path:
     """Run the LaTeX engine in `root` (so figures/ resolves) until references settle.
-    An error names the document line it comes from (builder/texlog.py) and keeps the log in
+    An error names the document line it comes from (builder/write/texlog.py) and keeps the log in
     `.cache/latex/`; characters no font has become warnings."""
     engine, outdir = latex_engine(), tex.parent
     for _ in range(4):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-from .read import BuildError, Chunk
+from ..read import BuildError, Chunk
 
 
 def code_modules(root: Path) -> dict[str, Path]:

@@ -3,7 +3,7 @@
 Typesetting is the last stage; a LaTeX package missing there would waste a whole execution.
 So the build first asks `kpsewhich` for the TeX engine's needs: every `.sty` file that the
 LaTeX of the chosen path loads unconditionally (the built-in path: pandoc 3's default
-template with the options of `typeset.to_latex` and `builder/preamble.tex`; the Quarto path:
+template with the options of `typeset.to_latex` and `builder/write/preamble.tex`; the Quarto path:
 Quarto's PDF template and its callouts, which need `fontawesome5`).  Packages a template
 loads only `\\IfFileExists` are left out.  The names of the Debian packages that ship the
 missing files are in the error message.
@@ -15,8 +15,7 @@ import re
 import shutil
 import subprocess
 
-from . import options
-from .read import BuildError
+from ..read import BuildError, options
 
 # engine: the Debian package that ships it
 ENGINES = {"xelatex": "texlive-xetex", "lualatex": "texlive-luatex"}

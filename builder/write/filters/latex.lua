@@ -5,7 +5,7 @@ local M = {}
 -- Quarto's vocabulary (builder/vocabulary.json): numbered kinds, unnumbered blocks, callouts
 local here = pandoc.path.directory(PANDOC_SCRIPT_FILE)
 -- (with the document's words, lang: and crossref:, when typeset.py passes that copy)
-local file = io.open(os.getenv("BUILDER_VOCABULARY") or pandoc.path.join({here, "..", "vocabulary.json"}))
+local file = io.open(os.getenv("BUILDER_VOCABULARY") or pandoc.path.join({here, "..", "..", "vocabulary.json"}))
 M.VOCABULARY = pandoc.json.decode(file:read("a"), false)
 file:close()
 -- reference prefix -> the word Quarto's references use ("<name> 1", "<name> 3.1"), and the

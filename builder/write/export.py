@@ -19,8 +19,12 @@ import subprocess
 
 import nbformat
 
-from . import parse, vocabulary
-from .execute import executed_chunks, outputs_by_label
+from .. import parse, vocabulary
+from ..execute import executed_chunks, outputs_by_label
+from ..number import Numbering, is_crossref, label
+from ..parse import attr, position
+from ..read import BuildError, Chunk, Document
+from ..weave import stream_text
 from .modules import (
     chunk_source,
     code_modules,
@@ -28,10 +32,6 @@ from .modules import (
     module_cells,
     preamble_chunks,
 )
-from .number import Numbering, is_crossref, label
-from .parse import attr, position
-from .read import BuildError, Chunk, Document
-from .weave import stream_text
 
 # pandoc's Markdown writer with what Jupyter's Markdown understands
 WRITER = "markdown" + "".join(

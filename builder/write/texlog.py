@@ -10,7 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
-from .read import Chunk, Document
+from ..read import Chunk, Document
 
 KEPT = Path(".cache") / "latex"  # under the project root
 ERROR_LINE = re.compile(r"^l\.(\d+) ?(.*)$")

@@ -1,6 +1,6 @@
 """Document options: `_quarto.yml` (project) and the front matter (document), merged as Quarto
 merges them (the document over the project; at each level `format: pdf:` over top-level keys),
-validated (builder/validate.py), and turned into pandoc arguments for the built-in path.
+validated (builder/read/validate.py), and turned into pandoc arguments for the built-in path.
 
 Read: `execute:` (echo, warning, output, error, eval, include: defaults under every chunk's own
 `#|` options) and the PDF options in `validate.PDF_OPTIONS`.
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from . import validate, vocabulary
+from .. import vocabulary
+from . import validate
 
 PROJECT_FILE = "_quarto.yml"
 DEFAULT_MONOFONT = (

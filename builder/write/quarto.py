@@ -26,7 +26,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-ROOT = Path(__file__).absolute().parents[1]  # the project (cwd of quarto scripts)
+ROOT = Path(__file__).absolute().parents[2]  # the project (cwd of quarto scripts)
 ENVIRONMENT = ROOT / "_environment"
 KERNELS = "builder/jupyter"  # JUPYTER_PATH entry of the replay kernel (_environment)
 
@@ -121,7 +121,8 @@ def kept_notebooks(source: Path) -> list[Path]:
 def check_tex(doc) -> None:
     """The LaTeX engine Quarto will run (`pdf-engine`, else Quarto's default lualatex)
     and every package its PDF loads are installed; else BuildError naming them."""
-    from builder import options, texcheck
+    from builder.read import options
+    from builder.write import texcheck
 
     engine = str(options.pdf_option(doc, "pdf-engine") or "lualatex")
     texcheck.check((engine,), texcheck.needed(doc, texcheck.QUARTO_STY), "Quarto's PDF")
@@ -154,7 +155,8 @@ def post_render(log=print) -> None:
     import nbformat
 
     from builder import __main__ as cli
-    from builder import export, read
+    from builder import read
+    from builder.write import export
 
     made = os.environ.get("QUARTO_PROJECT_OUTPUT_FILES", "").split()
     if made and not any(name.endswith(".pdf") for name in made):
@@ -247,9 +249,7 @@ def _lines(text: str) -> str:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv not in (["pre-render"], ["post-render"]):
-        print(
-            "usage: builder/quarto_project.py pre-render|post-render", file=sys.stderr
-        )
+        print("usage: builder/write/quarto.py pre-render|post-render", file=sys.stderr)
         return 2
     try:
         (pre_render if argv == ["pre-render"] else post_render)()

@@ -1,13 +1,13 @@
 """Stage 1, read: turn report.qmd into a Document of markdown blocks and python chunks.
 
 Handles the Quarto subset the report uses, following the grammars Quarto and pandoc use:
-the YAML header (and `_quarto.yml`, builder/options.py), `{{< include >}}` (nested, paths
+the YAML header (and `_quarto.yml`, builder/read/options.py), `{{< include >}}` (nested, paths
 relative to the including file, `/` = project root; also inside code blocks and chunks, where
 the file's text is inserted as it is), `{{< meta key >}}`, `{{< pagebreak >}}`, escaped
 shortcodes `{{{< x >}}}` (printed as `{{< x >}}`), pandoc's fence rules (a fence closes with
 a fence of the same character at least as long), ```{python} chunks with `#|` options (one YAML
 document), and `.content-visible`/`.content-hidden` divs with `when-format`/`unless-format`.
-Every option, div and shortcode is validated (builder/validate.py).  Every block remembers the
+Every option, div and shortcode is validated (builder/read/validate.py).  Every block remembers the
 file and line it came from so that errors can point at the source.
 """
 

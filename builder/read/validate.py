@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from . import diagnostics, vocabulary
+from .. import diagnostics, vocabulary
 
 
 class BuildError(Exception):
@@ -327,8 +327,8 @@ def check_pdf_options(options: dict, where_of, path: tuple) -> dict:
     return out
 
 
-# `quarto render`'s scripts (builder/quarto_project.py) do what the builder does itself
-QUARTO_HOOK = "builder/quarto_project.py"
+# `quarto render`'s scripts (builder/write/quarto.py) do what the builder does itself
+QUARTO_HOOK = "builder/write/quarto.py"
 
 
 def _builder_hook(value) -> bool:
