@@ -1,9 +1,11 @@
 """Build report.pdf and report.ipynb from report.qmd:  python -m builder [options]
 
 The built-in path (pandoc and LaTeX, no Quarto needed); with Quarto, `quarto render` does
-the same job through the project's hooks (quarto_project.py).  Stages: read (read.py) ->
-execute (execute.py) -> export (export.py) -> typeset (typeset.py).  Both outputs are written to temporary files and moved into place only when
-every stage succeeded, so a failed or interrupted build leaves the previous ones untouched.
+the same job through the project's hooks (write/quarto.py).  Stages: read (read/) ->
+execute (execute.py) -> weave and parse once (weave.py, parse.py) -> number (number.py) ->
+write (write/export.py: the notebook; write/typeset.py: the PDF).  Both outputs are
+written to temporary files and moved into place only when every stage succeeded, so a
+failed or interrupted build leaves the previous ones untouched.
 """
 
 from __future__ import annotations
@@ -18,63 +20,9 @@ from pathlib import Path
 
 import nbformat
 
-from . import execute, number, parse, read, vocabulary, weave
+from . import diagnostics, execute, number, read, vocabulary, weave
 from .read import options
 from .write import export, texcheck, typeset
-
-STATUS_PREFIX = "WARNING:"
-
-
-def status_lines(nb) -> list[str]:
-    """Lines the report's code printed to say it ran without the real data or weights."""
-    found = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            text = (
-                out.get("text", "")
-                + data.get("text/markdown", "")
-                + data.get("text/plain", "")
-            )
-            for line in text.splitlines():
-                line = line.lstrip("#> *")
-                if line.startswith(STATUS_PREFIX) and line not in found:
-                    found.append(line)
-    return found
-
-
-def title_block_warnings(meta: dict) -> list[str]:
-    """Warnings for a title block that still holds the template's placeholders (the
-    author "Student Name", a discussed-with that asks to be edited)."""
-    found = []
-    author = str(meta.get("author", "")).strip().split("\n")[0].rstrip("\\ ")
-    if author in ("", "Student Name"):
-        found.append(
-            f"{STATUS_PREFIX} the title block "
-            + ("still names 'Student Name'" if author else "names no author")
-            + ": set author in the YAML header of the report"
-        )
-    if "edit discussed-with" in str(meta.get("discussed-with", "")):
-        found.append(
-            f"{STATUS_PREFIX} the title block still holds the placeholder "
-            "discussed-with text: set discussed-with in the YAML header of the report"
-        )
-    return found
-
-
-def woven_tree(doc, executed):
-    """Weave once, parse once: the executed document as Markdown, and pandoc's tree of
-    it that every later step works on (the built-in build and quarto render's
-    post-render alike)."""
-    woven = weave.weave(doc, executed)
-    return woven, parse.parse(woven.markdown)
-
-
-def numbering(doc, tree, output: str):
-    """Every label of `tree` numbered as `output` ('pdf' or 'ipynb') shows it
-    (.content-visible parts) and as executed (labels that code prints count)."""
-    sections = bool(options.pdf_option(doc, "number-sections", False))
-    return number.number(tree, output, sections, number.chunk_reason(doc.chunks))
 
 
 def build(
@@ -100,9 +48,9 @@ def build(
     )
     # weave once, parse once: the document tree every later step works on; each output
     # is numbered as it shows (.content-visible) and as executed (labels code prints)
-    woven, tree = woven_tree(doc, executed)
-    nums = numbering(doc, tree, "ipynb")
-    pdf_nums = numbering(doc, tree, "pdf") if pdf else None
+    woven, tree = weave.woven_tree(doc, executed)
+    nums = number.document_numbers(doc, tree, "ipynb")
+    pdf_nums = number.document_numbers(doc, tree, "pdf") if pdf else None
     log(f"number: {len(nums.numbers)} labels")
     notebook = export.export(doc.for_format("ipynb"), executed, nums, tree)
     (root / ".cache").mkdir(exist_ok=True)
@@ -127,7 +75,9 @@ def build(
             log(f"wrote {final.relative_to(root)}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    warnings = title_block_warnings(doc.meta) + status_lines(executed)
+    warnings = diagnostics.title_block_warnings(doc.meta) + diagnostics.status_lines(
+        executed
+    )
     if warnings:
         bar = "!" * 78
         log("\n".join([bar, *warnings, bar]))

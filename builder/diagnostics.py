@@ -12,3 +12,43 @@ def warn(where: str, message: str) -> None:
     text = f"warning: {where}: {message}" if where else f"warning: {message}"
     WARNINGS.append(text)
     print(text)
+
+
+STATUS_PREFIX = "WARNING:"
+
+
+def status_lines(nb) -> list[str]:
+    """Lines the report's code printed to say it ran without the real data or weights."""
+    found = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            text = (
+                out.get("text", "")
+                + data.get("text/markdown", "")
+                + data.get("text/plain", "")
+            )
+            for line in text.splitlines():
+                line = line.lstrip("#> *")
+                if line.startswith(STATUS_PREFIX) and line not in found:
+                    found.append(line)
+    return found
+
+
+def title_block_warnings(meta: dict) -> list[str]:
+    """Warnings for a title block that still holds the template's placeholders (the
+    author "Student Name", a discussed-with that asks to be edited)."""
+    found = []
+    author = str(meta.get("author", "")).strip().split("\n")[0].rstrip("\\ ")
+    if author in ("", "Student Name"):
+        found.append(
+            f"{STATUS_PREFIX} the title block "
+            + ("still names 'Student Name'" if author else "names no author")
+            + ": set author in the YAML header of the report"
+        )
+    if "edit discussed-with" in str(meta.get("discussed-with", "")):
+        found.append(
+            f"{STATUS_PREFIX} the title block still holds the placeholder "
+            "discussed-with text: set discussed-with in the YAML header of the report"
+        )
+    return found

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from . import vocabulary
 from .parse import attr, children, position, stringify, walk
-from .read import BuildError
+from .read import BuildError, options
 
 THEOREMS = vocabulary.THEOREMS
 NAMES = vocabulary.NAMES
@@ -454,3 +454,11 @@ def chunk_reason(chunks):
         return ""
 
     return why
+
+
+def document_numbers(doc, tree: dict, output: str) -> Numbering:
+    """Every label of `tree` numbered as `output` ('pdf' or 'ipynb') shows it
+    (.content-visible parts) and as executed (labels that code prints count), with the
+    document's `number-sections`."""
+    sections = bool(options.pdf_option(doc, "number-sections", False))
+    return number(tree, output, sections, chunk_reason(doc.chunks))

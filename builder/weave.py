@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from . import parse
 from .execute import ANSI, outputs_by_label
 from .read import PAGEBREAK, BuildError, Chunk, Document, options, resolve_inline
 from .read.validate import OUTPUTS
@@ -377,3 +378,11 @@ def _only_in(run: list[str], formats) -> list[str]:
     if not run or formats is None or set(formats) == set(OUTPUTS):
         return run
     return [f'::: {{data-formats="{" ".join(sorted(formats))}"}}', *run, ":::"]
+
+
+def woven_tree(doc: Document, executed) -> tuple[Woven, dict]:
+    """Weave once, parse once: the executed document as Markdown, and pandoc's tree of
+    it that every later step works on (the built-in build and quarto render's
+    post-render alike)."""
+    woven = weave(doc, executed)
+    return woven, parse.parse(woven.markdown)

@@ -1,6 +1,6 @@
 """The build warns when the title block still holds the template's placeholders."""
 
-from builder.__main__ import title_block_warnings
+from builder.diagnostics import title_block_warnings
 
 
 def test_placeholders_are_reported():

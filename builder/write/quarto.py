@@ -154,8 +154,7 @@ def post_render(log=print) -> None:
     sys.path.insert(0, str(ROOT))
     import nbformat
 
-    from builder import __main__ as cli
-    from builder import read
+    from builder import diagnostics, number, read, weave
     from builder.write import export
 
     made = os.environ.get("QUARTO_PROJECT_OUTPUT_FILES", "").split()
@@ -173,8 +172,8 @@ def post_render(log=print) -> None:
             )
         doc = read.read(source, builtin_pdf=False)
         executed = from_quarto(nbformat.read(kept[-1], as_version=4), doc)
-        _, tree = cli.woven_tree(doc, executed)
-        nums = cli.numbering(doc, tree, "ipynb")
+        _, tree = weave.woven_tree(doc, executed)
+        nums = number.document_numbers(doc, tree, "ipynb")
         notebook = export.export(doc.for_format("ipynb"), executed, nums, tree)
         final = source.with_suffix(".ipynb")
         staged = final.with_name(final.name + ".tmp")
@@ -183,7 +182,9 @@ def post_render(log=print) -> None:
         for old in kept:
             old.unlink()
         log(f"post-render: wrote {final.name} ({len(notebook.cells)} cells)")
-        warnings = cli.title_block_warnings(doc.meta) + cli.status_lines(executed)
+        warnings = diagnostics.title_block_warnings(
+            doc.meta
+        ) + diagnostics.status_lines(executed)
         if warnings:
             log("\n".join(["!" * 78, *warnings, "!" * 78]))
 
@@ -266,4 +267,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    # run as a script: this folder is sys.path[0], where export.py, modules.py ... would
+    # shadow installed packages of the same names; the builder is imported from ROOT
+    sys.path[0] = str(ROOT)
     sys.exit(main())
