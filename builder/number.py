@@ -444,13 +444,13 @@ def chunk_reason(chunks):
                 opts = chunk.options
                 reason = next(
                     (
-                        f"{k}: false"
+                        f"has {k}: false"
                         for k in ("eval", "include", "output")
                         if opts.get(k) is False
                     ),
-                    "its outputs hold nothing labelled",
+                    "printed nothing with that label",
                 )
-                return f" (the chunk at {chunk.where()} has {reason})"
+                return f" (the chunk at {chunk.where()} {reason})"
         return ""
 
     return why

@@ -166,3 +166,172 @@ def test_headings_are_found_by_source_position(tmp_path):
         "report.qmd:7": ["2"],
         "report.qmd:11": ["2.1"],
     }
+
+
+def test_multline_gather_and_starred_rows_as_latex(tmp_path):
+    r"""multline: one number for the whole display, its label gets it; gather numbers
+    each row (\\) unless \notag; a starred environment numbers nothing, and a label in
+    it has no number; the notebook's copy carries each number as \tag, labels gone."""
+    multline = "\\begin{multline}\na \\\\\nb \\label{eq:m}\n\\end{multline}"
+    gather = "\\begin{gather}\nc \\label{eq:g1} \\\\\nd \\notag \\\\\ne \\label{eq:g3}\n\\end{gather}"
+    text = (
+        f"{multline}\n\n{gather}\n\n"
+        "\\begin{multline*}\nf \\\\\ng\n\\end{multline*}\n\n"
+        "\\begin{align*}\nh \\label{eq:star}\n\\end{align*}\n\n"
+        "$$ i $$ {#eq-last}\n\nSee @eq-last.\n"
+    )
+    nums = number(tmp_path, text)
+    assert nums.numbers == {"eq:m": "1", "eq:g1": "2", "eq:g3": "3", "eq-last": "4"}
+    assert nums.unknown["eq:star"].startswith(
+        "a \\label outside anything LaTeX numbers"
+    )
+    assert nums.tagged[multline] == [
+        "\\begin{multline}\na \\\\\nb \n \\tag{1}\\end{multline}"
+    ]
+    assert nums.tagged[gather] == [
+        "\\begin{gather}\nc   \\tag{2}\\\\\nd \\notag \\\\\ne \n \\tag{3}\\end{gather}"
+    ]
+
+
+def test_a_label_in_an_unnumbered_row_or_before_a_caption_has_no_number(tmp_path):
+    text = (
+        "\\begin{align}\na \\label{eq:off} \\nonumber \\\\\nb \\label{eq:on}\n"
+        "\\end{align}\n\n"
+        "\\begin{figure}\n\\caption{A raw figure}\\label{fig-raw}\n\\end{figure}\n\n"
+        "\\begin{longtable}{l}\n\\caption{A long table}\\label{tbl-long}\\\\\n"
+        "x\\\\\n\\end{longtable}\n"
+    )
+    nums = number(tmp_path, text)
+    assert nums.numbers == {"eq:on": "1", "fig-raw": "1", "tbl-long": "1"}
+    assert nums.unknown["eq:off"].startswith("a row of align without a number (raw")
+    assert nums.where["eq:off"] == "report.qmd:1"
+
+
+def test_raw_subsections_starred_theorems_and_theorem_labels(tmp_path):
+    text = (
+        "\\section{One}\n\n\\subsection{One.a}\n\n\\subsection*{Not counted}\n\n"
+        "## Two {#sec-two}\n\n"
+        "\\begin{theorem}\\label{thm-raw}x\\end{theorem}\n\n"
+        "\\begin{theorem*}y\\end{theorem*}\n\n"
+        "::: {#thm-md}\nz\n:::\n"
+    )
+    nums = number(tmp_path, text)
+    assert nums.numbers == {"sec-two": "1.2", "thm-raw": "1.1", "thm-md": "1.2"}
+
+
+def test_unlabelled_figures_and_captioned_tables_take_numbers(tmp_path):
+    """pandoc numbers a captioned image and a captioned table with no label, so the
+    labelled ones after them count on."""
+    text = (
+        "![An unlabelled figure](a.png)\n\n![A labelled one](b.png){#fig-b}\n\n"
+        "| a |\n|---|\n| 1 |\n\n: No label\n\n"
+        "| b |\n|---|\n| 2 |\n\n: Labelled {#tbl-b}\n\nSee @fig-b and @tbl-b.\n"
+    )
+    nums = number(tmp_path, text)
+    assert nums.numbers == {"fig-b": "2", "tbl-b": "2"}
+
+
+def test_sub_figures_restart_in_each_figure_and_tables_in_divs(tmp_path):
+    text = (
+        "::: {#fig-one}\n![x](a.png){#fig-one-a}\n\n![y](b.png){#fig-one-b}\n\nOne.\n:::\n\n"
+        "::: {#fig-two}\n![z](c.png){#fig-two-a}\n\nTwo.\n:::\n\n"
+        "::: {#tbl-div}\n| a |\n|---|\n| 1 |\n\nA table.\n:::\n\n"
+        "See @fig-one-b, @fig-two-a and @tbl-div.\n"
+    )
+    nums = number(tmp_path, text)
+    assert nums.numbers == {
+        "fig-one": "1",
+        "fig-one-a": "1a",
+        "fig-one-b": "1b",
+        "fig-two": "2",
+        "fig-two-a": "2a",
+        "tbl-div": "1",
+    }
+
+
+def test_without_number_sections_theorems_count_from_zero_and_sections_have_none(
+    tmp_path,
+):
+    """As LaTeX with \\newtheorem{theorem}[section] and secnumdepth 0: "Theorem 0.1"; a
+    section's label has no number to show (Quarto prints its name)."""
+    text = "# Intro {#sec-intro}\n\n::: {#thm-a}\nx\n:::\n\n::: {#cor-b}\ny\n:::\n"
+    nums = number(tmp_path, text, sections=False)
+    assert nums.numbers == {"sec-intro": "", "thm-a": "0.1", "cor-b": "0.1"}
+    assert nums.unnumbered == {"sec-intro"}
+    assert nums.headings == {"report.qmd:1": [""]}
+    assert nums.text("thm-a") == "Theorem 0.1"
+    assert nums.text("cor-b", caption=True) == "Corollary 0.1"
+
+
+def test_references_in_callout_titles_and_hidden_parts(tmp_path):
+    """A callout's title= may hold a reference, checked like any other; a part hidden
+    from this output is not counted and its labels are not there to refer to."""
+    text = (
+        '::: {.callout-note title="About @eq-a"}\nText.\n:::\n\n$$ a $$ {#eq-a}\n\n'
+        '::: {.content-visible when-format="ipynb"}\n$$ b $$ {#eq-nb}\n:::\n'
+    )
+    assert number(tmp_path, text).numbers == {"eq-a": "1"}
+    missing = text.replace("About @eq-a", "About @eq-nb")
+    with pytest.raises(BuildError, match=r"reference @eq-nb points to no label"):
+        number(tmp_path, missing)
+    assert number(tmp_path, missing, output="ipynb").numbers == {
+        "eq-a": "1",
+        "eq-nb": "2",
+    }
+
+
+def test_listings_are_numbered_and_crossref_ids_recognised(tmp_path):
+    text = (
+        '```{#lst-one .python lst-cap="One"}\nx = 1\n```\n\n'
+        '```{#lst-two .python lst-cap="Two"}\ny = 2\n```\n\nSee @Lst-two.\n'
+    )
+    assert number(tmp_path, text).numbers == {"lst-one": "1", "lst-two": "2"}
+    assert numbering.is_crossref("Fig-x") and numbering.is_crossref("thm-a")
+    assert not numbering.is_crossref("smith-2020")  # a citation key, not a prefix
+    assert not numbering.is_crossref("fig")
+    assert numbering.label("Eq-x") == "eq-x" and numbering.label("eq-X") == "eq-X"
+
+
+def test_document_numbers_reads_number_sections(tmp_path):
+    text = "# A\n\n::: {#thm-a}\nx\n:::\n"
+    for sections, expected in ((True, "1.1"), (False, "0.1")):
+        yml = f"format:\n  pdf:\n    number-sections: {str(sections).lower()}\n"
+        doc = read(write_project(tmp_path, {"report.qmd": text, "_quarto.yml": yml}))
+        tree = parse.parse(weave.weave(doc, None).markdown)
+        nums = numbering.document_numbers(doc, tree, "pdf")
+        assert nums.numbers == {"thm-a": expected}
+
+
+def test_a_reference_to_an_empty_chunk_says_why_it_is_empty(tmp_path):
+    chunks = "".join(
+        f"```{{python}}\n#| label: fig-{name}\n{option}print(1)\n```\n\n"
+        for name, option in (
+            ("skipped", "#| eval: false\n"),
+            ("hidden", "#| include: false\n"),
+            ("quiet", "#| output: false\n"),
+            ("drawn", ""),
+        )
+    )
+    doc = read(write_project(tmp_path, {"report.qmd": chunks}))
+    why = numbering.chunk_reason(doc.chunks)
+    assert (
+        why("fig-skipped")
+        == " (the chunk at report.qmd:1 (chunk 'fig-skipped') has eval: false)"
+    )
+    assert (
+        why("fig-hidden")
+        == " (the chunk at report.qmd:7 (chunk 'fig-hidden') has include: false)"
+    )
+    assert (
+        why("fig-quiet")
+        == " (the chunk at report.qmd:13 (chunk 'fig-quiet') has output: false)"
+    )
+    assert why("fig-drawn") == (
+        " (the chunk at report.qmd:19 (chunk 'fig-drawn') printed nothing with that label)"
+    )
+    assert why("fig-other") == ""
+    tree = parse.parse("See @fig-skipped.\n")
+    with pytest.raises(
+        BuildError, match=r"points to no label in the document \(the chunk at report"
+    ):
+        numbering.number(tree, "pdf", True, why)

@@ -1,6 +1,6 @@
 """Mutation testing of the report's computations with mutmut (`make mutation`).
 
-mutmut changes one small thing at a time in a module (an operator, a constant, a
+mutmut changes one small thing at a time in a module of code/ (or builder/number.py) (an operator, a constant, a
 comparison, an argument) and runs the tests that reach the changed function; a mutant
 that no test notices ("survived") is a bug the tests would miss.  Every survivor must be
 killed by a stronger test or listed in tools/mutation_equivalent.toml with the reason it
@@ -54,7 +54,11 @@ MODULES = {
     "text_generation": ["test_language_model.py"],
     "rnn_gradients": ["test_rnn_gradients.py"],
     "attention": ["test_attention.py"],
+    "number": ["test_number.py", "test_crossref_export.py"],
 }
+# Modules of the build tool (builder/number.py: the numbering of cross-references),
+# staged as the whole package in src/builder/ so that its relative imports work.
+PACKAGE = {"number": "builder"}
 # The tests of a shared file that reach the module (a pytest -k expression).
 SELECT = {
     "text_generation": "greedy or multinomial or cosine or text_helpers or "
@@ -90,15 +94,25 @@ STATUS = {  # mutmut's words -> ours
 }
 
 
+def relative(module):
+    """The mutated file of `module`, relative to the staging folder's src/."""
+    package = PACKAGE.get(module)
+    return f"{package}/{module}.py" if package else f"{module}.py"
+
+
 def stage(module):
-    """The staging folder of `module`: code/ as src/, its tests, a mutmut config."""
+    """The staging folder of `module`: code/ as src/ (a builder module: builder/ as
+    src/builder/), its tests, a mutmut config."""
     folder = WORK / module
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "tests").mkdir(parents=True)
+    package = PACKAGE.get(module)
     shutil.copytree(
-        ROOT / "code", folder / "src", ignore=shutil.ignore_patterns("__pycache__")
+        ROOT / (package or "code"),
+        folder / "src" / (package or ""),
+        ignore=shutil.ignore_patterns("__pycache__"),
     )
-    source = folder / "src" / f"{module}.py"
+    source = folder / "src" / relative(module)
     source.write_text(fence(source.read_text(), NOT_MUTATED.get(module, [])))
     for name in ["conftest.py", *MODULES[module]]:
         shutil.copy(ROOT / "tests" / name, folder / "tests" / name)
@@ -110,7 +124,7 @@ def stage(module):
     (folder / "pyproject.toml").write_text(
         "[tool.mutmut]\n"
         'source_paths = ["src"]\n'
-        f'only_mutate = ["src/{module}.py"]\n'
+        f'only_mutate = ["src/{relative(module)}"]\n'
         f"pytest_add_cli_args_test_selection = {tests + deselect + select!r}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x"]\n'
         "use_git_change_detection = false\n"
@@ -161,7 +175,8 @@ def mutmut(folder, *args, capture=True):
 
 def run(module):
     folder = stage(module)
-    print(f"== {module}: mutating code/{module}.py", flush=True)
+    where = PACKAGE.get(module, "code")
+    print(f"== {module}: mutating {where}/{module}.py", flush=True)
     result = mutmut(folder, "run", "--max-children", "1", capture=False)
     if result.returncode:
         raise SystemExit(f"mutmut failed on {module} (exit {result.returncode})")
@@ -183,7 +198,7 @@ def changes(module):
     """{mutant name: (function, removed lines, added lines)} of `module`'s mutants,
     read from the mutated copy mutmut writes (each mutant is a function beside the
     original, `x_<function>__mutmut_<n>` and `x_<function>__mutmut_orig`)."""
-    text = (WORK / module / "mutants" / "src" / f"{module}.py").read_text()
+    text = (WORK / module / "mutants" / "src" / relative(module)).read_text()
     functions = {
         node.name: ast.get_source_segment(text, node).splitlines()
         for node in ast.walk(ast.parse(text))
@@ -201,7 +216,8 @@ def changes(module):
         mutated = [line.replace(name, base) for line in lines]
         diff = list(difflib.unified_diff(original, mutated, lineterm="", n=0))
         function = base.removeprefix("x_").removeprefix("xǁ").replace("ǁ", ".")
-        found[f"{module}.{name}"] = (
+        dotted = f"{PACKAGE[module]}.{module}" if module in PACKAGE else module
+        found[f"{dotted}.{name}"] = (
             function,
             [d[1:].strip() for d in diff if d[:1] == "-" and d[:3] != "---"],
             [d[1:].strip() for d in diff if d[:1] == "+" and d[:3] != "+++"],
