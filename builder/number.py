@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import vocabulary
-from .parse import attr, children, position, stringify, walk
+from .parse import attr, callout_titles, children, position, stringify, walk
 from .read import BuildError, options
 
 THEOREMS = vocabulary.THEOREMS
@@ -83,6 +83,7 @@ class Counter:
         self.figure: str | None = None  # the number of the figure div we are in
         self.subfigures = 0
         self.refs: list[tuple[str, str]] = []
+        self.titles: dict = {}  # callout title= text -> its inlines
 
     # --- counting ---------------------------------------------------------------
     def add(self, ident: str, number: str | None = None, kind: str | None = None):
@@ -188,10 +189,8 @@ class Counter:
         if "data-formats" in keys and self.output not in keys["data-formats"].split():
             return
         kind = ident.split("-", 1)[0] if "-" in ident else None
-        for title in [keys["title"]] if "title" in keys else []:  # a callout's title=
-            self.refs += [
-                (label(m), self.pos) for m in re.findall(r"@([\w-]*\w)", title)
-            ]
+        if "title" in keys:  # a callout's title=, read by pandoc (parse.callout_titles)
+            self.inlines(self.titles.get(keys["title"], []))
         if kind in THEOREMS:
             self.add(ident)
             self.blocks(content, titled=True)
@@ -418,6 +417,7 @@ def number(
     stop on a label defined twice, a reference to no label, or a reference to a label
     whose number cannot be known.  `why(ident)`: more words for a missing label."""
     counter = Counter(output, number_sections)
+    counter.titles = callout_titles(tree)
     counter.blocks(tree["blocks"])
     nums = counter.nums
     for ident, where in counter.refs:

@@ -318,7 +318,8 @@ def test_notebook_plan_puts_supporting_code_in_one_section(tmp_path):
     )
     doc = read(qmd)
     modules = code_modules(doc.root)
-    plan = inline_plan(doc.chunks, modules, preamble_chunks(doc.blocks))
+    tree = parse.parse(weave.weave(doc, None).markdown)
+    plan = inline_plan(doc.chunks, modules, preamble_chunks(tree))
     assert {
         i: [(p.name, p.folded, p.supporting) for p in places]
         for i, places in plan.items()

@@ -27,7 +27,9 @@ def stage(dotted: str) -> int:
 
 def imported(path, dotted: str) -> set[str]:
     """The builder modules that `path` (module `dotted`) imports, as dotted names."""
-    package = dotted.split(".")[:-1] if path.name != "__init__.py" else dotted.split(".")
+    package = (
+        dotted.split(".")[:-1] if path.name != "__init__.py" else dotted.split(".")
+    )
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom):

@@ -594,7 +594,7 @@ def export(
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     modules = code_modules(doc.root)
     chunks = {c.index: c for c in doc.chunks}
-    plan = inline_plan(executed_chunks(doc), modules, preamble_chunks(doc.blocks))
+    plan = inline_plan(executed_chunks(doc), modules, preamble_chunks(tree))
     outputs = outputs_by_label(executed)
     titles = parse.callout_titles(tree)
     renderer = Jupyter(nums, titles)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from IPython.core.inputtransformer2 import TransformerManager
 
+from ..parse import attr, walk
 from ..read import BuildError, Chunk
 
 
@@ -170,15 +171,18 @@ def listed_modules(chunk: Chunk, function: str, modules: dict) -> list[str]:
     return names
 
 
-def preamble_chunks(blocks: list) -> set[int]:
-    """Indices of the chunks before the document's first level-1 heading (the set-up
-    that comes before the first question)."""
+def preamble_chunks(tree: dict) -> set[int]:
+    """Indices of the chunks before the document tree's first level-1 heading (the
+    set-up that comes before the first question)."""
     found = set()
-    for block in blocks:
-        if isinstance(block, Chunk):
-            found.add(block.index)
-        elif re.search(r"^#\s", block.text, re.M):
+    for block in tree["blocks"]:
+        if block["t"] == "Header" and block["c"][0] == 1:
             break
+        found |= {
+            int(attr(e)[2]["data-chunk"])
+            for e in walk(block)
+            if e.get("t") == "Div" and "data-chunk" in attr(e)[2]
+        }
     return found
 
 
