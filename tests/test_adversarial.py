@@ -246,3 +246,92 @@ def test_every_setting_is_part_of_the_cache_key(tmp_path):
     cached_attack(model, "other weights", image, [1], 0.0, cache_dir=tmp_path)
     cached_attack(model, "mean-above", image * 0.9, [1], 0.0, cache_dir=tmp_path)
     assert len(list(tmp_path.iterdir())) == len(settings) + 2
+
+
+def test_a_budget_of_n_steps_takes_n_steps_and_says_how_long(monkeypatch):
+    """An unreachable target with max_steps=5: five Adam steps of lr = 0.01 from 0.5
+    (the 8-bit image 0.55 -> 140/255, a sixth step would give 143/255), one forward pass
+    a step, one check of the saved image at the last step and one for the statistics;
+    `seconds` lies within the call's own time."""
+    import time
+
+    model = InRange(MeanAbove(2.0))
+    before = time.perf_counter()
+    (result,) = targeted_attack(
+        model, torch.full((3, 2, 2), 0.5), [1], alpha=0.0, max_steps=5
+    )
+    elapsed = time.perf_counter() - before
+    assert not result["success"] and result["steps"] == 5
+    assert torch.equal(result["image"], torch.full((3, 2, 2), 140 / 255))
+    assert model.calls == 5 + 1 + 1
+    assert 0 <= result["seconds"] <= elapsed
+    (hit,) = targeted_attack(MeanAbove(0.555), torch.full((3, 2, 2), 0.5), [1], 0.0)
+    assert hit["success"] and 0 <= hit["seconds"] <= time.perf_counter() - before
+
+
+def test_the_projection_keeps_the_image_above_0_too():
+    """A dark image (0.02) pushed down by steps of 0.05 towards class 0 (mean below
+    0.01) leaves [0, 1] at the first step unless projected onto it from below as well."""
+    model = InRange(MeanAbove(0.01))
+    (result,) = targeted_attack(
+        model, torch.full((3, 4, 4), 0.02), [0], alpha=0.0, lr=0.05, max_steps=20
+    )
+    assert result["success"] and torch.equal(result["image"], torch.zeros(3, 4, 4))
+
+
+def test_a_batch_of_targets_is_attacked_as_each_target_alone(digits_model):
+    """The targets of one image are optimised together, but independently: each one's
+    L1 term and cross-entropy are its own (a sum or mean over the batch would weigh
+    them differently, which Adam sees once alpha > 0)."""
+    net, X, y = digits_model
+    targets = [(y[3].item() + k) % 10 for k in (1, 4)]
+    together = targeted_attack(net, X[3], targets, alpha=3e-3, max_steps=200)
+    for target, batched in zip(targets, together):
+        (alone,) = targeted_attack(net, X[3], [target], alpha=3e-3, max_steps=200)
+        assert batched["success"] and alone["success"]
+        assert batched["steps"] == alone["steps"]
+        assert batched["l1"] == pytest.approx(alone["l1"], rel=1e-3)
+
+
+def test_reached_needs_the_top_class_and_counts_the_boundary():
+    from adversarial import reached
+
+    # class 1 has probability 0.475 >= 0.3 but class 0 (0.525) is on top: not reached
+    logits = torch.tensor([[0.1, 0.0]])
+    assert reached(logits, torch.tensor([1]), min_confidence=0.3).tolist() == [False]
+    # a tie: argmax is class 0 with probability exactly 0.5, which meets 0.5
+    tie = torch.tensor([[0.0, 0.0]])
+    assert reached(tie, torch.tensor([0]), min_confidence=0.5).tolist() == [True]
+
+
+def test_cached_attack_runs_the_attack_as_stated(monkeypatch, tmp_path):
+    """Its defaults are the report's (Adam lr 0.01, 500 steps, results under
+    .cache/results/attack-*.pt), min_confidence reaches the attack, and the key covers
+    the code of every function the result depends on."""
+    import adversarial
+
+    monkeypatch.chdir(tmp_path)
+    image = torch.full((3, 2, 2), 0.5)
+    (result,) = cached_attack(MeanAbove(0.555), "m", image, [1], 0.0)
+    assert result["success"] and result["steps"] == 7  # lr = 0.01, as targeted_attack
+    (result,) = cached_attack(MeanAbove(2.0), "unreachable", image, [1], 0.0)
+    assert not result["success"] and result["steps"] == 500
+    files = sorted(p.name for p in (tmp_path / ".cache" / "results").iterdir())
+    assert len(files) == 2 and all(f.startswith("attack-") for f in files)
+    (strict,) = cached_attack(
+        MeanAbove(0.5), "at 0.5", image, [1], 0.0, min_confidence=0.99, max_steps=50
+    )
+    assert strict["success"] and strict["p_target"] >= 0.99
+    seen = []
+    monkeypatch.setattr(
+        adversarial, "fingerprint", lambda *functions: seen.append(functions) or "f"
+    )
+    cached_attack(MeanAbove(0.555), "m", image, [1], 0.0)
+    assert seen == [
+        (
+            adversarial.targeted_attack,
+            adversarial.reached,
+            adversarial.perturbation_stats,
+            adversarial.quantize,
+        )
+    ]

@@ -4,6 +4,7 @@ import textwrap
 
 import pytest
 from conftest import write_project
+from markdown_it import MarkdownIt
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from builder import number as numbering
@@ -15,6 +16,7 @@ from builder.write.modules import (
     code_modules,
     inline_plan,
     module_cells,
+    module_summary,
     preamble_chunks,
     standalone_source,
 )
@@ -334,3 +336,13 @@ def test_notebook_plan_puts_supporting_code_in_one_section(tmp_path):
     assert cells[0].source.startswith("## Supporting code")
     assert "- `data.py`: Data." in cells[0].source
     assert [c.metadata for c in cells[1:]] == [{"jupyter": {"source_hidden": True}}] * 2
+
+
+def test_module_summary_keeps_words_in_angle_brackets(tmp_path):
+    """A docstring is text: its <eos> must not become an HTML tag that Jupyter hides."""
+    path = tmp_path / "data.py"
+    path.write_text('"""Words split on whitespace, <eos> at line ends. More."""\n')
+    summary = module_summary("data", {"data": path})
+    assert summary == "Words split on whitespace, \\<eos> at line ends"
+    html = MarkdownIt().render(summary)
+    assert "&lt;eos&gt;" in html

@@ -103,10 +103,12 @@ MASKS = [
     (re.compile(r"\d+(\.\d+)? ?(s|min|h)\b"), "<t> s"),
     (re.compile(r"<Figure size [\d.]+x[\d.]+ "), "<Figure size <px> "),
 ]
-TIMED_COLUMNS = {"seconds"}
+TIMED_COLUMNS = {"seconds", "s"}  # table columns of measured times
 
 
 def mask(text):
+    """`text` with measured times masked; a Markdown table's cells stripped and its rule
+    line as plain dashes (pandoc pads a table to its widest cell, which a time changes)."""
     if text is None:
         return None
     for pattern, replacement in MASKS:
@@ -116,12 +118,16 @@ def mask(text):
         if not line.startswith("|"):
             timed = None
             continue
-        cells = line.strip().strip("|").split("|")
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if timed is None:  # the header row
-            timed = {i for i, c in enumerate(cells) if c.strip() in TIMED_COLUMNS}
-        elif not set(line) <= set("|-: "):
+            timed = {i for i, c in enumerate(cells) if c in TIMED_COLUMNS}
+        elif set(line) <= set("|-: "):  # the rule line: alignment kept, widths not
+            cells = [
+                c[:1].replace("-", "") + "---" + c[-1:].replace("-", "") for c in cells
+            ]
+        else:
             cells = ["<t>" if i in timed else c for i, c in enumerate(cells)]
-            lines[n] = "|" + "|".join(cells) + "|"
+        lines[n] = "| " + " | ".join(cells) + " |"
     return "\n".join(lines)
 
 

@@ -254,10 +254,11 @@ SUPPORTING_INTRO = (
 
 
 def module_summary(name: str, modules: dict[str, Path]) -> str:
-    """The first sentence of a module's docstring, on one line."""
+    """The first sentence of a module's docstring, on one line, as Markdown: a `<word>`
+    escaped, so that Jupyter does not take it for an HTML tag and hide it."""
     doc = ast.get_docstring(ast.parse(modules[name].read_text())) or ""
     first = " ".join(doc.split("\n\n")[0].split())
-    return first.split(". ")[0].rstrip(".")
+    return first.split(". ")[0].rstrip(".").replace("<", "\\<")
 
 
 def module_cells(placements: list[Placement], modules: dict[str, Path], md, code):
