@@ -1,7 +1,8 @@
 """Mutation testing of the report's computations with mutmut (`make mutation`).
 
-mutmut changes one small thing at a time in a module of code/ (or builder/number.py) (an operator, a constant, a
-comparison, an argument) and runs the tests that reach the changed function; a mutant
+mutmut changes one small thing at a time in a module of code/ or in builder/number.py
+(an operator, a constant, a comparison, an argument) and runs the tests that reach the
+changed function; a mutant
 that no test notices ("survived") is a bug the tests would miss.  Every survivor must be
 killed by a stronger test or listed in tools/mutation_equivalent.toml with the reason it
 changes nothing observable; at least 90% of the other mutants of each module must be
