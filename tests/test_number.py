@@ -335,3 +335,114 @@ def test_a_reference_to_an_empty_chunk_says_why_it_is_empty(tmp_path):
         BuildError, match=r"points to no label in the document \(the chunk at report"
     ):
         numbering.number(tree, "pdf", True, why)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "Text, *see @fig-missing*.\n",
+        "- an item\n- @fig-missing here\n",
+        "> A quote with @fig-missing.\n",
+        "| a |\n|---|\n| @fig-missing |\n\n: A table\n",
+        "| a |\n|---|\n| 1 |\n\n: A table after @fig-missing\n",
+        "Text.[^1]\n\n[^1]: A note on @fig-missing.\n",
+        "Term\n\n: A definition with @fig-missing.\n",
+        "[A link to @fig-missing](https://example.org)\n",
+        "1. first\n\n   ---\n\n   @fig-missing\n",
+    ],
+)
+def test_a_reference_is_checked_wherever_pandoc_puts_it(tmp_path, where):
+    with pytest.raises(BuildError, match=r"reference @fig-missing points to no label"):
+        number(tmp_path, "# A\n\n" + where)
+
+
+def test_labels_are_counted_wherever_pandoc_puts_them(tmp_path):
+    """An image with a fig- label inside a paragraph, an equation in a list item or a
+    quote, equations written with or without a space before their label, raw LaTeX
+    given as `{=latex}` blocks and inlines, labels of several words."""
+    text = (
+        "Inline ![a plot](a.png){#fig-in-text} in a sentence.\n\n"
+        "- $$ a $$ {#eq-in-list}\n\n"
+        "> $$b$${#eq-in-quote}\n\n"
+        "```{=latex}\n\\begin{equation}\\label{eq:raw-block}c\\end{equation}\n```\n\n"
+        "Text `\\begin{equation}\\label{eq:raw-inline}d\\end{equation}`{=latex}.\n\n"
+        "::: {#thm-long-name}\nx\n:::\n\n"
+        "See @fig-in-text, @eq-in-list, @eq-in-quote and @thm-long-name.\n"
+    )
+    nums = number(tmp_path, "# A\n\n" + text)
+    assert nums.numbers == {
+        "fig-in-text": "1",
+        "eq-in-list": "1",
+        "eq-in-quote": "2",
+        "eq:raw-block": "3",
+        "eq:raw-inline": "4",
+        "thm-long-name": "1.1",
+    }
+    assert nums.where["thm-long-name"] == "report.qmd:15"
+    assert nums.text("thm-long-name") == "Theorem 1.1"
+
+
+def test_reference_prefixes_and_caption_titles_are_the_documents(tmp_path):
+    """crossref: fig-prefix words a reference ("Fig. 1"); a caption keeps the title."""
+    from builder import vocabulary
+
+    vocabulary.use_document({"crossref": {"fig-prefix": "Fig."}})
+    try:
+        nums = number(tmp_path, "![A](a.png){#fig-a-b}\n\nSee @fig-a-b.\n")
+        assert nums.text("fig-a-b") == "Fig. 1"
+        assert nums.text("fig-a-b", caption=True) == "Figure 1"
+    finally:
+        vocabulary.use_document({})
+    assert nums.text("fig-a-b") == "Figure 1"
+
+
+def test_an_unnumbered_heading_keeps_its_label_without_a_number(tmp_path):
+    nums = number(
+        tmp_path, "# Notes {#sec-notes .unnumbered}\n\n# First {#sec-first}\n"
+    )
+    assert nums.numbers == {"sec-notes": "", "sec-first": "1"}
+    assert nums.unnumbered == {"sec-notes"}
+    assert nums.unknown["sec-notes"] == (
+        "it is the label of an unnumbered heading (at report.qmd:1), which has no "
+        "number to refer to: link to it by name instead, [Notes](#sec-notes)"
+    )
+
+
+def test_a_callout_or_proof_title_is_no_section(tmp_path):
+    """A callout's or a proof's leading '## Title' is its title: the sections after it
+    count on as if it were not there; with title= given, a callout has its title and a
+    leading heading is an ordinary (numbered) heading."""
+    text = (
+        "# One\n\n::: {.callout-note}\n## A note\nText.\n:::\n\n"
+        "::: {.proof}\n## Proof of everything\nDone.\n:::\n\n"
+        "# Two {#sec-two}\n\n"
+        '::: {.callout-tip title="Tip"}\n## Inside {#sec-inside}\nText.\n:::\n'
+    )
+    nums = number(tmp_path, text)
+    assert nums.numbers == {"sec-two": "2", "sec-inside": "2.1"}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "```{#lst-a .python}\nx = 1\n```\n",
+            "report.qmd:1: a listing needs both a #lst- label and lst-cap (here: "
+            "#lst-a, no lst-cap)",
+        ),
+        (
+            '```{.python lst-cap="A"}\nx = 1\n```\n',
+            "report.qmd:1: a listing needs both a #lst- label and lst-cap (here: no "
+            "label, lst-cap)",
+        ),
+        (
+            'Text.\n\n```{.python filename="a.py"}\nx = 1\n```\n',
+            "report.qmd:3: 'filename' on a code block is a Quarto listing option the "
+            "built-in renderer does not support: remove it, or build with Quarto",
+        ),
+    ],
+)
+def test_code_block_messages_in_full(tmp_path, text, message):
+    with pytest.raises(BuildError) as error:
+        number(tmp_path, text)
+    assert str(error.value) == message
