@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import vocabulary
-from .parse import attr, callout_titles, children, position, stringify, walk
+from .parse import attr, callout_titles, children, position, stringify
 from .read import BuildError, options
 
 THEOREMS = vocabulary.THEOREMS
@@ -33,7 +33,6 @@ RAW_TOKEN = re.compile(
     r"|\\(sub)*section(\*?)(?![A-Za-z])"
     r"|\\(setcounter|addtocounter|stepcounter|refstepcounter)\{([^}]*)\}"
 )
-UNSUPPORTED = vocabulary.VOCABULARY["crossref_unsupported"]  # prefix -> name
 COUNTERS = {"equation", "figure", "table", "section", *ENV_KIND}
 
 
@@ -152,7 +151,7 @@ class Counter:
             self.inlines(block["c"])
         elif t == "CodeBlock":
             self.code_block(block)
-        elif t != "HorizontalRule":
+        else:  # lists, quotes, definitions, line blocks (a rule has no children)
             for child in children(block.get("c")):
                 (self.block if _is_block(child) else self.inline)(child)
 
@@ -174,13 +173,10 @@ class Counter:
                 f"(here: {'#' + ident if ident else 'no label'}"
                 f"{', lst-cap' if 'lst-cap' in keys else ', no lst-cap'})"
             )
-        if ident.split("-", 1)[0] in UNSUPPORTED or quarto:
-            what = (
-                f"the label #{ident}" if ident.startswith("lst-") else f"'{quarto[0]}'"
-            )
+        if quarto:
             raise BuildError(
-                f"{self.pos}: {what} on a code block is a Quarto listing option the "
-                f"built-in renderer does not support: remove it, or build with Quarto"
+                f"{self.pos}: '{quarto[0]}' on a code block is a Quarto listing option "
+                f"the built-in renderer does not support: remove it, or build with Quarto"
             )
 
     def div(self, div: dict):
@@ -195,10 +191,18 @@ class Counter:
             self.add(ident)
             self.blocks(content, titled=True)
         elif kind == "fig":
-            outer, self.figure = self.figure, self.add(ident)
+            if self.figure is not None:
+                raise BuildError(
+                    f"{self.pos}: the figure div #{ident} is inside another figure "
+                    f"div: sub-figures written as divs are not supported by the built-in "
+                    f"renderer; give each sub-figure as an image with its own label "
+                    f"inside the figure div (![caption](file){{#{ident}}}), or build "
+                    f"with Quarto"
+                )
+            self.figure = self.add(ident)
             self.subfigures = 0
             self.blocks(content)
-            self.figure = outer
+            self.figure = None
         elif kind == "tbl":
             self.add(ident)
             self.blocks(content)
@@ -231,9 +235,7 @@ class Counter:
         self.inlines(inlines)
 
     def figure_block(self, figure: dict):
-        ident = figure["c"][0][0]
-        image = next((e for e in walk(figure["c"]) if e.get("t") == "Image"), None)
-        ident = ident or (attr(image)[0] if image else "")
+        ident = figure["c"][0][0]  # pandoc 3 moves an image's label to its figure
         if ident.startswith("fig-"):
             self.subfigure(ident)
         elif self.figure is None:  # pandoc makes a numbered figure of it
@@ -276,13 +278,6 @@ class Counter:
             self.pos = position(e) or self.pos
         if t == "Cite":
             for citation in e["c"][0]:
-                ident = citation["citationId"]
-                if label(ident).split("-", 1)[0] in UNSUPPORTED:
-                    raise BuildError(
-                        f"{self.pos}: the reference @{ident} is to a "
-                        f"{UNSUPPORTED[label(ident).split('-', 1)[0]].lower()}, which "
-                        f"the built-in renderer does not number: build with Quarto"
-                    )
                 if is_crossref(citation["citationId"]):
                     self.refs.append((label(citation["citationId"]), self.pos))
         elif t == "Image":
@@ -293,9 +288,6 @@ class Counter:
         elif t == "RawInline":
             if e["c"][0] in ("latex", "tex"):
                 self.raw(e["c"][1])
-            return
-        elif t == "Note":
-            self.blocks(e["c"])
             return
         for child in children(e.get("c")):
             (self.block if _is_block(child) else self.inline)(child)
@@ -332,6 +324,8 @@ class Counter:
                     self.counters["multline-number"] = int(self.step("eq"))
                 if star and env in ROWS:
                     stack[-1] = "unnumbered"
+                elif star and env in FLOAT_ENVS:  # figure*: numbered as a figure
+                    stack[-1] = env
             elif begin == "end":
                 if stack and stack[-1] in ROWS:
                     end_row(m.start())

@@ -287,6 +287,7 @@ def test_listings_are_numbered_and_crossref_ids_recognised(tmp_path):
     )
     assert number(tmp_path, text).numbers == {"lst-one": "1", "lst-two": "2"}
     assert numbering.is_crossref("Fig-x") and numbering.is_crossref("thm-a")
+    assert numbering.is_crossref("fig-a-b") and numbering.is_crossref("Eq-x-y")
     assert not numbering.is_crossref("smith-2020")  # a citation key, not a prefix
     assert not numbering.is_crossref("fig")
     assert numbering.label("Eq-x") == "eq-x" and numbering.label("eq-X") == "eq-X"
@@ -347,6 +348,7 @@ def test_a_reference_to_an_empty_chunk_says_why_it_is_empty(tmp_path):
         "| a |\n|---|\n| 1 |\n\n: A table after @fig-missing\n",
         "Text.[^1]\n\n[^1]: A note on @fig-missing.\n",
         "Term\n\n: A definition with @fig-missing.\n",
+        "A term with @fig-missing\n\n: its definition\n",
         "[A link to @fig-missing](https://example.org)\n",
         "1. first\n\n   ---\n\n   @fig-missing\n",
     ],
@@ -446,3 +448,90 @@ def test_code_block_messages_in_full(tmp_path, text, message):
     with pytest.raises(BuildError) as error:
         number(tmp_path, text)
     assert str(error.value) == message
+
+
+def test_sub_figures_written_as_divs_stop_with_their_line(tmp_path):
+    """Quarto numbers a figure div inside a figure div as a sub-figure ("Figure 1a");
+    the built-in renderer does not typeset that layout: a located error, not a LaTeX
+    failure with no line."""
+    text = (
+        "# A\n\n::: {#fig-main}\n\n::: {#fig-a}\n![](a.png)\n\nFirst\n:::\n\n"
+        "Main.\n:::\n"
+    )
+    with pytest.raises(BuildError) as error:
+        number(tmp_path, text)
+    assert str(error.value) == (
+        "report.qmd:5: the figure div #fig-a is inside another figure div: sub-figures "
+        "written as divs are not supported by the built-in renderer; give each "
+        "sub-figure as an image with its own label inside the figure div "
+        "(![caption](file){#fig-a}), or build with Quarto"
+    )
+
+
+def test_more_raw_latex_as_latex_counts_it(tmp_path):
+    r"""A starred float's caption is numbered like the float's; a \ line break outside
+    any environment counts nothing; unlabelled display math, at the end of a paragraph
+    or before a line break, takes no number."""
+    text = (
+        "```{=latex}\n\\begin{figure*}\\caption{Wide}\\label{fig-wide}"
+        "\\end{figure*}\n```\n\n"
+        "```{=latex}\nfirst line \\\\ second line\n```\n\n"
+        "```{=latex}\n\\end{minipage}\n```\n\n"  # an end whose begin is elsewhere
+        "# Next {#sec-next}\n\nA sum $$ a + b $$\nand more text, then $$ c $$\n\n"
+        "$$ d $$ {#eq-d}\n\nSee @fig-wide, @sec-next and @eq-d.\n"
+    )
+    assert number(tmp_path, text).numbers == {
+        "fig-wide": "1",
+        "sec-next": "1",
+        "eq-d": "1",
+    }
+
+
+def test_a_title_is_only_the_first_heading_of_a_callout(tmp_path):
+    text = (
+        "# One\n\n::: {.callout-note}\n## The title\nText.\n\n## Inside {#sec-in}\n"
+        "More.\n:::\n\n## After {#sec-after}\n"
+    )
+    assert number(tmp_path, text).numbers == {"sec-in": "1.1", "sec-after": "1.2"}
+
+
+def test_number_defaults_and_its_plain_message(tmp_path):
+    """number(tree): the PDF's view with numbered sections; a reference to nothing says
+    just that when no reason is given."""
+    doc = read(write_project(tmp_path, {"report.qmd": "# A\n\n::: {#thm-a}\nx\n:::\n"}))
+    tree = parse.parse(weave.weave(doc, None).markdown)
+    visible = {
+        **tree,
+        "blocks": tree["blocks"]
+        + parse.parse(
+            '::: {.content-visible when-format="pdf"}\n$$ a $$ {#eq-pdf}\n:::\n'
+        )["blocks"],
+    }
+    assert numbering.number(visible).numbers == {"thm-a": "1.1", "eq-pdf": "1"}
+    with pytest.raises(BuildError) as error:
+        numbering.number(parse.parse("See @eq-none.\n"))
+    assert str(error.value).endswith(
+        "reference @eq-none points to no label in the document"
+    )
+
+
+def test_document_numbers_defaults_to_no_section_numbers_and_says_why(tmp_path):
+    """Without number-sections (Quarto's default) theorems are "0.1"; the output shown
+    is the one asked for; a reference to an empty chunk says why it is empty."""
+    text = (
+        "# A\n\n::: {#thm-a}\nx\n:::\n\n"
+        '::: {.content-visible when-format="ipynb"}\n$$ b $$ {#eq-nb}\n:::\n'
+    )
+    doc = read(write_project(tmp_path, {"report.qmd": text}))
+    tree = parse.parse(weave.weave(doc, None).markdown)
+    assert numbering.document_numbers(doc, tree, "ipynb").numbers == {
+        "thm-a": "0.1",
+        "eq-nb": "1",
+    }
+    assert numbering.document_numbers(doc, tree, "pdf").numbers == {"thm-a": "0.1"}
+    chunk = "```{python}\n#| label: fig-none\n#| eval: false\nprint(1)\n```\n"
+    doc = read(write_project(tmp_path, {"report.qmd": chunk}))
+    with pytest.raises(
+        BuildError, match=r"\(the chunk at report.qmd:1 .*eval: false\)"
+    ):
+        numbering.document_numbers(doc, parse.parse("See @fig-none.\n"), "pdf")
