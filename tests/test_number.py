@@ -490,29 +490,36 @@ def test_more_raw_latex_as_latex_counts_it(tmp_path):
 def test_a_title_is_only_the_first_heading_of_a_callout(tmp_path):
     text = (
         "# One\n\n::: {.callout-note}\n## The title\nText.\n\n## Inside {#sec-in}\n"
-        "More.\n:::\n\n## After {#sec-after}\n"
+        "More.\n:::\n\n::: {.callout-tip}\n## Its title\n\n## Next {#sec-next}\n:::\n\n"
+        "::: {.my-class}\n## Plain div {#sec-plain}\n:::\n\n## After {#sec-after}\n"
     )
-    assert number(tmp_path, text).numbers == {"sec-in": "1.1", "sec-after": "1.2"}
+    assert number(tmp_path, text).numbers == {
+        "sec-in": "1.1",
+        "sec-next": "1.2",
+        "sec-plain": "1.3",
+        "sec-after": "1.4",
+    }
 
 
 def test_number_defaults_and_its_plain_message(tmp_path):
     """number(tree): the PDF's view with numbered sections; a reference to nothing says
-    just that when no reason is given."""
-    doc = read(write_project(tmp_path, {"report.qmd": "# A\n\n::: {#thm-a}\nx\n:::\n"}))
+    just that when no reason is given; generated labels (kind--chunk) are not
+    referable."""
+    text = (
+        "# A\n\n::: {#thm-a}\nx\n:::\n\n"
+        '::: {.content-visible when-format="pdf"}\n$$ a $$ {#eq-pdf}\n:::\n'
+    )
+    doc = read(write_project(tmp_path, {"report.qmd": text}))
     tree = parse.parse(weave.weave(doc, None).markdown)
-    visible = {
-        **tree,
-        "blocks": tree["blocks"]
-        + parse.parse(
-            '::: {.content-visible when-format="pdf"}\n$$ a $$ {#eq-pdf}\n:::\n'
-        )["blocks"],
-    }
-    assert numbering.number(visible).numbers == {"thm-a": "1.1", "eq-pdf": "1"}
+    assert numbering.number(tree).numbers == {"thm-a": "1.1", "eq-pdf": "1"}
+    assert numbering.number(tree, "ipynb").numbers == {"thm-a": "1.1"}
     with pytest.raises(BuildError) as error:
         numbering.number(parse.parse("See @eq-none.\n"))
     assert str(error.value).endswith(
         "reference @eq-none points to no label in the document"
     )
+    nums = numbering.Numbering(numbers={"tbl--scores": "1", "tbl-scores": "2"})
+    assert not nums.referable("tbl--scores") and nums.referable("tbl-scores")
 
 
 def test_document_numbers_defaults_to_no_section_numbers_and_says_why(tmp_path):
