@@ -22,17 +22,25 @@ def _definitions(source):
     return spans
 
 
-def show_source(*names, directory="code"):
+def show_source(*names, directory="code", supporting=()):
     """Print each code/<name>.py as a Markdown code listing (for a chunk with
-    `output: asis`), without the definitions already listed by `show_definitions`:
-    each of those is replaced by one comment line naming it."""
+    `output: asis`), without the definitions already listed by `show_definitions` and
+    without the `supporting` ones ("module.definition": caching and the like, which the
+    notebook has): each left out is replaced by one comment line naming it."""
     for name in names:
         source = Path(directory, f"{name}.py").read_text(encoding="utf-8").rstrip()
         lines = source.splitlines()
         spans = _definitions(source)
-        skipped = sorted((span, d) for d, span in spans.items() if (name, d) in SHOWN)
-        for (first, last), definition in reversed(skipped):
-            lines[first - 1 : last] = [f"# {definition}: listed with its answer"]
+        why = {d: "listed with its answer" for d in spans if (name, d) in SHOWN}
+        why |= {
+            d: "supporting code, in the notebook"
+            for d in spans
+            if f"{name}.{d}" in supporting
+        }
+        for (first, last), definition in sorted(
+            ((spans[d], d) for d in why), reverse=True
+        ):
+            lines[first - 1 : last] = [f"# {definition}: {why[definition]}"]
         text = "\n".join(lines)
         print(f"**Listing: `code/{name}.py`**\n\n```python\n{text}\n```\n")
 

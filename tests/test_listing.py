@@ -47,3 +47,22 @@ def test_show_source_leaves_out_definitions_already_listed(tmp_path, capsys):
         "\n\n\nclass C:\n    pass"
     )
     listing.SHOWN.clear()
+
+
+def test_show_source_leaves_out_supporting_definitions(tmp_path, capsys):
+    import listing
+
+    listing.SHOWN.clear()
+    (tmp_path / "m.py").write_text(
+        "def a():\n    return 1\n\n\ndef cached_a():\n    return a()\n\n\n"
+        "def b():\n    return 2\n"
+    )
+    show_definitions("m", "b", directory=tmp_path)
+    capsys.readouterr()
+    show_source("m", directory=tmp_path, supporting=["m.cached_a", "other.a"])
+    code = capsys.readouterr().out.split("```python\n")[1].split("\n```")[0]
+    assert code == (
+        "def a():\n    return 1\n\n\n# cached_a: supporting code, in the notebook"
+        "\n\n\n# b: listed with its answer"
+    )
+    listing.SHOWN.clear()
