@@ -41,8 +41,14 @@ INPUTS = [f"imagen/{name}" for name in PHOTOS] + [
 
 
 def kernel_env(**settings):
-    """This process's environment without any REPORT_* variable, plus `settings`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REPORT_")}
+    """This process's environment without any REPORT_* variable, plus `settings`; and
+    without pytest's PYTEST_CURRENT_TEST, which makes ipykernel stop watching fd 2: the
+    kernel then runs as under Jupyter (notes for the terminal do not become outputs)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("REPORT_") and k != "PYTEST_CURRENT_TEST"
+    }
     return env | settings
 
 
