@@ -72,7 +72,7 @@ def is_crossref(ident: str) -> bool:
 
 
 class Counter:
-    def __init__(self, output: str, number_sections: bool):
+    def __init__(self, output: str, number_sections: bool, titles: dict):
         self.output = output
         self.nums = Numbering(number_sections)
         self.counters: dict[str, int] = {}
@@ -82,7 +82,7 @@ class Counter:
         self.figure: str | None = None  # the number of the figure div we are in
         self.subfigures = 0
         self.refs: list[tuple[str, str]] = []
-        self.titles: dict = {}  # callout title= text -> its inlines
+        self.titles = titles  # callout title= text -> its inlines
 
     # --- counting ---------------------------------------------------------------
     def add(self, ident: str, number: str | None = None, kind: str | None = None):
@@ -410,8 +410,7 @@ def number(
     """Number every label of the document tree as `output` ('pdf' or 'ipynb') shows it;
     stop on a label defined twice, a reference to no label, or a reference to a label
     whose number cannot be known.  `why(ident)`: more words for a missing label."""
-    counter = Counter(output, number_sections)
-    counter.titles = callout_titles(tree)
+    counter = Counter(output, number_sections, callout_titles(tree))
     counter.blocks(tree["blocks"])
     nums = counter.nums
     for ident, where in counter.refs:

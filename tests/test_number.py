@@ -9,11 +9,20 @@ from builder import parse, weave
 from builder.read import BuildError, read
 
 
+def document(tmp_path, text: str, sections: bool | None = None):
+    """The document of `text` (number-sections set in _quarto.yml unless None) and its
+    tree, woven without executing anything."""
+    files = {"report.qmd": text}
+    if sections is not None:
+        files["_quarto.yml"] = (
+            f"format:\n  pdf:\n    number-sections: {str(sections).lower()}\n"
+        )
+    doc = read(write_project(tmp_path, files))
+    return doc, parse.parse(weave.weave(doc, None).markdown)
+
+
 def number(tmp_path, text: str, sections: bool = True, output: str = "pdf"):
-    yml = f"format:\n  pdf:\n    number-sections: {str(sections).lower()}\n"
-    doc = read(write_project(tmp_path, {"report.qmd": text, "_quarto.yml": yml}))
-    tree = parse.parse(weave.weave(doc, None).markdown)
-    return numbering.number(tree, output, sections)
+    return numbering.number(document(tmp_path, text, sections)[1], output, sections)
 
 
 RAW = r"""
@@ -296,9 +305,7 @@ def test_listings_are_numbered_and_crossref_ids_recognised(tmp_path):
 def test_document_numbers_reads_number_sections(tmp_path):
     text = "# A\n\n::: {#thm-a}\nx\n:::\n"
     for sections, expected in ((True, "1.1"), (False, "0.1")):
-        yml = f"format:\n  pdf:\n    number-sections: {str(sections).lower()}\n"
-        doc = read(write_project(tmp_path, {"report.qmd": text, "_quarto.yml": yml}))
-        tree = parse.parse(weave.weave(doc, None).markdown)
+        doc, tree = document(tmp_path, text, sections)
         nums = numbering.document_numbers(doc, tree, "pdf")
         assert nums.numbers == {"thm-a": expected}
 
@@ -509,8 +516,7 @@ def test_number_defaults_and_its_plain_message(tmp_path):
         "# A\n\n::: {#thm-a}\nx\n:::\n\n"
         '::: {.content-visible when-format="pdf"}\n$$ a $$ {#eq-pdf}\n:::\n'
     )
-    doc = read(write_project(tmp_path, {"report.qmd": text}))
-    tree = parse.parse(weave.weave(doc, None).markdown)
+    doc, tree = document(tmp_path, text)
     assert numbering.number(tree).numbers == {"thm-a": "1.1", "eq-pdf": "1"}
     assert numbering.number(tree, "ipynb").numbers == {"thm-a": "1.1"}
     with pytest.raises(BuildError) as error:
@@ -529,8 +535,7 @@ def test_document_numbers_defaults_to_no_section_numbers_and_says_why(tmp_path):
         "# A\n\n::: {#thm-a}\nx\n:::\n\n"
         '::: {.content-visible when-format="ipynb"}\n$$ b $$ {#eq-nb}\n:::\n'
     )
-    doc = read(write_project(tmp_path, {"report.qmd": text}))
-    tree = parse.parse(weave.weave(doc, None).markdown)
+    doc, tree = document(tmp_path, text)
     assert numbering.document_numbers(doc, tree, "ipynb").numbers == {
         "thm-a": "0.1",
         "eq-nb": "1",
