@@ -148,6 +148,22 @@ def callout_titles(tree: dict) -> dict:
     }
 
 
+def places(tree: dict, ident: str) -> tuple[list[str], list[str]]:
+    """Where `ident` is cited (@ident) and where an element with that id stands: the
+    position marker nearest before each, in document order."""
+    here, cited, defined = None, [], []
+    for e in walk(tree["blocks"]):
+        if "t" not in e:
+            continue
+        here = position(e) or here
+        if e["t"] == "Cite" and any(c["citationId"] == ident for c in e["c"][0]):
+            cited.append(here)
+        elif e["t"] in ("Div", "Header", "Span", "CodeBlock", "Table", "Figure"):
+            if attr(e)[0] == ident:
+                defined.append(here)
+    return cited, defined
+
+
 def walk(value):
     """Every element (and other mapping) in `value`, in document order."""
     if isinstance(value, list):

@@ -118,7 +118,7 @@ def test_include_cycle(tmp_path):
         ("```{python}\nx = 1\n", r"report.qmd:1: python chunk is never closed"),
         (
             "```{python}\n#| label: [unclosed\nx\n```\n",
-            r"report.qmd:2: chunk options do not parse",
+            r"report.qmd:2: the chunk.s option block does not parse",
         ),
         (
             "{{< meta nothere >}}\n",

@@ -474,6 +474,28 @@ def test_unused_custom_key_and_ignored_execute_option_warn(tmp_path, capsys):
     assert "warning: report.qmd:6: execute option 'freeze'" in out
 
 
+def test_pdf_options_keep_ipynb_silent_document_key_stops_unknown_warns(
+    tmp_path, capsys
+):
+    """keep-ipynb (what `quarto render`'s post-render reads) passes without a word; a
+    Quarto document key the built-in path lacks stops at its line; any other key
+    warns."""
+    project = "format:\n  pdf:\n    keep-ipynb: true\n    colorlinks: true\n"
+    doc = read_text(tmp_path, "Text.\n", **{"_quarto.yml": project})
+    assert (
+        doc.settings.pdf["colorlinks"] is True and "keep-ipynb" not in doc.settings.pdf
+    )
+    assert capsys.readouterr().out == ""
+    with pytest.raises(BuildError, match=r"_quarto.yml:3: PDF option 'keep-md' is not"):
+        read_text(
+            tmp_path, "T.\n", **{"_quarto.yml": "format:\n  pdf:\n    keep-md: true\n"}
+        )
+    read_text(tmp_path, "T.\n", **{"_quarto.yml": "format:\n  pdf:\n    shiny: 1\n"})
+    assert "_quarto.yml:3: 'shiny' is not a Quarto PDF option: ignored" in (
+        capsys.readouterr().out
+    )
+
+
 # --- echo: fenced ----------------------------------------------------------------------
 
 
@@ -586,17 +608,27 @@ def test_latex_error_traced_to_chunk_and_prose_lines(tmp_path):
 
 
 def test_undefined_reference_names_lines_and_why(tmp_path):
+    """Found in the document tree: where each reference stands, where its target is
+    defined, and why LaTeX may lack it. A reference in a list item or a table cell
+    (blocks pandoc keeps no line for) is placed at the nearest line before it."""
+    from builder import parse, weave
     from builder.write import texlog
 
     doc = read_text(
         tmp_path,
         "See @tbl-scores.\n\n```{python}\n#| label: tbl-scores\n#| tbl-cap: Scores\n"
-        "x = 1\n```\n",
+        "x = 1\n```\n\nText.\n\n- a\n- and @box-x\n\n::: {#box-x}\nA div.\n:::\n\n"
+        "| a |\n|---|\n| @eq-none |\n",
     )
-    assert texlog.describe_undefined(["tbl-scores"], doc) == (
+    tree = parse.parse(weave.weave(doc, None).markdown)
+    assert texlog.describe_undefined(["tbl-scores", "box-x", "eq-none"], doc, tree) == (
         "report.qmd:1: the reference @tbl-scores has no target in the PDF: it is the label "
         "of report.qmd:3 (chunk 'tbl-scores'), whose outputs gave the PDF no table to "
-        "caption (an output kind the built-in renderer cannot show, or no output)"
+        "caption (an output kind the built-in renderer cannot show, or no output)\n"
+        "report.qmd:9: the reference @box-x has no target in the PDF: it is defined at "
+        "report.qmd:14 but the PDF has no numbered element there\n"
+        "report.qmd:15: the reference @eq-none has no target in the PDF: nothing in the "
+        "document defines it"
     )
 
 

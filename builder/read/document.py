@@ -19,8 +19,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from . import options as document_options
 from . import validate
 from .validate import OUTPUTS, BuildError
@@ -172,16 +170,7 @@ def split_front_matter(
     for i in range(1, len(lines)):
         if lines[i].text.strip() in ("---", "..."):
             text = "\n".join(ln.text for ln in lines[1:i])
-            try:
-                meta = yaml.safe_load(text) or {}
-            except yaml.YAMLError as e:
-                raise BuildError(
-                    f"{path}: the YAML header does not parse: {e}"
-                ) from None
-            if not isinstance(meta, dict):
-                raise BuildError(
-                    f"{path}: the YAML header must be a mapping of keys to values"
-                )
+            meta = validate.yaml_mapping(text, f"{path}:1: the YAML header")
             return meta, lines[i + 1 :], validate.yaml_lines(text, lines[0].lineno + 1)
     raise BuildError(f"{path}:1: the YAML header opened with '---' is never closed")
 
@@ -285,16 +274,8 @@ def parse_options(body: list[Line], path: Path) -> tuple[dict, list[Line]]:
     if n == 0:
         return {}, body
     text = "\n".join(ln.text.lstrip()[2:].removeprefix(" ") for ln in body[:n])
-    try:
-        options = yaml.safe_load(text) or {}
-    except yaml.YAMLError as e:
-        raise BuildError(
-            f"{body[0].file}:{body[0].lineno}: chunk options do not parse as YAML: {e}"
-        ) from None
-    if not isinstance(options, dict):
-        raise BuildError(
-            f"{body[0].file}:{body[0].lineno}: chunk options must be 'key: value' lines"
-        )
+    block = f"{body[0].file}:{body[0].lineno}: the chunk's option block"
+    options = validate.yaml_mapping(text, block)
     lines = validate.yaml_lines(text)
 
     def where(key: str) -> str:

@@ -282,49 +282,57 @@ def _check(table: list, key: str, value, where: str, what: str):
     check_value(name, key, value, where, what)
 
 
+def _options(options: dict, table: list, what: str, where_of, path: tuple, other):
+    """The options of `table` in `options`, each value checked; `other(key, where)`
+    deals with each of the rest (a warning or a BuildError)."""
+    out = {}
+    for key, value in options.items():
+        where = where_of(path + (key,))
+        if key in table:
+            _check(table, key, value, where, what)
+            out[key] = value
+        else:
+            other(key, where)
+    return out
+
+
 def check_execute(execute, where_of, path: tuple) -> dict:
     """`execute:` options -> chunk-option defaults (validated)."""
     if execute is None:
         return {}
     if not isinstance(execute, dict):
         raise BuildError(f"{where_of(path)}: 'execute' must be a mapping of options")
-    out = {}
-    for key, value in execute.items():
-        where = where_of(path + (key,))
-        if key in EXECUTE_OPTIONS:
-            _check(EXECUTE_OPTIONS, key, value, where, "execute option")
-            out[key] = value
-        elif key in EXECUTE_IGNORED:
-            warn(
-                where,
-                f"execute option '{key}' does not change the document; the "
-                f"built-in renderer has its own cache and ignores it",
-            )
-        else:
+
+    def other(key, where):
+        if key not in EXECUTE_IGNORED:
             raise BuildError(
                 f"{where}: execute option '{key}' is not supported by the built-in "
                 f"renderer (supported: {', '.join(EXECUTE_OPTIONS)})"
             )
-    return out
+        warn(
+            where,
+            f"execute option '{key}' does not change the document; the "
+            f"built-in renderer has its own cache and ignores it",
+        )
+
+    return _options(execute, EXECUTE_OPTIONS, "execute option", where_of, path, other)
 
 
 def check_pdf_options(options: dict, where_of, path: tuple) -> dict:
-    out = {}
-    for key, value in options.items():
-        where = where_of(path + (key,))
-        if key in PDF_OPTIONS:
-            _check(PDF_OPTIONS, key, value, where, "PDF option")
-            out[key] = value
-        elif key == "keep-ipynb":  # Quarto's executed notebook, read by post-render
-            continue
-        elif key in QUARTO_DOCUMENT_KEYS:
+    """`format: pdf:` options (validated); `keep-ipynb` is Quarto's executed notebook,
+    read by post-render, and left out."""
+
+    def other(key, where):
+        if key == "keep-ipynb":
+            return
+        if key in QUARTO_DOCUMENT_KEYS:
             raise BuildError(
                 f"{where}: PDF option '{key}' is not supported by the built-in renderer "
                 f"(supported: {', '.join(PDF_OPTIONS)}); remove it or build with Quarto"
             )
-        else:
-            warn(where, f"'{key}' is not a Quarto PDF option: ignored")
-    return out
+        warn(where, f"'{key}' is not a Quarto PDF option: ignored")
+
+    return _options(options, PDF_OPTIONS, "PDF option", where_of, path, other)
 
 
 # `quarto render`'s scripts (builder/write/quarto.py) do what the builder does itself
@@ -456,13 +464,20 @@ def _format_pdf(value, where_of) -> dict:
     return check_pdf_options(pdf, where_of, ("format", "pdf"))
 
 
-def read_yaml_file(path: Path) -> tuple[dict, dict[tuple, int]]:
-    """A YAML mapping file and the line of each key; BuildError if it does not parse."""
-    text = path.read_text(encoding="utf-8")
+def yaml_mapping(text: str, what: str) -> dict:
+    """`text` parsed as a YAML mapping ({} when empty). BuildError naming `what` (its
+    place and name, e.g. "report.qmd:1: the YAML header") if it does not parse or is
+    not a mapping."""
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as e:
-        raise BuildError(f"{path}: does not parse as YAML: {e}") from None
+        raise BuildError(f"{what} does not parse as YAML: {e}") from None
     if not isinstance(data, dict):
-        raise BuildError(f"{path}: must be a mapping of keys to values")
-    return data, yaml_lines(text)
+        raise BuildError(f"{what} must be 'key: value' lines (a mapping)")
+    return data
+
+
+def read_yaml_file(path: Path) -> tuple[dict, dict[tuple, int]]:
+    """A YAML mapping file and the line of each key; BuildError if it does not parse."""
+    text = path.read_text(encoding="utf-8")
+    return yaml_mapping(text, str(path)), yaml_lines(text)

@@ -10,6 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
+from .. import parse
 from ..read import Chunk, Document
 
 KEPT = Path(".cache") / "latex"  # under the project root
@@ -126,13 +127,13 @@ def missing_characters(log: str, doc: Document) -> list[str]:
     return warnings
 
 
-def describe_undefined(labels: list[str], doc: Document) -> str:
+def describe_undefined(labels: list[str], doc: Document, tree: dict) -> str:
     """LaTeX found no target for these labels although the document defines them: name
-    where each is referred to and where it is defined, and why it can be missing."""
-    lines = source_lines(doc)
+    where each is referred to and where it is defined (from the document tree's
+    positions), and why it can be missing."""
     out = []
     for label in labels:
-        refs = [w for t, w in lines if re.search(rf"@{re.escape(label)}(?![\w-])", t)]
+        refs, defined = parse.places(tree, label)
         chunk = next((c for c in doc.chunks if c.options.get("label") == label), None)
         if chunk is not None:
             why = (
@@ -141,12 +142,14 @@ def describe_undefined(labels: list[str], doc: Document) -> str:
                 f"output kind the built-in renderer cannot show, or no output)"
             )
         else:
-            defined = [w for t, w in lines if f"#{label}" in t]
             why = (
-                f"it is defined at {defined[0]} but the PDF has no numbered element there"
+                f"it is defined at {defined[0] or doc.path.name} but the PDF has no "
+                "numbered element there"
                 if defined
                 else "nothing in the document defines it"
             )
-        at = ", ".join(refs[:3]) or doc.path.name
-        out.append(f"{at}: the reference @{label} has no target in the PDF: {why}")
+        at = ", ".join(dict.fromkeys(r or doc.path.name for r in refs[:3]))
+        out.append(
+            f"{at or doc.path.name}: the reference @{label} has no target in the PDF: {why}"
+        )
     return "\n".join(out)

@@ -108,10 +108,13 @@ def _latex_errors(log: str) -> str:
     )
 
 
-def to_pdf(tex: Path, root: Path, doc: Document | None = None) -> Path:
+def to_pdf(
+    tex: Path, root: Path, doc: Document | None = None, tree: dict | None = None
+) -> Path:
     """Run the LaTeX engine in `root` (so figures/ resolves) until references settle.
     An error names the document line it comes from (builder/write/texlog.py) and keeps the log in
-    `.cache/latex/`; characters no font has become warnings."""
+    `.cache/latex/`; characters no font has become warnings. An undefined reference is
+    located in the document `tree` (references and targets)."""
     engine, outdir = latex_engine(), tex.parent
     for _ in range(4):
         result = subprocess.run(
@@ -144,8 +147,10 @@ def to_pdf(tex: Path, root: Path, doc: Document | None = None) -> Path:
             diagnostics.warn("", warning)
     undefined = re.findall(r"Reference `([^']+)' on page \d+ undefined", log)
     if undefined:
-        if doc is not None:
-            raise BuildError(texlog.describe_undefined(sorted(set(undefined)), doc))
+        if doc is not None and tree is not None:
+            raise BuildError(
+                texlog.describe_undefined(sorted(set(undefined)), doc, tree)
+            )
         raise BuildError(
             f"undefined references in the PDF: {', '.join(sorted(set(undefined)))}"
         )
@@ -181,7 +186,7 @@ def builtin(doc: Document, woven: Woven, tree: dict, workdir: Path, nums=None) -
     source.write_text(json.dumps(parse.for_output(tree, "pdf")), encoding="utf-8")
     tex = workdir / "report.tex"
     to_latex(source, tex, doc.settings.pdf, citations="bibliography" in woven.meta)
-    pdf = to_pdf(tex, doc.root, doc)
+    pdf = to_pdf(tex, doc.root, doc, tree)
     if nums is not None:
         check_numbers((workdir / "report.aux").read_text(errors="replace"), nums)
     return pdf
