@@ -106,8 +106,10 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--fast",
         action="store_true",
+        default=os.environ.get("REPORT_FAST") == "1",
         help="draft build: every question runs a cheap configuration, and the "
-        "report says so on its first page",
+        "report says so on its first page (default: on when REPORT_FAST=1, as "
+        "for `quarto render`)",
     )
     parser.add_argument(
         "--no-quarto",

@@ -444,3 +444,22 @@ def test_builtin_package_list_covers_the_latex_pandoc_writes(project, tmp_path):
     assert loaded and loaded <= set(texcheck.BUILTIN_STY), loaded - set(
         texcheck.BUILTIN_STY
     )
+
+
+@pytest.mark.parametrize(
+    "environment, argv, fast",
+    [({}, [], False), ({}, ["--fast"], True), ({"REPORT_FAST": "1"}, [], True),
+     ({"REPORT_FAST": "0"}, [], False)],
+)  # fmt: skip
+def test_report_fast_makes_a_draft_on_the_builtin_path_as_under_quarto(
+    monkeypatch, environment, argv, fast
+):
+    """REPORT_FAST=1 means a draft whichever command builds (`quarto render` passes it
+    to the chunks; the built-in path takes it as --fast)."""
+    calls = []
+    monkeypatch.delenv("REPORT_FAST", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("builder.__main__.build", lambda *a, **k: calls.append(k))
+    assert main(["report.qmd", *argv]) == 0
+    assert calls == [{"fast": fast, "pdf": True}]
