@@ -367,23 +367,15 @@ def use_cores():
     """Set PyTorch's intra-op threads to the cores this process may use
     (os.sched_getaffinity; os.cpu_count where that is absent) and its inter-op threads
     to one (a training step is one chain of operations: a second pool would only
-    compete for the cores); printed once. Returns (intra-op, inter-op) threads."""
+    compete for the cores). Returns (intra-op, inter-op) threads."""
     affinity = getattr(os, "sched_getaffinity", None)
     cores = len(affinity(0)) if affinity else os.cpu_count()
     torch.set_num_threads(cores)
     with contextlib.suppress(RuntimeError):  # inter-op work has started, or set before
         torch.set_num_interop_threads(1)
-    threads = torch.get_num_threads(), torch.get_num_interop_threads()
-    if threads not in _THREADS_PRINTED:
-        _THREADS_PRINTED.add(threads)
-        print(
-            f"PyTorch threads: {threads[0]} intra-op (the cores this process may use: "
-            f"{cores}), {threads[1]} inter-op"
-        )
-    return threads
+    return torch.get_num_threads(), torch.get_num_interop_threads()
 
 
-_THREADS_PRINTED = set()
 CHECKPOINT_HEADER = b"rnnlm-checkpoint sha256="
 
 
@@ -692,8 +684,8 @@ def announce_training(corpus, config, device, precision, todo):
 
 
 def describe_training(history):
-    """Where and how a model was trained, from its history: two short lines (they
-    stay on the page of the PDF)."""
+    """Where and how a model was trained, from its history, in two short
+    lines."""
     made = history["trained_on"]
     threads, resumed = made["threads"], made["resumed_after"]
     return (
@@ -718,8 +710,8 @@ def trained_model(
     CPU). Before training, `announce_training` says what is coming; every epoch is
     checkpointed beside the cache file (`train`), and the checkpoint is removed once
     the model is in the cache. Prints where and in which precision the model was
-    trained (`describe_training`). device: default `pick_device()`; precision: default
-    `default_precision(device)`."""
+    trained (`describe_training`) after its label ("teacher forcing: ..."). device:
+    default `pick_device()`; precision: default `default_precision(device)`."""
     device = device or pick_device()
     precision = precision or default_precision(device)
     paths = {
@@ -752,7 +744,7 @@ def trained_model(
     ).to(device)
     model.load_state_dict(saved["state_dict"])
     history = json.loads(saved["history"])
-    # the same line whether trained now or loaded from the cache (the notebook re-run
+    # the same lines whether trained now or loaded from the cache (the notebook re-run
     # is compared with the stored one)
-    print(describe_training(history))
+    print(f"{label}: {describe_training(history)}")
     return model, history

@@ -226,7 +226,7 @@ def markdown_trace(layers, depth, input_size):
 def plot_network_and_windows(layers, input_size, depths):
     """Top: the layer shapes with the assignment's labels.  Bottom: the centre windows
     of the labelled layers drawn on the input (row 1 at the top, column 1 at the left).
-    Sized for the printed page (6.3 inches wide, text at least 8 points)."""
+    The figure: 6.3 inches wide, text at least 8 points."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 

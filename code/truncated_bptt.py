@@ -117,7 +117,7 @@ def gradient_reaches_previous_chunk(model, data, seq_length, detach):
 
 def draw_truncated_graph(steps_per_chunk=3):
     """The unrolled LSTM over two consecutive chunks, and where detach() cuts it.
-    Sized for the page: 6.3 inches wide, text >= 8 pt, no line through any text."""
+    The figure: 6.3 inches wide, text at least 8 points, no line through any text."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch, Rectangle
 

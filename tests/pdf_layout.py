@@ -1,6 +1,7 @@
 """The layout of a typeset PDF read from word positions (`pdftotext -bbox`; plain
 `pdftotext` silently drops what lies beyond the paper's edge): words past the right
-margin, floats outside their section, headings alone at the foot of a page."""
+margin, floats outside their section, headings alone at the foot of a page, output
+blocks split across pages."""
 
 import html
 import re
@@ -145,6 +146,38 @@ def float_faults(pdf: Path, qmd: Path):
         ]
         if not below:
             faults.append(f"heading {title!r} is alone at the foot of p. {line.page}")
+    return faults
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def split_outputs(pdf: Path, outputs: list[str]):
+    """Outputs (texts of several lines, in document order) printed across a page
+    break: each is found by its first line (its first five words) after the previous
+    one, and its last line after that; an output not printed is skipped."""
+    printed = pdf_lines(pdf_words(pdf)[1])
+    lines, pages = [_words(line.text) for line in printed], [ln.page for ln in printed]
+    faults, cursor = [], 0
+
+    def find(text, start):
+        prefix = " ".join(text.split()[:5])
+        return next((i for i in range(start, len(lines)) if lines[i].startswith(prefix)),
+                    None)  # fmt: skip
+
+    for output in outputs:
+        rows = [row for row in output.splitlines() if row.strip()]
+        first = find(rows[0], cursor) if rows else None
+        if first is None:
+            continue
+        last = find(rows[-1], first) if len(rows) > 1 else first
+        if last is None:
+            continue
+        cursor = last + 1
+        if pages[first] != pages[last]:
+            faults.append(f"output {rows[0][:40]!r} runs from p. {pages[first]} "
+                          f"to p. {pages[last]}")  # fmt: skip
     return faults
 
 

@@ -9,7 +9,7 @@ import pypandoc
 import pytest
 import yaml
 from conftest import ROOT, needs_latex
-from pdf_layout import float_faults, past_right_margin, pdf_words
+from pdf_layout import float_faults, past_right_margin, pdf_words, split_outputs
 
 pytestmark = needs_latex
 MARGIN_CM = 2.0
@@ -75,6 +75,30 @@ def test_output_lines_stay_inside_the_margin_only_with_the_header(
         assert "<unk>" in " ".join(w[-1] for w in pdf_words(pdf)[1])
     else:  # the long verbatim line runs off the page
         assert beyond and beyond[0][2].startswith("xxxx")
+
+
+@pytest.mark.parametrize("with_header", [False, True])
+def test_an_output_is_split_across_pages_only_without_the_header(tmp_path, with_header):
+    """An output of 12 lines (one of them wrapped) after fillers of several lengths, so
+    that it meets the foot of the first page: some are split without the header, none
+    with it."""
+    output = "\n".join(
+        f"epoch {n}: perplexity {100 - n}.0" + " x" * (70 if n == 5 else 0)
+        for n in range(1, 13)
+    )
+    split = []
+    for lines in range(26, 46, 3):
+        filler = "\n\n".join(["A line."] * lines)
+        pdf = typeset(tmp_path, f"{filler}\n\n```\n{output}\n```\n\nAfter.\n",
+                      HEADER if with_header else "")  # fmt: skip
+        assert "epoch 12: perplexity 88.0" in " ".join(w[-1] for w in pdf_words(pdf)[1])
+        split += split_outputs(pdf, [output])
+    if with_header:
+        assert split == []
+    else:
+        assert split and set(split) == {
+            "output 'epoch 1: perplexity 99.0' runs from p. 1 to p. 2"
+        }
 
 
 def test_a_float_after_the_next_heading_is_found(tmp_path):

@@ -18,7 +18,7 @@ from conftest import ROOT, copy_project, http_server, needs_latex, pdf_text
 from markdown_it import MarkdownIt
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-from pdf_layout import float_faults, past_right_margin, printed_words
+from pdf_layout import float_faults, past_right_margin, printed_words, split_outputs
 
 from builder.__main__ import build
 from builder.parse import pandoc_path
@@ -309,11 +309,17 @@ def test_each_function_of_the_question_modules_is_printed_once(built):
 
 def test_layout_from_word_positions(built):
     """No word past the right margin (code and output wrap), every figure and table
-    inside its section, no heading alone at the foot of a page, and PTB's <unk>
-    printed (pdftotext -bbox sees what lies beyond the paper's edge too)."""
+    inside its section, no heading alone at the foot of a page, no printed output split
+    across pages, and PTB's <unk> printed (pdftotext -bbox sees what lies beyond the
+    paper's edge too)."""
     root = built[0]
     assert past_right_margin(root / "report.pdf", MARGIN_CM) == []
     assert float_faults(root / "report.pdf", root / "report.qmd") == []
+    nb = nbformat.read(root / "report.ipynb", as_version=4)
+    printed = [o.text for c in nb.cells if c.cell_type == "code" for o in c.outputs
+               if o.output_type == "stream" and o.name == "stdout"]  # fmt: skip
+    assert len(printed) > 10
+    assert split_outputs(root / "report.pdf", printed) == []
     assert "<unk>" in printed_words(root / "report.pdf")
 
 
