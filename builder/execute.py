@@ -143,13 +143,35 @@ def _inline_values(expressions):
     values = []
     for e in expressions:
         try:
-            values.append([True, str(eval(e))])
+            data, _ = get_ipython().display_formatter.format(eval(e))
+            values.append([True, {k: v for k, v in data.items() if k.startswith("text/")}])
         except Exception as error:
             values.append([False, f"{type(error).__name__}: {error}"])
     return values
 print(_json.dumps(_inline_values(%s)))
 del _json, _inline_values
 """
+# Markdown punctuation Quarto escapes in a string's text (its character class, "+-." a
+# range as in JavaScript, so the comma too)
+QUARTO_ESCAPED = re.compile(r"([\\`*_{}\[\]()>#+-.!])")
+
+
+def inline_markdown(data: dict) -> str:
+    """The Markdown Quarto puts in the prose for an inline expression's result, from
+    its display data, as Quarto 1.10 does for a PDF (src/core/jupyter/jupyter-inline.ts,
+    resolveUserExpressions, asEscapedMarkdown): text/latex as raw LaTeX, text/markdown
+    as it is (IPython's `Markdown(...)`), text/plain (the value's repr) as literal text:
+    a quoted string without its quotes, with every backslash doubled and then every
+    backslash and Markdown punctuation escaped (so a backslash in a string's repr
+    prints as two); any other repr as it is."""
+    if "text/latex" in data:
+        return f"`{data['text/latex']}`{{=tex}}"
+    if "text/markdown" in data:
+        return data["text/markdown"]
+    text = data.get("text/plain", "")
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return QUARTO_ESCAPED.sub(r"\\\1", text[1:-1].replace("\\", "\\\\"))
+    return text
 
 
 def inline_cell(expressions) -> nbformat.NotebookNode:
@@ -161,7 +183,8 @@ def inline_cell(expressions) -> nbformat.NotebookNode:
 
 
 def collect_inline(cell, expressions, values: dict[str, str]):
-    """Read the values an executed inline cell printed into `values` (expression: text).
+    """Read the values an executed inline cell printed into `values` (expression: its
+    Markdown, `inline_markdown`).
 
     Raises BuildError naming the file and line of an expression that raised, or of one
     that has a different value than the same expression earlier in the document.
@@ -176,6 +199,7 @@ def collect_inline(cell, expressions, values: dict[str, str]):
             raise BuildError(
                 f"{where}: inline expression `{{python}} {expression}` raised {value}"
             )
+        value = inline_markdown(value)
         if values.setdefault(expression, value) != value:
             raise BuildError(
                 f"{where}: inline expression `{{python}} {expression}` has another value "

@@ -34,8 +34,8 @@ def as_text(words):
 
 def markdown_words(words):
     """Words as Markdown text, joined by ", ", with their angle brackets escaped
-    (PTB's <unk> becomes \\<unk\\>), so that no Markdown reader (pandoc, Quarto,
-    Jupyter) takes them for HTML tags and drops them."""
+    (PTB's <unk> becomes \\<unk\\>), for Markdown that code displays: a Markdown
+    reader would take <unk> for an HTML tag and drop it."""
     return ", ".join(w.replace("<", "\\<").replace(">", "\\>") for w in words)
 
 

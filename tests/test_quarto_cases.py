@@ -341,6 +341,41 @@ def test_live_quarto_gives_the_same_numbered_labels(tmp_root, tmp_path, case):
     assert numbered_labels(flat) == numbered_labels(quarto)
 
 
+# What Quarto 1.10.18 printed for tests/fixtures/quarto_cases/36-inline-values (pdftotext):
+# a string's text literally (Markdown punctuation escaped, a backslash of its repr
+# printed twice), Markdown(...) as Markdown, other values as their repr
+QUARTO_INLINE = [
+    "A: a *b* c_d.",
+    "B: <unk> and <eos>.",
+    "C: x \\\\\\\\<y\\\\\\\\> z.",
+    "D: it’s (1.5, 2-3) #4!.",
+    "E: em and 𝛼.",
+    "F: 42 and 0.5 and [1, ‘a’].",
+]
+
+
+def _inline_lines(pdf: Path) -> list[str]:
+    return [line for line in pdf_text(pdf).splitlines() if line[:2] in
+            {"A:", "B:", "C:", "D:", "E:", "F:"}]  # fmt: skip
+
+
+def test_36_inline_values_print_as_quarto_prints_them(tmp_root):
+    """An inline expression's value as Quarto puts it in the prose: a string as
+    literal text (its `*`, `<unk>` and backslashes printed, not read as Markdown), an
+    IPython Markdown object as Markdown, a number or list as its repr."""
+    _, markdown, _, root = built("36-inline-values", tmp_root=tmp_root)
+    assert _inline_lines(root / "report.pdf") == QUARTO_INLINE
+    assert "A: a \\*b\\* c_d." in markdown and "E: *em* and $\\alpha$." in markdown
+
+
+@needs_quarto
+def test_36_live_quarto_prints_the_same_inline_values(tmp_path):
+    root = tmp_path / "36"
+    shutil.copytree(CASES / "36-inline-values", root)
+    quarto_render(root)
+    assert _inline_lines(root / "report.pdf") == QUARTO_INLINE
+
+
 def test_wrapped_code_line_continues_deeper_than_its_own_indentation(tmp_path):
     """A wrapped line of highlighted code goes on after an arrow, indented past the line's
     own indentation: it must not read as a statement at another indentation."""

@@ -318,17 +318,18 @@ def test_a_python_without_torch_gets_one_message_naming_where_it_came_from(
         quarto_project.check_interpreter()
 
 
-def test_inline_values_are_the_text_quarto_puts_in_the_prose():
-    from builder.write.quarto import inline_text
+def test_inline_values_are_the_markdown_quarto_puts_in_the_prose():
+    """Both paths give an inline value's display data to execute.inline_markdown
+    (Quarto's own rule; tests/test_quarto_cases.py checks the PDF against Quarto)."""
+    from builder.execute import inline_markdown
 
-    def plain(text):
-        return {"data": {"text/plain": text}}
-
-    assert inline_text(plain("'it\\'s 42'")) == "it's 42"
-    assert inline_text(plain("42")) == "42"
-    assert inline_text(plain("np.float64(0.5)")) == "np.float64(0.5)"
-    both = {"data": {"text/plain": "<Markdown>", "text/markdown": "**b**"}}
-    assert inline_text(both) == "**b**"
+    assert inline_markdown({"text/plain": "'it\\'s 42'"}) == r"it\\\\'s 42"
+    assert inline_markdown({"text/plain": "'a*b, c'"}) == "a\\*b\\, c"
+    assert inline_markdown({"text/plain": "42"}) == "42"
+    assert inline_markdown({"text/plain": "np.float64(0.5)"}) == "np.float64(0.5)"
+    both = {"text/plain": "<Markdown>", "text/markdown": "**b**"}
+    assert inline_markdown(both) == "**b**"
+    assert inline_markdown({**both, "text/latex": "$x$"}) == "`$x$`{=tex}"
 
 
 def test_quartos_notebook_becomes_the_builders_executed_notebook(tmp_path):

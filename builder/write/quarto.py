@@ -189,22 +189,6 @@ def post_render(log=print) -> None:
             log("\n".join(["!" * 78, *warnings, "!" * 78]))
 
 
-def inline_text(result: dict) -> str:
-    """The text Quarto puts in the prose for an inline expression's result: Markdown
-    as it is, a string without its quotes, anything else as shown."""
-    import ast
-
-    data = result.get("data", {})
-    if "text/markdown" in data:
-        return "".join(data["text/markdown"])
-    text = "".join(data.get("text/plain", ""))
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-    return value if isinstance(value, str) else text
-
-
 def from_quarto(nb, doc):
     """Quarto's executed notebook as execute.py's: one code cell per executed chunk
     (metadata `label`), and `metadata.inline_values` {expression: text}.
@@ -213,7 +197,7 @@ def from_quarto(nb, doc):
     """
     import nbformat
 
-    from builder.execute import executed_chunks
+    from builder.execute import executed_chunks, inline_markdown
     from builder.read import BuildError
 
     cells = [c for c in nb.cells if c.cell_type == "code"]
@@ -238,7 +222,7 @@ def from_quarto(nb, doc):
     values = {}
     for cell in nb.cells:
         for item in cell.get("metadata", {}).get("user_expressions", []):
-            values[item["expression"]] = inline_text(item["result"])
+            values[item["expression"]] = inline_markdown(item["result"].get("data", {}))
     out.metadata["inline_values"] = values
     return out
 
