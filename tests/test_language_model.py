@@ -524,7 +524,7 @@ def test_a_model_trained_on_another_device_is_loaded_not_trained_again(
     assert all(torch.equal(a, b) for a, b in zip(
         loaded.state_dict().values(), state.values()))  # fmt: skip
     assert capsys.readouterr().out == (
-        "trained on cuda (NVIDIA A100-SXM4-40GB)\n"
+        "teacher forcing: trained on cuda (NVIDIA A100-SXM4-40GB)\n"
         f"in bfloat16 with 1 thread, PyTorch {torch.__version__}, in 95 s\n"
     )
 

@@ -279,6 +279,11 @@ def test_notebook_is_self_contained_and_runs_alone(project, tmp_path):
         "**Theorem 1.1 (Fixture theorem).**" in markdown and "@fig-line" not in markdown
     )
     assert "As Figure 1 shows and Theorem 1.1 proves with Equation 1" in markdown
+    # the code the PDF does not show (echo: false) is folded, its output shown
+    folded = [c for c in nb.cells if c.metadata.get("jupyter", {}).get("source_hidden")]
+    hidden = [c for c in folded if "output of a hidden chunk" in c.source]
+    assert len(hidden) == 1 and hidden[0].outputs
+    assert not any("the answer is" in c.source for c in folded)
     # outputs were kept ...
     assert any(
         "the answer is 42" in o.get("text", "")
@@ -463,3 +468,25 @@ def test_report_fast_makes_a_draft_on_the_builtin_path_as_under_quarto(
     monkeypatch.setattr("builder.__main__.build", lambda *a, **k: calls.append(k))
     assert main(["report.qmd", *argv]) == 0
     assert calls == [{"fast": fast, "pdf": True}]
+
+
+def test_a_short_output_is_never_split_across_pages(tmp_path):
+    """code-output.lua sets an output of fewer than 40 lines in a minipage: after
+    fillers of several lengths it meets the foot of the first page, and moves whole to
+    the next one (without the minipage, 14 filler lines split it)."""
+    from pdf_layout import pdf_lines, pdf_words, split_outputs
+
+    output = "\n".join(f"epoch {k}: perplexity {100 - k}.0" for k in range(1, 13))
+    pages = set()
+    for n in (12, 14, 16):
+        filler = "\n\n".join(["A line."] * n)
+        qmd = write_project(tmp_path / str(n), {"report.qmd": (
+            f"---\ntitle: T\nauthor: A\n---\n\n{filler}\n\n```{{python}}\n"
+            "for k in range(1, 13):\n    print(f'epoch {k}: perplexity {100 - k}.0')\n"
+            "```\n\nAfter.\n")})  # fmt: skip
+        build(qmd, log=lambda *_: None)
+        pdf = qmd.with_suffix(".pdf")
+        assert split_outputs(pdf, [output]) == []
+        pages |= {line.page for line in pdf_lines(pdf_words(pdf)[1])
+                  if line.text.startswith("epoch 1:")}  # fmt: skip
+    assert pages == {1, 2}  # some fillers leave room for it on p. 1, some do not

@@ -623,11 +623,14 @@ def export(
         cell_outputs = _outputs(chunk, outputs.get(chunk.label, []))
         _, source = chunk_source(chunk, modules)
         if source.strip() or cell_outputs:
-            # error: true: the notebook runs on past the cell, as the build did
-            tags = ["raises-exception"] if chunk.options.get("error") else []
-            cell = code(
-                source, outputs=cell_outputs, metadata={"tags": tags} if tags else {}
-            )
+            # error: true: the notebook runs on past the cell, as the build did; a
+            # chunk whose code the PDF does not show (echo or include false) is folded
+            meta = {"tags": ["raises-exception"]} if chunk.options.get("error") else {}
+            if chunk.options.get("echo", True) is False or not chunk.options.get(
+                "include", True
+            ):
+                meta["jupyter"] = {"source_hidden": True}
+            cell = code(source, outputs=cell_outputs, metadata=meta)
             cells.append(cell)
             markdowns = [
                 o for o in cell.outputs if "text/markdown" in o.get("data", {})
