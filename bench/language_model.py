@@ -17,6 +17,13 @@ Ceilings: the matrix-product FLOPs per word of each algorithm against the teache
 step's (the free-running step computes nothing twice: 100%; the previous algorithm,
 which searched the fed words without a graph and then ran the chunk again teacher
 forced, about 75%).
+Products at their own shapes: the matmul floor assumes every product of a step runs as
+fast as the large one; the per-step products of 20 rows (the recurrent product, and the
+output layer without teacher forcing) only stream their weights from memory. Each
+product of a step (`step_products`) is timed alone at its own shape, the faster of a plain
+and an MKL-packed product (`language_model.small_products`); their sum is the time of a
+step that did nothing else, the most this machine's products allow, and the step's rate is
+also given as a share of that.
 Threads: the rates with `language_model.use_cores` (intra-op threads = the cores this
 process may use, one inter-op thread), against PyTorch's default intra-op threads and
 one thread, in the same rounds (inter-op threads stay at one: these steps do no
@@ -48,6 +55,7 @@ from language_model import (  # noqa: E402
     fresh_model,
     native_bf16,
     pick_device,
+    small_products,
     train,
     training_step,
     use_cores,
@@ -71,6 +79,68 @@ def matmul_flops(precision, device):
         a @ b
         sync(device)
     return 2 * m * k * n / (time.perf_counter() - start)
+
+
+def step_products(config, vocab, teacher_forcing):
+    """The matrix products of one training step as (rows, inner, columns, count), each
+    2 * rows * inner * columns FLOPs: per layer the input projection (one product per
+    chunk with teacher forcing, one per step without: the next input is not known
+    before), the recurrent product per step, their weight gradients and input
+    gradients (none into the chunk's detached initial state); the output layer over
+    the chunk with teacher forcing, per step without, and its two gradients. Their
+    FLOPs per word equal `flops_per_token` (asserted in main)."""
+    B, T, H, V = config.batch_size, config.seq_length, config.hidden_size, vocab
+    N = B * T
+    products = []
+    for layer in range(config.num_layers):
+        inputs = config.embed_size if layer == 0 else H
+        products += [
+            (N, inputs, 4 * H, 1) if teacher_forcing else (B, inputs, 4 * H, T),
+            (B, H, 4 * H, T),  # recurrent, forward
+            (B, 4 * H, H, T - 1),  # recurrent, backward into h
+            (4 * H, N, inputs, 1),  # weight_ih gradient
+            (4 * H, N, H, 1),  # weight_hh gradient
+            (N, 4 * H, inputs, 1),  # gradient into the layer's input
+        ]
+    products += [
+        (N, H, V, 1) if teacher_forcing else (B, H, V, T),
+        (N, V, H, 1),  # output layer, gradient into the hidden states
+        (V, N, H, 1),  # output layer, weight gradient
+    ]
+    return products
+
+
+def product_seconds(rows, inner, columns, device, repeats=5):
+    """Seconds of one (rows, inner) x (inner, columns) float32 product, the faster of
+    a plain product and `small_products` (MKL-packed on a CPU), median of `repeats`."""
+    x = torch.randn(rows, inner, device=device)
+    weight = torch.randn(columns, inner, device=device)
+    times = []
+    packed = small_products(weight, None, rows)
+    for product in (lambda: x @ weight.t(), lambda: packed(x)):
+        product()
+        sync(device)
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            product()
+            sync(device)
+            runs.append(time.perf_counter() - start)
+        times.append(statistics.median(runs))
+    return min(times)
+
+
+def products_ceiling(config, vocab, device):
+    """{teacher forcing: tokens/s of a step that did nothing but its products, each at
+    the speed this machine gives its own shape (float32)}."""
+    ceilings = {}
+    for teacher_forcing in (True, False):
+        products = step_products(config, vocab, teacher_forcing)
+        seconds = sum(
+            count * product_seconds(m, k, n, device) for m, k, n, count in products
+        )
+        ceilings[teacher_forcing] = config.batch_size * config.seq_length / seconds
+    return ceilings
 
 
 def sync(device):
@@ -201,6 +271,16 @@ def main():
     rates = throughput(corpus, precisions, args.repeats, args.batches, device, settings)
     config = STARTER_CONFIG
     flops = flops_per_token(config, VOCAB)
+    for teacher_forcing in (True, False):
+        counted = sum(
+            2 * m * k * n * count
+            for m, k, n, count in step_products(config, VOCAB, teacher_forcing)
+        )
+        assert abs(counted / (config.batch_size * config.seq_length) - flops) < 1, (
+            counted
+        )
+    torch.set_num_threads(intra)
+    ceilings = products_ceiling(config, VOCAB, device)
     E, H, T = config.embed_size, config.hidden_size, config.seq_length
     searched = (8 * H * (E + H) + 2 * H * VOCAB) * (T - 1) / T  # a no-grad forward
     print(
@@ -228,6 +308,20 @@ def main():
             f"GFLOP/s, floor {floor:,.0f} tokens/s; a real build's Question 2 "
             f"training at these rates: {minutes:.0f} min"
         )
+    tf, free, floor = (
+        rates["float32", True, intra],
+        rates["float32", False, intra],
+        rates["float32", intra] / flops,
+    )
+    print(
+        "each product of a step timed alone at its own shape (float32; the per-step "
+        f"products of {config.batch_size} rows stream their weights from memory): "
+        f"with teacher forcing {ceilings[True]:,.0f} tokens/s at most "
+        f"({100 * ceilings[True] / floor:.0f}% of the matmul floor; the step runs at "
+        f"{100 * tf / ceilings[True]:.0f}% of it), without teacher forcing "
+        f"{ceilings[False]:,.0f} tokens/s at most ({100 * ceilings[False] / floor:.0f}% "
+        f"of the floor; the step runs at {100 * free / ceilings[False]:.0f}% of it)"
+    )
 
     def share(p, tf, threads):
         return f"{100 * rates[p, tf, threads] * flops / rates[p, threads]:.0f}%"
