@@ -17,15 +17,18 @@ class ImageError(ValueError):
 
 
 def _to_rgb(img):
-    """RGB for every PIL mode: 16-bit and 32-bit greyscale rescaled, alpha composited on
-    white, palette, CMYK, greyscale and the rest converted."""
+    """RGB for every PIL mode: 16-bit and 32-bit greyscale rescaled to 8 bits (rounded,
+    clipped to 0..255), alpha and transparent colours composited on white, palette,
+    CMYK, greyscale and the rest converted."""
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         a = np.asarray(img, dtype=np.float64)
         top = 65535.0 if img.mode.startswith("I;16") or a.max() > 255 else 255.0
         img = Image.fromarray(
             np.clip(a / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L"
         )
-    if img.mode == "P" and "transparency" in img.info:
+    if img.mode == "La":  # premultiplied grey and alpha: PIL converts it to LA only
+        img = img.convert("LA")
+    if "transparency" in img.info:  # a palette index or colour that is transparent
         img = img.convert("RGBA")
     if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
         rgba = img.convert("RGBA")
@@ -102,7 +105,7 @@ def find_images():
     if not found:
         raise FileNotFoundError(
             "none of the imagen photos is available offline: set REPORT_DATA_DIR to a "
-            "folder with imagen/<file> for the files listed in IMAGEN_PHOTOS"
+            "folder with imagen/<file> for the files listed in code/imagen_photos.py"
         )
     return found
 

@@ -2,7 +2,7 @@
 
 Each top-level function or class is printed once in the whole document: a definition
 that `show_definitions` has listed next to its answer is left out of the module's full
-listing by `show_source`, which names it in a comment instead.
+listing by `show_source`, whose heading names it instead.
 """
 
 import ast
@@ -26,23 +26,30 @@ def show_source(*names, directory="code", supporting=()):
     """Print each code/<name>.py as a Markdown code listing (for a chunk with
     `output: asis`), without the definitions already listed by `show_definitions` and
     without the `supporting` ones ("module.definition": caching and the like, which the
-    notebook has): each left out is replaced by one comment line naming it."""
+    notebook has); the listing's heading names those left out."""
     for name in names:
         source = Path(directory, f"{name}.py").read_text(encoding="utf-8").rstrip()
         lines = source.splitlines()
         spans = _definitions(source)
-        why = {d: "listed with its answer" for d in spans if (name, d) in SHOWN}
-        why |= {
-            d: "supporting code, in the notebook"
-            for d in spans
-            if f"{name}.{d}" in supporting
-        }
-        for (first, last), definition in sorted(
-            ((spans[d], d) for d in why), reverse=True
-        ):
-            lines[first - 1 : last] = [f"# {definition}: {why[definition]}"]
-        text = "\n".join(lines)
-        print(f"**Listing: `code/{name}.py`**\n\n```python\n{text}\n```\n")
+        shown = [d for d in spans if (name, d) in SHOWN]
+        kept = [d for d in spans if f"{name}.{d}" in supporting]
+        for first, last in sorted((spans[d] for d in shown + kept), reverse=True):
+            while last < len(lines) and not lines[last].strip():
+                last += 1  # the blank lines after it go too
+            del lines[first - 1 : last]
+        notes = [
+            f"{', '.join(f'`{d}`' for d in left)}, {why}"
+            for left, why in (
+                (shown, "listed with the answers"),
+                (kept, "supporting code in the notebook"),
+            )
+            if left
+        ]
+        heading = f"**Listing: `code/{name}.py`**" + (
+            f" (without {'; '.join(notes)})" if notes else ""
+        )
+        text = "\n".join(lines).rstrip()
+        print(f"{heading}\n\n```python\n{text}\n```\n")
 
 
 def show_definitions(name, *definitions, directory="code"):

@@ -43,11 +43,16 @@ def equivalence_gap(rho, n=8, m=3, T=30, seed=0, g0_from_h0=True):
     return max((g - rho(h)).abs().max().item() for g, h in zip(gs, hs))
 
 
-def derivative_bound(name):
-    """(gamma, x*): gamma = sup_x |rho'(x)| and where it is reached, derived with sympy
-    from rho' at its critical points and its limits at +-oo."""
+SYMBOLIC = {"tanh": sp.tanh, "sigmoid": lambda x: 1 / (1 + sp.exp(-x))}
+
+
+def derivative_bound(activation):
+    """(gamma, x*): gamma = sup_x |rho'(x)| and where it is reached (a point, or +-oo
+    for a supremum approached at infinity), derived with sympy from rho' at its
+    critical points and its limits at +-oo. activation: "tanh", "sigmoid", or a
+    function giving rho(x) for a sympy symbol x."""
     x = sp.symbols("x", real=True)
-    rho = {"tanh": sp.tanh(x), "sigmoid": 1 / (1 + sp.exp(-x))}[name]
+    rho = SYMBOLIC.get(activation, activation)(x)
     d = sp.diff(rho, x)
     candidates = [
         (sp.Abs(sp.simplify(d.subs(x, p))), p)

@@ -12,6 +12,7 @@ import torch.nn as nn
 from imagenet_model import Normalized, class_names, load_alexnet, read_label_table
 from images import (
     ImageError,
+    _to_rgb,
     fetch_images,
     find_images,
     load_image,
@@ -374,6 +375,66 @@ def test_wide_integer_and_float_greyscale(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    "mode, value, level",
+    [
+        # 16 bits in every byte order: 65407 / 65535 * 255 = 254.502 -> 255 (the
+        # smallest value that rounds up to 255: dividing by 65536 would give 254)
+        ("I;16", 65407, 255),
+        ("I;16B", 65407, 255),
+        ("I;16L", 65407, 255),
+        ("I;16B", 25854, 101),
+        ("I;16L", 25854, 101),
+        ("I;16", 200, 1),  # a dark 16-bit image is not read as 8-bit: 0.78 -> 1
+        # 32-bit integers: up to 255 they are 8-bit values, above it 16-bit ones
+        ("I", 255, 255),
+        ("I", 256, 1),  # 256 / 65535 * 255 = 0.996 -> 1
+        # floats: rounded, and clipped to 0..255 (70000 / 65535 * 255 = 272.4)
+        ("F", 100.6, 101),
+        ("F", -5.0, 0),
+        ("F", 70000.0, 255),
+    ],
+)
+def test_deep_modes_in_memory(mode, value, level):
+    """Each deep greyscale mode as PIL holds it in memory (no file in between, which
+    could change the mode), to the 8-bit level expected by hand."""
+    dtype = {"I;16": "<u2", "I;16L": "<u2", "I;16B": ">u2", "I": "<i4", "F": "<f4"}
+    img = Image.frombytes(mode, (2, 2), np.full(4, value, dtype[mode]).tobytes())
+    assert img.mode == mode
+    assert np.asarray(_to_rgb(img)).tolist() == [[[level] * 3] * 2] * 2
+
+
+def transparent_pixel(mode):
+    """A 2x2 image of `mode`: pixel (0, 0) fully transparent black, the rest opaque
+    black (premultiplied modes: colour 0 with alpha 0)."""
+    img = Image.new(mode, (2, 2), (0, 255) if len(mode) == 2 else (0, 0, 0, 255))
+    img.putpixel((0, 0), (0, 0) if len(mode) == 2 else (0, 0, 0, 0))
+    return img
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "PA", "RGBa", "La"])
+def test_every_alpha_mode_is_composited_on_white(mode):
+    img = transparent_pixel(mode)
+    if mode == "PA":
+        img.putpalette([0, 0, 0] * 256)
+    rgb = np.asarray(_to_rgb(img)).tolist()
+    assert rgb == [[[255] * 3, [0] * 3], [[0] * 3, [0] * 3]], mode
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "P"])
+def test_a_transparent_colour_is_composited_on_white(mode):
+    """A PNG's tRNS chunk (img.info["transparency"]) makes one colour or palette index
+    transparent, in RGB and greyscale images as in palette ones."""
+    img = Image.new("RGB", (2, 2), (0, 0, 0))
+    img.putpixel((1, 1), (10, 20, 30))
+    img = img.convert(mode) if mode != "P" else img.quantize(2)
+    black = img.getpixel((0, 0))
+    img.info["transparency"] = black
+    rgb = np.asarray(_to_rgb(img))
+    assert rgb[0, 0].tolist() == [255, 255, 255]
+    assert rgb[1, 1].tolist() != [255, 255, 255]
+
+
 def test_online_finding_and_fetching(tmp_path, monkeypatch):
     import images
 
@@ -385,7 +446,8 @@ def test_online_finding_and_fetching(tmp_path, monkeypatch):
     assert found[koala][:2] == (Path(".cache/data/imagen") / koala, 105)
     monkeypatch.setenv("REPORT_OFFLINE", "1")
     with pytest.raises(
-        FileNotFoundError, match=r"set REPORT_DATA_DIR to a folder with "
+        FileNotFoundError,
+        match=r"set REPORT_DATA_DIR to a folder with .*listed in code/imagen_photos.py",
     ):
         find_images()
     # fetching skips unlisted photos and records where each listed one was put

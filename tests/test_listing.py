@@ -41,11 +41,12 @@ def test_show_source_leaves_out_definitions_already_listed(tmp_path, capsys):
     show_definitions("m", "b", directory=tmp_path)
     capsys.readouterr()
     show_source("m", directory=tmp_path)
-    code = capsys.readouterr().out.split("```python\n")[1].split("\n```")[0]
-    assert code == (
-        "import os\n\n\ndef a():\n    return 1\n\n\n# b: listed with its answer"
-        "\n\n\nclass C:\n    pass"
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "**Listing: `code/m.py`** (without `b`, listed with the answers)"
     )
+    code = out.split("```python\n")[1].split("\n```")[0]
+    assert code == "import os\n\n\ndef a():\n    return 1\n\n\nclass C:\n    pass"
     listing.SHOWN.clear()
 
 
@@ -60,9 +61,11 @@ def test_show_source_leaves_out_supporting_definitions(tmp_path, capsys):
     show_definitions("m", "b", directory=tmp_path)
     capsys.readouterr()
     show_source("m", directory=tmp_path, supporting=["m.cached_a", "other.a"])
-    code = capsys.readouterr().out.split("```python\n")[1].split("\n```")[0]
-    assert code == (
-        "def a():\n    return 1\n\n\n# cached_a: supporting code, in the notebook"
-        "\n\n\n# b: listed with its answer"
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "**Listing: `code/m.py`** (without `b`, listed with the answers; `cached_a`, "
+        "supporting code in the notebook)\n"
     )
+    code = out.split("```python\n")[1].split("\n```")[0]
+    assert code == "def a():\n    return 1"
     listing.SHOWN.clear()

@@ -293,7 +293,7 @@ def test_each_function_of_the_question_modules_is_printed_once(built):
     ]
     assert left_out == ["adversarial.cached_attack"]  # printed nowhere, named instead
     flat = " ".join(text.split())
-    assert "# cached_attack: supporting code, in the notebook" in flat
+    assert "cached_attack, supporting code in the notebook)" in flat
     for name in question:
         assert f"Listing: code/{name}.py" in text
         source = modules[name].read_text()

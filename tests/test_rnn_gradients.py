@@ -28,6 +28,11 @@ def test_g_equals_rho_of_h_only_with_the_right_start(name):
 def test_gamma_derived_with_sympy():
     assert derivative_bound("tanh") == (1, 0)
     assert derivative_bound("sigmoid") == (sp.Rational(1, 4), 0)
+    # where the supremum is not at 0: a shifted tanh, and the softplus pair whose
+    # derivative approaches 1 only at +oo or -oo
+    assert derivative_bound(lambda x: sp.tanh(x - 1)) == (1, 1)
+    assert derivative_bound(lambda x: sp.log(1 + sp.exp(x))) == (1, sp.oo)
+    assert derivative_bound(lambda x: sp.log(1 + sp.exp(-x))) == (1, -sp.oo)
 
 
 def test_scaling_hits_the_eigenvalue_condition():
