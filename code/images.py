@@ -30,7 +30,7 @@ def _to_rgb(img):
         img = img.convert("LA")
     if "transparency" in img.info:  # a palette index or colour that is transparent
         img = img.convert("RGBA")
-    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+    if img.mode in ("RGBA", "LA", "PA", "RGBa"):
         rgba = img.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
