@@ -140,8 +140,7 @@ def cached_attack(
 
 def attack_figure(rows):
     """One row per attacked image: the original, then the adversarial image for each
-    target.  rows: [(original (3, H, W), its title, [(result, title), ...])].
-    The figure: 6.3 inches wide, text at least 8 points."""
+    target.  rows: [(original (3, H, W), its title, [(result, title), ...])]."""
     import matplotlib.pyplot as plt
 
     columns = 1 + max(len(r[2]) for r in rows)

@@ -37,8 +37,7 @@ def wrap(text, width=22):
 def prediction_figure(model, images, true_names, names, k=5):
     """One row per image: the image titled with its true class, and a bar chart of its
     k most probable classes, the top-1 class first (probabilities in %, one decimal,
-    axis scaled to the largest bar).  The figure: 6.3 inches wide, a row 1.6 inches
-    high per image, text at least 8 points."""
+    axis scaled to the largest bar)."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(

@@ -225,8 +225,8 @@ def markdown_trace(layers, depth, input_size):
 
 def plot_network_and_windows(layers, input_size, depths):
     """Top: the layer shapes with the assignment's labels.  Bottom: the centre windows
-    of the labelled layers drawn on the input (row 1 at the top, column 1 at the left).
-    The figure: 6.3 inches wide, text at least 8 points."""
+    of the labelled layers drawn on the input (row 1 at the top, column 1 at the
+    left)."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 

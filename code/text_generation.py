@@ -32,13 +32,6 @@ def as_text(words):
     return " ".join(words).replace(" <eos> ", "\n").replace("<eos>", "\n")
 
 
-def markdown_words(words):
-    """Words as Markdown text, joined by ", ", with their angle brackets escaped
-    (PTB's <unk> becomes \\<unk\\>), for Markdown that code displays: a Markdown
-    reader would take <unk> for an HTML tag and drop it."""
-    return ", ".join(w.replace("<", "\\<").replace(">", "\\>") for w in words)
-
-
 def repetition(words):
     """(share of distinct words, period of the cycle the text ends in, or 0 if none):
     the tail repeats with period p if it is the same p words at least three times."""

@@ -116,8 +116,7 @@ def gradient_reaches_previous_chunk(model, data, seq_length, detach):
 
 
 def draw_truncated_graph(steps_per_chunk=3):
-    """The unrolled LSTM over two consecutive chunks, and where detach() cuts it.
-    The figure: 6.3 inches wide, text at least 8 points, no line through any text."""
+    """The unrolled LSTM over two consecutive chunks, and where detach() cuts it."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch, Rectangle
 
@@ -162,4 +161,23 @@ def draw_truncated_graph(steps_per_chunk=3):
     ax.set_xlim(-1.0, n * 1.4 + gap)
     ax.set_ylim(-0.75, 3.4)
     ax.axis("off")
+    return fig
+
+
+def memory_figure(ks, costs, chunk_pass):
+    """The measurement of `backward_costs` drawn: graph memory (MB) against the number
+    of chunks k, attached and detached (left), and the seconds of one backward pass,
+    attached, against the median pass of one detached chunk (right)."""
+    import matplotlib.pyplot as plt
+
+    fig, (ax_mem, ax_time) = plt.subplots(1, 2, figsize=(6.3, 2.6))
+    for detach, name in ((False, "attached"), (True, "detached")):
+        ax_mem.plot(ks, [c[0] for c in costs[detach]], "o-", label=name)
+    ax_time.plot(ks, [c[1] for c in costs[False]], "o-", label="attached")
+    ax_time.axhline(chunk_pass, color="tab:orange", label="detached: one chunk")
+    ax_mem.set(xlabel="chunks k", ylabel="graph memory (MB)", xticks=ks)
+    ax_time.set(xlabel="chunks k", ylabel="one backward pass (s)", xticks=ks)
+    for ax in (ax_mem, ax_time):
+        ax.legend(fontsize=8)
+    fig.tight_layout()
     return fig

@@ -1,19 +1,23 @@
-"""Text in angle brackets (PTB's <unk> and <eos>) survives every Markdown reader: the
-words code writes as Markdown are escaped, and so is the report's own prose."""
+"""Text in angle brackets (PTB's <unk> and <eos>) survives every Markdown reader: a
+string an inline expression puts in the prose is escaped (Quarto's rule, shared by the
+built-in path), and so is the report's own prose."""
 
 import re
 from pathlib import Path
 
 import pypandoc
 from markdown_it import MarkdownIt
-from text_generation import markdown_words
+
+from builder.execute import inline_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_markdown_words_survive_pandoc_and_jupyter():
-    text = f"The most frequent words ({markdown_words(['the', '<unk>', '<eos>'])})."
-    assert text == r"The most frequent words (the, \<unk\>, \<eos\>)."
+def test_inline_strings_survive_pandoc_and_jupyter():
+    words = inline_markdown({"text/plain": repr("the, <unk>, <eos>")})
+    text = f"The most frequent words ({words})."
+    # Quarto escapes Markdown punctuation, ">" among it (not "<"): no tag is closed
+    assert text == r"The most frequent words (the\, <unk\>\, <eos\>)."
     plain = pypandoc.convert_text(text, "plain", "markdown").strip()
     assert plain == "The most frequent words (the, <unk>, <eos>)."
     latex = pypandoc.convert_text(text, "latex", "markdown")

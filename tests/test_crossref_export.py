@@ -333,7 +333,7 @@ def test_notebook_plan_puts_supporting_code_in_one_section(tmp_path):
         4: [],
     }
     cells = module_cells(plan[1], modules, new_markdown_cell, new_code_cell)
-    assert cells[0].source.startswith("## Supporting code")
+    assert cells[0].source.startswith("# Supporting code")
     assert "- `data.py`: Data." in cells[0].source
     assert [c.metadata for c in cells[1:]] == [{"jupyter": {"source_hidden": True}}] * 2
 

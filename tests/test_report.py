@@ -505,7 +505,7 @@ def test_the_notebook_reads_top_to_bottom_for_a_grader(built):
     nb = nbformat.read(built[0] / "report.ipynb", as_version=4)
     cells = nb.cells
     start = next(
-        i for i, c in enumerate(cells) if c.source.startswith("## Supporting code")
+        i for i, c in enumerate(cells) if c.source.startswith("# Supporting code")
     )
     first_question = next(
         i for i, c in enumerate(cells) if re.match(r"# \d+ ", c.source)
@@ -520,7 +520,7 @@ def test_the_notebook_reads_top_to_bottom_for_a_grader(built):
         c
         for c in cells
         if not c.metadata.get("jupyter", {}).get("source_hidden")
-        and not c.source.startswith("## Supporting code")
+        and not c.source.startswith("# Supporting code")
     ]
     for cell in read_by_grader:
         for phrase in ("REPORT_", "Quarto", "quarto", "make draft", "appendix"):

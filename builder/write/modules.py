@@ -245,7 +245,7 @@ def inline_plan(
 
 
 SUPPORTING_INTRO = (
-    "## Supporting code\n\n"
+    "# Supporting code\n\n"
     "The modules below find, download and check the photos, the Penn Treebank text and "
     "AlexNet's weights, load them, cache expensive results on disk and format notes. "
     "Their cells are folded: click a cell's margin (or the three dots) to show its code. "
