@@ -130,6 +130,10 @@ def test_include_cycle(tmp_path):
             r"report.qmd:4: chunk label 'a' is used more than once",
         ),
         ("---\ntitle: [oops\n---\n", r"the YAML header does not parse"),
+        (
+            "Text.\n\nA `{python} 1``{python} 2` pair.\n",
+            r"report.qmd:3: an inline expression right after a backtick is not evaluated",
+        ),
     ],
 )
 def test_bad_input_gives_a_clear_error(tmp_path, text, message):

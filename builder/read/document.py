@@ -27,7 +27,11 @@ INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+\"?([^\s\">]+)\"?\s*>\}\}\s*$")
 META = re.compile(r"\{\{<\s*meta\s+([\w.-]+)\s*>\}\}")
 # any shortcode: {{< name args >}}, or escaped with a third brace {{{< name args >}}}
 SHORTCODE = re.compile(r"(\{+)<\s*([\w-]*)([^>]*?)\s*>(\}+)")
-INLINE = re.compile(r"`\{python\}\s+([^`]+?)\s*`")  # Quarto inline expression
+# Quarto's inline expression: its pattern (src/core/execute-inline.ts) wants a character
+# other than a backtick before the opening one, so `{python} a``{python} b` is one
+# expression followed by code text there (which _check_inline refuses)
+INLINE = re.compile(r"(?<!`)`\{python\}[ \t]+([^`]+?)\s*`")
+AFTER_BACKTICK = re.compile(r"``\{python\}[ \t]")
 PAGEBREAK = re.compile(r"^\s*\{\{<\s*pagebreak\s*>\}\}\s*$", re.M)
 # an executable chunk's opening fence: ```{python}, ````{python}, ```{r} ...
 CHUNK_OPEN = re.compile(r"^(`{3,})\s*\{([A-Za-z][\w-]*)\s*,?\s*([^}]*)\}\s*$")
@@ -302,6 +306,20 @@ def _check_chunk_code(body: list[Line]):
             )
 
 
+def _check_inline(block: Markdown):
+    """An inline expression written right after a backtick (another expression's closing
+    one): Quarto leaves it as code text, unevaluated; say so where it stands."""
+    fence = None
+    for k, line in enumerate(block.text.split("\n")):
+        in_code, fence = fence is not None, next_fence(line, fence)
+        if not (in_code or fence) and AFTER_BACKTICK.search(line):
+            raise BuildError(
+                f"{block.where(k)}: an inline expression right after a backtick is not "
+                "evaluated by Quarto (it needs another character before its opening "
+                "backtick): put the two expressions into one, or text between them"
+            )
+
+
 def _check_display_math(block: Markdown):
     """`$$ \begin{align} ... $$`: an environment of its own inside display math is a
     LaTeX error (Quarto's too); say so where it stands."""
@@ -437,6 +455,7 @@ def read(
             block = Markdown(text, prose[0].file, prose[0].lineno, shown_in(), origins)
             block.marked = "\n".join(ln.marked or ln.text for ln in prose)
             _check_display_math(block)
+            _check_inline(block)
             doc.blocks.append(block)
         prose.clear()
 
