@@ -1,11 +1,13 @@
 """Question 2: data layout, truncation, decoding, embedding distance, the model cache, and a
 short training run on real PTB text (the offline validation split)."""
 
+import inspect
 import json
 import math
 import os
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import language_model
 import pytest
@@ -900,3 +902,174 @@ def test_nearest_words_gives_five_by_default():
     model = RNNLM(8, 4, 4, 1)
     assert len(nearest_words(model, d, "a")) == 5
     assert "a" not in [w for w, _ in nearest_words(model, d, "a", k=7)]
+
+
+# ---- small functions around training, each against values worked out by hand ----
+
+
+def test_add_grad_accumulates_in_float32_as_autograd_does():
+    p = nn.Parameter(torch.zeros(3))
+    language_model.add_grad(p, torch.ones(3, dtype=torch.float64))
+    assert p.grad.dtype == torch.float32 and p.grad.tolist() == [1, 1, 1]
+    language_model.add_grad(p, torch.full((3,), 2.0))
+    assert p.grad.tolist() == [3, 3, 3]
+
+
+def test_duration_in_seconds_minutes_or_hours_at_the_boundaries():
+    duration = language_model.duration
+    # 6301 s = 1.7503 h rounds to 1.8 (divided by 3601 it would be 1.7)
+    assert [duration(s) for s in (42, 99.4, 100, 5999, 6000, 6301)] == [
+        "42 s", "99 s", "2 min", "100 min", "1.7 h", "1.8 h",
+    ]  # fmt: skip
+
+
+def test_describe_training_in_two_lines():
+    made = {"device": "cpu (X)", "precision": "float32", "threads": 1,
+            "torch": "2.14.1", "seconds": 42, "resumed_after": []}  # fmt: skip
+    describe = language_model.describe_training
+    assert describe({"trained_on": made}) == (
+        "trained on cpu (X)\nin float32 with 1 thread, PyTorch 2.14.1, in 42 s"
+    )
+    made.update(threads=2, seconds=600, resumed_after=[1, 3])
+    assert describe({"trained_on": made}) == (
+        "trained on cpu (X)\nin float32 with 2 threads, PyTorch 2.14.1, in 10 min, "
+        "resumed after epoch 1, 3"
+    )
+
+
+def test_the_announcement_gives_each_mode_its_own_rate(corpus, monkeypatch, capsys):
+    data = small(corpus)  # 3000 words a split, TINY: 1 epoch
+    monkeypatch.setattr(
+        language_model, "measured_rates", lambda *a: {True: 1000.0, False: 250.0}
+    )
+    language_model.announce_training(
+        data, TINY, "cpu", "float32", {True: True, False: False}
+    )
+    lines = capsys.readouterr().err.splitlines()
+    assert "float32: 1,000 words/s with teacher forcing and 250 without" in lines[0]
+    # 3000 words at 1000/s, then 6000 evaluated at 3 x 1000/s: 3 + 2 = 5 s
+    assert lines[1:] == [
+        "  the model with teacher forcing: about 5 s to train",
+        "  the model without teacher forcing: already trained",
+        "  A GPU trains each in minutes: see the README, 'Question 2 on a GPU' "
+        "(train there, bring the .cache/models folder back).",
+    ]
+
+
+def test_measured_rates_time_the_steps_after_one_warm_up(corpus, monkeypatch):
+    data = small(corpus)
+    calls = []
+
+    def step(model, optimizer, scaler, inputs, targets, states, config, tf, precision):
+        calls.append((tf, precision, inputs[0, 0].item()))
+        return torch.tensor(0.0), states
+
+    clock = iter(range(1000))
+    monkeypatch.setattr(language_model, "training_step", step)
+    monkeypatch.setattr(language_model.time, "perf_counter", lambda: float(next(clock)))
+    before = torch.random.get_rng_state()
+    rates = language_model.measured_rates(data, TINY, "cpu", "float32")
+    assert torch.equal(torch.random.get_rng_state(), before)  # left as it was
+    firsts = [inputs[0, 0].item() for inputs, _ in list(chunks(
+        batchify(data["ids"]["train"], TINY.batch_size), TINY.seq_length))[:4]]  # fmt: skip
+    assert calls == [(tf, "float32", w) for tf in (True, False) for w in firsts]
+    # the clock ticks once when the 3 timed steps start and once after them
+    words = 3 * TINY.batch_size * TINY.seq_length
+    assert rates == {True: words, False: words}
+
+
+def test_pick_device_prefers_cuda_then_mps_then_the_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert language_model.pick_device() == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert language_model.pick_device() == "mps"
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert language_model.pick_device() == "cpu"
+
+
+def test_use_cores_in_process(monkeypatch):
+    """What the fresh-process test checks, in this process: intra-op threads from the
+    affinity (or os.cpu_count without it), one inter-op thread asked for, and a
+    RuntimeError from PyTorch (inter-op threads already fixed) not raised."""
+    asked = []
+
+    def interop(n):
+        asked.append(n)
+        raise RuntimeError("inter-op threads already set")
+
+    before = torch.get_num_threads()
+    monkeypatch.setattr(torch, "set_num_interop_threads", interop)
+    try:
+        monkeypatch.setattr(
+            os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False
+        )
+        assert language_model.use_cores()[0] == 3 == torch.get_num_threads()
+        monkeypatch.delattr(os, "sched_getaffinity")
+        monkeypatch.setattr(os, "cpu_count", lambda: 2)
+        assert language_model.use_cores()[0] == 2 == torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+    assert asked == [1, 1]
+
+
+def test_free_running_feeds_its_argmax_or_the_given_words():
+    torch.manual_seed(0)
+    model = RNNLM(10, 4, 6, 1)
+    inputs = torch.randint(0, 10, (2, 5))
+    states = model.zero_state(2)
+    run = free_running(model, inputs, states, fed=(inputs + 1) % 10)
+    assert torch.equal(run.fed, (inputs + 1) % 10)
+    with torch.no_grad():  # no training: no tape, no graph
+        plain = free_running(model, inputs, states)
+    assert plain.tape is None and plain.top is None
+    predicted = plain.logits.view(2, 5, -1).argmax(-1)
+    assert torch.equal(plain.fed[:, 0], inputs[:, 0])
+    assert torch.equal(plain.fed[:, 1:], predicted[:, :-1])
+
+
+def test_a_checkpoint_holding_pickled_objects_is_refused(tmp_path):
+    """Checkpoints are loaded with weights_only=True: a file whose sha256 is right but
+    which holds an arbitrary Python object (code could run while unpickling it) is
+    not loaded."""
+    import argparse
+    import pickle
+
+    path = tmp_path / "m.checkpoint"
+    language_model.save_checkpoint(path, {"epoch": 1, "x": argparse.Namespace(a=1)})
+    with pytest.raises(pickle.UnpicklingError):
+        language_model.load_checkpoint(path)
+    language_model.save_checkpoint(path, {"epoch": 1, "w": torch.ones(2)})
+    assert torch.equal(language_model.load_checkpoint(path)["w"], torch.ones(2))
+
+
+def test_trained_model_names_trains_and_checkpoints_each_mode(
+    corpus, tmp_path, monkeypatch, capsys
+):
+    data = small(corpus)
+    calls = []
+    real_train = language_model.train
+    monkeypatch.setattr(
+        language_model,
+        "train",
+        lambda *a, **k: calls.append(a) or real_train(*a, **k),
+    )
+    trained_model(data, TINY, device="cpu", cache_dir=tmp_path)
+    capsys.readouterr()
+    trained_model(data, TINY, teacher_forcing=False, cache_dir=tmp_path)  # any device
+    assert "the model with teacher forcing: already trained" in capsys.readouterr().err
+    (tf_args, free_args) = calls
+    assert tf_args[2] is True and tf_args[4] == "teacher forcing"
+    assert free_args[2] is False and free_args[4] == "no teacher forcing"
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert [n.split("-")[:2] for n in names] == [["rnnlm", "free"], ["rnnlm", "tf"]]
+    for args, name in zip((free_args, tf_args), names):  # beside its cache file
+        assert args[6] == tmp_path / name.replace(".pt", ".checkpoint")
+    default = inspect.signature(trained_model).parameters["cache_dir"].default
+    assert default == ".cache/models"  # the folder the README says to bring back
+
+
+def test_native_bfloat16_of_this_machine_is_read_from_proc_cpuinfo():
+    cpuinfo = Path("/proc/cpuinfo")
+    flags = set(cpuinfo.read_text().split()) if cpuinfo.exists() else set()
+    assert native_bf16("cpu") == bool(flags & {"amx_bf16", "avx512_bf16"})

@@ -200,8 +200,9 @@ def changes(module):
     read from the mutated copy mutmut writes (each mutant is a function beside the
     original, `x_<function>__mutmut_<n>` and `x_<function>__mutmut_orig`)."""
     text = (WORK / module / "mutants" / "src" / relative(module)).read_text()
+    lines = text.splitlines()  # (ast.get_source_segment is quadratic on this file)
     functions = {
-        node.name: ast.get_source_segment(text, node).splitlines()
+        node.name: lines[node.lineno - 1 : node.end_lineno]
         for node in ast.walk(ast.parse(text))
         if isinstance(node, ast.FunctionDef) and "__mutmut_" in node.name
     }
