@@ -1,7 +1,6 @@
 """Question 2: data layout, truncation, decoding, embedding distance, the model cache, and a
 short training run on real PTB text (the offline validation split)."""
 
-import inspect
 import json
 import math
 import os
@@ -958,23 +957,23 @@ def test_the_announcement_gives_each_mode_its_own_rate(corpus, monkeypatch, caps
 
 def test_measured_rates_time_the_steps_after_one_warm_up(corpus, monkeypatch):
     data = small(corpus)
-    calls = []
+    calls, now = [], [0.0]
 
     def step(model, optimizer, scaler, inputs, targets, states, config, tf, precision):
         calls.append((tf, precision, inputs[0, 0].item()))
+        now[0] += 1.0  # each step takes one second of a fake clock
         return torch.tensor(0.0), states
 
-    clock = iter(range(1000))
     monkeypatch.setattr(language_model, "training_step", step)
-    monkeypatch.setattr(language_model.time, "perf_counter", lambda: float(next(clock)))
+    monkeypatch.setattr(language_model.time, "perf_counter", lambda: now[0])
     before = torch.random.get_rng_state()
     rates = language_model.measured_rates(data, TINY, "cpu", "float32")
     assert torch.equal(torch.random.get_rng_state(), before)  # left as it was
     firsts = [inputs[0, 0].item() for inputs, _ in list(chunks(
         batchify(data["ids"]["train"], TINY.batch_size), TINY.seq_length))[:4]]  # fmt: skip
     assert calls == [(tf, "float32", w) for tf in (True, False) for w in firsts]
-    # the clock ticks once when the 3 timed steps start and once after them
-    words = 3 * TINY.batch_size * TINY.seq_length
+    # one warm-up step, then 3 timed steps of one chunk each in 3 seconds
+    words = TINY.batch_size * TINY.seq_length
     assert rates == {True: words, False: words}
 
 
@@ -1054,19 +1053,19 @@ def test_trained_model_names_trains_and_checkpoints_each_mode(
         "train",
         lambda *a, **k: calls.append(a) or real_train(*a, **k),
     )
-    trained_model(data, TINY, device="cpu", cache_dir=tmp_path)
+    monkeypatch.chdir(tmp_path)  # the default cache folder, .cache/models, is here
+    trained_model(data, TINY, device="cpu")
     capsys.readouterr()
-    trained_model(data, TINY, teacher_forcing=False, cache_dir=tmp_path)  # any device
+    trained_model(data, TINY, teacher_forcing=False)  # on the default device
     assert "the model with teacher forcing: already trained" in capsys.readouterr().err
     (tf_args, free_args) = calls
     assert tf_args[2] is True and tf_args[4] == "teacher forcing"
     assert free_args[2] is False and free_args[4] == "no teacher forcing"
-    names = sorted(p.name for p in tmp_path.iterdir())
+    cache = tmp_path / ".cache" / "models"  # the folder the README says to bring back
+    names = sorted(p.name for p in cache.iterdir())
     assert [n.split("-")[:2] for n in names] == [["rnnlm", "free"], ["rnnlm", "tf"]]
     for args, name in zip((free_args, tf_args), names):  # beside its cache file
-        assert args[6] == tmp_path / name.replace(".pt", ".checkpoint")
-    default = inspect.signature(trained_model).parameters["cache_dir"].default
-    assert default == ".cache/models"  # the folder the README says to bring back
+        assert args[6] == Path(".cache/models") / name.replace(".pt", ".checkpoint")
 
 
 def test_native_bfloat16_of_this_machine_is_read_from_proc_cpuinfo():
