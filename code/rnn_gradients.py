@@ -122,3 +122,27 @@ def orthogonal_tanh_norms(scale, bias=0.0, n=16, T=60, seed=0):
         torch.zeros(T, 1, dtype=torch.float64),
     )
     return jacobian_norms(scale * Q, U, zeros + bias, xs, zeros, torch.tanh)
+
+
+def violated_figure(exploding, saturated, scale, bias):
+    """Question 3(d) drawn: ||dh_T/dh_0|| against T (log scale) when the condition is
+    violated, exploding like scale^T with the state at 0 (left) and vanishing when a
+    bias saturates the units (right, drawn until the norm underflows to 0)."""
+    import matplotlib.pyplot as plt
+
+    steps = range(1, len(exploding) + 1)
+    fig, (ax_up, ax_down) = plt.subplots(1, 2, figsize=(6.3, 2.8))
+    ax_up.semilogy(steps, exploding, label=r"$h$ stays at 0")
+    ax_up.semilogy(steps, [scale**T for T in steps], "k--", linewidth=1,
+                   label=rf"${scale}^T$")  # fmt: skip
+    drawn = [(T, n) for T, n in zip(steps, saturated) if n > 0]
+    ax_down.semilogy(*zip(*drawn), color="tab:orange",
+                     label=rf"saturated by $b = {bias:g}$")  # fmt: skip
+    lowest = int(f"{drawn[-1][1]:e}".split("e")[1])  # the last value's exponent
+    ax_down.set_yticks([10.0**-k for k in range(0, -lowest, 100)])
+    for ax, title in ((ax_up, "explodes"), (ax_down, "vanishes")):
+        ax.set(xlabel="$T$", title=title)
+        ax.set_ylabel(r"$\|\partial h_T / \partial h_0\|_2$")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -81,6 +81,7 @@ NOT_MUTATED = {
     "predictions": ["show_prediction", "prediction_figure"],
     "adversarial": ["attack_figure", "zoom_figure"],
     "truncated_bptt": ["draw_truncated_graph", "memory_figure"],
+    "rnn_gradients": ["violated_figure"],
 }
 STATUS = {  # mutmut's words -> ours
     "killed": "killed",
