@@ -49,10 +49,10 @@ SYMBOLIC = {"tanh": sp.tanh, "sigmoid": lambda x: 1 / (1 + sp.exp(-x))}
 def derivative_bound(activation):
     """(gamma, x*): gamma = sup_x |rho'(x)| and where it is reached (a point, or +-oo
     for a supremum approached at infinity), derived with sympy from rho' at its
-    critical points and its limits at +-oo. activation: "tanh", "sigmoid", or a
-    function giving rho(x) for a sympy symbol x."""
+    critical points and its limits at +-oo. activation: "tanh", "sigmoid" (KeyError
+    for another name), or a function giving rho(x) for a sympy symbol x."""
     x = sp.symbols("x", real=True)
-    rho = SYMBOLIC.get(activation, activation)(x)
+    rho = SYMBOLIC[activation](x) if isinstance(activation, str) else activation(x)
     d = sp.diff(rho, x)
     candidates = [
         (sp.Abs(sp.simplify(d.subs(x, p))), p)

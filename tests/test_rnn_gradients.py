@@ -33,6 +33,8 @@ def test_gamma_derived_with_sympy():
     assert derivative_bound(lambda x: sp.tanh(x - 1)) == (1, 1)
     assert derivative_bound(lambda x: sp.log(1 + sp.exp(x))) == (1, sp.oo)
     assert derivative_bound(lambda x: sp.log(1 + sp.exp(-x))) == (1, -sp.oo)
+    with pytest.raises(KeyError):
+        derivative_bound("relu")  # no derivative everywhere: not offered by name
 
 
 def test_scaling_hits_the_eigenvalue_condition():
