@@ -306,15 +306,21 @@ def test_cosine_distance_on_hand_made_embeddings(capsys):
         embedding_distance(model, d, "east", "south")
 
 
+def spy_on_train(monkeypatch):
+    """The positional arguments of every call of language_model.train, which still
+    trains."""
+    calls, real_train = [], language_model.train
+    monkeypatch.setattr(
+        language_model, "train", lambda *a, **k: calls.append(a) or real_train(*a, **k)
+    )
+    return calls
+
+
 def test_the_cache_trains_once_and_retrains_on_a_new_configuration(
     corpus, tmp_path, monkeypatch, capsys
 ):
     data = small(corpus)
-    calls = []
-    real_train = language_model.train
-    monkeypatch.setattr(
-        language_model, "train", lambda *a, **k: calls.append(1) or real_train(*a, **k)
-    )
+    calls = spy_on_train(monkeypatch)
     model, history = trained_model(data, TINY, device="cpu", cache_dir=tmp_path)
     again, history_again = trained_model(data, TINY, device="cpu", cache_dir=tmp_path)
     assert len(calls) == 1 and history_again == history
@@ -1046,13 +1052,7 @@ def test_trained_model_names_trains_and_checkpoints_each_mode(
     corpus, tmp_path, monkeypatch, capsys
 ):
     data = small(corpus)
-    calls = []
-    real_train = language_model.train
-    monkeypatch.setattr(
-        language_model,
-        "train",
-        lambda *a, **k: calls.append(a) or real_train(*a, **k),
-    )
+    calls = spy_on_train(monkeypatch)
     monkeypatch.chdir(tmp_path)  # the default cache folder, .cache/models, is here
     trained_model(data, TINY, device="cpu")
     capsys.readouterr()
