@@ -246,7 +246,9 @@ def fetch_inputs(fast, photos=5):
     splits and the AlexNet weights.  `photos` of different classes and the PTB
     validation and test splits are needed; the training split and the weights too unless
     `fast` (a draft trains on the validation split and runs on untrained weights).
-    Raises MissingInputs naming each missing input and how to provide it."""
+    Returns {name: verified path, or None if missing} of the PTB splits and the weights
+    ("ptb/ptb.train.txt", ..., WEIGHTS_NAME).  Raises MissingInputs naming each missing
+    input that is needed and how to provide it."""
     missing = []
     own = os.environ.get("REPORT_IMAGES_DIR")
     if own:
@@ -268,9 +270,12 @@ def fetch_inputs(fast, photos=5):
             )
     needed = ["ptb/ptb.valid.txt", "ptb/ptb.test.txt"]
     optional = ["ptb/ptb.train.txt", WEIGHTS_NAME]
-    for name in needed + optional:
-        if fetch(name) is None and (name in needed or not fast):
-            missing.append(describe(name))
+    found = {name: fetch(name) for name in needed + optional}
+    missing += [
+        describe(name)
+        for name, path in found.items()
+        if path is None and (name in needed or not fast)
+    ]
     if missing:
         how = (
             "downloads are off (REPORT_OFFLINE=1)"
@@ -286,10 +291,11 @@ def fetch_inputs(fast, photos=5):
             + (
                 "."
                 if fast
-                else "; or build a draft (make draft, or REPORT_FAST=1), which can do "
+                else "; or build a draft (REPORT_FAST=1), which can do "
                 "without the PTB training split and the pretrained weights."
             )
         )
+    return found
 
 
 pooch.get_logger().setLevel("WARNING")  # our own progress bar says what is downloaded

@@ -77,8 +77,8 @@ def load_alexnet(weights_path=None, allow_untrained=False, seed=0):
         raise FileNotFoundError(
             f"the pretrained AlexNet weights ({WEIGHTS_FILE}, 233 MB) are not "
             f"available. Download {WEIGHTS.url} and set REPORT_ALEXNET_WEIGHTS to the "
-            f"file, or put it in {cache_dir_of(WEIGHTS_FILE)}/; or run a draft (make "
-            "draft, REPORT_FAST=1), which runs on untrained weights."
+            f"file, or put it in {cache_dir_of(WEIGHTS_FILE)}/; or run a draft "
+            "(REPORT_FAST=1), which runs on untrained weights."
         )
     torch.manual_seed(seed)
     return Normalized(alexnet()).eval(), "UNTRAINED (random weights, seed %d)" % seed

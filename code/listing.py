@@ -41,7 +41,7 @@ def show_source(*names, directory="code", supporting=()):
             f"{', '.join(f'`{d}`' for d in left)}, {why}"
             for left, why in (
                 (shown, "listed with the answers"),
-                (kept, "supporting code in the notebook"),
+                (kept, "in the notebook only"),
             )
             if left
         ]

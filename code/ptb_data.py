@@ -72,7 +72,7 @@ def load_corpus(allow_fallback):
                 "the PTB training split (ptb.train.txt, 5.1 MB) is missing and could "
                 f"not be downloaded from {SOURCES['ptb/ptb.train.txt']}. Download it "
                 "and set REPORT_PTB_DIR to its folder (or REPORT_DATA_DIR to a folder "
-                "with ptb/ptb.train.txt), or run a draft (make draft, REPORT_FAST=1), "
+                "with ptb/ptb.train.txt), or run a draft (REPORT_FAST=1), "
                 "which trains on the validation split."
             )
         paths = {"train": paths["valid"], "valid": paths["test"], "test": paths["test"]}

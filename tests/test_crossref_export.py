@@ -274,17 +274,19 @@ def test_markdown_figures_and_sub_figures_are_numbered_as_quarto(tmp_path):
 
 
 def test_notebook_plan_puts_supporting_code_in_one_section(tmp_path):
-    """Modules the appendix does not list are supporting code: all of them come at
-    the first chunk that imports a module, folded; a question module comes where the
-    PDF lists its functions (shown), or folded where it is first imported."""
+    """The modules the chunks before the first question import are supporting code:
+    all of them, with what they import, come folded in one section at the first such
+    chunk; every other module comes where the PDF lists its functions (shown; a module
+    it imports folded), or folded where it is first imported, after a line naming it."""
     qmd = write_project(
         tmp_path,
         {
             "code/data.py": '"""Data. More."""\nX = 1\n',
             "code/cache.py": '"""Cache."""\nC = 2\n',
             "code/listing.py": "def show_source():\n    pass\n",
-            "code/qa.py": '"""Question a."""\nfrom data import X\n\n\ndef f():\n'
-            "    return X\n",
+            "code/util.py": '"""Helpers of qa."""\nU = 4\n',
+            "code/qa.py": '"""Question a."""\nfrom data import X\nfrom util import U\n'
+            "\n\ndef f():\n    return X + U\n",
             "code/qb.py": '"""Question b."""\n\n\ndef g():\n    return 3\n',
             "report.qmd": textwrap.dedent(
                 """\
@@ -327,15 +329,21 @@ def test_notebook_plan_puts_supporting_code_in_one_section(tmp_path):
         for i, places in plan.items()
     } == {
         0: [],
-        1: [("data", True, True), ("cache", True, True)],
-        2: [("qa", False, False)],
-        3: [("qb", True, False)],
+        1: [("data", True, True)],
+        2: [("util", True, False), ("qa", False, False)],  # what qa imports: folded
+        3: [("qb", True, False), ("cache", True, False)],
         4: [],
     }
     cells = module_cells(plan[1], modules, new_markdown_cell, new_code_cell)
     assert cells[0].source.startswith("# Supporting code")
     assert "- `data.py`: Data." in cells[0].source
-    assert [c.metadata for c in cells[1:]] == [{"jupyter": {"source_hidden": True}}] * 2
+    assert [c.metadata for c in cells[1:]] == [{"jupyter": {"source_hidden": True}}]
+    cells = module_cells(plan[3], modules, new_markdown_cell, new_code_cell)
+    assert [c.source.split(".")[0] for c in cells[::2]] == [
+        "**Code of this part: `qb",
+        "**Code of this part: `cache",
+    ]
+    assert cells[1].source == modules["qb"].read_text().strip()
 
 
 def test_module_summary_keeps_words_in_angle_brackets(tmp_path):

@@ -72,7 +72,7 @@ def test_downloads_from_a_mirror_are_verified_cached_and_not_repeated(
         monkeypatch.setenv("REPORT_MIRROR_URL", base)
         fetch_inputs(fast=True)
         first = list(requests)
-        fetch_inputs(fast=True)
+        inputs = fetch_inputs(fast=True)
         corpus = load_corpus(allow_fallback=True)
         found = find_images()
     got = {path for path, status in first if status == 200}
@@ -95,6 +95,12 @@ def test_downloads_from_a_mirror_are_verified_cached_and_not_repeated(
     ]:
         assert sha256(cache / name) == sha256(DATA / name), name
     assert corpus["paths"]["train"].resolve() == cache / "ptb" / "ptb.valid.txt"
+    assert {n: p and p.resolve() for n, p in inputs.items()} == {
+        "ptb/ptb.valid.txt": cache / "ptb" / "ptb.valid.txt",
+        "ptb/ptb.test.txt": cache / "ptb" / "ptb.test.txt",
+        "ptb/ptb.train.txt": None,  # what tells the report it is a draft
+        WEIGHTS_NAME: None,
+    }
     assert {p.resolve().parent for p, _, _ in found.values()} == {cache / "imagen"}
 
 
@@ -166,7 +172,7 @@ def test_missing_inputs_are_all_named_with_the_way_to_provide_them(online, monke
         "pretrained AlexNet weights alexnet-owt-7be5be79.pth",
         "REPORT_DATA_DIR=",
         "REPORT_OFFLINE=1",
-        "make draft",
+        "a draft (REPORT_FAST=1)",
     ):
         assert needed in message
     monkeypatch.delenv("REPORT_OFFLINE")

@@ -343,9 +343,7 @@ def test_untrained_default_and_messages(tmp_path, monkeypatch):
         load_alexnet()
     message = str(error.value)
     assert f"put it in {cache_dir_of('alexnet-owt-7be5be79.pth')}/" in message
-    assert message.endswith(
-        "(make draft, REPORT_FAST=1), which runs on untrained weights."
-    )
+    assert message.endswith("(REPORT_FAST=1), which runs on untrained weights.")
 
 
 def test_label_table_keys_and_first_synonyms(tmp_path):

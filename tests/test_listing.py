@@ -64,7 +64,7 @@ def test_show_source_leaves_out_supporting_definitions(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith(
         "**Listing: `code/m.py`** (without `b`, listed with the answers; `cached_a`, "
-        "supporting code in the notebook)\n"
+        "in the notebook only)\n"
     )
     code = out.split("```python\n")[1].split("\n```")[0]
     assert code == "def a():\n    return 1"

@@ -17,6 +17,11 @@ functions (layout, judged by looking at the PDF) are not mutated: see NOT_MUTATE
     .venv/bin/python tools/mutation.py                  # every module (about an hour)
     .venv/bin/python tools/mutation.py attention        # one module
     .venv/bin/python tools/mutation.py --report         # the summary of the last runs
+    .venv/bin/python tools/mutation.py --resume language_model  # go on after a stop
+
+`--resume` keeps the staging folder and mutmut's results of the mutants already run
+(mutmut re-runs a mutant only if its function changed), refreshes the test files, runs
+the rest, and then runs the survivors again against the refreshed tests.
 
 Runs one process at a time (`--max-children 1`, OMP_NUM_THREADS=1, nice), and writes
 the summary table (per module: mutants, killed, survived, equivalent, score) to
@@ -175,13 +180,25 @@ def mutmut(folder, *args, capture=True):
     )
 
 
-def run(module):
-    folder = stage(module)
+def run(module, resume=False):
+    folder = WORK / module
+    staged = folder / "src" / relative(module)
+    source = ROOT / PACKAGE.get(module, "code") / f"{module}.py"
+    survivors = []  # of the stopped run: tried again against the refreshed tests
+    if not resume or not (folder / "mutants").exists():
+        folder = stage(module)
+    elif fence(source.read_text(), NOT_MUTATED.get(module, [])) != staged.read_text():
+        raise SystemExit(f"--resume {module}: {source} changed since it was staged")
+    else:
+        for name in ["conftest.py", *MODULES[module]]:
+            shutil.copy(ROOT / "tests" / name, folder / "tests" / name)
+        survivors = [n for n, s in results(module).items() if s == "survived"]
     where = PACKAGE.get(module, "code")
     print(f"== {module}: mutating {where}/{module}.py", flush=True)
-    result = mutmut(folder, "run", "--max-children", "1", capture=False)
-    if result.returncode:
-        raise SystemExit(f"mutmut failed on {module} (exit {result.returncode})")
+    for names in [[], survivors] if survivors else [[]]:
+        result = mutmut(folder, "run", "--max-children", "1", *names, capture=False)
+        if result.returncode:
+            raise SystemExit(f"mutmut failed on {module} (exit {result.returncode})")
 
 
 def results(module):
@@ -295,6 +312,11 @@ def main():
     parser.add_argument(
         "--report", action="store_true", help="only summarise the last runs"
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the results of a stopped run, run the rest and the survivors again",
+    )
     args = parser.parse_args()
     modules = args.modules or list(MODULES)
     unknown = set(modules) - set(MODULES)
@@ -304,7 +326,7 @@ def main():
         )
     if not args.report:
         for module in modules:
-            run(module)
+            run(module, resume=args.resume)
     unexplained, low = summarise(modules)
     if unexplained or low:
         raise SystemExit(

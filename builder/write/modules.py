@@ -153,21 +153,20 @@ def chunk_source(chunk: Chunk, modules: dict[str, Path]) -> tuple[list[str], str
     return names, "\n".join([*aliases, source]).strip("\n")
 
 
-def listed_modules(chunk: Chunk, function: str, modules: dict) -> list[str]:
-    """The code modules a chunk names in calls of `function` (the listing helpers of a
-    report-only chunk): every string argument of `show_source("m", ...)`, the first of
-    `show_definitions("m", "name", ...)`."""
+def listed_modules(chunk: Chunk, modules: dict) -> list[str]:
+    """The code modules whose functions a report-only chunk lists: the first string
+    argument of each `show_definitions("m", "name", ...)` call."""
     names = []
     for node in ast.walk(_parse(chunk.source, chunk.where())):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
-            and node.func.id == function
+            and node.func.id == "show_definitions"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value in modules
         ):
-            args = [a.value for a in node.args if isinstance(a, ast.Constant)]
-            if function == "show_definitions":
-                args = args[:1]
-            names += [a for a in args if a in modules]
+            names.append(node.args[0].value)
     return names
 
 
@@ -202,43 +201,37 @@ def inline_plan(
     """For each chunk index, the modules whose source must come just before it (each
     once, after the modules it imports).
 
-    The question modules are those a report-only chunk lists in full
-    (`show_source("m", ...)`, the PDF's appendix); every other module is supporting
-    code, and all of it goes into one section at the first chunk that needs a module.
-    So does every module that the chunks of `preamble` (the chunk indices before the
-    first question) import.  A question module comes where it is first imported, or
-    where a report-only chunk lists its functions (`show_definitions`) if that is
-    earlier: there it is shown, elsewhere folded.  Without any `show_source` call every
-    module counts as a question module."""
-    question = {n for c in chunks for n in listed_modules(c, "show_source", modules)}
-    if not question:
-        question = set(modules)
+    The modules that the chunks of `preamble` (the chunk indices before the first
+    question) import are supporting code: all of them, with the modules they import, go
+    into one folded section at the first of those chunks that needs a module.  Every
+    other module comes where it is first imported, folded, or where a report-only chunk
+    lists its functions (`show_definitions`) if that is earlier: there it is shown."""
     runnable = [c for c in chunks if "report-only" not in c.options.get("tags", [])]
-    needed = [n for c in runnable for n in chunk_source(c, modules)[0]]
-    supporting = [n for n in dict.fromkeys(needed) if n not in question]
-    supporting += [
+    supporting = [
         n for c in runnable if c.index in preamble for n in chunk_source(c, modules)[0]
     ]
     done: list[str] = []
     plan: dict[int, list[Placement]] = {}
 
-    def place(names, **how):
+    def place(names, folded, supporting):
         new = []
         for name in names:
             for dep in dependency_order(name, modules):
-                if dep not in done:
+                if dep not in done:  # a module a shown one imports comes folded
                     done.append(dep)
-                    new.append(Placement(dep, **how))
+                    new.append(Placement(dep, folded or dep != name, supporting))
         return new
 
     for chunk in chunks:
         if "report-only" in chunk.options.get("tags", []):
-            listed = listed_modules(chunk, "show_definitions", modules)
+            listed = listed_modules(chunk, modules)
             plan[chunk.index] = place(listed, folded=False, supporting=False)
             continue
         names, _ = chunk_source(chunk, modules)
         plan[chunk.index] = (
-            place(supporting, folded=True, supporting=True) if (names) else []
+            place(supporting, folded=True, supporting=True)
+            if names and chunk.index in preamble
+            else []
         )
         plan[chunk.index] += place(names, folded=True, supporting=False)
     return plan
@@ -247,9 +240,9 @@ def inline_plan(
 SUPPORTING_INTRO = (
     "# Supporting code\n\n"
     "The modules below find, download and check the photos, the Penn Treebank text and "
-    "AlexNet's weights, load them, cache expensive results on disk and format notes. "
-    "Their cells are folded: click a cell's margin (or the three dots) to show its code. "
-    "The code that answers each question stands with its answer, further down."
+    "AlexNet's weights, cache expensive results on disk and format notes. Their cells "
+    "are folded: click a cell's margin (or the three dots) to show its code. The code "
+    "of each question stands in its part, further down."
 )
 
 
