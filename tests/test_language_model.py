@@ -5,7 +5,8 @@ import json
 import math
 import os
 import re
-from dataclasses import replace
+import time
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import language_model
@@ -1072,3 +1073,103 @@ def test_native_bfloat16_of_this_machine_is_read_from_proc_cpuinfo():
     cpuinfo = Path("/proc/cpuinfo")
     flags = set(cpuinfo.read_text().split()) if cpuinfo.exists() else set()
     assert native_bf16("cpu") == bool(flags & {"amx_bf16", "avx512_bf16"})
+
+
+def test_resume_checks_the_epoch_the_shapes_and_restores_scaler_and_rng(
+    tmp_path, monkeypatch
+):
+    """`resume` on hand-made checkpoints: the last epoch is accepted, epoch 0 and a
+    history of another length are refused (naming the epoch), so are parameters of
+    another shape; a float16 run's gradient scale and, where there is a GPU, its
+    random-number states come back."""
+    config = replace(TINY, num_epochs=2)
+    model, optimizer, scaler = language_model.fresh_model(5, config, "cpu", "float16")
+    scaler.scale(torch.ones(()))  # (the scale is made lazily)
+    scaler.update(new_scale=1024.0)
+
+    def saved(epoch, valid_ppl, params=None, cuda=None):
+        rng = {"cpu": torch.get_rng_state()} | ({"cuda": cuda} if cuda else {})
+        path = tmp_path / f"{epoch}-{len(valid_ppl)}.checkpoint"
+        language_model.save_checkpoint(
+            path,
+            dict(
+                model=params or model.state_dict(),
+                optimizer=optimizer.state_dict(),
+                scaler=scaler.state_dict(),
+                rng=rng,
+                history=json.dumps({"batch_loss": [], "valid_ppl": valid_ppl}),
+                epoch=epoch,
+                config=asdict(config),
+                teacher_forcing=True,
+                precision="float16",
+            ),
+        )
+        return path
+
+    def resumed(path):
+        fresh = language_model.fresh_model(5, config, "cpu", "float16")
+        history, epoch = language_model.resume(path, *fresh, config, True, "float16")
+        return history, epoch, fresh[2].get_scale()
+
+    assert resumed(saved(2, [9.0, 8.0])) == (
+        {"batch_loss": [], "valid_ppl": [9.0, 8.0]},
+        2,
+        1024.0,
+    )
+    for epoch, ppl in ((0, []), (1, [9.0, 8.0]), (3, [9.0, 8.0, 7.0])):
+        with pytest.raises(ValueError, match=f"epoch {epoch} does not match its hist"):
+            resumed(saved(epoch, ppl))
+    other = {k: torch.zeros(v.shape[0] + 1) for k, v in model.state_dict().items()}
+    with pytest.raises(ValueError, match="not this model's parameters"):
+        resumed(saved(1, [9.0], other))
+    got = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "set_rng_state_all", got.extend)
+    resumed(saved(1, [9.0]))  # made without a GPU: nothing to restore there
+    resumed(saved(1, [9.0], cuda=[torch.arange(3, dtype=torch.uint8)]))
+    assert len(got) == 1 and torch.equal(got[0], torch.arange(3, dtype=torch.uint8))
+
+
+def test_a_resumed_run_names_each_device_once_in_order(corpus, tmp_path, capsys):
+    """Run again on its finished checkpoint, training resumes after the last epoch and
+    trains nothing more; the device is added to "trained_on" only when it is not
+    already in its history ("cuda (...), then cpu (...)"). Defaults: teacher forcing,
+    the label "train"; the time spent is at most the wall time."""
+    data, path = small(corpus), tmp_path / "m.checkpoint"
+    start = time.perf_counter()
+    _, first = language_model.train(data, TINY, checkpoint=path)
+    assert first["trained_on"]["seconds"] <= time.perf_counter() - start
+    assert language_model.load_checkpoint(path)["teacher_forcing"] is True
+    cpu = first["trained_on"]["device"]
+
+    def again(device_history):
+        state = language_model.load_checkpoint(path)
+        history = json.loads(state["history"])
+        history["trained_on"]["device"] = device_history
+        language_model.save_checkpoint(path, {**state, "history": json.dumps(history)})
+        capsys.readouterr()
+        _, resumed = language_model.train(data, TINY, checkpoint=path)
+        assert "train: resumed after epoch 1" in capsys.readouterr().err
+        assert resumed["trained_on"]["resumed_after"] == [1]
+        return resumed["trained_on"]["device"]
+
+    assert again(cpu) == cpu
+    assert again("cuda (a GPU)") == f"cuda (a GPU), then {cpu}"
+    assert again(f"cuda (a GPU), then {cpu}") == f"cuda (a GPU), then {cpu}"
+
+
+def test_the_time_spent_starts_at_zero_and_float16_keeps_its_gradient_scale(
+    corpus, tmp_path, monkeypatch
+):
+    """With a clock that stands still a run spent no time; a float16 run (on the CPU
+    here) checkpoints its gradient scaler's state (the other precisions have none)."""
+    data = small(corpus, 600)
+    with monkeypatch.context() as m:
+        m.setattr(language_model.time, "perf_counter", lambda: 5.0)
+        _, history = language_model.train(data, TINY)
+    assert history["trained_on"]["seconds"] == 0.0 and len(history["valid_ppl"]) == 1
+    path = tmp_path / "m.checkpoint"
+    language_model.train(data, TINY, precision="float16", checkpoint=path)
+    assert language_model.load_checkpoint(path)["scaler"]["scale"] > 0
+    language_model.train(data, TINY, checkpoint=tmp_path / "f.checkpoint")
+    assert language_model.load_checkpoint(tmp_path / "f.checkpoint")["scaler"] == {}

@@ -506,13 +506,13 @@ def test_the_notebook_reads_top_to_bottom_for_a_grader(built):
         i for i, c in enumerate(cells) if c.source.startswith("# Supporting code")
     )
     first_question = next(
-        i for i, c in enumerate(cells) if re.match(r"# \d+ ", c.source)
+        i for i, c in enumerate(cells) if re.search(r"^# \d+ ", c.source, re.M)
     )
     modules = code_modules(built[0])
     where = {}  # module -> (its cell's index, the question section it is in)
     question = None
     for i, c in enumerate(cells):
-        question = (re.match(r"# (\d+) ", c.source) or [0, question])[1]
+        question = ([question] + re.findall(r"^# (\d+) ", c.source, re.M))[-1]
         for name in SUPPORTING:
             if c.source == standalone_source(name, modules):
                 assert c.metadata.get("jupyter", {}).get("source_hidden"), name

@@ -23,7 +23,8 @@ functions (layout, judged by looking at the PDF) are not mutated: see NOT_MUTATE
 (mutmut re-runs a mutant only if its function changed), refreshes the test files, runs
 the rest, and then runs the survivors again against the refreshed tests.
 
-Runs one process at a time (`--max-children 1`, OMP_NUM_THREADS=1, nice), and writes
+Runs one process at a time (`--max-children 1`; `--children 2` on an idle 2-core
+machine), each with OMP_NUM_THREADS=1 and nice, and writes
 the summary table (per module: mutants, killed, survived, equivalent, score) to
 .cache/mutation/summary.md.  Exits non-zero if a survivor is not listed as equivalent
 or a module scores below 90%."""
@@ -180,7 +181,7 @@ def mutmut(folder, *args, capture=True):
     )
 
 
-def run(module, resume=False):
+def run(module, resume=False, children=1):
     folder = WORK / module
     staged = folder / "src" / relative(module)
     source = ROOT / PACKAGE.get(module, "code") / f"{module}.py"
@@ -196,7 +197,9 @@ def run(module, resume=False):
     where = PACKAGE.get(module, "code")
     print(f"== {module}: mutating {where}/{module}.py", flush=True)
     for names in [[], survivors] if survivors else [[]]:
-        result = mutmut(folder, "run", "--max-children", "1", *names, capture=False)
+        result = mutmut(
+            folder, "run", "--max-children", str(children), *names, capture=False
+        )
         if result.returncode:
             raise SystemExit(f"mutmut failed on {module} (exit {result.returncode})")
 
@@ -313,6 +316,12 @@ def main():
         "--report", action="store_true", help="only summarise the last runs"
     )
     parser.add_argument(
+        "--children",
+        type=int,
+        default=1,
+        help="mutants tested at once (1; 2 on an idle 2-core machine)",
+    )
+    parser.add_argument(
         "--resume",
         action="store_true",
         help="keep the results of a stopped run, run the rest and the survivors again",
@@ -326,7 +335,7 @@ def main():
         )
     if not args.report:
         for module in modules:
-            run(module, resume=args.resume)
+            run(module, resume=args.resume, children=args.children)
     unexplained, low = summarise(modules)
     if unexplained or low:
         raise SystemExit(
