@@ -1171,5 +1171,49 @@ def test_the_time_spent_starts_at_zero_and_float16_keeps_its_gradient_scale(
     path = tmp_path / "m.checkpoint"
     language_model.train(data, TINY, precision="float16", checkpoint=path)
     assert language_model.load_checkpoint(path)["scaler"]["scale"] > 0
+    path.write_bytes(b"damaged")  # ignored: training starts afresh, in float16 again
+    language_model.train(data, TINY, precision="float16", checkpoint=path)
+    assert language_model.load_checkpoint(path)["scaler"]["scale"] > 0
     language_model.train(data, TINY, checkpoint=tmp_path / "f.checkpoint")
     assert language_model.load_checkpoint(tmp_path / "f.checkpoint")["scaler"] == {}
+
+
+def test_the_progress_bar_counts_the_words_of_every_epoch(
+    corpus, tmp_path, monkeypatch
+):
+    """train's progress bar (made visible, into a buffer): its label, the words of all
+    epochs as its total (scaled: 5.96k), the epoch and loss of the last step; run again
+    on its finished checkpoint, it starts full. Every step is told its mode."""
+    import io
+
+    from tqdm import tqdm
+
+    bars, modes = [], []
+
+    def bar(**kwargs):
+        bars.append(io.StringIO())
+        return tqdm(file=bars[-1], mininterval=0, **kwargs)
+
+    step = language_model.training_step
+    monkeypatch.setattr(language_model, "progress_bar", bar)
+    monkeypatch.setattr(
+        language_model,
+        "training_step",
+        lambda *args: modes.append(args[7]) or step(*args),
+    )
+    data, path = small(corpus), tmp_path / "m.checkpoint"
+    config = replace(TINY, num_epochs=2)
+    language_model.train(data, config, label="tiny", checkpoint=path)
+    assert modes and set(modes) == {True}
+    language_model.train(data, config, label="tiny", checkpoint=path)
+    stream = batchify(data["ids"]["train"], config.batch_size)
+    words = 2 * sum(t.numel() for _, t in chunks(stream, config.seq_length))
+    total = re.escape(f"{tqdm.format_sizeof(words)}/{tqdm.format_sizeof(words)}")
+    fresh, resumed = (b.getvalue().split("\r")[-1] for b in bars)
+    assert re.match(
+        rf"tiny: 100%\|.*\| {total} \[.* words/s, epoch=2/2, loss=\d+\.\d{{3}}\]", fresh
+    ), fresh
+    assert re.match(rf"tiny: 100%\|.*\| {total} \[", resumed), resumed
+    modes.clear()
+    language_model.train(data, TINY, teacher_forcing=False)
+    assert modes and set(modes) == {False}
