@@ -36,8 +36,8 @@ def wrap(text, width=22):
 
 def prediction_figure(model, images, true_names, names, k=5):
     """One row per image: the image titled with its true class, and a bar chart of its
-    k most probable classes, the top-1 class first (probabilities in %, one decimal,
-    axis scaled to the largest bar)."""
+    k most probable classes, the top-1 class first (probabilities in %, one decimal, on
+    one axis for all rows, scaled to the largest bar and labelled under the last)."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(
@@ -47,8 +47,9 @@ def prediction_figure(model, images, true_names, names, k=5):
         gridspec_kw={"width_ratios": [1, 1.6]},
         squeeze=False,
     )
-    for (picture, bars), image, truth in zip(axes, images, true_names):
-        top = predict(model, image, names, k)
+    tops = [predict(model, image, names, k) for image in images]
+    largest = max(100 * p for top in tops for _, p in top)
+    for (picture, bars), image, truth, top in zip(axes, images, true_names, tops):
         show_prediction(picture, image, wrap(f"true class: {truth}", 30))
         percent = [100 * p for _, p in top]
         rows = range(k)[::-1]
@@ -56,8 +57,8 @@ def prediction_figure(model, images, true_names, names, k=5):
         bars.set_yticks(rows, [wrap(n, 28) for n, _ in top], fontsize=8)
         for row, value in zip(rows, percent):
             bars.text(value, row, f" {value:.1f}%", va="center", fontsize=8)
-        bars.set_xlim(0, max(percent) * 1.3)
-        bars.set_xlabel("probability (%), top-1 in blue", fontsize=8)
-        bars.tick_params(axis="x", labelsize=8)
-    fig.tight_layout()
+        bars.set_xlim(0, largest * 1.3)
+        bars.tick_params(axis="x", labelsize=8, labelbottom=bars is axes[-1][1])
+    axes[-1][1].set_xlabel("probability (%), top-1 in blue", fontsize=8)
+    fig.tight_layout(h_pad=0.6)
     return fig
