@@ -811,6 +811,8 @@ def test_precision_contexts(monkeypatch):
         assert torch.get_autocast_dtype("cpu") == torch.bfloat16
         assert not torch.backends.mkldnn.enabled
     assert torch.backends.mkldnn.enabled and not torch.is_autocast_cpu_enabled()
+    with autocast("cpu", "float16"):  # the precision's own type, not the CPU default
+        assert torch.get_autocast_dtype("cpu") == torch.float16
     monkeypatch.setattr(language_model, "native_bf16", lambda device: True)
     with autocast("cpu", "bfloat16"):  # native: oneDNN's kernels stay on
         assert torch.backends.mkldnn.enabled
@@ -1217,3 +1219,20 @@ def test_the_progress_bar_counts_the_words_of_every_epoch(
     modes.clear()
     language_model.train(data, TINY, teacher_forcing=False)
     assert modes and set(modes) == {False}
+
+
+def test_device_name_names_the_processor_or_the_gpu(tmp_path, monkeypatch):
+    """The CPU's model name from /proc/cpuinfo (all of it after the first colon), the
+    GPU's name from torch; without /proc/cpuinfo, the device type alone."""
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: Chip: v2 @ 3.0GHz\nflags\t: a\n")
+    real = language_model.Path
+    monkeypatch.setattr(
+        language_model, "Path", lambda p: real(info if p == "/proc/cpuinfo" else p)
+    )
+    assert language_model.device_name("cpu") == "cpu (Chip: v2 @ 3.0GHz)"
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda d: f"GPU of {d}")
+    assert language_model.device_name("cuda") == "cuda (GPU of cuda)"
+    assert language_model.device_name("mps") == "mps"
+    info.unlink()
+    assert language_model.device_name("cpu") == "cpu"
