@@ -187,8 +187,10 @@ def preamble_chunks(tree: dict) -> set[int]:
 
 @dataclass
 class Placement:
-    """A module's source as a notebook cell: folded (`jupyter.source_hidden`) unless it
-    stands where the PDF lists the functions that answer a question."""
+    """A module's source as a notebook cell, always folded (`jupyter.source_hidden`): a
+    long module never stands between an answer and its work.  `folded` ones come where
+    they are first imported, after a line naming them; the others where the PDF lists
+    their functions, after the prose that introduces them."""
 
     name: str
     folded: bool
@@ -279,6 +281,6 @@ def module_cells(placements: list[Placement], modules: dict[str, Path], md, code
                     f"{module_summary(p.name, modules)}."
                 )
             )
-        meta = {"jupyter": {"source_hidden": True}} if p.folded else {}
+        meta = {"jupyter": {"source_hidden": True}}
         cells.append(code(standalone_source(p.name, modules), metadata=meta))
     return cells
