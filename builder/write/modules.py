@@ -188,9 +188,10 @@ def preamble_chunks(tree: dict) -> set[int]:
 @dataclass
 class Placement:
     """A module's source as a notebook cell, always folded (`jupyter.source_hidden`): a
-    long module never stands between an answer and its work.  `folded` ones come where
-    they are first imported, after a line naming them; the others where the PDF lists
-    their functions, after the prose that introduces them."""
+    long module never stands between an answer and its work.  `folded` (a name kept
+    from when the others were shown): it comes where it is first imported, after a line
+    naming it; otherwise where the PDF lists its functions, after the prose that
+    introduces them."""
 
     name: str
     folded: bool
@@ -206,8 +207,10 @@ def inline_plan(
     The modules that the chunks of `preamble` (the chunk indices before the first
     question) import are supporting code: all of them, with the modules they import, go
     into one folded section at the first of those chunks that needs a module.  Every
-    other module comes where it is first imported, folded, or where a report-only chunk
-    lists its functions (`show_definitions`) if that is earlier: there it is shown."""
+    other module comes where it is first imported, after a line naming it (`folded`), or
+    where a report-only chunk lists its functions (`show_definitions`) if that is
+    earlier, after the prose that introduces them; a module it imports comes first,
+    with its own line."""
     runnable = [c for c in chunks if "report-only" not in c.options.get("tags", [])]
     supporting = [
         n for c in runnable if c.index in preamble for n in chunk_source(c, modules)[0]
@@ -258,9 +261,8 @@ def module_summary(name: str, modules: dict[str, Path]) -> str:
 
 def module_cells(placements: list[Placement], modules: dict[str, Path], md, code):
     """The notebook cells of planned modules: the "Supporting code" heading with a
-    list of the modules before the supporting ones, a title line before each folded
-    question module, and each module's source (folded ones with
-    `jupyter.source_hidden`)."""
+    list of the modules before the supporting ones, a title line before each `folded`
+    question module, and each module's source (all with `jupyter.source_hidden`)."""
     cells = []
     support = [p.name for p in placements if p.supporting]
     if support:
