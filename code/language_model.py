@@ -265,16 +265,17 @@ def autocast(device, precision):
     'bfloat16' / 'float16': torch.autocast mixed precision (matrix products in 16
     bits, reductions such as the softmax and the loss in float32; the parameters,
     gradients and optimizer state stay float32). float16 is for CUDA, with a gradient
-    scaler (`train`). On a CPU without native bfloat16, oneDNN's LSTM has no bfloat16
-    kernel: the LSTM then runs as PyTorch's own per-step matrix products (emulated,
-    slow; for comparisons). Raises ValueError for an unknown precision."""
+    scaler (`train`). oneDNN's LSTM has a 16-bit kernel only for bfloat16 on a CPU
+    with native bfloat16: otherwise (float16 on any CPU, bfloat16 without native
+    support) the LSTM runs as PyTorch's own per-step matrix products (emulated, slow;
+    for comparisons). Raises ValueError for an unknown precision."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision {precision!r}: expected one of {list(PRECISIONS)}")
     stack = contextlib.ExitStack()
     if precision != "float32":
         kind = torch.device(device).type
         stack.enter_context(torch.autocast(kind, dtype=PRECISIONS[precision]))
-        if kind == "cpu" and not native_bf16(device):
+        if kind == "cpu" and not (precision == "bfloat16" and native_bf16(device)):
             with warnings.catch_warnings():  # "TF32 ... for Intel GPUs": not ours
                 warnings.simplefilter("ignore", UserWarning)
                 stack.enter_context(torch.backends.mkldnn.flags(enabled=False))

@@ -325,7 +325,7 @@ def test_notebook_plan_puts_supporting_code_in_one_section(tmp_path):
     tree = parse.parse(weave.weave(doc, None).markdown)
     plan = inline_plan(doc.chunks, modules, preamble_chunks(tree))
     assert {
-        i: [(p.name, p.folded, p.supporting) for p in places]
+        i: [(p.name, p.lead_in, p.supporting) for p in places]
         for i, places in plan.items()
     } == {
         0: [],

@@ -803,10 +803,14 @@ def test_the_starter_configuration_exactly():
 
 
 def test_precision_contexts(monkeypatch):
+    """float32: no autocast; bfloat16 on a CPU without native bfloat16 (a stand-in for
+    this machine's flags, which vary): autocast with oneDNN off; with native bfloat16,
+    oneDNN on; float16: its own type, oneDNN off on every CPU."""
+    monkeypatch.setattr(language_model, "native_bf16", lambda device: False)
     with autocast("cpu", "float32"):
         assert not torch.is_autocast_cpu_enabled()
         assert torch.backends.mkldnn.enabled
-    with autocast("cpu", "bfloat16"):  # no native bfloat16 here: oneDNN off
+    with autocast("cpu", "bfloat16"):  # no native bfloat16: oneDNN off
         assert torch.is_autocast_cpu_enabled()
         assert torch.get_autocast_dtype("cpu") == torch.bfloat16
         assert not torch.backends.mkldnn.enabled
@@ -816,6 +820,8 @@ def test_precision_contexts(monkeypatch):
     monkeypatch.setattr(language_model, "native_bf16", lambda device: True)
     with autocast("cpu", "bfloat16"):  # native: oneDNN's kernels stay on
         assert torch.backends.mkldnn.enabled
+    with autocast("cpu", "float16"):  # oneDNN's LSTM has no float16 kernel
+        assert not torch.backends.mkldnn.enabled
     monkeypatch.undo()
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: True)
     assert native_bf16("cuda") is True
@@ -1190,11 +1196,16 @@ def test_the_progress_bar_counts_the_words_of_every_epoch(
 
     from tqdm import tqdm
 
-    bars, modes = [], []
+    bars, modes, redraws = [], [], []
+
+    class Recording(tqdm):
+        def set_postfix(self, *args, refresh=True, **kwargs):
+            redraws.append(refresh)  # a redraw per step would flood the terminal
+            super().set_postfix(*args, refresh=refresh, **kwargs)
 
     def bar(**kwargs):
         bars.append(io.StringIO())
-        return tqdm(file=bars[-1], mininterval=0, **kwargs)
+        return Recording(file=bars[-1], mininterval=0, **kwargs)
 
     step = language_model.training_step
     monkeypatch.setattr(language_model, "progress_bar", bar)
@@ -1206,7 +1217,7 @@ def test_the_progress_bar_counts_the_words_of_every_epoch(
     data, path = small(corpus), tmp_path / "m.checkpoint"
     config = replace(TINY, num_epochs=2)
     language_model.train(data, config, label="tiny", checkpoint=path)
-    assert modes and set(modes) == {True}
+    assert modes and set(modes) == {True} and set(redraws) == {False}
     language_model.train(data, config, label="tiny", checkpoint=path)
     stream = batchify(data["ids"]["train"], config.batch_size)
     words = 2 * sum(t.numel() for _, t in chunks(stream, config.seq_length))
@@ -1236,3 +1247,66 @@ def test_device_name_names_the_processor_or_the_gpu(tmp_path, monkeypatch):
     assert language_model.device_name("mps") == "mps"
     info.unlink()
     assert language_model.device_name("cpu") == "cpu"
+
+
+def test_the_history_holds_each_perplexity_in_the_training_precision(corpus):
+    """A bfloat16 run's validation and test perplexities are those of the trained model
+    evaluated in bfloat16 (they differ from its float32 ones), one per epoch."""
+    data = small(corpus, 600)
+    model, history = language_model.train(data, TINY, precision="bfloat16")
+    ids = data["ids"]
+    assert history["valid_ppl"] == [
+        evaluate(model, ids["valid"], TINY, "cpu", "bfloat16")
+    ]
+    assert history["test_ppl"] == evaluate(model, ids["test"], TINY, "cpu", "bfloat16")
+    assert history["test_ppl"] != evaluate(model, ids["test"], TINY, "cpu", "float32")
+
+
+def test_the_time_spent_is_checkpointed_after_every_epoch(
+    corpus, tmp_path, monkeypatch
+):
+    """With a clock reading 5 s at the start, 15 s after the epoch and 25 s at the end,
+    the checkpoint says 10 s and the history 20 s."""
+    clock = iter([5.0, 15.0, 25.0])
+    monkeypatch.setattr(language_model.time, "perf_counter", lambda: next(clock))
+    path = tmp_path / "m.checkpoint"
+    _, history = language_model.train(small(corpus, 600), TINY, checkpoint=path)
+    saved = json.loads(language_model.load_checkpoint(path)["history"])
+    assert saved["trained_on"]["seconds"] == 10.0
+    assert history["trained_on"]["seconds"] == 20.0
+
+
+def test_a_gpus_random_state_is_checkpointed(corpus, tmp_path, monkeypatch):
+    """Where CUDA is there (a stand-in, from the epoch's evaluation on, so that the
+    CPU's training step does not try it), the checkpoint holds its random states."""
+    states, there = [torch.tensor([1, 2, 3], dtype=torch.uint8)], []
+    evaluate = language_model.evaluate
+    monkeypatch.setattr(
+        language_model, "evaluate", lambda *a: there.append(1) or evaluate(*a)
+    )
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: bool(there))
+    monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: states)
+    path = tmp_path / "m.checkpoint"
+    language_model.train(small(corpus, 600), TINY, checkpoint=path)
+    saved = language_model.load_checkpoint(path)["rng"]["cuda"]
+    assert len(saved) == 1 and torch.equal(saved[0], states[0])
+
+
+def test_adam_is_fused_on_the_cpu_and_cuda_only(monkeypatch):
+    """make_optimizer asks for the fused Adam on 'cpu' and 'cuda' (a stand-in model
+    whose parameter says it lives there), not on 'mps'; the learning rate is the
+    configuration's."""
+    made = []
+    monkeypatch.setattr(torch.optim, "Adam", lambda params, **kw: made.append(kw))
+    for kind in ["cpu", "cuda", "mps"]:
+        parameter = type("P", (), {"device": torch.device(kind)})()
+        model = type("M", (), {"parameters": lambda self: iter([parameter])})()
+        language_model.make_optimizer(model, TINY)
+    assert [m["fused"] for m in made] == [True, True, False]
+    assert {m["lr"] for m in made} == {TINY.learning_rate}
+
+
+def test_a_fresh_model_is_on_the_device_asked_for():
+    """'meta' (a device without data) stands in for a GPU: the parameters go there."""
+    model, _, _ = language_model.fresh_model(10, TINY, "meta", "float32")
+    assert {p.device.type for p in model.parameters()} == {"meta"}

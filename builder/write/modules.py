@@ -188,13 +188,12 @@ def preamble_chunks(tree: dict) -> set[int]:
 @dataclass
 class Placement:
     """A module's source as a notebook cell, always folded (`jupyter.source_hidden`): a
-    long module never stands between an answer and its work.  `folded` (a name kept
-    from when the others were shown): it comes where it is first imported, after a line
-    naming it; otherwise where the PDF lists its functions, after the prose that
-    introduces them."""
+    long module never stands between an answer and its work.  `lead_in`: it comes where
+    it is first imported, after a line of its own naming it; otherwise where the PDF
+    lists its functions, after the prose that introduces them."""
 
     name: str
-    folded: bool
+    lead_in: bool
     supporting: bool  # in the notebook's one "Supporting code" section
 
 
@@ -207,7 +206,7 @@ def inline_plan(
     The modules that the chunks of `preamble` (the chunk indices before the first
     question) import are supporting code: all of them, with the modules they import, go
     into one folded section at the first of those chunks that needs a module.  Every
-    other module comes where it is first imported, after a line naming it (`folded`), or
+    other module comes where it is first imported, after a line naming it (`lead_in`), or
     where a report-only chunk lists its functions (`show_definitions`) if that is
     earlier, after the prose that introduces them; a module it imports comes first,
     with its own line."""
@@ -218,27 +217,27 @@ def inline_plan(
     done: list[str] = []
     plan: dict[int, list[Placement]] = {}
 
-    def place(names, folded, supporting):
+    def place(names, lead_in, supporting):
         new = []
         for name in names:
             for dep in dependency_order(name, modules):
-                if dep not in done:  # a module a shown one imports comes folded
+                if dep not in done:  # a module a listed one imports gets its own line
                     done.append(dep)
-                    new.append(Placement(dep, folded or dep != name, supporting))
+                    new.append(Placement(dep, lead_in or dep != name, supporting))
         return new
 
     for chunk in chunks:
         if "report-only" in chunk.options.get("tags", []):
             listed = listed_modules(chunk, modules)
-            plan[chunk.index] = place(listed, folded=False, supporting=False)
+            plan[chunk.index] = place(listed, lead_in=False, supporting=False)
             continue
         names, _ = chunk_source(chunk, modules)
         plan[chunk.index] = (
-            place(supporting, folded=True, supporting=True)
+            place(supporting, lead_in=True, supporting=True)
             if names and chunk.index in preamble
             else []
         )
-        plan[chunk.index] += place(names, folded=True, supporting=False)
+        plan[chunk.index] += place(names, lead_in=True, supporting=False)
     return plan
 
 
@@ -261,7 +260,7 @@ def module_summary(name: str, modules: dict[str, Path]) -> str:
 
 def module_cells(placements: list[Placement], modules: dict[str, Path], md, code):
     """The notebook cells of planned modules: the "Supporting code" heading with a
-    list of the modules before the supporting ones, a title line before each `folded`
+    list of the modules before the supporting ones, a title line before each `lead_in`
     question module, and each module's source (all with `jupyter.source_hidden`)."""
     cells = []
     support = [p.name for p in placements if p.supporting]
@@ -276,7 +275,7 @@ def module_cells(placements: list[Placement], modules: dict[str, Path], md, code
             )
         )
     for p in placements:
-        if p.folded and not p.supporting:  # a shown module follows its own lead-in
+        if p.lead_in and not p.supporting:  # a listed module follows the PDF's prose
             cells.append(
                 md(
                     f"**Code of this part: `{p.name}.py`** (folded: click to show). "
