@@ -1280,7 +1280,6 @@ def test_a_gpus_random_state_is_checkpointed(corpus, tmp_path, monkeypatch):
     """Where CUDA is there (a stand-in, from the epoch's evaluation on, so that the
     CPU's training step does not try it), the checkpoint holds its random states."""
     states, there = [torch.tensor([1, 2, 3], dtype=torch.uint8)], []
-    evaluate = language_model.evaluate
     monkeypatch.setattr(
         language_model, "evaluate", lambda *a: there.append(1) or evaluate(*a)
     )
