@@ -21,7 +21,6 @@ from pathlib import Path
 import nbformat
 
 from . import diagnostics, execute, number, read, vocabulary, weave
-from .read import options
 from .write import export, texcheck, typeset
 
 
@@ -35,7 +34,7 @@ def build(
     started = time.perf_counter()
     doc = read.read(source, builtin_pdf=pdf)
     log(f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks")
-    vocabulary.use_document(options.project_metadata(doc))  # lang:, crossref: words
+    vocabulary.use_document(doc.settings.meta)  # lang:, crossref: words
     root = doc.root
     if pdf:  # before executing anything: can the PDF be typeset here?
         texcheck.check(

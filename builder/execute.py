@@ -14,14 +14,11 @@ models have their own finer caches inside `code/`.)
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -61,6 +58,7 @@ def preamble(doc: Document) -> str:
 
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 ROLE = "report-builder"  # cell metadata key of the hidden cells: "key", "preamble", "inline"
 
 
@@ -82,22 +80,17 @@ def kernel_env(fast: bool) -> dict[str, str]:
 def settings_digest(doc: Document, fast: bool) -> str:
     """sha256 of what the chunks' code does not show: every `code/*.py` file, the
     `REPORT_*` settings, the build flags, the preamble and the Python version."""
-    h = hashlib.sha256()
-    settings = {k: v for k, v in sorted(os.environ.items()) if k.startswith("REPORT_")}
-    settings.update(
+    from .quarto_kernel import settings_digest as digest  # here: it loads ipykernel
+
+    # error: true changes what a run does (it goes on past the error) but not the code
+    error_true = [c.label for c in executed_chunks(doc) if c.options.get("error")]
+    return digest(
+        doc.root,
         version=CACHE_VERSION,
         fast=fast,
-        python=sys.version,
         preamble=preamble(doc),
+        error_true=error_true,
     )
-    # error: true changes what a run does (it goes on past the error) but not the code
-    settings["error_true"] = [
-        c.label for c in executed_chunks(doc) if c.options.get("error")
-    ]
-    h.update(json.dumps(settings, sort_keys=True).encode())
-    for module in sorted((doc.root / "code").glob("*.py")):
-        h.update(b"\0module\0" + module.name.encode() + b"\0" + module.read_bytes())
-    return h.hexdigest()
 
 
 def key_cell_source(doc: Document, fast: bool) -> str:
@@ -217,25 +210,11 @@ def build_notebook(doc: Document, fast: bool):
     """The notebook to execute, and for each cell what it is: (chunk or None, inline
     expressions it evaluates).  Inline expressions are evaluated where they stand: after
     the chunks that precede them."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": KERNELSPEC})
+    hidden = {"key": key_cell_source(doc, fast), "preamble": preamble(doc)}
     cells = [
-        (
-            nbformat.v4.new_code_cell(
-                key_cell_source(doc, fast), metadata={ROLE: "key"}
-            ),
-            None,
-            [],
-        ),
-        (
-            nbformat.v4.new_code_cell(preamble(doc), metadata={ROLE: "preamble"}),
-            None,
-            [],
-        ),
+        (nbformat.v4.new_code_cell(source, metadata={ROLE: role}), None, [])
+        for role, source in hidden.items()
     ]
     inline = doc.inline_expressions()
     for chunk in executed_chunks(doc):
@@ -250,15 +229,6 @@ def build_notebook(doc: Document, fast: bool):
         cells.append((inline_cell(inline), None, inline))
     nb.cells = [cell for cell, _, _ in cells]
     return nb, [(chunk, exprs) for _, chunk, exprs in cells]
-
-
-@contextmanager
-def _shutdown_after(km: KernelManager):
-    try:
-        yield
-    finally:
-        if km.has_kernel:
-            km.shutdown_kernel(now=True)
 
 
 def run(nb, plan, doc: Document, fast: bool, log=print):
@@ -280,11 +250,12 @@ def run(nb, plan, doc: Document, fast: bool, log=print):
         timeout=None,
         kernel_name="python3",
         record_timing=False,
+        shutdown_kernel="immediate",
         extra_arguments=["--IPKernelApp.capture_fd_output=False"],
         resources={"metadata": {"path": str(doc.root)}},
     )
     values: dict[str, str] = {}
-    with sockets, _shutdown_after(km), client.setup_kernel(env=kernel_env(fast)):
+    with sockets, client.setup_kernel(env=kernel_env(fast), cleanup_kc=True):
         for i, (cell, (chunk, expressions)) in enumerate(zip(nb.cells, plan)):
             t0 = time.perf_counter()
             try:  # hidden cells use up no execution count (Quarto: Cell In[1] first)

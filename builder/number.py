@@ -152,8 +152,7 @@ class Counter:
         elif t == "CodeBlock":
             self.code_block(block)
         else:  # lists, quotes, definitions, line blocks (a rule has no children)
-            for child in children(block.get("c")):
-                (self.block if _is_block(child) else self.inline)(child)
+            self.children(block.get("c"))
 
     def code_block(self, block: dict):
         """A code block's attributes: Quarto's listings and code-block options are not
@@ -258,8 +257,7 @@ class Counter:
             self.add(ident)
         elif caption:
             self.step("tbl")  # a captioned table without a label is numbered too
-        for child in children(table["c"][1:]):
-            self.block(child) if _is_block(child) else self.inline(child)
+        self.children(table["c"][1:])
 
     def inlines(self, inlines: list):
         for i, e in enumerate(inlines):
@@ -289,8 +287,11 @@ class Counter:
             if e["c"][0] in ("latex", "tex"):
                 self.raw(e["c"][1])
             return
-        for child in children(e.get("c")):
-            (self.block if _is_block(child) else self.inline)(child)
+        self.children(e.get("c"))
+
+    def children(self, value):
+        for child in children(value):
+            (self.block if child["t"] in BLOCKS else self.inline)(child)
 
     def raw(self, tex: str):
         """Count what raw LaTeX numbers (see the module docstring); keep a copy with
@@ -391,10 +392,6 @@ class Counter:
             self.nums.where[name] = self.pos
         else:
             self.add(name, number)
-
-
-def _is_block(e: dict) -> bool:
-    return e["t"] in BLOCKS
 
 
 BLOCKS = {

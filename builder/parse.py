@@ -42,6 +42,10 @@ def parse(markdown: str, fmt: str = "markdown") -> dict:
     return json.loads(result.stdout)
 
 
+# the elements that have attributes (pandoc's Attr: [id, classes, key-values])
+WITH_ATTR = set("Div Header Span CodeBlock Figure Table Image Link Code".split())
+
+
 def attr(element: dict) -> tuple[str, list[str], dict]:
     """(id, classes, attributes) of a Div, Header, Span, CodeBlock, figure, table or
     Image element."""
@@ -158,21 +162,9 @@ def places(tree: dict, ident: str) -> tuple[list[str], list[str]]:
         here = position(e) or here
         if e["t"] == "Cite" and any(c["citationId"] == ident for c in e["c"][0]):
             cited.append(here)
-        elif identifier(e) == ident:
+        elif e["t"] in WITH_ATTR and attr(e)[0] == ident:
             defined.append(here)
     return cited, defined
-
-
-def identifier(element: dict) -> str | None:
-    """The id of an element that has attributes (pandoc's Attr: [id, classes,
-    key-values]), else None."""
-    c = element.get("c")
-    if not isinstance(c, list) or not c:
-        return None
-    raw = c[1] if element["t"] == "Header" else c[0]
-    if isinstance(raw, list) and len(raw) == 3 and isinstance(raw[0], str):
-        return raw[0] if isinstance(raw[1], list) else None
-    return None
 
 
 def walk(value):

@@ -41,14 +41,9 @@ from ipykernel.kernelapp import IPKernelApp
 VERSION = "1"  # bump when what a record holds changes
 CACHE_DIR = Path(".cache") / "quarto-kernel"
 KEEP_DAYS = 30  # records neither written nor replayed for this long are removed
-OUTPUT_TYPES = {
-    "stream",
-    "display_data",
-    "update_display_data",
-    "execute_result",
-    "error",
-    "clear_output",
-}
+OUTPUT_TYPES = set(
+    "stream display_data update_display_data execute_result error clear_output".split()
+)
 # Run after Quarto's set-up cell (which sets the figure size, resolution and the one
 # format `fig_format` from the document's options, as the builder's own set-up cell
 # does): PNG beside it, for the notebook (report.ipynb).
@@ -58,13 +53,14 @@ set_matplotlib_formats(*dict.fromkeys([globals().get("fig_format", "pdf"), "png"
 """
 
 
-def settings_digest(root: Path) -> str:
+def settings_digest(root: Path, **settings) -> str:
     """sha256 of what the chunks' code does not show: every `code/*.py` module under
-    `root`, the `REPORT_*` environment variables and the Python version."""
+    `root`, the `REPORT_*` environment variables, the Python version and `settings`
+    (this kernel's version and preamble; the builder's own, execute.py)."""
     h = hashlib.sha256()
-    settings = {k: v for k, v in sorted(os.environ.items()) if k.startswith("REPORT_")}
-    settings.update(version=VERSION, python=sys.version, preamble=PREAMBLE)
-    h.update(json.dumps(settings, sort_keys=True).encode())
+    env = {k: v for k, v in sorted(os.environ.items()) if k.startswith("REPORT_")}
+    text = json.dumps({**env, "python": sys.version, **settings}, sort_keys=True)
+    h.update(text.encode())
     for module in sorted((root / "code").glob("*.py")):
         h.update(b"\0module\0" + module.name.encode() + b"\0" + module.read_bytes())
     return h.hexdigest()
@@ -106,7 +102,7 @@ class ReplayKernel(IPythonKernel):
                 record.unlink(missing_ok=True)
 
     def _start(self):
-        self.key = settings_digest(Path.cwd())
+        self.key = settings_digest(Path.cwd(), version=VERSION, preamble=PREAMBLE)
         self.replaying = True  # until the first request that is not stored
         self.storing = True  # until a request fails
         self.pending: list[dict] = []  # replayed requests not yet run in this kernel

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from pathlib import Path
+
+import jsonschema
 
 FILE = Path(__file__).with_name("vocabulary.json")
 VOCABULARY = json.loads(FILE.read_text(encoding="utf-8"))
@@ -23,15 +24,22 @@ UNNUMBERED: dict[str, str] = VOCABULARY["unnumbered_blocks"]  # class -> name
 CALLOUTS: dict[str, dict] = VOCABULARY["callouts"]  # kind -> title, icon, colours
 FORMATS = {name: set(aliases) for name, aliases in VOCABULARY["formats"].items()}
 
-_SIMPLE = {
-    "boolean": ("boolean", "true or false"),
-    "text": ("text", "a caption (text)"),
-    "string": ("string", "text"),
+_SIMPLE = {  # shorthand of an option's schema: (JSON Schema, the values in words)
+    "boolean": ({"type": "boolean"}, "true or false"),
+    "text": ({"type": "string", "pattern": "\\S"}, "a caption (text)"),
+    "string": ({"type": "string"}, "text"),
 }
+# JSON Schema, as YAML values are typed: an integer is never a float such as 2.0
+_VALIDATOR = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: type(value) is int
+    ),
+)
 
 
-def entry(table: str, key: str) -> tuple[object, str]:
-    """(schema, description of the allowed values) of option `key` in `table`."""
+def entry(table: str, key: str) -> tuple[dict, str]:
+    """(JSON Schema, description of the allowed values) of option `key` in `table`."""
     spec = VOCABULARY[table][key]
     if isinstance(spec, str):
         return _SIMPLE[spec]
@@ -40,38 +48,9 @@ def entry(table: str, key: str) -> tuple[object, str]:
     return spec["schema"], spec["allowed"]
 
 
-def fits(value, schema) -> bool:
-    """Whether `value` (parsed YAML) has the type `schema` (vocabulary.json's forms:
-    boolean, string, text, {enum}, {pattern}, {integer|number: [min, max]}, {list},
-    {object}, {anyOf})."""
-    if schema == "boolean":
-        return isinstance(value, bool)
-    if schema == "string":
-        return isinstance(value, str)
-    if schema == "text":
-        return isinstance(value, str) and bool(value.strip())
-    if "enum" in schema:
-        return any(value == e and type(value) is type(e) for e in schema["enum"])
-    if "pattern" in schema:
-        return isinstance(value, str) and bool(re.fullmatch(schema["pattern"], value))
-    if "integer" in schema or "number" in schema:
-        low, high = schema.get("integer") or schema["number"]
-        return (
-            isinstance(value, int if "integer" in schema else (int, float))
-            and not isinstance(value, bool)
-            and (low is None or value >= low)
-            and (high is None or value <= high)
-        )
-    if "list" in schema:
-        return isinstance(value, list) and all(fits(v, schema["list"]) for v in value)
-    if "object" in schema:
-        fields = schema["object"]
-        return (
-            isinstance(value, dict)
-            and set(value) == set(fields)
-            and all(fits(value[k], s) for k, s in fields.items())
-        )
-    return any(fits(value, s) for s in schema["anyOf"])
+def fits(value, schema: dict) -> bool:
+    """Whether `value` (parsed YAML) is valid for the JSON Schema `schema`."""
+    return _VALIDATOR(schema).is_valid(value)
 
 
 LANGUAGES: dict[str, dict] = {  # lang -> Quarto's words
@@ -97,7 +76,7 @@ def use_document(meta: dict) -> None:
     every stage, and by the Lua filters through `document_file`): `lang:` (Quarto's
     language files) and `crossref:` `<kind>-title` (captions, headings) and
     `<kind>-prefix` (references; default: the language's prefix, else its title).
-    `meta`: the merged front matter and `_quarto.yml` (options.project_metadata)."""
+    `meta`: the merged front matter and `_quarto.yml` (`Document.settings.meta`)."""
     for table in ("crossref", "callouts"):  # in place: THEOREMS holds these entries
         for name, entry in VOCABULARY[table].items():
             entry.update(_ENGLISH[table][name])

@@ -351,6 +351,8 @@ def test_module_summary_keeps_words_in_angle_brackets(tmp_path):
     path = tmp_path / "data.py"
     path.write_text('"""Words split on whitespace, <eos> at line ends. More."""\n')
     summary = module_summary("data", {"data": path})
-    assert summary == "Words split on whitespace, \\<eos> at line ends"
+    assert summary == "Words split on whitespace, \\<eos> at line ends."
+    path.write_text("x = 1\n")  # no docstring: nothing to say
+    assert module_summary("data", {"data": path}) == ""
     html = MarkdownIt().render(summary)
     assert "&lt;eos&gt;" in html

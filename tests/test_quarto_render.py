@@ -378,3 +378,43 @@ def test_builtin_path_reads_the_project_with_its_quarto_hooks(tmp_path):
     )
     with pytest.raises(BuildError, match="'pre-render' scripts are not run"):
         read(tmp_path / "report.qmd")
+
+
+def test_post_render_words_the_notebook_in_the_documents_language(
+    tmp_path, monkeypatch
+):
+    """post-render writes report.ipynb with the document's words (`lang:`), as the
+    built-in path does, from the notebook Quarto kept."""
+    from builder import vocabulary
+    from builder.read import read
+    from builder.write import quarto
+
+    report = REPORT.replace('author: "A. Student"', 'author: "A. Student"\nlang: de')
+    write_project(tmp_path, {"report.qmd": report, "code/mod.py": MODULE})
+    png = nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="})
+    cells = [
+        nbformat.v4.new_code_cell(
+            f"#| label: {c.label}\n{c.source}",
+            outputs=[png] if c.label == "fig-a" else [],
+        )
+        for c in read(tmp_path / "report.qmd", builtin_pdf=False).chunks
+    ]
+    prose = nbformat.v4.new_markdown_cell("The value is ...")
+    prose.metadata["user_expressions"] = [
+        {"expression": e, "result": {"data": {"text/plain": v}}}
+        for e, v in (("f() + 1", "42"), ('"a string"', "'a string'"))
+    ]
+    kept = nbformat.v4.new_notebook(cells=[*cells[:2], prose, cells[2]])
+    nbformat.write(kept, tmp_path / "report.quarto_ipynb")
+    monkeypatch.setattr(quarto, "ROOT", tmp_path)
+    monkeypatch.setenv("QUARTO_PROJECT_OUTPUT_FILES", "report.pdf")
+    monkeypatch.delenv("QUARTO_PROJECT_INPUT_FILES", raising=False)
+    try:
+        quarto.post_render(log=lambda *_: None)
+    finally:
+        vocabulary.use_document({})  # the next document gets English again
+    nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "The value is 42, and a string. See Abbildung 1." in text
+    assert "Abbildung 1: A plot" in text and "Figure" not in text
+    assert "- `mod.py`\n" in text + "\n"  # a module without a docstring: no summary

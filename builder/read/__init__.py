@@ -7,7 +7,6 @@ from .document import (
     Chunk,
     Document,
     Markdown,
-    mark_position,
     read,
     resolve_inline,
 )
@@ -19,7 +18,6 @@ __all__ = [
     "Chunk",
     "Document",
     "Markdown",
-    "mark_position",
     "read",
     "resolve_inline",
 ]

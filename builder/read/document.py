@@ -68,6 +68,14 @@ class Markdown:
             return f"{file.name}:{line}"
         return f"{self.file.name}:{self.line + k}"
 
+    def prose_lines(self) -> list[str]:
+        """The lines of the text, those of code blocks (fences included) blank."""
+        fence, lines = None, []
+        for line in self.text.split("\n"):
+            in_code, fence = fence is not None, next_fence(line, fence)
+            lines.append("" if in_code or fence else line)
+        return lines
+
 
 @dataclass
 class Chunk:
@@ -123,22 +131,13 @@ class Document:
 
     def inline_expressions(self) -> list[tuple[str, str, int]]:
         """(expression, 'file:line', blocks before it) of every `{python} expr` in the prose."""
-        found = []
-        for position, block in enumerate(self.blocks):
-            if isinstance(block, Markdown):
-                fence = None
-                for k, line in enumerate(block.text.splitlines()):
-                    in_code, fence = fence is not None, next_fence(line, fence)
-                    if not (in_code or fence):
-                        found += [
-                            (
-                                m.group(1),
-                                block.where(k),
-                                position,
-                            )
-                            for m in INLINE.finditer(line)
-                        ]
-        return found
+        return [
+            (m.group(1), block.where(k), position)
+            for position, block in enumerate(self.blocks)
+            if isinstance(block, Markdown)
+            for k, line in enumerate(block.prose_lines())
+            for m in INLINE.finditer(line)
+        ]
 
 
 def resolve_inline(text: str, values: dict[str, str]) -> str:
@@ -309,10 +308,8 @@ def _check_chunk_code(body: list[Line]):
 def _check_inline(block: Markdown):
     """An inline expression written right after a backtick (another expression's closing
     one): Quarto leaves it as code text, unevaluated; say so where it stands."""
-    fence = None
-    for k, line in enumerate(block.text.split("\n")):
-        in_code, fence = fence is not None, next_fence(line, fence)
-        if not (in_code or fence) and AFTER_BACKTICK.search(line):
+    for k, line in enumerate(block.prose_lines()):
+        if AFTER_BACKTICK.search(line):
             raise BuildError(
                 f"{block.where(k)}: an inline expression right after a backtick is not "
                 "evaluated by Quarto (it needs another character before its opening "
@@ -323,11 +320,7 @@ def _check_inline(block: Markdown):
 def _check_display_math(block: Markdown):
     """`$$ \begin{align} ... $$`: an environment of its own inside display math is a
     LaTeX error (Quarto's too); say so where it stands."""
-    fence, lines = None, []
-    for line in block.text.split("\n"):  # code blocks blanked, line count kept
-        in_code, fence = fence is not None, next_fence(line, fence)
-        lines.append("" if in_code or fence else line)
-    text = "\n".join(lines)
+    text = "\n".join(block.prose_lines())
     for m in DISPLAY_MATH.finditer(text):
         env = MATH_ENVIRONMENT.search(m.group(1))
         if env:
@@ -356,11 +349,8 @@ def _check_section_references(doc: Document):
         return
     for block in doc.blocks:
         if isinstance(block, Markdown):
-            fence = None
-            for k, line in enumerate(block.text.splitlines()):
-                in_code, fence = fence is not None, next_fence(line, fence)
-                m = None if in_code or fence else SECTION_REF.search(line)
-                if m:
+            for k, line in enumerate(block.prose_lines()):
+                if m := SECTION_REF.search(line):
                     raise BuildError(
                         f"{block.where(k)}: the reference @{m.group(1)} needs numbered "
                         f"sections (Quarto prints the name with no number without them): "
@@ -439,10 +429,7 @@ def read(
     divs: list[frozenset | None] = []  # open fenced divs: outputs of conditional ones
 
     def shown_in() -> frozenset:
-        formats = ALL_OUTPUTS
-        for f in divs:
-            formats = formats & f if f is not None else formats
-        return formats
+        return ALL_OUTPUTS.intersection(*(f for f in divs if f is not None))
 
     def flush():
         while prose and not prose[-1].text.strip():
@@ -535,9 +522,7 @@ def read(
             )
         prose.append(line)
         i += 1
-    flush()
-    if fence is not None:
-        pass  # pandoc closes an unclosed code block at the end of the document
+    flush()  # an unclosed code block: pandoc closes it at the end of the document
     if builtin_pdf:
         _check_section_references(doc)
     seen = set()

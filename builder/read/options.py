@@ -12,11 +12,8 @@ seen in the LaTeX Quarto 1.10 writes.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
 
 from .. import vocabulary
 from . import validate
@@ -29,10 +26,13 @@ DEFAULT_MONOFONT = (
 
 @dataclass
 class Settings:
-    """Merged document options. `execute`: chunk-option defaults; `pdf`: PDF options."""
+    """Merged document options. `execute`: chunk-option defaults; `pdf`: PDF options
+    (validated; empty when the built-in typesetter is not used); `meta`: the front
+    matter over `_quarto.yml` (all but `project`), as Quarto merges them, unvalidated."""
 
     execute: dict = field(default_factory=dict)
     pdf: dict = field(default_factory=dict)
+    meta: dict = field(default_factory=dict)
 
 
 def _where_of(path: Path, lines: dict[tuple, int]):
@@ -58,7 +58,7 @@ def settings(
     does not support, naming file and line.  `used`: keys named by {{< meta >}}.
     `pdf=False`: the built-in typesetter is not used, PDF options are Quarto's business."""
     project_file = root / PROJECT_FILE
-    project = {"execute": {}, "pdf": {}}
+    project, data = {"execute": {}, "pdf": {}}, {}
     if project_file.is_file():
         data, lines = validate.read_yaml_file(project_file)
         project = validate.check_metadata(
@@ -70,6 +70,7 @@ def settings(
     return Settings(
         execute={**project["execute"], **document["execute"]},
         pdf={**project["pdf"], **document["pdf"]},
+        meta=_merge({k: v for k, v in data.items() if k != "project"}, meta),
     )
 
 
@@ -149,27 +150,10 @@ def _merge(base: dict, over: dict) -> dict:
     return merged
 
 
-def project_metadata(doc) -> dict:
-    """The document's YAML header on top of `_quarto.yml`'s settings (all but `project`).
-
-    Quarto applies `_quarto.yml` only to the files its `project: render:` list names, so
-    the notebook made for Quarto carries those settings in its own header.
-    """
-    config = doc.root / "_quarto.yml"
-    project = (
-        yaml.safe_load(config.read_text(encoding="utf-8")) if config.exists() else {}
-    )
-    project = {k: v for k, v in (project or {}).items() if k != "project"}
-    meta = dict(doc.meta)
-    if re.search(r"^date:\s*today\s*$", doc.path.read_text(encoding="utf-8"), re.M):
-        meta["date"] = "today"  # the reader resolved it; Quarto formats it its own way
-    return _merge(project, meta)
-
-
 def pdf_option(doc, key: str, default=None):
     """An option of the PDF format as Quarto reads it, whoever typesets: `format: pdf:`
     over the top level, the document over `_quarto.yml`."""
-    meta = project_metadata(doc)
+    meta = doc.settings.meta
     pdf = (meta.get("format") or {}) if isinstance(meta.get("format"), dict) else {}
     pdf = pdf.get("pdf") if isinstance(pdf.get("pdf"), dict) else {}
     return pdf[key] if key in pdf else meta.get(key, default)

@@ -128,12 +128,8 @@ def parse_attributes(text: str, where: str) -> tuple[str | None, list[str], dict
         elif m.group("cls"):
             classes.append(m.group("cls"))
         elif m.group("key"):
-            value = next(
-                v
-                for v in (m.group("dq"), m.group("sq"), m.group("bare"))
-                if v is not None
-            )
-            keys[m.group("key")] = value
+            values = m.group("dq", "sq", "bare")
+            keys[m.group("key")] = next(v for v in values if v is not None)
     return ident, classes, keys
 
 
@@ -277,11 +273,6 @@ EXECUTE_IGNORED = set(vocabulary.VOCABULARY["execute_ignored"])
 PROJECT_KEYS = set(vocabulary.VOCABULARY["project_keys"])
 
 
-def _check(table: list, key: str, value, where: str, what: str):
-    name = "pdf_options" if table is PDF_OPTIONS else "chunk_options"
-    check_value(name, key, value, where, what)
-
-
 def _options(options: dict, table: list, what: str, where_of, path: tuple, other):
     """The options of `table` in `options`, each value checked; `other(key, where)`
     deals with each of the rest (a warning or a BuildError)."""
@@ -289,7 +280,8 @@ def _options(options: dict, table: list, what: str, where_of, path: tuple, other
     for key, value in options.items():
         where = where_of(path + (key,))
         if key in table:
-            _check(table, key, value, where, what)
+            name = "pdf_options" if table is PDF_OPTIONS else "chunk_options"
+            check_value(name, key, value, where, what)
             out[key] = value
         else:
             other(key, where)
@@ -394,10 +386,10 @@ def check_metadata(
                 )
         elif key in PDF_OPTIONS:
             if pdf:
-                _check(PDF_OPTIONS, key, value, where, "PDF option")
+                check_value("pdf_options", key, value, where, "PDF option")
                 top_pdf[key] = value
         elif key in EXECUTE_OPTIONS:  # `echo: false` at the top level, as in Quarto
-            _check(EXECUTE_OPTIONS, key, value, where, "execute option")
+            check_value("chunk_options", key, value, where, "execute option")
             top_execute[key] = value
         elif key in ("title", "subtitle", "author") and not (
             isinstance(value, str)

@@ -20,7 +20,7 @@ import subprocess
 import nbformat
 
 from .. import parse, vocabulary
-from ..execute import executed_chunks, outputs_by_label
+from ..execute import KERNELSPEC, executed_chunks, outputs_by_label
 from ..number import Numbering, is_crossref, label
 from ..parse import attr, position
 from ..read import BuildError, Chunk, Document
@@ -657,13 +657,8 @@ def export(
             for out in cell.outputs:
                 if out.get("output_type") == "execute_result":
                     out["execution_count"] = count
-    nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.metadata["language_info"] = {"name": "python"}
+    metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    nb = nbformat.v4.new_notebook(cells=cells, metadata=metadata)
     nbformat.validate(nb)
     return nb
 

@@ -251,11 +251,12 @@ SUPPORTING_INTRO = (
 
 
 def module_summary(name: str, modules: dict[str, Path]) -> str:
-    """The first sentence of a module's docstring, on one line, as Markdown: a `<word>`
-    escaped, so that Jupyter does not take it for an HTML tag and hide it."""
+    """The first sentence of a module's docstring, on one line, as Markdown, with its
+    full stop ("" without a docstring): a `<word>` escaped, so that Jupyter does not
+    take it for an HTML tag and hide it."""
     doc = ast.get_docstring(ast.parse(modules[name].read_text())) or ""
-    first = " ".join(doc.split("\n\n")[0].split())
-    return first.split(". ")[0].rstrip(".").replace("<", "\\<")
+    first = " ".join(doc.split("\n\n")[0].split()).split(". ")[0].rstrip(".")
+    return first.replace("<", "\\<") + "." if first else ""
 
 
 def module_cells(placements: list[Placement], modules: dict[str, Path], md, code):
@@ -265,23 +266,13 @@ def module_cells(placements: list[Placement], modules: dict[str, Path], md, code
     cells = []
     support = [p.name for p in placements if p.supporting]
     if support:
-        cells.append(
-            md(
-                SUPPORTING_INTRO
-                + "\n\n"
-                + "\n".join(
-                    f"- `{n}.py`: {module_summary(n, modules)}." for n in support
-                )
-            )
-        )
+        summaries = {n: module_summary(n, modules) for n in support}
+        items = [f"- `{n}.py`" + (s and f": {s}") for n, s in summaries.items()]
+        cells.append(md(SUPPORTING_INTRO + "\n\n" + "\n".join(items)))
     for p in placements:
         if p.lead_in and not p.supporting:  # a listed module follows the PDF's prose
-            cells.append(
-                md(
-                    f"**Code of this part: `{p.name}.py`** (folded: click to show). "
-                    f"{module_summary(p.name, modules)}."
-                )
-            )
+            head = f"**Code of this part: `{p.name}.py`** (folded: click to show)."
+            cells.append(md(f"{head} {module_summary(p.name, modules)}".rstrip()))
         meta = {"jupyter": {"source_hidden": True}}
         cells.append(code(standalone_source(p.name, modules), metadata=meta))
     return cells

@@ -154,7 +154,7 @@ def post_render(log=print) -> None:
     sys.path.insert(0, str(ROOT))
     import nbformat
 
-    from builder import diagnostics, number, read, weave
+    from builder import diagnostics, number, read, vocabulary, weave
     from builder.write import export
 
     made = os.environ.get("QUARTO_PROJECT_OUTPUT_FILES", "").split()
@@ -171,6 +171,7 @@ def post_render(log=print) -> None:
                 f"'keep-ipynb: true' under format: pdf"
             )
         doc = read.read(source, builtin_pdf=False)
+        vocabulary.use_document(doc.settings.meta)  # lang:, crossref: words
         executed = from_quarto(nbformat.read(kept[-1], as_version=4), doc)
         _, tree = weave.woven_tree(doc, executed)
         nums = number.document_numbers(doc, tree, "ipynb")

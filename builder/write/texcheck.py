@@ -58,17 +58,13 @@ STY_PACKAGES = {
 # with xelatex; tests/test_pipeline.py checks these lists against the LaTeX that pandoc
 # and Quarto write.
 # (fontawesome5 is optional for the built-in path: preamble.tex falls back to symbols)
-BUILTIN_STY = (
-    "adjustbox amsmath amssymb amsthm array bookmark booktabs calc caption color "
-    "etoolbox fancyvrb float fontenc fontspec framed fvextra geometry graphicx hyperref "
-    "iftex lmodern longtable subcaption tcolorbox textcomp ucharclasses unicode-math "
-    "xcolor"
+COMMON_STY = (
+    "amsmath amssymb amsthm array bookmark booktabs calc caption color etoolbox fancyvrb "
+    "float fontenc fontspec framed geometry graphicx hyperref iftex lmodern longtable "
+    "subcaption tcolorbox textcomp unicode-math xcolor"
 ).split()
-QUARTO_STY = (
-    "amsmath amssymb amsthm array bookmark booktabs calc caption color etoolbox "
-    "fancyvrb float fontawesome5 fontenc fontspec framed geometry graphicx hyperref "
-    "iftex lmodern longtable subcaption tcolorbox textcomp unicode-math xcolor"
-).split()
+BUILTIN_STY = sorted(COMMON_STY + ["adjustbox", "fvextra", "ucharclasses"])
+QUARTO_STY = sorted(COMMON_STY + ["fontawesome5"])
 
 
 def loaded_packages(tex: str) -> set[str]:

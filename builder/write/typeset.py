@@ -35,9 +35,6 @@ FILTERS = (
 TOKEN_INDENT = re.compile(r"^(\\[A-Za-z]+Tok)\{( +)", re.M)
 
 
-pandoc_path = parse.pandoc_path
-
-
 def latex_engine() -> str:
     for engine in LATEX_ENGINES:
         if shutil.which(engine):
@@ -61,7 +58,7 @@ def to_latex(
         vocabulary.preamble() + options.header_lines(pdf_options), encoding="utf-8"
     )
     args = [
-        pandoc_path(),
+        parse.pandoc_path(),
         str(source),
         "--from",
         "json" if source.suffix == ".json" else "markdown",
