@@ -51,7 +51,7 @@ def build(
     nums = number.document_numbers(doc, tree, "ipynb")
     pdf_nums = number.document_numbers(doc, tree, "pdf") if pdf else None
     log(f"number: {len(nums.numbers)} labels")
-    notebook = export.export(doc.for_format("ipynb"), executed, nums, tree)
+    notebook = export.export(doc, executed, nums, tree)
     (root / ".cache").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=root / ".cache"))
     try:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import vocabulary
-from .parse import attr, callout_titles, children, position, stringify
+from .parse import attr, callout_titles, children, position, shown, stringify
 from .read import BuildError, options
 
 THEOREMS = vocabulary.THEOREMS
@@ -181,7 +181,7 @@ class Counter:
     def div(self, div: dict):
         ident, classes, keys = attr(div)
         content = div["c"][1]
-        if "data-formats" in keys and self.output not in keys["data-formats"].split():
+        if not shown(div, self.output):
             return
         kind = ident.split("-", 1)[0] if "-" in ident else None
         if "title" in keys:  # a callout's title=, read by pandoc (parse.callout_titles)

@@ -5,8 +5,9 @@ notebook's Markdown.  pandoc's Markdown reader has no source positions, so the r
 stage writes them into the text (read.mark_position: `data-pos` attributes on divs and
 headings, empty spans at paragraph starts; weave.py adds a `{=pos}` raw block before each
 chunk's code and outputs); `positions` follows them, and `strip` removes them before a
-writer sees the tree.  Blocks meant for one output only (`.content-visible`) are in divs
-with a `data-formats` attribute; `for_output` keeps what an output shows.
+writer sees the tree.  Conditional content (`.content-visible`, `.content-hidden`) stays
+in its div, as Quarto's filters see it: `shown` says whether an output shows it, and
+`for_output` keeps what an output shows.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from .read.validate import BuildError
+from .read.validate import BuildError, visible_in
 
 POS = "pos"  # the raw format of position markers
 
@@ -106,8 +107,8 @@ def strip(value, output: str | None = None):
                 )
                 if item["t"] == "Span" and "data-pos" in keys and not item["c"][1]:
                     continue
-                if "data-formats" in keys:
-                    if output is None or output in keys["data-formats"].split():
+                if CONDITIONAL & set(classes):
+                    if output is None or shown(item, output):
                         out.extend(strip(item["c"][1], output))
                     continue
                 if "data-chunk" in keys or "data-output" in keys:  # weave.py's
@@ -127,6 +128,30 @@ def strip(value, output: str | None = None):
             value["c"] = c
         return {k: strip(v, output) for k, v in value.items()}
     return value
+
+
+CONDITIONAL = {"content-visible", "content-hidden"}
+
+
+def shown(element: dict, output: str) -> bool:
+    """Whether `output` ('pdf' or 'ipynb') shows `element`: not a `.content-visible` or
+    `.content-hidden` div whose conditions leave it out (validate.visible_in)."""
+    if element.get("t") != "Div":
+        return True
+    _, classes, keys = attr(element)
+    return not CONDITIONAL & set(classes) or output in visible_in(classes, keys)
+
+
+def shown_chunks(value, output: str) -> set[int]:
+    """The indices of the chunks (weave.py's `data-chunk` divs) in `value` that `output`
+    shows."""
+    if isinstance(value, list):
+        return set().union(*(shown_chunks(v, output) for v in value))
+    if not isinstance(value, dict) or not shown(value, output):
+        return set()
+    keys = attr(value)[2] if value.get("t") == "Div" else {}
+    found = {int(keys["data-chunk"])} if "data-chunk" in keys else set()
+    return found.union(*(shown_chunks(v, output) for v in value.values()))
 
 
 def for_output(tree: dict, output: str) -> dict:

@@ -24,7 +24,6 @@ import yaml
 from . import parse
 from .execute import ANSI, outputs_by_label
 from .read import PAGEBREAK, BuildError, Chunk, Document, options, resolve_inline
-from .read.validate import OUTPUTS
 
 # Image outputs in order of preference for LaTeX (SVG is converted to PDF with cairosvg).
 IMAGE_TYPES = {
@@ -307,21 +306,17 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     woven = Woven([], {}, meta)
     header = options.header_text(doc)
     if header.strip():  # its macros are expanded in the math of both outputs
-        woven.segments.append(f'::: {{data-formats="header"}}\n{header}\n:::')
+        woven.segments.append(f"::: {{.content-hidden}}\n{header}\n:::")
     outputs = outputs_by_label(executed) if executed is not None else {}
     values = (
         executed.metadata.get("inline_values", {})
         if executed is not None
         else NotExecuted()
     )
-    run: list[str] = []  # consecutive segments shown in the same outputs
-    formats = None
     fig_format = options.figure_defaults(doc)["fig-format"]
     numbered = options.pdf_option(doc, "code-line-numbers", False) is True
+    run = woven.segments
     for block in doc.blocks:
-        if block.formats != formats:
-            woven.segments += _only_in(run, formats)
-            run, formats = [], block.formats
         if not isinstance(block, Chunk):
             text = resolve_inline(block.marked or block.text, values)
             # a function, so that re.sub does not read the \n of \newpage as a newline
@@ -348,7 +343,6 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
             )
             run += [output, *parts]
         run.append(":::")
-    woven.segments += _only_in(run, formats)
     return woven
 
 
@@ -371,13 +365,6 @@ def float_kind(chunk: Chunk) -> str | None:
     if label.startswith("tbl-") or opts.get("tbl-cap"):
         return "tbl"
     return None
-
-
-def _only_in(run: list[str], formats) -> list[str]:
-    """Segments shown in some outputs only (.content-visible), in a div saying which."""
-    if not run or formats is None or set(formats) == set(OUTPUTS):
-        return run
-    return [f'::: {{data-formats="{" ".join(sorted(formats))}"}}', *run, ":::"]
 
 
 def woven_tree(doc: Document, executed) -> tuple[Woven, dict]:

@@ -513,7 +513,7 @@ def builtin_placements(root: Path) -> list[str]:
     from builder.weave import weave
     from builder.write.typeset import to_latex
 
-    doc = read(root / "report.qmd", builtin_pdf=True).for_format("pdf")
+    doc = read(root / "report.qmd", builtin_pdf=True)
     executed = execute.execute(doc, root / ".cache", fast=True, log=lambda *_: None)
     woven = weave(doc, executed, root / "figures")
     tree = parse.for_output(parse.parse(woven.markdown), "pdf")

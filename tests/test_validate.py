@@ -8,7 +8,9 @@ itself ignores the thing) warns with file and line.  Supported features give Qua
 import pytest
 from conftest import write_project
 
+from builder import parse
 from builder.read import BuildError, Markdown, options, read
+from builder.weave import weave
 from builder.write.modules import chunk_source, local_imports
 
 
@@ -263,16 +265,21 @@ def test_content_visible_per_output(tmp_path):
         "```{python}\nx = 1\n```\n:::\n\nEVERYWHERE\n"
     )
     doc = read_text(tmp_path, text)
-    assert prose(doc.for_format("pdf")).split("\n\n") == [
+    tree = parse.parse(weave(doc, None).markdown)
+
+    def paragraphs(output):
+        shown = parse.for_output(tree, output)["blocks"]
+        return [parse.stringify(b) for b in shown if b["t"] == "Para"]
+
+    assert paragraphs("pdf") == [
         "PDF-ONLY",
         "HIDDEN-IN-IPYNB",
         "LATEX-ONLY",
         "EVERYWHERE",
     ]
-    assert prose(doc.for_format("ipynb")).split("\n\n") == ["UNLESS-PDF", "EVERYWHERE"]
-    assert (
-        len(doc.for_format("pdf").chunks) == 1 and doc.for_format("ipynb").chunks == []
-    )
+    assert paragraphs("ipynb") == ["UNLESS-PDF", "EVERYWHERE"]
+    assert parse.shown_chunks(tree["blocks"], "pdf") == {0}
+    assert parse.shown_chunks(tree["blocks"], "ipynb") == set()
     assert len(doc.chunks) == 1  # executed once for both
 
 

@@ -6,14 +6,14 @@ relative to the including file, `/` = project root; also inside code blocks and 
 the file's text is inserted as it is), `{{< meta key >}}`, `{{< pagebreak >}}`, escaped
 shortcodes `{{{< x >}}}` (printed as `{{< x >}}`), pandoc's fence rules (a fence closes with
 a fence of the same character at least as long), ```{python} chunks with `#|` options (one YAML
-document), and `.content-visible`/`.content-hidden` divs with `when-format`/`unless-format`.
+document), and `.content-visible`/`.content-hidden` divs with `when-format`/`unless-format`
+(kept in the text: which output shows them is decided on the tree, parse.shown).
 Every option, div and shortcode is validated (builder/read/validate.py).  Every block remembers the
 file and line it came from so that errors can point at the source.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import re
 from dataclasses import dataclass, field
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import options as document_options
 from . import validate
-from .validate import OUTPUTS, BuildError
+from .validate import BuildError
 
 INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+\"?([^\s\">]+)\"?\s*>\}\}\s*$")
 META = re.compile(r"\{\{<\s*meta\s+([\w.-]+)\s*>\}\}")
@@ -40,7 +40,6 @@ DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$(\s*\{#eq-[^}]*\})?", re.S)
 MATH_ENVIRONMENT = re.compile(
     r"\\begin\{(align|gather|multline|flalign|alignat|equation|eqnarray)(\*?)\}"
 )
-ALL_OUTPUTS = frozenset(OUTPUTS)
 
 
 @dataclass
@@ -57,7 +56,6 @@ class Markdown:
     text: str
     file: Path
     line: int  # line of the first line of `text`
-    formats: frozenset = ALL_OUTPUTS  # the outputs it appears in (.content-visible)
     origins: list = field(default_factory=list)  # (file, line) of each line of `text`
     marked: str = ""  # `text` with source positions on its headings, divs, paragraphs
 
@@ -86,7 +84,6 @@ class Chunk:
     index: int = 0  # position among all chunks, from 0
     option_lines: list = field(default_factory=list)  # the `#|` lines as written
     fence: str = "```"
-    formats: frozenset = ALL_OUTPUTS
 
     @property
     def label(self) -> str:
@@ -122,12 +119,6 @@ class Document:
     @property
     def chunks(self) -> list[Chunk]:
         return [b for b in self.blocks if isinstance(b, Chunk)]
-
-    def for_format(self, output: str) -> "Document":
-        """The document as `output` ('pdf' or 'ipynb') shows it: blocks of
-        .content-visible/.content-hidden divs that do not apply to it left out."""
-        blocks = [b for b in self.blocks if output in b.formats]
-        return dataclasses.replace(self, blocks=blocks)
 
     def inline_expressions(self) -> list[tuple[str, str, int]]:
         """(expression, 'file:line', blocks before it) of every `{python} expr` in the prose."""
@@ -426,10 +417,6 @@ def read(
         meta["date"] = datetime.date.today().isoformat()
     doc = Document(path, meta, settings=settings)
     prose: list[Line] = []
-    divs: list[frozenset | None] = []  # open fenced divs: outputs of conditional ones
-
-    def shown_in() -> frozenset:
-        return ALL_OUTPUTS.intersection(*(f for f in divs if f is not None))
 
     def flush():
         while prose and not prose[-1].text.strip():
@@ -439,7 +426,7 @@ def read(
         if prose:
             text = "\n".join(ln.text for ln in prose)
             origins = [(ln.file, ln.lineno) for ln in prose]
-            block = Markdown(text, prose[0].file, prose[0].lineno, shown_in(), origins)
+            block = Markdown(text, prose[0].file, prose[0].lineno, origins)
             block.marked = "\n".join(ln.marked or ln.text for ln in prose)
             _check_display_math(block)
             _check_inline(block)
@@ -485,7 +472,6 @@ def read(
                 len(doc.chunks),
                 [ln.text.strip() for ln in lines[i + 1 : i + 1 + n_options]],
                 ticks,
-                shown_in(),
             )
             doc.blocks.append(chunk)
             i = j + 1
@@ -493,23 +479,8 @@ def read(
         in_code = fence is not None
         fence = next_fence(line.text, fence) if not line.raw else fence
         if not (in_code or fence):
-            if div := validate.DIV_FENCE.match(line.text):
-                attrs = div.group(2)
-                if attrs:
-                    _, classes, keys = validate.check_div(attrs, where)
-                    if {"content-visible", "content-hidden"} & set(classes):
-                        flush()
-                        divs.append(validate.visible_in(classes, keys))
-                        i += 1
-                        continue
-                    divs.append(None)
-                elif divs:
-                    if divs[-1] is not None:  # the end of conditional content
-                        flush()
-                        divs.pop()
-                        i += 1
-                        continue
-                    divs.pop()
+            if (div := validate.DIV_FENCE.match(line.text)) and div.group(2):
+                validate.check_div(div.group(2), where)
             line = Line(_resolve_shortcodes(line, meta), line.file, line.lineno)
             if not in_tex:
                 line.marked = mark_position(line, prose[-1].text if prose else "")

@@ -110,15 +110,9 @@ def pandoc_args(pdf: dict) -> list[str]:
     if "fontsize" in pdf:
         args += ["-V", f"fontsize={pdf['fontsize']}"]
     if pdf.get("colorlinks", True):  # Quarto's colours
-        args += [
-            "-V",
-            "colorlinks=true",
-            "-V",
-            "linkcolor=blue",
-            "-V",
-            "filecolor=Maroon",
-        ]
-        args += ["-V", "citecolor=Blue", "-V", "urlcolor=Blue"]
+        colours = "colorlinks=true linkcolor=blue filecolor=Maroon citecolor=Blue "
+        colours += "urlcolor=Blue"
+        args += [arg for value in colours.split() for arg in ("-V", value)]
     if "mainfont" in pdf:
         args += ["-V", f"mainfont={pdf['mainfont']}"]
     args += ["-V", f"monofont={pdf.get('monofont', DEFAULT_MONOFONT)}"]

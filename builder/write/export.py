@@ -145,10 +145,8 @@ class Jupyter:
         ident, classes, keys = attr(d)
         content = d["c"][1]
         self.pos = keys.get("data-pos", self.pos)
-        if "data-formats" in keys:
-            return (
-                self.blocks(content) if "ipynb" in keys["data-formats"].split() else []
-            )
+        if not parse.shown(d, "ipynb"):
+            return []
         if "data-chunk" in keys:
             return [("chunk", int(keys["data-chunk"]), content)]
         kind = ident.split("-", 1)[0] if "-" in ident else ""
@@ -594,7 +592,9 @@ def export(
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     modules = code_modules(doc.root)
     chunks = {c.index: c for c in doc.chunks}
-    plan = inline_plan(executed_chunks(doc), modules, preamble_chunks(tree))
+    shown = parse.shown_chunks(tree["blocks"], "ipynb")
+    runnable = [c for c in executed_chunks(doc) if c.index in shown]
+    plan = inline_plan(runnable, modules, preamble_chunks(tree))
     outputs = outputs_by_label(executed)
     titles = parse.callout_titles(tree)
     renderer = Jupyter(nums, titles)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-from ..parse import attr, walk
+from ..parse import shown_chunks
 from ..read import BuildError, Chunk
 
 
@@ -171,18 +171,14 @@ def listed_modules(chunk: Chunk, modules: dict) -> list[str]:
 
 
 def preamble_chunks(tree: dict) -> set[int]:
-    """Indices of the chunks before the document tree's first level-1 heading (the
-    set-up that comes before the first question)."""
-    found = set()
-    for block in tree["blocks"]:
-        if block["t"] == "Header" and block["c"][0] == 1:
-            break
-        found |= {
-            int(attr(e)[2]["data-chunk"])
-            for e in walk(block)
-            if e.get("t") == "Div" and "data-chunk" in attr(e)[2]
-        }
-    return found
+    """Indices of the chunks the notebook shows before the document tree's first
+    level-1 heading (the set-up that comes before the first question)."""
+    blocks = tree["blocks"]
+    first = next(
+        (k for k, b in enumerate(blocks) if b["t"] == "Header" and b["c"][0] == 1),
+        len(blocks),
+    )
+    return shown_chunks(blocks[:first], "ipynb")
 
 
 @dataclass

@@ -175,7 +175,7 @@ def post_render(log=print) -> None:
         executed = from_quarto(nbformat.read(kept[-1], as_version=4), doc)
         _, tree = weave.woven_tree(doc, executed)
         nums = number.document_numbers(doc, tree, "ipynb")
-        notebook = export.export(doc.for_format("ipynb"), executed, nums, tree)
+        notebook = export.export(doc, executed, nums, tree)
         final = source.with_suffix(".ipynb")
         staged = final.with_name(final.name + ".tmp")
         nbformat.write(notebook, staged)
