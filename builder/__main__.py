@@ -74,12 +74,7 @@ def build(
             log(f"wrote {final.relative_to(root)}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    warnings = diagnostics.title_block_warnings(doc.meta) + diagnostics.status_lines(
-        executed
-    )
-    if warnings:
-        bar = "!" * 78
-        log("\n".join([bar, *warnings, bar]))
+    warnings = diagnostics.report_warnings(doc.meta, executed, log)
     log(f"build: done in {time.perf_counter() - started:.1f} s")
     return {
         "outputs": list(outputs),

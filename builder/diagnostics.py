@@ -52,3 +52,12 @@ def title_block_warnings(meta: dict) -> list[str]:
             "discussed-with text: set discussed-with in the YAML header of the report"
         )
     return found
+
+
+def report_warnings(meta: dict, executed, log=print) -> list[str]:
+    """The warnings of the title block (`meta`) and the executed notebook's status lines,
+    logged between two bars at the end of a build; returns them."""
+    warnings = title_block_warnings(meta) + status_lines(executed)
+    if warnings:
+        log("\n".join(["!" * 78, *warnings, "!" * 78]))
+    return warnings

@@ -21,7 +21,7 @@ import nbformat
 
 from .. import parse, vocabulary
 from ..execute import KERNELSPEC, executed_chunks, outputs_by_label
-from ..number import Numbering, is_crossref, label
+from ..number import BLOCKS, Numbering, is_crossref, label
 from ..parse import attr, position
 from ..read import BuildError, Chunk, Document
 from ..weave import stream_text
@@ -110,24 +110,17 @@ class Jupyter:
                 out += self.code_block(b)
             elif t == "RawBlock":
                 out += self.raw_block(b)
-            elif t == "BlockQuote":
-                out.append({"t": t, "c": self.blocks(b["c"])})
-            elif t == "BulletList":
-                out.append({"t": t, "c": [self.blocks(item) for item in b["c"]]})
-            elif t == "OrderedList":
-                items = [self.blocks(item) for item in b["c"][1]]
-                out.append({"t": t, "c": [b["c"][0], items]})
-            elif t == "DefinitionList":
-                items = [
-                    [self.inlines(term), [self.blocks(d) for d in defs]]
-                    for term, defs in b["c"]
-                ]
-                out.append({"t": t, "c": items})
-            elif t == "LineBlock":
-                out.append({"t": t, "c": [self.inlines(line) for line in b["c"]]})
-            else:
-                out.append(b)
+            else:  # lists, quotes, definitions, line blocks: their content rendered
+                out.append({**b, "c": self.children(b["c"])} if "c" in b else b)
         return out
+
+    def children(self, value):
+        """An element's content with the blocks and inlines in it rendered."""
+        if not isinstance(value, list):
+            return value
+        if value and all(isinstance(v, dict) and "t" in v for v in value):
+            return (self.blocks if value[0]["t"] in BLOCKS else self.inlines)(value)
+        return [self.children(v) for v in value]
 
     # --- blocks -----------------------------------------------------------------
     def header(self, h: dict) -> dict:
@@ -258,14 +251,8 @@ class Jupyter:
         caption = t["c"][1][1]
         words = caption[-1]["c"] if caption else []
         ident = t["c"][0][0]
-        _, _, widths, head, bodies, foot = t["c"]
-
-        def rows(rs):  # the cells' blocks rendered too
-            return [[r[0], [[*c[:4], self.blocks(c[4])] for c in r[1]]] for r in rs]
-
-        bodies = [[b[0], b[1], rows(b[2]), rows(b[3])] for b in bodies]
-        parts = [widths, [head[0], rows(head[1])], bodies, [foot[0], rows(foot[1])]]
-        body = {**t, "c": [["", [], []], [None, []], *parts]}
+        widths, *parts = t["c"][2:]  # the cells' blocks rendered too
+        body = {**t, "c": [["", [], []], [None, []], widths, *self.children(parts)]}
         if not caption:
             return [body]
         name = (
@@ -354,17 +341,8 @@ class Jupyter:
                     out.append({"t": "RawInline", "c": ["raw-latex", k]})
                 else:
                     out.append(e)
-            elif t == "Note":
-                out.append({"t": "Note", "c": self.blocks(e["c"])})
-            elif t in ("Emph", "Strong", "Underline", "Strikeout", "Superscript",
-                       "Subscript", "SmallCaps"):  # fmt: skip
-                out.append({"t": t, "c": self.inlines(e["c"])})
-            elif t in ("Link", "Quoted"):
-                c = list(e["c"])
-                c[1] = self.inlines(c[1])
-                out.append({"t": t, "c": c})
-            else:
-                out.append(e)
+            else:  # emphasis, links, quotes, notes: their content rendered
+                out.append({**e, "c": self.children(e["c"])} if "c" in e else e)
         return out
 
     def cite(self, e: dict) -> list:
@@ -600,7 +578,7 @@ def export(
     renderer = Jupyter(nums, titles)
     items = split(renderer.blocks(tree["blocks"]))
     # the Markdown of every cell, written in one run of pandoc's writer
-    pending: list[tuple] = []  # (cell, output index or None) -> filled after writing
+    pending: list[tuple] = []  # (mapping, key) to fill with each Markdown written
     markdown: list[list] = [[para(s("x"))]]  # the title cell is written by hand
     cells = [md(title_cell(doc.meta))]
     count = [0]
@@ -608,7 +586,7 @@ def export(
         if item[0] == "markdown":
             markdown.append(footnotes(item[1], count))
             cells.append(md(""))
-            pending.append((cells[-1], None))
+            pending.append((cells[-1], "source"))
             continue
         chunk = chunks[item[1]]
         if chunk.index not in plan:
@@ -637,17 +615,14 @@ def export(
             ]
             for out, blocks in zip(markdowns, rendered):
                 markdown.append(footnotes(blocks, count))
-                pending.append((out, "output"))
+                pending.append((out["data"], "text/markdown"))
         if captions:
             markdown.append(captions)
             cells.append(md(""))
-            pending.append((cells[-1], None))
+            pending.append((cells[-1], "source"))
     written = write(markdown, tree.get("meta", {}), renderer, doc)[1:]
-    for (target, kind), text in zip(pending, written):
-        if kind == "output":
-            target["data"]["text/markdown"] = text
-        else:
-            target.source = text
+    for (target, key), text in zip(pending, written):
+        target[key] = text
     cells = [c for c in cells if c.cell_type != "markdown" or c.source.strip()]
     count = 0
     for cell in cells:

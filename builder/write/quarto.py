@@ -183,11 +183,7 @@ def post_render(log=print) -> None:
         for old in kept:
             old.unlink()
         log(f"post-render: wrote {final.name} ({len(notebook.cells)} cells)")
-        warnings = diagnostics.title_block_warnings(
-            doc.meta
-        ) + diagnostics.status_lines(executed)
-        if warnings:
-            log("\n".join(["!" * 78, *warnings, "!" * 78]))
+        diagnostics.report_warnings(doc.meta, executed, log)
 
 
 def from_quarto(nb, doc):

@@ -69,8 +69,9 @@ def locate(tex_lines: list[str], number: int, doc: Document) -> str | None:
     return None
 
 
-def describe_error(log: str, tex: Path, doc: Document, kept: Path) -> str:
-    """The first LaTeX errors, each with its log lines and the source line it comes from."""
+def describe_error(log: str, tex: Path, doc: Document | None, kept: Path) -> str:
+    """The first LaTeX errors, each with its log lines and the source line it comes from
+    (with the document `doc`)."""
     if font := re.search(r'The font "([^"]+)" cannot be found', log):
         return (
             f"the font '{font.group(1)}' is not installed (set by mainfont/monofont in "
@@ -85,7 +86,7 @@ def describe_error(log: str, tex: Path, doc: Document, kept: Path) -> str:
         for j in range(i, min(i + 30, len(lines))):
             if m := ERROR_LINE.match(lines[j]):
                 context = lines[i : j + 2]
-                where = locate(tex_lines, int(m.group(1)), doc)
+                where = doc and locate(tex_lines, int(m.group(1)), doc)
                 head = (
                     f"{where}: LaTeX error here"
                     if where

@@ -97,14 +97,6 @@ def to_latex(
         )
 
 
-def _latex_errors(log: str) -> str:
-    lines = log.splitlines()
-    errors = [i for i, line in enumerate(lines) if line.startswith("!")]
-    return "\n".join("\n".join(lines[i : i + 6]) for i in errors[:3]) or "\n".join(
-        lines[-20:]
-    )
-
-
 def to_pdf(
     tex: Path, root: Path, doc: Document | None = None, tree: dict | None = None
 ) -> Path:
@@ -130,10 +122,6 @@ def to_pdf(
         log = (outdir / f"{tex.stem}.log").read_text(errors="replace")
         if result.returncode != 0:
             kept = texlog.keep([outdir / f"{tex.stem}.log", tex], root)
-            if doc is None:
-                raise BuildError(
-                    f"{engine} failed (full log: {kept}):\n{_latex_errors(log)}"
-                )
             raise BuildError(
                 f"{engine} failed: " + texlog.describe_error(log, tex, doc, kept)
             )

@@ -28,17 +28,15 @@ local function callout(div, ctype)
     return blocks
   end
   local heading = title and latex.rawblock("\\vspace{-3mm}\\textbf{" .. title .. "}\\vspace{3mm}")
+  local beside = appearance == "simple" and icon  -- the icon in a column of its own
   blocks:insert(latex.rawblock("\\begin{calloutplain}{" .. colour .. "}"))
-  if appearance == "simple" and icon then
+  if beside then
     blocks:insert(latex.rawblock("\\begin{minipage}[t]{5.5mm}\n\\textcolor{" .. colour .. "}{"
       .. icon .. "}\n\\end{minipage}%\n\\begin{minipage}[t]{\\textwidth - 5.5mm}"))
-    if heading then blocks:insert(heading) end
-    blocks:extend(div.content)
-    blocks:insert(latex.rawblock("\\end{minipage}%"))
-  else
-    if heading then blocks:insert(heading) end
-    blocks:extend(div.content)
   end
+  if heading then blocks:insert(heading) end
+  blocks:extend(div.content)
+  if beside then blocks:insert(latex.rawblock("\\end{minipage}%")) end
   blocks:insert(latex.rawblock("\\end{calloutplain}"))
   return blocks
 end

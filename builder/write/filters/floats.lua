@@ -142,8 +142,7 @@ end
 -- nothing on the left.
 local document_fig_align = nil  -- the document's fig-align, if set
 
-local function aligned(div)
-  local align = div.attributes["fig-align"] or document_fig_align or "center"
+local function aligned(div, align)
   if align ~= "right" then return div.content end
   for _, block in ipairs(div.content) do
     if block.t == "Para" or block.t == "Plain" then
@@ -160,7 +159,7 @@ local function figure_div(div)
   local centering = (align == "center" or align == "default") and "\\centering" or ""
   local blocks = pandoc.List({latex.rawblock("\\begin{figure}" .. placement(div) .. centering)})
   local subs = subfigures(div.content)
-  if #subs > 0 then blocks:extend(subfigure_blocks(div, subs)) else blocks:extend(aligned(div)) end
+  if #subs > 0 then blocks:extend(subfigure_blocks(div, subs)) else blocks:extend(aligned(div, align)) end
   -- an empty caption (weave.py writes a no-break space) reads as the name and number, with no colon
   local blank = pandoc.utils.stringify(caption):gsub("[%s\194\160]", "") == ""
   local text = blank and "}\\label{" .. div.identifier
