@@ -75,3 +75,24 @@ def test_the_import_reader_sees_imports():
     found = imported(BUILDER / "write" / "export.py", "write.export")
     assert {"execute", "number", "read", "weave", "write.modules"} <= found
     assert {"read"} <= imported(BUILDER / "number.py", "number")
+
+
+def test_readme_states_the_line_counts_of_the_stages():
+    """The README's table of stages gives each stage's lines of Python, Lua and LaTeX
+    (rows in the order of the table) and the vocabulary data's, and its Size paragraph
+    their sum."""
+    lines = {}
+    for path in BUILDER.rglob("*"):
+        if path.suffix in (".py", ".lua", ".tex") and "__pycache__" not in path.parts:
+            top = path.relative_to(BUILDER).parts[0].removesuffix(".py")
+            n = len(path.read_text().splitlines())
+            lines[STAGE[top]] = lines.get(STAGE[top], 0) + n
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("| stage | where | lines |") :].split("\n\n")[0]
+    stated = [
+        int(row.split("|")[-2].replace(",", "")) for row in table.splitlines()[2:]
+    ]
+    assert stated == [lines[s] for s in (6, 0, 1, 2, 3, 4, 5)]
+    assert f"Size: `builder/` is {sum(lines.values()):,} lines" in readme
+    data = len((BUILDER / "vocabulary.json").read_text().splitlines())
+    assert f"(`vocabulary.json`, {data} lines)" in table
