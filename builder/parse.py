@@ -108,7 +108,7 @@ def strip(value, output: str | None = None):
                 if item["t"] == "Span" and "data-pos" in keys and not item["c"][1]:
                     continue
                 if CONDITIONAL & set(classes):
-                    if output is None or shown(item, output):
+                    if output is None or output in visible_in(classes, keys):
                         out.extend(strip(item["c"][1], output))
                     continue
                 if "data-chunk" in keys or "data-output" in keys:  # weave.py's

@@ -315,25 +315,27 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     )
     fig_format = options.figure_defaults(doc)["fig-format"]
     numbered = options.pdf_option(doc, "code-line-numbers", False) is True
-    run = woven.segments
+    segments = woven.segments  # the Markdown, in document order
     for block in doc.blocks:
         if not isinstance(block, Chunk):
             text = resolve_inline(block.marked or block.text, values)
             # a function, so that re.sub does not read the \n of \newpage as a newline
-            run.append(PAGEBREAK.sub(lambda _: "```{=latex}\n\\newpage\n```", text))
+            segments.append(
+                PAGEBREAK.sub(lambda _: "```{=latex}\n\\newpage\n```", text)
+            )
             continue
         opts = block.options
         numbers = " .numberLines" if opts.get("code-line-numbers", numbered) else ""
         # every chunk's code and outputs in a div: the notebook's code cell goes there
-        run.append(f'::: {{data-chunk="{block.index}"}}')
+        segments.append(f'::: {{data-chunk="{block.index}"}}')
         output = position(block.where() + " output")
         if opts.get("echo", True) is not False and opts.get("include", True):
-            run.append(
+            segments.append(
                 f"{position(block.where())}\n\n"
                 + fence(block.shown_source(), listing(opts) + ".python" + numbers)
             )
         if executed is None and float_kind(block):  # numbered from the source alone
-            run.append(
+            segments.append(
                 f"{output}\n\n::: {{#{float_ident(block, float_kind(block))}}}\n\n{NBSP}\n\n:::"
             )
         shown = opts.get("output", True) is not False and opts.get("include", True)
@@ -341,8 +343,8 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
             parts = weave_outputs(
                 block, outputs[block.label], figures, woven.files, fig_format
             )
-            run += [output, *parts]
-        run.append(":::")
+            segments += [output, *parts]
+        segments.append(":::")
     return woven
 
 
