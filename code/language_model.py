@@ -697,6 +697,9 @@ def describe_training(history):
     )
 
 
+_announced = set()  # cache paths whose training was announced in this process
+
+
 def trained_model(
     corpus,
     config,
@@ -708,9 +711,9 @@ def trained_model(
     """`train`, cached on disk under `model_key` (configuration, mode, training code,
     data, PyTorch version): a second call, or a rebuild of the report, loads instead
     of training, wherever the model was trained (a model trained on a GPU loads on a
-    CPU). Before training, `announce_training` says what is coming; every epoch is
-    checkpointed beside the cache file (`train`), and the checkpoint is removed once
-    the model is in the cache. Prints where and in which precision the model was
+    CPU). Before training, `announce_training` says what is coming (once for both
+    modes when both are to be trained); every epoch is checkpointed beside the cache
+    file (`train`), and the checkpoint is removed once the model is in the cache. Prints where and in which precision the model was
     trained (`describe_training`) after its label ("teacher forcing: ..."). device:
     default `pick_device()`; precision: default `default_precision(device)`."""
     device = device or pick_device()
@@ -725,7 +728,9 @@ def trained_model(
 
     def compute():
         todo = {tf: tf == teacher_forcing or not p.exists() for tf, p in paths.items()}
-        announce_training(corpus, config, device, precision, todo)
+        if path not in _announced:  # once for both models, when both are to train
+            announce_training(corpus, config, device, precision, todo)
+            _announced.update(p for tf, p in paths.items() if todo[tf])
         model, history = train(
             corpus, config, teacher_forcing, device, label, precision, checkpoint
         )

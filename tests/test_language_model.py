@@ -970,6 +970,20 @@ def test_the_announcement_gives_each_mode_its_own_rate(corpus, monkeypatch, caps
     ]
 
 
+def test_training_both_modes_is_announced_once(corpus, tmp_path, monkeypatch):
+    """The first model's announcement already gives both times: the second model's
+    training says nothing more (and measures no rates again)."""
+    data = small(corpus)
+    said = []
+    monkeypatch.setattr(
+        language_model, "announce_training", lambda *a: said.append(dict(a[-1]))
+    )
+    monkeypatch.setattr(language_model, "_announced", set())
+    trained_model(data, TINY, True, device="cpu", cache_dir=tmp_path)
+    trained_model(data, TINY, False, device="cpu", cache_dir=tmp_path)
+    assert said == [{True: True, False: True}]
+
+
 def test_measured_rates_time_the_steps_after_one_warm_up(corpus, monkeypatch):
     data = small(corpus)
     calls, now = [], [0.0]
