@@ -138,6 +138,7 @@ def preamble() -> str:
     names = {
         "figurename": CROSSREF["fig"]["name"],
         "tablename": CROSSREF["tbl"]["name"],
+        "proofname": UNNUMBERED["proof"],  # amsthm's, in the document's language
     }
     lines.append(  # as Quarto (crossref/meta.lua): after the language's own names
         "\\AtBeginDocument{"

@@ -214,13 +214,16 @@ def test_34_lang_german_as_quarto(tmp_root):
         "Abbildung 1: Verlust über die Schritte.",
         "Tabelle 1: Werte pro Schritt",
         "Hinweis",
+        "Beweis. Die Ableitung ist 2(𝑤 − 1).",  # amsthm's \\proofname, as Quarto sets it
     ):
         assert words in flat
-    assert "Figure" not in flat and "Table" not in flat and "Note" not in flat
+    for english in ("Figure", "Table", "Note", "Proof"):
+        assert english not in flat
     nb = nbformat.read(root / "report.ipynb", as_version=4)
     md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "*Abbildung 1: Verlust über die Schritte.*" in md
     assert "> **Hinweis**" in md
+    assert "*Beweis.* Die Ableitung" in " ".join(md.split())
     assert "alles steht in Kapitel 1." in " ".join(md.split())
 
 
