@@ -544,7 +544,7 @@ def test_live_quarto_places_figures_as_recorded(tmp_path, fig_pos):
 # Documents of the kinds a review found wrong, each with the sentences Quarto 1.10.18's PDF
 # gives (recorded by rendering them): reference forms, table caption forms, callout
 # headings, theorems in a document without section numbers, and blocks of the theorem
-# kinds that start with a figure or a list.
+# kinds that start with a figure or a list, a figure and a footnote inside a callout.
 KINDS_DOCS = {
     "reference-forms": (
         "number-sections: true",
@@ -648,6 +648,27 @@ KINDS_DOCS = {
             "See Figure 1 in Example 1.1.",
         ],
     ),
+    "figure-and-footnote-in-a-callout": (
+        "number-sections: true",
+        """
+        # Optimisation {#sec-opt}
+
+        ::: {.callout-warning}
+        ## Step size
+        Too large: plain momentum.[^eps]
+
+        ![Loss inside a callout.](loss.png){#fig-in width=20%}
+        :::
+
+        After the box, @fig-in.
+
+        [^eps]: As noted in @sec-opt.
+        """,
+        [  # the figure stays in the box (placed H); the footnote's text at the page's foot
+            "Step size Too large: plain momentum.1 Figure 1: Loss inside a callout. "
+            "After the box, Figure 1. 1 As noted in Section 1.",
+        ],
+    ),
 }
 
 
@@ -679,7 +700,9 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
     )
     for sentence in KINDS_DOCS[name][2]:
         assert sentence in flat
-        if not any(w in sentence for w in ("Remember", "heading inside", "Proof.")):
+        if not any(
+            w in sentence for w in ("Remember", "heading inside", "Proof.", "Step size")
+        ):
             assert sentence in markdown  # the notebook words it the same
     if name == "theorems-without-section-numbers":
         assert "# First" in markdown and "# 1 First" not in markdown

@@ -1,12 +1,26 @@
 -- Callouts (the vocabulary's kinds: .callout-note, ...) as Quarto draws them in
 -- a PDF: the title from title= or a leading heading, icon=false, appearance
--- default/simple/minimal; collapse has no effect on paper.  Colours: builder/vocabulary.py.
+-- default/simple/minimal; collapse has no effect on paper; a footnote's text goes after the box.
+-- Colours: builder/vocabulary.py.
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
 -- callout type -> title and Font Awesome 5 icon
 local CALLOUTS = latex.VOCABULARY.callouts
 
+-- A footnote inside the box: its mark stays, its text goes after the box, to the foot of
+-- the page (inside it would be set at the bottom of the box), as Quarto does.
+local function lift_notes(div)
+  local texts = pandoc.List()
+  div.content = div.content:walk({Note = function(note)
+    texts:insert(latex.rawblock("\\footnotetext{"
+      .. pandoc.write(pandoc.Pandoc(note.content), "latex"):gsub("%s+$", "") .. "}"))
+    return latex.raw("\\footnotemark{}")
+  end})
+  return texts
+end
+
 local function callout(div, ctype)
+  local notes = lift_notes(div)
   local title = div.attributes["title"]
   if title then
     local inlines = pandoc.utils.blocks_to_inlines(pandoc.read(title, "markdown").blocks)
@@ -25,7 +39,7 @@ local function callout(div, ctype)
     blocks:insert(latex.rawblock("\\begin{calloutdefault}{" .. colour .. "}{" .. head .. "}"))
     blocks:extend(div.content)
     blocks:insert(latex.rawblock("\\end{calloutdefault}"))
-    return blocks
+    return blocks .. notes
   end
   local heading = title and latex.rawblock("\\vspace{-3mm}\\textbf{" .. title .. "}\\vspace{3mm}")
   local beside = appearance == "simple" and icon  -- the icon in a column of its own
@@ -38,7 +52,7 @@ local function callout(div, ctype)
   blocks:extend(div.content)
   if beside then blocks:insert(latex.rawblock("\\end{minipage}%")) end
   blocks:insert(latex.rawblock("\\end{calloutplain}"))
-  return blocks
+  return blocks .. notes
 end
 
 function Div(div)

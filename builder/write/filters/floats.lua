@@ -5,7 +5,8 @@
 -- Placement as Quarto 1.10 gives it: the figure's fig-pos, else the document's, else H for
 -- a figure drawn by a chunk whose code is shown and which has no layout options (weave.py
 -- marks those divs with the class .cell and copies a chunk's fig-pos), else none;
--- fig-pos: false is as if not set.  The same for a Markdown image with a #fig- id.
+-- fig-pos: false is as if not set.  The same for a Markdown image with a #fig- id.  Inside
+-- a callout: H.
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
 local document_fig_pos = nil  -- the document's fig-pos, if set
@@ -200,10 +201,22 @@ local function Figure(fig)
   return latex.rawblock((tex:gsub("\\begin{figure}", "\\begin{figure}[" .. pos .. "]", 1)))
 end
 
+-- A figure inside a callout is placed H (a float cannot leave the box), as Quarto places it.
+local function Callout(div)
+  if not div.classes:find_if(function(c) return c:match("^callout%-") end) then return nil end
+  div.content = div.content:walk({
+    Div = function(d)
+      if d.identifier:match("^fig%-") then d.attributes["fig-pos"] = "H" return d end
+    end,
+    Figure = function(fig) fig.attributes["fig-pos"] = "H" return fig end,
+  })
+  return div
+end
+
 local function Meta(meta)
   if meta["fig-pos"] then document_fig_pos = pandoc.utils.stringify(meta["fig-pos"]) end
   if meta["fig-align"] then document_fig_align = pandoc.utils.stringify(meta["fig-align"]) end
 end
 
 -- The figure filter after Div: the images of a figure div (its sub-figures) are raw LaTeX by then
-return {{Meta = Meta}, {Div = Div, Table = Table}, {Figure = Figure}}
+return {{Meta = Meta}, {Div = Callout}, {Div = Div, Table = Table}, {Figure = Figure}}
