@@ -38,15 +38,15 @@ def test_includes_options_and_lines(tmp_path):
         tmp_path,
         {
             "report.qmd": DOC,
-            "proofs/a.qmd": "A says\n{{< include sub/b.qmd >}}\n",
-            "proofs/sub/b.qmd": "B (nested, relative to a.qmd)\n",
+            "proofs/a.qmd": "A says\n{{< include proofs/sub/b.qmd >}}\n",
+            "proofs/sub/b.qmd": "B (nested, from the main document's folder)\n",
         },
     )
     doc = read(qmd)
     assert doc.meta["title"] == "T"
     prose = "\n".join(b.text for b in doc.blocks if isinstance(b, Markdown))
     assert "Hello Ada, with Bob, Cy." in prose
-    assert "A says\nB (nested, relative to a.qmd)" in prose
+    assert "A says\nB (nested, from the main document's folder)" in prose
     # escaped with a third brace: printed as the shortcode (Quarto), not expanded
     assert "{{< include not-a-shortcode-inside-a-code-block.qmd >}}" in prose
     first, second = doc.chunks
@@ -96,6 +96,31 @@ def test_missing_nested_include_names_the_partial(tmp_path):
     )
     with pytest.raises(BuildError, match=r"a.qmd:2: include file 'gone.qmd' not found"):
         read(qmd)
+
+
+def test_nested_include_is_read_from_the_main_documents_folder(tmp_path):
+    """Quarto 1.10 resolves every include from the main document's folder (a partial's
+    own folder is not looked at): a path written from the partial stops the build, with
+    the path Quarto needs."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": "{{< include parts/a.qmd >}}\n",
+            "parts/a.qmd": "x\n{{< include sub/b.qmd >}}\n",
+            "parts/sub/b.qmd": "B\n",
+        },
+    )
+    with pytest.raises(BuildError) as e:
+        read(qmd)
+    assert (
+        f"a.qmd:2: include file 'sub/b.qmd' not found (looked for {tmp_path}/sub/b.qmd)"
+        in str(e.value)
+    )
+    assert "write 'parts/sub/b.qmd'" in str(e.value)
+    (tmp_path / "parts/a.qmd").write_text("x\n{{< include /parts/sub/b.qmd >}}\n")
+    assert "x\nB" in "\n".join(
+        b.text for b in read(qmd).blocks if isinstance(b, Markdown)
+    )
 
 
 def test_include_cycle(tmp_path):

@@ -15,6 +15,7 @@ file and line it came from so that errors can point at the source.
 from __future__ import annotations
 
 import datetime
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,11 +170,20 @@ def split_front_matter(
     raise BuildError(f"{path}:1: the YAML header opened with '---' is never closed")
 
 
-def _include_target(path: Path, root: Path, n: int, target: str) -> Path:
-    file = root / target.lstrip("/") if target.startswith("/") else path.parent / target
+def _include_target(path: Path, root: Path, base: Path, n: int, target: str) -> Path:
+    """The file an include names: from the project's root if it starts with `/`, else
+    from the main document's folder `base`, also inside a partial (Quarto's rule)."""
+    file = root / target.lstrip("/") if target.startswith("/") else base / target
     if not file.is_file():
+        beside = path.parent / target
+        hint = (
+            f"; Quarto reads it from the main document's folder, not the partial's: "
+            f"write '{os.path.relpath(beside, base)}'"
+            if beside.is_file() and not target.startswith("/")
+            else ""
+        )
         raise BuildError(
-            f"{path}:{n}: include file '{target}' not found (looked for {file})"
+            f"{path}:{n}: include file '{target}' not found (looked for {file}){hint}"
         )
     return file
 
@@ -191,8 +201,9 @@ def expand_includes(path: Path, root: Path, stack: tuple[Path, ...] = ()) -> lis
     """The lines of `path` with every include shortcode replaced by the included lines.
     Outside code the included file is read as markdown (its own includes expanded); an
     include standing alone inside a code block or chunk inserts the file's text as it is
-    (Quarto 1.4+)."""
+    (Quarto 1.4+). Paths are read as `_include_target` reads them."""
     path = path.resolve()
+    base = stack[0].parent if stack else path.parent
     if path in stack:
         chain = " -> ".join(p.name for p in (*stack, path))
         raise BuildError(f"{stack[-1]}: include cycle: {chain}")
@@ -201,7 +212,7 @@ def expand_includes(path: Path, root: Path, stack: tuple[Path, ...] = ()) -> lis
     for n, raw in enumerate(_read_text(path).splitlines(), start=1):
         inc = INCLUDE.match(raw)
         if inc and fence:
-            file = _include_target(path, root, n, inc.group(1))
+            file = _include_target(path, root, base, n, inc.group(1))
             out += [
                 Line(text, file, k, raw=True)
                 for k, text in enumerate(_read_text(file).splitlines(), start=1)
@@ -211,7 +222,7 @@ def expand_includes(path: Path, root: Path, stack: tuple[Path, ...] = ()) -> lis
         if not inc:
             out.append(Line(raw, path, n))
             continue
-        file = _include_target(path, root, n, inc.group(1))
+        file = _include_target(path, root, base, n, inc.group(1))
         out.extend(expand_includes(file, root, (*stack, path)))
     return out
 
