@@ -202,7 +202,7 @@ class Counter:
             self.subfigures = 0
             self.blocks(content)
             self.figure = None
-        elif kind == "tbl":
+        elif kind in ("tbl", "lst"):  # a table div; a chunk labelled lst- (weave.py)
             self.add(ident)
             self.blocks(content)
         else:

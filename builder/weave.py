@@ -69,11 +69,15 @@ def stream_text(text: str) -> str:
 
 
 def listing(opts: dict) -> str:
-    """The attributes that make a chunk's code a listing (`lst-label`, `lst-cap`)."""
-    if "lst-label" not in opts:
+    """The attributes that make a chunk's code a listing (`lst-label`, `lst-cap`), or
+    the whole cell (`label: lst-x`: code and outputs, as Quarto makes it)."""
+    ident = opts.get("lst-label") or opts.get("label", "")
+    if not ident.startswith("lst-"):
         return ""
     cap = str(opts.get("lst-cap", "")).replace("\\", "\\\\").replace('"', '\\"')
-    return f'#{opts["lst-label"]} lst-cap="{cap}" ' if cap else f"#{opts['lst-label']} "
+    return (
+        f'#{ident} lst-cap="{cap}" ' if cap or "lst-label" not in opts else f"#{ident} "
+    )
 
 
 def fence(text: str, classes: str) -> str:
@@ -328,11 +332,15 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
         numbers = " .numberLines" if opts.get("code-line-numbers", numbered) else ""
         # every chunk's code and outputs in a div: the notebook's code cell goes there
         segments.append(f'::: {{data-chunk="{block.index}"}}')
+        cell = "lst-label" not in opts and listing(opts)  # the cell is the listing
+        if cell and opts.get("include", True):
+            segments.append(f"::: {{{cell.strip()}}}")
         output = position(block.where() + " output")
         if opts.get("echo", True) is not False and opts.get("include", True):
+            code = listing(opts) if "lst-label" in opts else ""
             segments.append(
                 f"{position(block.where())}\n\n"
-                + fence(block.shown_source(), listing(opts) + ".python" + numbers)
+                + fence(block.shown_source(), code + ".python" + numbers)
             )
         if executed is None and float_kind(block):  # numbered from the source alone
             segments.append(
@@ -344,7 +352,7 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
                 block, outputs[block.label], figures, woven.files, fig_format
             )
             segments += [output, *parts]
-        segments.append(":::")
+        segments.append(":::\n\n:::" if cell and opts.get("include", True) else ":::")
     return woven
 
 

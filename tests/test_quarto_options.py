@@ -261,6 +261,66 @@ def test_listing_caption_references_and_math_in_the_notebook(tmp_path):
     assert "*Listing 1: The rule of Equation 1, with $\\alpha$*" in md
 
 
+LABELLED_LISTINGS = """\
+See @lst-a and @lst-b.
+
+```{python}
+#| label: lst-a
+#| lst-cap: "Caption A"
+print(1 + 1)
+```
+
+```{python}
+#| label: lst-b
+#| lst-cap: "Caption B"
+#| echo: false
+print(2 + 2)
+```
+
+```{python}
+#| label: lst-c
+print(3 + 3)
+```
+"""
+
+
+@needs_latex
+def test_a_chunk_labelled_lst_is_a_listing_of_code_and_output(tmp_path):
+    """Quarto 1.10.18 makes the whole cell (code and output) a listing, captioned by
+    lst-cap or not at all.  One difference, on purpose: with echo: false Quarto drops
+    the caption with the code ('Listing 2 4'); the built-in renderer keeps it."""
+    qmd = write_project(tmp_path, {"report.qmd": LABELLED_LISTINGS})
+    build(qmd, fast=True, log=lambda *_: None)
+    flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert flat.startswith(
+        "See Listing 1 and Listing 2. Listing 1 Caption A print(1 + 1) 2 "
+        "Listing 2 Caption B 4 Listing 3 print(3 + 3) 6"
+    )
+    nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+    cells = [(c.cell_type, c.source) for c in nb.cells]
+    assert cells[1:] == [
+        ("markdown", "See Listing 1 and Listing 2."),
+        ("code", "print(1 + 1)"),
+        ("markdown", "*Listing 1: Caption A*"),
+        ("code", "print(2 + 2)"),
+        ("markdown", "*Listing 2: Caption B*"),
+        ("code", "print(3 + 3)"),
+        ("markdown", "*Listing 3*"),
+    ]
+
+
+def test_a_listing_label_given_twice_stops_with_its_line(tmp_path):
+    """Quarto nests a second listing inside the first (its caption twice): not built."""
+    qmd = write_project(
+        tmp_path,
+        {"report.qmd": "```{python}\n#| label: lst-d\n#| lst-label: lst-e\n1\n```\n"},
+    )
+    with pytest.raises(
+        BuildError, match=r"report.qmd:3: a chunk labelled 'lst-d' is a"
+    ):
+        build(qmd, pdf=False, log=lambda *_: None)
+
+
 @pytest.mark.parametrize(
     "block, message",
     [

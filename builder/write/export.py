@@ -239,13 +239,16 @@ class Jupyter:
         ident, classes, keys = attr(b)
         if ident not in self.nums.numbers or "lst-cap" not in keys:
             return [b]
-        read = parse.parse(keys["lst-cap"])["blocks"]
-        caption = read[0]["c"] if read and read[0]["t"] in ("Para", "Plain") else []
-        words = s(f"{self.nums.text(ident, caption=True)}: ") + self.inlines(caption)
         return [
-            para([emph(words)]),
+            self.listing_caption(ident, keys["lst-cap"]),
             {"t": "CodeBlock", "c": [["", classes, []], b["c"][1]]},
         ]
+
+    def listing_caption(self, ident: str, cap: str) -> dict:
+        read = parse.parse(cap)["blocks"]
+        caption = read[0]["c"] if read and read[0]["t"] in ("Para", "Plain") else []
+        words = s(self.nums.text(ident, caption=True)) + (s(": ") if caption else [])
+        return para([emph(words + self.inlines(caption))])
 
     def table(self, t: dict) -> list:
         caption = t["c"][1][1]
@@ -536,6 +539,12 @@ def chunk_markdown(content: list, renderer: Jupyter) -> tuple[list, list]:
     """From a chunk's woven content: the rendered blocks of each of its Markdown outputs,
     and the caption blocks the notebook shows under its code cell (figures, tables)."""
     outputs, captions = [], []
+    for b in list(content):
+        if b["t"] == "Div" and attr(b)[0].startswith("lst-"):  # the cell is a listing
+            captions.append(
+                renderer.listing_caption(attr(b)[0], attr(b)[2].get("lst-cap", ""))
+            )
+            content = content + b["c"][1]
     for b in content:
         renderer.pos = position(b) or renderer.pos  # outputs' headings: the chunk's
         if b["t"] == "CodeBlock":  # the chunk's code: a listing's caption
