@@ -79,8 +79,10 @@ class Counter:
         self.sections: list[int] = []
         self.appendix = False
         self.pos = "?"
-        self.figure: str | None = None  # the number of the figure div we are in
-        self.subfigures = 0
+        self.floats: dict[
+            str, str
+        ] = {}  # kind -> the number of its float div we are in
+        self.subs = 0  # sub-figures or sub-tables so far in that div
         self.refs: list[tuple[str, str]] = []
         self.titles = titles  # callout title= text -> its inlines
 
@@ -190,7 +192,7 @@ class Counter:
             self.add(ident)
             self.blocks(content, titled=True)
         elif kind == "fig":
-            if self.figure is not None:
+            if "fig" in self.floats:
                 raise BuildError(
                     f"{self.pos}: the figure div #{ident} is inside another figure "
                     f"div: sub-figures written as divs are not supported by the built-in "
@@ -198,11 +200,10 @@ class Counter:
                     f"inside the figure div (![caption](file){{#{ident}}}), or build "
                     f"with Quarto"
                 )
-            self.figure = self.add(ident)
-            self.subfigures = 0
-            self.blocks(content)
-            self.figure = None
-        elif kind in ("tbl", "lst"):  # a table div; a chunk labelled lst- (weave.py)
+            self.inside(kind, ident, content)
+        elif kind == "tbl":
+            self.inside(kind, ident, content)
+        elif kind == "lst":  # a chunk labelled lst- (weave.py)
             self.add(ident)
             self.blocks(content)
         else:
@@ -236,16 +237,22 @@ class Counter:
     def figure_block(self, figure: dict):
         ident = figure["c"][0][0]  # pandoc 3 moves an image's label to its figure
         if ident.startswith("fig-"):
-            self.subfigure(ident)
-        elif self.figure is None:  # pandoc makes a numbered figure of it
+            self.sub(ident, "fig")
+        elif "fig" not in self.floats:  # pandoc makes a numbered figure of it
             self.step("fig")
         self.blocks(figure["c"][1][1])  # the caption
 
-    def subfigure(self, ident: str):
-        if self.figure is not None:  # a sub-figure: 1a, 1b, ...
-            self.subfigures += 1
+    def inside(self, kind: str, ident: str, content: list):
+        """A figure or table div: its labelled images or tables are its sub-floats."""
+        self.floats[kind], self.subs = self.add(ident), 0
+        self.blocks(content)
+        del self.floats[kind]
+
+    def sub(self, ident: str, kind: str):
+        if kind in self.floats:  # a sub-figure or sub-table: 1a, 1b, ...
+            self.subs += 1
             self.add(
-                ident, self.figure + "abcdefghijklmnopqrstuvwxyz"[self.subfigures - 1]
+                ident, self.floats[kind] + "abcdefghijklmnopqrstuvwxyz"[self.subs - 1]
             )
         else:
             self.add(ident)
@@ -254,8 +261,8 @@ class Counter:
         caption = table["c"][1][1]
         ident = table["c"][0][0]  # pandoc 3.9 reads `: Caption {#tbl-x}` into it
         if ident.startswith("tbl-"):
-            self.add(ident)
-        elif caption:
+            self.sub(ident, "tbl")
+        elif caption and "tbl" not in self.floats:
             self.step("tbl")  # a captioned table without a label is numbered too
         self.children(table["c"][1:])
 
@@ -281,7 +288,7 @@ class Counter:
         elif t == "Image":
             ident = attr(e)[0]
             if ident.startswith("fig-"):
-                self.subfigure(ident)
+                self.sub(ident, "fig")
             return
         elif t == "RawInline":
             if e["c"][0] in ("latex", "tex"):

@@ -544,7 +544,7 @@ def test_live_quarto_places_figures_as_recorded(tmp_path, fig_pos):
 # Documents of the kinds a review found wrong, each with the sentences Quarto 1.10.18's PDF
 # gives (recorded by rendering them): reference forms, table caption forms, callout
 # headings, theorems in a document without section numbers, and blocks of the theorem
-# kinds that start with a figure or a list, a figure and a footnote inside a callout.
+# kinds that start with a figure or a list, a figure and a footnote inside a callout, sub-tables.
 KINDS_DOCS = {
     "reference-forms": (
         "number-sections: true",
@@ -669,6 +669,42 @@ KINDS_DOCS = {
             "After the box, Figure 1. 1 As noted in Section 1.",
         ],
     ),
+    "sub-tables": (
+        "number-sections: true",
+        """
+        # Losses
+
+        The losses are in @tbl-pair (panels @tbl-train and @tbl-test); @tbl-single follows.
+
+        ::: {#tbl-pair layout-ncol=2}
+        | epoch | loss |
+        |------:|-----:|
+        | 1     | 0.9  |
+
+        : Training {#tbl-train}
+
+        | epoch | loss |
+        |------:|-----:|
+        | 1     | 1.1  |
+
+        : Test {#tbl-test}
+
+        Losses per split.
+        :::
+
+        | model | params |
+        |:------|-------:|
+        | small | 1.2M   |
+
+        : Model sizes, after @tbl-test. {#tbl-single}
+        """,
+        [  # a table float with sub-captions (the longtable of Table 2 comes first)
+            "The losses are in Table 1 (panels Table 1a and Table 1b); Table 2 follows.",
+            "Table 2: Model sizes, after Table 1b. model params small 1.2M "
+            "Table 1: Losses per split. (a) Training (b) Test epoch loss epoch loss "
+            "1 0.9 1 1.1",
+        ],
+    ),
 }
 
 
@@ -701,11 +737,16 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
     for sentence in KINDS_DOCS[name][2]:
         assert sentence in flat
         if not any(
-            w in sentence for w in ("Remember", "heading inside", "Proof.", "Step size")
+            w in sentence
+            for w in ("Remember", "heading inside", "Proof.", "Step size", "epoch")
         ):
             assert sentence in markdown  # the notebook words it the same
     if name == "theorems-without-section-numbers":
         assert "# First" in markdown and "# 1 First" not in markdown
+    if name == "sub-tables":  # captioned as sub-figures are, under each
+        assert (
+            "*(a) Training*" in markdown and "*Table 1: Losses per split.*" in markdown
+        )
     if name == "callout-headings":
         assert "## 1.1 A heading inside" in markdown and "**Remember**" in markdown
 

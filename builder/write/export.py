@@ -258,11 +258,11 @@ class Jupyter:
         body = {**t, "c": [["", [], []], [None, []], widths, *self.children(parts)]}
         if not caption:
             return [body]
-        name = (
-            s(self.nums.text(ident, caption=True) + ": ")
-            if ident in self.nums.numbers
-            else []
-        )
+        number = self.nums.numbers.get(ident, "")
+        if number[-1:].isalpha():  # a sub-table, as a sub-figure: "(a) caption"
+            name = s(f"({number[-1]}) ")
+        else:
+            name = s(self.nums.text(ident, caption=True) + ": ") if number else []
         return [body, para([emph(name + self.inlines(_trim(words)))])]
 
     def para(self, p: dict) -> list:

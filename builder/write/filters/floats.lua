@@ -1,6 +1,7 @@
 -- Floats (figures, tables) as Quarto numbers and places them in a PDF:
 --   ::: {#fig-x} / ::: {#tbl-x} around a chunk or images: the float, its last paragraph
---     the caption; sub-figures (images with an id) side by side by layout-ncol/layout-nrow;
+--     the caption; sub-figures (images with an id) or sub-tables (tables with an id) side by
+--     side by layout-ncol/layout-nrow;
 --   ": Caption {#tbl-x}" under a pipe table: a numbered table.
 -- Placement as Quarto 1.10 gives it: the figure's fig-pos, else the document's, else H for
 -- a figure drawn by a chunk whose code is shown and which has no layout options (weave.py
@@ -34,6 +35,38 @@ local function subfigures(blocks)
           subs:insert({image = il, id = il.identifier, caption = il.caption})
         end
       end
+    end
+  end
+  for _, sub in ipairs(subs) do
+    local image = sub.image:clone()
+    image.identifier, image.caption = "", {}
+    sub.tex = latex.latex_of({image})
+  end
+  return subs
+end
+
+-- A table as a plain tabular (a longtable cannot sit in a minipage), as Quarto sets a
+-- sub-table.
+local ALIGN = {AlignLeft = "l", AlignRight = "r", AlignCenter = "c", AlignDefault = "l"}
+local function tabular(tbl)
+  local simple = pandoc.utils.to_simple_table(tbl)
+  local function row(cells)
+    local tex = pandoc.List(cells):map(function(c) return latex.latex_of(pandoc.utils.blocks_to_inlines(c)) end)
+    return table.concat(tex, " & ") .. "\\\\\n"
+  end
+  local aligns = table.concat(pandoc.List(simple.aligns):map(function(a) return ALIGN[tostring(a)] or "l" end))
+  local head = row(simple.headers):match("^[%s&]*\\\\\n$") and "" or (row(simple.headers) .. "\\midrule\n")
+  local body = table.concat(pandoc.List(simple.rows):map(row))
+  return "\\begin{tabular}{" .. aligns .. "}\n\\toprule\n" .. head .. body .. "\\bottomrule\n\\end{tabular}"
+end
+
+-- The sub-tables of a table div: its tables with an id.
+local function subtables(blocks)
+  local subs = pandoc.List()
+  for _, b in ipairs(blocks) do
+    if b.t == "Table" and b.identifier:match("^tbl%-") then
+      subs:insert({id = b.identifier, caption = pandoc.utils.blocks_to_inlines(b.caption.long),
+        tex = tabular(b), above = true})
     end
   end
   return subs
@@ -70,8 +103,9 @@ local function layout_rows(div, count)
   return rows
 end
 
--- Sub-figures side by side, row by row (layout_rows).
-local function subfigure_blocks(div, subs)
+-- Sub-floats side by side, row by row (layout_rows): each sub's LaTeX (sub.tex) in a
+-- minipage with its sub-caption, below it for a figure, above it for a table (sub.above).
+local function subfloat_blocks(div, subs)
   local parts, next_sub = {}, 1
   for r, widths in ipairs(layout_rows(div, #subs)) do
     local total = 0
@@ -82,11 +116,10 @@ local function subfigure_blocks(div, subs)
       local sub = w > 0 and subs[next_sub] or nil
       if sub then
         next_sub = next_sub + 1
-        local image = sub.image:clone()
-        image.identifier, image.caption = "", {}
+        local caption = "\\subcaption{\\label{" .. sub.id .. "}" .. latex.latex_of(sub.caption) .. "}"
         table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\centering\n"
-          .. latex.latex_of({image}) .. "\n\\subcaption{\\label{" .. sub.id .. "}"
-          .. latex.latex_of(sub.caption) .. "}\n\\end{minipage}%")
+          .. (sub.above and (caption .. "\n" .. sub.tex) or (sub.tex .. "\n" .. caption))
+          .. "\n\\end{minipage}%")
       else  -- space, or a place the last row leaves empty
         table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\mbox{}\\end{minipage}%")
       end
@@ -94,7 +127,7 @@ local function subfigure_blocks(div, subs)
   end
   if next_sub <= #subs then
     error("the layout of " .. div.identifier .. " has places for " .. (next_sub - 1)
-      .. " of its " .. #subs .. " sub-figures: give it a place for each")
+      .. " of its " .. #subs .. " sub-floats: give it a place for each")
   end
   -- one raw block: a blank line between two minipages would stack them
   return pandoc.List({latex.rawblock(table.concat(parts, "\n"))})
@@ -124,6 +157,19 @@ local function column_widths(tbl, spec)
     if widths[i] and total > 0 then tbl.colspecs[i] = {colspec[1], widths[i] / total} end
   end
   return tbl
+end
+
+-- A table div with sub-tables, as Quarto sets it: the caption above, the sub-tables side
+-- by side (before Table below takes their ids).
+local function Subtables(div)
+  local subs = div.identifier:match("^tbl%-") and subtables(div.content) or {}
+  if #subs == 0 then return nil end
+  local caption = latex.latex_of(caption_of(div))
+  local blocks = pandoc.List({latex.rawblock("\\begin{table}" .. placement(div)
+    .. "\n\\caption{\\label{" .. div.identifier .. "}" .. caption .. "}")})
+  blocks:extend(subfloat_blocks(div, subs))
+  blocks:insert(latex.rawblock("\\end{table}"))
+  return blocks
 end
 
 local function table_div(div)
@@ -160,7 +206,7 @@ local function figure_div(div)
   local centering = (align == "center" or align == "default") and "\\centering" or ""
   local blocks = pandoc.List({latex.rawblock("\\begin{figure}" .. placement(div) .. centering)})
   local subs = subfigures(div.content)
-  if #subs > 0 then blocks:extend(subfigure_blocks(div, subs)) else blocks:extend(aligned(div, align)) end
+  if #subs > 0 then blocks:extend(subfloat_blocks(div, subs)) else blocks:extend(aligned(div, align)) end
   -- an empty caption (weave.py writes a no-break space) reads as the name and number, with no colon
   local blank = pandoc.utils.stringify(caption):gsub("[%s\194\160]", "") == ""
   local text = blank and "}\\label{" .. div.identifier
@@ -219,4 +265,4 @@ local function Meta(meta)
 end
 
 -- The figure filter after Div: the images of a figure div (its sub-figures) are raw LaTeX by then
-return {{Meta = Meta}, {Div = Callout}, {Div = Div, Table = Table}, {Figure = Figure}}
+return {{Meta = Meta}, {Div = Callout}, {Div = Subtables}, {Div = Div, Table = Table}, {Figure = Figure}}
