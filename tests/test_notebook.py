@@ -49,6 +49,10 @@ $L_1$ & 3.0 \\
 
 ::: {.callout-note title="Careful with @tbl-grid"}
 Body line.
+
+| k | $\E[k]$ |
+|---|---------|
+| 1 | 2       |
 :::
 
 ```{python}
@@ -106,6 +110,15 @@ def test_numbers_and_references_as_the_pdf(notebook):
 
 def test_callout_title_apart_from_its_body(notebook):
     assert "> **Careful with Table 1**\n>\n> Body line." in markdown(notebook)
+
+
+def test_a_table_in_a_callout_is_html(notebook):
+    """nbconvert's Markdown (mistune) shows no pipe table inside a quote: HTML is read
+    there, its math by MathJax."""
+    md = markdown(notebook)
+    table = md[md.index("> <table>") : md.index("> </table>")]
+    assert "> <th>k</th>" in table and "\\(\\mathbb{E}[k]\\)" in table
+    assert "| k |" not in md
 
 
 def test_footnote_at_the_end_of_its_cell(notebook):

@@ -168,9 +168,8 @@ class Jupyter:
                 title, rest = self.title(content)
                 kind = vocabulary.CALLOUTS.get(callout, vocabulary.CALLOUTS["note"])
                 title = title or s(kind["title"])
-            return [
-                {"t": "BlockQuote", "c": [para([strong(title)]), *self.blocks(rest)]}
-            ]
+            body = html_tables(self.blocks(rest))
+            return [{"t": "BlockQuote", "c": [para([strong(title)]), *body]}]
         block = next((c for c in classes if c in vocabulary.UNNUMBERED), None)
         if block:
             title, rest = self.title(content)
@@ -373,6 +372,25 @@ def lead(first: list, blocks: list) -> list:
     if blocks and isinstance(blocks[0], dict) and blocks[0]["t"] == "Para":
         return [para(first + [{"t": "SoftBreak"}] + blocks[0]["c"]), *blocks[1:]]
     return [para(first), *blocks]
+
+
+def html_tables(value):
+    """The tables in `value` as HTML: Jupyter's Markdown (nbconvert's mistune) reads no
+    pipe table inside a quote, which a callout is in the notebook."""
+    if isinstance(value, list):
+        return [html_tables(v) for v in value]
+    if not isinstance(value, dict) or value.get("t") != "Table":
+        return (
+            {k: html_tables(v) for k, v in value.items()}
+            if isinstance(value, dict)
+            else value
+        )
+    tree = {"pandoc-api-version": parse.API, "meta": {}, "blocks": [value]}
+    html = subprocess.run(
+        [parse.pandoc_path(), "-f", "json", "-t", "html", "--mathjax"],
+        input=json.dumps(tree), capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return {"t": "RawBlock", "c": ["html", html.strip()]}
 
 
 def _images(value):
