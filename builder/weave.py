@@ -308,7 +308,7 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
         bibs = bib if isinstance(bib, list) else [bib]
         meta["bibliography"] = [str((doc.root / b).resolve()) for b in bibs]
     woven = Woven([], {}, meta)
-    header = options.header_text(doc)
+    header = "\n".join([options.header_text(doc), *doc.macros])
     if header.strip():  # its macros are expanded in the math of both outputs
         woven.segments.append(f"::: {{.content-hidden}}\n{header}\n:::")
     outputs = outputs_by_label(executed) if executed is not None else {}

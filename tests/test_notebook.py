@@ -18,7 +18,12 @@ title: Notebook
 
 \newcommand{\E}{\mathbb{E}}
 
+```{=latex}
+\newcommand{\V}[1]{\boldsymbol{#1}}
+```
+
 The token <unk> stands for a rare word; $\E[x] \in \R$ and $\norm{x}$.^[A note.]
+A vector $\V{v}$.
 
 +-------+-------+
 | model | score |
@@ -96,7 +101,8 @@ def test_angle_bracket_text_is_text(notebook):
 def test_every_macro_is_expanded_in_the_math(notebook):
     math = re.findall(r"\$+([^$]+)\$+", markdown(notebook))
     assert "\\mathbb{E}[x] \\in \\mathbb{R}" in math
-    assert not [m for m in math if re.search(r"\\(E|R|norm)\b", m)], math
+    assert "\\boldsymbol{v}" in math  # defined in a raw LaTeX block
+    assert not [m for m in math if re.search(r"\\(E|R|V|norm)\b", m)], math
     assert "\\newcommand" not in markdown(notebook)
 
 

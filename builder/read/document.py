@@ -109,6 +109,8 @@ class Document:
     path: Path
     meta: dict
     blocks: list = field(default_factory=list)
+    # raw LaTeX blocks that define macros: expanded in the math of both outputs (weave.py)
+    macros: list[str] = field(default_factory=list)
     settings: document_options.Settings = field(
         default_factory=document_options.Settings
     )
@@ -135,6 +137,10 @@ class Document:
 def resolve_inline(text: str, values: dict[str, str]) -> str:
     """Replace every `{python} expr` by the value the build computed for it."""
     return INLINE.sub(lambda m: values[m.group(1)], text)
+
+
+RAW_TEX_FENCE = re.compile(r"^\s*(`{3,}|~{3,})\s*\{=(latex|tex)\}\s*$")
+MACRO_DEFINITIONS = ("\\newcommand", "\\renewcommand", "\\DeclareMathOperator", "\\def")
 
 
 def next_fence(line: str, fence: str | None) -> str | None:
@@ -444,7 +450,7 @@ def read(
             doc.blocks.append(block)
         prose.clear()
 
-    i, fence, in_tex = 0, None, 0
+    i, fence, in_tex, raw_tex = 0, None, 0, None
     while i < len(lines):
         line = lines[i]
         stripped = line.text.strip()
@@ -498,7 +504,14 @@ def read(
             in_tex = tex_state(line.text, in_tex)
         elif fence and not line.raw and not in_code:  # a code block's opening fence
             line.marked = mark_fence(line)
+            raw_tex = [] if RAW_TEX_FENCE.match(line.text) else None
+        elif in_code and not fence and raw_tex:  # a raw LaTeX block closed
+            if any(w in "\n".join(raw_tex) for w in MACRO_DEFINITIONS):
+                doc.macros.append("\n".join(raw_tex))
+            raw_tex = None
         elif in_code and fence and not line.raw:  # a line inside a code block
+            if raw_tex is not None:
+                raw_tex.append(line.text)
             line = Line(
                 _resolve_shortcodes(line, meta, in_code=True), line.file, line.lineno
             )
