@@ -697,7 +697,8 @@ def describe_training(history):
     )
 
 
-_announced = set()  # cache paths whose training was announced in this process
+# the cache paths whose training was announced in this process
+_announced = set()
 
 
 def trained_model(
@@ -713,9 +714,10 @@ def trained_model(
     of training, wherever the model was trained (a model trained on a GPU loads on a
     CPU). Before training, `announce_training` says what is coming (once for both
     modes when both are to be trained); every epoch is checkpointed beside the cache
-    file (`train`), and the checkpoint is removed once the model is in the cache. Prints where and in which precision the model was
-    trained (`describe_training`) after its label ("teacher forcing: ..."). device:
-    default `pick_device()`; precision: default `default_precision(device)`."""
+    file (`train`), and the checkpoint is removed once the model is in the cache.
+    Prints where and in which precision the model was trained (`describe_training`)
+    after its label ("teacher forcing: ..."). device: default `pick_device()`;
+    precision: default `default_precision(device)`."""
     device = device or pick_device()
     precision = precision or default_precision(device)
     paths = {
