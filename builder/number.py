@@ -33,6 +33,7 @@ RAW_TOKEN = re.compile(
     r"|\\(sub)*section(\*?)(?![A-Za-z])"
     r"|\\(setcounter|addtocounter|stepcounter|refstepcounter)\{([^}]*)\}"
 )
+TAG = re.compile(r"\\tag\*?\{([^{}]*)\}")
 COUNTERS = {"equation", "figure", "table", "section", *ENV_KIND}
 
 
@@ -207,6 +208,8 @@ class Counter:
             self.add(ident)
             self.blocks(content)
         else:
+            if kind in vocabulary.CALLOUT_REFS:  # numbered, a counter per kind
+                self.add(ident)
             special = any(
                 c in vocabulary.UNNUMBERED or c.startswith("callout") for c in classes
             )
@@ -273,7 +276,8 @@ class Counter:
                 after = [x for x in inlines[i + 1 : i + 3] if x["t"] != "Space"]
                 tag = after[0]["c"] if after and after[0]["t"] == "Str" else ""
                 if m := re.fullmatch(r"\{#(eq-[\w-]+)\}", tag):
-                    self.add(m.group(1))
+                    given = TAG.search(e["c"][1])  # \tag{G}: its number, no step
+                    self.add(m.group(1), given.group(1) if given else None)
             else:
                 self.inline(e)
 

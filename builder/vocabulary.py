@@ -20,6 +20,8 @@ CROSSREF: dict[str, dict] = VOCABULARY["crossref"]  # prefix -> name, env, style
 NAMES = {prefix: kind["name"] for prefix, kind in CROSSREF.items()}
 THEOREMS = {prefix: kind for prefix, kind in CROSSREF.items() if "env" in kind}
 FLOATS = tuple(prefix for prefix, kind in CROSSREF.items() if kind.get("float"))
+# cross-referenceable callouts (#nte-x on a .callout-note): prefix -> callout kind
+CALLOUT_REFS = {p: kind["callout"] for p, kind in CROSSREF.items() if "callout" in kind}
 UNNUMBERED: dict[str, str] = VOCABULARY["unnumbered_blocks"]  # class -> name
 CALLOUTS: dict[str, dict] = VOCABULARY["callouts"]  # kind -> title, icon, colours
 FORMATS = {name: set(aliases) for name, aliases in VOCABULARY["formats"].items()}
@@ -86,12 +88,14 @@ def use_document(meta: dict) -> None:
     crossref = meta.get("crossref") if isinstance(meta.get("crossref"), dict) else {}
     for prefix, kind in CROSSREF.items():
         env = _ENVIRONMENT_TITLES.get(prefix)
-        title = words.get(
-            f"environment-{env}-title" if env else f"crossref-{prefix}-title",
-            kind["name"],
-        )
+        key = f"environment-{env}-title" if env else f"crossref-{prefix}-title"
+        callout = CALLOUT_REFS.get(
+            prefix
+        )  # its title the callout's; its prefix English
+        english = kind["name"]
+        title = words.get(f"callout-{callout}-title" if callout else key, english)
         kind["name"] = str(crossref.get(f"{prefix}-title", title))
-        default = words.get(f"crossref-{prefix}-prefix", title)
+        default = words.get(f"crossref-{prefix}-prefix", english if callout else title)
         kind["prefix"] = str(crossref.get(f"{prefix}-prefix", default))
         NAMES[prefix] = kind["prefix"]
     for kind, callout in CALLOUTS.items():
@@ -145,6 +149,12 @@ def preamble() -> str:
         + "".join(f"\\renewcommand*\\{c}{{{n}}}" for c, n in names.items())
         + "}"
     )
+    for prefix in CALLOUT_REFS:  # as Quarto numbers them: a counter per kind
+        counter = f"quartocallout{prefix}no"
+        lines.append(
+            f"\\newcounter{{{counter}}}\\newcommand{{\\quartocallout{prefix}}}[1]"
+            f"{{\\refstepcounter{{{counter}}}\\label{{#1}}}}"
+        )
     for kind, callout in CALLOUTS.items():
         lines.append(f"\\definecolor{{callout-{kind}}}{{HTML}}{{{callout['color']}}}")
         lines.append(

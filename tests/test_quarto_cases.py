@@ -544,7 +544,8 @@ def test_live_quarto_places_figures_as_recorded(tmp_path, fig_pos):
 # Documents of the kinds a review found wrong, each with the sentences Quarto 1.10.18's PDF
 # gives (recorded by rendering them): reference forms, table caption forms, callout
 # headings, theorems in a document without section numbers, and blocks of the theorem
-# kinds that start with a figure or a list, a figure and a footnote inside a callout, sub-tables.
+# kinds that start with a figure or a list, a figure and a footnote inside a callout, sub-tables,
+# headings that end in a LaTeX argument or a span, simple and multiline tables, \tag.
 KINDS_DOCS = {
     "reference-forms": (
         "number-sections: true",
@@ -705,6 +706,60 @@ KINDS_DOCS = {
             "1 0.9 1 1.1",
         ],
     ),
+    "braces-ending-headings-and-tables-at-column-0": (
+        "number-sections: true",
+        r"""
+        # Results for \textbf{large} models
+
+        ## Ablation [new]{.smallcaps}
+
+        ## Outputs in \{0, 1\}
+
+        Setext heading {#sec-setext}
+        ----------------------------
+
+        lr      loss
+        ------  -----
+        0.1     0.52
+        0.01    0.61
+
+        -------------------------------
+        Model   Notes
+        ------- -----------------------
+        small   Trained for one epoch,
+                on the validation split.
+
+        large   Trained longer.
+        -------------------------------
+
+        See @sec-setext.
+        """,
+        [  # a `{...}` is a heading's attributes only when it is not an argument
+            "1 Results for large models 1.1 Ablation new 1.2 Outputs in {0, 1} "
+            "1.3 Setext heading lr loss 0.1 0.01 0.52 0.61 Model Notes small Trained "
+            "for one epoch, on the validation split. Trained longer. large",
+            "See Section 1.3.",
+        ],
+    ),
+    "tagged-equation": (
+        "number-sections: true",
+        r"""
+        $$
+        a = b
+        $$ {#eq-a}
+
+        $$
+        c = d \tag{G}
+        $$ {#eq-g}
+
+        $$
+        e = f
+        $$ {#eq-e}
+
+        See @eq-a, @eq-g and @eq-e.
+        """,
+        ["(1) 𝑐=𝑑 (G) 𝑒=𝑓 (2)", "See Equation 1, Equation G and Equation 2."],
+    ),
 }
 
 
@@ -738,7 +793,7 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert sentence in flat
         if not any(
             w in sentence
-            for w in ("Remember", "heading inside", "Proof.", "Step size", "epoch")
+            for w in ("Remember", "heading inside", "Proof.", "Step", "epoch", "Ablation", "(G)")
         ):
             assert sentence in markdown  # the notebook words it the same
     if name == "theorems-without-section-numbers":
@@ -747,6 +802,10 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert (
             "*(a) Training*" in markdown and "*Table 1: Losses per split.*" in markdown
         )
+    if name == "tagged-equation":  # its own tag, not a second one
+        assert "$$c = d \\tag{G}$$" in markdown and "$$e = f \\tag{2}$$" in markdown
+    if name.startswith("braces-ending"):  # no position marker shows
+        assert "data-pos" not in markdown and "[]{" not in markdown
     if name == "callout-headings":
         assert "## 1.1 A heading inside" in markdown and "**Remember**" in markdown
 

@@ -204,6 +204,77 @@ def test_22_crossref_words_as_quarto(tmp_root):
 
 
 @needs_latex
+def test_a_capitalised_reference_capitalises_the_prefix(tmp_path):
+    """Quarto 1.10.18 (crossref/format.lua refPrefix): `@Fig-a` with `fig-prefix: fig.`
+    reads "Fig. 1", the first letter upper-cased (also a non-ASCII one)."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": "---\ncrossref:\n  fig-prefix: fig.\n  eq-prefix: équation\n"
+            "---\n\n```{python}\n#| label: fig-a\n#| fig-cap: A loss.\n"
+            "import matplotlib.pyplot as plt\nplt.plot([1, 0]); plt.show()\n```\n\n"
+            "$$ a = b $$ {#eq-a}\n\n"
+            "@Fig-a starts a sentence, after @fig-a; @Eq-a too, after @eq-a.\n"
+        },
+    )
+    build(qmd, fast=True, log=lambda *_: None)
+    words = "Fig. 1 starts a sentence, after fig. 1; Équation 1 too, after équation 1."
+    assert words in " ".join(pdf_text(tmp_path / "report.pdf").split())
+    nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+    assert words in "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+CALLOUT_REFS = """\
+---
+lang: de
+---
+
+@nte-lr gives the learning rate, @wrn-div warns about divergence, @tip-warm helps.
+
+::: {#nte-lr .callout-note}
+## Learning rate
+Use $\\eta = 10^{-3}$.
+:::
+
+::: {#wrn-div .callout-warning}
+## Divergence
+Too large $\\eta$ diverges, see @nte-lr.
+:::
+
+::: {#tip-warm .callout-tip}
+Warm up for 5 epochs.
+:::
+"""
+
+
+@needs_latex
+def test_callouts_with_labels_are_numbered_as_quarto(tmp_path):
+    """Quarto 1.10.18: a counter per callout kind; the box titled with the language's
+    callout title and the number, references with the English prefix ("Note 1")."""
+    qmd = write_project(tmp_path, {"report.qmd": CALLOUT_REFS})
+    build(qmd, fast=True, log=lambda *_: None)
+    flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert flat.startswith(
+        "Note 1 gives the learning rate, Warning 1 warns about divergence, Tip 1 helps."
+    )
+    for words in ("Hinweis 1: Learning rate Use", "Warnung 1: Divergence Too large",
+                  "diverges, see Note 1.", "Tipp 1 Warm up"):  # fmt: skip
+        assert words in flat
+    nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "> **Hinweis 1: Learning rate**" in md and "> **Tipp 1**" in md
+    assert "see Note 1." in md
+
+
+def test_a_callout_label_needs_its_callout(tmp_path):
+    qmd = write_project(tmp_path, {"report.qmd": "::: {#nte-a .callout-tip}\nx\n:::\n"})
+    with pytest.raises(
+        BuildError, match=r"report.qmd:1: .*needs the class '.callout-note'"
+    ):
+        build(qmd, pdf=False, log=lambda *_: None)
+
+
+@needs_latex
 def test_34_lang_german_as_quarto(tmp_root):
     root = built("34-lang-german", tmp_root)
     flat = " ".join(pdf_text(root / "report.pdf").split())

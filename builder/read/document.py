@@ -367,7 +367,16 @@ def _check_section_references(doc: Document):
                     )
 
 
-HEADING = re.compile(r"^(#{1,6})(\s+.*?)\s*(?:\{([^}]*)\})?\s*$")
+HEADING = re.compile(r"^(#{1,6})(\s+.*?)\s*$")
+# a heading's attributes, `{#id .class key=value -}` at its end, unless they are a LaTeX
+# command's argument (`\\net{}`) or a span's (`[new]{.smallcaps}`)
+ATTRIBUTES = re.compile(
+    r"""\{((?:\s*(?:[#.][^\s{}=]+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s{}"']+)|-))*)\s*\}\s*$"""
+)
+ARGUMENT_OF = re.compile(r"(\\[A-Za-z]+|\])$")  # what a `{...}` right after belongs to
+# the line under a table's header or a setext heading; a multiline table's first and last
+UNDERLINE = re.compile(r"^\s*(-{3,}|={3,})(\s+-+)*\s*$")
+TABLE_RULE = re.compile(r"^-{3,}\s*$")
 PARAGRAPH = re.compile(r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]")
 
 
@@ -390,11 +399,12 @@ def mark_fence(line: Line) -> str | None:
     return f'{m.group(1)}{{{inner} data-pos="{line.file.name}:{line.lineno}"}}'
 
 
-def mark_position(line: Line, previous: str) -> str | None:
+def mark_position(line: Line, previous: str, following: str) -> str | None:
     """The line with its source position ("file:line") where pandoc keeps it in the
     document tree: a `data-pos` attribute on a div or heading, an empty span
     `[]{data-pos=...}` at the start of a paragraph (after a blank line, a heading or a div
-    fence; not list items or table captions).  None: nothing to mark."""
+    fence; not list items, table captions, or a line over an underline: a table's header
+    or a setext heading).  None: nothing to mark."""
     pos = f'data-pos="{line.file.name}:{line.lineno}"'
     if div := validate.DIV_FENCE.match(line.text):
         attrs = div.group(2).strip()
@@ -403,9 +413,16 @@ def mark_position(line: Line, previous: str) -> str | None:
         inner = attrs[1:-1] if attrs.startswith("{") else "." + attrs
         return f"{div.group(1)} {{{inner} {pos}}}"
     if h := HEADING.match(line.text):
-        return f"{h.group(1)}{h.group(2)} {{{(h.group(3) or '') + ' ' + pos}}}"
+        text, attrs = h.group(2), ATTRIBUTES.search(h.group(2))
+        if attrs and ARGUMENT_OF.search(text[: attrs.start()]):
+            attrs = None
+        if attrs:
+            text = text[: attrs.start()]
+        return (
+            f"{h.group(1)}{text.rstrip()} {{{(attrs.group(1) if attrs else '')} {pos}}}"
+        )
     after_block = not previous.strip() or previous.lstrip().startswith((":::", "#"))
-    if not after_block:
+    if not after_block or UNDERLINE.match(following):
         return None
     if PARAGRAPH.match(line.text):
         return f"[]{{{pos}}}{line.text}"
@@ -450,7 +467,7 @@ def read(
             doc.blocks.append(block)
         prose.clear()
 
-    i, fence, in_tex, raw_tex = 0, None, 0, None
+    i, fence, in_tex, raw_tex, in_table = 0, None, 0, None, False
     while i < len(lines):
         line = lines[i]
         stripped = line.text.strip()
@@ -499,8 +516,14 @@ def read(
             if (div := validate.DIV_FENCE.match(line.text)) and div.group(2):
                 validate.check_div(div.group(2), where)
             line = Line(_resolve_shortcodes(line, meta), line.file, line.lineno)
-            if not in_tex:
-                line.marked = mark_position(line, prose[-1].text if prose else "")
+            following = lines[i + 1].text if i + 1 < len(lines) else ""
+            previous = prose[-1].text if prose else ""
+            if TABLE_RULE.match(line.text):  # a multiline table's first or last rule
+                in_table = (
+                    not in_table and bool(following.strip()) and not previous.strip()
+                )
+            if not in_tex and not in_table:
+                line.marked = mark_position(line, previous, following)
             in_tex = tex_state(line.text, in_tex)
         elif fence and not line.raw and not in_code:  # a code block's opening fence
             line.marked = mark_fence(line)

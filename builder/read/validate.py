@@ -157,6 +157,13 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
                     f'{where}: {key}="{keys[key]}" is not valid: must be '
                     f"{allowed_values}"
                 )
+    elif prefix in vocabulary.CALLOUT_REFS:
+        callout = f"callout-{vocabulary.CALLOUT_REFS[prefix]}"
+        if callout not in classes:
+            raise BuildError(
+                f"{where}: the label '#{ident}' numbers a callout: the div needs the "
+                f"class '.{callout}'"
+            )
     elif prefix in QUARTO_ID_PREFIXES:
         raise BuildError(
             f"{where}: a div with the id '#{ident}' ({prefix}- cross-reference) is not "

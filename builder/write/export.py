@@ -21,7 +21,7 @@ import nbformat
 
 from .. import parse, vocabulary
 from ..execute import KERNELSPEC, executed_chunks, outputs_by_label
-from ..number import BLOCKS, Numbering, is_crossref, label
+from ..number import BLOCKS, TAG, Numbering, is_crossref, label
 from ..parse import attr, position
 from ..read import BuildError, Chunk, Document
 from ..weave import stream_text
@@ -166,8 +166,14 @@ class Jupyter:
                 rest = content
             else:
                 title, rest = self.title(content)
-                kind = vocabulary.CALLOUTS.get(callout, vocabulary.CALLOUTS["note"])
-                title = title or s(kind["title"])
+            if kind in vocabulary.CALLOUT_REFS and ident in self.nums.numbers:  # #nte-x
+                name = s(
+                    f"{vocabulary.CROSSREF[kind]['name']} {self.nums.numbers[ident]}"
+                )
+                title = name + (s(": ") + title if title else [])
+            elif not title:
+                default = vocabulary.CALLOUTS.get(callout, vocabulary.CALLOUTS["note"])
+                title = s(default["title"])
             body = html_tables(self.blocks(rest))
             return [{"t": "BlockQuote", "c": [para([strong(title)]), *body]}]
         block = next((c for c in classes if c in vocabulary.UNNUMBERED), None)
@@ -313,11 +319,9 @@ class Jupyter:
                 k = 1 if after and after[0]["t"] == "Space" else 0
                 tag = after[k]["c"] if len(after) > k and after[k]["t"] == "Str" else ""
                 if m := re.fullmatch(r"\{#(eq-[\w-]+)\}", tag):
-                    number = self.nums.numbers[m.group(1)]
-                    e = {
-                        **e,
-                        "c": [e["c"][0], f"{e['c'][1].strip()} \\tag{{{number}}}"],
-                    }
+                    math, number = e["c"][1].strip(), self.nums.numbers[m.group(1)]
+                    tag = "" if TAG.search(math) else f" \\tag{{{number}}}"  # own \tag
+                    e = {**e, "c": [e["c"][0], math + tag]}
                     skip = k + 1
                 out.append(e)
             elif t == "Cite":
@@ -362,7 +366,10 @@ class Jupyter:
             elif c["citationPrefix"]:
                 words = self.inlines(c["citationPrefix"]) + s(" " + number)
             else:
-                words = s(self.nums.text(ident))
+                text = self.nums.text(ident)
+                if c["citationId"][:1].isupper():  # @Fig-x: "Fig." for "fig."
+                    text = text[:1].upper() + text[1:]
+                words = s(text)
             out += (s(", ") if k else []) + words
         return out
 

@@ -142,13 +142,14 @@ def to_pdf(
     return outdir / f"{tex.stem}.pdf"
 
 
-AUX_LABEL = re.compile(r"\\newlabel\{([^}]+)\}\{\{([^}]*)\}")
+# \newlabel{label}{{number}{page}...}; a number given by \tag{G} is braced: {{G}}
+AUX_LABEL = re.compile(r"\\newlabel\{([^}]+)\}\{\{((?:[^{}]|\{[^{}]*\})*)\}")
 
 
 def check_numbers(aux: str, nums) -> None:
     """LaTeX must have numbered every label as number.py did (the notebook uses those);
     where it did not, name the label, where it stands and both numbers."""
-    latex = dict(AUX_LABEL.findall(aux))
+    latex = {k: v.replace("{", "").replace("}", "") for k, v in AUX_LABEL.findall(aux)}
     differ = [
         f"{nums.where.get(ident, '?')}: label '{ident}' is {latex[ident]} in the PDF "
         f"but {number} in the notebook"

@@ -1,6 +1,7 @@
 -- Callouts (the vocabulary's kinds: .callout-note, ...) as Quarto draws them in
 -- a PDF: the title from title= or a leading heading, icon=false, appearance
--- default/simple/minimal; collapse has no effect on paper; a footnote's text goes after the box.
+-- default/simple/minimal; collapse has no effect on paper; a footnote's text goes after the box;
+-- #nte-x (the vocabulary's callout prefixes) numbers it.
 -- Colours: builder/vocabulary.py.
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
@@ -27,6 +28,13 @@ local function callout(div, ctype)
     title = latex.latex_of(inlines:walk({Cite = latex.reference}))  -- read after crossref.lua
   else
     title = latex.take_title(div)
+  end
+  local prefix = div.identifier:match("^(%a+)%-")
+  local numbered = prefix and latex.VOCABULARY.crossref[prefix]
+  if numbered and numbered.callout then  -- #nte-x: titled with its name and number, as Quarto
+    local name = numbered.name .. " \\ref*{" .. div.identifier .. "}"
+    title = title and (name .. ": " .. title) or name
+    div.content:insert(1, latex.rawblock("\\quartocallout" .. prefix .. "{" .. div.identifier .. "}"))
   end
   local appearance = div.attributes["appearance"] or "default"
   local icon = div.attributes["icon"] ~= "false" and CALLOUTS[ctype] and CALLOUTS[ctype].icon

@@ -160,7 +160,7 @@ local function column_widths(tbl, spec)
 end
 
 -- A table div with sub-tables, as Quarto sets it: the caption above, the sub-tables side
--- by side (before Table below takes their ids).
+-- by side (before the table filter below takes their ids).
 local function Subtables(div)
   local subs = div.identifier:match("^tbl%-") and subtables(div.content) or {}
   if #subs == 0 then return nil end

@@ -35,7 +35,8 @@ function M.take_title(div)
 end
 
 -- Quarto's wording: the kind's name and number; `[see @fig-x]` "see 1" (the prefix instead of the name);
--- `[-@fig-x]` "1"; the suffix of `[@fig-x, p. 2]` dropped; `@Fig-x` names fig-x.
+-- `[-@fig-x]` "1"; the suffix of `[@fig-x, p. 2]` dropped; `@Fig-x` names fig-x, its prefix
+-- capitalised.
 function M.reference(cite)
   local out = {}
   for i, citation in ipairs(cite.citations) do
@@ -43,7 +44,11 @@ function M.reference(cite)
     if not (kind and M.KINDS[kind:lower()]) then return nil end  -- a bibliography citation
     local id = kind:lower() .. citation.id:sub(#kind + 1)
     local number = "\\ref{" .. id .. "}"  -- as Quarto: the link is the number only
-    local words = M.KINDS[kind:lower()] .. "~" .. number
+    local prefix = M.KINDS[kind:lower()]
+    if kind:match("^%u") then  -- @Fig-x: the prefix capitalised, as Quarto's refPrefix
+      prefix = pandoc.text.upper(pandoc.text.sub(prefix, 1, 1)) .. pandoc.text.sub(prefix, 2)
+    end
+    local words = prefix .. "~" .. number
     if citation.mode == "SuppressAuthor" then
       words = number
     elseif #citation.prefix > 0 then
