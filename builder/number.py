@@ -73,8 +73,9 @@ def is_crossref(ident: str) -> bool:
 
 
 class Counter:
-    def __init__(self, output: str, number_sections: bool, titles: dict):
+    def __init__(self, output: str, number_sections: bool, titles: dict, depth: int):
         self.output = output
+        self.depth = depth  # number-depth: deeper headings have no number
         self.nums = Numbering(number_sections)
         self.counters: dict[str, int] = {}
         self.sections: list[int] = []
@@ -219,13 +220,17 @@ class Counter:
     def header(self, header: dict):
         level, (ident, classes, _), inlines = header["c"]
         ident = ident if is_crossref(ident) else ""  # not pandoc's automatic ids
-        if "unnumbered" in classes:
+        deep = self.nums.number_sections and level > self.depth  # below number-depth
+        if "unnumbered" in classes or deep:
+            if deep and "unnumbered" not in classes:
+                self.nums.headings.setdefault(self.pos, []).append("")
             if ident:
                 self.add(ident, "")
                 self.nums.unnumbered.add(ident)
                 self.nums.unknown[ident] = (
-                    f"it is the label of an unnumbered heading (at {self.pos}), which "
-                    f"has no number to refer to: link to it by name instead, "
+                    f"it is the label of an unnumbered heading (at {self.pos}"
+                    + (f", below number-depth {self.depth}" if deep else "")
+                    + f"), which has no number to refer to: link to it by name instead, "
                     f"[{stringify(inlines)}](#{ident})"
                 )
         else:
@@ -413,12 +418,13 @@ BLOCKS = {
 
 
 def number(
-    tree: dict, output: str = "pdf", number_sections: bool = True, why=None
+    tree: dict, output: str = "pdf", number_sections: bool = True, why=None, depth=5
 ) -> Numbering:
     """Number every label of the document tree as `output` ('pdf' or 'ipynb') shows it;
     stop on a label defined twice, a reference to no label, or a reference to a label
-    whose number cannot be known.  `why(ident)`: more words for a missing label."""
-    counter = Counter(output, number_sections, callout_titles(tree))
+    whose number cannot be known.  `why(ident)`: more words for a missing label;
+    `depth`: the document's number-depth (pandoc's default, 5)."""
+    counter = Counter(output, number_sections, callout_titles(tree), depth)
     counter.blocks(tree["blocks"])
     nums = counter.nums
     for ident, where in counter.refs:
@@ -460,6 +466,7 @@ def chunk_reason(chunks):
 def document_numbers(doc, tree: dict, output: str) -> Numbering:
     """Every label of `tree` numbered as `output` ('pdf' or 'ipynb') shows it
     (.content-visible parts) and as executed (labels that code prints count), with the
-    document's `number-sections`."""
+    document's `number-sections` and `number-depth`."""
     sections = bool(options.pdf_option(doc, "number-sections", False))
-    return number(tree, output, sections, chunk_reason(doc.chunks))
+    depth = options.pdf_option(doc, "number-depth", 5)
+    return number(tree, output, sections, chunk_reason(doc.chunks), depth)

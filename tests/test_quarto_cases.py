@@ -760,11 +760,42 @@ KINDS_DOCS = {
         """,
         ["(1) 𝑐=𝑑 (G) 𝑒=𝑓 (2)", "See Equation 1, Equation G and Equation 2."],
     ),
+    "number-depth": (
+        "number-sections: true\n    number-depth: 2",
+        """
+        # Introduction {#sec-intro}
+
+        ## Background {#sec-mid}
+
+        ### Details
+
+        ::: {#thm-one}
+        A theorem.
+        :::
+
+        # Later
+
+        See @sec-mid and @thm-one.
+        """,
+        [  # a level-3 heading below number-depth 2: no number, nothing stepped
+            "1 Introduction 1.1 Background Details Theorem 1.1. A theorem. 2 Later",
+            "See Section 1.1 and Theorem 1.1.",
+        ],
+    ),
 }
 
 
 # words of sentences the notebook sets otherwise (callout titles, lists, table rows, tags)
-PDF_ONLY = ("Remember", "heading inside", "Proof.", "Step", "epoch", "Ablation", "(G)")
+PDF_ONLY = (
+    "Remember",
+    "heading inside",
+    "Proof.",
+    "Step",
+    "epoch",
+    "Ablation",
+    "(G)",
+    "Details",
+)
 
 
 def kinds_project(root: Path, name: str) -> Path:
@@ -803,12 +834,25 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert (
             "*(a) Training*" in markdown and "*Table 1: Losses per split.*" in markdown
         )
+    if name == "number-depth":
+        assert "### Details" in markdown and "## 1.1 Background" in markdown
     if name == "tagged-equation":  # its own tag, not a second one
         assert "$$c = d \\tag{G}$$" in markdown and "$$e = f \\tag{2}$$" in markdown
     if name.startswith("braces-ending"):  # no position marker shows
         assert "data-pos" not in markdown and "[]{" not in markdown
     if name == "callout-headings":
         assert "## 1.1 A heading inside" in markdown and "**Remember**" in markdown
+
+
+def test_reference_to_a_heading_below_number_depth_stops_the_build(tmp_path):
+    """Quarto prints the enclosing section's number for it (LaTeX's last label): the
+    build names the reference and why instead."""
+    qmd = kinds_project(tmp_path, "number-depth")
+    qmd.write_text(qmd.read_text().replace("### Details", "### Details {#sec-deep}")
+                   + "\nAnd @sec-deep.\n")  # fmt: skip
+    with pytest.raises(BuildError, match=r"report.qmd:\d+: the reference @sec-deep .*"
+                       r"below number-depth 2"):  # fmt: skip
+        build(qmd, pdf=False, log=lambda *_: None)
 
 
 @pytest.mark.parametrize("ref", ["sec-intro", "Sec-intro"])

@@ -89,6 +89,8 @@ def pandoc_args(pdf: dict) -> list[str]:
         args += ["-V", f"toc-title={vocabulary.VOCABULARY['titles']['toc']}"]
     if pdf.get("number-sections", False):
         args.append("--number-sections")
+        if "number-depth" in pdf:  # as Quarto: LaTeX's secnumdepth
+            args += ["-V", f"secnumdepth={pdf['number-depth']}"]
     documentclass = pdf.get("documentclass", "scrartcl")
     args += ["-V", f"documentclass={documentclass}"]
     # Quarto's template variables: graphicx and longtable always, and so figures placed
