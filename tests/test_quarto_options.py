@@ -275,6 +275,32 @@ def test_a_callout_label_needs_its_callout(tmp_path):
 
 
 @needs_latex
+def test_header_file_macros_reach_the_pdf_and_the_notebook(tmp_path):
+    """include-in-header as a file (its path alone, or `file:`), as Quarto includes it:
+    LaTeX defines its macros, the notebook's math has them expanded."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": "---\nformat:\n  pdf:\n    keep-tex: true\n    "
+            "include-in-header:\n      - macros.tex\n      - file: more.tex\n---\n\n"
+            "The gap $\\KL(q \\| p) \\ge \\zero$.\n",
+            "macros.tex": "\\newcommand{\\KL}{D_{\\mathrm{KL}}}\n",
+            "more.tex": "\\newcommand{\\zero}{0}\n",
+        },
+    )
+    build(qmd, fast=True, log=lambda *_: None)
+    assert "The gap" in pdf_text(tmp_path / "report.pdf")
+    tex = (tmp_path / "report.tex").read_text()
+    assert (
+        "\\newcommand{\\KL}{D_{\\mathrm{KL}}}" in tex
+        and "\\newcommand{\\zero}{0}" in tex
+    )
+    nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+    md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "$D_{\\mathrm{KL}}(q \\| p) \\ge 0$" in md
+
+
+@needs_latex
 def test_34_lang_german_as_quarto(tmp_root):
     root = built("34-lang-german", tmp_root)
     flat = " ".join(pdf_text(root / "report.pdf").split())

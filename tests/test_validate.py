@@ -461,8 +461,11 @@ def test_bad_front_matter_names_its_line(tmp_path, header, message):
         ),
         (
             "format:\n  pdf:\n    include-in-header: x.tex\n",
-            r"_quarto.yml:3: PDF option 'include-in-header: 'x.tex'' is not valid.*"
-            r"header files are not supported",
+            r"_quarto.yml:3: include-in-header file 'x.tex' not found",
+        ),
+        (
+            "format:\n  pdf:\n    include-in-header: 3\n",
+            r"_quarto.yml:3: PDF option 'include-in-header: 3' is not valid",
         ),
         ("execute:\n  output: sometimes\n", r"_quarto.yml:2: execute option 'output"),
     ],
@@ -642,9 +645,11 @@ def test_undefined_reference_names_lines_and_why(tmp_path):
 def test_pdf_options_are_quartos_business_when_quarto_makes_the_pdf(tmp_path):
     """With Quarto typesetting (or --no-pdf), a PDF option the built-in typesetter lacks
     does not stop the build: Quarto reads it."""
-    text = "---\ntitle: T\nformat:\n  pdf:\n    include-in-header: x.tex\nlang: de\n---\nText.\n"
+    text = (
+        "---\ntitle: T\nformat:\n  pdf:\n    number-offset: [2]\nlang: de\n---\nText.\n"
+    )
     qmd = write_project(tmp_path, {"report.qmd": text})
-    with pytest.raises(BuildError, match=r"PDF option 'include-in-header: 'x.tex''"):
+    with pytest.raises(BuildError, match=r"report.qmd:5: PDF option 'number-offset'"):
         read(qmd)
     assert read(qmd, builtin_pdf=False).settings.pdf == {}
 

@@ -73,8 +73,8 @@ def test_callout_kinds_are_written_only_in_the_vocabulary():
         (
             "pdf_options",
             "include-in-header",
-            [{"text": "x"}, [{"text": "x"}]],
-            [{"file": "x"}, "x", [{"text": ""}]],
+            [{"text": "x"}, [{"text": "x"}, {"file": "x.tex"}, "y.tex"], "x.tex"],
+            [[{"text": ""}], 3, {"file": ""}, {"text": "x", "file": "y"}],
         ),
     ],
 )

@@ -67,11 +67,39 @@ def settings(
     document = validate.check_metadata(
         meta, _where_of(path, meta_lines), used, False, pdf=pdf
     )
+    if project_file.is_file():
+        _read_header_files(project["pdf"], _where_of(project_file, lines), root)
+    _read_header_files(document["pdf"], _where_of(path, meta_lines), path.parent)
     return Settings(
         execute={**project["execute"], **document["execute"]},
         pdf={**project["pdf"], **document["pdf"]},
         meta=_merge({k: v for k, v in data.items() if k != "project"}, meta),
     )
+
+
+def _read_header_files(pdf: dict, where_of, folder: Path) -> None:
+    """`include-in-header` files (`file: x.tex`, or the path alone) read into `text:`
+    items, as Quarto includes them (paths from the folder of the file naming them);
+    a missing file raises validate.BuildError with its line."""
+    items = pdf.get("include-in-header")
+    if items is None:
+        return
+    where = where_of(("format", "pdf", "include-in-header"))
+    if where == where_of(("format", "pdf")):  # not under format: pdf:, at the top
+        where = where_of(("include-in-header",))
+    texts = []
+    for item in items if isinstance(items, list) else [items]:
+        name = item if isinstance(item, str) else item.get("file")
+        if name is None:
+            texts.append(item)
+            continue
+        file = folder / name
+        if not file.is_file():
+            raise validate.BuildError(
+                f"{where}: include-in-header file '{name}' not found ({file})"
+            )
+        texts.append({"text": file.read_text(encoding="utf-8")})
+    pdf["include-in-header"] = texts
 
 
 def pandoc_args(pdf: dict) -> list[str]:
