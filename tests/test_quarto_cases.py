@@ -840,6 +840,10 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert "$$c = d \\tag{G}$$" in markdown and "$$e = f \\tag{2}$$" in markdown
     if name.startswith("braces-ending"):  # no position marker shows
         assert "data-pos" not in markdown and "[]{" not in markdown
+        assert "## 1.3 Setext heading" in markdown  # numbered as in the PDF
+        raw = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        row = r"\| small +\| Trained for one epoch, on the validation split\. +\|"
+        assert re.search(row, raw)  # a multiline cell on one line of the pipe table
     if name == "callout-headings":
         assert "## 1.1 A heading inside" in markdown and "**Remember**" in markdown
 

@@ -377,6 +377,7 @@ ARGUMENT_OF = re.compile(r"(\\[A-Za-z]+|\])$")  # what a `{...}` right after bel
 # the line under a table's header or a setext heading; a multiline table's first and last
 UNDERLINE = re.compile(r"^\s*(-{3,}|={3,})(\s+-+)*\s*$")
 TABLE_RULE = re.compile(r"^-{3,}\s*$")
+SETEXT = re.compile(r"^\s*(=+|-+)\s*$")  # a setext heading's underline
 PARAGRAPH = re.compile(r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]")
 
 
@@ -403,8 +404,8 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
     """The line with its source position ("file:line") where pandoc keeps it in the
     document tree: a `data-pos` attribute on a div or heading, an empty span
     `[]{data-pos=...}` at the start of a paragraph (after a blank line, a heading or a div
-    fence; not list items, table captions, or a line over an underline: a table's header
-    or a setext heading).  None: nothing to mark."""
+    fence; not list items, table captions, or a table's header); a setext heading's
+    text gets it as an attribute, as an ATX heading.  None: nothing to mark."""
     pos = f'data-pos="{line.file.name}:{line.lineno}"'
     if div := validate.DIV_FENCE.match(line.text):
         attrs = div.group(2).strip()
@@ -412,16 +413,17 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
             return None
         inner = attrs[1:-1] if attrs.startswith("{") else "." + attrs
         return f"{div.group(1)} {{{inner} {pos}}}"
-    if h := HEADING.match(line.text):
-        text, attrs = h.group(2), ATTRIBUTES.search(h.group(2))
+    after_block = not previous.strip() or previous.lstrip().startswith((":::", "#"))
+    h = HEADING.match(line.text)
+    if h or (after_block and line.text.strip() and SETEXT.match(following)):
+        text = h.group(2) if h else line.text  # an ATX heading, or a setext one's text
+        attrs = ATTRIBUTES.search(text)
         if attrs and ARGUMENT_OF.search(text[: attrs.start()]):
             attrs = None
         if attrs:
             text = text[: attrs.start()]
-        return (
-            f"{h.group(1)}{text.rstrip()} {{{(attrs.group(1) if attrs else '')} {pos}}}"
-        )
-    after_block = not previous.strip() or previous.lstrip().startswith((":::", "#"))
+        inner = f"{attrs.group(1) if attrs else ''} {pos}"
+        return f"{h.group(1) if h else ''}{text.rstrip()} {{{inner}}}"
     if not after_block or UNDERLINE.match(following):
         return None
     if PARAGRAPH.match(line.text):

@@ -259,8 +259,9 @@ class Jupyter:
         caption = t["c"][1][1]
         words = caption[-1]["c"] if caption else []
         ident = t["c"][0][0]
-        widths, *parts = t["c"][2:]  # the cells' blocks rendered too
-        body = {**t, "c": [["", [], []], [None, []], widths, *self.children(parts)]}
+        widths, *parts = t["c"][2:]  # the cells' blocks rendered, each on one line
+        parts = _one_line(self.children(parts))
+        body = {**t, "c": [["", [], []], [None, []], widths, *parts]}
         if not caption:
             return [body]
         number = self.nums.numbers.get(ident, "")
@@ -327,7 +328,9 @@ class Jupyter:
             elif t == "Cite":
                 out += self.cite(e)
             elif t == "Span":
-                if "data-pos" not in attr(e)[2]:
+                if "data-pos" in attr(e)[2]:  # a position marker, as number.py reads it
+                    self.pos = attr(e)[2]["data-pos"]
+                else:
                     out += self.inlines(e["c"][1])
             elif t == "RawInline":
                 fmt, text = e["c"]
@@ -398,6 +401,17 @@ def html_tables(value):
         input=json.dumps(tree), capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     return {"t": "RawBlock", "c": ["html", html.strip()]}
+
+
+def _one_line(value):
+    """Soft line breaks as spaces: a pipe table's cell is one line."""
+    if isinstance(value, list):
+        return [_one_line(v) for v in value]
+    if isinstance(value, dict):
+        if value.get("t") == "SoftBreak":
+            return {"t": "Space"}
+        return {k: _one_line(v) for k, v in value.items()}
+    return value
 
 
 def _images(value):
