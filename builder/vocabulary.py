@@ -89,9 +89,8 @@ def use_document(meta: dict) -> None:
     for prefix, kind in CROSSREF.items():
         env = _ENVIRONMENT_TITLES.get(prefix)
         key = f"environment-{env}-title" if env else f"crossref-{prefix}-title"
-        callout = CALLOUT_REFS.get(
-            prefix
-        )  # its title the callout's; its prefix English
+        # a callout's kind: its title the callout's, its prefix the English name
+        callout = CALLOUT_REFS.get(prefix)
         english = kind["name"]
         title = words.get(f"callout-{callout}-title" if callout else key, english)
         kind["name"] = str(crossref.get(f"{prefix}-title", title))
