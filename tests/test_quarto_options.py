@@ -406,23 +406,15 @@ def test_a_chunk_labelled_lst_is_a_listing_of_code_and_output(tmp_path):
     ]
 
 
-def test_a_listing_label_given_twice_stops_with_its_line(tmp_path):
-    """Quarto nests a second listing inside the first (its caption twice): not built."""
-    qmd = write_project(
-        tmp_path,
-        {"report.qmd": "```{python}\n#| label: lst-d\n#| lst-label: lst-e\n1\n```\n"},
-    )
-    with pytest.raises(
-        BuildError, match=r"report.qmd:3: a chunk labelled 'lst-d' is a"
-    ):
-        build(qmd, pdf=False, log=lambda *_: None)
-
-
 @pytest.mark.parametrize(
     "block, message",
     [
         ("```{#lst-a .python}\nx = 1\n```", r"report.qmd:1: a listing needs both"),
         ('```{.python lst-cap="A"}\nx = 1\n```', r"report.qmd:1: a listing needs both"),
+        (  # Quarto nests a second listing inside the first (its caption twice)
+            "```{python}\n#| label: lst-d\n#| lst-label: lst-e\n1\n```",
+            r"report.qmd:3: a chunk labelled 'lst-d' is a",
+        ),
     ],
 )
 def test_half_a_listing_stops_with_its_line(tmp_path, block, message):
