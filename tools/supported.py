@@ -63,6 +63,11 @@ def markdown() -> str:
         f"- **Quarto's PDF defaults** where the document sets none: {defaults} "
         "(letter paper with the default KOMA class, as Quarto).",
         f"- **Other front matter read**: {_names('metadata_supported')}.",
+        f"- **Front-matter options of other formats** (HTML, revealjs, typst, ...: "
+        f"{len(vocabulary.VOCABULARY['document_keys_other_formats'])} names taken from "
+        "the format tags of Quarto's schema by `tools/quarto_schema.py`, such as "
+        "`number-offset`, `toc-location`, `theme`, `css`): ignored with a warning, as "
+        "Quarto ignores them in a PDF.",
         "- Any other option, class, attribute or shortcode Quarto has stops the build "
         "with the file, the line, the name and what to do instead (remove it, or build "
         "with Quarto).",

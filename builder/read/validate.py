@@ -278,6 +278,8 @@ def yaml_lines(text: str, first_line: int = 1) -> dict[tuple, int]:
 # --- front matter and _quarto.yml ------------------------------------------------------
 
 QUARTO_DOCUMENT_KEYS = set(vocabulary.VOCABULARY["document_keys"])
+# options of other formats (HTML, revealjs, typst, ...), which Quarto ignores in a PDF
+OTHER_FORMATS = set(vocabulary.VOCABULARY["document_keys_other_formats"])
 # Front-matter keys the builder reads (besides user metadata for {{< meta >}}).
 SUPPORTED_META = set(vocabulary.VOCABULARY["metadata_supported"])
 PDF_OPTIONS = list(vocabulary.VOCABULARY["pdf_options"])
@@ -330,6 +332,8 @@ def check_pdf_options(options: dict, where_of, path: tuple) -> dict:
     def other(key, where):
         if key == "keep-ipynb":
             return
+        if key in OTHER_FORMATS:
+            return warn(where, not_for_pdf(key))
         if key in QUARTO_DOCUMENT_KEYS:
             raise BuildError(
                 f"{where}: PDF option '{key}' is not supported by the built-in renderer "
@@ -338,6 +342,16 @@ def check_pdf_options(options: dict, where_of, path: tuple) -> dict:
         warn(where, f"'{key}' is not a Quarto PDF option: ignored")
 
     return _options(options, PDF_OPTIONS, "PDF option", where_of, path, other)
+
+
+QUARTO_KEYS = QUARTO_DOCUMENT_KEYS | OTHER_FORMATS
+
+
+def not_for_pdf(key: str) -> str:
+    return (
+        f"'{key}' is an option of other formats than PDF (Quarto's schema): Quarto "
+        f"ignores it in a PDF, and so does the built-in renderer"
+    )
 
 
 # `quarto render`'s scripts (builder/write/quarto.py) do what the builder does itself
@@ -416,8 +430,10 @@ def check_metadata(
                 + " for the built-in renderer (author fields such as affiliation are "
                 "not supported)"
             )
-        elif key in SUPPORTED_META or (key in QUARTO_DOCUMENT_KEYS and not pdf):
+        elif key in SUPPORTED_META or (key in QUARTO_KEYS and not pdf):
             continue
+        elif key in OTHER_FORMATS:
+            warn(where, not_for_pdf(key))
         elif key in QUARTO_DOCUMENT_KEYS:
             raise BuildError(
                 f"{where}: the Quarto option '{key}' is not supported by the built-in "
