@@ -158,8 +158,10 @@ class Counter:
             self.children(block.get("c"))
 
     def code_block(self, block: dict):
-        """A code block's attributes: Quarto's listings and code-block options are not
-        supported here (a located error); other attributes pandoc keeps, unused."""
+        """A code block's attributes: a listing (#lst- and lst-cap), or a `filename`
+        (Quarto makes an unlabelled listing of it, numbered); Quarto's other code-block
+        options are not supported here (a located error); other attributes pandoc keeps,
+        unused."""
         ident, _, keys = attr(block)
         self.pos = keys.get("data-pos", self.pos)
         quarto = [
@@ -169,6 +171,8 @@ class Counter:
         ]
         if ident.startswith("lst-") and "lst-cap" in keys:  # a listing, as Quarto's
             self.add(ident)
+        elif "filename" in keys and not ident.startswith("lst-"):
+            self.step("lst")
         elif "lst-cap" in keys or ident.startswith("lst-"):
             raise BuildError(
                 f"{self.pos}: a listing needs both a #lst- label and lst-cap "

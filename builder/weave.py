@@ -74,10 +74,15 @@ def listing(opts: dict) -> str:
     ident = opts.get("lst-label") or opts.get("label", "")
     if not ident.startswith("lst-"):
         return ""
-    cap = str(opts.get("lst-cap", "")).replace("\\", "\\\\").replace('"', '\\"')
-    return (
-        f'#{ident} lst-cap="{cap}" ' if cap or "lst-label" not in opts else f"#{ident} "
-    )
+    cap = opts.get("lst-cap", "")
+    if cap or "lst-label" not in opts:
+        return f"#{ident} lst-cap={quoted(cap)} "
+    return f"#{ident} "
+
+
+def quoted(value) -> str:
+    """A value as a quoted pandoc attribute value."""
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def fence(text: str, classes: str) -> str:
@@ -338,6 +343,9 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
         output = position(block.where() + " output")
         if opts.get("echo", True) is not False and opts.get("include", True):
             code = listing(opts) if "lst-label" in opts else ""
+            code += (
+                f"filename={quoted(opts['filename'])} " if "filename" in opts else ""
+            )
             segments.append(
                 f"{position(block.where())}\n\n"
                 + fence(block.shown_source(), code + ".python" + numbers)

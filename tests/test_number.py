@@ -445,9 +445,10 @@ def test_a_callout_or_proof_title_is_no_section(tmp_path):
             "label, lst-cap)",
         ),
         (
-            'Text.\n\n```{.python filename="a.py"}\nx = 1\n```\n',
-            "report.qmd:3: 'filename' on a code block is a Quarto listing option the "
-            "built-in renderer does not support: remove it, or build with Quarto",
+            'Text.\n\n```{.python code-line-numbers="true"}\nx = 1\n```\n',
+            "report.qmd:3: 'code-line-numbers' on a code block is a Quarto listing "
+            "option the built-in renderer does not support: remove it, or build with "
+            "Quarto",
         ),
     ],
 )

@@ -782,6 +782,46 @@ KINDS_DOCS = {
             "See Section 1.1 and Theorem 1.1.",
         ],
     ),
+    "code-file-names": (
+        "number-sections: false",
+        """
+        # Code
+
+        A plain block with a file name:
+
+        ```{.python filename="train.py"}
+        def step(w, g, lr=1e-3):
+            return w - lr * g
+        ```
+
+        A listing with a file name and a caption, @lst-loss:
+
+        ```{#lst-loss .python filename="loss_fn.py" lst-cap="The squared loss"}
+        loss = sum(r ** 2 for r in residuals)
+        ```
+
+        A chunk with a file name:
+
+        ```{python}
+        #| filename: check.py
+        print(2 + 2)
+        ```
+
+        A last listing, @lst-last:
+
+        ```{#lst-last .python lst-cap="Last one"}
+        x = 1
+        ```
+        """,
+        [  # a file name makes a numbered listing even without a label
+            "A plain block with a file name: Listing 1 train.py def step",
+            "A listing with a file name and a caption, Listing 2: Listing 2 loss_fn.py "
+            "The squared loss loss = sum",
+            "A chunk with a file name: Listing 3 check.py print(2 + 2) 4",
+            "A last listing, Listing 4:",
+            "Listing 4 Last one x = 1",
+        ],
+    ),
 }
 
 
@@ -795,6 +835,8 @@ PDF_ONLY = (
     "Ablation",
     "(G)",
     "Details",
+    "Listing 4 Last",
+    ".py",
 )
 
 
@@ -838,6 +880,9 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert "### Details" in markdown and "## 1.1 Background" in markdown
     if name == "tagged-equation":  # its own tag, not a second one
         assert "$$c = d \\tag{G}$$" in markdown and "$$e = f \\tag{2}$$" in markdown
+    if name == "code-file-names":  # the notebook's file names: bold, or in the caption
+        assert "**train.py** ```" in markdown and "**check.py**" in markdown
+        assert "*Listing 2: `loss_fn.py` The squared loss*" in markdown
     if name.startswith("braces-ending"):  # no position marker shows
         assert "data-pos" not in markdown and "[]{" not in markdown
         assert "## 1.3 Setext heading" in markdown  # numbered as in the PDF

@@ -415,6 +415,11 @@ def test_a_chunk_labelled_lst_is_a_listing_of_code_and_output(tmp_path):
             "```{python}\n#| label: lst-d\n#| lst-label: lst-e\n1\n```",
             r"report.qmd:3: a chunk labelled 'lst-d' is a",
         ),
+        (
+            "```{python}\n#| label: lst-d\n#| filename: a.py\n1\n```",
+            r"report.qmd:3: a chunk labelled 'lst-d' is a listing captioned by lst-cap; "
+            r"a filename",
+        ),
     ],
 )
 def test_half_a_listing_stops_with_its_line(tmp_path, block, message):

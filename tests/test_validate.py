@@ -58,7 +58,7 @@ def test_bad_option_value_names_its_line(tmp_path, option, message):
         "tbl-cap-location: top",
         "fig-scap: short",
         "layout-valign: top",
-        "filename: a.py",
+        "fig-env: figure*",
     ],
 )
 def test_quarto_option_not_implemented_stops(tmp_path, option):

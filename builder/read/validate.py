@@ -81,7 +81,7 @@ def check_chunk_options(options: dict, where: str) -> None:
 
 def check_captions(options: dict, where_of) -> None:
     """A caption with a label of the other float kind (`tbl-cap` with `label: fig-x`), or
-    a listing label twice (`label: lst-x` and `lst-label`), stops the build.  A caption with no label, or one without a float prefix, makes an
+    a listing label twice (`label: lst-x` and `lst-label` or `filename`), stops the build.  A caption with no label, or one without a float prefix, makes an
     unnumbered-label float that Quarto still numbers, as weave.py does."""
     label = str(options.get("label", ""))
     for cap, prefix in (("fig-cap", "fig-"), ("tbl-cap", "tbl-")):
@@ -92,6 +92,12 @@ def check_captions(options: dict, where_of) -> None:
                 f"(label: {label}); a {other[:-1]}- label cannot carry a "
                 f"{'figure' if cap == 'fig-cap' else 'table'} caption"
             )
+    if label.startswith("lst-") and "filename" in options:
+        raise BuildError(
+            f"{where_of('filename')}: a chunk labelled '{label}' is a listing captioned "
+            f"by lst-cap; a filename would put a second listing inside it: give the "
+            f"listing as lst-label and lst-cap instead of the label, or build with Quarto"
+        )
     if label.startswith("lst-") and "lst-label" in options:
         raise BuildError(
             f"{where_of('lst-label')}: a chunk labelled '{label}' is a listing already "

@@ -242,16 +242,23 @@ class Jupyter:
         """A listing (#lst- and lst-cap): its caption, as Quarto's, above the code (the
         caption read as Markdown, so its references and math are written as elsewhere)."""
         ident, classes, keys = attr(b)
-        if ident not in self.nums.numbers or "lst-cap" not in keys:
-            return [b]
-        return [
-            self.listing_caption(ident, keys["lst-cap"]),
-            {"t": "CodeBlock", "c": [["", classes, []], b["c"][1]]},
-        ]
+        code = {"t": "CodeBlock", "c": [["", classes, []], b["c"][1]]}
+        file = keys.get("filename")
+        if ident in self.nums.numbers and "lst-cap" in keys:
+            return [self.listing_caption(ident, keys["lst-cap"], file), code]
+        if file:  # an unlabelled listing: its file name, as Quarto's notebook has it
+            return [para([strong(s(file))]), code]
+        return [b]
 
-    def listing_caption(self, ident: str, cap: str) -> dict:
+    def listing_caption(self, ident: str, cap: str, file: str | None = None) -> dict:
         read = parse.parse(cap)["blocks"]
         caption = read[0]["c"] if read and read[0]["t"] in ("Para", "Plain") else []
+        if file:
+            caption = (
+                [{"t": "Code", "c": [["", [], []], file]}]
+                + s(" ") * bool(caption)
+                + caption
+            )
         words = s(self.nums.text(ident, caption=True)) + (s(": ") if caption else [])
         return para([emph(words + self.inlines(caption))])
 

@@ -1,13 +1,18 @@
 -- Listings as Quarto sets them in a PDF: a code block with a #lst- label and lst-cap (a
 -- chunk's lst-label/lst-cap), or a chunk labelled lst- (its code and outputs, in a div:
 -- weave.py), becomes Quarto's codelisting float, its caption above (the kind's title and
--- number; the float: builder/vocabulary.py).
+-- number; the float: builder/vocabulary.py).  A code block's `filename` starts the
+-- caption, in code type; without a label it still makes a numbered listing, as Quarto.
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
-local function listing(id, cap, blocks)
+local function listing(id, cap, blocks, file)
   local inlines = pandoc.utils.blocks_to_inlines(pandoc.read(cap, "markdown").blocks)
   inlines = inlines:walk({Cite = latex.reference})  -- read after crossref.lua
-  local out = pandoc.List({latex.rawblock("\\begin{codelisting}\n\n\\caption{\\label{" .. id .. "}"
+  if file then
+    inlines = pandoc.List({pandoc.Code(file)}) .. (#inlines > 0 and {pandoc.Space()} or {}) .. inlines
+  end
+  local label = id and ("\\label{" .. id .. "}") or ""
+  local out = pandoc.List({latex.rawblock("\\begin{codelisting}\n\n\\caption{" .. label
     .. latex.latex_of(inlines) .. "}\n\n\\centering{")})
   out:extend(blocks)
   out:insert(latex.rawblock("}\n\n\\end{codelisting}"))
@@ -15,10 +20,11 @@ local function listing(id, cap, blocks)
 end
 
 function CodeBlock(block)
-  local id, cap = block.identifier, block.attributes["lst-cap"]
-  if not (id:match("^lst%-") and cap) then return nil end
-  block.identifier, block.attributes["lst-cap"] = "", nil
-  return listing(id, cap, {block})
+  local id, cap, file = block.identifier, block.attributes["lst-cap"], block.attributes["filename"]
+  local labelled = id:match("^lst%-") and cap
+  if not (labelled or file) then return nil end
+  block.identifier, block.attributes["lst-cap"], block.attributes["filename"] = "", nil, nil
+  return listing(labelled and id or nil, cap or "", {block}, file)
 end
 
 function Div(div)
