@@ -89,12 +89,15 @@ def use_document(meta: dict) -> None:
     for prefix, kind in CROSSREF.items():
         env = _ENVIRONMENT_TITLES.get(prefix)
         key = f"environment-{env}-title" if env else f"crossref-{prefix}-title"
-        # a callout's kind: its title the callout's, its prefix the English name
+        # a callout's kind: its title the callout's, its prefix the English name; so
+        # for a kind titled by an environment's words (no crossref-<kind>-title)
         callout = CALLOUT_REFS.get(prefix)
         english = kind["name"]
         title = words.get(f"callout-{callout}-title" if callout else key, english)
         kind["name"] = str(crossref.get(f"{prefix}-title", title))
-        default = words.get(f"crossref-{prefix}-prefix", english if callout else title)
+        default = words.get(
+            f"crossref-{prefix}-prefix", english if callout or env else title
+        )
         kind["prefix"] = str(crossref.get(f"{prefix}-prefix", default))
         NAMES[prefix] = kind["prefix"]
     for kind, callout in CALLOUTS.items():

@@ -782,6 +782,39 @@ KINDS_DOCS = {
             "See Section 1.1 and Theorem 1.1.",
         ],
     ),
+    "theorems-in-list-items": (
+        "number-sections: false",
+        """
+        # Results
+
+        The list holds @def-smooth and @lem-desc.
+
+        1. First we fix the class.
+
+           ::: {#def-smooth}
+           ## Smooth
+           A function is smooth if its gradient is Lipschitz.
+           :::
+
+        2. Then a lemma:
+
+           ::: {#lem-desc}
+           For smooth functions (@def-smooth), descent holds.
+           :::
+
+           ::: {.proof}
+           Integrate along the segment.
+           :::
+
+        3. A last item.
+        """,
+        [  # the divs stay in their list items (their fences keep their indent)
+            "1. First we fix the class. Definition 0.1 (Smooth). A function is smooth "
+            "if its gradient is Lipschitz. 2. Then a lemma: Lemma 0.1. For smooth "
+            "functions (Definition 0.1), descent holds. Proof. Integrate along the "
+            "segment. 3. A last item.",
+        ],
+    ),
     "code-file-names": (
         "number-sections: false",
         """
@@ -836,6 +869,7 @@ PDF_ONLY = (
     "(G)",
     "Details",
     "Listing 4 Last",
+    "First we fix",
     ".py",
 )
 
@@ -880,6 +914,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert "### Details" in markdown and "## 1.1 Background" in markdown
     if name == "tagged-equation":  # its own tag, not a second one
         assert "$$c = d \\tag{G}$$" in markdown and "$$e = f \\tag{2}$$" in markdown
+    if name == "theorems-in-list-items":  # inside the list items there too
+        assert "2. Then a lemma: **Lemma 0.1.** For smooth functions" in markdown
     if name == "code-file-names":  # the notebook's file names: bold, or in the caption
         assert "**train.py** ```" in markdown and "**check.py**" in markdown
         assert "*Listing 2: `loss_fn.py` The squared loss*" in markdown

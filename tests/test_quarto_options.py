@@ -34,6 +34,10 @@ def test_lang_gives_quartos_german_words():
     assert vocabulary.NAMES["eq"] == "Gleichung"
     assert vocabulary.CROSSREF["cor"]["name"] == "Korollar"
     assert vocabulary.THEOREMS["rem"]["name"] == "Anmerkung"  # environment-remark-title
+    # ... in the block's title only: Quarto's language files have no crossref-rem-title,
+    # so references keep its English prefix (Quarto 1.10.18, lang: fr: "Remarque 2.1."
+    # over the block, "Remark 2.1" where it is cited)
+    assert vocabulary.NAMES["rem"] == "Remark" and vocabulary.NAMES["sol"] == "Solution"
     assert vocabulary.CALLOUTS["note"]["title"] == "Hinweis"
     assert vocabulary.UNNUMBERED["proof"] == "Beweis"
     assert vocabulary.VOCABULARY["titles"]["toc"] == "Inhaltsverzeichnis"

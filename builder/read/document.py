@@ -412,7 +412,8 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
         if not attrs:
             return None
         inner = attrs[1:-1] if attrs.startswith("{") else "." + attrs
-        return f"{div.group(1)} {{{inner} {pos}}}"
+        indent = line.text[: div.start(1)]  # inside a list item: kept there
+        return f"{indent}{div.group(1)} {{{inner} {pos}}}"
     after_block = not previous.strip() or previous.lstrip().startswith((":::", "#"))
     h = HEADING.match(line.text)
     if h or (after_block and line.text.strip() and SETEXT.match(following)):
