@@ -18,7 +18,17 @@ import re
 from dataclasses import dataclass, field
 
 from . import vocabulary
-from .parse import attr, callout_titles, children, position, shown, stringify
+from .diagnostics import warn
+from .parse import (
+    WITH_ATTR,
+    attr,
+    callout_titles,
+    children,
+    position,
+    shown,
+    stringify,
+    walk,
+)
 from .read import BuildError, options
 
 THEOREMS = vocabulary.THEOREMS
@@ -86,6 +96,7 @@ class Counter:
         self.subs = 0  # sub-figures or sub-tables so far in that div
         self.refs: list[tuple[str, str]] = []
         self.titles = titles  # callout title= text -> its inlines
+        self.hidden: set[str] = set()  # labels in content this output does not show
 
     # --- counting ---------------------------------------------------------------
     def add(self, ident: str, number: str | None = None, kind: str | None = None):
@@ -188,7 +199,8 @@ class Counter:
     def div(self, div: dict):
         ident, classes, keys = attr(div)
         content = div["c"][1]
-        if not shown(div, self.output):
+        if not shown(div, self.output):  # the labels in it: the other output's
+            self.hidden |= {attr(e)[0] for e in walk(div) if e.get("t") in WITH_ATTR}
             return
         kind = ident.split("-", 1)[0] if "-" in ident else None
         if "title" in keys:  # a callout's title=, read by pandoc (parse.callout_titles)
@@ -318,20 +330,20 @@ class Counter:
         original = tex
         stack: list[str] = []
         row_labels: list[str] = []
-        row_numbered = True
+        row_numbered: bool | str = True  # False: \nonumber; text: the row's \tag
         edits: list[tuple[int, int, str]] = []  # the notebook's copy: tags, no labels
 
         def end_row(at: int):
             nonlocal row_labels, row_numbered
             env = next((e for e in reversed(stack) if e in ROWS), None)
-            number = None
+            number, tag = None, row_numbered if isinstance(row_numbered, str) else None
             if env and env != "multline":
-                number = self.step("eq") if row_numbered else None
+                number = tag or (self.step("eq") if row_numbered else None)
                 for name in row_labels:
                     self.raw_label(name, number, f"a row of {env} without a number")
             elif env == "multline":
                 number = str(self.counters["multline-number"])
-            if number:
+            if number and not tag:
                 edits.append((at, at, f" \\tag{{{number}}}"))
             row_labels, row_numbered = [], True
 
@@ -361,7 +373,8 @@ class Counter:
                 for kind in THEOREMS:
                     self.counters.pop(kind, None)
             elif nonumber:
-                row_numbered = False
+                given = TAG.match(tex, m.start()) if nonumber == "tag" else None
+                row_numbered = given.group(1) if given else False
             elif newline and stack and stack[-1] in ROWS and stack[-1] != "multline":
                 end_row(m.start())
             elif m.group(0) == "\\caption":
@@ -436,6 +449,14 @@ def number(
                 f"{where}: the reference @{ident} has no number that can be known: "
                 f"{nums.unknown[ident]}"
             )
+        if ident in counter.hidden and output == "ipynb" and ident not in nums.numbers:
+            warn(
+                where,
+                f"the reference @{ident} points to a label only the PDF shows "
+                f"(.content-visible/.content-hidden): the notebook reads ?@{ident} "
+                f"there, as Quarto's notebook",
+            )
+            continue
         if not nums.referable(ident):
             raise BuildError(
                 f"{where}: reference @{ident} points to no label in the document"

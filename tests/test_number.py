@@ -202,6 +202,20 @@ def test_multline_gather_and_starred_rows_as_latex(tmp_path):
     ]
 
 
+def test_a_tagged_raw_row_is_numbered_by_its_tag(tmp_path):
+    r"""`\tag{A}` in a row of align: the row's number is A (its label gets it), no
+    counter stepped; the notebook's copy keeps that tag and gets no second one."""
+    align = (
+        "\\begin{align}\na \\label{eq:a} \\\\\nb \\tag{A} \\label{eq:b} \\\\\n"
+        "c \\label{eq:c}\n\\end{align}"
+    )
+    nums = number(tmp_path, f"{align}\n\nSee @eq:b.\n")
+    assert nums.numbers == {"eq:a": "1", "eq:b": "A", "eq:c": "2"}
+    assert nums.tagged[align] == [
+        "\\begin{align}\na   \\tag{1}\\\\\nb \\tag{A}  \\\\\nc \n \\tag{2}\\end{align}"
+    ]
+
+
 def test_a_label_in_an_unnumbered_row_or_before_a_caption_has_no_number(tmp_path):
     text = (
         "\\begin{align}\na \\label{eq:off} \\nonumber \\\\\nb \\label{eq:on}\n"
@@ -287,6 +301,28 @@ def test_references_in_callout_titles_and_hidden_parts(tmp_path):
         "eq-a": "1",
         "eq-nb": "2",
     }
+
+
+def test_a_reference_to_a_pdf_only_label_reads_as_quartos_in_the_notebook(
+    tmp_path, capsys
+):
+    """The PDF shows the figure and its reference (Quarto 1.10.18: "See Figure 1."); the
+    notebook, which does not show it, reads "?@fig-pdf" as Quarto's notebook, with a
+    located warning, instead of stopping the build."""
+    from builder.write.export import Jupyter
+
+    text = (
+        '::: {.content-visible when-format="pdf"}\n![Only here.](a.png){#fig-pdf}\n'
+        ":::\n\nSee @fig-pdf.\n"
+    )
+    assert number(tmp_path, text).numbers == {"fig-pdf": "1"}
+    nums = number(tmp_path, text, output="ipynb")
+    assert nums.numbers == {}
+    assert "report.qmd:5: the reference @fig-pdf points to a label only the PDF" in (
+        capsys.readouterr().out
+    )
+    cite = parse.parse("@fig-pdf")["blocks"][0]["c"][0]
+    assert Jupyter(nums, {}).cite(cite) == [{"t": "Str", "c": "?@fig-pdf"}]
 
 
 def test_listings_are_numbered_and_crossref_ids_recognised(tmp_path):

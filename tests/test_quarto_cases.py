@@ -426,6 +426,29 @@ def test_unlabelled_captioned_floats_count_as_latex_counts_them(tmp_path):
         check_numbers((tmp_path / "w.aux").read_text(), nums)
 
 
+def test_images_without_ids_in_a_figure_div_with_a_layout_sit_side_by_side(tmp_path):
+    """Quarto 1.10.18's LaTeX for `::: {#fig-pair layout-ncol=2}` around two images
+    without ids (Markdown images, or the plots of chunks inside it): each in a minipage
+    of half the line's width, no sub-caption, the div's caption under both; without a
+    layout they stay one under the other."""
+    from builder import parse
+    from builder.write.typeset import to_latex
+
+    def latex(attrs: str) -> str:
+        text = f"::: {{#fig-pair{attrs}}}\n\n![](a.png)\n\n![](b.png)\n\nTwo.\n:::\n"
+        tree = parse.for_output(parse.parse(text), "pdf")
+        (tmp_path / "w.json").write_text(json.dumps(tree))
+        to_latex(tmp_path / "w.json", tmp_path / "w.tex")
+        return (tmp_path / "w.tex").read_text()
+
+    tex = latex(" layout-ncol=2")
+    cells = re.findall(r"\\begin\{minipage\}\[t\]\{0\.50\\linewidth\}.*?includegraphics"
+                       r"[^{]*\{(\w)\.png\}.*?\\end\{minipage\}", tex, re.S)  # fmt: skip
+    assert cells == ["a", "b"] and "\\subcaption{" not in tex
+    assert "\\caption{\\label{fig-pair}Two.}" in tex
+    assert "\\begin{minipage}" not in latex("")
+
+
 PLACEMENT_DOC = """
 ---
 title: Placement
@@ -815,6 +838,27 @@ KINDS_DOCS = {
             "segment. 3. A last item.",
         ],
     ),
+    "nested-callouts": (
+        "number-sections: false",
+        """
+        ::: {.callout-note}
+        ## Outer
+
+        ::: {.callout-warning}
+        ## Inner warning
+        Inside.
+        :::
+
+        ::: {.callout-tip appearance="simple"}
+        Inner simple tip without title.
+        :::
+
+        :::
+        """,
+        [  # a quote with its title in bold, no box, no icon; the kind's title if none
+            "Inner warning Inside. Tip Inner simple tip without title.",
+        ],
+    ),
     "code-file-names": (
         "number-sections: false",
         """
@@ -870,6 +914,7 @@ PDF_ONLY = (
     "Details",
     "Listing 4 Last",
     "First we fix",
+    "Inner warning",
     ".py",
 )
 

@@ -137,6 +137,21 @@ def test_include_cycle(tmp_path):
         read(qmd)
 
 
+def test_meta_reads_quarto_yml_too_and_fills_the_title(tmp_path):
+    """As Quarto (1.10.18): `{{< meta >}}` finds keys of `_quarto.yml` as well as of
+    the front matter (which wins), also in the title; `author` set in `_quarto.yml`
+    is the document's author."""
+    text = (
+        "---\ntitle: Training {{< meta model >}}\nepochs: 30\n---\n"
+        "We train {{< meta model >}} for {{< meta epochs >}} epochs.\n"
+    )
+    project = "model: ResNet-18\nepochs: 5\nauthor: Ada\n"
+    qmd = write_project(tmp_path, {"report.qmd": text, "_quarto.yml": project})
+    doc = read(qmd)
+    assert doc.meta["title"] == "Training ResNet-18" and doc.meta["author"] == "Ada"
+    assert doc.blocks[0].text == "We train ResNet-18 for 30 epochs."
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
@@ -147,7 +162,7 @@ def test_include_cycle(tmp_path):
         ),
         (
             "{{< meta nothere >}}\n",
-            r"report.qmd:1: .*names a key that the YAML header does not have",
+            r"report.qmd:1: .*names a key that neither the YAML header nor _quarto.yml",
         ),
         ("{{< video x.mp4 >}}\n", r"report.qmd:1: shortcode 'video' is not supported"),
         (

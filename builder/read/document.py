@@ -238,8 +238,8 @@ def _meta_value(meta: dict, key: str, where: str) -> str:
     for part in key.split("."):
         if not isinstance(value, dict) or part not in value:
             raise BuildError(
-                f"{where}: {{{{< meta {key} >}}}} names a key that the YAML header "
-                f"does not have"
+                f"{where}: {{{{< meta {key} >}}}} names a key that neither the YAML "
+                f"header nor _quarto.yml has"
             )
         value = value[part]
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
@@ -446,12 +446,20 @@ def read(
     root = Path(root).resolve() if root else path.parent
     lines = expand_includes(path, root)
     meta, lines, meta_lines = split_front_matter(lines, path)
-    used = {m.group(1).split(".")[0] for ln in lines for m in META.finditer(ln.text)}
+    texts = [ln.text for ln in lines] + [str(meta)]
+    used = {m.group(1).split(".")[0] for text in texts for m in META.finditer(text)}
     settings = document_options.settings(
         root, meta, meta_lines, path, used, builtin_pdf
     )
+    meta = settings.meta  # the front matter over _quarto.yml, as Quarto merges them
     if meta.get("date") == "today":  # as Quarto does
         meta["date"] = datetime.date.today().isoformat()
+    for key, value in meta.items():  # {{< meta >}} in the title, author, ...
+        n = meta_lines.get((key,), 1)
+        if isinstance(value, str):
+            meta[key] = _resolve_shortcodes(Line(value, path, n), meta)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            meta[key] = [_resolve_shortcodes(Line(v, path, n), meta) for v in value]
     doc = Document(path, meta, settings=settings)
     prose: list[Line] = []
 

@@ -370,8 +370,10 @@ class Jupyter:
         out: list = []
         for k, c in enumerate(citations):
             ident = label(c["citationId"])
-            number = self.nums.numbers.get(ident, "??")
-            if c["citationMode"]["t"] == "SuppressAuthor":
+            number = self.nums.numbers.get(ident)
+            if number is None:  # a label only the PDF shows (number.py warned)
+                words = s(f"?@{ident}")
+            elif c["citationMode"]["t"] == "SuppressAuthor":
                 words = s(number)
             elif c["citationPrefix"]:
                 words = self.inlines(c["citationPrefix"]) + s(" " + number)

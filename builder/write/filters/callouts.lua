@@ -1,7 +1,8 @@
 -- Callouts (the vocabulary's kinds: .callout-note, ...) as Quarto draws them in
 -- a PDF: the title from title= or a leading heading, icon=false, appearance
 -- default/simple/minimal; collapse has no effect on paper; a footnote's text goes after the box;
--- #nte-x (the vocabulary's callout prefixes) numbers it.
+-- #nte-x (the vocabulary's callout prefixes) numbers it.  A callout inside another is
+-- set as Quarto sets it: a quote headed by its title (or its kind's) in bold, no box.
 -- Colours: builder/vocabulary.py.
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
@@ -20,8 +21,24 @@ local function lift_notes(div)
   return texts
 end
 
-local function callout(div, ctype)
-  local notes = lift_notes(div)
+local callout
+
+local function kind(div)
+  for _, class in ipairs(div.classes) do
+    local ctype = class:match("^callout%-(%a+)$")
+    if ctype then return ctype end
+  end
+end
+
+local function nested(div)  -- the callouts inside `div`, as quotes
+  div.content = div.content:walk({Div = function(inner)
+    local ctype = kind(inner)
+    if ctype then return callout(inner, ctype, true) end
+  end})
+end
+
+function callout(div, ctype, inside)
+  local notes = inside and pandoc.List() or lift_notes(div)
   local title = div.attributes["title"]
   if title then
     local inlines = pandoc.utils.blocks_to_inlines(pandoc.read(title, "markdown").blocks)
@@ -36,6 +53,11 @@ local function callout(div, ctype)
     title = title and (name .. ": " .. title) or name
     div.content:insert(1, latex.rawblock("\\quartocallout" .. prefix .. "{" .. div.identifier .. "}"))
   end
+  if inside then
+    local head = "\\begin{quote}\n\\textbf{" .. (title or (CALLOUTS[ctype] or CALLOUTS.note).title) .. "}"
+    return pandoc.List({latex.rawblock(head)}) .. div.content .. {latex.rawblock("\\end{quote}")}
+  end
+  nested(div)
   local appearance = div.attributes["appearance"] or "default"
   local icon = div.attributes["icon"] ~= "false" and CALLOUTS[ctype] and CALLOUTS[ctype].icon
   local colour = CALLOUTS[ctype] and ("callout-" .. ctype) or "callout-note"
@@ -63,10 +85,10 @@ local function callout(div, ctype)
   return blocks .. notes
 end
 
-function Div(div)
-  for _, class in ipairs(div.classes) do
-    local ctype = class:match("^callout%-(%a+)$")
-    if ctype then return callout(div, ctype) end
-  end
-  return nil
-end
+return {{  -- from the outside in: the callouts inside one are its to set
+  traverse = "topdown",
+  Div = function(div)
+    local ctype = kind(div)
+    if ctype then return callout(div, ctype), false end
+  end,
+}}

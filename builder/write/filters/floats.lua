@@ -1,7 +1,7 @@
 -- Floats (figures, tables) as Quarto numbers and places them in a PDF:
 --   ::: {#fig-x} / ::: {#tbl-x} around a chunk or images: the float, its last paragraph
 --     the caption; sub-figures (images with an id) or sub-tables (tables with an id) side by
---     side by layout-ncol/layout-nrow;
+--     side by layout-ncol/layout-nrow, as are images without ids (no sub-captions then);
 --   ": Caption {#tbl-x}" under a pipe table: a numbered table.
 -- Placement as Quarto 1.10 gives it: the figure's fig-pos, else the document's, else H for
 -- a figure drawn by a chunk whose code is shown and which has no layout options (weave.py
@@ -41,6 +41,24 @@ local function subfigures(blocks)
     local image = sub.image:clone()
     image.identifier, image.caption = "", {}
     sub.tex = latex.latex_of({image})
+  end
+  return subs
+end
+
+-- The layout cells of a figure div whose blocks are all images without ids (Markdown
+-- images, or the plots of the chunks inside it), when it has a layout: each image in a
+-- cell with no sub-caption, as Quarto sets them; none otherwise.
+local function cells(div)
+  local attrs = div.attributes
+  if not (attrs["layout"] or attrs["layout-ncol"] or attrs["layout-nrow"]) then return {} end
+  local subs = pandoc.List()
+  for _, b in ipairs(div.content) do
+    local inlines = (b.t == "Para" or b.t == "Plain") and b.content or {}
+    for _, il in ipairs(inlines) do
+      if il.t == "Image" then subs:insert({tex = latex.latex_of({il})})
+      elseif il.t ~= "Space" and il.t ~= "SoftBreak" then return {} end
+    end
+    if #inlines == 0 then return {} end
   end
   return subs
 end
@@ -116,7 +134,8 @@ local function subfloat_blocks(div, subs)
       local sub = w > 0 and subs[next_sub] or nil
       if sub then
         next_sub = next_sub + 1
-        local caption = "\\subcaption{\\label{" .. sub.id .. "}" .. latex.latex_of(sub.caption) .. "}"
+        local caption = sub.id and ("\\subcaption{\\label{" .. sub.id .. "}"
+          .. latex.latex_of(sub.caption) .. "}") or ""
         table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\centering\n"
           .. (sub.above and (caption .. "\n" .. sub.tex) or (sub.tex .. "\n" .. caption))
           .. "\n\\end{minipage}%")
@@ -206,6 +225,7 @@ local function figure_div(div)
   local centering = (align == "center" or align == "default") and "\\centering" or ""
   local blocks = pandoc.List({latex.rawblock("\\begin{figure}" .. placement(div) .. centering)})
   local subs = subfigures(div.content)
+  subs = #subs > 0 and subs or cells(div)
   if #subs > 0 then blocks:extend(subfloat_blocks(div, subs)) else blocks:extend(aligned(div, align)) end
   -- an empty caption (weave.py writes a no-break space) reads as the name and number, with no colon
   local blank = pandoc.utils.stringify(caption):gsub("[%s\194\160]", "") == ""
