@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import needs_latex, pdf_text
+from conftest import needs_latex, pdf_text, write_project
 
 from builder.__main__ import build
 from builder.read import BuildError
@@ -162,6 +162,35 @@ def test_17_citations_and_references(tmp_root):
     assert "also describes boxes.<sup>1</sup>" in md and "^[" not in md
     link = "<https://example.org/some_path/file%20name.pdf> and [the docs]"
     assert f"1.  See\n    {link}" in md
+
+
+def test_bibliography_in_quarto_yml_and_nocite(tmp_path):
+    """As Quarto 1.10.18: `bibliography:` set in `_quarto.yml` is the document's, and
+    `nocite:` lists an entry nobody cites (in both outputs)."""
+    bib = (
+        "@book{knuth1984, author = {Knuth, Donald E.}, title = {The {\\TeX}book},\n"
+        "  publisher = {Addison-Wesley}, year = {1984}}\n"
+        "@book{extra2020, author = {Doe, Jane}, title = {Uncited Book},\n"
+        "  publisher = {Press}, year = {2020}}\n"
+    )
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": "---\ntitle: Bib\nauthor: A\nnocite: |\n  @extra2020\n---\n"
+            "As shown by @knuth1984.\n",
+            "_quarto.yml": "format:\n  pdf:\n    pdf-engine: xelatex\n"
+            "bibliography: refs.bib\n",
+            "refs.bib": bib,
+        },
+    )
+    build(qmd, fast=True, log=lambda *_: None)
+    flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert (
+        "As shown by Knuth (1984). Doe, Jane. 2020. Uncited Book. Press. Knuth, "
+        "Donald E. 1984. The TeXbook. Addison-Wesley." in flat
+    )
+    nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+    assert "Doe, Jane. 2020. *Uncited Book*. Press." in nb.cells[-1].source
 
 
 def test_unknown_citation_key_stops_the_build(tmp_path):
@@ -547,8 +576,6 @@ def builtin_placements(root: Path) -> list[str]:
 
 @pytest.mark.parametrize("fig_pos", list(PLACEMENTS), ids=["unset", "htbp", "false"])
 def test_figure_placement_as_quarto(tmp_path, fig_pos):
-    from conftest import write_project
-
     write_project(tmp_path, {"report.qmd": PLACEMENT_DOC.format(fig_pos=fig_pos)})
     assert builtin_placements(tmp_path) == PLACEMENTS[fig_pos]
 
@@ -556,7 +583,6 @@ def test_figure_placement_as_quarto(tmp_path, fig_pos):
 @needs_quarto
 @pytest.mark.parametrize("fig_pos", list(PLACEMENTS), ids=["unset", "htbp", "false"])
 def test_live_quarto_places_figures_as_recorded(tmp_path, fig_pos):
-    from conftest import write_project
 
     write_project(tmp_path, {"report.qmd": PLACEMENT_DOC.format(fig_pos=fig_pos)})
     quarto_render(tmp_path, check=False)  # keep-tex: the LaTeX even if TeX fails here
@@ -920,7 +946,6 @@ PDF_ONLY = (
 
 
 def kinds_project(root: Path, name: str) -> Path:
-    from conftest import write_project
     from PIL import Image
 
     option, body, _ = KINDS_DOCS[name]
@@ -987,7 +1012,6 @@ def test_reference_to_a_heading_below_number_depth_stops_the_build(tmp_path):
 
 @pytest.mark.parametrize("ref", ["sec-intro", "Sec-intro"])
 def test_section_reference_without_section_numbers_stops_the_build(tmp_path, ref):
-    from conftest import write_project
 
     qmd = write_project(
         tmp_path, {"report.qmd": f"# Intro {{#sec-intro}}\n\nText.\n\nSee @{ref}.\n"}
