@@ -177,6 +177,24 @@ def callout_titles(tree: dict) -> dict:
     }
 
 
+def name_titles(tree: dict) -> dict:
+    """`tree` with every theorem's or proof's `name="..."` (Quarto's other way to title
+    one, read as Markdown: one pandoc run for them all) made the leading `## title`
+    heading that the later steps read as its title."""
+    divs = [
+        e for e in walk(tree["blocks"]) if e.get("t") == "Div" and "name" in attr(e)[2]
+    ]
+    if divs:
+        names = [attr(d)[2]["name"] for d in divs]
+        read = parse("\n\n".join(f"::: {{}}\n{n}\n:::" for n in names))["blocks"]
+        for div, holder in zip(divs, read):
+            ident, classes, keys = div["c"][0]
+            div["c"][0] = [ident, classes, [kv for kv in keys if kv[0] != "name"]]
+            inlines = [i for b in holder["c"][1] for i in b["c"]]
+            div["c"][1].insert(0, {"t": "Header", "c": [2, ["", [], []], inlines]})
+    return tree
+
+
 def places(tree: dict, ident: str) -> tuple[list[str], list[str]]:
     """Where `ident` is cited (@ident) and where an element with that id stands: the
     position marker nearest before each, in document order."""

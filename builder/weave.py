@@ -393,4 +393,4 @@ def woven_tree(doc: Document, executed) -> tuple[Woven, dict]:
     it that every later step works on (the built-in build and quarto render's
     post-render alike)."""
     woven = weave(doc, executed)
-    return woven, parse.parse(woven.markdown)
+    return woven, parse.name_titles(parse.parse(woven.markdown))

@@ -885,6 +885,42 @@ KINDS_DOCS = {
             "Inner warning Inside. Tip Inner simple tip without title.",
         ],
     ),
+    "theorem-name-attributes": (
+        "number-sections: true",
+        """
+        # Generalisation
+
+        We prove @lem-hoeff and @prp-union.
+
+        ::: {#lem-hoeff name="Hoeffding"}
+        Averages concentrate.
+        :::
+
+        ::: {#prp-union}
+        ## Union bound
+        Every hypothesis is close.
+        :::
+
+        ::: {.proof name="Proof of @prp-union"}
+        Apply @lem-hoeff to each one.
+        :::
+
+        ::: {.proof}
+        ## Sketch
+        Symmetrisation.
+        :::
+
+        ::: {.remark name="On constants"}
+        Not optimal.
+        :::
+        """,
+        [  # name= titles a block as a heading does; a proof's title replaces "Proof"
+            "Lemma 1.1 (Hoeffding). Averages concentrate. Proposition 1.1 (Union "
+            "bound). Every hypothesis is close. Proof of Proposition 1.1. Apply Lemma "
+            "1.1 to each one. Sketch. Symmetrisation. Remark (On constants). Not "
+            "optimal.",
+        ],
+    ),
     "code-file-names": (
         "number-sections: false",
         """
@@ -941,6 +977,7 @@ PDF_ONLY = (
     "Listing 4 Last",
     "First we fix",
     "Inner warning",
+    "Hoeffding",
     ".py",
 )
 
@@ -986,6 +1023,11 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert "$$c = d \\tag{G}$$" in markdown and "$$e = f \\tag{2}$$" in markdown
     if name == "theorems-in-list-items":  # inside the list items there too
         assert "2. Then a lemma: **Lemma 0.1.** For smooth functions" in markdown
+    if name == "theorem-name-attributes":  # in bold, or italic for a proof or remark
+        assert "**Lemma 1.1 (Hoeffding).** Averages concentrate." in markdown
+        assert "*Proof of Proposition 1.1.* Apply Lemma 1.1 to each one." in markdown
+        assert "*Sketch.* Symmetrisation." in markdown
+        assert "*Remark (On constants).* Not optimal." in markdown
     if name == "code-file-names":  # the notebook's file names: bold, or in the caption
         assert "**train.py** ```" in markdown and "**check.py**" in markdown
         assert "*Listing 2: `loss_fn.py` The squared loss*" in markdown

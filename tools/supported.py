@@ -52,7 +52,8 @@ def markdown() -> str:
         f"- **Callouts**: {', '.join(f'`callout-{k}`' for k in vocabulary.CALLOUTS)}, "
         f"with {_names('callout_attributes')}.",
         f"- **Div classes**: {_names('div_classes')}; figure and table divs with "
-        f"{_names('float_attributes')}; {_names('condition_attributes')}.",
+        f"{_names('float_attributes')}; {_names('condition_attributes')}; theorem "
+        f"kinds and proofs with {_names('theorem_attributes')}.",
         f"- **Shortcodes**: {_names('shortcodes')}.",
         f"- **Chunk options**: {_options('chunk_options')}.",
         f"- **Ignored in a PDF, as Quarto ignores them** (a warning): "

@@ -117,6 +117,7 @@ DIV_CLASSES = set(vocabulary.VOCABULARY["div_classes"])
 CALLOUT_ATTRIBUTES = vocabulary.VOCABULARY["callout_attributes"]
 CONDITION_ATTRIBUTES = set(vocabulary.VOCABULARY["condition_attributes"])
 FLOAT_ATTRIBUTES = set(vocabulary.VOCABULARY["float_attributes"])
+THEOREM_ATTRIBUTES = set(vocabulary.VOCABULARY["theorem_attributes"])
 # Quarto features written as div classes or ids that the builder does not implement.
 QUARTO_DIV_CLASSES = set(vocabulary.VOCABULARY["quarto_div_classes"])
 QUARTO_ID_PREFIXES = set(vocabulary.VOCABULARY["quarto_id_prefixes"])
@@ -163,6 +164,8 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
                     f'{where}: {key}="{keys[key]}" is not valid: must be '
                     f"{allowed_values}"
                 )
+    elif prefix in vocabulary.THEOREMS:
+        allowed |= THEOREM_ATTRIBUTES  # name=: its title, as a leading heading
     elif prefix in vocabulary.CALLOUT_REFS:
         callout = f"callout-{vocabulary.CALLOUT_REFS[prefix]}"
         if callout not in classes:
@@ -201,6 +204,8 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
                     f"{where}: '{extra[0]}' on .{cls} is not supported by the built-in "
                     f"renderer (supported: when-format, unless-format)"
                 )
+        elif cls in vocabulary.UNNUMBERED:
+            allowed |= THEOREM_ATTRIBUTES
         elif cls in QUARTO_DIV_CLASSES:
             raise BuildError(
                 f"{where}: the div class '.{cls}' is a Quarto feature the built-in "

@@ -181,6 +181,8 @@ class Jupyter:
             title, rest = self.title(content)
             name = vocabulary.UNNUMBERED[block]
             words = s(name + " (") + title + s(").") if title else s(name + ".")
+            if title and block == "proof":  # the title instead of the name, as LaTeX
+                words = title + s(".")
             out = lead([emph(words)], self.blocks(rest))
             if block == "proof":  # as Quarto: the QED mark ends the last line
                 qed = {"t": "Math", "c": [{"t": "InlineMath"}, "\\blacksquare"]}
