@@ -286,8 +286,10 @@ def weave_outputs(
             parts.insert(first + 1, "\n\n".join(f"![]({p})" for p in images[1:]))
             tables = [i + (i > first) for i in tables]
             markdown = [i + (i > first) for i in markdown]
-        else:
-            parts[first] = "\n\n".join(f"![]({p})" for p in images)
+        else:  # no caption: fig-align on each image (floats.lua)
+            align = opts.get("fig-align", "default")
+            attrs = f'{{fig-align="{align}"}}' if align != "default" else ""
+            parts[first] = "\n\n".join(f"![]({p}){attrs}" for p in images)
     if is_table:
         found = [i for i in tables if TABLE_RULE.search(parts[i])]
         if not found:

@@ -478,6 +478,37 @@ def test_images_without_ids_in_a_figure_div_with_a_layout_sit_side_by_side(tmp_p
     assert "\\begin{minipage}" not in latex("")
 
 
+def test_fig_align_as_quartos_latex(tmp_path):
+    """Quarto 1.10.18's LaTeX for fig-align: a labelled figure on the left is not
+    centred, on the right has \\hfill before the image; an image with no caption (as a
+    chunk's plot is written) gets \\hfill on the right, a `center` environment when
+    centred; the chunk's fig-align reaches its plot."""
+    from builder import parse, weave
+    from builder.read import read
+    from builder.write.typeset import to_latex
+
+    text = (
+        '![L.](a.png){#fig-l fig-align="left"}\n\n![R.](a.png){#fig-r fig-align="right"}'
+        '\n\n![](b.png){fig-align="right"}\n\n![](c.png){fig-align="center"}\n'
+    )
+    (tmp_path / "w.json").write_text(json.dumps(parse.parse(text)))
+    to_latex(tmp_path / "w.json", tmp_path / "w.tex")
+    body = (tmp_path / "w.tex").read_text().split("\\begin{document}")[1]
+    figures = re.findall(r"\\begin\{figure\}\n(.*?)\n", body)
+    assert figures[0].startswith("\\pandocbounded") and "{a.png}" in figures[0]
+    assert figures[1].startswith("\\hfill\\pandocbounded")
+    assert "\\hfill\n\\pandocbounded{\\includegraphics[keepaspectratio]{b.png}}" in body
+    assert (
+        "\\begin{center}\n\n\\pandocbounded{\\includegraphics[keepaspectratio]{c.png}}"
+        "\n\n\\end{center}" in body
+    )
+    chunk = "```{python}\n#| fig-align: right\n1\n```\n"
+    doc = read(write_project(tmp_path, {"report.qmd": chunk}))
+    out = nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="})
+    parts = weave.weave_outputs(doc.chunks[0], [out], tmp_path / "figures", {})
+    assert parts == ['![](figures/chunk-1.png){fig-align="right"}']
+
+
 PLACEMENT_DOC = """
 ---
 title: Placement

@@ -253,18 +253,34 @@ local function Table(tbl)  -- pandoc 3.9 reads `: Caption {#tbl-x}` into the att
   return tbl
 end
 
--- ![Caption](file){#fig-x fig-pos="H"}: pandoc writes the figure, with the placement.
+-- ![Caption](file){#fig-x fig-pos="H" fig-align="left"}: pandoc writes the figure, with
+-- the placement and the alignment (left: not centred; right: \hfill first), as Quarto.
 local function Figure(fig)
-  local pos = fig.attributes["fig-pos"]
-  fig = fig:walk({Image = function(image)  -- pandoc leaves the attribute on the image
-    pos = pos or image.attributes["fig-pos"]
-    image.attributes["fig-pos"] = nil
+  local pos, align = fig.attributes["fig-pos"], fig.attributes["fig-align"]
+  fig = fig:walk({Image = function(image)  -- pandoc leaves the attributes on the image
+    pos, align = pos or image.attributes["fig-pos"], align or image.attributes["fig-align"]
+    image.attributes["fig-pos"], image.attributes["fig-align"] = nil, nil
     return image
   end})
   pos = pos or document_fig_pos
-  if not pos or not fig.identifier:match("^fig%-") then return nil end
+  local moved = align == "left" or align == "right"
+  if not (pos or moved) or not fig.identifier:match("^fig%-") then return nil end
   local tex = pandoc.write(pandoc.Pandoc({fig}), "latex")
-  return latex.rawblock((tex:gsub("\\begin{figure}", "\\begin{figure}[" .. pos .. "]", 1)))
+  if pos then tex = tex:gsub("\\begin{figure}", "\\begin{figure}[" .. pos .. "]", 1) end
+  if moved then tex = tex:gsub("\\centering\n", align == "right" and "\\hfill" or "", 1) end
+  return latex.rawblock(tex)
+end
+
+-- An image alone in its paragraph, with no caption (a chunk's plot, weave.py), aligned by
+-- its fig-align as Quarto aligns it: \hfill before it on the right, centred in `center`.
+local function Para(para)
+  local image = #para.content == 1 and para.content[1]
+  local align = image and image.t == "Image" and image.attributes["fig-align"]
+  if not align then return nil end
+  image.attributes["fig-align"] = nil
+  if align == "right" then para.content:insert(1, latex.raw("\\hfill\n")) end
+  if align ~= "center" then return para end
+  return {latex.rawblock("\\begin{center}"), para, latex.rawblock("\\end{center}")}
 end
 
 -- A figure inside a callout is placed H (a float cannot leave the box), as Quarto places it.
@@ -285,4 +301,5 @@ local function Meta(meta)
 end
 
 -- The figure filter after Div: the images of a figure div (its sub-figures) are raw LaTeX by then
-return {{Meta = Meta}, {Div = Callout}, {Div = Subtables}, {Div = Div, Table = Table}, {Figure = Figure}}
+return {{Meta = Meta}, {Div = Callout}, {Div = Subtables}, {Div = Div, Table = Table},
+  {Figure = Figure, Para = Para}}
