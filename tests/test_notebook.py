@@ -60,6 +60,16 @@ Body line.
 | 1 | 2       |
 :::
 
+Term `x`
+:   Its definition.
+
+(@one) A worked example, (@one).
+
+a) lettered
+
+| a line block
+| of two lines
+
 ```{python}
 #| output: false
 print("hidden")
@@ -91,6 +101,15 @@ def test_tables_are_pipe_tables_with_their_caption(notebook):
     md = markdown(notebook)
     assert re.search(r"\| model +\| score +\|\n\|-+\|-+\|\n\| small +\| 0\.81 +\|", md)
     assert "*Table 1: Grid scores*" in md and "+-------" not in md
+
+
+def test_pandoc_only_lists_are_written_as_jupyter_reads_them(notebook):
+    """Definition lists, example lists, lettered lists and line blocks, which Jupyter's
+    Markdown lacks: the term over its definition, decimal numbers, hard line breaks."""
+    md = markdown(notebook)
+    assert "Term `x`  \nIts definition." in md and ":   " not in md
+    assert "1.  A worked example, (1)." in md and "1.  lettered" in md
+    assert "a line block\\\nof two lines" in md
 
 
 def test_angle_bracket_text_is_text(notebook):

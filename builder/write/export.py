@@ -39,7 +39,7 @@ WRITER = "markdown" + "".join(
     for ext in """grid_tables multiline_tables simple_tables table_captions footnotes
     inline_notes citations fenced_divs native_divs bracketed_spans native_spans
     header_attributes link_attributes fenced_code_attributes raw_attribute smart
-    implicit_figures""".split()
+    implicit_figures definition_lists example_lists fancy_lists line_blocks""".split()
 )
 SPLIT = "<!-- cell -->"
 HTML_TAGS = set(
