@@ -47,7 +47,8 @@ def markdown() -> str:
         BEGIN,
         f"- **Cross-reference kinds** (`@prefix-label`): {kinds}; "
         "`crossref:` `<kind>-title` (captions, headings) and `<kind>-prefix` "
-        "(references).",
+        f"(references); {_names('crossref_ignored_in_pdf')} warn (Quarto ignores them "
+        "in a PDF).",
         f"- **`lang:`** English and Quarto's translations: {languages}.",
         f"- **Callouts**: {', '.join(f'`callout-{k}`' for k in vocabulary.CALLOUTS)}, "
         f"with {_names('callout_attributes')}.",

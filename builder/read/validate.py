@@ -356,6 +356,7 @@ def check_pdf_options(options: dict, where_of, path: tuple) -> dict:
 
 
 QUARTO_KEYS = QUARTO_DOCUMENT_KEYS | OTHER_FORMATS
+CROSSREF_IGNORED_IN_PDF = set(vocabulary.VOCABULARY["crossref_ignored_in_pdf"])
 
 
 def not_for_pdf(key: str) -> str:
@@ -461,14 +462,17 @@ def check_metadata(
 
 def check_crossref(value, where_of) -> None:
     """`crossref:` options the built-in path supports: `<kind>-title` and
-    `<kind>-prefix` (text) of every numbered kind; any other stops the build."""
+    `<kind>-prefix` (text) of every numbered kind; those Quarto ignores in a PDF warn;
+    any other stops the build."""
     if not isinstance(value, dict):
         raise BuildError(f"{where_of(('crossref',))}: 'crossref' must be a mapping")
     kinds = vocabulary.CROSSREF
     for key, text in value.items():
         where = where_of(("crossref", key))
         kind, _, what = str(key).rpartition("-")
-        if kind not in kinds or what not in ("title", "prefix"):
+        if key in CROSSREF_IGNORED_IN_PDF:
+            warn(where, f"crossref option '{key}' has no effect in a PDF, as in Quarto")
+        elif kind not in kinds or what not in ("title", "prefix"):
             raise BuildError(
                 f"{where}: crossref option '{key}' is not supported by the built-in "
                 f"renderer (supported: <kind>-title and <kind>-prefix, kinds "
