@@ -81,7 +81,8 @@ def check_chunk_options(options: dict, where: str) -> None:
 
 def check_captions(options: dict, where_of) -> None:
     """A caption with a label of the other float kind (`tbl-cap` with `label: fig-x`), or
-    a listing label twice (`label: lst-x` and `lst-label` or `filename`), stops the build.  A caption with no label, or one without a float prefix, makes an
+    a listing inside a listing (`label: lst-x` with `lst-label` or `filename`), stops
+    the build.  A caption with no label, or one without a float prefix, makes an
     unnumbered-label float that Quarto still numbers, as weave.py does."""
     label = str(options.get("label", ""))
     for cap, prefix in (("fig-cap", "fig-"), ("tbl-cap", "tbl-")):
