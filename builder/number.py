@@ -200,7 +200,7 @@ class Counter:
         ident, classes, keys = attr(div)
         content = div["c"][1]
         if not shown(div, self.output):  # the labels in it: the other output's
-            self.hidden |= {attr(e)[0] for e in walk(div) if e.get("t") in WITH_ATTR}
+            self.hidden |= labels_in(div)
             return
         kind = ident.split("-", 1)[0] if "-" in ident else None
         if "title" in keys:  # a callout's title=, read by pandoc (parse.callout_titles)
@@ -424,6 +424,20 @@ class Counter:
             self.nums.where[name] = self.pos
         else:
             self.add(name, number)
+
+
+def labels_in(value) -> set[str]:
+    """Every label defined in `value`: ids, `{#eq-x}` after display math, raw `\\label`s."""
+    found = set()
+    for e in walk(value):
+        t = e.get("t")
+        if t in WITH_ATTR:
+            found.add(attr(e)[0])
+        elif t == "Str" and (m := re.fullmatch(r"\{#(eq-[\w-]+)\}", e["c"])):
+            found.add(m.group(1))
+        elif t in ("RawBlock", "RawInline"):
+            found |= set(re.findall(r"\\label\{([^}]*)\}", e["c"][1]))
+    return found
 
 
 BLOCKS = {

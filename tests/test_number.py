@@ -312,15 +312,15 @@ def test_a_reference_to_a_pdf_only_label_reads_as_quartos_in_the_notebook(
     from builder.write.export import Jupyter
 
     text = (
-        '::: {.content-visible when-format="pdf"}\n![Only here.](a.png){#fig-pdf}\n'
-        ":::\n\nSee @fig-pdf.\n"
+        '::: {.content-visible when-format="pdf"}\n![Only here.](a.png){#fig-pdf}\n\n'
+        "$$ a $$ {#eq-pdf}\n:::\n\nSee @fig-pdf and @eq-pdf.\n"
     )
-    assert number(tmp_path, text).numbers == {"fig-pdf": "1"}
+    assert number(tmp_path, text).numbers == {"fig-pdf": "1", "eq-pdf": "1"}
     nums = number(tmp_path, text, output="ipynb")
     assert nums.numbers == {}
-    assert "report.qmd:5: the reference @fig-pdf points to a label only the PDF" in (
-        capsys.readouterr().out
-    )
+    out = capsys.readouterr().out
+    for ident in ("fig-pdf", "eq-pdf"):
+        assert f"report.qmd:7: the reference @{ident} points to a label only the" in out
     cite = parse.parse("@fig-pdf")["blocks"][0]["c"][0]
     assert Jupyter(nums, {}).cite(cite) == [{"t": "Str", "c": "?@fig-pdf"}]
 
