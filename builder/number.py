@@ -97,6 +97,7 @@ class Counter:
         self.refs: list[tuple[str, str]] = []
         self.titles = titles  # callout title= text -> its inlines
         self.hidden: set[str] = set()  # labels in content this output does not show
+        self.raw_labels: set[str] = set()  # labels that raw LaTeX defines
 
     # --- counting ---------------------------------------------------------------
     def add(self, ident: str, number: str | None = None, kind: str | None = None):
@@ -424,6 +425,7 @@ class Counter:
             self.nums.where[name] = self.pos
         else:
             self.add(name, number)
+            self.raw_labels.add(name)
 
 
 def labels_in(value) -> set[str]:
@@ -457,7 +459,16 @@ def number(
     counter = Counter(output, number_sections, callout_titles(tree), depth)
     counter.blocks(tree["blocks"])
     nums = counter.nums
+    told = set()
     for ident, where in counter.refs:
+        raw_equation = ident in counter.raw_labels and ident.startswith("eq-")
+        if raw_equation and ident not in told and output == "ipynb":
+            told.add(ident)  # Quarto 1.10.18 resolves a raw table's label, not these
+            warn(
+                where,
+                f"@{ident} refers to a raw LaTeX equation's \\label: the built-in path "
+                f"numbers it ({nums.text(ident)}), Quarto prints ?@{ident} instead",
+            )
         if ident in nums.unknown:
             raise BuildError(
                 f"{where}: the reference @{ident} has no number that can be known: "

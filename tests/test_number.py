@@ -202,15 +202,21 @@ def test_multline_gather_and_starred_rows_as_latex(tmp_path):
     ]
 
 
-def test_a_tagged_raw_row_is_numbered_by_its_tag(tmp_path):
+def test_a_tagged_raw_row_is_numbered_by_its_tag(tmp_path, capsys):
     r"""`\tag{A}` in a row of align: the row's number is A (its label gets it), no
-    counter stepped; the notebook's copy keeps that tag and gets no second one."""
+    counter stepped; the notebook's copy keeps that tag and gets no second one.  A
+    reference to a raw equation's label is numbered, with a warning that Quarto
+    1.10.18 prints ?@eq-b there."""
     align = (
-        "\\begin{align}\na \\label{eq:a} \\\\\nb \\tag{A} \\label{eq:b} \\\\\n"
+        "\\begin{align}\na \\label{eq:a} \\\\\nb \\tag{A} \\label{eq-b} \\\\\n"
         "c \\label{eq:c}\n\\end{align}"
     )
-    nums = number(tmp_path, f"{align}\n\nSee @eq:b.\n")
-    assert nums.numbers == {"eq:a": "1", "eq:b": "A", "eq:c": "2"}
+    nums = number(tmp_path, f"{align}\n\nSee @eq-b.\n", output="ipynb")
+    assert nums.numbers == {"eq:a": "1", "eq-b": "A", "eq:c": "2"}
+    assert (
+        "report.qmd:7: @eq-b refers to a raw LaTeX equation's \\label: the built-in "
+        "path numbers it (Equation A), Quarto prints ?@eq-b instead"
+    ) in capsys.readouterr().out
     assert nums.tagged[align] == [
         "\\begin{align}\na   \\tag{1}\\\\\nb \\tag{A}  \\\\\nc \n \\tag{2}\\end{align}"
     ]
