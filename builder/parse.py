@@ -13,6 +13,7 @@ in its div, as Quarto's filters see it: `shown` says whether an output shows it,
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 from .read.validate import BuildError, visible_in
@@ -192,6 +193,47 @@ def name_titles(tree: dict) -> dict:
             div["c"][0] = [ident, classes, [kv for kv in keys if kv[0] != "name"]]
             inlines = [i for b in holder["c"][1] for i in b["c"]]
             div["c"][1].insert(0, {"t": "Header", "c": [2, ["", [], []], inlines]})
+    return tree
+
+
+def shift_headings(tree: dict) -> dict:
+    """Quarto's PDF with numbered sections and no level-1 heading: every heading one level
+    up (its `shift-heading-level-by: -1`, src/format/pdf/format-pdf.ts)."""
+    headers = [e for e in walk(tree["blocks"]) if e.get("t") == "Header"]
+    if headers and all(h["c"][0] > 1 for h in headers):
+        for h in headers:
+            h["c"][0] -= 1
+    return tree
+
+
+TABLE_LABEL = re.compile(r"\{#(tbl-[\w:.-]+)((?:\s+[\w-]+=\"[^\"]*\")*)\s*\}")
+
+
+def table_labels(tree: dict) -> dict:
+    """A table caption whose `{#tbl-x}` pandoc's reader left as text (the caption holds
+    an unclosed `_` or `*`): the label taken as pandoc takes it elsewhere, as Quarto's
+    crossref filter reads the caption's trailing text."""
+    for table in (e for e in walk(tree["blocks"]) if e.get("t") == "Table"):
+        (ident, classes, keys), caption = table["c"][0], table["c"][1][1]
+        inlines = (
+            caption[-1]["c"]
+            if caption and caption[-1]["t"] in ("Para", "Plain")
+            else []
+        )
+        starts = [
+            k
+            for k, e in enumerate(inlines)
+            if e["t"] == "Str" and e["c"].startswith("{#")
+        ]
+        if ident or not starts:
+            continue
+        m = TABLE_LABEL.fullmatch(stringify(inlines[starts[-1] :]))
+        if m:
+            pairs = re.findall(r'([\w-]+)="([^"]*)"', m.group(2))
+            table["c"][0] = [m.group(1), classes, keys + [list(kv) for kv in pairs]]
+            del inlines[starts[-1] :]
+            while inlines and inlines[-1]["t"] in ("Space", "SoftBreak"):
+                inlines.pop()
     return tree
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from . import parse
+from .diagnostics import warn
 from .execute import ANSI, outputs_by_label
 from .read import PAGEBREAK, BuildError, Chunk, Document, options, resolve_inline
 
@@ -204,6 +205,12 @@ def weave_outputs(
     for out in _merged(outputs):
         if isinstance(out, tuple):
             _, name, text = out
+            if "\r" in text.replace("\r\n", "\n"):
+                warn(
+                    chunk.where(),
+                    "output with carriage returns (a progress line): the PDF shows "
+                    "what a terminal shows, its last state; Quarto prints every state",
+                )
             text = stream_text(text)
             if name == "stderr":
                 if opts.get("warning", True) is not False and text.strip():
@@ -297,6 +304,13 @@ def weave_outputs(
                 f"{chunk.where()}: a table chunk ('{label}') needs a table output to "
                 f"carry its caption (Markdown, or HTML such as a pandas DataFrame), but "
                 f"its outputs are: {output_types(outputs)}"
+            )
+        if len(found) > 1:
+            raise BuildError(
+                f"{chunk.where()}: tbl-cap captions one table but the chunk printed "
+                f"{len(found)} (Quarto 1.10 copies the caption and the label onto each, "
+                f"so @{label} names the last): print one table per chunk, or build with "
+                f"Quarto"
             )
         ident = float_ident(chunk, "tbl")
         i = found[0]
@@ -395,4 +409,7 @@ def woven_tree(doc: Document, executed) -> tuple[Woven, dict]:
     it that every later step works on (the built-in build and quarto render's
     post-render alike)."""
     woven = weave(doc, executed)
-    return woven, parse.name_titles(parse.parse(woven.markdown))
+    tree = parse.table_labels(parse.name_titles(parse.parse(woven.markdown)))
+    if options.pdf_option(doc, "number-sections", False) is True:
+        parse.shift_headings(tree)
+    return woven, tree

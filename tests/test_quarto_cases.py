@@ -509,6 +509,31 @@ def test_fig_align_as_quartos_latex(tmp_path):
     assert parts == ['![](figures/chunk-1.png){fig-align="right"}']
 
 
+def test_one_table_caption_over_two_tables_stops_and_progress_lines_warn(
+    tmp_path, capsys
+):
+    """Quarto 1.10.18 copies one tbl-cap and its label onto every table a chunk prints
+    (so the reference names the last): a located error instead.  A stream with carriage
+    returns is shown as a terminal shows it, where Quarto prints every state: said."""
+    from builder import weave
+    from builder.read import read
+
+    text = "```{python}\n#| label: tbl-both\n#| tbl-cap: Two.\n1\n```\n"
+    doc = read(write_project(tmp_path, {"report.qmd": text}))
+    table = "| a |\n|---|\n| 1 |\n"
+    two = [
+        nbformat.v4.new_output("display_data", data={"text/markdown": table})
+        for _ in range(2)
+    ]
+    with pytest.raises(BuildError, match=r"report.qmd:1 \(chunk 'tbl-both'\): tbl-cap "
+                       r"captions one table but the chunk printed 2"):  # fmt: skip
+        weave.weave_outputs(doc.chunks[0], two, tmp_path, {})
+    assert weave.weave_outputs(doc.chunks[0], two[:1], tmp_path, {})
+    progress = nbformat.v4.new_output("stream", name="stdout", text="step 0\rstep 1\n")
+    assert weave.weave_outputs(doc.chunks[0], [progress, *two[:1]], tmp_path, {})
+    assert "output with carriage returns (a progress line)" in capsys.readouterr().out
+
+
 PLACEMENT_DOC = """
 ---
 title: Placement
@@ -952,6 +977,60 @@ KINDS_DOCS = {
             "optimal.",
         ],
     ),
+    "table-caption-with-a-lone-underscore": (
+        "number-sections: true",
+        """
+        | Key | Value |
+        |-----|-------|
+        | lr  | 3e-4  |
+
+        : Keys may contain _, % and #. {#tbl-keys}
+
+        See @tbl-keys.
+        """,
+        [  # pandoc leaves the label as text there; Quarto still reads it
+            "Table 1: Keys may contain _, % and #. Key Value lr 3e-4 See Table 1.",
+        ],
+    ),
+    "sections-from-level-two": (
+        "number-sections: true",
+        """
+        ## Data {#sec-data}
+
+        Text.
+
+        ### Cleaning
+
+        More text; see @sec-data.
+        """,
+        [  # no level-1 heading: every heading one level up, as Quarto's PDF
+            "1 Data Text. 1.1 Cleaning More text; see Section 1.",
+        ],
+    ),
+    "figure-caption-with-footnote-and-citation": (
+        "number-sections: true\nbibliography: refs.bib",
+        """
+        ::: {#fig-a}
+        ![](loss.png){width=40%}
+
+        Loss of Adam.^[Five seeds.]
+        :::
+
+        ::: {#fig-b}
+        ![](loss.png){width=40%}
+
+        Loss of Adam [@kingma2015adam].
+        :::
+
+        See @fig-a and @fig-b.
+        """,
+        [  # the footnote's text at the page's foot; the citation read by citeproc
+            "Figure 1: Loss of Adam.1",
+            "Figure 2: Loss of Adam (Kingma and Ba 2015). See Figure 1 and Figure 2.",
+            "Kingma, Diederik P., and Jimmy Ba. 2015.",
+            "1 Five seeds.",
+        ],
+    ),
     "code-file-names": (
         "number-sections: false",
         """
@@ -1009,6 +1088,11 @@ PDF_ONLY = (
     "First we fix",
     "Inner warning",
     "Hoeffding",
+    "Five seeds",
+    "Kingma",
+    "Loss of Adam",
+    "1 Data",
+    "Keys may contain",
     ".py",
 )
 
@@ -1019,6 +1103,12 @@ def kinds_project(root: Path, name: str) -> Path:
     option, body, _ = KINDS_DOCS[name]
     if "loss.png" in body:
         Image.new("RGB", (60, 40), "gray").save(root / "loss.png")
+    if "bibliography" in option:
+        (root / "refs.bib").write_text(
+            "@article{kingma2015adam, author = {Kingma, Diederik P. and Ba, Jimmy}, "
+            "title = {Adam: A Method for Stochastic Optimization}, journal = "
+            "{International Conference on Learning Representations}, year = {2015}}\n"
+        )
     return write_project(
         root,
         {
@@ -1059,6 +1149,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert "*Proof of Proposition 1.1.* Apply Lemma 1.1 to each one." in markdown
         assert "*Sketch.* Symmetrisation." in markdown
         assert "*Remark (On constants).* Not optimal." in markdown
+    if name == "table-caption-with-a-lone-underscore":
+        assert "*Table 1: Keys may contain \\_, % and #.* See Table 1." in markdown
     if name == "code-file-names":  # the notebook's file names: bold, or in the caption
         assert "**train.py** ```" in markdown and "**check.py**" in markdown
         assert "*Listing 2: `loss_fn.py` The squared loss*" in markdown

@@ -9,18 +9,6 @@ local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE)
 -- callout type -> title and Font Awesome 5 icon
 local CALLOUTS = latex.VOCABULARY.callouts
 
--- A footnote inside the box: its mark stays, its text goes after the box, to the foot of
--- the page (inside it would be set at the bottom of the box), as Quarto does.
-local function lift_notes(div)
-  local texts = pandoc.List()
-  div.content = div.content:walk({Note = function(note)
-    texts:insert(latex.rawblock("\\footnotetext{"
-      .. pandoc.write(pandoc.Pandoc(note.content), "latex"):gsub("%s+$", "") .. "}"))
-    return latex.raw("\\footnotemark{}")
-  end})
-  return texts
-end
-
 local callout
 
 local function kind(div)
@@ -38,7 +26,8 @@ local function nested(div)  -- the callouts inside `div`, as quotes
 end
 
 function callout(div, ctype, inside)
-  local notes = inside and pandoc.List() or lift_notes(div)
+  local notes = pandoc.List()  -- a footnote's text after the box (latex.lift_notes)
+  if not inside then div.content, notes = latex.lift_notes(div.content) end
   local title = div.attributes["title"]
   if title then
     local inlines = pandoc.utils.blocks_to_inlines(pandoc.read(title, "markdown").blocks)

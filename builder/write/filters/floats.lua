@@ -227,12 +227,19 @@ local function figure_div(div)
   local subs = subfigures(div.content)
   subs = #subs > 0 and subs or cells(div)
   if #subs > 0 then blocks:extend(subfloat_blocks(div, subs)) else blocks:extend(aligned(div, align)) end
-  -- an empty caption (weave.py writes a no-break space) reads as the name and number, with no colon
+  -- an empty caption (weave.py writes a no-break space) reads as the name and number, with no
+  -- colon; else the caption stays inlines, so that citeproc (after the filters) sees its
+  -- citations; a footnote's text goes after the figure, and a short caption without its mark
+  -- to the list of figures, as Quarto sets them
   local blank = pandoc.utils.stringify(caption):gsub("[%s\194\160]", "") == ""
-  local text = blank and "}\\label{" .. div.identifier
-    or "\\label{" .. div.identifier .. "}" .. latex.latex_of(caption)
-  blocks:insert(latex.rawblock("\\caption{" .. text .. "}\n\\end{figure}"))
-  return blocks
+  local label = latex.raw("\\label{" .. div.identifier .. "}")
+  local inlines, notes = latex.lift_notes(pandoc.Inlines(caption))
+  local short = #notes > 0 and ("[" .. latex.latex_of(pandoc.Inlines(caption):walk({Note = function() return {} end})) .. "]") or ""
+  local head = blank and {latex.raw("\\caption{}"), label}
+    or pandoc.List({latex.raw("\\caption" .. short .. "{"), label}) .. inlines .. {latex.raw("}")}
+  blocks:insert(pandoc.Plain(head))
+  blocks:insert(latex.rawblock("\\end{figure}"))
+  return blocks .. notes
 end
 
 local function Div(div)

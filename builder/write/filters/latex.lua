@@ -24,6 +24,19 @@ function M.latex_of(inlines)
   return pandoc.write(pandoc.Pandoc({pandoc.Plain(inlines)}), "latex"):gsub("%s+$", "")
 end
 
+-- Footnotes in `list` (blocks or inlines): each mark stays (\footnotemark), the texts are
+-- returned as \footnotetext blocks to set after the box or float that holds them (inside
+-- a box LaTeX sets them at its bottom, inside a caption it fails), as Quarto does.
+function M.lift_notes(list)
+  local texts = pandoc.List()
+  local out = list:walk({Note = function(note)
+    local text = pandoc.write(pandoc.Pandoc(note.content), "latex"):gsub("%s+$", "")
+    texts:insert(M.rawblock("\\footnotetext{" .. text .. "}"))
+    return M.raw("\\footnotemark{}")
+  end})
+  return out, texts
+end
+
 -- A leading "## Title" inside a div is the block's title (removed from the div), as LaTeX.
 function M.take_title(div)
   local first = div.content[1]
