@@ -234,7 +234,8 @@ local function figure_div(div)
   local blank = pandoc.utils.stringify(caption):gsub("[%s\194\160]", "") == ""
   local label = latex.raw("\\label{" .. div.identifier .. "}")
   local inlines, notes = latex.lift_notes(pandoc.Inlines(caption))
-  local short = #notes > 0 and ("[" .. latex.latex_of(pandoc.Inlines(caption):walk({Note = function() return {} end})) .. "]") or ""
+  local unmarked = pandoc.Inlines(caption):walk({Note = function() return {} end})
+  local short = #notes > 0 and ("[" .. latex.latex_of(unmarked) .. "]") or ""
   local head = blank and {latex.raw("\\caption{}"), label}
     or pandoc.List({latex.raw("\\caption" .. short .. "{"), label}) .. inlines .. {latex.raw("}")}
   blocks:insert(pandoc.Plain(head))
