@@ -52,6 +52,26 @@ def test_lang_gives_quartos_german_words():
     assert vocabulary.NAMES["tbl"] == "Table"
 
 
+@needs_latex
+def test_lof_and_lot_list_the_figures_and_tables(tmp_path):
+    """`lof: true` and `lot: true` (Quarto 1.10.18: "List of Figures" and "List of
+    Tables" after the contents, each caption with its number and page)."""
+    from PIL import Image
+
+    Image.new("RGB", (60, 40), "gray").save(tmp_path / "a.png")
+    text = (
+        "---\ntitle: T\nauthor: A\nformat:\n  pdf:\n    lof: true\n    lot: true\n"
+        "---\n# One\n\n![A gray box.](a.png){#fig-a}\n\n| k |\n|---|\n| 1 |\n\n"
+        ": One row {#tbl-a}\n"
+    )
+    qmd = write_project(tmp_path, {"report.qmd": text})
+    build(qmd, fast=True, log=lambda *_: None)
+    flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert "List of Figures 1 A gray box." in flat
+    assert "List of Tables 1 One row" in flat
+    assert "lof=true" not in options.pandoc_args({"toc": True})  # only when asked
+
+
 def test_crossref_prefix_and_title_are_apart():
     vocabulary.use_document({"crossref": {"fig-prefix": "Fig.", "tbl-title": "Tab."}})
     assert vocabulary.NAMES["fig"] == "Fig."  # references

@@ -115,6 +115,7 @@ def pandoc_args(pdf: dict) -> list[str]:
     if pdf.get("toc", False):
         args += ["--toc", f"--toc-depth={pdf.get('toc-depth', 3)}"]
         args += ["-V", f"toc-title={vocabulary.VOCABULARY['titles']['toc']}"]
+    args += [a for key in ("lof", "lot") if pdf.get(key) for a in ("-V", f"{key}=true")]
     if pdf.get("number-sections", False):
         args.append("--number-sections")
         if "number-depth" in pdf:  # as Quarto: LaTeX's secnumdepth
