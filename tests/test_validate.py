@@ -411,7 +411,7 @@ def test_options_of_other_formats_warn_as_quarto_ignores_them(tmp_path, capsys):
     """Quarto 1.10.18 builds a PDF with `number-offset`, `toc-location`, `theme` (HTML
     and other formats, by its schema's format tags) and ignores them, saying nothing:
     the built-in path warns with the line and goes on.  An option Quarto uses in a PDF
-    (`lof`) still stops it."""
+    (`linestretch`) still stops it."""
     header = (
         "---\nnumber-sections: true\nnumber-offset: 2\ncode-fold: true\n"
         "format:\n  pdf:\n    toc-location: left\n    theme: cosmo\n---\n# A\n"
@@ -424,8 +424,10 @@ def test_options_of_other_formats_warn_as_quarto_ignores_them(tmp_path, capsys):
         )
     assert "report.qmd:8: 'theme'" in out
     assert doc.settings.pdf == {"number-sections": True}
-    with pytest.raises(BuildError, match=r"report.qmd:2: the Quarto option 'lof' is"):
-        read_text(tmp_path, "---\nlof: true\n---\nText.\n")
+    with pytest.raises(
+        BuildError, match=r"report.qmd:2: the Quarto option 'linestretch' is"
+    ):
+        read_text(tmp_path, "---\nlinestretch: 1.5\n---\nText.\n")
 
 
 @pytest.mark.parametrize(
@@ -666,9 +668,11 @@ def test_undefined_reference_names_lines_and_why(tmp_path):
 def test_pdf_options_are_quartos_business_when_quarto_makes_the_pdf(tmp_path):
     """With Quarto typesetting (or --no-pdf), a PDF option the built-in typesetter lacks
     does not stop the build: Quarto reads it."""
-    text = "---\ntitle: T\nformat:\n  pdf:\n    lof: true\nlang: de\n---\nText.\n"
+    text = (
+        "---\ntitle: T\nformat:\n  pdf:\n    linestretch: 1.5\nlang: de\n---\nText.\n"
+    )
     qmd = write_project(tmp_path, {"report.qmd": text})
-    with pytest.raises(BuildError, match=r"report.qmd:5: PDF option 'lof'"):
+    with pytest.raises(BuildError, match=r"report.qmd:5: PDF option 'linestretch'"):
         read(qmd)
     assert read(qmd, builtin_pdf=False).settings.pdf == {}
 
