@@ -160,6 +160,15 @@ def for_output(tree: dict, output: str) -> dict:
     return {**tree, "blocks": strip(tree["blocks"], output)}
 
 
+def read_inlines(texts: list[str]) -> list[list]:
+    """Each text (an attribute's Markdown: a title, a name) read as inlines, in one
+    pandoc run for them all."""
+    if not texts:
+        return []
+    read = parse("\n\n".join(f"::: {{}}\n{t}\n:::" for t in texts))["blocks"]
+    return [[i for b in div["c"][1] for i in b["c"]] for div in read]
+
+
 def callout_titles(tree: dict) -> dict:
     """The `title=` text of every callout div -> its inlines (one pandoc run)."""
     titles = sorted(
@@ -169,30 +178,21 @@ def callout_titles(tree: dict) -> dict:
             if e.get("t") == "Div" and "title" in attr(e)[2]
         }
     )
-    if not titles:
-        return {}
-    read = parse("\n\n".join(f"::: {{}}\n{t}\n:::" for t in titles))["blocks"]
-    return {
-        t: [i for b in div["c"][1] for i in b["c"]] if div["c"][1] else []
-        for t, div in zip(titles, read)
-    }
+    return dict(zip(titles, read_inlines(titles)))
 
 
 def name_titles(tree: dict) -> dict:
     """`tree` with every theorem's or proof's `name="..."` (Quarto's other way to title
-    one, read as Markdown: one pandoc run for them all) made the leading `## title`
-    heading that the later steps read as its title."""
+    one, read as Markdown) made the leading `## title` heading that the later steps read
+    as its title."""
     divs = [
         e for e in walk(tree["blocks"]) if e.get("t") == "Div" and "name" in attr(e)[2]
     ]
-    if divs:
-        names = [attr(d)[2]["name"] for d in divs]
-        read = parse("\n\n".join(f"::: {{}}\n{n}\n:::" for n in names))["blocks"]
-        for div, holder in zip(divs, read):
-            ident, classes, keys = div["c"][0]
-            div["c"][0] = [ident, classes, [kv for kv in keys if kv[0] != "name"]]
-            inlines = [i for b in holder["c"][1] for i in b["c"]]
-            div["c"][1].insert(0, {"t": "Header", "c": [2, ["", [], []], inlines]})
+    names = read_inlines([attr(d)[2]["name"] for d in divs])
+    for div, inlines in zip(divs, names):
+        ident, classes, keys = div["c"][0]
+        div["c"][0] = [ident, classes, [kv for kv in keys if kv[0] != "name"]]
+        div["c"][1].insert(0, {"t": "Header", "c": [2, ["", [], []], inlines]})
     return tree
 
 
