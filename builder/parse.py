@@ -196,14 +196,32 @@ def name_titles(tree: dict) -> dict:
     return tree
 
 
-def shift_headings(tree: dict) -> dict:
-    """Quarto's PDF with numbered sections and no level-1 heading: every heading one level
-    up (its `shift-heading-level-by: -1`, src/format/pdf/format-pdf.ts)."""
-    headers = [e for e in walk(tree["blocks"]) if e.get("t") == "Header"]
-    if headers and all(h["c"][0] > 1 for h in headers):
-        for h in headers:
-            h["c"][0] -= 1
+def shift_headings(tree: dict, by: int) -> dict:
+    """pandoc's `--shift-heading-level-by`, which Quarto passes on: every heading `by`
+    levels down (up when negative); one that would fall below level 1 becomes a
+    paragraph, except a level `-by` heading that opens the document, which becomes its
+    title (pandoc's `headerShift`)."""
+    blocks = tree["blocks"]
+    first = next(
+        (k for k, b in enumerate(blocks) if not _builders(b)), len(blocks)
+    )  # the builder's position markers and hidden header are not the document's
+    if by < 0 and first < len(blocks):
+        head = blocks[first]
+        if head["t"] == "Header" and head["c"][0] + by == 0:
+            tree["meta"]["title"] = {"t": "MetaInlines", "c": head["c"][2]}
+            del blocks[first]
+    for h in [e for e in walk(blocks) if e.get("t") in ("Header",)]:
+        if h["c"][0] + by > 0:
+            h["c"][0] += by
+        else:
+            h.update({"t": "Para", "c": h["c"][2]})
     return tree
+
+
+def _builders(block: dict) -> bool:
+    return (block["t"] == "RawBlock" and block["c"][0] == POS) or (
+        block["t"] == "Div" and attr(block)[1] == ["content-hidden"]
+    )
 
 
 TABLE_LABEL = re.compile(r"\{#(tbl-[\w:.-]+)((?:\s+[\w-]+=\"[^\"]*\")*)\s*\}")

@@ -410,6 +410,10 @@ def woven_tree(doc: Document, executed) -> tuple[Woven, dict]:
     post-render alike)."""
     woven = weave(doc, executed)
     tree = parse.table_labels(parse.name_titles(parse.parse(woven.markdown)))
-    if options.pdf_option(doc, "number-sections", False) is True:
-        parse.shift_headings(tree)
+    by = options.pdf_option(doc, "shift-heading-level-by")
+    levels = [e["c"][0] for e in parse.walk(tree["blocks"]) if e.get("t") == "Header"]
+    if by is None and options.pdf_option(doc, "number-sections", False) is True:
+        by = -1 if 1 not in levels else 0  # Quarto's PDF: src/format/pdf/format-pdf.ts
+    if by:
+        parse.shift_headings(tree, by)
     return woven, tree

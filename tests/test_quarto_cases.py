@@ -1007,6 +1007,28 @@ KINDS_DOCS = {
             "1 Data Text. 1.1 Cleaning More text; see Section 1.",
         ],
     ),
+    "shift-heading-level-by": (
+        "number-sections: true\nshift-heading-level-by: -1",
+        """
+        # A study of MLPs
+
+        ## Data {#sec-data}
+
+        Text.
+
+        ### Cleaning
+
+        More; see @sec-data.
+
+        # Aside
+
+        Last words.
+        """,
+        [  # pandoc's shift: the opening level-1 heading is the title, a later one text
+            "A study of MLPs A 1 Data Text. 1.1 Cleaning More; see Section 1.",
+            "Aside Last words.",
+        ],
+    ),
     "figure-caption-with-footnote-and-citation": (
         "number-sections: true\nbibliography: refs.bib",
         """
@@ -1134,6 +1156,9 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
             assert sentence in markdown  # the notebook words it the same
     if name == "theorems-without-section-numbers":
         assert "# First" in markdown and "# 1 First" not in markdown
+    if name == "shift-heading-level-by":  # the notebook's title cell and headings
+        assert markdown.startswith("# A study of MLPs **Student:** A # 1 Data")
+        assert "# Aside" not in markdown and "## 1.1 Cleaning" in markdown
     if name == "sub-tables":  # captioned as sub-figures are, under each
         assert (
             "*(a) Training*" in markdown and "*Table 1: Losses per split.*" in markdown

@@ -572,17 +572,28 @@ def _replace_raw(value, parts: list):
     return out
 
 
-def title_cell(meta: dict) -> str:
-    lines = [f"# {meta.get('title', 'Report')}"]
-    if meta.get("subtitle"):
-        lines.append(f"**{meta['subtitle']}**")
+def title_blocks(meta: dict) -> list:
+    """The title cell, from the tree's metadata: the title (pandoc's, so a heading that
+    `shift-heading-level-by` made the title too), subtitle, author(s) and date."""
+
+    def inlines(value: dict) -> list:
+        t, c = value["t"], value.get("c")
+        if t == "MetaList":
+            return [i for k, v in enumerate(c) for i in s(", ") * bool(k) + inlines(v)]
+        if t == "MetaMap":  # an author given as an object: its name
+            return inlines(c["name"]) if "name" in c else []
+        if t == "MetaBlocks":
+            return [i for b in c if b["t"] in ("Para", "Plain") for i in b["c"]]
+        return c if t == "MetaInlines" else s(str(c))
+
+    title = inlines(meta["title"]) if "title" in meta else s("Report")
+    blocks = [{"t": "Header", "c": [1, ["", [], []], title]}]
+    if "subtitle" in meta:
+        blocks.append(para([strong(inlines(meta["subtitle"]))]))
     for key, name in (("author", "Student"), ("date", "Date")):
-        if meta.get(key):
-            value = meta[key]
-            lines.append(
-                f"**{name}:** {', '.join(value) if isinstance(value, list) else value}"
-            )
-    return "\n\n".join(lines)
+        if key in meta:
+            blocks.append(para([strong(s(name + ":")), *s(" "), *inlines(meta[key])]))
+    return blocks
 
 
 def chunk_markdown(content: list, renderer: Jupyter) -> tuple[list, list]:
@@ -637,9 +648,9 @@ def export(
     renderer = Jupyter(nums, titles)
     items = split(renderer.blocks(tree["blocks"]))
     # the Markdown of every cell, written in one run of pandoc's writer
-    pending: list[tuple] = []  # (mapping, key) to fill with each Markdown written
-    markdown: list[list] = [[para(s("x"))]]  # the title cell is written by hand
-    cells = [md(title_cell(doc.meta))]
+    markdown: list[list] = [title_blocks(tree.get("meta", {}))]
+    cells = [md("")]
+    pending: list[tuple] = [(cells[0], "source")]  # (mapping, key) to fill
     count = [0]
     for item in items:
         if item[0] == "markdown":
@@ -679,7 +690,7 @@ def export(
             markdown.append(captions)
             cells.append(md(""))
             pending.append((cells[-1], "source"))
-    written = write(markdown, tree.get("meta", {}), renderer, doc)[1:]
+    written = write(markdown, tree.get("meta", {}), renderer, doc)
     for (target, key), text in zip(pending, written):
         target[key] = text
     cells = [c for c in cells if c.cell_type != "markdown" or c.source.strip()]
