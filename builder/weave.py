@@ -305,7 +305,13 @@ def weave_outputs(
                 f"carry its caption (Markdown, or HTML such as a pandas DataFrame), but "
                 f"its outputs are: {output_types(outputs)}"
             )
-        if len(found) > 1:
+        subcaps = opts.get("tbl-subcap")
+        if subcaps is not None and len(subcaps) != len(found):
+            raise BuildError(
+                f"{chunk.where()}: tbl-subcap must be a list with one caption per "
+                f"table; the chunk printed {len(found)}"
+            )
+        if len(found) > 1 and subcaps is None:
             raise BuildError(
                 f"{chunk.where()}: tbl-cap captions one table but the chunk printed "
                 f"{len(found)} (Quarto 1.10 copies the caption and the label onto each, "
@@ -313,11 +319,33 @@ def weave_outputs(
                 f"Quarto"
             )
         ident = float_ident(chunk, "tbl")
-        i = found[0]
         caption = _caption(opts.get("tbl-cap")) or NBSP
         widths = opts.get("tbl-colwidths")
         widths = f' tbl-colwidths="{widths}"' if widths else ""
-        parts[i] = f"{parts[i].rstrip()}\n\n: {caption} {{#{ident}{widths}}}"
+        if subcaps is None:
+            i = found[0]
+            parts[i] = f"{parts[i].rstrip()}\n\n: {caption} {{#{ident}{widths}}}"
+        else:  # sub-tables in a table div, as a table div with tables (floats.lua)
+            if set(found) & set(markdown):
+                raise BuildError(
+                    f"{chunk.where()}: tbl-subcap over tables printed as Markdown is "
+                    f"not supported by the built-in renderer; display them as "
+                    f"DataFrames, or build with Quarto"
+                )
+            subs = [
+                f"{parts[i].rstrip()}\n\n: {_caption(c) or NBSP} {{#{ident}-{k}}}"
+                for k, (i, c) in enumerate(zip(found, subcaps), 1)
+            ]
+            layout = "".join(
+                f' {key}="{json.dumps(opts[key])}"'
+                for key in ("layout-ncol", "layout-nrow", "layout")
+                if key in opts
+            )
+            parts[found[0]] = "\n\n".join(
+                [f"::: {{#{ident}{layout}}}", *subs, caption, ":::"]
+            )
+            for i in found[1:]:
+                parts[i] = ""
     for i in markdown:  # the notebook writes these as the cell's Markdown outputs
         parts[i] = f'::: {{data-output="markdown"}}\n\n{parts[i]}\n\n:::'
     return [p for p in parts if p]

@@ -1029,6 +1029,26 @@ KINDS_DOCS = {
             "Aside Last words.",
         ],
     ),
+    "table-sub-captions-from-a-chunk": (
+        "number-sections: false",
+        """
+        See @tbl-pair, its panels @tbl-pair-1 and @tbl-pair-2.
+
+        ```{python}
+        #| label: tbl-pair
+        #| tbl-cap: "Loss per split."
+        #| tbl-subcap: ["Training.", "Test."]
+        #| layout-ncol: 2
+        import pandas as pd
+        display(pd.DataFrame({"loss": [0.12]}, index=["run"]))
+        display(pd.DataFrame({"loss": [0.31]}, index=["run"]))
+        ```
+        """,
+        [  # a table float with its sub-tables side by side, each "(a) caption" above
+            "See Table 1, its panels Table 1a and Table 1b.",
+            "Table 1: Loss per split. (a) Training. (b) Test. loss loss run 0.12 run",
+        ],
+    ),
     "figure-caption-with-footnote-and-citation": (
         "number-sections: true\nbibliography: refs.bib",
         """
@@ -1113,6 +1133,7 @@ PDF_ONLY = (
     "Five seeds",
     "Kingma",
     "Loss of Adam",
+    "loss run",
     "1 Data",
     "Keys may contain",
     ".py",
@@ -1159,6 +1180,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
     if name == "shift-heading-level-by":  # the notebook's title cell and headings
         assert markdown.startswith("# A study of MLPs **Student:** A # 1 Data")
         assert "# Aside" not in markdown and "## 1.1 Cleaning" in markdown
+    if name == "table-sub-captions-from-a-chunk":  # under the cell, as sub-figures
+        assert "*(a) Training.; (b) Test.* *Table 1: Loss per split.*" in markdown
     if name == "sub-tables":  # captioned as sub-figures are, under each
         assert (
             "*(a) Training*" in markdown and "*Table 1: Losses per split.*" in markdown

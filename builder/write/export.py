@@ -617,11 +617,15 @@ def chunk_markdown(content: list, renderer: Jupyter) -> tuple[list, list]:
         ident, _, keys = attr(b)
         if "data-output" in keys:
             outputs.append(renderer.blocks(b["c"][1]))
-        elif ident.startswith("fig-"):
+        elif ident.startswith(("fig-", "tbl-")):  # sub-figures' or sub-tables' captions
             *body, caption = b["c"][1]
             subs = [
                 b["c"][0]["c"]
-                for b in renderer.floats(body, ident)
+                for b in (
+                    renderer.floats(body, ident)
+                    if ident.startswith("fig-")
+                    else renderer.blocks(body)
+                )
                 if b["t"] == "Para" and b["c"] and b["c"][0]["t"] == "Emph"
             ]
             if subs:
