@@ -67,8 +67,9 @@ def float_ident(chunk: Chunk, kind: str) -> str:
 
 
 def stream_text(text: str) -> str:
-    """What a terminal would show: a carriage return overwrites its line."""
-    lines = text.replace("\r\n", "\n").split("\n")  # `!cmd` output ends lines with \r\n
+    """What a terminal would show: a carriage return overwrites its line; colour codes
+    (ANSI escapes) removed, as Quarto removes them from a PDF's outputs."""
+    lines = ANSI.sub("", text).replace("\r\n", "\n").split("\n")  # `!cmd`: \r\n
     return "\n".join(line.rsplit("\r", 1)[-1] for line in lines)
 
 

@@ -534,6 +534,21 @@ def test_one_table_caption_over_two_tables_stops_and_progress_lines_warn(
     assert "output with carriage returns (a progress line)" in capsys.readouterr().out
 
 
+def test_colour_codes_are_removed_from_streams(tmp_path):
+    """A coloured print or warning (ANSI escapes): the text alone in the PDF, as Quarto
+    (xelatex stops on the escape character otherwise)."""
+    from builder import weave
+    from builder.read import read
+
+    doc = read(write_project(tmp_path, {"report.qmd": "```{python}\n1\n```\n"}))
+    outs = [
+        nbformat.v4.new_output("stream", name=name, text=f"\x1b[31;1m{name}\x1b[0m x\n")
+        for name in ("stdout", "stderr")
+    ]
+    parts = weave.weave_outputs(doc.chunks[0], outs, tmp_path, {})
+    assert [p.split("\n")[1] for p in parts] == ["stdout x", "stderr x"]
+
+
 PLACEMENT_DOC = """
 ---
 title: Placement
