@@ -680,7 +680,8 @@ KINDS_DOCS = {
         c = d
         $$ {#eq-b}
 
-        Prefix: [see @eq-a]. Suppressed: [-@eq-b]. Grouped: [@eq-a; @eq-b].
+        Prefix: [see @eq-a]. Suppressed: [-@eq-b]. Both: [Eq. -@eq-b].
+        Grouped: [@eq-a; @eq-b].
         Ending: [@eq-a, left side]. @Eq-a starts a sentence.
 
         | k | v |
@@ -692,7 +693,8 @@ KINDS_DOCS = {
         See @tbl-one.
         """,
         [
-            "Prefix: see 1. Suppressed: 2. Grouped: Equation 1, Equation 2. "
+            "Prefix: see 1. Suppressed: 2. Both: Eq. 2. "
+            "Grouped: Equation 1, Equation 2. "
             "Ending: Equation 1. Equation 1 starts a sentence.",
             "Table 1: First table",
             "See Table 1.",

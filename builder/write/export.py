@@ -364,8 +364,9 @@ class Jupyter:
         return out
 
     def cite(self, e: dict) -> list:
-        """Cross-references as Quarto words them: the name and number; `[see @fig-x]` "see 1";
-        `[-@fig-x]` "1"; grouped ones joined by commas; the suffix dropped."""
+        """Cross-references as Quarto words them: the name and number; `[see @fig-x]` and
+        `[see -@fig-x]` "see 1"; `[-@fig-x]` "1"; grouped ones joined by commas; the
+        suffix dropped."""
         citations = e["c"][0]
         if not all(is_crossref(c["citationId"]) for c in citations):
             return [e]  # a bibliography citation: citeproc
@@ -375,10 +376,10 @@ class Jupyter:
             number = self.nums.numbers.get(ident)
             if number is None:  # a label only the PDF shows (number.py warned)
                 words = s(f"?@{ident}")
+            elif c["citationPrefix"]:  # also `[Eq. -@eq-x]`: "Eq. 1"
+                words = self.inlines(c["citationPrefix"]) + s(" " + number)
             elif c["citationMode"]["t"] == "SuppressAuthor":
                 words = s(number)
-            elif c["citationPrefix"]:
-                words = self.inlines(c["citationPrefix"]) + s(" " + number)
             else:
                 text = self.nums.text(ident)
                 if c["citationId"][:1].isupper():  # @Fig-x: "Fig." for "fig."

@@ -47,7 +47,8 @@ function M.take_title(div)
   return nil
 end
 
--- Quarto's wording: the kind's name and number; `[see @fig-x]` "see 1" (the prefix instead of the name);
+-- Quarto's wording: the kind's name and number; `[see @fig-x]` and `[see -@fig-x]` "see 1" (the prefix
+-- instead of the name);
 -- `[-@fig-x]` "1"; the suffix of `[@fig-x, p. 2]` dropped; `@Fig-x` names fig-x, its prefix
 -- capitalised.
 function M.reference(cite)
@@ -62,10 +63,10 @@ function M.reference(cite)
       prefix = pandoc.text.upper(pandoc.text.sub(prefix, 1, 1)) .. pandoc.text.sub(prefix, 2)
     end
     local words = prefix .. "~" .. number
-    if citation.mode == "SuppressAuthor" then
-      words = number
-    elseif #citation.prefix > 0 then
+    if #citation.prefix > 0 then  -- also `[Eq. -@eq-x]`: "Eq. 1"
       words = M.latex_of(citation.prefix) .. "~" .. number
+    elseif citation.mode == "SuppressAuthor" then
+      words = number
     end
     if i > 1 then table.insert(out, pandoc.Str(", ")) end
     table.insert(out, M.raw(words))
