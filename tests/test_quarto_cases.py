@@ -606,14 +606,16 @@ plt.plot([1, 2]); plt.savefig("img.png"); plt.show()
 
 ![A Markdown image.](img.png){{#fig-h}}
 
+![A Markdown image without an id.](img.png)
+
 See @fig-a, @fig-b, @fig-c, @fig-d, @fig-e, @fig-f, @fig-g and @fig-h.
 """
-# What Quarto 1.10.18 writes for figures A to H (recorded from its .tex with keep-tex): a
+# What Quarto 1.10.18 writes for figures A to I (recorded from its .tex with keep-tex): a
 # figure drawn by a chunk whose code is shown is [H] unless fig-pos says otherwise; a figure
 # div written in the document, a chunk with hidden code and a Markdown image have no
-# placement; fig-pos: false is as if not set.
+# placement, but a Markdown image without an id is [H]; fig-pos: false is as if not set.
 PLACEMENTS = {
-    "": ["", "[b]", "[H]", "[t]", "[H]", "", "[H]", ""],
+    "": ["", "[b]", "[H]", "[t]", "[H]", "", "[H]", "", "[H]"],
     '\n    fig-pos: "htbp"': [
         "[htbp]",
         "[b]",
@@ -623,8 +625,9 @@ PLACEMENTS = {
         "[htbp]",
         "[H]",
         "[htbp]",
+        "[htbp]",
     ],
-    "\n    fig-pos: false": ["", "[b]", "[H]", "[t]", "[H]", "", "[H]", ""],
+    "\n    fig-pos: false": ["", "[b]", "[H]", "[t]", "[H]", "", "[H]", "", "[H]"],
 }
 FIGURE_BEGIN = re.compile(r"\\begin\{figure\}(\[[^\]]*\])?")
 

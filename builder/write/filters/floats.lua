@@ -262,7 +262,8 @@ local function Table(tbl)  -- pandoc 3.9 reads `: Caption {#tbl-x}` into the att
 end
 
 -- ![Caption](file){#fig-x fig-pos="H" fig-align="left"}: pandoc writes the figure, with
--- the placement and the alignment (left: not centred; right: \hfill first), as Quarto.
+-- the placement and the alignment (left: not centred; right: \hfill first), as Quarto;
+-- a captioned image without an id is placed H unless a fig-pos says otherwise, as Quarto.
 local function Figure(fig)
   local pos, align = fig.attributes["fig-pos"], fig.attributes["fig-align"]
   fig = fig:walk({Image = function(image)  -- pandoc leaves the attributes on the image
@@ -270,9 +271,10 @@ local function Figure(fig)
     image.attributes["fig-pos"], image.attributes["fig-align"] = nil, nil
     return image
   end})
-  pos = pos or document_fig_pos
+  local labelled = fig.identifier:match("^fig%-")
+  pos = pos or document_fig_pos or (not labelled and "H" or nil)
   local moved = align == "left" or align == "right"
-  if not (pos or moved) or not fig.identifier:match("^fig%-") then return nil end
+  if not (pos or moved) then return nil end
   local tex = pandoc.write(pandoc.Pandoc({fig}), "latex")
   if pos then tex = tex:gsub("\\begin{figure}", "\\begin{figure}[" .. pos .. "]", 1) end
   if moved then tex = tex:gsub("\\centering\n", align == "right" and "\\hfill" or "", 1) end
