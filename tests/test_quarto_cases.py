@@ -1069,6 +1069,30 @@ KINDS_DOCS = {
             "Table 1: Loss per split. (a) Training. (b) Test. loss loss run 0.12 run",
         ],
     ),
+    "labels-without-captions": (
+        "number-sections: false",
+        """
+        ![](loss.png){#fig-bare width=30%}
+
+        ```{python}
+        #| label: tbl-bare
+        import pandas as pd
+        pd.DataFrame({"k": [7]})
+        ```
+
+        | k |
+        |---|
+        | 8 |
+
+        : {#tbl-md}
+
+        See @fig-bare, @tbl-bare and @tbl-md.
+        """,
+        [  # the name and number alone, no colon
+            "A Figure 1 import",
+            "Table 1 k 0 7 Table 2 k 8 See Figure 1, Table 1 and Table 2.",
+        ],
+    ),
     "figure-caption-with-footnote-and-citation": (
         "number-sections: true\nbibliography: refs.bib",
         """
@@ -1154,6 +1178,8 @@ PDF_ONLY = (
     "Kingma",
     "Loss of Adam",
     "loss run",
+    "Figure 1 import",
+    "k 0 7",
     "1 Data",
     "Keys may contain",
     ".py",
@@ -1202,6 +1228,9 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert "# Aside" not in markdown and "## 1.1 Cleaning" in markdown
     if name == "table-sub-captions-from-a-chunk":  # under the cell, as sub-figures
         assert "*(a) Training.; (b) Test.* *Table 1: Loss per split.*" in markdown
+    if name == "labels-without-captions":  # no colon in the notebook either
+        assert "*Figure 1* " in markdown and "*Table 2* See" in markdown
+        assert "*Table 1*" in markdown
     if name == "sub-tables":  # captioned as sub-figures are, under each
         assert (
             "*(a) Training*" in markdown and "*Table 1: Losses per split.*" in markdown

@@ -271,14 +271,15 @@ class Jupyter:
         widths, *parts = t["c"][2:]  # the cells' blocks rendered, each on one line
         parts = _one_line(self.children(parts))
         body = {**t, "c": [["", [], []], [None, []], widths, *parts]}
-        if not caption:
-            return [body]
-        number = self.nums.numbers.get(ident, "")
+        number, words = self.nums.numbers.get(ident, ""), _trim(words)
         if number[-1:].isalpha():  # a sub-table, as a sub-figure: "(a) caption"
-            name = s(f"({number[-1]}) ")
+            name = s(f"({number[-1]})")
         else:
-            name = s(self.nums.text(ident, caption=True) + ": ") if number else []
-        return [body, para([emph(name + self.inlines(_trim(words)))])]
+            name = s(self.nums.text(ident, caption=True)) if number else []
+        if blank(words):  # no caption: the name and number alone, as the PDF
+            return [body, para([emph(name)])] if name else [body]
+        space = s(" " if number[-1:].isalpha() else ": ") if name else []
+        return [body, para([emph(name + space + self.inlines(words))])]
 
     def para(self, p: dict) -> list:
         """A paragraph; a labelled image in it becomes the image and its caption."""

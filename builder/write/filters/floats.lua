@@ -152,6 +152,12 @@ local function subfloat_blocks(div, subs)
   return pandoc.List({latex.rawblock(table.concat(parts, "\n"))})
 end
 
+-- A caption with no text (weave.py writes a no-break space where pandoc needs one): the
+-- name and number alone, with no colon, as Quarto's empty \caption{\label{x}}.
+local function blank(inlines)
+  return pandoc.utils.stringify(inlines):gsub("[%s\194\160]", "") == ""
+end
+
 local function caption_of(div)
   local last = div.content[#div.content]
   if not (last and (last.t == "Para" or last.t == "Plain")) then
@@ -183,7 +189,8 @@ end
 local function Subtables(div)
   local subs = div.identifier:match("^tbl%-") and subtables(div.content) or {}
   if #subs == 0 then return nil end
-  local caption = latex.latex_of(caption_of(div))
+  local caption = caption_of(div)
+  caption = blank(caption) and "" or latex.latex_of(caption)
   local blocks = pandoc.List({latex.rawblock("\\begin{table}" .. placement(div)
     .. "\n\\caption{\\label{" .. div.identifier .. "}" .. caption .. "}")})
   blocks:extend(subfloat_blocks(div, subs))
@@ -193,6 +200,7 @@ end
 
 local function table_div(div)
   local caption, found = pandoc.List(caption_of(div)), false
+  if blank(caption) then caption = pandoc.List() end
   caption:insert(latex.raw("\\label{" .. div.identifier .. "}"))
   div.content = div.content:walk({Table = function(tbl)
     if found then return nil end
@@ -227,16 +235,14 @@ local function figure_div(div)
   local subs = subfigures(div.content)
   subs = #subs > 0 and subs or cells(div)
   if #subs > 0 then blocks:extend(subfloat_blocks(div, subs)) else blocks:extend(aligned(div, align)) end
-  -- an empty caption (weave.py writes a no-break space) reads as the name and number, with no
-  -- colon; else the caption stays inlines, so that citeproc (after the filters) sees its
-  -- citations; a footnote's text goes after the figure, and a short caption without its mark
-  -- to the list of figures, as Quarto sets them
-  local blank = pandoc.utils.stringify(caption):gsub("[%s\194\160]", "") == ""
+  -- the caption stays inlines, so that citeproc (after the filters) sees its citations; a
+  -- footnote's text goes after the figure, and a short caption without its mark to the list
+  -- of figures, as Quarto sets them
   local label = latex.raw("\\label{" .. div.identifier .. "}")
   local inlines, notes = latex.lift_notes(pandoc.Inlines(caption))
   local unmarked = pandoc.Inlines(caption):walk({Note = function() return {} end})
   local short = #notes > 0 and ("[" .. latex.latex_of(unmarked) .. "]") or ""
-  local head = blank and {latex.raw("\\caption{}"), label}
+  local head = blank(caption) and {latex.raw("\\caption{}"), label}
     or pandoc.List({latex.raw("\\caption" .. short .. "{"), label}) .. inlines .. {latex.raw("}")}
   blocks:insert(pandoc.Plain(head))
   blocks:insert(latex.rawblock("\\end{figure}"))
@@ -255,6 +261,7 @@ local function Table(tbl)  -- pandoc 3.9 reads `: Caption {#tbl-x}` into the att
   tbl = column_widths(tbl)
   local last = tbl.caption.long[#tbl.caption.long]
   if tbl.identifier:match("^tbl%-") and last and last.content then
+    if blank(last.content) then last.content = pandoc.Inlines({}) end
     last.content:insert(latex.raw("\\label{" .. tbl.identifier .. "}"))
     tbl.identifier = ""
   end
@@ -282,9 +289,19 @@ local function Figure(fig)
 end
 
 -- An image alone in its paragraph, with no caption (a chunk's plot, weave.py), aligned by
--- its fig-align as Quarto aligns it: \hfill before it on the right, centred in `center`.
+-- its fig-align as Quarto aligns it: \hfill before it on the right, centred in `center`;
+-- with a #fig- id (pandoc makes no figure of an image without a caption), a figure whose
+-- caption is the name and number, as Quarto.
 local function Para(para)
   local image = #para.content == 1 and para.content[1]
+  if image and image.t == "Image" and image.identifier:match("^fig%-") then
+    local pos = image.attributes["fig-pos"] or document_fig_pos
+    local label = image.identifier
+    image.identifier, image.attributes["fig-pos"] = "", nil
+    return {latex.rawblock("\\begin{figure}" .. (pos and ("[" .. pos .. "]") or "")
+      .. "\n\\centering"), pandoc.Plain({image}),
+      latex.rawblock("\\caption{\\label{" .. label .. "}}\n\\end{figure}")}
+  end
   local align = image and image.t == "Image" and image.attributes["fig-align"]
   if not align then return nil end
   image.attributes["fig-align"] = nil
