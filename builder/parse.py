@@ -12,6 +12,7 @@ in its div, as Quarto's filters see it: `shown` says whether an output shows it,
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import subprocess
@@ -222,6 +223,34 @@ def _builders(block: dict) -> bool:
     return (block["t"] == "RawBlock" and block["c"][0] == POS) or (
         block["t"] == "Div" and attr(block)[1] == ["content-hidden"]
     )
+
+
+HTML_TABLE = "HTMLTABLE:"  # a placeholder's text: the base64 of a table's HTML
+
+
+def html_tables(tree: dict) -> dict:
+    """The tables of HTML outputs (weave.html_table's placeholders) as pandoc's HTML
+    reader reads them, in one run, as Quarto reads a DataFrame: every header row, the
+    columns' natural widths; the placeholder's label and caption kept, else the HTML's
+    own caption (a pandas Styler's)."""
+    holders = [
+        e
+        for e in walk(tree["blocks"])
+        if e.get("t") == "Table" and stringify(e["c"][3:5]).startswith(HTML_TABLE)
+    ]
+    if not holders:
+        return tree
+    html = [base64.b64decode(stringify(h["c"][3:5]).strip()[len(HTML_TABLE) :])
+            for h in holders]  # fmt: skip
+    read = parse(b"\n".join(html).decode(), "html")["blocks"]
+    tables = [b for b in read if b["t"] == "Table"]
+    if len(tables) != len(holders):
+        raise BuildError("pandoc's HTML reader did not read one table per HTML table")
+    for holder, table in zip(holders, tables):
+        caption = holder["c"][1] if holder["c"][1][1] else table["c"][1]
+        holder["c"][0][1].append("html-table")  # as Quarto sets it (floats.lua)
+        holder["c"][1:] = [caption, *table["c"][2:]]
+    return tree
 
 
 TABLE_LABEL = re.compile(r"\{#(tbl-[\w:.-]+)((?:\s+[\w-]+=\"[^\"]*\")*)\s*\}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from base64 import b64decode
+from base64 import b64decode, b64encode
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,16 +102,14 @@ def svg_to_pdf(svg: str | bytes) -> bytes:
 
 
 def html_table(html: str) -> str:
-    """A `text/html` table (a pandas DataFrame's output) as a pandoc Markdown table."""
-    import pypandoc
-
-    html = re.sub(r"<style.*?</style>", "", html, flags=re.S | re.I)
-    return pypandoc.convert_text(
-        html,
-        "markdown-raw_html-native_divs-native_spans-fenced_divs"
-        "-simple_tables-multiline_tables-grid_tables",
-        format="html",
-    ).strip()
+    """The tables of a `text/html` output (a pandas DataFrame's) as placeholders, one pipe
+    table each holding its HTML, that carry a caption written under them; parse.py puts
+    what pandoc's HTML reader makes of the HTML in their place, as Quarto reads such
+    tables.  The rest of the HTML (pandas' "70 rows x 1 columns", styles) is left out."""
+    found = re.findall(r"<table\b.*?</table>", html, flags=re.S | re.I)
+    return "\n\n".join(
+        f"| {parse.HTML_TABLE}{b64encode(t.encode()).decode()} |\n|---|" for t in found
+    )
 
 
 def _merged(outputs: list) -> list:
@@ -322,6 +320,13 @@ def weave_outputs(
         ident = float_ident(chunk, "tbl")
         caption = _caption(opts.get("tbl-cap")) or NBSP
         widths = opts.get("tbl-colwidths")
+        if widths and any(parse.HTML_TABLE in parts[i] for i in found):
+            warn(
+                chunk.where(),
+                "tbl-colwidths does not apply to a table printed as HTML (a pandas "
+                "DataFrame): Quarto ignores it there too",
+            )
+            widths = None
         widths = f' tbl-colwidths="{widths}"' if widths else ""
         if subcaps is None:
             i = found[0]
@@ -438,7 +443,8 @@ def woven_tree(doc: Document, executed) -> tuple[Woven, dict]:
     it that every later step works on (the built-in build and quarto render's
     post-render alike)."""
     woven = weave(doc, executed)
-    tree = parse.table_labels(parse.name_titles(parse.parse(woven.markdown)))
+    tree = parse.parse(woven.markdown)
+    tree = parse.table_labels(parse.name_titles(parse.html_tables(tree)))
     by = options.pdf_option(doc, "shift-heading-level-by")
     levels = [e["c"][0] for e in parse.walk(tree["blocks"]) if e.get("t") == "Header"]
     if by is None and options.pdf_option(doc, "number-sections", False) is True:

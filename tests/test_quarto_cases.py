@@ -549,6 +549,26 @@ def test_colour_codes_are_removed_from_streams(tmp_path):
     assert [p.split("\n")[1] for p in parts] == ["stdout x", "stderr x"]
 
 
+def test_column_widths_do_not_apply_to_html_tables(tmp_path, capsys):
+    """tbl-colwidths widens a Markdown table's columns; a DataFrame's (HTML) table keeps
+    its natural widths, as in Quarto 1.10.18 (recorded: `{@{}lll@{}}`): said."""
+    from builder import weave
+    from builder.read import read
+
+    text = "```{python}\n#| label: tbl-w\n#| tbl-cap: W.\n#| tbl-colwidths: [20, 80]\n1\n```\n"
+    doc = read(write_project(tmp_path, {"report.qmd": text}))
+    html = "<div><style>x</style><table><tr><th>a</th></tr><tr><td>1</td></tr></table>"
+    html += "<p>70 rows × 1 columns</p></div>"
+    shown = [nbformat.v4.new_output("display_data", data={"text/html": html})]
+    (part,) = weave.weave_outputs(doc.chunks[0], shown, tmp_path, {})
+    assert part.endswith(": W. {#tbl-w}") and "rows" not in part
+    assert "tbl-colwidths does not apply" in capsys.readouterr().out
+    markdown = "| a | b |\n|---|---|\n| 1 | 2 |\n"
+    shown = [nbformat.v4.new_output("display_data", data={"text/markdown": markdown})]
+    (part,) = weave.weave_outputs(doc.chunks[0], shown, tmp_path, {})
+    assert part.endswith('{#tbl-w tbl-colwidths="[20, 80]"}\n\n:::')
+
+
 PLACEMENT_DOC = """
 ---
 title: Placement
@@ -1093,6 +1113,34 @@ KINDS_DOCS = {
             "Table 1 k 0 7 Table 2 k 8 See Figure 1, Table 1 and Table 2.",
         ],
     ),
+    "dataframe-tables": (
+        "number-sections: false",
+        """
+        See @tbl-cut and @tbl-long.
+
+        ```{python}
+        #| label: tbl-cut
+        #| tbl-cap: "Cut short."
+        import pandas as pd
+        pd.set_option("display.max_rows", 6)
+        pd.DataFrame({"score": range(70)}).rename_axis("run")
+        ```
+
+        ```{python}
+        #| label: tbl-long
+        #| tbl-cap: "Every run."
+        pd.set_option("display.max_rows", 100)
+        pd.DataFrame({"score": range(60)}).rename_axis("step")
+        ```
+        """,
+        [  # pandoc's HTML reader: both header rows, no "70 rows x 1 columns"; a long
+            # table's caption repeated on every page, as Quarto sets a DataFrame's
+            "Table 1: Cut short. score run 0 1 2 ... 67 68 69 0 1 2 ... 67 68 69 pd.set",
+            "Table 2: Every run. score step 0 1 2 3",
+            "1 Table 2: Every run. score step 4 5",
+            "2 Table 2: Every run. score step 42",
+        ],
+    ),
     "figure-caption-with-footnote-and-citation": (
         "number-sections: true\nbibliography: refs.bib",
         """
@@ -1178,6 +1226,7 @@ PDF_ONLY = (
     "Kingma",
     "Loss of Adam",
     "loss run",
+    "score",
     "Figure 1 import",
     "k 0 7",
     "1 Data",
@@ -1231,6 +1280,10 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
     if name == "labels-without-captions":  # no colon in the notebook either
         assert "*Figure 1* " in markdown and "*Table 2* See" in markdown
         assert "*Table 1*" in markdown
+    if name == "dataframe-tables":
+        assert (
+            "*Table 1: Cut short.*" in markdown and "*Table 2: Every run.*" in markdown
+        )
     if name == "sub-tables":  # captioned as sub-figures are, under each
         assert (
             "*(a) Training*" in markdown and "*Table 1: Losses per split.*" in markdown

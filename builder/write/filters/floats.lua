@@ -256,10 +256,25 @@ local function Div(div)
   return nil
 end
 
+-- A numbered table read from a chunk's HTML (a DataFrame, parse.py) as Quarto sets it: the
+-- caption in the longtable's head, so on every page; the caption stays inlines (citeproc).
+local function html_table(tbl, caption)
+  local id = tbl.identifier
+  tbl.caption.long, tbl.classes, tbl.identifier = {}, {}, ""
+  local tex = pandoc.write(pandoc.Pandoc({tbl}), "latex"):gsub("\\def\\LTcaptype{none}[^\n]*\n", "")
+  local cut = tex:find("\n\\toprule", 1, true)
+  local head = pandoc.List({latex.raw("\\caption{"), latex.raw("\\label{" .. id .. "}")})
+  return {latex.rawblock(tex:sub(1, cut)), pandoc.Plain(head .. caption .. {latex.raw("}\\tabularnewline")}),
+    latex.rawblock(tex:sub(cut + 1))}
+end
+
 -- ": Caption {#tbl-x}" under a table.
 local function Table(tbl)  -- pandoc 3.9 reads `: Caption {#tbl-x}` into the attributes
   tbl = column_widths(tbl)
   local last = tbl.caption.long[#tbl.caption.long]
+  if tbl.classes:includes("html-table") and tbl.identifier:match("^tbl%-") and last then
+    return html_table(tbl, blank(last.content) and {} or last.content)
+  end
   if tbl.identifier:match("^tbl%-") and last and last.content then
     if blank(last.content) then last.content = pandoc.Inlines({}) end
     last.content:insert(latex.raw("\\label{" .. tbl.identifier .. "}"))
