@@ -36,8 +36,8 @@ IMAGE_TYPES = {
 TABLE_RULE = re.compile(r"^\s*(\|?\s*:?-{3,}:?\s*)+\|?\s*$|^\s*\+[-=:+]+\+\s*$", re.M)
 NBSP = "\\ "  # an empty caption: pandoc needs some text
 META_KEYS = (
-    "title", "subtitle", "author", "date", "csl", "link-citations", "lang", "nocite",
-    "references",
+    "title", "subtitle", "author", "date", "abstract", "keywords", "csl",
+    "link-citations", "lang", "nocite", "references",
 )  # fmt: skip
 
 

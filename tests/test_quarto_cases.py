@@ -1346,3 +1346,65 @@ def test_live_quarto_gives_the_recorded_text(tmp_path, name):
     flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
     for sentence in KINDS_DOCS[name][2]:
         assert sentence in flat
+
+
+TITLE_BLOCK_DOC = """---
+title: "Weight decay"
+author:
+  - name: Alice Müller
+    email: alice@uni.example
+    affiliations:
+      - name: University of Example
+  - name: Bob Chen
+abstract: |
+  We study weight decay $\\lambda$ (see @sec-results).
+
+  A second paragraph.
+keywords: [weight decay, transformers]
+date: 2026-03-15
+---
+
+# Results {#sec-results}
+
+Text.
+"""
+# Quarto 1.10.18's PDF (recorded): the authors' names only, the abstract under the date
+# with its reference resolved, the keywords in the PDF's metadata.
+TITLE_BLOCK_TEXT = (
+    "Weight decay Alice Müller Bob Chen 2026-03-15 We study weight decay 𝜆 (see "
+    "Section 1). A second paragraph. 1 Results Text."
+)
+
+
+TITLE_BLOCK_YML = (
+    "format:\n  pdf:\n    pdf-engine: xelatex\n    number-sections: true\n"
+)
+
+
+def pdf_keywords(pdf: Path) -> str:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    return next(ln for ln in info.splitlines() if ln.startswith("Keywords:"))
+
+
+def test_abstract_keywords_and_author_objects_as_quarto(tmp_path):
+    qmd = write_project(
+        tmp_path,
+        {"report.qmd": TITLE_BLOCK_DOC, "_quarto.yml": TITLE_BLOCK_YML},
+    )
+    build(qmd, fast=True, log=lambda *_: None)
+    assert TITLE_BLOCK_TEXT in " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert pdf_keywords(tmp_path / "report.pdf").endswith("weight decay, transformers")
+    title = nbformat.read(tmp_path / "report.ipynb", as_version=4).cells[0].source
+    assert "**Student:** Alice Müller, Bob Chen" in title
+    assert "We study weight decay $\\lambda$ (see Section 1).\n\nA second" in title
+
+
+@needs_quarto
+def test_live_quarto_gives_the_recorded_title_block(tmp_path):
+    write_project(
+        tmp_path,
+        {"report.qmd": TITLE_BLOCK_DOC, "_quarto.yml": TITLE_BLOCK_YML},
+    )
+    quarto_render(tmp_path)
+    assert TITLE_BLOCK_TEXT in " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert pdf_keywords(tmp_path / "report.pdf").endswith("weight decay, transformers")

@@ -447,9 +447,10 @@ def test_options_of_other_formats_warn_as_quarto_ignores_them(tmp_path, capsys):
         ),
         ("format:\n  pdf:\n    cite-method: biblatex", r"report.qmd:5: .*citeproc"),
         (
-            "abstract: Short.",
-            r"report.qmd:3: the Quarto option 'abstract' is not supported",
+            "date-format: long",
+            r"report.qmd:3: the Quarto option 'date-format' is not supported",
         ),
+        ("abstract: [a, b]", r"report.qmd:3: 'abstract' must be text"),
         ("execute:\n  echo: 'no'", r"report.qmd:4: execute option 'echo: 'no''"),
         (
             "execute:\n  daemon-x: 1",
@@ -461,8 +462,9 @@ def test_options_of_other_formats_warn_as_quarto_ignores_them(tmp_path, capsys):
         ),
         ("engine: knitr", r"report.qmd:3: engine 'knitr' is not supported"),
         (
-            "author:\n  - name: Ada\n    affiliation: Uni",
-            r"report.qmd:3: 'author' must be text or a list of names",
+            "author:\n  - name:\n      given: Ada\n      family: Lovelace",
+            r"report.qmd:3: 'author' must be text, a list of names, or authors each "
+            r"with a 'name:' that is text",
         ),
     ],
 )

@@ -454,6 +454,10 @@ def read(
     meta = settings.meta  # the front matter over _quarto.yml, as Quarto merges them
     if meta.get("date") == "today":  # as Quarto does
         meta["date"] = datetime.date.today().isoformat()
+    authors = meta.get("author")
+    if isinstance(authors, (dict, list)):  # author objects: their names, as in the PDF
+        authors = authors if isinstance(authors, list) else [authors]
+        meta["author"] = [a["name"] if isinstance(a, dict) else a for a in authors]
     for key, value in meta.items():  # {{< meta >}} in the title, author, ...
         n = meta_lines.get((key,), 1)
         if isinstance(value, str):

@@ -431,17 +431,17 @@ def check_metadata(
         elif key in EXECUTE_OPTIONS:  # `echo: false` at the top level, as in Quarto
             check_value("chunk_options", key, value, where, "execute option")
             top_execute[key] = value
-        elif key in ("title", "subtitle", "author") and not (
-            isinstance(value, str)
-            or key == "author"
-            and isinstance(value, list)
-            and all(isinstance(a, str) for a in value)
+        elif key in ("title", "subtitle", "abstract", "author") and not (
+            isinstance(value, str) or key == "author" and _authors(value)
         ):
             raise BuildError(
                 f"{where}: '{key}' must be text"
-                + (" or a list of names" if key == "author" else "")
-                + " for the built-in renderer (author fields such as affiliation are "
-                "not supported)"
+                + (
+                    ", a list of names, or authors each with a 'name:' that is text"
+                    if key == "author"
+                    else ""
+                )
+                + " for the built-in renderer"
             )
         elif key in SUPPORTED_META or (key in QUARTO_KEYS and not pdf):
             continue
@@ -459,6 +459,16 @@ def check_metadata(
                 f"uses it: ignored",
             )
     return {"execute": {**top_execute, **execute}, "pdf": {**top_pdf, **fmt_pdf}}
+
+
+def _authors(value) -> bool:
+    """An author list the PDF can show: names, or author objects with a `name:` (their
+    other fields, such as affiliations, Quarto's PDF leaves out too)."""
+    authors = value if isinstance(value, list) else [value]
+    return all(
+        isinstance(a, str) or isinstance(a, dict) and isinstance(a.get("name"), str)
+        for a in authors
+    )
 
 
 def check_crossref(value, where_of) -> None:

@@ -576,7 +576,8 @@ def _replace_raw(value, parts: list):
 
 def title_blocks(meta: dict) -> list:
     """The title cell, from the tree's metadata: the title (pandoc's, so a heading that
-    `shift-heading-level-by` made the title too), subtitle, author(s) and date."""
+    `shift-heading-level-by` made the title too), subtitle, author(s) and date (the
+    abstract follows them)."""
 
     def inlines(value: dict) -> list:
         t, c = value["t"], value.get("c")
@@ -654,7 +655,12 @@ def export(
     renderer = Jupyter(nums, titles)
     items = split(renderer.blocks(tree["blocks"]))
     # the Markdown of every cell, written in one run of pandoc's writer
-    markdown: list[list] = [title_blocks(tree.get("meta", {}))]
+    meta = tree.get("meta", {})
+    abstract = meta.get("abstract", {"t": "MetaBlocks", "c": []})  # refs resolved
+    abstract = renderer.blocks(
+        abstract["c"] if abstract["t"] == "MetaBlocks" else [para(abstract["c"])]
+    )
+    markdown: list[list] = [title_blocks(meta) + abstract]
     cells = [md("")]
     pending: list[tuple] = [(cells[0], "source")]  # (mapping, key) to fill
     count = [0]
