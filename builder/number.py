@@ -82,6 +82,11 @@ def is_crossref(ident: str) -> bool:
     return "-" in ident and prefix in NAMES
 
 
+# a code annotation's marker at a line's end, after a comment character (Quarto's
+# code-annotation.lua)
+ANNOTATION = re.compile(r"(#|//|--|%)\s*<\d+>[ \t]*$", re.M)
+
+
 class Counter:
     def __init__(self, output: str, number_sections: bool, titles: dict, depth: int):
         self.output = output
@@ -195,6 +200,12 @@ class Counter:
             raise BuildError(
                 f"{self.pos}: '{quarto[0]}' on a code block is a Quarto listing option "
                 f"the built-in renderer does not support: remove it, or build with Quarto"
+            )
+        if marker := ANNOTATION.search(block["c"][1]):
+            raise BuildError(
+                f"{self.pos}: '{marker.group().strip()}' is a Quarto code annotation "
+                f"(circled numbers explained by the list after the code), which the "
+                f"built-in renderer does not support: remove it, or build with Quarto"
             )
 
     def div(self, div: dict):

@@ -492,6 +492,12 @@ def test_a_callout_or_proof_title_is_no_section(tmp_path):
             "option the built-in renderer does not support: remove it, or build with "
             "Quarto",
         ),
+        (
+            "Text.\n\n```python\nx = 1\ny = 2  # <1>\n```\n1. Why.\n",
+            "report.qmd:3: '# <1>' is a Quarto code annotation (circled numbers "
+            "explained by the list after the code), which the built-in renderer does "
+            "not support: remove it, or build with Quarto",
+        ),
     ],
 )
 def test_code_block_messages_in_full(tmp_path, text, message):
