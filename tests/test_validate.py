@@ -640,6 +640,11 @@ def test_latex_error_traced_to_chunk_and_prose_lines(tmp_path):
         == "report.qmd:7 (chunk 'c')"
     )
     assert texlog.locate(["\\unrelated{}"], 1, doc) is None
+    # math and emphasis written otherwise in LaTeX: found by the line's words
+    doc = read_text(tmp_path, "# A\n\nThe *prediction* is $\\bm{w}$.\n")
+    assert texlog.locate(["is \\(\\bm{w}\\)."], 1, doc) is None  # too short to tell
+    line = "The \\emph{prediction} is \\(\\bm{w}\\)."
+    assert texlog.locate([line], 1, doc) == "report.qmd:3"
 
 
 def test_undefined_reference_names_lines_and_why(tmp_path):

@@ -50,20 +50,27 @@ def _normal(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _words(text: str) -> str:
+    """A line's words without markup: `$\\bm{w}$` and `\\(\\bm{w}\\)` alike."""
+    return " ".join(re.findall(r"[^\W_]+", re.sub(r"\\[A-Za-z]+", " ", text)))
+
+
 def locate(tex_lines: list[str], number: int, doc: Document) -> str | None:
     """The source line a line of the generated .tex comes from: the .tex line (or, going
-    back, a line of the same paragraph) found verbatim in the document."""
-    lines = [(_normal(t), w) for t, w in source_lines(doc)]
+    back, a line of the same paragraph) found in the document, verbatim or, failing
+    that, by its words (Markdown and LaTeX write math and emphasis differently)."""
+    lines = [(_normal(t), _words(t), w) for t, w in source_lines(doc)]
     for n in range(number, max(number - 8, 0), -1):
         if n > len(tex_lines):
             continue
-        tex = _normal(tex_lines[n - 1])
+        tex, words = _normal(tex_lines[n - 1]), _words(tex_lines[n - 1])
         if len(tex) < 4:
             continue
-        exact = [w for t, w in lines if t == tex]
-        within = [w for t, w in lines if len(t) >= 4 and (tex in t or t in tex)]
-        if exact or within:
-            return (exact or within)[0]
+        exact = [w for t, _, w in lines if t == tex]
+        within = [w for t, _, w in lines if len(t) >= 4 and (tex in t or t in tex)]
+        worded = [w for _, k, w in lines if len(words) >= 12 and words in k]
+        if exact or within or worded:
+            return (exact or within or worded)[0]
         if not tex_lines[n - 1].strip():
             break
     return None
