@@ -698,3 +698,18 @@ def test_include_in_header_text_reaches_the_latex_header(tmp_path):
         "\\newcommand{\\fromheader}{x}\n"
     )
     assert options.header_lines({"documentclass": "article"}) == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "```{python}\n#| fig-env: figure*\n1\n```\n",  # a chunk option
+        "```{python}\n#| label: a\n1\n```\n\n```{python}\n#| label: a\n2\n```\n",
+        "::: {.column-margin}\nA note.\n:::\n",  # a div class
+    ],
+)
+def test_messages_name_the_file_as_the_user_wrote_it(tmp_path, text):
+    """The file's name and line (as every message gives them), not its absolute path."""
+    with pytest.raises(BuildError) as error:
+        read_text(tmp_path, text)
+    assert str(error.value).startswith("report.qmd:")

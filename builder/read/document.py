@@ -51,6 +51,10 @@ class Line:
     raw: bool = False  # inserted by an include inside a code block: taken as it is
     marked: str | None = None  # the text with its source position (mark_position)
 
+    @property
+    def where(self) -> str:
+        return f"{self.file.name}:{self.lineno}"
+
 
 @dataclass
 class Markdown:
@@ -249,7 +253,7 @@ def _resolve_shortcodes(line: Line, meta: dict, in_code: bool = False) -> str:
     """A line of prose or of a code block with its shortcodes resolved: `meta` replaced by
     the value, `pagebreak` kept for the typesetter, `{{{< x >}}}` printed as `{{< x >}}`;
     any other shortcode stops the build."""
-    where = f"{line.file}:{line.lineno}"
+    where = line.where
 
     def resolve(m: re.Match) -> str:
         opening, name, args, closing = m.groups()
@@ -285,13 +289,13 @@ def parse_options(body: list[Line], path: Path) -> tuple[dict, list[Line]]:
     if n == 0:
         return {}, body
     text = "\n".join(ln.text.lstrip()[2:].removeprefix(" ") for ln in body[:n])
-    block = f"{body[0].file}:{body[0].lineno}: the chunk's option block"
+    block = f"{body[0].where}: the chunk's option block"
     options = validate.yaml_mapping(text, block)
     lines = validate.yaml_lines(text)
 
     def where(key: str) -> str:
         k = lines.get((key,), 1) - 1
-        return f"{body[k].file}:{body[k].lineno}"
+        return body[k].where
 
     for key, value in options.items():
         validate.check_chunk_options({key: value}, where(key))
@@ -307,7 +311,7 @@ def _check_chunk_code(body: list[Line]):
         m = SHORTCODE.search(line.text)
         if m and len(m.group(1)) >= 2 and len(m.group(4)) >= 2:
             raise BuildError(
-                f"{line.file}:{line.lineno}: shortcode '{m.group(2)}' inside a python "
+                f"{line.where}: shortcode '{m.group(2)}' inside a python "
                 f"chunk is not supported by the built-in renderer (only include, alone on "
                 f"its line)"
             )
@@ -486,7 +490,7 @@ def read(
     while i < len(lines):
         line = lines[i]
         stripped = line.text.strip()
-        where = f"{line.file}:{line.lineno}"
+        where = line.where
         opening = CHUNK_OPEN.match(stripped) if fence is None else None
         if opening and not line.raw:
             ticks, language, rest = opening.groups()
@@ -562,7 +566,7 @@ def read(
     for c in doc.chunks:
         if c.label in seen:
             raise BuildError(
-                f"{c.file}:{c.line}: chunk label '{c.label}' is used more than once"
+                f"{c.file.name}:{c.line}: chunk label '{c.label}' is used more than once"
             )
         seen.add(c.label)
     return doc
