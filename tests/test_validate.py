@@ -91,11 +91,12 @@ def test_caption_without_its_label_stops(tmp_path, options, message):
 def test_ignored_options_warn_with_line(tmp_path, capsys):
     text = (
         "```{python}\n#| label: a\n#| code-fold: true\n#| my-own: 1\n#| fig-width: 4\n"
-        "x = 1\n```\n"
+        "#| classes: log\nx = 1\n```\n"
     )
     read_text(tmp_path, text)
     out = capsys.readouterr().out
     assert "report.qmd:3: chunk option 'code-fold' has no effect in a PDF" in out
+    assert "report.qmd:6: chunk option 'classes' has no effect in a PDF" in out
     assert "report.qmd:4: chunk option 'my-own' is not a Quarto option" in out
     assert "report.qmd:5: chunk option 'fig-width' is for the knitr engine" in out
 
