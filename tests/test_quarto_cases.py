@@ -1362,16 +1362,17 @@ abstract: |
   A second paragraph.
 keywords: [weight decay, transformers]
 date: 2026-03-15
+date-format: long
 ---
 
 # Results {#sec-results}
 
 Text.
 """
-# Quarto 1.10.18's PDF (recorded): the authors' names only, the abstract under the date
-# with its reference resolved, the keywords in the PDF's metadata.
+# Quarto 1.10.18's PDF (recorded): the authors' names only, the date as date-format writes
+# it, the abstract under it with its reference resolved, the keywords in the PDF's metadata.
 TITLE_BLOCK_TEXT = (
-    "Weight decay Alice Müller Bob Chen 2026-03-15 We study weight decay 𝜆 (see "
+    "Weight decay Alice Müller Bob Chen March 15, 2026 We study weight decay 𝜆 (see "
     "Section 1). A second paragraph. 1 Results Text."
 )
 
@@ -1395,7 +1396,7 @@ def test_abstract_keywords_and_author_objects_as_quarto(tmp_path):
     assert TITLE_BLOCK_TEXT in " ".join(pdf_text(tmp_path / "report.pdf").split())
     assert pdf_keywords(tmp_path / "report.pdf").endswith("weight decay, transformers")
     title = nbformat.read(tmp_path / "report.ipynb", as_version=4).cells[0].source
-    assert "**Student:** Alice Müller, Bob Chen" in title
+    assert "**Student:** Alice Müller, Bob Chen\n\n**Date:** March 15, 2026" in title
     assert "We study weight decay $\\lambda$ (see Section 1).\n\nA second" in title
 
 

@@ -180,3 +180,39 @@ def test_bad_input_gives_a_clear_error(tmp_path, text, message):
     qmd = write_project(tmp_path, {"report.qmd": text})
     with pytest.raises(BuildError, match=message):
         read(qmd)
+
+
+# Quarto 1.10.18's PDF title block for `date: 2026-03-05` with each date-format (recorded)
+DATE_FORMATS = {
+    "long": "March 5, 2026",
+    "full": "Thursday, March 5, 2026",
+    "medium": "Mar 5, 2026",
+    "short": "3/5/26",
+    "iso": "2026-03-05",
+    "D MMMM YYYY": "5 March 2026",
+    "[Week of] ddd, MMM D": "Week of Thu, Mar 5",
+    "DD.MM.YY": "05.03.26",
+}
+
+
+@pytest.mark.parametrize("fmt", list(DATE_FORMATS))
+def test_date_format_as_quarto_writes_it(tmp_path, fmt):
+    text = f'---\ntitle: T\ndate: 2026-03-05\ndate-format: "{fmt}"\n---\n\nText.\n'
+    doc = read(write_project(tmp_path, {"report.qmd": text}))
+    assert doc.meta["date"] == DATE_FORMATS[fmt]
+
+
+def test_date_format_in_another_language_stops(tmp_path, capsys):
+    text = (
+        "---\ntitle: T\nlang: de\ndate: 2026-03-05\ndate-format: long\n---\n\nText.\n"
+    )
+    with pytest.raises(BuildError, match=r"report.qmd:5: date-format in a document "
+                       r"with lang: de is not supported"):  # fmt: skip
+        read(write_project(tmp_path, {"report.qmd": text}))
+    text = "---\ntitle: T\ndate: sometime in May\ndate-format: long\n---\n\nText.\n"
+    assert read(write_project(tmp_path, {"report.qmd": text})).meta["date"] == (
+        "sometime in May"  # not a date: as written (Quarto prints "Invalid Date")
+    )
+    assert (
+        "report.qmd:4: date 'sometime in May' is not a date" in capsys.readouterr().out
+    )

@@ -448,8 +448,8 @@ def test_options_of_other_formats_warn_as_quarto_ignores_them(tmp_path, capsys):
         ),
         ("format:\n  pdf:\n    cite-method: biblatex", r"report.qmd:5: .*citeproc"),
         (
-            "date-format: long",
-            r"report.qmd:3: the Quarto option 'date-format' is not supported",
+            "thanks: Our advisor.",
+            r"report.qmd:3: the Quarto option 'thanks' is not supported",
         ),
         ("abstract: [a, b]", r"report.qmd:3: 'abstract' must be text"),
         ("execute:\n  echo: 'no'", r"report.qmd:4: execute option 'echo: 'no''"),

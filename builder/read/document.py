@@ -438,6 +438,51 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
     return None
 
 
+# Quarto's named date formats (src/core/date.ts: the Intl date styles), in English
+DATE_STYLES = {
+    "full": "dddd, MMMM D, YYYY",
+    "long": "MMMM D, YYYY",
+    "medium": "MMM D, YYYY",
+    "short": "M/D/YY",
+    "iso": "YYYY-MM-DD",
+}
+DAYJS = re.compile(r"\[[^\]]*\]|YYYY|YY|MMMM|MMM|MM|M|DD|D|dddd|ddd")
+
+
+def format_date(date, fmt: str, meta: dict, where: str) -> str:
+    """`date` (a date, or text starting YYYY-MM-DD) written by `date-format`, as Quarto
+    writes it in US English: a named style (full, long, medium, short, iso) or dayjs
+    tokens (YYYY YY MMMM MMM MM M DD D dddd ddd; [text] kept as it is); a date it
+    cannot read stays as written, with a warning.  Raises BuildError for another `lang` (Quarto writes
+    the month in that language)."""
+    if str(meta.get("lang", "en")).lower() not in ("en", "en-us"):
+        raise BuildError(
+            f"{where}: date-format in a document with lang: {meta['lang']} is not "
+            f"supported by the built-in renderer (Quarto names the month in that "
+            f"language): write the date out, or build with Quarto"
+        )
+    try:
+        day = datetime.date.fromisoformat(str(date)[:10])
+    except ValueError:
+        validate.warn(where, f"date '{date}' is not a date (YYYY-MM-DD) that date-format "
+                      f"can write: printed as written (Quarto prints 'Invalid Date')")  # fmt: skip
+        return date
+    words = {
+        "YYYY": f"{day.year}",
+        "YY": f"{day.year % 100:02d}",
+        "MMMM": day.strftime("%B"),
+        "MMM": day.strftime("%b"),
+        "MM": f"{day.month:02d}",
+        "M": f"{day.month}",
+        "DD": f"{day.day:02d}",
+        "D": f"{day.day}",
+        "dddd": day.strftime("%A"),
+        "ddd": day.strftime("%a"),
+    }
+    pattern = DATE_STYLES.get(fmt, fmt)
+    return DAYJS.sub(lambda m: words.get(m.group(), m.group()[1:-1]), pattern)
+
+
 def read(
     path: Path | str, root: Path | str | None = None, builtin_pdf: bool = True
 ) -> Document:
@@ -458,6 +503,9 @@ def read(
     meta = settings.meta  # the front matter over _quarto.yml, as Quarto merges them
     if meta.get("date") == "today":  # as Quarto does
         meta["date"] = datetime.date.today().isoformat()
+    if "date-format" in meta and "date" in meta:
+        where = f"{path.name}:{meta_lines.get(('date-format',), 1)}"
+        meta["date"] = format_date(meta["date"], meta["date-format"], meta, where)
     authors = meta.get("author")
     if isinstance(authors, (dict, list)):  # author objects: their names, as in the PDF
         authors = authors if isinstance(authors, list) else [authors]

@@ -431,7 +431,7 @@ def check_metadata(
         elif key in EXECUTE_OPTIONS:  # `echo: false` at the top level, as in Quarto
             check_value("chunk_options", key, value, where, "execute option")
             top_execute[key] = value
-        elif key in ("title", "subtitle", "abstract", "author") and not (
+        elif key in ("title", "subtitle", "abstract", "author", "date-format") and not (
             isinstance(value, str) or key == "author" and _authors(value)
         ):
             raise BuildError(
