@@ -204,14 +204,14 @@ def shift_headings(tree: dict, by: int) -> dict:
     title (pandoc's `headerShift`)."""
     blocks = tree["blocks"]
     first = next(
-        (k for k, b in enumerate(blocks) if not _builders(b)), len(blocks)
-    )  # the builder's position markers and hidden header are not the document's
+        (k for k, b in enumerate(blocks) if not _added_by_builder(b)), len(blocks)
+    )
     if by < 0 and first < len(blocks):
         head = blocks[first]
         if head["t"] == "Header" and head["c"][0] + by == 0:
             tree["meta"]["title"] = {"t": "MetaInlines", "c": head["c"][2]}
             del blocks[first]
-    for h in [e for e in walk(blocks) if e.get("t") in ("Header",)]:
+    for h in [e for e in walk(blocks) if e.get("t") == "Header"]:
         if h["c"][0] + by > 0:
             h["c"][0] += by
         else:
@@ -219,7 +219,8 @@ def shift_headings(tree: dict, by: int) -> dict:
     return tree
 
 
-def _builders(block: dict) -> bool:
+def _added_by_builder(block: dict) -> bool:
+    """A position marker, or the hidden header of macros (weave.py): not the document's."""
     return (block["t"] == "RawBlock" and block["c"][0] == POS) or (
         block["t"] == "Div" and attr(block)[1] == ["content-hidden"]
     )

@@ -453,8 +453,8 @@ def format_date(date, fmt: str, meta: dict, where: str) -> str:
     """`date` (a date, or text starting YYYY-MM-DD) written by `date-format`, as Quarto
     writes it in US English: a named style (full, long, medium, short, iso) or dayjs
     tokens (YYYY YY MMMM MMM MM M DD D dddd ddd; [text] kept as it is); a date it
-    cannot read stays as written, with a warning.  Raises BuildError for another `lang` (Quarto writes
-    the month in that language)."""
+    cannot read stays as written, with a warning.  Raises BuildError for another
+    `lang` (Quarto writes the month in that language)."""
     if str(meta.get("lang", "en")).lower() not in ("en", "en-us"):
         raise BuildError(
             f"{where}: date-format in a document with lang: {meta['lang']} is not "
@@ -464,8 +464,8 @@ def format_date(date, fmt: str, meta: dict, where: str) -> str:
     try:
         day = datetime.date.fromisoformat(str(date)[:10])
     except ValueError:
-        validate.warn(where, f"date '{date}' is not a date (YYYY-MM-DD) that date-format "
-                      f"can write: printed as written (Quarto prints 'Invalid Date')")  # fmt: skip
+        why = "printed as written (Quarto prints 'Invalid Date')"
+        validate.warn(where, f"date '{date}' is not a date (YYYY-MM-DD): {why}")
         return date
     words = {
         "YYYY": f"{day.year}",
