@@ -273,6 +273,7 @@ def test_20_every_kind_and_callout_options(tmp_root):
     ):
         assert text in flat, text
     assert "Warning Warn body" not in flat  # appearance="simple": no default title
+    assert "> Warn body" in md and "**Warning**" not in md  # nor in the notebook
     assert (
         "Refs: Theorem 1.1, Lemma 1.1," in md
         and "Figure 4b, Table 2, Remark 1.1." in md

@@ -171,11 +171,12 @@ class Jupyter:
                     f"{vocabulary.CROSSREF[kind]['name']} {self.nums.numbers[ident]}"
                 )
                 title = name + (s(": ") + title if title else [])
-            elif not title:
+            elif not title and keys.get("appearance", "default") == "default":
                 default = vocabulary.CALLOUTS.get(callout, vocabulary.CALLOUTS["note"])
                 title = s(default["title"])
-            body = html_tables(self.blocks(rest))
-            return [{"t": "BlockQuote", "c": [para([strong(title)]), *body]}]
+            body = html_tables(self.blocks(rest))  # simple, minimal: no default title
+            head = [para([strong(title)])] if title else []
+            return [{"t": "BlockQuote", "c": [*head, *body]}]
         block = next((c for c in classes if c in vocabulary.UNNUMBERED), None)
         if block:
             title, rest = self.title(content)
