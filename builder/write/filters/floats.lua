@@ -273,7 +273,7 @@ local function Table(tbl)  -- pandoc 3.9 reads `: Caption {#tbl-x}` into the att
   tbl = column_widths(tbl)
   local last = tbl.caption.long[#tbl.caption.long]
   if tbl.classes:includes("html-table") and tbl.identifier:match("^tbl%-") and last then
-    return html_table(tbl, blank(last.content) and {} or last.content)
+    return html_table(tbl, blank(last.content) and pandoc.Inlines({}) or last.content)
   end
   if tbl.identifier:match("^tbl%-") and last and last.content then
     if blank(last.content) then last.content = pandoc.Inlines({}) end
