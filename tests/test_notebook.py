@@ -164,3 +164,32 @@ def test_raw_latex_table_is_read_by_pandoc(notebook):
     assert re.search(r"\| \$L_1\$ +\| +3\.0 \|", md)
     assert "*Table 2: Typed in LaTeX*" in md and "Table 2 was typed by hand." in md
     assert "\\begin{tabular}" not in md
+
+
+def test_title_cell_from_the_tree_metadata():
+    """The title cell's blocks from pandoc's metadata: author objects by their names,
+    empty fields left out, a date given as a string."""
+    from builder.write.export import title_blocks
+
+    def inl(text):
+        return {"t": "MetaInlines", "c": [{"t": "Str", "c": text}]}
+
+    meta = {
+        "title": inl("T"),
+        "subtitle": {"t": "MetaInlines", "c": []},
+        "author": {
+            "t": "MetaList",
+            "c": [{"t": "MetaMap", "c": {"name": inl("Ada")}}, inl("Bob")],
+        },
+        "date": {"t": "MetaString", "c": "2026-03-05"},
+    }
+    from builder.parse import stringify
+
+    blocks = title_blocks(meta)
+    assert [b["t"] for b in blocks] == ["Header", "Para", "Para"]
+    assert [stringify(b["c"]) for b in blocks[1:]] == [
+        "Student: Ada, Bob",
+        "Date: 2026-03-05",
+    ]
+    assert stringify(blocks[0]["c"][2]) == "T"
+    assert title_blocks({})[0]["c"][2] == [{"t": "Str", "c": "Report"}]

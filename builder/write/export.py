@@ -592,10 +592,10 @@ def title_blocks(meta: dict) -> list:
 
     title = inlines(meta["title"]) if "title" in meta else s("Report")
     blocks = [{"t": "Header", "c": [1, ["", [], []], title]}]
-    if "subtitle" in meta:
+    if "subtitle" in meta and not blank(inlines(meta["subtitle"])):
         blocks.append(para([strong(inlines(meta["subtitle"]))]))
     for key, name in (("author", "Student"), ("date", "Date")):
-        if key in meta:
+        if key in meta and not blank(inlines(meta[key])):
             blocks.append(para([strong(s(name + ":")), *s(" "), *inlines(meta[key])]))
     return blocks
 
