@@ -234,15 +234,16 @@ def html_tables(tree: dict) -> dict:
     reader reads them, in one run, as Quarto reads a DataFrame: every header row, the
     columns' natural widths; the placeholder's label and caption kept, else the HTML's
     own caption (a pandas Styler's)."""
-    holders = [
-        e
+    texts = [
+        (e, stringify(e["c"][3:5]).strip())
         for e in walk(tree["blocks"])
-        if e.get("t") == "Table" and stringify(e["c"][3:5]).startswith(HTML_TABLE)
+        if e.get("t") == "Table"
     ]
-    if not holders:
+    found = [(e, t) for e, t in texts if t.startswith(HTML_TABLE)]
+    if not found:
         return tree
-    html = [base64.b64decode(stringify(h["c"][3:5]).strip()[len(HTML_TABLE) :])
-            for h in holders]  # fmt: skip
+    holders = [e for e, _ in found]
+    html = [base64.b64decode(t[len(HTML_TABLE) :]) for _, t in found]
     read = parse(b"\n".join(html).decode(), "html")["blocks"]
     tables = [b for b in read if b["t"] == "Table"]
     if len(tables) != len(holders):

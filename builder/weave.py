@@ -141,6 +141,15 @@ def _caption(text) -> str:
     return " ".join(str(text).split()) if text else ""
 
 
+def layout_attributes(opts: dict) -> list[str]:
+    """A chunk's layout options as a float div's attributes."""
+    return [
+        f'{key}="{json.dumps(opts[key])}"'
+        for key in ("layout-ncol", "layout-nrow", "layout")
+        if key in opts
+    ]
+
+
 def _figure(chunk: Chunk, paths: list[str], ident: str = "", caption: str = "") -> str:
     """Quarto Markdown for a figure chunk's images (sub-figures when there are several);
     `ident` and `caption`: one of the figures a list of captions makes."""
@@ -167,9 +176,7 @@ def _figure(chunk: Chunk, paths: list[str], ident: str = "", caption: str = "") 
         key in opts for key in ("layout", "layout-ncol", "layout-nrow")
     ):  # Quarto: H unless fig-pos is set, when the code is shown beside the figure
         attrs.append(".cell")
-    for key in ("layout-ncol", "layout-nrow", "layout"):
-        if key in opts:
-            attrs.append(f'{key}="{json.dumps(opts[key])}"')
+    attrs += layout_attributes(opts)
     if opts.get("fig-pos"):  # false: as if not set (Quarto 1.10)
         attrs.append(f'fig-pos="{opts["fig-pos"]}"')
     if opts.get("fig-align", "default") != "default":
@@ -342,14 +349,8 @@ def weave_outputs(
                 f"{parts[i].rstrip()}\n\n: {_caption(c) or NBSP} {{#{ident}-{k}}}"
                 for k, (i, c) in enumerate(zip(found, subcaps), 1)
             ]
-            layout = "".join(
-                f' {key}="{json.dumps(opts[key])}"'
-                for key in ("layout-ncol", "layout-nrow", "layout")
-                if key in opts
-            )
-            parts[found[0]] = "\n\n".join(
-                [f"::: {{#{ident}{layout}}}", *subs, caption, ":::"]
-            )
+            attrs = " ".join([f"#{ident}", *layout_attributes(opts)])
+            parts[found[0]] = "\n\n".join([f"::: {{{attrs}}}", *subs, caption, ":::"])
             for i in found[1:]:
                 parts[i] = ""
     for i in markdown:  # the notebook writes these as the cell's Markdown outputs
@@ -446,9 +447,12 @@ def woven_tree(doc: Document, executed) -> tuple[Woven, dict]:
     tree = parse.parse(woven.markdown)
     tree = parse.table_labels(parse.name_titles(parse.html_tables(tree)))
     by = options.pdf_option(doc, "shift-heading-level-by")
-    levels = [e["c"][0] for e in parse.walk(tree["blocks"]) if e.get("t") == "Header"]
     if by is None and options.pdf_option(doc, "number-sections", False) is True:
-        by = -1 if 1 not in levels else 0  # Quarto's PDF: src/format/pdf/format-pdf.ts
+        # Quarto's PDF: one level up when no heading is at level 1 (format-pdf.ts)
+        levels = [
+            e["c"][0] for e in parse.walk(tree["blocks"]) if e.get("t") == "Header"
+        ]
+        by = 0 if 1 in levels else -1
     if by:
         parse.shift_headings(tree, by)
     return woven, tree

@@ -592,11 +592,11 @@ def title_blocks(meta: dict) -> list:
 
     title = inlines(meta["title"]) if "title" in meta else s("Report")
     blocks = [{"t": "Header", "c": [1, ["", [], []], title]}]
-    if "subtitle" in meta and not blank(inlines(meta["subtitle"])):
-        blocks.append(para([strong(inlines(meta["subtitle"]))]))
-    for key, name in (("author", "Student"), ("date", "Date")):
-        if key in meta and not blank(inlines(meta[key])):
-            blocks.append(para([strong(s(name + ":")), *s(" "), *inlines(meta[key])]))
+    for key, name in (("subtitle", None), ("author", "Student"), ("date", "Date")):
+        words = inlines(meta[key]) if key in meta else []
+        if not blank(words):
+            named = [strong(s(name + ":")), *s(" "), *words] if name else None
+            blocks.append(para(named or [strong(words)]))
     return blocks
 
 

@@ -272,11 +272,10 @@ end
 local function Table(tbl)  -- pandoc 3.9 reads `: Caption {#tbl-x}` into the attributes
   tbl = column_widths(tbl)
   local last = tbl.caption.long[#tbl.caption.long]
-  if tbl.classes:includes("html-table") and tbl.identifier:match("^tbl%-") and last then
-    return html_table(tbl, blank(last.content) and pandoc.Inlines({}) or last.content)
-  end
-  if tbl.identifier:match("^tbl%-") and last and last.content then
-    if blank(last.content) then last.content = pandoc.Inlines({}) end
+  local labelled = tbl.identifier:match("^tbl%-") and last and last.content
+  if labelled and blank(last.content) then last.content = pandoc.Inlines({}) end
+  if labelled and tbl.classes:includes("html-table") then return html_table(tbl, last.content) end
+  if labelled then
     last.content:insert(latex.raw("\\label{" .. tbl.identifier .. "}"))
     tbl.identifier = ""
   end
