@@ -17,6 +17,7 @@ import json
 import re
 import subprocess
 
+from .read.document import RAW_MATH
 from .read.validate import BuildError, visible_in
 
 POS = "pos"  # the raw format of position markers
@@ -253,6 +254,15 @@ def html_tables(tree: dict) -> dict:
         holder["c"][0][1].append("html-table")  # as Quarto sets it (floats.lua)
         holder["c"][1:] = [caption, *table["c"][2:]]
     return tree
+
+
+def raw_math(tree: dict) -> None:
+    """Display math that opens with an equation environment (`$$\\begin{gather} ...$$`)
+    as the raw LaTeX pandoc's LaTeX writer makes of it: numbered and written as such."""
+    for e in walk(tree["blocks"]):
+        if e.get("t") == "Math" and e["c"][0]["t"] == "DisplayMath":
+            if RAW_MATH.match(e["c"][1]):
+                e.update({"t": "RawInline", "c": ["latex", e["c"][1]]})
 
 
 TABLE_LABEL = re.compile(r"\{#(tbl-[\w:.-]+)((?:\s+[\w-]+=\"[^\"]*\")*)\s*\}")

@@ -1048,6 +1048,33 @@ KINDS_DOCS = {
             "1 Data Text. 1.1 Cleaning More text; see Section 1.",
         ],
     ),
+    "equation-environments-in-display-math": (
+        "number-sections: false",
+        r"""
+        The trick writes
+        $$
+        \begin{gather}
+        z = \mu + \sigma \epsilon, \\
+        \epsilon \sim N(0, 1).
+        \end{gather}
+        $$
+        and then
+        $$
+        \begin{align*}
+        a &= b
+        \end{align*}
+        $$
+        so that
+        $$ x = 1 $$ {#eq-one}
+        is @eq-one.
+        """,
+        [  # pandoc writes them as they are: the gather's rows are equations 1 and 2
+            "The trick writes",
+            "(1) 𝜖",
+            "(2) and then",
+            "is Equation 3.",
+        ],
+    ),
     "shift-heading-level-by": (
         "number-sections: true\nshift-heading-level-by: -1",
         """
@@ -1212,6 +1239,8 @@ KINDS_DOCS = {
 # words of sentences the notebook sets otherwise (callout titles, lists, table rows, tags)
 PDF_ONLY = (
     "Remember",
+    "(1) 𝜖",
+    "(2) and then",
     "heading inside",
     "Proof.",
     "Step",
@@ -1291,6 +1320,9 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         )
     if name == "number-depth":
         assert "### Details" in markdown and "## 1.1 Background" in markdown
+    if name == "equation-environments-in-display-math":  # numbered as in the PDF
+        assert "\\epsilon, \\tag{1}\\\\" in markdown and "\\tag{3}$$" in markdown
+        assert "\\begin{align*} a &= b \\end{align*}" in markdown
     if name == "tagged-equation":  # its own tag, not a second one
         assert "$$c = d \\tag{G}$$" in markdown and "$$e = f \\tag{2}$$" in markdown
     if name == "theorems-in-list-items":  # inside the list items there too

@@ -384,6 +384,23 @@ def test_align_inside_labelled_display_stops_before_execution(tmp_path):
         build(qmd, log=lambda *_: None)
 
 
+def test_an_environment_inside_display_math_stops_where_pandoc_wraps_it(tmp_path):
+    """pandoc writes `$$\\begin{align}...$$` as it is (Quarto's PDF builds), but wraps
+    math that opens with anything else in \\[ \\], where an environment is a LaTeX
+    error; `eqnarray*` is wrapped too (pandoc 3.9)."""
+    for math in (
+        "x = \\begin{align} a \\end{align}",
+        "\\begin{eqnarray*} a \\end{eqnarray*}",
+    ):
+        qmd = write_project(tmp_path, {"report.qmd": f"# A\n\n$$ {math} $$\n"})
+        with pytest.raises(BuildError, match=r"report.qmd:3: \\begin\{"):
+            build(qmd, pdf=False, log=lambda *_: None)
+    qmd = write_project(
+        tmp_path, {"report.qmd": "# A\n\n$$\n\\begin{align} a \\end{align}\n$$\n"}
+    )
+    build(qmd, pdf=False, log=lambda *_: None)  # unlabelled and opening: as pandoc
+
+
 @needs_latex
 def test_latex_error_names_the_source_line_and_keeps_the_log(tmp_path):
     qmd = write_project(

@@ -41,6 +41,11 @@ DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$(\s*\{#eq-[^}]*\})?", re.S)
 MATH_ENVIRONMENT = re.compile(
     r"\\begin\{(align|gather|multline|flalign|alignat|equation|eqnarray)(\*?)\}"
 )
+# display math that opens with one of these pandoc's LaTeX writer writes as it is, with
+# no \[ \] around it (pandoc 3.9), so the environment numbers its rows as raw LaTeX does
+RAW_MATH = re.compile(
+    r"\s*\\begin\{(?:(?:align|gather|multline|flalign|alignat|equation)\*?|eqnarray)\}"
+)
 
 
 @dataclass
@@ -330,12 +335,14 @@ def _check_inline(block: Markdown):
 
 
 def _check_display_math(block: Markdown):
-    """`$$ \begin{align} ... $$`: an environment of its own inside display math is a
-    LaTeX error (Quarto's too); say so where it stands."""
+    """`$$ x = \begin{align} ... $$`, or any environment in labelled display math: an
+    environment of its own inside display math is a LaTeX error (Quarto's too); say so
+    where it stands.  Unlabelled display math that opens with one is written as it is
+    (RAW_MATH), as pandoc writes it."""
     text = "\n".join(block.prose_lines())
     for m in DISPLAY_MATH.finditer(text):
         env = MATH_ENVIRONMENT.search(m.group(1))
-        if env:
+        if env and (m.group(2) or not RAW_MATH.match(m.group(1))):
             k = text.count("\n", 0, m.start(1) + env.start())
             name = env.group(1) + env.group(2)
             labelled = " labelled" if m.group(2) else ""
