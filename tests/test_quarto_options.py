@@ -3,6 +3,7 @@ values real Quarto 1.10.18 gave for the same documents (../shared/quarto-cases/ 
 24, 34; their expected.md): paper, figure size and format, fig-align, keep-tex, execution
 counts, crossref: words and lang:."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -562,3 +563,74 @@ def test_document_fig_align_reaches_the_filters():
     """A document's fig-align is every figure's (floats.lua reads the metadata)."""
     assert options.pandoc_args({"fig-align": "right"})[:2] == ["-M", "fig-align=right"]
     assert "fig-align" not in " ".join(options.pandoc_args({"fig-align": "default"}))
+
+
+TEMPLATE_DOC = """---
+title: Opts
+author: Jane
+classoption: [twocolumn]
+linestretch: 1.25
+indent: true
+linkcolor: red
+urlcolor: green
+pagestyle: empty
+fontfamily: libertinus
+toccolor: magenta
+format:
+  pdf:
+    keep-tex: true
+    toc: true
+---
+
+# Motivation
+
+Text and <https://example.org>.
+
+#### A paragraph heading
+
+On a line of its own.
+"""
+# lines of the LaTeX Quarto 1.10.18 wrote for TEMPLATE_DOC (pandoc's template variables
+# read by its template as by pandoc's): the class options replace its KOMA ones
+TEMPLATE_LINES = [
+    "\\documentclass[\n  letterpaper,\n  twocolumn]{scrartcl}",
+    "\\usepackage[]{libertinus}",
+    "\\pagestyle{empty}",
+    "  linkcolor={red},",
+    "  urlcolor={green},",
+    "\\hypersetup{linkcolor=magenta}",
+    "\\setstretch{1.25}",
+    "\\newcommand{\\xxxParagraphStar}[1]{\\oldparagraph*{#1}\\mbox{}}",  # block-headings
+]
+
+
+def _check_template_lines(tex: str):
+    for line in TEMPLATE_LINES:
+        assert line in tex
+    assert "parskip=half" not in tex and "DIV=11" not in tex  # indent; classoption
+
+
+@needs_latex
+def test_template_variables_reach_the_latex_as_in_quarto(tmp_path):
+    qmd = write_project(tmp_path, {"report.qmd": TEMPLATE_DOC})
+    build(qmd, fast=True, log=lambda *_: None)
+    _check_template_lines((tmp_path / "report.tex").read_text())
+    flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert "A paragraph heading On a line" in flat
+
+
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="needs Quarto on PATH")
+def test_live_quarto_writes_the_recorded_template_lines(tmp_path):
+    write_project(
+        tmp_path,
+        {
+            "report.qmd": TEMPLATE_DOC,
+            "_quarto.yml": "format:\n  pdf:\n    pdf-engine: xelatex\n",
+        },
+    )
+    subprocess.run(
+        ["quarto", "render", "report.qmd", "--to", "pdf"],
+        cwd=tmp_path, check=True, capture_output=True,
+        env={**os.environ, "QUARTO_PYTHON": sys.executable},
+    )  # fmt: skip
+    _check_template_lines((tmp_path / "report.tex").read_text())

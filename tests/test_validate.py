@@ -291,11 +291,12 @@ def test_content_visible_per_output(tmp_path):
     "math, line, env",
     [
         ("$$\n\\begin{align}\na &= b\n\\end{align}\n$$ {#eq-sys}", 4, "align"),
-        ("$$\\begin{gather*} a \\end{gather*}$$", 3, "gather\\*"),
+        ("$$x = \\begin{gather*} a \\end{gather*}$$", 3, "gather\\*"),
     ],
 )
 def test_environment_inside_display_math_stops(tmp_path, math, line, env):
-    """Case 04: Quarto's LaTeX fails there too; the builder says where and what to write."""
+    """Case 04: Quarto's LaTeX fails there too (a label, or math before the environment:
+    pandoc wraps it in \\[ \\]); the builder says where and what to write."""
     with pytest.raises(
         BuildError,
         match=rf"report.qmd:{line}: \\begin\{{{env}\}} inside .*display math",
@@ -371,6 +372,8 @@ def test_pdf_options_become_pandoc_arguments():
         "monofont=DejaVu Sans Mono",
         "-V",
         "monofontoptions=Scale=0.85",
+        "-V",
+        "block-headings=true",  # Quarto's: level 4 and 5 headings stand alone
     ]
     # Quarto's defaults: no contents, no numbers, KOMA article, coloured links
     assert pandoc_args({}) == [
@@ -400,8 +403,32 @@ def test_pdf_options_become_pandoc_arguments():
         "monofont=DejaVu Sans Mono",
         "-V",
         "monofontoptions=Scale=0.85",
+        "-V",
+        "block-headings=true",  # Quarto's: level 4 and 5 headings stand alone
     ]
     assert "papersize=a4" in pandoc_args({"papersize": "a4"})
+    # pandoc's template variables, as Quarto's template reads them: the document's class
+    # options replace Quarto's KOMA ones, its colours Quarto's; German keeps the period
+    args = " ".join(
+        pandoc_args(
+            {
+                "classoption": ["twocolumn", "DIV=12"],
+                "linestretch": 1.25,
+                "indent": True,
+                "linkcolor": "red",
+                "monofontoptions": "Scale=0.9",
+            }
+        )
+    )
+    assert "-V classoption=twocolumn -V classoption=DIV=12" in args
+    assert "DIV=11" not in args and "noendperiod" not in args
+    assert "-V linestretch=1.25 -V indent=true -V linkcolor=red" in args
+    assert "linkcolor=blue" not in args and "-V urlcolor=Blue" in args
+    assert "-V monofontoptions=Scale=0.9" in args and "Scale=0.85" not in args
+    assert "indent" not in " ".join(pandoc_args({"indent": False}))
+    assert "block-headings" not in " ".join(pandoc_args({"block-headings": False}))
+    assert "classoption=numbers=noendperiod" not in pandoc_args({}, lang="de")
+    assert "classoption=DIV=11" in pandoc_args({}, lang="de")
     # fig-pos: metadata for filters/floats.lua, which places each figure as Quarto does
     assert pandoc_args({"fig-pos": "htbp"})[:2] == ["-M", "fig-pos=htbp"]
     assert "-M" not in pandoc_args({"fig-pos": False})  # false: as if not set
@@ -412,7 +439,7 @@ def test_options_of_other_formats_warn_as_quarto_ignores_them(tmp_path, capsys):
     """Quarto 1.10.18 builds a PDF with `number-offset`, `toc-location`, `theme` (HTML
     and other formats, by its schema's format tags) and ignores them, saying nothing:
     the built-in path warns with the line and goes on.  An option Quarto uses in a PDF
-    (`linestretch`) still stops it."""
+    (`links-as-notes`) still stops it."""
     header = (
         "---\nnumber-sections: true\nnumber-offset: 2\ncode-fold: true\n"
         "format:\n  pdf:\n    toc-location: left\n    theme: cosmo\n---\n# A\n"
@@ -426,9 +453,9 @@ def test_options_of_other_formats_warn_as_quarto_ignores_them(tmp_path, capsys):
     assert "report.qmd:8: 'theme'" in out
     assert doc.settings.pdf == {"number-sections": True}
     with pytest.raises(
-        BuildError, match=r"report.qmd:2: the Quarto option 'linestretch' is"
+        BuildError, match=r"report.qmd:2: the Quarto option 'links-as-notes' is"
     ):
-        read_text(tmp_path, "---\nlinestretch: 1.5\n---\nText.\n")
+        read_text(tmp_path, "---\nlinks-as-notes: true\n---\nText.\n")
 
 
 @pytest.mark.parametrize(
@@ -676,11 +703,9 @@ def test_undefined_reference_names_lines_and_why(tmp_path):
 def test_pdf_options_are_quartos_business_when_quarto_makes_the_pdf(tmp_path):
     """With Quarto typesetting (or --no-pdf), a PDF option the built-in typesetter lacks
     does not stop the build: Quarto reads it."""
-    text = (
-        "---\ntitle: T\nformat:\n  pdf:\n    linestretch: 1.5\nlang: de\n---\nText.\n"
-    )
+    text = "---\ntitle: T\nformat:\n  pdf:\n    links-as-notes: true\nlang: de\n---\nText.\n"
     qmd = write_project(tmp_path, {"report.qmd": text})
-    with pytest.raises(BuildError, match=r"report.qmd:5: PDF option 'linestretch'"):
+    with pytest.raises(BuildError, match=r"report.qmd:5: PDF option 'links-as-notes'"):
         read(qmd)
     assert read(qmd, builtin_pdf=False).settings.pdf == {}
 

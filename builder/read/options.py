@@ -102,9 +102,9 @@ def _read_header_files(pdf: dict, where_of, folder: Path) -> None:
     pdf["include-in-header"] = texts
 
 
-def pandoc_args(pdf: dict) -> list[str]:
-    """pandoc arguments (LaTeX writer) for the merged PDF options, with Quarto's defaults
-    for what is not set.  `code-overflow` needs nothing: code always wraps at the margin
+def pandoc_args(pdf: dict, lang: str = "en") -> list[str]:
+    """pandoc arguments (LaTeX writer) for the merged PDF options of a document in
+    language `lang`, with Quarto's defaults for what is not set.  `code-overflow` needs nothing: code always wraps at the margin
     (Quarto's PDF lets long lines run off the page); `cite-method` is citeproc only;
     `fig-pos` is metadata for filters/floats.lua."""
     args = []
@@ -126,8 +126,10 @@ def pandoc_args(pdf: dict) -> list[str]:
     # htbp by default (\fps@figure), also where every image is in raw LaTeX (sub-figures)
     args += ["-V", "graphics=true", "-V", "tables=true"]
     koma = documentclass == "scrartcl"
-    if koma:  # Quarto's class options for its default class
-        args += ["-V", "classoption=DIV=11", "-V", "classoption=numbers=noendperiod"]
+    if koma and "classoption" not in pdf:  # Quarto's for its class (yours replace them)
+        args += ["-V", "classoption=DIV=11"]
+        if lang != "de":  # format-pdf.ts: German keeps KOMA's end period
+            args += ["-V", "classoption=numbers=noendperiod"]
     # Quarto sets letter paper with its KOMA class (whose own default is A4); other
     # classes keep their own default (article: letter)
     papersize = pdf.get(
@@ -140,15 +142,24 @@ def pandoc_args(pdf: dict) -> list[str]:
         args += ["-V", f"geometry:{item}"]
     if "fontsize" in pdf:
         args += ["-V", f"fontsize={pdf['fontsize']}"]
-    if pdf.get("colorlinks", True):  # Quarto's colours
-        colours = "colorlinks=true linkcolor=blue filecolor=Maroon citecolor=Blue "
-        colours += "urlcolor=Blue"
-        args += [arg for value in colours.split() for arg in ("-V", value)]
+    if pdf.get("colorlinks", True):  # Quarto's colours, unless the document sets one
+        colours = {"linkcolor": "blue", "filecolor": "Maroon", "citecolor": "Blue"}
+        colours = {"colorlinks": "true", **colours, "urlcolor": "Blue"}
+        args += [
+            a for k, v in colours.items() if k not in pdf for a in ("-V", f"{k}={v}")
+        ]
     if "mainfont" in pdf:
         args += ["-V", f"mainfont={pdf['mainfont']}"]
     args += ["-V", f"monofont={pdf.get('monofont', DEFAULT_MONOFONT)}"]
-    if "monofont" not in pdf:
+    if "monofont" not in pdf and "monofontoptions" not in pdf:
         args += ["-V", "monofontoptions=Scale=0.85"]
+    # pandoc's template variables, which Quarto's template reads the same way
+    pdf = {"block-headings": True, **pdf}  # Quarto's default
+    for key, spec in vocabulary.VOCABULARY["pdf_options"].items():
+        value = pdf.get(key, False)
+        if isinstance(spec, dict) and spec.get("variable") and value is not False:
+            for item in value if isinstance(value, list) else [value]:
+                args += ["-V", f"{key}={'true' if item is True else item}"]
     return args
 
 

@@ -47,11 +47,16 @@ def latex_engine() -> str:
 
 
 def to_latex(
-    source: Path, tex: Path, pdf_options: dict | None = None, citations: bool = False
+    source: Path,
+    tex: Path,
+    pdf_options: dict | None = None,
+    citations: bool = False,
+    lang: str = "en",
 ):
     """The one pandoc run: the document tree (`.json`, parse.py) or Quarto Markdown ->
-    LaTeX, with the document's PDF options (builder/read/options.py) and citeproc when there
-    is a bibliography.  Raises BuildError on pandoc errors and citation keys not found."""
+    LaTeX, with the document's PDF options (builder/read/options.py) and language, and
+    citeproc when there is a bibliography.  Raises BuildError on pandoc errors and
+    citation keys not found."""
     pdf_options = {} if pdf_options is None else pdf_options
     header = tex.with_name("options-header.tex")
     header.write_text(
@@ -76,7 +81,7 @@ def to_latex(
         "--include-in-header",
         str(header),
         "--syntax-highlighting=tango",
-        *options.pandoc_args(pdf_options),
+        *options.pandoc_args(pdf_options, lang),
         "-o",
         str(tex),
     ]
@@ -171,7 +176,8 @@ def builtin(doc: Document, woven: Woven, tree: dict, workdir: Path, nums=None) -
     source = workdir / "report.json"
     source.write_text(json.dumps(parse.for_output(tree, "pdf")), encoding="utf-8")
     tex = workdir / "report.tex"
-    to_latex(source, tex, doc.settings.pdf, citations="bibliography" in woven.meta)
+    lang = str(woven.meta.get("lang", "en"))
+    to_latex(source, tex, doc.settings.pdf, "bibliography" in woven.meta, lang)
     pdf = to_pdf(tex, doc.root, doc, tree)
     if nums is not None:
         check_numbers((workdir / "report.aux").read_text(errors="replace"), nums)
