@@ -162,6 +162,8 @@ def _figure(chunk: Chunk, paths: list[str], ident: str = "", caption: str = "") 
         subcaps = opts.get("fig-subcap")
         if subcaps is None:  # Quarto: the caption goes to (a), the figure's stays empty
             subcaps, caption = [caption] + [""] * (len(paths) - 1), ""
+        elif subcaps is True:  # Quarto: (a), (b), ... with no words
+            subcaps = [""] * len(paths)
         if not isinstance(subcaps, list) or len(subcaps) != len(paths):
             raise BuildError(
                 f"{chunk.where()}: fig-subcap must be a list with one caption per "

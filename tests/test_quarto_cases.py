@@ -1075,6 +1075,26 @@ KINDS_DOCS = {
             "is Equation 3.",
         ],
     ),
+    "sub-figures-without-words": (
+        "number-sections: false",
+        """
+        ```{python}
+        #| label: fig-auto
+        #| fig-cap: "Gradient norms per layer."
+        #| fig-subcap: true
+        #| layout-ncol: 2
+        import matplotlib.pyplot as plt
+        plt.plot([3, 1, 2]); plt.show()
+        plt.plot([1, 2, 3]); plt.show()
+        ```
+
+        See @fig-auto.
+        """,
+        [  # fig-subcap: true: the letters alone (the tick labels between them)
+            "(a)",
+            "(b) Figure 1: Gradient norms per layer. See Figure 1.",
+        ],
+    ),
     "shift-heading-level-by": (
         "number-sections: true\nshift-heading-level-by: -1",
         """
@@ -1262,6 +1282,7 @@ PDF_ONLY = (
     "1 Data",
     "Keys may contain",
     ".py",
+    "(b) Figure 1: Gradient",
 )
 
 
@@ -1323,6 +1344,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
     if name == "equation-environments-in-display-math":  # numbered as in the PDF
         assert "\\epsilon, \\tag{1}\\\\" in markdown and "\\tag{3}$$" in markdown
         assert "\\begin{align*} a &= b \\end{align*}" in markdown
+    if name == "sub-figures-without-words":  # the letters alone under the cell
+        assert "*(a); (b)* *Figure 1: Gradient norms per layer.*" in markdown
     if name == "tagged-equation":  # its own tag, not a second one
         assert "$$c = d \\tag{G}$$" in markdown and "$$e = f \\tag{2}$$" in markdown
     if name == "theorems-in-list-items":  # inside the list items there too
