@@ -580,6 +580,10 @@ format:
   pdf:
     keep-tex: true
     toc: true
+    toc-title: Contents
+    include-before-body:
+      text: \\noindent Course notes.
+    include-after-body: after.tex
 ---
 
 # Motivation
@@ -601,6 +605,8 @@ TEMPLATE_LINES = [
     "\\hypersetup{linkcolor=magenta}",
     "\\setstretch{1.25}",
     "\\newcommand{\\xxxParagraphStar}[1]{\\oldparagraph*{#1}\\mbox{}}",  # block-headings
+    "\\maketitle\n\n\\noindent Course notes.\n\n\\renewcommand*\\contentsname{Contents}",
+    "\n\\noindent The end.\n",  # include-after-body, from a file
 ]
 
 
@@ -612,11 +618,12 @@ def _check_template_lines(tex: str):
 
 @needs_latex
 def test_template_variables_reach_the_latex_as_in_quarto(tmp_path):
-    qmd = write_project(tmp_path, {"report.qmd": TEMPLATE_DOC})
+    after = "\\noindent The end.\n"
+    qmd = write_project(tmp_path, {"report.qmd": TEMPLATE_DOC, "after.tex": after})
     build(qmd, fast=True, log=lambda *_: None)
     _check_template_lines((tmp_path / "report.tex").read_text())
     flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
-    assert "A paragraph heading On a line" in flat
+    assert "Course notes. Contents Motivation" in flat and "own. The end." in flat
 
 
 @pytest.mark.skipif(shutil.which("quarto") is None, reason="needs Quarto on PATH")
@@ -625,6 +632,7 @@ def test_live_quarto_writes_the_recorded_template_lines(tmp_path):
         tmp_path,
         {
             "report.qmd": TEMPLATE_DOC,
+            "after.tex": "\\noindent The end.\n",
             "_quarto.yml": "format:\n  pdf:\n    pdf-engine: xelatex\n",
         },
     )

@@ -68,8 +68,8 @@ def settings(
         meta, _where_of(path, meta_lines), used, False, pdf=pdf
     )
     if project_file.is_file():
-        _read_header_files(project["pdf"], _where_of(project_file, lines), root)
-    _read_header_files(document["pdf"], _where_of(path, meta_lines), path.parent)
+        _read_include_files(project["pdf"], _where_of(project_file, lines), root)
+    _read_include_files(document["pdf"], _where_of(path, meta_lines), path.parent)
     return Settings(
         execute={**project["execute"], **document["execute"]},
         pdf={**project["pdf"], **document["pdf"]},
@@ -77,29 +77,32 @@ def settings(
     )
 
 
-def _read_header_files(pdf: dict, where_of, folder: Path) -> None:
-    """`include-in-header` files (`file: x.tex`, or the path alone) read into `text:`
-    items, as Quarto includes them (paths from the folder of the file naming them);
-    a missing file raises validate.BuildError with its line."""
-    items = pdf.get("include-in-header")
-    if items is None:
-        return
-    where = where_of(("format", "pdf", "include-in-header"))
-    if where == where_of(("format", "pdf")):  # not under format: pdf:, at the top
-        where = where_of(("include-in-header",))
-    texts = []
-    for item in items if isinstance(items, list) else [items]:
-        name = item if isinstance(item, str) else item.get("file")
-        if name is None:
-            texts.append(item)
-            continue
-        file = folder / name
-        if not file.is_file():
-            raise validate.BuildError(
-                f"{where}: include-in-header file '{name}' not found ({file})"
-            )
-        texts.append({"text": file.read_text(encoding="utf-8")})
-    pdf["include-in-header"] = texts
+INCLUDES = ("include-in-header", "include-before-body", "include-after-body")
+
+
+def _read_include_files(pdf: dict, where_of, folder: Path) -> None:
+    """The files of `include-in-header`, `include-before-body` and
+    `include-after-body` (`file: x.tex`, or the path alone) read into `text:` items, as
+    Quarto includes them (paths from the folder of the file naming them); a missing
+    file raises validate.BuildError with its line."""
+    for key in (k for k in INCLUDES if pdf.get(k) is not None):
+        where = where_of(("format", "pdf", key))
+        if where == where_of(("format", "pdf")):  # not under format: pdf:, at the top
+            where = where_of((key,))
+        texts = []
+        items = pdf[key]
+        for item in items if isinstance(items, list) else [items]:
+            name = item if isinstance(item, str) else item.get("file")
+            if name is None:
+                texts.append(item)
+                continue
+            file = folder / name
+            if not file.is_file():
+                raise validate.BuildError(
+                    f"{where}: {key} file '{name}' not found ({file})"
+                )
+            texts.append({"text": file.read_text(encoding="utf-8")})
+        pdf[key] = texts
 
 
 def pandoc_args(pdf: dict, lang: str = "en") -> list[str]:
@@ -114,7 +117,8 @@ def pandoc_args(pdf: dict, lang: str = "en") -> list[str]:
         args += ["-M", f"fig-align={pdf['fig-align']}"]
     if pdf.get("toc", False):
         args += ["--toc", f"--toc-depth={pdf.get('toc-depth', 3)}"]
-        args += ["-V", f"toc-title={vocabulary.VOCABULARY['titles']['toc']}"]
+        title = pdf.get("toc-title", vocabulary.VOCABULARY["titles"]["toc"])
+        args += ["-V", f"toc-title={title}"]
     args += [a for key in ("lof", "lot") if pdf.get(key) for a in ("-V", f"{key}=true")]
     if pdf.get("number-sections", False):
         args.append("--number-sections")
@@ -153,6 +157,13 @@ def pandoc_args(pdf: dict, lang: str = "en") -> list[str]:
     args += ["-V", f"monofont={pdf.get('monofont', DEFAULT_MONOFONT)}"]
     if "monofont" not in pdf and "monofontoptions" not in pdf:
         args += ["-V", "monofontoptions=Scale=0.85"]
+    for key, variable in (
+        ("include-before-body", "include-before"),
+        ("include-after-body", "include-after"),
+    ):
+        args += [
+            a for item in pdf.get(key, []) for a in ("-V", f"{variable}={item['text']}")
+        ]
     # pandoc's template variables, which Quarto's template reads the same way
     pdf = {"block-headings": True, **pdf}  # Quarto's default
     for key, spec in vocabulary.VOCABULARY["pdf_options"].items():
