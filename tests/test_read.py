@@ -216,3 +216,21 @@ def test_date_format_in_another_language_stops(tmp_path, capsys):
     assert (
         "report.qmd:4: date 'sometime in May' is not a date" in capsys.readouterr().out
     )
+
+
+def test_special_dates_as_quarto_resolves_them(tmp_path):
+    """`today`, `now` and `last-modified` (src/core/date.ts): Quarto 1.10.18 prints the
+    day (ISO, or by date-format); `last-modified` is the day the file was saved."""
+    import datetime
+    import os
+
+    today = datetime.date.today()
+    for word in ("today", "now"):
+        text = f"---\ntitle: T\ndate: {word}\n---\n\nText.\n"
+        assert read(write_project(tmp_path, {"report.qmd": text})).meta["date"] == (
+            today.isoformat()
+        )
+    text = "---\ntitle: T\ndate: last-modified\ndate-format: long\n---\n\nText.\n"
+    qmd = write_project(tmp_path, {"report.qmd": text})
+    os.utime(qmd, (0, datetime.datetime(2025, 3, 5, 12).timestamp()))
+    assert read(qmd).meta["date"] == "March 5, 2025"

@@ -508,8 +508,10 @@ def read(
         root, meta, meta_lines, path, used, builtin_pdf
     )
     meta = settings.meta  # the front matter over _quarto.yml, as Quarto merges them
-    if meta.get("date") == "today":  # as Quarto does
+    if meta.get("date") in ("today", "now"):  # as Quarto does (src/core/date.ts)
         meta["date"] = datetime.date.today().isoformat()
+    elif meta.get("date") == "last-modified":  # the day the document was last saved
+        meta["date"] = datetime.date.fromtimestamp(path.stat().st_mtime).isoformat()
     if "date-format" in meta and "date" in meta:
         where = f"{path.name}:{meta_lines.get(('date-format',), 1)}"
         meta["date"] = format_date(meta["date"], meta["date-format"], meta, where)
