@@ -335,6 +335,31 @@ def test_front_matter_over_quarto_yml(tmp_path):
     assert read_text(tmp_path, top_level).chunks[0].options == {"echo": False}
 
 
+def test_metadata_yml_between_the_project_and_the_document(tmp_path):
+    """A folder's `_metadata.yml` counts between `_quarto.yml` and the front matter,
+    each level's `format: pdf:` over its own top level: Quarto 1.10.18 numbered the
+    sections (the folder's top-level `number-sections: true` over the project's
+    `format: pdf:` false) and printed the folder's author and contents."""
+    project = "format:\n  pdf:\n    pdf-engine: xelatex\n    number-sections: false\n"
+    folder = (
+        "author: Jane Student\nnumber-sections: true\nexecute:\n  echo: false\n"
+        "format:\n  pdf:\n    toc: true\n"
+    )
+    text = "---\ntitle: T\nexecute:\n  warning: false\n---\n```{python}\nx = 1\n```\n"
+    files = {"_quarto.yml": project, "_metadata.yml": folder}
+    doc = read_text(tmp_path, text, **files)
+    assert doc.settings.pdf == {
+        "pdf-engine": "xelatex",
+        "number-sections": True,
+        "toc": True,
+    }
+    assert doc.meta["author"] == "Jane Student"
+    assert doc.chunks[0].options == {"echo": False, "warning": False}
+    # a folder's file is checked as the front matter is, naming its line
+    with pytest.raises(BuildError, match=r"_metadata.yml:1: .*'links-as-notes'"):
+        read_text(tmp_path, text, **{"_metadata.yml": "links-as-notes: true\n"})
+
+
 def test_pdf_options_become_pandoc_arguments():
     from builder.read.options import header_lines, pandoc_args
 

@@ -1,5 +1,6 @@
-"""Document options: `_quarto.yml` (project) and the front matter (document), merged as Quarto
-merges them (the document over the project; at each level `format: pdf:` over top-level keys),
+"""Document options: `_quarto.yml` (project), `_metadata.yml` (a folder's, from the project's
+root down to the document's) and the front matter (document), merged as Quarto merges them
+(each over the one before; at each level `format: pdf:` over top-level keys),
 validated (builder/read/validate.py), and turned into pandoc arguments for the built-in path.
 
 Read: `execute:` (echo, warning, output, error, eval, include: defaults under every chunk's own
@@ -19,6 +20,7 @@ from .. import vocabulary
 from . import validate
 
 PROJECT_FILE = "_quarto.yml"
+METADATA_FILE = "_metadata.yml"  # a folder's metadata, between the project's and yours
 DEFAULT_MONOFONT = (
     "DejaVu Sans Mono"  # has Greek, arrows, box drawing (fonts-dejavu-core)
 )
@@ -57,24 +59,28 @@ def settings(
     in `meta_lines`) in the project `root`; raises validate.BuildError on what the builder
     does not support, naming file and line.  `used`: keys named by {{< meta >}}.
     `pdf=False`: the built-in typesetter is not used, PDF options are Quarto's business."""
-    project_file = root / PROJECT_FILE
-    project, data = {"execute": {}, "pdf": {}}, {}
-    if project_file.is_file():
-        data, lines = validate.read_yaml_file(project_file)
-        project = validate.check_metadata(
-            data, _where_of(project_file, lines), used, project=True, pdf=pdf
+    folders = [path.parent, *path.parent.parents]
+    folders = folders[: folders.index(root) + 1] if root in folders else folders[:1]
+    files = [root / PROJECT_FILE] + [f / METADATA_FILE for f in reversed(folders)]
+    levels = []  # (metadata, its execute and PDF options), _quarto.yml first
+    for file in (f for f in files if f.is_file()):
+        data, lines = validate.read_yaml_file(file)
+        project = file.name == PROJECT_FILE
+        found = validate.check_metadata(
+            data, _where_of(file, lines), used, project=project, pdf=pdf
         )
+        _read_include_files(found["pdf"], _where_of(file, lines), file.parent)
+        levels.append(({k: v for k, v in data.items() if k != "project"}, found))
     document = validate.check_metadata(
         meta, _where_of(path, meta_lines), used, False, pdf=pdf
     )
-    if project_file.is_file():
-        _read_include_files(project["pdf"], _where_of(project_file, lines), root)
     _read_include_files(document["pdf"], _where_of(path, meta_lines), path.parent)
-    return Settings(
-        execute={**project["execute"], **document["execute"]},
-        pdf={**project["pdf"], **document["pdf"]},
-        meta=_merge({k: v for k, v in data.items() if k != "project"}, meta),
-    )
+    settings = Settings()
+    for data, found in [*levels, (meta, document)]:  # each level over the one before
+        settings.execute.update(found["execute"])
+        settings.pdf.update(found["pdf"])
+        settings.meta = _merge(settings.meta, data)
+    return settings
 
 
 INCLUDES = ("include-in-header", "include-before-body", "include-after-body")
