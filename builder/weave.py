@@ -125,6 +125,33 @@ def _merged(outputs: list) -> list:
     return merged
 
 
+PLOT_REPR = re.compile(r"^[<(\[].*?[>)\]]$|^Text\([-\d]")
+
+
+def without_plot_reprs(outputs: list) -> list:
+    """The outputs without the text a plotting call returns (`[<matplotlib.lines.Line2D
+    at 0x...>]`, `Text(0.5, 0, 'x')`, `<Axes: ...>` beside a figure), which Quarto leaves
+    out (src/core/jupyter/jupyter.ts, isDiscardableTextExecuteResult)."""
+    outputs = list(outputs)
+    image = any(m.startswith("image/") for o in outputs for m in o.get("data", {}))
+
+    def plot_repr(out) -> bool:
+        data = out.get("data", {})
+        if out.get("output_type") != "execute_result" or list(data) != ["text/plain"]:
+            return False
+        lines = data["text/plain"].splitlines() or [""]
+        first = lines[0].strip()
+        if not image:
+            return lines[0].startswith(("[<matplotlib", "<matplotlib", "<seaborn."))
+        if len(lines) == 1:
+            return bool(PLOT_REPR.match(first)) or (
+                first.startswith("{") and "<matplotlib." in first
+            )
+        return any("<matplotlib." in line for line in lines)
+
+    return [out for out in outputs if not plot_repr(out)]
+
+
 def output_types(outputs: list) -> str:
     kinds = []
     for out in outputs:
@@ -210,7 +237,7 @@ def weave_outputs(
     figure_at = None
     tables: list[int] = []  # indices in parts of Markdown that holds a table
     markdown: list[int] = []  # indices in parts of Markdown outputs (the notebook's)
-    for out in _merged(outputs):
+    for out in _merged(without_plot_reprs(outputs)):
         if isinstance(out, tuple):
             _, name, text = out
             if "\r" in text.replace("\r\n", "\n"):

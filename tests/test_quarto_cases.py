@@ -1095,6 +1095,33 @@ KINDS_DOCS = {
             "(b) Figure 1: Gradient norms per layer. See Figure 1.",
         ],
     ),
+    "plotting-calls-return-values": (
+        "number-sections: false",
+        """
+        ```{python}
+        #| label: fig-line
+        #| fig-cap: "A line."
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2, 3])
+        ```
+
+        ```{python}
+        plt.figure(); plt.plot([3, 2, 1])
+        ```
+
+        ```{python}
+        (1, 2)
+        ```
+
+        ```{python}
+        plt.figure(); plt.title("Loss")
+        ```
+        """,
+        [  # no [<matplotlib.lines.Line2D at 0x...>] nor Text(0.5, 1.0, 'Loss')
+            "Figure 1: A line.",
+            '(1, 2) (1, 2) plt.figure(); plt.title("Loss")',
+        ],
+    ),
     "shift-heading-level-by": (
         "number-sections: true\nshift-heading-level-by: -1",
         """
@@ -1283,6 +1310,7 @@ PDF_ONLY = (
     "Keys may contain",
     ".py",
     "(b) Figure 1: Gradient",
+    "plt.title",
 )
 
 
@@ -1344,6 +1372,14 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
     if name == "equation-environments-in-display-math":  # numbered as in the PDF
         assert "\\epsilon, \\tag{1}\\\\" in markdown and "\\tag{3}$$" in markdown
         assert "\\begin{align*} a &= b \\end{align*}" in markdown
+    if name == "plotting-calls-return-values":  # in the notebook as in the PDF
+        assert "Line2D" not in flat and "Text(" not in flat
+        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+        assert [
+            o["data"]["text/plain"]
+            for o in outputs
+            if "data" in o and list(o["data"]) == ["text/plain"]
+        ] == ["(1, 2)"]
     if name == "sub-figures-without-words":  # the letters alone under the cell
         assert "*(a); (b)* *Figure 1: Gradient norms per layer.*" in markdown
     if name == "tagged-equation":  # its own tag, not a second one
@@ -1465,3 +1501,31 @@ def test_live_quarto_gives_the_recorded_title_block(tmp_path):
     quarto_render(tmp_path)
     assert TITLE_BLOCK_TEXT in " ".join(pdf_text(tmp_path / "report.pdf").split())
     assert pdf_keywords(tmp_path / "report.pdf").endswith("weight decay, transformers")
+
+
+def test_plot_return_values_left_out_by_quartos_rule():
+    """Quarto's isDiscardableTextExecuteResult (src/core/jupyter/jupyter.ts): beside an
+    image, a one-line <...>, (...), [...] or Text(0.5, ...) result, or a longer one naming
+    a matplotlib object; without one, a result starting <matplotlib or [<matplotlib."""
+    from nbformat.v4 import new_output
+
+    from builder.weave import without_plot_reprs
+
+    def result(text):
+        return new_output("execute_result", data={"text/plain": text})
+
+    image = new_output("display_data", data={"image/png": "", "text/plain": "<Fig>"})
+    dropped = ["<Axes: >", "(1, 2)", "Text(0.5, 1.0, 'Loss')", "{'a': <matplotlib.x>}"]
+    kept = ["42", "Text('x')", "{'a': 1}", "[1,\n 2]"]
+    outs = [
+        image,
+        *map(result, dropped + kept + ["[<matplotlib.a>,\n <matplotlib.b>]"]),
+    ]
+    assert [o["data"]["text/plain"] for o in without_plot_reprs(outs)] == [
+        "<Fig>",
+        *kept,
+    ]
+    alone = ["[<matplotlib.lines.Line2D at 0x1>]", "<matplotlib.text.Text>", "(1, 2)"]
+    assert [
+        o["data"]["text/plain"] for o in without_plot_reprs(map(result, alone))
+    ] == ["(1, 2)"]

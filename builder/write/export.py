@@ -24,7 +24,7 @@ from ..execute import KERNELSPEC, executed_chunks, outputs_by_label
 from ..number import BLOCKS, TAG, Numbering, is_crossref, label
 from ..parse import attr, position
 from ..read import BuildError, Chunk, Document
-from ..weave import stream_text
+from ..weave import stream_text, without_plot_reprs
 from .modules import (
     chunk_source,
     code_modules,
@@ -723,13 +723,14 @@ def export(
 
 def _outputs(chunk: Chunk, outputs: list) -> list:
     """The outputs the notebook keeps: none for `output: false`; no warnings for
-    `warning: false` (as in Quarto's notebook); no PDF copies of figures; the printed
+    `warning: false` (as in Quarto's notebook); no PDF copies of figures; no text a
+    plotting call returns (as the PDF); the printed
     Markdown of an `output: asis` chunk as one Markdown output (filled from the tree)."""
     opts = chunk.options
     if opts.get("output", True) is False:
         return []
     kept: list = []
-    for out in outputs:
+    for out in without_plot_reprs(outputs):
         kind, name = out.get("output_type"), out.get("name")
         if kind == "stream" and name == "stderr" and opts.get("warning", True) is False:
             continue
