@@ -252,6 +252,12 @@ def test_unsupported_divs_stop(tmp_path, div, message):
 def test_unknown_div_class_warns(tmp_path, capsys):
     read_text(tmp_path, "::: {.my-box}\nInside.\n:::\n")
     assert "report.qmd:1: div class '.my-box' has no effect" in capsys.readouterr().out
+    # Quarto 1.10.18's PDF stacks `.columns` and ignores a column's width: so here
+    text = ':::: {.columns}\n::: {.column width="50%"}\nA.\n:::\n::::\n'
+    read_text(tmp_path, text)
+    assert "report.qmd:2: div class '.column' has no" in capsys.readouterr().out
+    with pytest.raises(BuildError, match=r"report.qmd:1: div attribute 'width'"):
+        read_text(tmp_path, '::: {.my-box width="50%"}\nInside.\n:::\n')
 
 
 def test_content_visible_per_output(tmp_path):

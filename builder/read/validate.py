@@ -213,6 +213,10 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
                 f"renderer does not support"
             )
         elif cls not in DIV_CLASSES:
+            ignored = vocabulary.VOCABULARY["div_attributes_ignored_in_pdf"].get(
+                cls, []
+            )
+            allowed |= set(ignored)  # `.column width=`: Quarto's PDF stacks the columns
             warn(
                 where,
                 f"div class '.{cls}' has no effect in the PDF (Quarto ignores it "
