@@ -237,7 +237,8 @@ def weave_outputs(
     figure_at = None
     tables: list[int] = []  # indices in parts of Markdown that holds a table
     markdown: list[int] = []  # indices in parts of Markdown outputs (the notebook's)
-    for out in _merged(without_plot_reprs(outputs)):
+    outputs = without_plot_reprs(outputs)
+    for out in _merged(outputs):
         if isinstance(out, tuple):
             _, name, text = out
             if "\r" in text.replace("\r\n", "\n"):
@@ -302,6 +303,19 @@ def weave_outputs(
                 f"in the PDF (the built-in renderer typesets images, Markdown, LaTeX, "
                 f"HTML tables and text)"
             )
+    others = [
+        o
+        for o in outputs
+        if o.output_type in ("display_data", "execute_result")
+        and not any(m.startswith("image/") for m in o.get("data", {}))
+    ]
+    if label.startswith("fig-") and images and others:
+        raise BuildError(
+            f"{chunk.where()}: the figure chunk '{label}' displays "
+            f"{output_types(others)} besides its figure: Quarto makes every displayed "
+            f"output a sub-figure (the caption going to the first), which the built-in "
+            f"renderer does not; display it from another chunk, or build with Quarto"
+        )
     if is_figure and not images:
         raise BuildError(
             f"{chunk.where()}: a figure chunk ('{label}') needs an image output to carry "

@@ -319,6 +319,13 @@ def test_21_output_kinds_and_unnumbered_blocks(tmp_root):
             "#| output: false\n42\n```\n",
             r"report.qmd:1: reference @tbl-gone points to no label.*output: false",
         ),
+        (  # Quarto 1.10.18: "(a) Loss." under the Markdown, "(b)" under the plot
+            '```{python}\n#| label: fig-two\n#| fig-cap: "Loss."\nimport matplotlib.'
+            'pyplot as plt\nfrom IPython.display import Markdown\ndisplay(Markdown("*m*"))'
+            "\nplt.plot([1, 2]); plt.show()\n```\n",
+            r"report.qmd:1 \(chunk 'fig-two'\): the figure chunk 'fig-two' displays "
+            r"text/plain, text/markdown besides its figure: Quarto makes every",
+        ),
     ],
 )
 def test_caption_without_a_carrier_stops_the_build(tmp_path, qmd, message):
