@@ -505,6 +505,10 @@ def test_options_of_other_formats_warn_as_quarto_ignores_them(tmp_path, capsys):
             r"report.qmd:5: PDF option 'keep-md' is not supported",
         ),
         ("format:\n  pdf:\n    cite-method: biblatex", r"report.qmd:5: .*citeproc"),
+        (  # Quarto's PDF numbers "Equation 1.1" in chapter 1 of a report
+            "format:\n  pdf:\n    documentclass: scrreprt",
+            r"report.qmd:5: PDF option 'documentclass: 'scrreprt'' is not valid: .*chapters",
+        ),
         (
             "thanks: Our advisor.",
             r"report.qmd:3: the Quarto option 'thanks' is not supported",
