@@ -70,6 +70,11 @@ a) lettered
 | a line block
 | of two lines
 
+\noindent Squares x^2^, water H~2~O, `fit()`{.python}, [key]{.mark} and [u]{.underline}.
+
+- first <!-- a comment -->
+- second
+
 ```{python}
 #| output: false
 print("hidden")
@@ -110,6 +115,18 @@ def test_pandoc_only_lists_are_written_as_jupyter_reads_them(notebook):
     assert "Term `x`  \nIts definition." in md and ":   " not in md
     assert "1.  A worked example, (1)." in md and "1.  lettered" in md
     assert "a line block\\\nof two lines" in md
+
+
+def test_pandoc_inline_markup_as_jupyter_shows_it(notebook):
+    """Superscripts and subscripts, highlighted and underlined spans as HTML Jupyter
+    shows; no inline-code attributes, no \\noindent, no HTML comment as text."""
+    md = markdown(notebook)
+    assert (
+        "Squares x<sup>2</sup>, water H<sub>2</sub>O, `fit()`, <mark>key</mark> and"
+        in md
+    )
+    assert "<u>u</u>." in md and "noindent" not in md
+    assert "-   first\n-   second" in md or "- first\n- second" in md
 
 
 def test_angle_bracket_text_is_text(notebook):

@@ -38,7 +38,8 @@ WRITER = "markdown" + "".join(
     f"-{ext}"
     for ext in """grid_tables multiline_tables simple_tables table_captions footnotes
     inline_notes citations fenced_divs native_divs bracketed_spans native_spans
-    header_attributes link_attributes fenced_code_attributes raw_attribute smart
+    header_attributes link_attributes fenced_code_attributes inline_code_attributes
+    raw_attribute smart superscript subscript
     implicit_figures definition_lists example_lists fancy_lists line_blocks""".split()
 )
 SPLIT = "<!-- cell -->"
@@ -47,6 +48,7 @@ HTML_TAGS = set(
     table tbody td th thead tr u""".split()
 )
 NOTHING = re.compile(r"^\s*(\\(newpage|clearpage|pagebreak|noindent)\b\s*)*$")
+SPAN_TAGS = {"mark": "mark", "underline": "u"}  # span classes Jupyter shows as HTML
 MATH_ENV = re.compile(
     r"\\begin\{(equation|align|gather|multline|flalign|alignat|eqnarray)"
 )
@@ -339,12 +341,22 @@ class Jupyter:
             elif t == "Cite":
                 out += self.cite(e)
             elif t == "Span":
-                if "data-pos" in attr(e)[2]:  # a position marker, as number.py reads it
-                    self.pos = attr(e)[2]["data-pos"]
+                _, classes, keys = attr(e)
+                tag = next((SPAN_TAGS[c] for c in classes if c in SPAN_TAGS), None)
+                if "data-pos" in keys:  # a position marker, as number.py reads it
+                    self.pos = keys["data-pos"]
+                elif tag:  # [text]{.mark}: <mark>text</mark>, as Jupyter shows it
+                    html = [
+                        {"t": "RawInline", "c": ["html", f"<{t}>"]}
+                        for t in (tag, "/" + tag)
+                    ]
+                    out += [html[0], *self.inlines(e["c"][1]), html[1]]
                 else:
                     out += self.inlines(e["c"][1])
             elif t == "RawInline":
                 fmt, text = e["c"]
+                if fmt == "html" and text.startswith("<!--"):
+                    continue  # a comment, which Quarto leaves out
                 if fmt == "html" and _tag(text) not in HTML_TAGS:
                     out.append({"t": "Str", "c": text})  # `<unk>`: text, not a tag
                 elif fmt in ("latex", "tex") and MATH_ENV.search(text):
@@ -359,7 +371,7 @@ class Jupyter:
                     self.raw_latex.append(text)  # read by pandoc's LaTeX reader
                     k = str(len(self.raw_latex) - 1)
                     out.append({"t": "RawInline", "c": ["raw-latex", k]})
-                else:
+                elif fmt not in ("latex", "tex"):  # \noindent and the like: nothing
                     out.append(e)
             else:  # emphasis, links, quotes, notes: their content rendered
                 out.append({**e, "c": self.children(e["c"])} if "c" in e else e)
