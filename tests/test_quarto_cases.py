@@ -319,6 +319,11 @@ def test_21_output_kinds_and_unnumbered_blocks(tmp_root):
             "#| output: false\n42\n```\n",
             r"report.qmd:1: reference @tbl-gone points to no label.*output: false",
         ),
+        (  # a paragraph that starts with the reference has a line of its own
+            '```{python}\n#| label: tbl-gone\n#| tbl-cap: "x"\n#| output: false\n42\n'
+            "```\n\n@tbl-gone is gone.\n",
+            r"report.qmd:8: reference @tbl-gone points to no label.*output: false",
+        ),
         (  # Quarto 1.10.18: "(a) Loss." under the Markdown, "(b)" under the plot
             '```{python}\n#| label: fig-two\n#| fig-cap: "Loss."\nimport matplotlib.'
             'pyplot as plt\nfrom IPython.display import Markdown\ndisplay(Markdown("*m*"))'

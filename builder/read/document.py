@@ -389,7 +389,7 @@ ARGUMENT_OF = re.compile(r"(\\[A-Za-z]+|\])$")  # what a `{...}` right after bel
 UNDERLINE = re.compile(r"^\s*(-{3,}|={3,})(\s+-+)*\s*$")
 TABLE_RULE = re.compile(r"^-{3,}\s*$")
 SETEXT = re.compile(r"^\s*(=+|-+)\s*$")  # a setext heading's underline
-PARAGRAPH = re.compile(r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]")
+PARAGRAPH = re.compile(r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]|^@[A-Za-z]")
 
 
 def tex_state(text: str, state: int) -> int:
