@@ -177,14 +177,23 @@ def layout_attributes(opts: dict) -> list[str]:
     ]
 
 
-def _figure(chunk: Chunk, paths: list[str], ident: str = "", caption: str = "") -> str:
+def _image(path: str, caption: str = "", attrs: str = "", sizes: dict | None = None):
+    """A Markdown image with its attributes and the size its output asked for."""
+    inner = " ".join(a for a in (attrs, (sizes or {}).get(path, "")) if a)
+    return f"![{caption}]({path})" + (f"{{{inner}}}" if inner else "")
+
+
+def _figure(
+    chunk: Chunk, paths: list[str], ident="", caption="", sizes: dict | None = None
+) -> str:
     """Quarto Markdown for a figure chunk's images (sub-figures when there are several);
-    `ident` and `caption`: one of the figures a list of captions makes."""
+    `ident` and `caption`: one of the figures a list of captions makes; `sizes`: the
+    width and height attributes of an image, by path."""
     opts = chunk.options
     ident = ident or float_ident(chunk, "fig")
     caption = caption or _caption(opts.get("fig-cap"))
     if len(paths) == 1:
-        body = [f"![]({paths[0]})"]
+        body = [_image(paths[0], sizes=sizes)]
     else:
         subcaps = opts.get("fig-subcap")
         if subcaps is None:  # Quarto: the caption goes to (a), the figure's stays empty
@@ -197,7 +206,7 @@ def _figure(chunk: Chunk, paths: list[str], ident: str = "", caption: str = "") 
                 f"figure; the chunk drew {len(paths)} figures"
             )
         body = [
-            f"![{_caption(c)}]({p}){{#{ident}-{i}}}"
+            _image(p, _caption(c), f"#{ident}-{i}", sizes)
             for i, (p, c) in enumerate(zip(paths, subcaps), 1)
         ]
     attrs = [f"#{ident}"]
@@ -234,6 +243,7 @@ def weave_outputs(
     is_table = label.startswith("tbl-") or bool(opts.get("tbl-cap"))
     parts: list[str] = []
     images: list[str] = []
+    sizes: dict[str, str] = {}  # image path -> its width= and height=
     figure_at = None
     tables: list[int] = []  # indices in parts of Markdown that holds a table
     markdown: list[int] = []  # indices in parts of Markdown outputs (the notebook's)
@@ -283,6 +293,10 @@ def weave_outputs(
             else:
                 files[path] = b64decode(data[image])
             images.append(path.relative_to(figures.parent).as_posix())
+            size = out.get("metadata", {}).get(image, {})  # Image(width=200): pixels
+            sizes[images[-1]] = " ".join(
+                f"{k}={size[k]}" for k in ("width", "height") if size.get(k)
+            )
             if n == 1:
                 figure_at = len(parts)
                 parts.append("")  # the figure goes where its first image is
@@ -332,20 +346,21 @@ def weave_outputs(
                 )
             ident = float_ident(chunk, "fig")
             parts[first] = "\n\n".join(
-                _figure(chunk, [p], f"{ident}-{i}", _caption(c) or NBSP)
+                _figure(chunk, [p], f"{ident}-{i}", _caption(c) or NBSP, sizes)
                 for i, (p, c) in enumerate(zip(images, captions), 1)
             )
         elif is_figure and (len(images) == 1 or label.startswith("fig-")):
-            parts[first] = _figure(chunk, images)
+            parts[first] = _figure(chunk, images, sizes=sizes)
         elif is_figure:  # Quarto: the caption goes to the first image only
-            parts[first] = _figure(chunk, images[:1])
-            parts.insert(first + 1, "\n\n".join(f"![]({p})" for p in images[1:]))
+            parts[first] = _figure(chunk, images[:1], sizes=sizes)
+            rest = [_image(p, sizes=sizes) for p in images[1:]]
+            parts.insert(first + 1, "\n\n".join(rest))
             tables = [i + (i > first) for i in tables]
             markdown = [i + (i > first) for i in markdown]
         else:  # no caption: fig-align on each image (floats.lua)
             align = opts.get("fig-align", "default")
-            attrs = f'{{fig-align="{align}"}}' if align != "default" else ""
-            parts[first] = "\n\n".join(f"![]({p}){attrs}" for p in images)
+            attrs = f'fig-align="{align}"' if align != "default" else ""
+            parts[first] = "\n\n".join(_image(p, "", attrs, sizes) for p in images)
     if is_table:
         found = [i for i in tables if TABLE_RULE.search(parts[i])]
         if not found:

@@ -1541,3 +1541,23 @@ def test_plot_return_values_left_out_by_quartos_rule():
     assert [
         o["data"]["text/plain"] for o in without_plot_reprs(map(result, alone))
     ] == ["(1, 2)"]
+
+
+@needs_latex
+def test_an_images_size_from_its_output_as_quarto_sets_it(tmp_path):
+    """`Image(filename=..., width=200)`: 200 pixels, which Quarto 1.10.18 (and pandoc, at
+    96 per inch) set as width=2.08333in."""
+    from PIL import Image
+
+    Image.new("RGB", (400, 300), "gray").save(tmp_path / "sample.png")
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": "---\ntitle: T\nformat:\n  pdf:\n    keep-tex: true\n---\n\n"
+            "```{python}\nfrom IPython.display import Image\n"
+            'Image(filename="sample.png", width=200)\n```\n'
+        },
+    )
+    build(qmd, fast=True, log=lambda *_: None)
+    tex = (tmp_path / "report.tex").read_text()
+    assert "\\includegraphics[width=2.08333in,height=\\textheight" in tex
