@@ -339,6 +339,15 @@ def test_front_matter_over_quarto_yml(tmp_path):
     assert doc.chunks[1].options == {"echo": True, "warning": False}
     top_level = "---\necho: false\n---\n```{python}\nx = 1\n```\n"
     assert read_text(tmp_path, top_level).chunks[0].options == {"echo": False}
+    # the PDF format's own, over the document's (Quarto 1.10.18 hid the code and the
+    # warning of `format: pdf: echo: false, warning: false`)
+    text = (
+        "---\necho: true\nformat:\n  pdf:\n    echo: false\n    execute:\n"
+        "      warning: false\n---\n```{python}\nx = 1\n```\n"
+    )
+    doc = read_text(tmp_path, text)
+    assert doc.chunks[0].options == {"echo": False, "warning": False}
+    assert not {"echo", "execute"} & set(doc.settings.pdf)
 
 
 def test_metadata_yml_between_the_project_and_the_document(tmp_path):

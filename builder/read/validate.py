@@ -387,12 +387,13 @@ def check_metadata(
     for this level, format-specific options over top-level ones as in Quarto.
     `pdf=False`: the PDF is not made by the built-in typesetter (Quarto makes it, or none
     is made), so PDF options and Quarto's document options are left to Quarto."""
-    execute, top_execute, top_pdf, fmt_pdf = {}, {}, {}, {}
+    execute, top_execute, top_pdf, fmt_pdf, fmt_execute = {}, {}, {}, {}, {}
     for key, value in meta.items():
         where = where_of((key,))
         if key == "execute":
             execute = check_execute(value, where_of, ("execute",))
         elif key == "format":
+            fmt_execute = _format_execute(value, where_of)
             fmt_pdf = _format_pdf(value, where_of) if pdf else {}
         elif key == "project" and project:
             if not isinstance(value, dict):
@@ -462,7 +463,8 @@ def check_metadata(
                 f"'{key}' is not a Quarto option and no {{{{< meta {key} >}}}} "
                 f"uses it: ignored",
             )
-    return {"execute": {**top_execute, **execute}, "pdf": {**top_pdf, **fmt_pdf}}
+    execute = {**top_execute, **execute, **fmt_execute}
+    return {"execute": execute, "pdf": {**top_pdf, **fmt_pdf}}
 
 
 def _authors(value) -> bool:
@@ -512,7 +514,24 @@ def _format_pdf(value, where_of) -> dict:
         raise BuildError(
             f"{where_of(('format', 'pdf'))}: 'pdf' must be a mapping of options"
         )
+    pdf = {k: v for k, v in pdf.items() if k != "execute" and k not in EXECUTE_OPTIONS}
     return check_pdf_options(pdf, where_of, ("format", "pdf"))
+
+
+def _format_execute(value, where_of) -> dict:
+    """Execution options of the PDF format (`format: pdf: echo: false`, or under its
+    `execute:`), over the document's own, as Quarto reads them."""
+    pdf = value.get("pdf") if isinstance(value, dict) else None
+    if not isinstance(pdf, dict):
+        return {}
+    path = ("format", "pdf")
+    out = check_execute(pdf.get("execute"), where_of, (*path, "execute"))
+    for key in (k for k in EXECUTE_OPTIONS if k in pdf):
+        check_value(
+            "chunk_options", key, pdf[key], where_of((*path, key)), "execute option"
+        )
+        out[key] = pdf[key]
+    return out
 
 
 def yaml_mapping(text: str, what: str) -> dict:
