@@ -210,3 +210,32 @@ def test_title_cell_from_the_tree_metadata():
     ]
     assert stringify(blocks[0]["c"][2]) == "T"
     assert title_blocks({})[0]["c"][2] == [{"t": "Str", "c": "Report"}]
+
+
+def test_raw_latex_jupyter_cannot_show_is_named(tmp_path, capsys):
+    """A TikZ picture (pandoc's LaTeX reader makes nothing of it) is left out of the
+    notebook with a warning naming its line, not silently."""
+    doc = (
+        "---\ntitle: T\n---\n\n::: {#fig-net}\n\n```{=latex}\n\\begin{tikzpicture}\n"
+        "\\node (x) {$x$};\n\\end{tikzpicture}\n```\n\nA network.\n:::\n\nSee @fig-net.\n"
+    )
+    qmd = write_project(tmp_path, {"report.qmd": doc})
+    nb = build(qmd, pdf=False, log=lambda *_: None)["notebook"]
+    assert "*Figure 1: A network.*" in markdown(nb) and "tikz" not in markdown(nb)
+    out = capsys.readouterr().out
+    assert "report.qmd:7: raw LaTeX that Jupyter cannot show is left out" in out
+
+
+def test_latex_references_the_notebook_cannot_word_are_named(tmp_path, capsys):
+    """`\\autoref` (LaTeX's own words), `\\pageref` (a page) and a `\\ref` to no label:
+    the notebook shows what it can, with a warning naming the line."""
+    doc = (
+        "---\ntitle: T\nnumber-sections: true\n---\n\n# A {#sec-a}\n\n"
+        "See \\autoref{sec-a}, \\pageref{sec-a}.\n"
+    )
+    qmd = write_project(tmp_path, {"report.qmd": doc})
+    nb = build(qmd, pdf=False, log=lambda *_: None)["notebook"]
+    assert "See 1, ??." in markdown(nb)
+    out = capsys.readouterr().out
+    assert "report.qmd:8: \\autoref{sec-a}: the notebook shows 1 (a page" in out
+    assert "report.qmd:8: \\pageref{sec-a}: the notebook shows ??" in out

@@ -490,3 +490,14 @@ def test_a_short_output_is_never_split_across_pages(tmp_path):
         pages |= {line.page for line in pdf_lines(pdf_words(pdf)[1])
                   if line.text.startswith("epoch 1:")}  # fmt: skip
     assert pages == {1, 2}  # some fillers leave room for it on p. 1, some do not
+
+
+def test_a_missing_package_of_the_documents_header_is_named(monkeypatch):
+    """A package only the document's include-in-header loads (no Debian package known
+    here): named with how to find its package, not an empty 'apt-get install'."""
+    monkeypatch.setattr(texcheck, "missing_sty", lambda names: ["algorithm"])
+    with pytest.raises(BuildError) as err:
+        texcheck.check(("xelatex",), ["algorithm"], "the built-in PDF path")
+    message = str(err.value)
+    assert "algorithm.sty (loaded by the document's include-in-header): find" in message
+    assert "'apt-file search algorithm.sty'" in message and "apt-get" not in message

@@ -402,11 +402,15 @@ def tex_state(text: str, state: int) -> int:
 
 
 def mark_fence(line: Line) -> str | None:
-    """A code block's opening fence with its source position as an attribute."""
-    m = re.match(r"^(\s*(?:`{3,}|~{3,}))\s*(\{[^=].*\}|[\w.+-]+)?\s*$", line.text)
+    """A code block's opening fence with its source position as an attribute; a raw
+    block's (```{=latex}), which takes no attributes, after a position marker."""
+    m = re.match(r"^(\s*(?:`{3,}|~{3,}))\s*(\{.*\}|[\w.+-]+)?\s*$", line.text)
     if not m:
         return None
     info = (m.group(2) or "").strip()
+    if info.startswith("{=") and line.text == line.text.lstrip():  # a raw block:
+        pos = f"{line.file.name}:{line.lineno}"  # a marker block before it
+        return f"```{{=pos}}\n{pos}\n```\n{line.text}"
     inner = info[1:-1] if info.startswith("{") else (f".{info}" if info else "")
     return f'{m.group(1)}{{{inner} data-pos="{line.file.name}:{line.lineno}"}}'
 

@@ -20,6 +20,7 @@ import subprocess
 import nbformat
 
 from .. import parse, vocabulary
+from ..diagnostics import warn
 from ..execute import KERNELSPEC, executed_chunks, outputs_by_label
 from ..number import BLOCKS, TAG, Numbering, is_crossref, label
 from ..parse import attr, position
@@ -89,7 +90,7 @@ class Jupyter:
         self.nums = nums
         self.titles = titles  # callout title= text -> its inlines
         self.seen: dict[str, int] = {}  # headings met per source position
-        self.raw_latex: list[str] = []  # raw LaTeX read by pandoc afterwards
+        self.raw_latex: list[tuple[str, str]] = []  # (raw LaTeX, where), read after
         self.pos = "?"
 
     def blocks(self, blocks: list) -> list:
@@ -156,10 +157,10 @@ class Jupyter:
         if kind in vocabulary.FLOATS:
             *body, caption = content or [para([])]
             words = s(self.nums.text(ident, caption=True))
+            out = self.floats(body, ident) if kind == "fig" else self.blocks(body)
             cap = self.inlines(
                 caption["c"] if caption["t"] in ("Para", "Plain") else []
             )
-            out = self.floats(body, ident) if kind == "fig" else self.blocks(body)
             return out + [para([emph(words + ([] if blank(cap) else s(": ") + cap))])]
         callout = next((c[8:] for c in classes if c.startswith("callout-")), None)
         if callout is not None:
@@ -303,7 +304,7 @@ class Jupyter:
             return []  # page breaks; macros are expanded in the math already
         if MATH_ENV.search(tex):
             return [{"t": "RawBlock", "c": ["markdown", self.equations(tex)]}]
-        self.raw_latex.append(tex)  # read by pandoc's LaTeX reader in write()
+        self.raw_latex.append((tex, self.pos))  # read by pandoc's LaTeX reader, write()
         return [{"t": "RawBlock", "c": ["raw-latex", str(len(self.raw_latex) - 1)]}]
 
     def equations(self, tex: str) -> str:
@@ -313,11 +314,22 @@ class Jupyter:
         return self.references(tagged.pop(0) if tagged else tex)
 
     def references(self, tex: str) -> str:
-        def number(m):
-            n = self.nums.numbers.get(m.group(2), "??")
-            return f"({n})" if m.group(1) == "eqref" else n
+        """`\\ref{x}` and `\\eqref{x}` as their numbers; those LaTeX cannot resolve
+        either ("??" in the PDF too) and `\\pageref`, `\\autoref` (words of LaTeX's
+        own) are named in a warning."""
 
-        return re.sub(r"\\(eqref|ref)\{([^}]*)\}", number, tex)
+        def number(m):
+            cmd, ident = m.groups()
+            n = self.nums.numbers.get(ident) if cmd != "pageref" else None
+            if n is None or cmd == "autoref":
+                warn(
+                    self.pos,
+                    f"\\{cmd}{{{ident}}}: the notebook shows {n or '??'} (a page, an "
+                    f"unknown label or LaTeX's own words are the PDF's alone)",
+                )
+            return f"({n or '??'})" if cmd == "eqref" else n or "??"
+
+        return re.sub(r"\\(eqref|ref|pageref|autoref)\{([^}]*)\}", number, tex)
 
     # --- inlines ----------------------------------------------------------------
     def inlines(self, inlines: list) -> list:
@@ -364,11 +376,11 @@ class Jupyter:
                         {"t": "RawInline", "c": ["markdown", self.equations(text)]}
                     )
                 elif fmt in ("latex", "tex") and re.fullmatch(
-                    r"\\(eq)?ref\{[^}]*\}", text
+                    r"\\(eq|page|auto)?ref\{[^}]*\}", text
                 ):
                     out += s(self.references(text))
                 elif fmt in ("latex", "tex") and not NOTHING.match(text):
-                    self.raw_latex.append(text)  # read by pandoc's LaTeX reader
+                    self.raw_latex.append((text, self.pos))  # pandoc's LaTeX reader
                     k = str(len(self.raw_latex) - 1)
                     out.append({"t": "RawInline", "c": ["raw-latex", k]})
                 elif fmt not in ("latex", "tex"):  # \noindent and the like: nothing
@@ -518,7 +530,9 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
     raw = renderer.raw_latex
     if raw:
         read = parse.parse(
-            "\n\n".join(f"{t}\n\n\\par RAWSPLIT{k}\\par" for k, t in enumerate(raw)),
+            "\n\n".join(
+                f"{t}\n\n\\par RAWSPLIT{k}\\par" for k, (t, _) in enumerate(raw)
+            ),
             "latex",
         )["blocks"]
         parts, current = [], []
@@ -528,6 +542,13 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
                 current = []
             else:
                 current.append(b)
+        for (tex, where), part in zip(raw, parts):
+            if not part and tex.strip():  # pandoc's reader made nothing of it
+                warn(
+                    where,
+                    f"raw LaTeX that Jupyter cannot show is left out of the notebook "
+                    f"(the PDF has it): {' '.join(tex.split())[:60]}",
+                )
         cells = _replace_raw(cells, parts)
     blocks: list = []
     for k, cell in enumerate(cells):

@@ -124,7 +124,14 @@ def check(engines: tuple[str, ...], sty: list[str], what: str) -> str:
             "LaTeX packages not found by kpsewhich: "
             + ", ".join(f"{name}.sty" for name in missing)
         )
+    unknown = [f"{n}.sty" for n in missing if n not in STY_PACKAGES]
+    if unknown:  # loaded by the document's include-in-header
+        problems.append(
+            f"{', '.join(unknown)} (loaded by the document's include-in-header): find "
+            f"the TeX Live package that ships it with 'apt-file search {unknown[0]}'"
+        )
+    install = f" On Debian or Ubuntu: sudo apt-get install {' '.join(packages)}"
     raise BuildError(
-        f"{'; '.join(problems)}; {what} needs them. Nothing was executed. On Debian or "
-        f"Ubuntu: sudo apt-get install {' '.join(packages)}"
+        f"{'; '.join(problems)}; {what} needs them. Nothing was executed."
+        + (install if packages else "")
     )
