@@ -36,6 +36,7 @@ def build(
     log(f"read: {source.name}: {len(doc.blocks)} blocks, {len(doc.chunks)} chunks")
     vocabulary.use_document(doc.settings.meta)  # lang:, crossref: words
     root = doc.root
+    out = root / doc.settings.output_dir  # project: output-dir, as Quarto
     if pdf:  # before executing anything: can the PDF be typeset here?
         texcheck.check(
             typeset.LATEX_ENGINES,
@@ -58,15 +59,16 @@ def build(
         outputs = {}
         tmp_nb = work / "report.ipynb"
         nbformat.write(notebook, tmp_nb)
-        outputs[root / f"{source.stem}.ipynb"] = tmp_nb
+        outputs[out / f"{source.stem}.ipynb"] = tmp_nb
         log(f"export: {tmp_nb.name}: {len(notebook.cells)} cells")
         if pdf:
             t0 = time.perf_counter()
             tmp_pdf = typeset.builtin(doc, woven, tree, work, pdf_nums)
             log(f"typeset: pandoc + LaTeX ({time.perf_counter() - t0:.1f} s)")
-            outputs[root / f"{source.stem}.pdf"] = tmp_pdf
-            if doc.settings.pdf.get("keep-tex"):  # as Quarto
+            outputs[out / f"{source.stem}.pdf"] = tmp_pdf
+            if doc.settings.pdf.get("keep-tex"):  # as Quarto: beside the document
                 outputs[root / f"{source.stem}.tex"] = tmp_pdf.with_suffix(".tex")
+        out.mkdir(parents=True, exist_ok=True)
         for final, tmp in outputs.items():  # the only writes to the outputs
             staged = final.with_name(final.name + ".tmp")
             shutil.copyfile(tmp, staged)

@@ -642,3 +642,22 @@ def test_live_quarto_writes_the_recorded_template_lines(tmp_path):
         env={**os.environ, "QUARTO_PYTHON": sys.executable},
     )  # fmt: skip
     _check_template_lines((tmp_path / "report.tex").read_text())
+
+
+@needs_latex
+def test_output_dir_takes_the_outputs_as_in_quarto(tmp_path):
+    """`project: output-dir: _output`: Quarto 1.10.18 wrote _output/report.pdf and, with
+    keep-tex, report.tex beside report.qmd; the notebook goes with the PDF."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": "---\ntitle: T\n---\n\nText.\n",
+            "_quarto.yml": "project:\n  type: default\n  output-dir: _output\n"
+            "format:\n  pdf:\n    keep-tex: true\n",
+        },
+    )
+    build(qmd, fast=True, log=lambda *_: None)
+    assert (tmp_path / "_output" / "report.pdf").is_file()
+    assert (tmp_path / "_output" / "report.ipynb").is_file()
+    assert (tmp_path / "report.tex").is_file()
+    assert not (tmp_path / "report.pdf").exists()

@@ -30,11 +30,13 @@ DEFAULT_MONOFONT = (
 class Settings:
     """Merged document options. `execute`: chunk-option defaults; `pdf`: PDF options
     (validated; empty when the built-in typesetter is not used); `meta`: the front
-    matter over `_quarto.yml` (all but `project`), as Quarto merges them, unvalidated."""
+    matter over `_quarto.yml` (all but `project`), as Quarto merges them, unvalidated;
+    `output_dir`: the project's `output-dir`."""
 
     execute: dict = field(default_factory=dict)
     pdf: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
+    output_dir: str = ""  # project: output-dir: where the outputs go, from the root
 
 
 def _where_of(path: Path, lines: dict[tuple, int]):
@@ -59,6 +61,7 @@ def settings(
     in `meta_lines`) in the project `root`; raises validate.BuildError on what the builder
     does not support, naming file and line.  `used`: keys named by {{< meta >}}.
     `pdf=False`: the built-in typesetter is not used, PDF options are Quarto's business."""
+    output_dir = ""
     folders = [path.parent, *path.parent.parents]
     folders = folders[: folders.index(root) + 1] if root in folders else folders[:1]
     files = [root / PROJECT_FILE] + [f / METADATA_FILE for f in reversed(folders)]
@@ -71,11 +74,13 @@ def settings(
         )
         _read_include_files(found["pdf"], _where_of(file, lines), file.parent)
         levels.append(({k: v for k, v in data.items() if k != "project"}, found))
+        if project and isinstance(data.get("project"), dict):
+            output_dir = str(data["project"].get("output-dir") or "")
     document = validate.check_metadata(
         meta, _where_of(path, meta_lines), used, False, pdf=pdf
     )
     _read_include_files(document["pdf"], _where_of(path, meta_lines), path.parent)
-    settings = Settings()
+    settings = Settings(output_dir=output_dir)
     for data, found in [*levels, (meta, document)]:  # each level over the one before
         settings.execute.update(found["execute"])
         settings.pdf.update(found["pdf"])

@@ -176,7 +176,7 @@ def post_render(log=print) -> None:
         _, tree = weave.woven_tree(doc, executed)
         nums = number.document_numbers(doc, tree, "ipynb")
         notebook = export.export(doc, executed, nums, tree)
-        final = source.with_suffix(".ipynb")
+        final = source.parent / doc.settings.output_dir / f"{source.stem}.ipynb"
         staged = final.with_name(final.name + ".tmp")
         nbformat.write(notebook, staged)
         os.replace(staged, final)
