@@ -239,3 +239,20 @@ def test_latex_references_the_notebook_cannot_word_are_named(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "report.qmd:8: \\autoref{sec-a}: the notebook shows 1 (a page" in out
     assert "report.qmd:8: \\pageref{sec-a}: the notebook shows ??" in out
+
+
+def test_a_paired_delimiter_of_the_header_is_named(tmp_path, capsys):
+    """mathtools' \\DeclarePairedDelimiter, which pandoc's reader does not expand: the
+    notebook's math would show the macro in red; the build says so."""
+    header = (
+        "format:\n  pdf:\n    include-in-header:\n      text: |\n"
+        "        \\usepackage{mathtools}\n"
+        "        \\DeclarePairedDelimiter{\\norm}{\\lVert}{\\rVert}\n"
+    )
+    doc = "---\ntitle: T\n---\n\nThe norm $\\norm{x}$.\n"
+    qmd = write_project(tmp_path, {"report.qmd": doc, "_quarto.yml": header})
+    build(qmd, pdf=False, log=lambda *_: None)
+    out = capsys.readouterr().out
+    assert (
+        "report.qmd: \\norm (\\DeclarePairedDelimiter, in the LaTeX header) is" in out
+    )
