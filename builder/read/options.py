@@ -118,9 +118,9 @@ def _read_include_files(pdf: dict, where_of, folder: Path) -> None:
 
 def pandoc_args(pdf: dict, lang: str = "en") -> list[str]:
     """pandoc arguments (LaTeX writer) for the merged PDF options of a document in
-    language `lang`, with Quarto's defaults for what is not set.  `code-overflow` needs nothing: code always wraps at the margin
-    (Quarto's PDF lets long lines run off the page); `cite-method` is citeproc only;
-    `fig-pos` is metadata for filters/floats.lua."""
+    language `lang`, with Quarto's defaults for what is not set.  `code-overflow` needs
+    nothing: code always wraps at the margin (Quarto's PDF lets long lines run off the
+    page); `cite-method` is citeproc only; `fig-pos` is metadata for filters/floats.lua."""
     args = []
     if pdf.get("fig-pos"):  # false: as if not set (Quarto 1.10)
         args += ["-M", f"fig-pos={pdf['fig-pos']}"]
