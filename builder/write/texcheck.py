@@ -127,8 +127,8 @@ def check(engines: tuple[str, ...], sty: list[str], what: str) -> str:
     unknown = [f"{n}.sty" for n in missing if n not in STY_PACKAGES]
     if unknown:  # loaded by the document's include-in-header
         problems.append(
-            f"{', '.join(unknown)} (loaded by the document's include-in-header): find "
-            f"the TeX Live package that ships it with 'apt-file search {unknown[0]}'"
+            f"the document's include-in-header loads {len(unknown)} of them: find the "
+            f"TeX Live package of each with 'apt-file search {unknown[0]}'"
         )
     install = f" On Debian or Ubuntu: sudo apt-get install {' '.join(packages)}"
     raise BuildError(
