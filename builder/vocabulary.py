@@ -45,8 +45,10 @@ def entry(table: str, key: str) -> tuple[dict, str]:
     spec = VOCABULARY[table][key]
     if isinstance(spec, str):
         return _SIMPLE[spec]
-    if "same_as" in spec:
+    if "same_as" in spec:  # as the option of that name in another table
         return entry(spec["same_as"], key)
+    if "like" in spec:  # as another option of this table
+        return entry(table, spec["like"])
     return spec["schema"], spec["allowed"]
 
 

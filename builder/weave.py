@@ -128,12 +128,16 @@ def _merged(outputs: list) -> list:
 PLOT_REPR = re.compile(r"^[<(\[].*?[>)\]]$|^Text\([-\d]")
 
 
+def _is_image(out) -> bool:
+    return any(m.startswith("image/") for m in out.get("data", {}))
+
+
 def without_plot_reprs(outputs: list) -> list:
     """The outputs without the text a plotting call returns (`[<matplotlib.lines.Line2D
     at 0x...>]`, `Text(0.5, 0, 'x')`, `<Axes: ...>` beside a figure), which Quarto leaves
     out (src/core/jupyter/jupyter.ts, isDiscardableTextExecuteResult)."""
     outputs = list(outputs)
-    image = any(m.startswith("image/") for o in outputs for m in o.get("data", {}))
+    image = any(map(_is_image, outputs))
 
     def plot_repr(out) -> bool:
         data = out.get("data", {})
@@ -320,8 +324,7 @@ def weave_outputs(
     others = [
         o
         for o in outputs
-        if o.output_type in ("display_data", "execute_result")
-        and not any(m.startswith("image/") for m in o.get("data", {}))
+        if o.output_type in ("display_data", "execute_result") and not _is_image(o)
     ]
     if label.startswith("fig-") and images and others:
         raise BuildError(

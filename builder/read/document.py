@@ -408,9 +408,8 @@ def mark_fence(line: Line) -> str | None:
     if not m:
         return None
     info = (m.group(2) or "").strip()
-    if info.startswith("{=") and line.text == line.text.lstrip():  # a raw block:
-        pos = f"{line.file.name}:{line.lineno}"  # a marker block before it
-        return f"```{{=pos}}\n{pos}\n```\n{line.text}"
+    if info.startswith("{=") and line.text == line.text.lstrip():  # a raw block
+        return _after_marker(line)
     inner = info[1:-1] if info.startswith("{") else (f".{info}" if info else "")
     return f'{m.group(1)}{{{inner} data-pos="{line.file.name}:{line.lineno}"}}'
 
@@ -444,9 +443,14 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
         return None
     if PARAGRAPH.match(line.text):
         return f"[]{{{pos}}}{line.text}"
-    if line.text.startswith("\\"):  # raw LaTeX: a marker block before it
-        return f"```{{=pos}}\n{line.file.name}:{line.lineno}\n```\n{line.text}"
+    if line.text.startswith("\\"):  # raw LaTeX
+        return _after_marker(line)
     return None
+
+
+def _after_marker(line: Line) -> str:
+    """The line after a position marker block, for raw LaTeX, which takes no attribute."""
+    return f"```{{=pos}}\n{line.where}\n```\n{line.text}"
 
 
 # Quarto's named date formats (src/core/date.ts: the Intl date styles), in English

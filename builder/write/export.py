@@ -49,6 +49,7 @@ HTML_TAGS = set(
     table tbody td th thead tr u""".split()
 )
 NOTHING = re.compile(r"^\s*(\\(newpage|clearpage|pagebreak|noindent)\b\s*)*$")
+LATEX_REF = re.compile(r"\\(eqref|ref|pageref|autoref)\{([^}]*)\}")
 SPAN_TAGS = {"mark": "mark", "underline": "u"}  # span classes Jupyter shows as HTML
 MATH_ENV = re.compile(
     r"\\begin\{(equation|align|gather|multline|flalign|alignat|eqnarray)"
@@ -329,7 +330,7 @@ class Jupyter:
                 )
             return f"({n or '??'})" if cmd == "eqref" else n or "??"
 
-        return re.sub(r"\\(eqref|ref|pageref|autoref)\{([^}]*)\}", number, tex)
+        return LATEX_REF.sub(number, tex)
 
     # --- inlines ----------------------------------------------------------------
     def inlines(self, inlines: list) -> list:
@@ -375,9 +376,7 @@ class Jupyter:
                     out.append(
                         {"t": "RawInline", "c": ["markdown", self.equations(text)]}
                     )
-                elif fmt in ("latex", "tex") and re.fullmatch(
-                    r"\\(eq|page|auto)?ref\{[^}]*\}", text
-                ):
+                elif fmt in ("latex", "tex") and LATEX_REF.fullmatch(text):
                     out += s(self.references(text))
                 elif fmt in ("latex", "tex") and not NOTHING.match(text):
                     self.raw_latex.append((text, self.pos))  # pandoc's LaTeX reader
