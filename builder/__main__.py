@@ -119,7 +119,15 @@ def main(argv=None) -> int:
         action="store_false",
         help="execute and write report.ipynb only",
     )
+    parser.add_argument(
+        "--profile",
+        help="the active project profile(s), comma-separated: `_quarto-<profile>.yml` "
+        "and `_environment-<profile>` are read, as `quarto render --profile` "
+        "(default: QUARTO_PROFILE, or the project's own default)",
+    )
     args = parser.parse_args(argv)
+    if args.profile:
+        os.environ["QUARTO_PROFILE"] = args.profile
     try:
         build(args.source, fast=args.fast, pdf=args.pdf)
     except read.BuildError as e:

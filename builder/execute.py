@@ -66,8 +66,10 @@ def executed_chunks(doc: Document) -> list[Chunk]:
     return [c for c in doc.chunks if c.options.get("eval", True) is not False]
 
 
-def kernel_env(fast: bool) -> dict[str, str]:
-    env = dict(os.environ)
+def kernel_env(fast: bool, project: dict[str, str]) -> dict[str, str]:
+    """The kernel's environment: this process's, the project's environment files'
+    variables (`Settings.environment`) and the build's settings."""
+    env = {**project, **os.environ}
     env.update(
         REPORT_FAST="1" if fast else "0",
         REPORT_BUILD="1",
@@ -90,6 +92,7 @@ def settings_digest(doc: Document, fast: bool) -> str:
         fast=fast,
         preamble=preamble(doc),
         error_true=error_true,
+        environment=doc.settings.environment,
     )
 
 
@@ -255,7 +258,12 @@ def run(nb, plan, doc: Document, fast: bool, log=print):
         resources={"metadata": {"path": str(doc.root)}},
     )
     values: dict[str, str] = {}
-    with sockets, client.setup_kernel(env=kernel_env(fast), cleanup_kc=True):
+    with (
+        sockets,
+        client.setup_kernel(
+            env=kernel_env(fast, doc.settings.environment), cleanup_kc=True
+        ),
+    ):
         for i, (cell, (chunk, expressions)) in enumerate(zip(nb.cells, plan)):
             t0 = time.perf_counter()
             try:  # hidden cells use up no execution count (Quarto: Cell In[1] first)

@@ -19,8 +19,6 @@ from base64 import b64decode, b64encode
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from . import parse
 from .diagnostics import warn
 from .execute import ANSI, outputs_by_label
@@ -49,7 +47,10 @@ class Woven:
 
     @property
     def markdown(self) -> str:
-        header = "---\n" + yaml.safe_dump(self.meta, allow_unicode=True) + "---"
+        # as JSON (which is YAML): every string quoted, so that pandoc's YAML reader
+        # reads a title "Y" or "n" as text, not as a boolean
+        text = json.dumps(self.meta, ensure_ascii=False, indent=1, default=str)
+        header = f"---\n{text}\n---"
         return "\n\n".join([header, *self.segments]) + "\n"
 
     def write_figures(self):

@@ -356,12 +356,14 @@ needs_quarto = pytest.mark.skipif(
 )
 
 
-def quarto_render(root: Path, check: bool = True):
-    """Real Quarto renders root/report.qmd to PDF, executing it with this interpreter."""
+def quarto_render(root: Path, check: bool = True, **variables):
+    """Real Quarto renders root/report.qmd to PDF, executing it with this interpreter
+    (with the environment `variables` besides)."""
     env = {
         "QUARTO_PYTHON": sys.executable,
         "PATH": os.environ["PATH"],
         "HOME": str(root),
+        **variables,
     }
     subprocess.run(
         ["quarto", "render", "report.qmd", "--to", "pdf"],
@@ -1292,11 +1294,35 @@ KINDS_DOCS = {
             "Listing 4 Last one x = 1",
         ],
     ),
+    "raw-html-table-in-a-table-div": (
+        "number-sections: false",
+        """
+        @tbl-hp lists the search space.
+
+        ::: {#tbl-hp}
+
+        <table>
+        <tr><th>Name</th><th>Low</th></tr>
+        <tr><td>learning rate</td><td>1e-4</td></tr>
+        </table>
+
+        Search space
+        :::
+
+        Text after.
+        """,
+        [  # a table float of what the div holds, the cells' words as paragraphs
+            "Table 1 lists the search space. Text after.",  # the float floats
+            "Table 1: Search space Name Low learning rate 1e-4",
+        ],
+    ),
 }
 
 
 # words of sentences the notebook sets otherwise (callout titles, lists, table rows, tags)
 PDF_ONLY = (
+    "Name Low",
+    "space. Text after",
     "Remember",
     "(1) 𝜖",
     "(2) and then",
@@ -1414,6 +1440,9 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         raw = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
         row = r"\| small +\| Trained for one epoch, on the validation split\. +\|"
         assert re.search(row, raw)  # a multiline cell on one line of the pipe table
+    if name == "raw-html-table-in-a-table-div":  # an HTML table, which Jupyter shows
+        assert "<table> <tr> <th> Name </th>" in markdown
+        assert "</table> *Table 1: Search space* Text after." in markdown
     if name == "callout-headings":
         assert "## 1.1 A heading inside" in markdown and "**Remember**" in markdown
 
@@ -1561,3 +1590,78 @@ def test_an_images_size_from_its_output_as_quarto_sets_it(tmp_path):
     build(qmd, fast=True, log=lambda *_: None)
     tex = (tmp_path / "report.tex").read_text()
     assert "\\includegraphics[width=2.08333in,height=\\textheight" in tex
+
+
+PROFILES_PROJECT = {
+    "_quarto.yml": "profile:\n  default: draft\nformat:\n  pdf:\n"
+    "    pdf-engine: xelatex\nstatus: final\n",
+    "_quarto-draft.yml": "status: draft\nformat:\n  pdf:\n    number-sections: true\n",
+    "_quarto-final.yml": "status: release\n",
+    "_environment": "EPOCHS=5\nSEED=1\nDEVICE=cpu\nPRESET=file\n",
+    "_environment-draft": "EPOCHS=1\n",
+    "_environment.local": "SEED=42\n",
+    "report.qmd": """---
+title: Profiles
+---
+
+# Setup
+
+Status: {{< meta status >}}.
+
+```{python}
+import os
+keys = ["QUARTO_PROFILE", "EPOCHS", "SEED", "DEVICE", "PRESET"]
+print(*(os.environ.get(k, "-") for k in keys))
+```
+""",
+}
+# Quarto 1.10.18 (recorded, PRESET=shell in its environment): the profile named by
+# QUARTO_PROFILE, else the project's default, merges its _quarto-<profile>.yml and
+# _environment-<profile>; _environment.local over both; no file over the shell; a
+# `profile: group:` activates its first member when none is named.
+PROFILES = {
+    "default": ({}, "1 Setup Status: draft.", "draft 1 42 cpu shell"),
+    "named": (
+        {"QUARTO_PROFILE": "final"},
+        "Setup Status: release.",
+        "final 5 42 cpu shell",
+    ),
+    "group": ({}, "Setup Status: release.", "final 5 42 cpu file"),
+    "none": ({}, "Setup Status: final.", "keys)) 5 42 cpu shell"),  # QUARTO_PROFILE=
+}
+
+
+def profiles_project(root: Path, case: str) -> Path:
+    files = dict(PROFILES_PROJECT)
+    if case in ("group", "none"):
+        group = "  group: [[final, draft]]\n" if case == "group" else ""
+        files["_quarto.yml"] = files["_quarto.yml"].replace(
+            "profile:\n  default: draft\n", "profile:\n" + group if group else ""
+        )
+    return write_project(root, files)
+
+
+@pytest.mark.parametrize("case", list(PROFILES))
+def test_profiles_and_environment_files_as_quarto(tmp_path, monkeypatch, case):
+    variables, heading, printed = PROFILES[case]
+    monkeypatch.delenv("QUARTO_PROFILE", raising=False)
+    for name in ("EPOCHS", "SEED", "DEVICE", "PRESET"):
+        monkeypatch.delenv(name, raising=False)
+    if case != "group":
+        monkeypatch.setenv("PRESET", "shell")
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    build(profiles_project(tmp_path, case), fast=True, log=lambda *_: None)
+    flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert f"Profiles {heading}" in flat and printed in flat
+
+
+@needs_quarto
+@pytest.mark.parametrize("case", list(PROFILES))
+def test_live_quarto_reads_profiles_and_environment_files_as_recorded(tmp_path, case):
+    variables, heading, printed = PROFILES[case]
+    shell = {} if case == "group" else {"PRESET": "shell"}
+    profiles_project(tmp_path, case)
+    quarto_render(tmp_path, **shell, **variables)
+    flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert f"Profiles {heading}" in flat and printed in flat

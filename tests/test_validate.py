@@ -783,3 +783,16 @@ def test_messages_name_the_file_as_the_user_wrote_it(tmp_path, text):
     with pytest.raises(BuildError) as error:
         read_text(tmp_path, text)
     assert str(error.value).startswith("report.qmd:")
+
+
+@pytest.mark.parametrize(
+    "option", ["cap-location: margin", "citation-location: margin"]
+)
+def test_margin_options_quartos_pdf_applies_stop_the_build(tmp_path, option):
+    """Quarto 1.10.18's PDF puts captions (a cell option of document context in its
+    schema) and citations (tagged for HTML there) in the margin, with a narrower text:
+    not an unknown option, nor one of other formats, but one the builder refuses."""
+    text = f"---\ntitle: T\n{option}\n---\n\nText.\n"
+    name = option.split(":")[0]
+    with pytest.raises(BuildError, match=rf"report.qmd:3: the Quarto option '{name}'"):
+        read_text(tmp_path, text)

@@ -7,8 +7,9 @@ with the aliases of `format-aliases.yml`), written into builder/vocabulary.json:
 - `document_keys_other_formats`: options only for other formats (HTML, revealjs, typst,
   ...), which Quarto ignores in a PDF: the built-in path warns and goes on.
 
-Keys the builder reads itself stay in `document_keys` whatever their tags; hidden
-options are left out.
+Keys the builder reads itself stay in `document_keys` whatever their tags, as do those
+in `PDF_DESPITE_TAGS`; a cell option whose contexts name a document one (`cap-location`)
+is a document option too; hidden options are left out.
 
     .venv/bin/python tools/quarto_schema.py QUARTO_CLI          # print the two lists
     .venv/bin/python tools/quarto_schema.py QUARTO_CLI --write  # write them
@@ -27,6 +28,9 @@ import yaml
 VOCABULARY = Path(__file__).resolve().parent.parent / "builder" / "vocabulary.json"
 SCHEMA = "src/resources/schema"
 PDF = {"pdf", "latex"}
+# tagged for other formats only, yet Quarto 1.10.18's PDF applies them (seen: citations
+# in the margin)
+PDF_DESPITE_TAGS = {"citation-location"}
 
 
 def schema_files(repo: Path) -> dict[str, str]:
@@ -67,9 +71,15 @@ def split(files: dict[str, str], vocabulary: dict) -> tuple[list, list]:
             if isinstance(item, dict) and "name" in item and not item.get("hidden"):
                 formats = (item.get("tags") or {}).get("formats")
                 tags.setdefault(item["name"], []).append(formats and expand(formats))
-                documented |= {item["name"]} if name.startswith("document-") else set()
+                contexts = (item.get("tags") or {}).get("contexts") or []
+                if name.startswith("document-") or any(
+                    c.startswith("document-") for c in contexts
+                ):
+                    documented.add(item["name"])
 
     def for_pdf(key: str) -> bool:
+        if key in PDF_DESPITE_TAGS:
+            return True
         for formats in tags.get(key, [None]):
             wanted = {f for f in formats or () if f[0] != "!"}
             unwanted = {f[1:] for f in formats or () if f[0] == "!"}
@@ -83,7 +93,9 @@ def split(files: dict[str, str], vocabulary: dict) -> tuple[list, list]:
     keys |= set(vocabulary.get("document_keys_other_formats", []))
     pdf = sorted(k for k in keys if k in read or for_pdf(k))
     other = sorted(k for k in keys - set(pdf) if k in tags)
-    return [k for k in pdf if k in vocabulary["document_keys"]], other
+    return [
+        k for k in pdf if k in vocabulary["document_keys"] or k in documented
+    ], other
 
 
 def main():

@@ -1,7 +1,10 @@
-"""Document options: `_quarto.yml` (project), `_metadata.yml` (a folder's, from the project's
-root down to the document's) and the front matter (document), merged as Quarto merges them
-(each over the one before; at each level `format: pdf:` over top-level keys),
-validated (builder/read/validate.py), and turned into pandoc arguments for the built-in path.
+"""Document options: `_quarto.yml` (project), the active profiles' `_quarto-<profile>.yml`
+and `_quarto.yml.local`, `_metadata.yml` (a folder's, from the project's root down to the
+document's) and the front matter (document), merged as Quarto merges them (each over the
+one before; at each level `format: pdf:` over top-level keys), validated
+(builder/read/validate.py), and turned into pandoc arguments for the built-in path.  The
+project's environment files (`_environment`, `_environment-<profile>`,
+`_environment.local`) give the variables the chunks run with, as in Quarto.
 
 Read: `execute:` (echo, warning, output, error, eval, include: defaults under every chunk's own
 `#|` options) and the PDF options in `validate.PDF_OPTIONS`.
@@ -13,14 +16,20 @@ seen in the LaTeX Quarto 1.10 writes.
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from dotenv import dotenv_values
 
 from .. import vocabulary
 from . import validate
 
 PROJECT_FILE = "_quarto.yml"
 METADATA_FILE = "_metadata.yml"  # a folder's metadata, between the project's and yours
+ENVIRONMENT_FILE = "_environment"  # KEY=value lines (dotenv), for the chunks
+PROFILE = "QUARTO_PROFILE"  # the active profiles, comma- or space-separated
 DEFAULT_MONOFONT = (
     "DejaVu Sans Mono"  # has Greek, arrows, box drawing (fonts-dejavu-core)
 )
@@ -31,12 +40,14 @@ class Settings:
     """Merged document options. `execute`: chunk-option defaults; `pdf`: PDF options
     (validated; empty when the built-in typesetter is not used); `meta`: the front
     matter over `_quarto.yml` (all but `project`), as Quarto merges them, unvalidated;
-    `output_dir`: the project's `output-dir`."""
+    `output_dir`: the project's `output-dir`; `environment`: the variables the environment
+    files add for the chunks (`QUARTO_PROFILE` among them)."""
 
     execute: dict = field(default_factory=dict)
     pdf: dict = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
     output_dir: str = ""  # project: output-dir: where the outputs go, from the root
+    environment: dict = field(default_factory=dict)
 
 
 def _where_of(path: Path, lines: dict[tuple, int]):
@@ -64,11 +75,18 @@ def settings(
     output_dir = ""
     folders = [path.parent, *path.parent.parents]
     folders = folders[: folders.index(root) + 1] if root in folders else folders[:1]
-    files = [root / PROJECT_FILE] + [f / METADATA_FILE for f in reversed(folders)]
+    active = profiles(root)
+    files = [
+        root / PROJECT_FILE,
+        *(_yml(root / f"_quarto-{p}") for p in reversed(active)),  # first one last
+        _yml(root / "_quarto", ".local"),
+        *(f / METADATA_FILE for f in reversed(folders)),
+    ]
     levels = []  # (metadata, its execute and PDF options), _quarto.yml first
     for file in (f for f in files if f.is_file()):
         data, lines = validate.read_yaml_file(file)
-        project = file.name == PROJECT_FILE
+        data.pop("profile", None)  # read by profiles()
+        project = file.parent == root and file.name.startswith("_quarto")
         found = validate.check_metadata(
             data, _where_of(file, lines), used, project=project, pdf=pdf
         )
@@ -80,12 +98,64 @@ def settings(
         meta, _where_of(path, meta_lines), used, False, pdf=pdf
     )
     _read_include_files(document["pdf"], _where_of(path, meta_lines), path.parent)
-    settings = Settings(output_dir=output_dir)
+    settings = Settings(output_dir=output_dir, environment=environment(root, active))
     for data, found in [*levels, (meta, document)]:  # each level over the one before
         settings.execute.update(found["execute"])
         settings.pdf.update(found["pdf"])
         settings.meta = _merge(settings.meta, data)
     return settings
+
+
+def _yml(stem: Path, suffix: str = "") -> Path:
+    """`stem`.yml, or `stem`.yaml where only that exists (Quarto reads either)."""
+    yaml = stem.with_name(f"{stem.name}.yaml{suffix}")
+    return yaml if yaml.is_file() else stem.with_name(f"{stem.name}.yml{suffix}")
+
+
+def profiles(root: Path) -> list[str]:
+    """The project's active profiles, as Quarto chooses them (its project-profile.ts):
+    `QUARTO_PROFILE` from the environment, else from `_environment.local` or
+    `_environment`, else `profile: default:` of `_quarto.yml.local` or `_quarto.yml`;
+    then the first of each `profile: group:` that has no member active."""
+    files = [root / f"{ENVIRONMENT_FILE}.local", root / ENVIRONMENT_FILE]
+    named = os.environ.get(PROFILE) or next(
+        (v for f in files if f.is_file() and (v := dotenv_values(f).get(PROFILE))), ""
+    )
+    configs = [_yml(root / "_quarto", ".local"), root / PROJECT_FILE]
+    configs = [
+        validate.read_yaml_file(f)[0].get("profile") for f in configs if f.is_file()
+    ]
+    configs = [c if isinstance(c, dict) else {} for c in configs]
+    for config in configs if not named else []:
+        default = config.get("default")
+        named = ",".join(map(str, default)) if isinstance(default, list) else default
+        if named:
+            break
+    active = [p for p in re.split(r"[ ,]+", str(named or "")) if p]
+    group = configs[-1].get("group", []) if configs else []  # _quarto.yml's
+    groups = [group] if all(isinstance(g, str) for g in group) else group
+    for members in (g for g in groups if g):
+        if not set(map(str, members)) & set(active):
+            active.append(str(members[0]))
+    return active
+
+
+def environment(root: Path, active: list[str]) -> dict[str, str]:
+    """The variables that the project's environment files give the chunks, as Quarto
+    sets them for a render (its dotenv.ts): `_environment.local` over
+    `_environment-<profile>` (the first active profile first) over `_environment`, and
+    none over a variable already set; `QUARTO_PROFILE` names the active profiles."""
+    files = [
+        root / f"{ENVIRONMENT_FILE}.local",
+        *(root / f"{ENVIRONMENT_FILE}-{p}" for p in active),
+        root / ENVIRONMENT_FILE,
+    ]
+    found: dict[str, str] = {}
+    for file in (f for f in files if f.is_file()):
+        for key, value in dotenv_values(file).items():
+            if value is not None and key not in os.environ:
+                found.setdefault(key, value)
+    return {**found, PROFILE: ",".join(active)}
 
 
 INCLUDES = ("include-in-header", "include-before-body", "include-after-body")

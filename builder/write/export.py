@@ -301,6 +301,10 @@ class Jupyter:
 
     def raw_block(self, b: dict) -> list:
         fmt, tex = b["c"]
+        if (
+            fmt == "html" and _tag(tex) in HTML_TAGS
+        ):  # a raw HTML table: Jupyter shows it
+            return [b]
         if fmt not in ("latex", "tex") or NOTHING.match(tex) or MACRO.match(tex):
             return []  # page breaks; macros are expanded in the math already
         if MATH_ENV.search(tex):

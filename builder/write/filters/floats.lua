@@ -208,8 +208,13 @@ local function table_div(div)
     tbl.caption.long = {pandoc.Plain(caption)}
     return column_widths(tbl, div.attributes["tbl-colwidths"])
   end})
-  if not found then error("the float " .. div.identifier .. " contains no table") end
-  return div.content
+  if found then return div.content end
+  -- no pandoc table (raw HTML, an image, text): a table float of what it holds, as Quarto
+  local blocks = pandoc.List({latex.rawblock("\\begin{table}" .. placement(div)
+    .. "\n\\caption{" .. latex.latex_of(caption) .. "}\n\\centering{")})
+  blocks:extend(div.content)
+  blocks:insert(latex.rawblock("}\n\\end{table}"))
+  return blocks
 end
 
 -- fig-align as Quarto aligns a figure: centred by default, \hfill before it on the right,
