@@ -29,3 +29,20 @@ def test_the_student_line_is_the_first_line_of_the_author():
     assert len(title_block_warnings(placeholder)) == 1
     filled = {"author": "Ada Lovelace\\\nDiscussed the questions with: nobody\n"}
     assert title_block_warnings(filled) == []
+
+
+def test_front_matter_strings_reach_pandoc_as_text():
+    """A quoted "Y" or "n" is text in YAML 1.1 and to Quarto (recorded: \\title{Y},
+    \\subtitle{n}); written unquoted, pandoc's YAML reader would take it for a boolean
+    (the title "true", the subtitle gone)."""
+    from builder import parse
+    from builder.weave import Woven
+
+    meta = {"title": "Y", "subtitle": "n", "author": ["N", "Ada"], "date": "2026-12-02"}
+    tree = parse.parse(Woven([], meta=meta).markdown)
+    assert {k: parse.stringify(v) for k, v in tree["meta"].items()} == {
+        "title": "Y",
+        "subtitle": "n",
+        "author": "NAda",
+        "date": "2026-12-02",
+    }

@@ -796,3 +796,18 @@ def test_margin_options_quartos_pdf_applies_stop_the_build(tmp_path, option):
     name = option.split(":")[0]
     with pytest.raises(BuildError, match=rf"report.qmd:3: the Quarto option '{name}'"):
         read_text(tmp_path, text)
+
+
+def test_a_document_below_its_projects_folder_stops_the_build(tmp_path):
+    """Quarto 1.10.18 reads the `_quarto.yml` of a folder above the document (recorded:
+    its contents list and section numbers) and runs the code from the document's folder
+    (or the project's, `execute-dir: project`): the built-in renderer, which takes the
+    document's folder for the project, stops instead of ignoring that file."""
+    project = "format:\n  pdf:\n    toc: true\n    number-sections: true\n"
+    files = {"_quarto.yml": project, "analysis/report.qmd": "# Intro\n\nText.\n"}
+    write_project(tmp_path, files)
+    with pytest.raises(BuildError, match=r"analysis/report.qmd: a document in a "
+                       r"subfolder of the project .*_quarto.yml"):  # fmt: skip
+        read(tmp_path / "analysis" / "report.qmd")
+    (tmp_path / "analysis" / "_quarto.yml").write_text("title: Own\n")  # its own project
+    assert read(tmp_path / "analysis" / "report.qmd").meta["title"] == "Own"

@@ -508,6 +508,15 @@ def read(
     if not path.is_file():
         raise BuildError(f"{path}: no such file")
     root = Path(root).resolve() if root else path.parent
+    names = ("_quarto.yml", "_quarto.yaml")
+    project = next((f / n for f in root.parents for n in names if (f / n).is_file()), 0)
+    if project and not any((root / n).is_file() for n in names):
+        raise BuildError(
+            f"{path}: a document in a subfolder of the project {project}: Quarto "
+            f"reads that file for it (and runs its code from this folder, or from the "
+            f"project's with execute-dir); the built-in renderer builds documents in "
+            f"the project's own folder only: move it there, or build with Quarto"
+        )
     lines = expand_includes(path, root)
     meta, lines, meta_lines = split_front_matter(lines, path)
     texts = [ln.text for ln in lines] + [str(meta)]
