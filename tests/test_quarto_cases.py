@@ -1294,6 +1294,20 @@ KINDS_DOCS = {
             "Listing 4 Last one x = 1",
         ],
     ),
+    "notag-in-a-labelled-equation": (
+        "number-sections: false",
+        """
+        $$
+        \\begin{aligned}
+        a &= b \\notag \\\\
+        c &= d
+        \\end{aligned}
+        $$ {#eq-x}
+
+        See @eq-x.
+        """,
+        ["𝑎=𝑏 𝑐=𝑑 See Equation 1."],  # counted, its number hidden
+    ),
     "raw-html-table-in-a-table-div": (
         "number-sections: false",
         """
@@ -1323,6 +1337,7 @@ KINDS_DOCS = {
 PDF_ONLY = (
     "Name Low",
     "space. Text after",
+    "𝑎=𝑏",
     "Remember",
     "(1) 𝜖",
     "(2) and then",
@@ -1440,6 +1455,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         raw = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
         row = r"\| small +\| Trained for one epoch, on the validation split\. +\|"
         assert re.search(row, raw)  # a multiline cell on one line of the pipe table
+    if name == "notag-in-a-labelled-equation":  # no number in the notebook either
+        assert "\\end{aligned}$$ See Equation 1." in markdown and "\\tag" not in markdown
     if name == "raw-html-table-in-a-table-div":  # an HTML table, which Jupyter shows
         assert "<table> <tr> <th> Name </th>" in markdown
         assert "</table> *Table 1: Search space* Text after." in markdown

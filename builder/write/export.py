@@ -351,7 +351,9 @@ class Jupyter:
                 tag = after[k]["c"] if len(after) > k and after[k]["t"] == "Str" else ""
                 if m := re.fullmatch(r"\{#(eq-[\w-]+)\}", tag):
                     math, number = e["c"][1].strip(), self.nums.numbers[m.group(1)]
-                    tag = "" if TAG.search(math) else f" \\tag{{{number}}}"  # own \tag
+                    # its own \tag; or \notag, which hides the number LaTeX counts
+                    hidden = TAG.search(math) or re.search(r"\\(notag|nonumber)\b", math)
+                    tag = "" if hidden else f" \\tag{{{number}}}"
                     e = {**e, "c": [e["c"][0], math + tag]}
                     skip = k + 1
                 out.append(e)
