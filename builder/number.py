@@ -274,8 +274,14 @@ class Counter:
         if ident.startswith("fig-"):
             self.sub(ident, "fig")
         elif "fig" not in self.floats:  # pandoc makes a numbered figure of it
-            self.step("fig")
+            self.unlabelled(figure, "fig")
         self.blocks(figure["c"][1][1])  # the caption
+
+    def unlabelled(self, element: dict, kind: str):
+        """A float LaTeX numbers without a label: its number under parse.py's mark."""
+        number, key = self.step(kind), attr(element)[2].get("data-float")
+        if key:
+            self.nums.numbers[key] = number
 
     def inside(self, kind: str, ident: str, content: list):
         """A figure or table div: its labelled images or tables are its sub-floats."""
@@ -298,7 +304,7 @@ class Counter:
         if ident.startswith("tbl-"):
             self.sub(ident, "tbl")
         elif caption and "tbl" not in self.floats:
-            self.step("tbl")  # a captioned table without a label is numbered too
+            self.unlabelled(table, "tbl")  # a captioned table is numbered too
         self.children(table["c"][1:])
 
     def inlines(self, inlines: list):

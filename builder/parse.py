@@ -265,6 +265,39 @@ def raw_math(tree: dict) -> None:
                 e.update({"t": "RawInline", "c": ["latex", e["c"][1]]})
 
 
+def linked_figures(tree: dict) -> None:
+    """A paragraph that is only a link around a captioned image (`[![Cap](a.png)](url)`)
+    as the figure pandoc makes of the image alone, the link dropped, as Quarto does."""
+    for e in walk(tree["blocks"]):
+        if e.get("t") != "Para" or len(e["c"]) != 1 or e["c"][0]["t"] != "Link":
+            continue
+        inner = e["c"][0]["c"][1]
+        if len(inner) == 1 and inner[0]["t"] == "Image":
+            (ident, classes, keys), alt, target = inner[0]["c"]
+            if stringify(alt).strip():
+                image = {"t": "Image", "c": [["", classes, keys], alt, target]}
+                caption = [None, [{"t": "Plain", "c": alt}]]
+                body = [{"t": "Plain", "c": [image]}]
+                e.update(t="Figure", c=[[ident, [], []], caption, body])
+
+
+def unlabelled_floats(tree: dict) -> None:
+    """Figures and captioned tables without a label, which LaTeX numbers too, marked
+    (`data-float="fig--3"`) so that number.py can give the notebook their numbers."""
+    found = [
+        e
+        for e in walk(tree["blocks"])
+        if e.get("t") == "Figure"
+        and not attr(e)[0].startswith("fig-")
+        or e.get("t") == "Table"
+        and not attr(e)[0].startswith("tbl-")
+        and e["c"][1][1]
+    ]
+    for k, e in enumerate(found):
+        kind = "fig" if e["t"] == "Figure" else "tbl"
+        e["c"][0][2].append(["data-float", f"{kind}--{k}"])
+
+
 TABLE_LABEL = re.compile(r"\{#(tbl-[\w:.-]+)((?:\s+[\w-]+=\"[^\"]*\")*)\s*\}")
 
 

@@ -516,6 +516,8 @@ def woven_tree(doc: Document, executed) -> tuple[Woven, dict]:
     tree = parse.parse(woven.markdown)
     tree = parse.table_labels(parse.name_titles(parse.html_tables(tree)))
     parse.raw_math(tree)
+    parse.linked_figures(tree)
+    parse.unlabelled_floats(tree)
     by = options.pdf_option(doc, "shift-heading-level-by")
     if by is None and options.pdf_option(doc, "number-sections", False) is True:
         # Quarto's PDF: one level up when no heading is at level 1 (format-pdf.ts)

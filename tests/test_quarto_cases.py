@@ -1308,6 +1308,31 @@ KINDS_DOCS = {
         """,
         ["𝑎=𝑏 𝑐=𝑑 See Equation 1."],  # counted, its number hidden
     ),
+    "unlabelled-captioned-floats": (
+        "number-sections: false",
+        """
+        ![Unlabelled curve](loss.png){width=20%}
+
+        | a | b |
+        |---|---|
+        | 1 | 2 |
+
+        : Unlabelled table
+
+        [![Linked curve](loss.png){width=20%}](https://example.org)
+
+        ![Solo](loss.png){#fig-solo width=20%}
+
+        See @fig-solo.
+        """,
+        [  # LaTeX numbers them all; a linked image is a figure too, the link dropped
+            "Figure 1: Unlabelled curve",
+            "Table 1: Unlabelled table",
+            "Figure 2: Linked curve",
+            "Figure 3: Solo",
+            "See Figure 3.",
+        ],
+    ),
     "raw-html-table-in-a-table-div": (
         "number-sections: false",
         """
@@ -1456,7 +1481,9 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         row = r"\| small +\| Trained for one epoch, on the validation split\. +\|"
         assert re.search(row, raw)  # a multiline cell on one line of the pipe table
     if name == "notag-in-a-labelled-equation":  # no number in the notebook either
-        assert "\\end{aligned}$$ See Equation 1." in markdown and "\\tag" not in markdown
+        assert (
+            "\\end{aligned}$$ See Equation 1." in markdown and "\\tag" not in markdown
+        )
     if name == "raw-html-table-in-a-table-div":  # an HTML table, which Jupyter shows
         assert "<table> <tr> <th> Name </th>" in markdown
         assert "</table> *Table 1: Search space* Text after." in markdown

@@ -809,5 +809,7 @@ def test_a_document_below_its_projects_folder_stops_the_build(tmp_path):
     with pytest.raises(BuildError, match=r"analysis/report.qmd: a document in a "
                        r"subfolder of the project .*_quarto.yml"):  # fmt: skip
         read(tmp_path / "analysis" / "report.qmd")
-    (tmp_path / "analysis" / "_quarto.yml").write_text("title: Own\n")  # its own project
+    (tmp_path / "analysis" / "_quarto.yml").write_text(
+        "title: Own\n"
+    )  # its own project
     assert read(tmp_path / "analysis" / "report.qmd").meta["title"] == "Own"

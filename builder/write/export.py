@@ -243,6 +243,10 @@ class Jupyter:
         if image and ident.startswith("fig-"):
             image = {**image, "c": [[ident, [], []], *image["c"][1:]]}
             return self.subfigure(image, caption, parent)
+        key = attr(f)[2].get("data-float", "")  # numbered without a label (parse.py)
+        if parent is None and key in self.nums.numbers:
+            words = s(self.nums.text(key, caption=True) + ": ") + self.inlines(caption)
+            return self.blocks(f["c"][2]) + [para([emph(words)])]
         return self.blocks(f["c"][2])
 
     def code_block(self, b: dict) -> list:
@@ -272,7 +276,7 @@ class Jupyter:
     def table(self, t: dict) -> list:
         caption = t["c"][1][1]
         words = caption[-1]["c"] if caption else []
-        ident = t["c"][0][0]
+        ident = t["c"][0][0] or attr(t)[2].get("data-float", "")  # parse.py's mark
         widths, *parts = t["c"][2:]  # the cells' blocks rendered, each on one line
         parts = _one_line(self.children(parts))
         body = {**t, "c": [["", [], []], [None, []], widths, *parts]}
@@ -352,7 +356,9 @@ class Jupyter:
                 if m := re.fullmatch(r"\{#(eq-[\w-]+)\}", tag):
                     math, number = e["c"][1].strip(), self.nums.numbers[m.group(1)]
                     # its own \tag; or \notag, which hides the number LaTeX counts
-                    hidden = TAG.search(math) or re.search(r"\\(notag|nonumber)\b", math)
+                    hidden = TAG.search(math) or re.search(
+                        r"\\(notag|nonumber)\b", math
+                    )
                     tag = "" if hidden else f" \\tag{{{number}}}"
                     e = {**e, "c": [e["c"][0], math + tag]}
                     skip = k + 1
