@@ -256,3 +256,38 @@ def test_a_paired_delimiter_of_the_header_is_named(tmp_path, capsys):
     assert (
         "report.qmd: \\norm (\\DeclarePairedDelimiter, in the LaTeX header) is" in out
     )
+
+
+def test_images_travel_inside_the_notebook(tmp_path, capsys):
+    """Local images in the notebook itself (the notebook is submitted alone): a Markdown
+    image as a cell attachment, a sized one (an <img> tag) as a data URL, a PDF as its
+    first page in PNG (Jupyter shows no PDF); a missing file named in a warning."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    Image.new("RGB", (40, 20), "red").save(tmp_path / "a b.png")
+    Image.new("RGB", (40, 20), "blue").save(tmp_path / "c.pdf")
+    doc = (
+        "---\ntitle: T\n---\n\n![Plain](a%20b.png){#fig-a}\n\n"
+        "![Sized](a%20b.png){width=30%}\n\n![From a PDF](c.pdf){#fig-c}\n\n"
+        "![Gone](missing.png)\n\nSee @fig-a and @fig-c.\n"
+    )
+    qmd = write_project(tmp_path, {"report.qmd": doc})
+    nb = build(qmd, pdf=False, log=lambda *_: None)["notebook"]
+    cell = next(c for c in nb.cells if "attachments" in c)
+    assert re.findall(r"\]\((attachment:[^)]+)\)", cell.source) == [
+        "attachment:0-a_b.png",
+        "attachment:1-c.png",
+    ]
+    png = base64.b64decode(cell.attachments["1-c.png"]["image/png"])
+    page = Image.open(io.BytesIO(png)).convert("RGB")
+    r, g, b = page.getpixel((page.width // 2, page.height // 2))
+    assert r < 10 and g < 10 and b > 240  # the PDF's blue page
+    assert base64.b64decode(cell.attachments["0-a_b.png"]["image/png"]) == (
+        tmp_path / "a b.png"
+    ).read_bytes()
+    assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+"', cell.source)
+    assert "*Figure 1: Plain*" in cell.source and "](missing.png)" in cell.source
+    assert "report.qmd: image missing.png not found" in capsys.readouterr().out

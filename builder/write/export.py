@@ -13,9 +13,12 @@ written from the tree as well.
 
 from __future__ import annotations
 
+import base64
 import json
+import mimetypes
 import re
 import subprocess
+from urllib.parse import unquote
 
 import nbformat
 
@@ -751,6 +754,8 @@ def export(
     for (target, key), text in zip(pending, written):
         target[key] = text
     cells = [c for c in cells if c.cell_type != "markdown" or c.source.strip()]
+    for cell in (c for c in cells if c.cell_type == "markdown"):
+        attach_images(cell, doc)
     count = 0
     for cell in cells:
         if cell.cell_type == "code":
@@ -763,6 +768,61 @@ def export(
     nb = nbformat.v4.new_notebook(cells=cells, metadata=metadata)
     nbformat.validate(nb)
     return nb
+
+
+IMAGE_SRC = re.compile(r'(!\[[^\]]*\]\(<?|<img [^>]*?src=")([^)"\s>]+)')
+
+
+def attach_images(cell, doc: Document) -> None:
+    """The local images of a Markdown cell in the cell, so that the notebook shows them
+    wherever it is opened: `![](attachment:name)` for a Markdown image, a data URL for
+    an `<img>` tag (a sized image; nbconvert resolves attachments in Markdown images
+    only); a PDF (which Jupyter cannot show) as its first page in PNG (pdftoppm); a
+    missing file, or a PDF without pdftoppm, named in a warning and left as a link."""
+    attachments: dict = {}
+    names: dict = {}  # (file, in an <img> tag) -> what the image's source becomes
+
+    def attach(m):
+        target, tag = m.group(2), m.group(1).startswith("<img")
+        file = (doc.root / unquote(target)).resolve()
+        if (file, tag) in names:
+            return m.group(1) + names[file, tag]
+        if ":" in target or not file.is_file():
+            if ":" not in target:
+                warn(doc.path.name, f"image {target} not found: a broken image in "
+                     f"the notebook")  # fmt: skip
+            return m.group(0)
+        data, kind = file.read_bytes(), mimetypes.guess_type(file.name)[0]
+        if kind == "application/pdf":
+            data, kind = _first_page_png(file), "image/png"
+        if not data or not (kind or "").startswith("image/"):
+            warn(doc.path.name, f"image {target}: not shown in the notebook (Jupyter "
+                 f"shows PNG, JPEG, GIF and SVG)")  # fmt: skip
+            return m.group(0)
+        data = base64.b64encode(data).decode()
+        if tag:
+            names[file, tag] = f"data:{kind};base64,{data}"
+        else:
+            stem = re.sub(r"[^\w-]", "_", file.stem, flags=re.ASCII)
+            name = f"{len(attachments)}-{stem}.{kind.split('/')[1].split('+')[0]}"
+            attachments[name] = {kind: data}
+            names[file, tag] = "attachment:" + name
+        return m.group(1) + names[file, tag]
+
+    cell.source = IMAGE_SRC.sub(attach, cell.source)
+    if attachments:
+        cell["attachments"] = attachments
+
+
+def _first_page_png(pdf) -> bytes:
+    """The first page of a PDF as PNG at 150 dpi (poppler's pdftoppm), or b""."""
+    try:
+        return subprocess.run(
+            ["pdftoppm", "-png", "-r", "150", "-singlefile", str(pdf)],
+            capture_output=True, check=True,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return b""
 
 
 def _outputs(chunk: Chunk, outputs: list) -> list:
