@@ -432,13 +432,6 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     header = "\n".join([options.header_text(doc), *doc.macros])
     if header.strip():  # its macros are expanded in the math of both outputs
         woven.segments.append(f"::: {{.content-hidden}}\n{header}\n:::")
-    for m in re.finditer(r"\\(DeclarePairedDelimiter\w*)\s*\{?(\\\w+)", header):
-        warn(  # pandoc's reader expands \newcommand and \DeclareMathOperator only
-            doc.path.name,
-            f"{m.group(2)} (\\{m.group(1)}, in the LaTeX header) is left undefined in "
-            f"the notebook's math, where Jupyter shows it in red: define it with "
-            f"\\newcommand instead (the PDF and the notebook alike)",
-        )
     outputs = outputs_by_label(executed) if executed is not None else {}
     values = (
         executed.metadata.get("inline_values", {})

@@ -241,21 +241,27 @@ def test_latex_references_the_notebook_cannot_word_are_named(tmp_path, capsys):
     assert "report.qmd:8: \\pageref{sec-a}: the notebook shows ??" in out
 
 
-def test_a_paired_delimiter_of_the_header_is_named(tmp_path, capsys):
-    """mathtools' \\DeclarePairedDelimiter, which pandoc's reader does not expand: the
-    notebook's math would show the macro in red; the build says so."""
+def test_macros_jupyter_cannot_show_are_named(tmp_path, capsys):
+    """mathtools' \\DeclarePairedDelimiter, which pandoc's reader does not expand, and a
+    package's macro (bbm's \\mathbbm): the notebook's math would show them in red
+    (not among MathJax's, tools/mathjax_macros.mjs); the build names each once, with
+    its line. Macros MathJax has (\\lVert, \\mathbb) pass."""
     header = (
         "format:\n  pdf:\n    include-in-header:\n      text: |\n"
         "        \\usepackage{mathtools}\n"
         "        \\DeclarePairedDelimiter{\\norm}{\\lVert}{\\rVert}\n"
     )
-    doc = "---\ntitle: T\n---\n\nThe norm $\\norm{x}$.\n"
+    doc = (
+        "---\ntitle: T\n---\n\nThe norm $\\norm{x}$ and $\\lVert x \\rVert$.\n\n"
+        "Its indicator $\\mathbbm{1}$, again $\\mathbbm{1} + \\norm{y}$, $\\mathbb{R}$.\n"
+    )
     qmd = write_project(tmp_path, {"report.qmd": doc, "_quarto.yml": header})
     build(qmd, pdf=False, log=lambda *_: None)
     out = capsys.readouterr().out
-    assert (
-        "report.qmd: \\norm (\\DeclarePairedDelimiter, in the LaTeX header) is" in out
+    named = re.findall(
+        r"report.qmd:(\d+): \\(\w+) is not a macro Jupyter's MathJax", out
     )
+    assert named == [("5", "norm"), ("7", "mathbbm")]
 
 
 def test_images_travel_inside_the_notebook(tmp_path, capsys):
@@ -285,9 +291,10 @@ def test_images_travel_inside_the_notebook(tmp_path, capsys):
     page = Image.open(io.BytesIO(png)).convert("RGB")
     r, g, b = page.getpixel((page.width // 2, page.height // 2))
     assert r < 10 and g < 10 and b > 240  # the PDF's blue page
-    assert base64.b64decode(cell.attachments["0-a_b.png"]["image/png"]) == (
-        tmp_path / "a b.png"
-    ).read_bytes()
+    assert (
+        base64.b64decode(cell.attachments["0-a_b.png"]["image/png"])
+        == (tmp_path / "a b.png").read_bytes()
+    )
     assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+"', cell.source)
     assert "*Figure 1: Plain*" in cell.source and "](missing.png)" in cell.source
     assert "report.qmd: image missing.png not found" in capsys.readouterr().out

@@ -18,6 +18,7 @@ import json
 import mimetypes
 import re
 import subprocess
+from pathlib import Path
 from urllib.parse import unquote
 
 import nbformat
@@ -58,6 +59,10 @@ MATH_ENV = re.compile(
     r"\\begin\{(equation|align|gather|multline|flalign|alignat|eqnarray)"
 )
 MACRO = re.compile(r"^\s*\\(re)?newcommand|^\s*\\DeclareMathOperator|^\s*\\def\\")
+# the macros Jupyter's MathJax knows (tools/mathjax_macros.mjs)
+MATHJAX = set(
+    json.loads((Path(__file__).with_name("mathjax.json")).read_text())["macros"]
+)
 
 
 def s(text: str) -> list:
@@ -96,6 +101,7 @@ class Jupyter:
         self.seen: dict[str, int] = {}  # headings met per source position
         self.raw_latex: list[tuple[str, str]] = []  # (raw LaTeX, where), read after
         self.pos = "?"
+        self.unknown: set[str] = set()  # macros Jupyter cannot show, named once
 
     def blocks(self, blocks: list) -> list:
         out: list = []
@@ -319,9 +325,23 @@ class Jupyter:
         self.raw_latex.append((tex, self.pos))  # read by pandoc's LaTeX reader, write()
         return [{"t": "RawBlock", "c": ["raw-latex", str(len(self.raw_latex) - 1)]}]
 
+    def macros(self, tex: str) -> None:
+        """Name the macros of the notebook's math that Jupyter's MathJax does not know
+        (a LaTeX package's, such as \\mathbbm or \\bm, or one the reader does not
+        expand, such as mathtools' \\DeclarePairedDelimiter): shown in red there."""
+        for name in set(re.findall(r"\\([A-Za-z]+)", tex)) - MATHJAX - self.unknown:
+            self.unknown.add(name)
+            warn(
+                self.pos,
+                f"\\{name} is not a macro Jupyter's MathJax knows: the notebook shows "
+                f"it in red (the PDF's LaTeX has it); define it with \\newcommand in "
+                f"the document or its header, which the notebook expands",
+            )
+
     def equations(self, tex: str) -> str:
         """Raw LaTeX equations as MathJax shows them: numbered as number.py numbered
         them (`\\tag`), labels and references resolved."""
+        self.macros(tex)
         tagged = self.nums.tagged.get(tex)
         return self.references(tagged.pop(0) if tagged else tex)
 
@@ -352,6 +372,8 @@ class Jupyter:
                 skip -= 1
                 continue
             t = e["t"]
+            if t == "Math":
+                self.macros(e["c"][1])
             if t == "Math" and e["c"][0]["t"] == "DisplayMath":
                 after = inlines[i + 1 : i + 3]
                 k = 1 if after and after[0]["t"] == "Space" else 0
