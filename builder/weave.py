@@ -33,6 +33,7 @@ IMAGE_TYPES = {
 }
 TABLE_RULE = re.compile(r"^\s*(\|?\s*:?-{3,}:?\s*)+\|?\s*$|^\s*\+[-=:+]+\+\s*$", re.M)
 NBSP = "\\ "  # an empty caption: pandoc needs some text
+NOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
 META_KEYS = (
     "title", "subtitle", "author", "date", "abstract", "keywords", "csl",
     "link-citations", "lang", "nocite", "references",
@@ -49,7 +50,8 @@ class Woven:
     def markdown(self) -> str:
         # as JSON (which is YAML): every string quoted, so that pandoc's YAML reader
         # reads a title "Y" or "n" as text, not as a boolean
-        text = json.dumps(self.meta, ensure_ascii=False, indent=1, default=str)
+        meta = _literal_note_references(self.meta)
+        text = json.dumps(meta, ensure_ascii=False, indent=1, default=str)
         header = f"---\n{text}\n---"
         return "\n\n".join([header, *self.segments]) + "\n"
 
@@ -58,6 +60,19 @@ class Woven:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists() or path.read_bytes() != data:
                 path.write_bytes(data)
+
+
+def _literal_note_references(value):
+    """A note reference (`[^x]`) in the front matter as text: Quarto hands pandoc the
+    front matter apart from the body, where the note is defined, so the title reads
+    "Losses[^x]" and pandoc warns that the note is not used."""
+    if isinstance(value, str):
+        return NOTE_REFERENCE.sub(r"\\[^\1]", value)
+    if isinstance(value, dict):
+        return {k: _literal_note_references(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_literal_note_references(v) for v in value]
+    return value
 
 
 def float_ident(chunk: Chunk, kind: str) -> str:

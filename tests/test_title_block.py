@@ -46,3 +46,15 @@ def test_front_matter_strings_reach_pandoc_as_text():
         "author": "NAda",
         "date": "2026-12-02",
     }
+
+
+def test_a_note_reference_in_the_front_matter_stays_text():
+    """Quarto hands pandoc the front matter apart from the body (recorded: the title
+    "Losses[^t]", and pandoc's warning that the note is not used)."""
+    from builder import parse
+    from builder.weave import Woven
+
+    woven = Woven(["Text.", "[^t]: Written for the course."], meta={"title": "L[^t]"})
+    tree = parse.parse(woven.markdown)
+    assert parse.stringify(tree["meta"]["title"]) == "L[^t]"
+    assert not [e for e in parse.walk(tree) if e.get("t") == "Note"]
