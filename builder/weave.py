@@ -35,7 +35,7 @@ TABLE_RULE = re.compile(r"^\s*(\|?\s*:?-{3,}:?\s*)+\|?\s*$|^\s*\+[-=:+]+\+\s*$",
 NBSP = "\\ "  # an empty caption: pandoc needs some text
 NOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
 META_KEYS = (
-    "title", "subtitle", "author", "date", "abstract", "keywords", "csl",
+    "title", "subtitle", "author", "date", "abstract", "keywords", "csl", "thanks",
     "link-citations", "lang", "nocite", "references",
 )  # fmt: skip
 

@@ -1709,3 +1709,25 @@ def test_live_quarto_reads_profiles_and_environment_files_as_recorded(tmp_path, 
     quarto_render(tmp_path, **shell, **variables)
     flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
     assert f"Profiles {heading}" in flat and printed in flat
+
+
+THANKS_DOC = (
+    "---\ntitle: Weight decay\nauthor: Ada\nthanks: With the TAs.\n---\n\nText.\n"
+)
+THANKS_TEXT = "Weight decay∗ Ada Text. ∗ With the TAs."  # Quarto 1.10.18 (recorded)
+
+
+def test_thanks_is_the_titles_footnote_as_quarto(tmp_path):
+    qmd = write_project(
+        tmp_path, {"report.qmd": THANKS_DOC, "_quarto.yml": TITLE_BLOCK_YML}
+    )
+    nb = build(qmd, fast=True, log=lambda *_: None)["notebook"]
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()).startswith(THANKS_TEXT)
+    assert nb.cells[0].source.endswith("**Student:** Ada\n\n*With the TAs.*")
+
+
+@needs_quarto
+def test_live_quarto_sets_thanks_as_recorded(tmp_path):
+    write_project(tmp_path, {"report.qmd": THANKS_DOC, "_quarto.yml": TITLE_BLOCK_YML})
+    quarto_render(tmp_path)
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()).startswith(THANKS_TEXT)

@@ -519,8 +519,8 @@ def test_options_of_other_formats_warn_as_quarto_ignores_them(tmp_path, capsys):
             r"report.qmd:5: PDF option 'documentclass: 'scrreprt'' is not valid: .*chapters",
         ),
         (
-            "thanks: Our advisor.",
-            r"report.qmd:3: the Quarto option 'thanks' is not supported",
+            "metadata-files: [more.yml]",
+            r"report.qmd:3: the Quarto option 'metadata-files' is not supported",
         ),
         ("abstract: [a, b]", r"report.qmd:3: 'abstract' must be text"),
         ("execute:\n  echo: 'no'", r"report.qmd:4: execute option 'echo: 'no''"),

@@ -646,8 +646,8 @@ def _replace_raw(value, parts: list):
 
 def title_blocks(meta: dict) -> list:
     """The title cell, from the tree's metadata: the title (pandoc's, so a heading that
-    `shift-heading-level-by` made the title too), subtitle, author(s) and date (the
-    abstract follows them)."""
+    `shift-heading-level-by` made the title too), subtitle, author(s), date and thanks
+    (the abstract follows them)."""
 
     def inlines(value: dict) -> list:
         t, c = value["t"], value.get("c")
@@ -666,6 +666,8 @@ def title_blocks(meta: dict) -> list:
         if not blank(words):
             named = [strong(s(name + ":")), *s(" "), *words] if name else None
             blocks.append(para(named or [strong(words)]))
+    if "thanks" in meta:  # the PDF's footnote to the title
+        blocks.append(para([emph(inlines(meta["thanks"]))]))
     return blocks
 
 
