@@ -402,6 +402,20 @@ def test_an_environment_inside_display_math_stops_where_pandoc_wraps_it(tmp_path
 
 
 @needs_latex
+def test_latex_error_in_an_output_names_its_chunk(tmp_path):
+    """LaTeX that code displays (IPython's Code, whose text/latex Quarto also picks,
+    and fails on the same way): the error names the chunk whose output it is."""
+    doc = (
+        "---\ntitle: T\n---\n\nText.\n\n```{python}\n#| label: show\n"
+        "from IPython.display import Latex\nLatex(r'A \\nosuchmacro{x} here')\n```\n"
+    )
+    with pytest.raises(BuildError) as failure:
+        build(write_project(tmp_path, {"report.qmd": doc}), log=lambda *_: None)
+    message = str(failure.value)
+    assert "report.qmd:7 (chunk 'show') output: LaTeX error here" in message, message
+
+
+@needs_latex
 def test_latex_error_names_the_source_line_and_keeps_the_log(tmp_path):
     qmd = write_project(
         tmp_path,

@@ -46,6 +46,21 @@ def source_lines(doc: Document) -> list[tuple[str, str]]:
     return out
 
 
+def tree_lines(tree: dict) -> list[tuple[str, str]]:
+    """(text, where) for every line of the tree's raw LaTeX and code (the chunks'
+    outputs among them: a LaTeX output of the code), at the position marker before it."""
+    out, where = [], "?"
+    for e in parse.walk(tree["blocks"]):
+        t = e.get("t")
+        if t == "RawBlock" and e["c"][0] == parse.POS:
+            where = e["c"][1].strip()
+        elif t in ("RawBlock", "RawInline", "CodeBlock"):
+            out += [(line, where) for line in e["c"][1].splitlines()]
+        elif t in ("Div", "Header"):
+            where = parse.position(e) or where
+    return out
+
+
 def _normal(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -55,11 +70,15 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", re.sub(r"\\[A-Za-z]+", " ", text)))
 
 
-def locate(tex_lines: list[str], number: int, doc: Document) -> str | None:
+def locate(
+    tex_lines: list[str], number: int, doc: Document, tree: dict | None = None
+) -> str | None:
     """The source line a line of the generated .tex comes from: the .tex line (or, going
     back, a line of the same paragraph) found in the document, verbatim or, failing
-    that, by its words (Markdown and LaTeX write math and emphasis differently)."""
-    lines = [(_normal(t), _words(t), w) for t, w in source_lines(doc)]
+    that, by its words (Markdown and LaTeX write math and emphasis differently); else in
+    the raw LaTeX and code of the document `tree` (a chunk's outputs)."""
+    found = source_lines(doc) + (tree_lines(tree) if tree else [])
+    lines = [(_normal(t), _words(t), w) for t, w in found]
     for n in range(number, max(number - 8, 0), -1):
         if n > len(tex_lines):
             continue
@@ -76,9 +95,11 @@ def locate(tex_lines: list[str], number: int, doc: Document) -> str | None:
     return None
 
 
-def describe_error(log: str, tex: Path, doc: Document | None, kept: Path) -> str:
+def describe_error(
+    log: str, tex: Path, doc: Document | None, kept: Path, tree: dict | None = None
+) -> str:
     """The first LaTeX errors, each with its log lines and the source line it comes from
-    (with the document `doc`)."""
+    (with the document `doc`, and its `tree`)."""
     if font := re.search(r'The font "([^"]+)" cannot be found', log):
         return (
             f"the font '{font.group(1)}' is not installed (set by mainfont/monofont in "
@@ -93,7 +114,7 @@ def describe_error(log: str, tex: Path, doc: Document | None, kept: Path) -> str
         for j in range(i, min(i + 30, len(lines))):
             if m := ERROR_LINE.match(lines[j]):
                 context = lines[i : j + 2]
-                where = doc and locate(tex_lines, int(m.group(1)), doc)
+                where = doc and locate(tex_lines, int(m.group(1)), doc, tree)
                 head = (
                     f"{where}: LaTeX error here"
                     if where

@@ -128,7 +128,7 @@ def to_pdf(
         if result.returncode != 0:
             kept = texlog.keep([outdir / f"{tex.stem}.log", tex], root)
             raise BuildError(
-                f"{engine} failed: " + texlog.describe_error(log, tex, doc, kept)
+                f"{engine} failed: " + texlog.describe_error(log, tex, doc, kept, tree)
             )
         if not re.search(r"Rerun to get|Label\(s\) may have changed", log):
             break
