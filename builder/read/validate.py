@@ -489,7 +489,8 @@ def check_crossref(value, where_of) -> None:
         kind, _, what = str(key).rpartition("-")
         if key in CROSSREF_IGNORED_IN_PDF:
             warn(where, f"crossref option '{key}' has no effect in a PDF, as in Quarto")
-        elif kind not in kinds or what not in ("title", "prefix"):
+            continue
+        if kind not in kinds or what not in ("title", "prefix"):
             raise BuildError(
                 f"{where}: crossref option '{key}' is not supported by the built-in "
                 f"renderer (supported: <kind>-title and <kind>-prefix, kinds "
