@@ -116,26 +116,28 @@ def profiles(root: Path) -> list[str]:
     """The project's active profiles, as Quarto chooses them (its project-profile.ts):
     `QUARTO_PROFILE` from the environment, else from `_environment.local` or
     `_environment`, else `profile: default:` of `_quarto.yml.local` or `_quarto.yml`;
-    then the first of each `profile: group:` that has no member active."""
+    then the first of each `profile: group:` (of `_quarto.yml`) with no member active."""
+
+    def profile(file: Path) -> dict:
+        found = validate.read_yaml_file(file)[0].get("profile") if file.is_file() else 0
+        return found if isinstance(found, dict) else {}
+
     files = [root / f"{ENVIRONMENT_FILE}.local", root / ENVIRONMENT_FILE]
     named = os.environ.get(PROFILE) or next(
         (v for f in files if f.is_file() and (v := dotenv_values(f).get(PROFILE))), ""
     )
-    configs = [_yml(root / "_quarto", ".local"), root / PROJECT_FILE]
-    configs = [
-        validate.read_yaml_file(f)[0].get("profile") for f in configs if f.is_file()
-    ]
-    configs = [c if isinstance(c, dict) else {} for c in configs]
-    for config in configs if not named else []:
-        default = config.get("default")
-        named = ",".join(map(str, default)) if isinstance(default, list) else default
-        if named:
-            break
-    active = [p for p in re.split(r"[ ,]+", str(named or "")) if p]
-    group = configs[-1].get("group", []) if configs else []  # _quarto.yml's
-    groups = [group] if all(isinstance(g, str) for g in group) else group
-    for members in (g for g in groups if g):
-        if not set(map(str, members)) & set(active):
+    local, project = (
+        profile(_yml(root / "_quarto", ".local")),
+        profile(root / PROJECT_FILE),
+    )
+    default = local.get("default") or project.get("default") or ""
+    named = named or (
+        ",".join(map(str, default)) if isinstance(default, list) else default
+    )
+    active = [p for p in re.split(r"[ ,]+", str(named)) if p]
+    group = project.get("group") or []
+    for members in [group] if all(isinstance(g, str) for g in group) else group:
+        if members and not set(map(str, members)) & set(active):
             active.append(str(members[0]))
     return active
 
