@@ -284,18 +284,13 @@ def linked_figures(tree: dict) -> None:
 def unlabelled_floats(tree: dict) -> None:
     """Figures and captioned tables without a label, which LaTeX numbers too, marked
     (`data-float="fig--3"`) so that number.py can give the notebook their numbers."""
-    found = [
-        e
-        for e in walk(tree["blocks"])
-        if e.get("t") == "Figure"
-        and not attr(e)[0].startswith("fig-")
-        or e.get("t") == "Table"
-        and not attr(e)[0].startswith("tbl-")
-        and e["c"][1][1]
-    ]
-    for k, e in enumerate(found):
-        kind = "fig" if e["t"] == "Figure" else "tbl"
-        e["c"][0][2].append(["data-float", f"{kind}--{k}"])
+    marked = 0
+    for e in walk(tree["blocks"]):
+        kind = {"Figure": "fig", "Table": "tbl"}.get(e.get("t"))
+        if kind and not attr(e)[0].startswith(kind + "-"):
+            if kind == "fig" or e["c"][1][1]:  # a table's caption
+                e["c"][0][2].append(["data-float", f"{kind}--{marked}"])
+                marked += 1
 
 
 TABLE_LABEL = re.compile(r"\{#(tbl-[\w:.-]+)((?:\s+[\w-]+=\"[^\"]*\")*)\s*\}")
