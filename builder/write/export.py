@@ -314,10 +314,8 @@ class Jupyter:
 
     def raw_block(self, b: dict) -> list:
         fmt, tex = b["c"]
-        if (
-            fmt == "html" and _tag(tex) in HTML_TAGS
-        ):  # a raw HTML table: Jupyter shows it
-            return [b]
+        if fmt == "html" and _tag(tex) in HTML_TAGS:  # a raw HTML table, say
+            return [b]  # Jupyter shows it
         if fmt not in ("latex", "tex") or NOTHING.match(tex) or MACRO.match(tex):
             return []  # page breaks; macros are expanded in the math already
         if MATH_ENV.search(tex):
@@ -774,12 +772,16 @@ def export(
             markdown.append(captions)
             cells.append(md(""))
             pending.append((cells[-1], "source"))
+    attached = [
+        attach_images(blocks, doc, data_urls=key != "source")
+        for blocks, (_, key) in zip(markdown, pending)
+    ]
     written = write(markdown, tree.get("meta", {}), renderer, doc)
-    for (target, key), text in zip(pending, written):
+    for (target, key), text, attachments in zip(pending, written, attached):
         target[key] = text
+        if attachments:
+            target["attachments"] = attachments
     cells = [c for c in cells if c.cell_type != "markdown" or c.source.strip()]
-    for cell in (c for c in cells if c.cell_type == "markdown"):
-        attach_images(cell, doc)
     count = 0
     for cell in cells:
         if cell.cell_type == "code":
@@ -794,48 +796,40 @@ def export(
     return nb
 
 
-IMAGE_SRC = re.compile(r'(!\[[^\]]*\]\(<?|<img [^>]*?src=")([^)"\s>]+)')
-
-
-def attach_images(cell, doc: Document) -> None:
-    """The local images of a Markdown cell in the cell, so that the notebook shows them
-    wherever it is opened: `![](attachment:name)` for a Markdown image, a data URL for
-    an `<img>` tag (a sized image; nbconvert resolves attachments in Markdown images
-    only); a PDF (which Jupyter cannot show) as its first page in PNG (pdftoppm); a
-    missing file, or a PDF without pdftoppm, named in a warning and left as a link."""
+def attach_images(blocks: list, doc: Document, data_urls: bool) -> dict:
+    """The local images of a cell's blocks carried in the notebook, so that it shows
+    them wherever it is opened: their targets rewritten in place to `attachment:name`
+    (returned: the cell's attachments) for a plain Markdown image, to a data URL for an
+    image with attributes (written as an `<img>` tag, where nbconvert resolves no
+    attachment) or in a Markdown output (`data_urls`); a PDF (which Jupyter cannot
+    show) as its first page in PNG (pdftoppm); a missing file, or a PDF without
+    pdftoppm, named in a warning and left as a link."""
     attachments: dict = {}
-    names: dict = {}  # (file, in an <img> tag) -> what the image's source becomes
-
-    def attach(m):
-        target, tag = m.group(2), m.group(1).startswith("<img")
+    for image in (e for e in parse.walk(blocks) if e.get("t") == "Image"):
+        target = image["c"][2][0]
         file = (doc.root / unquote(target)).resolve()
-        if (file, tag) in names:
-            return m.group(1) + names[file, tag]
         if ":" in target or not file.is_file():
             if ":" not in target:
                 warn(doc.path.name, f"image {target} not found: a broken image in "
                      f"the notebook")  # fmt: skip
-            return m.group(0)
+            continue
         data, kind = file.read_bytes(), mimetypes.guess_type(file.name)[0]
         if kind == "application/pdf":
             data, kind = _first_page_png(file), "image/png"
         if not data or not (kind or "").startswith("image/"):
             warn(doc.path.name, f"image {target}: not shown in the notebook (Jupyter "
                  f"shows PNG, JPEG, GIF and SVG)")  # fmt: skip
-            return m.group(0)
+            continue
         data = base64.b64encode(data).decode()
-        if tag:
-            names[file, tag] = f"data:{kind};base64,{data}"
-        else:
-            stem = re.sub(r"[^\w-]", "_", file.stem, flags=re.ASCII)
-            name = f"{len(attachments)}-{stem}.{kind.split('/')[1].split('+')[0]}"
-            attachments[name] = {kind: data}
-            names[file, tag] = "attachment:" + name
-        return m.group(1) + names[file, tag]
-
-    cell.source = IMAGE_SRC.sub(attach, cell.source)
-    if attachments:
-        cell["attachments"] = attachments
+        if data_urls or image["c"][0] != ["", [], []]:
+            image["c"][2][0] = f"data:{kind};base64,{data}"
+            continue
+        stem = re.sub(r"[^\w-]", "_", file.stem, flags=re.ASCII)
+        name = f"{len(attachments)}-{stem}.{kind.split('/')[1].split('+')[0]}"
+        name = next((n for n, v in attachments.items() if v == {kind: data}), name)
+        attachments[name] = {kind: data}
+        image["c"][2][0] = "attachment:" + name
+    return attachments
 
 
 def _first_page_png(pdf) -> bytes:
