@@ -281,6 +281,35 @@ def linked_figures(tree: dict) -> None:
                 e.update(t="Figure", c=[[ident, [], []], caption, body])
 
 
+RAW_TABLE = re.compile(r"\s*\\begin\{table\}(\[[^\]]*\])?(.*)\\end\{table\}\s*", re.S)
+
+
+def raw_table_floats(tree: dict) -> None:
+    """A raw LaTeX `table` environment with one `\\caption` and a Quarto label
+    (`\\label{tbl-x}`) as Quarto takes it: a table float (a `#tbl-x` div) of the rest of
+    the environment, its caption read by pandoc's LaTeX reader (so, as Quarto sets it,
+    the caption above the table and no placement of its own)."""
+    for e in walk(tree["blocks"]):
+        m = e.get("t") == "RawBlock" and e["c"][0] in ("latex", "tex")
+        m = m and RAW_TABLE.fullmatch(e["c"][1])
+        labels = re.findall(r"\\label\{(tbl-[^}]*)\}", m.group(2)) if m else []
+        captions = re.findall(r"\\caption\b", m.group(2)) if m else []
+        if len(labels) != 1 or len(captions) != 1:
+            continue
+        body = m.group(2).replace(f"\\label{{{labels[0]}}}", "")
+        at = body.index("\\caption") + len("\\caption")
+        depth, end = 0, at
+        for end, char in enumerate(body[at:], at):  # the caption's balanced braces
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            if depth == 0:
+                break
+        caption = parse(body[at + 1 : end], "latex")["blocks"]
+        inner = body[: body.index("\\caption")] + body[end + 1 :]
+        content = [{"t": "RawBlock", "c": ["latex", inner.strip()]}]
+        content.append({"t": "Para", "c": caption[0]["c"] if caption else []})
+        e.update(t="Div", c=[[labels[0], [], []], content])
+
+
 def unlabelled_floats(tree: dict) -> None:
     """Figures and captioned tables without a label, which LaTeX numbers too, marked
     (`data-float="fig--3"`) so that number.py can give the notebook their numbers."""
