@@ -278,7 +278,7 @@ def linked_figures(tree: dict) -> None:
                 image = {"t": "Image", "c": [["", classes, keys], alt, target]}
                 caption = [None, [{"t": "Plain", "c": alt}]]
                 body = [{"t": "Plain", "c": [image]}]
-                e.update(t="Figure", c=[[ident, [], []], caption, body])
+                e.update({"t": "Figure", "c": [[ident, [], []], caption, body]})
 
 
 RAW_TABLE = re.compile(r"\s*\\begin\{table\}(\[[^\]]*\])?(.*)\\end\{table\}\s*", re.S)
@@ -315,7 +315,8 @@ def unlabelled_floats(tree: dict) -> None:
     (`data-float="fig--3"`) so that number.py can give the notebook their numbers."""
     marked = 0
     for e in walk(tree["blocks"]):
-        kind = {"Figure": "fig", "Table": "tbl"}.get(e.get("t"))
+        t = e.get("t")
+        kind = "fig" if t == "Figure" else "tbl" if t == "Table" else None
         if kind and not attr(e)[0].startswith(kind + "-"):
             if kind == "fig" or e["c"][1][1]:  # a table's caption
                 e["c"][0][2].append(["data-float", f"{kind}--{marked}"])
