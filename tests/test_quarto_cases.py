@@ -1776,3 +1776,18 @@ def test_a_raw_tables_caption_is_read_with_its_braces():
     raw, caption = div["c"][1]
     assert raw["c"][1] == "\\centering\n\n\\begin{tabular}{l}\na \\\\\n\\end{tabular}"
     assert parse.stringify(caption) == "A x_{1} b"
+
+
+def test_profile_named_on_the_command_line(tmp_path, monkeypatch):
+    """`python -m builder --profile final`, as `quarto render --profile final`."""
+    from builder.__main__ import main
+
+    monkeypatch.setenv("QUARTO_PROFILE", "")  # restored after the test
+    monkeypatch.setenv("PRESET", "shell")
+    for name in ("EPOCHS", "SEED", "DEVICE"):
+        monkeypatch.delenv(name, raising=False)
+    qmd = profiles_project(tmp_path, "default")
+    assert main([str(qmd), "--profile", "final"]) == 0
+    flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    _, heading, printed = PROFILES["named"]
+    assert f"Profiles {heading}" in flat and printed in flat
