@@ -102,7 +102,7 @@ def test_crossref_options_quarto_ignores_in_a_pdf_warn(tmp_path, capsys):
 @pytest.mark.parametrize(
     "crossref, message",
     [
-        ("  chapters: true", r"report.qmd:4: crossref option 'chapters' is not supp"),
+        ("  custom: []", r"report.qmd:4: crossref option 'custom' is not supp"),
         ("  foo-title: X", r"report.qmd:4: crossref option 'foo-title' is not supp"),
         ("  fig-title: [1]", r"report.qmd:4: crossref option 'fig-title' must be text"),
     ],
