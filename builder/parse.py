@@ -357,16 +357,23 @@ def table_labels(tree: dict) -> dict:
 def places(tree: dict, ident: str) -> tuple[list[str], list[str]]:
     """Where `ident` is cited (@ident) and where an element with that id stands: the
     position marker nearest before each, in document order."""
-    here, cited, defined = None, [], []
-    for e in walk(tree["blocks"]):
-        if "t" not in e:
-            continue
-        here = position(e) or here
+    cited, defined = [], []
+    for e, here in walk_at(tree["blocks"]):
         if e["t"] == "Cite" and any(c["citationId"] == ident for c in e["c"][0]):
             cited.append(here)
         elif e["t"] in WITH_ATTR and attr(e)[0] == ident:
             defined.append(here)
     return cited, defined
+
+
+def walk_at(value):
+    """Every element in `value`, in document order, with the position marker nearest
+    before it (or its own; None before the first)."""
+    here = None
+    for e in walk(value):
+        if "t" in e:
+            here = position(e) or here
+            yield e, here
 
 
 def walk(value):

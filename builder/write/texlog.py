@@ -49,15 +49,10 @@ def source_lines(doc: Document) -> list[tuple[str, str]]:
 def tree_lines(tree: dict) -> list[tuple[str, str]]:
     """(text, where) for every line of the tree's raw LaTeX and code (the chunks'
     outputs among them: a LaTeX output of the code), at the position marker before it."""
-    out, where = [], "?"
-    for e in parse.walk(tree["blocks"]):
-        t = e.get("t")
-        if t == "RawBlock" and e["c"][0] == parse.POS:
-            where = e["c"][1].strip()
-        elif t in ("RawBlock", "RawInline", "CodeBlock"):
-            out += [(line, where) for line in e["c"][1].splitlines()]
-        elif t in ("Div", "Header"):
-            where = parse.position(e) or where
+    out = []
+    for e, where in parse.walk_at(tree["blocks"]):
+        if e["t"] in ("RawBlock", "RawInline", "CodeBlock") and e["c"][0] != parse.POS:
+            out += [(line, where or "?") for line in e["c"][1].splitlines()]
     return out
 
 
