@@ -303,8 +303,8 @@ class Counter:
         ident = table["c"][0][0]  # pandoc 3.9 reads `: Caption {#tbl-x}` into it
         if ident.startswith("tbl-"):
             self.sub(ident, "tbl")
-        elif caption and "tbl" not in self.floats:
-            self.unlabelled(table, "tbl")  # a captioned table is numbered too
+        elif (caption or ident) and "tbl" not in self.floats:
+            self.unlabelled(table, "tbl")  # with a caption or an id, LaTeX numbers it
         self.children(table["c"][1:])
 
     def inlines(self, inlines: list):

@@ -252,6 +252,8 @@ def html_tables(tree: dict) -> dict:
     for holder, table in zip(holders, tables):
         caption = holder["c"][1] if holder["c"][1][1] else table["c"][1]
         holder["c"][0][1].append("html-table")  # as Quarto sets it (floats.lua)
+        # the HTML's own id (a pandas Styler's `T_...`): LaTeX numbers such a table
+        holder["c"][0][0] = holder["c"][0][0] or table["c"][0][0]
         holder["c"][1:] = [caption, *table["c"][2:]]
     return tree
 
@@ -311,14 +313,15 @@ def raw_table_floats(tree: dict) -> None:
 
 
 def unlabelled_floats(tree: dict) -> None:
-    """Figures and captioned tables without a label, which LaTeX numbers too, marked
+    """Figures, and tables with a caption or an id, without a label: LaTeX numbers
+    them too (pandoc writes `\\caption{}\\label{id}` for a table's id); marked
     (`data-float="fig--3"`) so that number.py can give the notebook their numbers."""
     marked = 0
     for e in walk(tree["blocks"]):
         t = e.get("t")
         kind = "fig" if t == "Figure" else "tbl" if t == "Table" else None
         if kind and not attr(e)[0].startswith(kind + "-"):
-            if kind == "fig" or e["c"][1][1]:  # a table's caption
+            if kind == "fig" or e["c"][1][1] or attr(e)[0]:  # a table's caption, id
                 e["c"][0][2].append(["data-float", f"{kind}--{marked}"])
                 marked += 1
 

@@ -1376,6 +1376,28 @@ KINDS_DOCS = {
             "Table 1: Search space Name Low learning rate 1e-4",
         ],
     ),
+    "html-table-with-an-id": (
+        "number-sections: false",
+        """
+        ```{python}
+        import pandas as pd
+        pd.DataFrame({"a": [1.0, 2.0]}).style.format("{:.1f}")
+        ```
+
+        | x | y |
+        |---|---|
+        | 1 | 2 |
+
+        : Later table {#tbl-later}
+
+        See @tbl-later.
+        """,
+        [  # the Styler's `<table id="T_...">`: pandoc keeps the id, LaTeX numbers it
+            "Table 1 a 0 1 1.0 2.0",
+            "Table 2: Later table",
+            "See Table 2.",
+        ],
+    ),
 }
 
 
@@ -1411,6 +1433,7 @@ PDF_ONLY = (
     ".py",
     "(b) Figure 1: Gradient",
     "plt.title",
+    "Table 1 a 0",
 )
 
 
@@ -1514,6 +1537,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
     if name == "raw-html-table-in-a-table-div":  # an HTML table, which Jupyter shows
         assert "<table> <tr> <th> Name </th>" in markdown
         assert "</table> *Table 1: Search space* Text after." in markdown
+    if name == "html-table-with-an-id":  # its number alone under the cell
+        assert "*Table 1* | x | y |" in markdown and "*Table 2: Later table*" in markdown
     if name == "callout-headings":
         assert "## 1.1 A heading inside" in markdown and "**Remember**" in markdown
 

@@ -285,7 +285,7 @@ class Jupyter:
     def table(self, t: dict) -> list:
         caption = t["c"][1][1]
         words = caption[-1]["c"] if caption else []
-        ident = t["c"][0][0] or attr(t)[2].get("data-float", "")  # parse.py's mark
+        ident = attr(t)[2].get("data-float") or t["c"][0][0]  # parse.py's mark first
         widths, *parts = t["c"][2:]  # the cells' blocks rendered, each on one line
         parts = _one_line(self.children(parts))
         body = {**t, "c": [["", [], []], [None, []], widths, *parts]}
@@ -684,7 +684,7 @@ def chunk_markdown(content: list, renderer: Jupyter) -> tuple[list, list]:
         if b["t"] == "CodeBlock":  # the chunk's code: a listing's caption
             captions += renderer.code_block(b)[:-1]
         if b["t"] != "Div":
-            if b["t"] == "Table" and b["c"][1][1]:
+            if b["t"] == "Table" and (b["c"][1][1] or "data-float" in attr(b)[2]):
                 captions += renderer.table(b)[1:]
             continue
         ident, _, keys = attr(b)
