@@ -83,6 +83,11 @@ print("hidden")
 ```{python}
 print("shown")
 ```
+
+```{python}
+#| include: false
+print("never shown")
+```
 """
 HEADER = (
     "format:\n  pdf:\n    number-sections: true\n    include-in-header:\n"
@@ -169,10 +174,13 @@ def test_footnote_at_the_end_of_its_cell(notebook):
 
 
 def test_output_false_keeps_no_outputs(notebook):
+    """Nor `include: false`, whose cell stays (folded) so that the notebook runs."""
     code = [c for c in notebook.cells if c.cell_type == "code"]
     hidden = next(c for c in code if 'print("hidden")' in c.source)
     shown = next(c for c in code if 'print("shown")' in c.source)
-    assert hidden.outputs == []
+    excluded = next(c for c in code if 'print("never shown")' in c.source)
+    assert hidden.outputs == [] and excluded.outputs == []
+    assert excluded.metadata["jupyter"] == {"source_hidden": True}
     assert shown.outputs[0]["text"] == "shown\n"
 
 

@@ -844,12 +844,13 @@ def _first_page_png(pdf) -> bytes:
 
 
 def _outputs(chunk: Chunk, outputs: list) -> list:
-    """The outputs the notebook keeps: none for `output: false`; no warnings for
+    """The outputs the notebook keeps: none for `output: false` or `include: false`
+    (which the PDF does not show either); no warnings for
     `warning: false` (as in Quarto's notebook); no PDF copies of figures; no text a
     plotting call returns (as the PDF); the printed
     Markdown of an `output: asis` chunk as one Markdown output (filled from the tree)."""
     opts = chunk.options
-    if opts.get("output", True) is False:
+    if opts.get("output", True) is False or opts.get("include", True) is False:
         return []
     kept: list = []
     for out in without_plot_reprs(outputs):
