@@ -239,6 +239,8 @@ def _figure(
         attrs.append(f'fig-pos="{opts["fig-pos"]}"')
     if opts.get("fig-align", "default") != "default":
         attrs.append(f'fig-align="{opts["fig-align"]}"')
+    if opts.get("fig-scap"):  # the list of figures' short caption (floats.lua)
+        attrs.append(f"fig-scap={quoted(opts['fig-scap'])}")
     return "\n\n".join([f"::: {{{' '.join(attrs)}}}", *body, caption or NBSP, ":::"])
 
 

@@ -1376,6 +1376,28 @@ KINDS_DOCS = {
             "Table 1: Search space Name Low learning rate 1e-4",
         ],
     ),
+    "short-captions": (
+        "lof: true",
+        """
+        ![A long caption with $x^2$](loss.png){#fig-loss fig-scap="Short"}
+
+        ```{python}
+        #| label: fig-plot
+        #| fig-cap: "A long plotted caption"
+        #| fig-scap: "Plot *short*"
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2]); plt.show()
+        ```
+
+        See @fig-loss and @fig-plot.
+        """,
+        [  # fig-scap: the list of figures' words (\caption[short]{...})
+            "List of Figures 1 2 Short . .",
+            " Plot short . .",
+            "Figure 1: A long caption with 𝑥2",
+            "Figure 2: A long plotted caption See Figure 1 and Figure 2.",
+        ],
+    ),
     "html-table-with-an-id": (
         "number-sections: false",
         """
@@ -1434,6 +1456,10 @@ PDF_ONLY = (
     "(b) Figure 1: Gradient",
     "plt.title",
     "Table 1 a 0",
+    "Short . .",
+    "Plot short",
+    "plotted caption See",
+    "caption with 𝑥2",
 )
 
 

@@ -56,7 +56,7 @@ def test_bad_option_value_names_its_line(tmp_path, option, message):
     "option",
     [
         "tbl-cap-location: top",
-        "fig-scap: short",
+        "fig-cap-location: top",
         "layout-valign: top",
         "fig-env: figure*",
     ],

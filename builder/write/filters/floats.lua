@@ -246,7 +246,9 @@ local function figure_div(div)
   local label = latex.raw("\\label{" .. div.identifier .. "}")
   local inlines, notes = latex.lift_notes(pandoc.Inlines(caption))
   local unmarked = pandoc.Inlines(caption):walk({Note = function() return {} end})
-  local short = #notes > 0 and ("[" .. latex.latex_of(unmarked) .. "]") or ""
+  local scap = div.attributes["fig-scap"]  -- a chunk's fig-scap (weave.py): the list's words
+  if scap then unmarked = pandoc.utils.blocks_to_inlines(pandoc.read(scap, "markdown").blocks) end
+  local short = (#notes > 0 or scap) and ("[" .. latex.latex_of(unmarked) .. "]") or ""
   local head = blank(caption) and {latex.raw("\\caption{}"), label}
     or pandoc.List({latex.raw("\\caption" .. short .. "{"), label}) .. inlines .. {latex.raw("}")}
   blocks:insert(pandoc.Plain(head))
@@ -287,20 +289,27 @@ local function Table(tbl)  -- pandoc 3.9 reads `: Caption {#tbl-x}` into the att
   return tbl
 end
 
--- ![Caption](file){#fig-x fig-pos="H" fig-align="left"}: pandoc writes the figure, with
--- the placement and the alignment (left: not centred; right: \hfill first), as Quarto;
+-- ![Caption](file){#fig-x fig-pos="H" fig-align="left" fig-scap="Short"}: pandoc writes
+-- the figure, with the placement, the alignment (left: not centred; right: \hfill first)
+-- and the short caption of the list of figures, as Quarto;
 -- a captioned image without an id is placed H unless a fig-pos says otherwise, as Quarto.
 local function Figure(fig)
   local pos, align = fig.attributes["fig-pos"], fig.attributes["fig-align"]
+  local scap
   fig = fig:walk({Image = function(image)  -- pandoc leaves the attributes on the image
     pos, align = pos or image.attributes["fig-pos"], align or image.attributes["fig-align"]
+    scap = scap or image.attributes["fig-scap"]
     image.attributes["fig-pos"], image.attributes["fig-align"] = nil, nil
+    image.attributes["fig-scap"] = nil
     return image
   end})
+  if scap then  -- the short caption, for the list of figures: \caption[short]{...}
+    fig.caption.short = pandoc.utils.blocks_to_inlines(pandoc.read(scap, "markdown").blocks)
+  end
   local labelled = fig.identifier:match("^fig%-")
   pos = pos or document_fig_pos or (not labelled and "H" or nil)
   local moved = align == "left" or align == "right"
-  if not (pos or moved) then return nil end
+  if not (pos or moved) then return fig end
   local tex = pandoc.write(pandoc.Pandoc({fig}), "latex")
   if pos then tex = tex:gsub("\\begin{figure}", "\\begin{figure}[" .. pos .. "]", 1) end
   if moved then tex = tex:gsub("\\centering\n", align == "right" and "\\hfill" or "", 1) end
