@@ -1390,10 +1390,17 @@ KINDS_DOCS = {
         ```
 
         See @fig-loss and @fig-plot.
+
+        ::: {#fig-div fig-scap="Div short"}
+        ![](loss.png)
+
+        A div caption
+        :::
         """,
         [  # fig-scap: the list of figures' words (\caption[short]{...})
-            "List of Figures 1 2 Short . .",
+            "List of Figures 1 2 3 Short . .",
             " Plot short . .",
+            " Div short . .",
             "Figure 1: A long caption with 𝑥2",
             "Figure 2: A long plotted caption See Figure 1 and Figure 2.",
         ],
@@ -1458,6 +1465,7 @@ PDF_ONLY = (
     "Table 1 a 0",
     "Short . .",
     "Plot short",
+    "Div short",
     "plotted caption See",
     "caption with 𝑥2",
 )
