@@ -270,10 +270,12 @@ def weave_outputs(
     tables: list[int] = []  # indices in parts of Markdown that holds a table
     markdown: list[int] = []  # indices in parts of Markdown outputs (the notebook's)
     outputs = without_plot_reprs(outputs)
+    progress = False  # a progress line warned about: once per chunk
     for out in _merged(outputs):
         if isinstance(out, tuple):
             _, name, text = out
-            if "\r" in text.replace("\r\n", "\n"):
+            if "\r" in text.replace("\r\n", "\n") and not progress:
+                progress = True
                 warn(
                     chunk.where(),
                     "output with carriage returns (a progress line): the PDF shows "
