@@ -1576,7 +1576,9 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert "<table> <tr> <th> Name </th>" in markdown
         assert "</table> *Table 1: Search space* Text after." in markdown
     if name == "html-table-with-an-id":  # its number alone under the cell
-        assert "*Table 1* | x | y |" in markdown and "*Table 2: Later table*" in markdown
+        assert (
+            "*Table 1* | x | y |" in markdown and "*Table 2: Later table*" in markdown
+        )
     if name == "callout-headings":
         assert "## 1.1 A heading inside" in markdown and "**Remember**" in markdown
 
@@ -1821,6 +1823,60 @@ def test_live_quarto_sets_thanks_as_recorded(tmp_path):
     write_project(tmp_path, {"report.qmd": THANKS_DOC, "_quarto.yml": TITLE_BLOCK_YML})
     quarto_render(tmp_path)
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()).startswith(THANKS_TEXT)
+
+
+VALUES_DOC = """---
+title: "Run {{< var exp.name >}}"
+lr: 0.003
+big: 12000000.0
+half: 0.5
+flag: true
+n: 5
+eps: 1e-8
+---
+
+M: {{< meta lr >}} / {{< meta big >}} / {{< meta half >}} / {{< meta flag >}} /
+{{< meta n >}} / {{< meta eps >}}.
+
+V: {{< var exp.lr >}} / {{< var exp.n >}} / {{< var exp.on >}}.
+
+E: {{< env REPORT_TEST_USER >}} / {{< env REPORT_TEST_UNSET "two words" >}}.
+"""
+VALUES_FILES = {
+    "report.qmd": VALUES_DOC,
+    "_variables.yml": "exp:\n  name: ResNet-18\n  lr: 0.003\n  n: 5\n  on: yes\n",
+    "_quarto.yml": "format:\n  pdf:\n    pdf-engine: xelatex\n",
+}
+# Quarto 1.10.18 (recorded): numbers as pandoc reads JSON numbers (a whole one without
+# a point, others as Haskell shows a Double), YAML 1.2's booleans (`on`, `yes`: text)
+VALUES_TEXT = (
+    "Run ResNet-18 M: 3.0e-3 / 12000000 / 0.5 / true / 5 / 1.0e-8. "
+    "V: 3.0e-3 / 5 / yes. E: ada / two words."
+)
+
+
+def test_meta_var_and_env_print_values_as_quarto(tmp_path, monkeypatch):
+    monkeypatch.setenv("REPORT_TEST_USER", "ada")
+    nb = build(write_project(tmp_path, VALUES_FILES), fast=True, log=lambda *_: None)
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()).startswith(VALUES_TEXT)
+    assert nb["notebook"].cells[0].source.startswith("# Run ResNet-18")
+
+
+@needs_quarto
+def test_live_quarto_prints_meta_var_and_env_as_recorded(tmp_path):
+    write_project(tmp_path, VALUES_FILES)
+    quarto_render(tmp_path, REPORT_TEST_USER="ada")
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()).startswith(VALUES_TEXT)
+
+
+def test_yaml_is_read_as_yaml_1_2_as_quarto_reads_it(tmp_path):
+    """`toc: yes` is text in YAML 1.2 (Quarto stops: 'must instead be true or false');
+    YAML 1.1 (PyYAML's own) would read it as true and silently add a contents list."""
+    qmd = write_project(tmp_path, {"report.qmd": "---\ntitle: T\ntoc: yes\n---\nA.\n"})
+    from builder.read import read
+
+    with pytest.raises(BuildError, match=r"report.qmd:3: .*toc.*yes.* is not valid"):
+        read(qmd)
 
 
 def test_a_raw_tables_caption_is_read_with_its_braces():

@@ -10,7 +10,7 @@ DOC = """
 ---
 title: "T"
 author: "Ada"
-helpers: [Bob, Cy]
+helpers: "Bob and Cy"
 ---
 Hello {{< meta author >}}, with {{< meta helpers >}}.
 
@@ -45,7 +45,7 @@ def test_includes_options_and_lines(tmp_path):
     doc = read(qmd)
     assert doc.meta["title"] == "T"
     prose = "\n".join(b.text for b in doc.blocks if isinstance(b, Markdown))
-    assert "Hello Ada, with Bob, Cy." in prose
+    assert "Hello Ada, with Bob and Cy." in prose
     assert "A says\nB (nested, from the main document's folder)" in prose
     # escaped with a third brace: printed as the shortcode (Quarto), not expanded
     assert "{{< include not-a-shortcode-inside-a-code-block.qmd >}}" in prose

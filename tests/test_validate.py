@@ -195,10 +195,26 @@ def test_include_inside_a_chunk_is_its_code(tmp_path):
     "text, message",
     [
         (
-            "{{< var course >}}\n",
-            r"report.qmd:1: shortcode 'var' is not supported .*a Quarto shortcode",
+            "{{< kbd Ctrl-C >}}\n",
+            r"report.qmd:1: shortcode 'kbd' is not supported .*a Quarto shortcode",
         ),
-        ("x {{< env HOME >}} y\n", r"report.qmd:1: shortcode 'env' is not supported"),
+        (
+            "x {{< lipsum 1 >}} y\n",
+            r"report.qmd:1: shortcode 'lipsum' is not supported",
+        ),
+        (
+            "{{< var course >}}\n",
+            r"report.qmd:1: \{\{< var course >\}\} names a key "
+            r"that the project's _variables.yml does not have",
+        ),  # fmt: skip
+        (
+            "{{< env NO_SUCH_VARIABLE_X >}}\n",
+            r"report.qmd:1: .*no environment variable",
+        ),
+        (
+            "---\ntitle: T\nitems: [1, 2]\n---\n{{< meta items >}}\n",
+            r"report.qmd:5: .*names a list value, which Quarto prints as '\?invalid",
+        ),
         (
             "Text.\n\n{{< mything a=1 >}}\n",
             r"report.qmd:3: shortcode 'mything' is not supported .*not a Quarto",
@@ -216,7 +232,8 @@ def test_include_inside_a_chunk_is_its_code(tmp_path):
 )
 def test_unsupported_shortcodes_stop(tmp_path, text, message):
     with pytest.raises(BuildError, match=message):
-        read_text(tmp_path, "---\ntitle: T\n---\n" + text if "meta" in text else text)
+        meta = "meta" in text and not text.startswith("---")
+        read_text(tmp_path, "---\ntitle: T\n---\n" + text if meta else text)
 
 
 # --- divs ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ file and line it came from so that errors can point at the source.
 from __future__ import annotations
 
 import datetime
+import decimal
 import os
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from . import options as document_options
 from . import validate
 from .validate import BuildError
 
+VARIABLES_FILE = "_variables.yml"  # the project's values for {{< var >}}
 INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+\"?([^\s\">]+)\"?\s*>\}\}\s*$")
 META = re.compile(r"\{\{<\s*meta\s+([\w.-]+)\s*>\}\}")
 # any shortcode: {{< name args >}}, or escaped with a third brace {{{< name args >}}}
@@ -242,22 +244,43 @@ def expand_includes(path: Path, root: Path, stack: tuple[Path, ...] = ()) -> lis
     return out
 
 
-def _meta_value(meta: dict, key: str, where: str) -> str:
-    value = meta
+def printed(value, what: str, where: str) -> str:
+    """A metadata value as Quarto's shortcodes print it (pandoc's reading of a JSON
+    value): `true`, a whole number without a point, another number as Haskell shows a
+    Double (0.5, but 3.0e-3 below 0.1 and 1.2e7 from 10^7).  Raises BuildError for a
+    list, mapping or null, which Quarto prints as '?invalid ... type'."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, float) and not 0.1 <= abs(value) < 1e7:
+        sign, digits, exponent = decimal.Decimal(repr(value)).as_tuple()
+        first, rest = str(digits[0]), "".join(map(str, digits[1:])).rstrip("0")
+        power = len(digits) + exponent - 1
+        return f"{'-' * sign}{first}.{rest or '0'}e{power}"
+    if value is None or isinstance(value, (list, dict)):
+        raise BuildError(
+            f"{where}: {what} names a {type(value).__name__ if value is not None else 'null'} "
+            f"value, which Quarto prints as '?invalid ... type': name one of its keys"
+        )
+    return str(value)
+
+
+def _lookup(data: dict, key: str, what: str, where: str, source: str) -> str:
+    """The value of a dotted `key` in `data`, printed as Quarto prints it."""
+    value = data
     for part in key.split("."):
         if not isinstance(value, dict) or part not in value:
-            raise BuildError(
-                f"{where}: {{{{< meta {key} >}}}} names a key that neither the YAML "
-                f"header nor _quarto.yml has"
-            )
+            raise BuildError(f"{where}: {what} names a key that {source}")
         value = value[part]
-    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return printed(value, what, where)
 
 
-def _resolve_shortcodes(line: Line, meta: dict, in_code: bool = False) -> str:
-    """A line of prose or of a code block with its shortcodes resolved: `meta` replaced by
-    the value, `pagebreak` kept for the typesetter, `{{{< x >}}}` printed as `{{< x >}}`;
-    any other shortcode stops the build."""
+def _resolve_shortcodes(line: Line, values: dict, in_code: bool = False) -> str:
+    """A line of prose or of a code block with its shortcodes resolved: `meta`, `var` and
+    `env` replaced by their values (`values`: the metadata, `_variables.yml` and the
+    environment), `pagebreak` kept for the typesetter, `{{{< x >}}}` printed as
+    `{{< x >}}`; any other shortcode stops the build."""
     where = line.where
 
     def resolve(m: re.Match) -> str:
@@ -266,8 +289,19 @@ def _resolve_shortcodes(line: Line, meta: dict, in_code: bool = False) -> str:
             return m.group(0)[1:-1]
         if len(opening) != 2 or len(closing) != 2:
             return m.group(0)
-        if name == "meta":
-            return _meta_value(meta, args.strip().strip("\"'"), where)
+        words = [w.strip("\"'") for w in re.findall(r'"[^"]*"|\'[^\']*\'|\S+', args)]
+        what = f"{{{{< {name} {' '.join(words)} >}}}}"
+        if name == "meta" and words:
+            source = "neither the YAML header nor _quarto.yml has"
+            return _lookup(values["meta"], words[0], what, where, source)
+        if name == "var" and words:
+            source = f"the project's {VARIABLES_FILE} does not have"
+            return _lookup(values["var"], words[0], what, where, source)
+        if name == "env" and words:  # as Quarto: the default, if given, when unset
+            found = values["env"].get(words[0], words[1] if len(words) > 1 else None)
+            if found is None:
+                raise BuildError(f"{where}: {what}: no environment variable {words[0]}")
+            return found
         if name == "pagebreak" and not in_code:
             if line.text.strip() != m.group(0):
                 raise BuildError(
@@ -536,12 +570,18 @@ def read(
     if isinstance(authors, (dict, list)):  # author objects: their names, as in the PDF
         authors = authors if isinstance(authors, list) else [authors]
         meta["author"] = [a["name"] if isinstance(a, dict) else a for a in authors]
+    variables = root / VARIABLES_FILE
+    values = {
+        "meta": meta,
+        "var": validate.read_yaml_file(variables)[0] if variables.is_file() else {},
+        "env": {**settings.environment, **os.environ},  # the environment files' too
+    }
     for key, value in meta.items():  # {{< meta >}} in the title, author, ...
         n = meta_lines.get((key,), 1)
         if isinstance(value, str):
-            meta[key] = _resolve_shortcodes(Line(value, path, n), meta)
+            meta[key] = _resolve_shortcodes(Line(value, path, n), values)
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            meta[key] = [_resolve_shortcodes(Line(v, path, n), meta) for v in value]
+            meta[key] = [_resolve_shortcodes(Line(v, path, n), values) for v in value]
     doc = Document(path, meta, settings=settings)
     prose: list[Line] = []
 
@@ -608,7 +648,7 @@ def read(
         if not (in_code or fence):
             if (div := validate.DIV_FENCE.match(line.text)) and div.group(2):
                 validate.check_div(div.group(2), where)
-            line = Line(_resolve_shortcodes(line, meta), line.file, line.lineno)
+            line = Line(_resolve_shortcodes(line, values), line.file, line.lineno)
             following = lines[i + 1].text if i + 1 < len(lines) else ""
             previous = prose[-1].text if prose else ""
             if TABLE_RULE.match(line.text):  # a multiline table's first or last rule
@@ -629,7 +669,7 @@ def read(
             if raw_tex is not None:
                 raw_tex.append(line.text)
             line = Line(
-                _resolve_shortcodes(line, meta, in_code=True), line.file, line.lineno
+                _resolve_shortcodes(line, values, in_code=True), line.file, line.lineno
             )
         prose.append(line)
         i += 1

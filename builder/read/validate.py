@@ -22,6 +22,32 @@ class BuildError(Exception):
     """An error in the user's input, worded for the user (file and line first)."""
 
 
+class Yaml12Loader(yaml.SafeLoader):
+    """YAML 1.2's core schema, as Quarto reads YAML (js-yaml): `true` and `false` the
+    only booleans (`yes`, `on` are text), `1e-3` a number, no base-60 numbers; dates as
+    in YAML 1.1 (js-yaml reads them too)."""
+
+
+_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float")}
+Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _tag, _pattern, _first in (
+    ("bool", r"true|True|TRUE|false|False|FALSE", "tTfF"),
+    ("int", r"[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+", "-+0123456789"),
+    (
+        "float",
+        r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+        "-+.0123456789",
+    ),
+):
+    Yaml12Loader.add_implicit_resolver(
+        f"tag:yaml.org,2002:{_tag}", re.compile(f"^(?:{_pattern})$"), list(_first)
+    )
+
+
 warn = diagnostics.warn
 
 
@@ -157,7 +183,7 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
         for key in FLOAT_ATTRIBUTES & set(keys):  # typed as the chunk option
             schema, allowed_values = vocabulary.entry("chunk_options", key)
             try:
-                value = yaml.safe_load(keys[key])
+                value = yaml.load(keys[key], Loader=Yaml12Loader)
             except yaml.YAMLError:
                 value = keys[key]
             if not vocabulary.fits(value, schema):
@@ -285,7 +311,7 @@ def yaml_lines(text: str, first_line: int = 1) -> dict[tuple, int]:
                 walk(v, key)
 
     try:
-        walk(yaml.compose(text), ())
+        walk(yaml.compose(text, Loader=Yaml12Loader), ())
     except yaml.YAMLError:
         pass
     return lines
@@ -540,7 +566,7 @@ def yaml_mapping(text: str, what: str) -> dict:
     place and name, e.g. "report.qmd:1: the YAML header") if it does not parse or is
     not a mapping."""
     try:
-        data = yaml.safe_load(text) or {}
+        data = yaml.load(text, Loader=Yaml12Loader) or {}
     except yaml.YAMLError as e:
         raise BuildError(f"{what} does not parse as YAML: {e}") from None
     if not isinstance(data, dict):
