@@ -115,10 +115,12 @@ def test_tables_are_pipe_tables_with_their_caption(notebook):
 
 def test_pandoc_only_lists_are_written_as_jupyter_reads_them(notebook):
     """Definition lists, example lists, lettered lists and line blocks, which Jupyter's
-    Markdown lacks: the term over its definition, decimal numbers, hard line breaks."""
+    Markdown lacks: the term over its definition, the labels the PDF shows ("(1)",
+    "a)", not Jupyter's "1."; unescaped: "\\(" starts math there), hard line breaks."""
     md = markdown(notebook)
     assert "Term `x`  \nIts definition." in md and ":   " not in md
-    assert "1.  A worked example, (1)." in md and "1.  lettered" in md
+    assert "(1) A worked example, (1)." in md and "\na) lettered" in md
+    assert "1.  lettered" not in md and "\\(1\\)" not in md
     assert "a line block\\\nof two lines" in md
 
 
@@ -306,3 +308,19 @@ def test_images_travel_inside_the_notebook(tmp_path, capsys):
     assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+"', cell.source)
     assert "*Figure 1: Plain*" in cell.source and "](missing.png)" in cell.source
     assert "report.qmd: image missing.png not found" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "n, style, delim, label",
+    [
+        (2, "LowerAlpha", "TwoParens", "(b)"),
+        (27, "UpperAlpha", "Period", "AA."),
+        (4, "LowerRoman", "Period", "iv."),
+        (1994, "UpperRoman", "OneParen", "MCMXCIV)"),
+        (3, "Example", "TwoParens", "(3)"),
+    ],
+)
+def test_list_labels_as_the_pdf_numbers_them(n, style, delim, label):
+    from builder.write.export import _list_label
+
+    assert _list_label(n, style, delim) == label

@@ -55,6 +55,7 @@ HTML_TAGS = set(
 NOTHING = re.compile(r"^\s*(\\(newpage|clearpage|pagebreak|noindent)\b\s*)*$")
 LATEX_REF = re.compile(r"\\(eqref|ref|pageref|autoref)\{([^}]*)\}")
 SPAN_TAGS = {"mark": "mark", "underline": "u"}  # span classes Jupyter shows as HTML
+
 MATH_ENV = re.compile(
     r"\\begin\{(equation|align|gather|multline|flalign|alignat|eqnarray)"
 )
@@ -123,6 +124,8 @@ class Jupyter:
                 out += self.code_block(b)
             elif t == "RawBlock":
                 out += self.raw_block(b)
+            elif t == "OrderedList" and _labelled(b):
+                out += self.labelled_list(b)
             else:  # lists, quotes, definitions, line blocks: their content rendered
                 out.append({**b, "c": self.children(b["c"])} if "c" in b else b)
         return out
@@ -146,6 +149,21 @@ class Jupyter:
             number = found[seen] if seen < len(found) else ""
         head = s(number) + [{"t": "Space"}] if number else []
         return {"t": "Header", "c": [level, ["", [], []], head + self.inlines(inlines)]}
+
+    def labelled_list(self, b: dict) -> list:
+        """A list numbered (a), i., (1) ...: its items as paragraphs led by their labels,
+        as the PDF shows them (Jupyter's Markdown numbers lists 1., 2. only, and its
+        style sheet overrides an HTML list's type)."""
+        (start, style, delim), items = b["c"]
+        out, kinds = [], (style["t"], delim["t"])
+        for n, item in enumerate(items, start):
+            # as is: pandoc would escape "(a)" to "\\(a\\)", which Jupyter reads as math
+            label = [{"t": "RawInline", "c": ["markdown", _list_label(n, *kinds)]}]
+            if item and item[0]["t"] in ("Para", "Plain"):
+                first, item = self.inlines(item[0]["c"]), item[1:]
+                label += [{"t": "Space"}, *first]
+            out += [para(label), *self.blocks(item)]
+        return out
 
     def div(self, d: dict) -> list:
         ident, classes, keys = attr(d)
@@ -473,6 +491,36 @@ def html_tables(value):
         input=json.dumps(tree), capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     return {"t": "RawBlock", "c": ["html", html.strip()]}
+
+
+def _labelled(b: dict) -> bool:
+    """An ordered list whose labels Jupyter's Markdown cannot write: letters, roman
+    numerals, or numbers in parentheses (an example list's)."""
+    (_, style, delim), _ = b["c"]
+    return style["t"] not in ("Decimal", "DefaultStyle", "Example") or (
+        delim["t"] == "TwoParens"
+    )
+
+
+def _list_label(n: int, style: str, delim: str) -> str:
+    """The label of item `n` of a list of pandoc's `style` and `delim` ("(b)", "iv.")."""
+    if style.endswith("Alpha"):
+        text = ""
+        while n:
+            n, k = divmod(n - 1, 26)
+            text = "abcdefghijklmnopqrstuvwxyz"[k] + text
+    elif style.endswith("Roman"):
+        text = ""
+        for value, numeral in zip(
+            (1000, 900, 500, 400, 100, 90, 50, 40, 10, 9, 5, 4, 1),
+            "m cm d cd c xc l xl x ix v iv i".split(),
+        ):
+            text += numeral * (n // value)
+            n %= value
+    else:
+        text = str(n)
+    text = text.upper() if style.startswith("Upper") else text
+    return {"TwoParens": f"({text})", "OneParen": f"{text})"}.get(delim, f"{text}.")
 
 
 def _one_line(value):
