@@ -274,6 +274,21 @@ def test_macros_jupyter_cannot_show_are_named(tmp_path, capsys):
     assert named == [("5", "norm"), ("7", "mathbbm")]
 
 
+def test_macros_defined_in_the_math_are_not_named(tmp_path, capsys):
+    """A \\newcommand inside display math: MathJax keeps it for the later math (LaTeX
+    does not: the PDF's error is LaTeX's); a macro named before any paragraph is placed
+    in the document, not at '?'."""
+    doc = (
+        "---\ntitle: T\n---\n\n$$\n\\newcommand{\\Rr}{\\mathbb{R}} \\bm{x}\n$$\n\n"
+        "Later $\\Rr^d$.\n"
+    )
+    qmd = write_project(tmp_path, {"report.qmd": doc})
+    build(qmd, pdf=False, log=lambda *_: None)
+    out = capsys.readouterr().out
+    assert "\\Rr is not a macro" not in out
+    assert "warning: report.qmd: \\bm is not a macro Jupyter's MathJax knows" in out
+
+
 def test_images_travel_inside_the_notebook(tmp_path, capsys):
     """Local images in the notebook itself (the notebook is submitted alone): a Markdown
     image as a cell attachment, a sized one (an <img> tag) as a data URL, a PDF as its

@@ -60,6 +60,10 @@ MATH_ENV = re.compile(
     r"\\begin\{(equation|align|gather|multline|flalign|alignat|eqnarray)"
 )
 MACRO = re.compile(r"^\s*\\(re)?newcommand|^\s*\\DeclareMathOperator|^\s*\\def\\")
+# a macro a math element defines, which Jupyter's MathJax keeps for the later math
+DEFINED = re.compile(
+    r"\\(?:(?:re)?newcommand\*?|DeclareMathOperator\*?|def)\s*\{?\s*\\(\w+)"
+)
 # the macros Jupyter's MathJax knows (tools/mathjax_macros.mjs)
 MATHJAX = set(
     json.loads((Path(__file__).with_name("mathjax.json")).read_text())["macros"]
@@ -96,12 +100,12 @@ class Jupyter:
     """Renders the tree's Quarto constructs as plain Markdown blocks; a chunk becomes a
     ("chunk", index, content) item where its code cell goes."""
 
-    def __init__(self, nums: Numbering, titles: dict):
+    def __init__(self, nums: Numbering, titles: dict, where: str = "?"):
         self.nums = nums
         self.titles = titles  # callout title= text -> its inlines
         self.seen: dict[str, int] = {}  # headings met per source position
         self.raw_latex: list[tuple[str, str]] = []  # (raw LaTeX, where), read after
-        self.pos = "?"
+        self.pos = where  # the nearest position marker: the document until one comes
         self.unknown: set[str] = set()  # macros Jupyter cannot show, named once
 
     def blocks(self, blocks: list) -> list:
@@ -345,6 +349,7 @@ class Jupyter:
         """Name the macros of the notebook's math that Jupyter's MathJax does not know
         (a LaTeX package's, such as \\mathbbm or \\bm, or one the reader does not
         expand, such as mathtools' \\DeclarePairedDelimiter): shown in red there."""
+        self.unknown |= set(DEFINED.findall(tex))  # defined in the math: MathJax's own
         for name in set(re.findall(r"\\([A-Za-z]+)", tex)) - MATHJAX - self.unknown:
             self.unknown.add(name)
             warn(
@@ -770,7 +775,7 @@ def export(
     plan = inline_plan(runnable, modules, preamble_chunks(tree))
     outputs = outputs_by_label(executed)
     titles = parse.callout_titles(tree)
-    renderer = Jupyter(nums, titles)
+    renderer = Jupyter(nums, titles, doc.path.name)
     items = split(renderer.blocks(tree["blocks"]))
     # the Markdown of every cell, written in one run of pandoc's writer
     meta = tree.get("meta", {})
@@ -930,7 +935,7 @@ def _outputs(chunk: Chunk, outputs: list) -> list:
 def prose(doc: Document, tree: dict, nums: Numbering) -> str:
     """The notebook's Markdown of the document's prose (its chunks left out), as the
     Markdown cells have it."""
-    renderer = Jupyter(nums, parse.callout_titles(tree))
+    renderer = Jupyter(nums, parse.callout_titles(tree), doc.path.name)
     items = split(renderer.blocks(tree["blocks"]))
     cells = [footnotes(item[1], [0]) for item in items if item[0] == "markdown"]
     return "\n\n".join(write(cells, tree.get("meta", {}), renderer, doc))
