@@ -415,10 +415,14 @@ def weave_outputs(
                 "DataFrame): Quarto ignores it there too",
             )
             widths = None
-        widths = f' tbl-colwidths="{widths}"' if widths else ""
+        extra = f' tbl-colwidths="{widths}"' if widths else ""  # the label's attributes
+        # the caption under the table (floats.lua); `top` changes nothing, as in Quarto
+        # 1.10.18, where it does not override the document's `bottom`
+        if opts.get("tbl-cap-location") == "bottom":
+            extra += ' tbl-cap-location="bottom"'
         if subcaps is None:
             i = found[0]
-            parts[i] = f"{parts[i].rstrip()}\n\n: {caption} {{#{ident}{widths}}}"
+            parts[i] = f"{parts[i].rstrip()}\n\n: {caption} {{#{ident}{extra}}}"
         else:  # sub-tables in a table div, as a table div with tables (floats.lua)
             if set(found) & set(markdown):
                 raise BuildError(
@@ -430,7 +434,7 @@ def weave_outputs(
                 f"{parts[i].rstrip()}\n\n: {_caption(c) or NBSP} {{#{ident}-{k}}}"
                 for k, (i, c) in enumerate(zip(found, subcaps), 1)
             ]
-            attrs = " ".join([f"#{ident}", *layout_attributes(opts)])
+            attrs = " ".join([f"#{ident}", *layout_attributes(opts)]) + extra
             parts[found[0]] = "\n\n".join([f"::: {{{attrs}}}", *subs, caption, ":::"])
             for i in found[1:]:
                 parts[i] = ""

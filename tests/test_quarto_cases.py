@@ -1409,6 +1409,89 @@ KINDS_DOCS = {
             "Figure 2: A long plotted caption See Figure 1 and Figure 2.",
         ],
     ),
+    "table-captions-at-the-bottom": (
+        "tbl-cap-location: bottom",
+        """
+        | k | v |
+        |---|---|
+        | a | 1 |
+
+        : Pipe table {#tbl-pipe}
+
+        ```{python}
+        #| label: tbl-df
+        #| tbl-cap: "A DataFrame"
+        import pandas as pd
+        pd.DataFrame({"x": [1, 2]})
+        ```
+
+        ```{python}
+        #| label: tbl-top
+        #| tbl-cap: "On top"
+        #| tbl-cap-location: top
+        pd.DataFrame({"y": [3]})
+        ```
+
+        See @tbl-pipe, @tbl-df and @tbl-top.
+        """,
+        [  # under its table: the document's tbl-cap-location
+            "k v a 1 Table 1: Pipe table",
+            "x 0 1 1 2 Table 2: A DataFrame",
+            "y 0 3 Table 3: On top",  # a chunk's `top` does not override it
+            "See Table 1, Table 2 and Table 3.",
+        ],
+    ),
+    "sub-tables-captioned-at-the-bottom": (
+        "tbl-cap-location: bottom",
+        """
+        ```{python}
+        #| label: tbl-two
+        #| tbl-cap: "Two tables"
+        #| tbl-subcap: ["First", "Second"]
+        #| layout-ncol: 2
+        import pandas as pd
+        display(pd.DataFrame({"x": [1]}))
+        display(pd.DataFrame({"y": [2]}))
+        ```
+
+        ::: {#tbl-div}
+        | a |
+        |---|
+        | 1 |
+
+        A table div
+        :::
+
+        See @tbl-two and @tbl-div.
+        """,
+        [  # sub-captions under their tables, the float's caption under them all
+            "a 1 Table 2: A table div See Table 1 and Table 2.",
+            "x 0 y 1 0 (a) First 2 (b) Second Table 1: Two tables",
+        ],
+    ),
+    "a-chunks-table-captioned-at-the-bottom": (
+        "number-sections: false",
+        """
+        ```{python}
+        #| label: tbl-low
+        #| tbl-cap: "Below"
+        #| tbl-cap-location: bottom
+        import pandas as pd
+        pd.DataFrame({"x": [1]})
+        ```
+
+        | b |
+        |---|
+        | 2 |
+
+        : Above {#tbl-up}
+
+        See @tbl-low and @tbl-up.
+        """,
+        [  # a chunk's tbl-cap-location: its own table only
+            "x 0 1 Table 1: Below Table 2: Above b 2",
+        ],
+    ),
     "html-table-with-an-id": (
         "number-sections: false",
         """
@@ -1472,6 +1555,13 @@ PDF_ONLY = (
     "Div short",
     "plotted caption See",
     "caption with 𝑥2",
+    "k v a 1",
+    "x 0 1 1 2",
+    "y 0 3 Table",
+    "A table div See",
+    "(a) First 2",
+    "x 0 1 Table",
+    "Below Table 2",
 )
 
 

@@ -55,7 +55,7 @@ def test_bad_option_value_names_its_line(tmp_path, option, message):
 @pytest.mark.parametrize(
     "option",
     [
-        "tbl-cap-location: top",
+        "tbl-column: page",
         "fig-cap-location: top",
         "layout-valign: top",
         "fig-env: figure*",

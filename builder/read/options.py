@@ -198,6 +198,8 @@ def pandoc_args(pdf: dict, lang: str = "en") -> list[str]:
         args += ["-M", f"fig-pos={pdf['fig-pos']}"]
     if pdf.get("fig-align", "default") != "default":  # every figure's (floats.lua)
         args += ["-M", f"fig-align={pdf['fig-align']}"]
+    if "tbl-cap-location" in pdf:  # every table's (floats.lua)
+        args += ["-M", f"tbl-cap-location={pdf['tbl-cap-location']}"]
     if pdf.get("toc", False):
         args += ["--toc", f"--toc-depth={pdf.get('toc-depth', 3)}"]
         title = pdf.get("toc-title", vocabulary.VOCABULARY["titles"]["toc"])

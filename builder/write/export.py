@@ -502,9 +502,7 @@ def _labelled(b: dict) -> bool:
     """An ordered list whose labels Jupyter's Markdown cannot write: letters, roman
     numerals, or numbers in parentheses (an example list's)."""
     (_, style, delim), _ = b["c"]
-    return style["t"] not in ("Decimal", "DefaultStyle", "Example") or (
-        delim["t"] == "TwoParens"
-    )
+    return style["t"].endswith(("Alpha", "Roman")) or delim["t"] == "TwoParens"
 
 
 def _list_label(n: int, style: str, delim: str) -> str:

@@ -184,31 +184,60 @@ local function column_widths(tbl, spec)
   return tbl
 end
 
--- A table div with sub-tables, as Quarto sets it: the caption above, the sub-tables side
--- by side (before the table filter below takes their ids).
+local document_tbl_cap_location = nil  -- the document's tbl-cap-location, if set
+
+-- A numbered table as Quarto sets a chunk's HTML table (a DataFrame, parse.py) or a table
+-- captioned at the bottom (tbl-cap-location): the caption in the longtable's head, so on
+-- every page, or in its last foot; the caption stays inlines (citeproc).
+local function captioned(tbl, caption, bottom)
+  local id = tbl.identifier
+  tbl.caption.long, tbl.classes, tbl.identifier = {}, {}, ""
+  local tex = pandoc.write(pandoc.Pandoc({tbl}), "latex"):gsub("\\def\\LTcaptype{none}[^\n]*\n", "")
+  local cut = tex:find(bottom and "\n\\endlastfoot" or "\n\\toprule", 1, true)
+  local head = pandoc.List({latex.raw("\\caption{"), latex.raw("\\label{" .. id .. "}")})
+  return {latex.rawblock(tex:sub(1, cut)), pandoc.Plain(head .. caption .. {latex.raw("}\\tabularnewline")}),
+    latex.rawblock(tex:sub(cut + 1))}
+end
+
+-- tbl-cap-location: bottom (a table's, a chunk's, or the document's): captions under tables
+local function at_bottom(el)
+  return (el.attributes["tbl-cap-location"] or document_tbl_cap_location) == "bottom"
+end
+
+-- A table div with sub-tables, as Quarto sets it: the caption above (below, with
+-- tbl-cap-location: bottom), the sub-tables side by side (before the table filter below
+-- takes their ids).
 local function Subtables(div)
   local subs = div.identifier:match("^tbl%-") and subtables(div.content) or {}
   if #subs == 0 then return nil end
   local caption = caption_of(div)
-  caption = blank(caption) and "" or latex.latex_of(caption)
+  caption = "\\caption{\\label{" .. div.identifier .. "}"
+    .. (blank(caption) and "" or latex.latex_of(caption)) .. "}"
+  local below = at_bottom(div)  -- every caption under its table
+  for _, sub in ipairs(subs) do sub.above = not below end
   local blocks = pandoc.List({latex.rawblock("\\begin{table}" .. placement(div)
-    .. "\n\\caption{\\label{" .. div.identifier .. "}" .. caption .. "}")})
+    .. (below and "" or ("\n" .. caption)))})
   blocks:extend(subfloat_blocks(div, subs))
-  blocks:insert(latex.rawblock("\\end{table}"))
+  blocks:insert(latex.rawblock((below and (caption .. "\n") or "") .. "\\end{table}"))
   return blocks
 end
 
 local function table_div(div)
   local caption, found = pandoc.List(caption_of(div)), false
   if blank(caption) then caption = pandoc.List() end
-  caption:insert(latex.raw("\\label{" .. div.identifier .. "}"))
   div.content = div.content:walk({Table = function(tbl)
     if found then return nil end
     found = true
-    tbl.caption.long = {pandoc.Plain(caption)}
-    return column_widths(tbl, div.attributes["tbl-colwidths"])
+    tbl = column_widths(tbl, div.attributes["tbl-colwidths"])
+    if at_bottom(div) then
+      tbl.identifier = div.identifier
+      return captioned(tbl, caption, true)
+    end
+    tbl.caption.long = {pandoc.Plain(caption .. {latex.raw("\\label{" .. div.identifier .. "}")})}
+    return tbl
   end})
   if found then return div.content end
+  caption:insert(latex.raw("\\label{" .. div.identifier .. "}"))
   -- no pandoc table (raw HTML, an image, text): a table float of what it holds, as Quarto
   local blocks = pandoc.List({latex.rawblock("\\begin{table}" .. placement(div)
     .. "\n\\caption{" .. latex.latex_of(caption) .. "}\n\\centering{")})
@@ -263,25 +292,18 @@ local function Div(div)
   return nil
 end
 
--- A numbered table read from a chunk's HTML (a DataFrame, parse.py) as Quarto sets it: the
--- caption in the longtable's head, so on every page; the caption stays inlines (citeproc).
-local function html_table(tbl, caption)
-  local id = tbl.identifier
-  tbl.caption.long, tbl.classes, tbl.identifier = {}, {}, ""
-  local tex = pandoc.write(pandoc.Pandoc({tbl}), "latex"):gsub("\\def\\LTcaptype{none}[^\n]*\n", "")
-  local cut = tex:find("\n\\toprule", 1, true)
-  local head = pandoc.List({latex.raw("\\caption{"), latex.raw("\\label{" .. id .. "}")})
-  return {latex.rawblock(tex:sub(1, cut)), pandoc.Plain(head .. caption .. {latex.raw("}\\tabularnewline")}),
-    latex.rawblock(tex:sub(cut + 1))}
-end
 
 -- ": Caption {#tbl-x}" under a table.
 local function Table(tbl)  -- pandoc 3.9 reads `: Caption {#tbl-x}` into the attributes
   tbl = column_widths(tbl)
   local last = tbl.caption.long[#tbl.caption.long]
   local labelled = tbl.identifier:match("^tbl%-") and last and last.content
+  local below = at_bottom(tbl)
+  tbl.attributes["tbl-cap-location"] = nil
   if labelled and blank(last.content) then last.content = pandoc.Inlines({}) end
-  if labelled and tbl.classes:includes("html-table") then return html_table(tbl, last.content) end
+  if labelled and (below or tbl.classes:includes("html-table")) then
+    return captioned(tbl, last.content, below)
+  end
   if labelled then
     last.content:insert(latex.raw("\\label{" .. tbl.identifier .. "}"))
     tbl.identifier = ""
@@ -353,6 +375,9 @@ end
 local function Meta(meta)
   if meta["fig-pos"] then document_fig_pos = pandoc.utils.stringify(meta["fig-pos"]) end
   if meta["fig-align"] then document_fig_align = pandoc.utils.stringify(meta["fig-align"]) end
+  if meta["tbl-cap-location"] then
+    document_tbl_cap_location = pandoc.utils.stringify(meta["tbl-cap-location"])
+  end
 end
 
 -- The figure filter after Div: the images of a figure div (its sub-figures) are raw LaTeX by then
