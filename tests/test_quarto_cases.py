@@ -1931,6 +1931,8 @@ M: {{< meta lr >}} / {{< meta big >}} / {{< meta half >}} / {{< meta flag >}} /
 V: {{< var exp.lr >}} / {{< var exp.n >}} / {{< var exp.on >}}.
 
 E: {{< env REPORT_TEST_USER >}} / {{< env REPORT_TEST_UNSET "two words" >}}.
+
+Press {{< kbd Shift-Enter >}}.
 """
 VALUES_FILES = {
     "report.qmd": VALUES_DOC,
@@ -1941,7 +1943,7 @@ VALUES_FILES = {
 # a point, others as Haskell shows a Double), YAML 1.2's booleans (`on`, `yes`: text)
 VALUES_TEXT = (
     "Run ResNet-18 M: 3.0e-3 / 12000000 / 0.5 / true / 5 / 1.0e-8. "
-    "V: 3.0e-3 / 5 / yes. E: ada / two words."
+    "V: 3.0e-3 / 5 / yes. E: ada / two words. Press Shift-Enter."
 )
 
 
@@ -1950,6 +1952,7 @@ def test_meta_var_and_env_print_values_as_quarto(tmp_path, monkeypatch):
     nb = build(write_project(tmp_path, VALUES_FILES), fast=True, log=lambda *_: None)
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()).startswith(VALUES_TEXT)
     assert nb["notebook"].cells[0].source.startswith("# Run ResNet-18")
+    assert "Press `Shift-Enter`." in nb["notebook"].cells[1].source  # kbd: code
 
 
 @needs_quarto

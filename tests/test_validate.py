@@ -195,8 +195,8 @@ def test_include_inside_a_chunk_is_its_code(tmp_path):
     "text, message",
     [
         (
-            "{{< kbd Ctrl-C >}}\n",
-            r"report.qmd:1: shortcode 'kbd' is not supported .*a Quarto shortcode",
+            "{{< fa star >}}\n",
+            r"report.qmd:1: shortcode 'fa' is not supported .*a Quarto shortcode",
         ),
         (
             "x {{< lipsum 1 >}} y\n",
@@ -211,6 +211,7 @@ def test_include_inside_a_chunk_is_its_code(tmp_path):
             "{{< env NO_SUCH_VARIABLE_X >}}\n",
             r"report.qmd:1: .*no environment variable",
         ),
+        ("{{< kbd mac=Cmd-C win=Ctrl-C >}}\n", r"report.qmd:1: .*in no fixed order"),
         (
             "---\ntitle: T\nitems: [1, 2]\n---\n{{< meta items >}}\n",
             r"report.qmd:5: .*names a list value, which Quarto prints as '\?invalid",

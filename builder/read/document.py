@@ -279,7 +279,7 @@ def _lookup(data: dict, key: str, what: str, where: str, source: str) -> str:
 def _resolve_shortcodes(line: Line, values: dict, in_code: bool = False) -> str:
     """A line of prose or of a code block with its shortcodes resolved: `meta`, `var` and
     `env` replaced by their values (`values`: the metadata, `_variables.yml` and the
-    environment), `pagebreak` kept for the typesetter, `{{{< x >}}}` printed as
+    environment), `kbd` by its key as code, `pagebreak` kept for the typesetter, `{{{< x >}}}` printed as
     `{{< x >}}`; any other shortcode stops the build."""
     where = line.where
 
@@ -302,6 +302,15 @@ def _resolve_shortcodes(line: Line, values: dict, in_code: bool = False) -> str:
             if found is None:
                 raise BuildError(f"{where}: {what}: no environment variable {words[0]}")
             return found
+        if name == "kbd" and words:  # a key as code, as Quarto's PDF sets it
+            keys = [w for w in words if w != "mode=plain"]
+            if len(keys) != 1 or "=" in keys[0]:
+                raise BuildError(
+                    f"{where}: {what}: keys for each system (mac=, win=, linux=) are "
+                    f"not supported by the built-in renderer (Quarto 1.10.18 lists them "
+                    f"in no fixed order): give one key combination"
+                )
+            return keys[0] if in_code else f"`{keys[0]}`"
         if name == "pagebreak" and not in_code:
             if line.text.strip() != m.group(0):
                 raise BuildError(
