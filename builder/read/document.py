@@ -259,9 +259,10 @@ def printed(value, what: str, where: str) -> str:
         power = len(digits) + exponent - 1
         return f"{'-' * sign}{first}.{rest or '0'}e{power}"
     if value is None or isinstance(value, (list, dict)):
+        kind = {list: "list", dict: "mapping"}.get(type(value), "null")
         raise BuildError(
-            f"{where}: {what} names a {type(value).__name__ if value is not None else 'null'} "
-            f"value, which Quarto prints as '?invalid ... type': name one of its keys"
+            f"{where}: {what} names a {kind} value, which Quarto prints as "
+            f"'?invalid ... type': name one of its keys"
         )
     return str(value)
 
@@ -279,8 +280,8 @@ def _lookup(data: dict, key: str, what: str, where: str, source: str) -> str:
 def _resolve_shortcodes(line: Line, values: dict, in_code: bool = False) -> str:
     """A line of prose or of a code block with its shortcodes resolved: `meta`, `var` and
     `env` replaced by their values (`values`: the metadata, `_variables.yml` and the
-    environment), `kbd` by its key as code, `pagebreak` kept for the typesetter, `{{{< x >}}}` printed as
-    `{{< x >}}`; any other shortcode stops the build."""
+    environment), `kbd` by its key as code, `pagebreak` kept for the typesetter,
+    `{{{< x >}}}` printed as `{{< x >}}`; any other shortcode stops the build."""
     where = line.where
 
     def resolve(m: re.Match) -> str:

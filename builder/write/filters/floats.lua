@@ -292,7 +292,6 @@ local function Div(div)
   return nil
 end
 
-
 -- ": Caption {#tbl-x}" under a table.
 local function Table(tbl)  -- pandoc 3.9 reads `: Caption {#tbl-x}` into the attributes
   tbl = column_widths(tbl)
