@@ -312,6 +312,36 @@ def raw_table_floats(tree: dict) -> None:
         e.update(t="Div", c=[[labels[0], [], []], content])
 
 
+def _figure_div(e) -> bool:
+    return isinstance(e, dict) and e.get("t") == "Div" and attr(e)[0].startswith("fig-")
+
+
+def nested_figures(tree: dict) -> None:
+    """A figure div inside a figure div (a labelled chunk's figure, weave.py's, or one
+    written so) as the sub-figure Quarto makes of it: a pandoc Figure of its one image,
+    its last paragraph the sub-caption (floats.lua sets the chunks' code before the
+    float).  One that holds more than an image and a caption is left for number.py to
+    name."""
+    for outer in [e for e in walk(tree["blocks"]) if _figure_div(e)]:
+        chunks = [
+            b for b in outer["c"][1] if b["t"] == "Div" and "data-chunk" in attr(b)[2]
+        ]
+        for holder in [outer, *chunks]:
+            holder["c"][1] = [
+                _sub_figure(b) if _figure_div(b) else b for b in holder["c"][1]
+            ]
+
+
+def _sub_figure(div: dict) -> dict:
+    blocks = [b for b in div["c"][1] if position(b) is None or b["t"] != "RawBlock"]
+    images = [e for e in walk(blocks[:1]) if e.get("t") == "Image"]
+    if len(blocks) != 2 or len(images) != 1 or blocks[1]["t"] not in ("Para", "Plain"):
+        return div
+    caption = [None, [{"t": "Plain", "c": blocks[1]["c"]}]]
+    image = {"t": "Plain", "c": images}
+    return {"t": "Figure", "c": [[attr(div)[0], [], []], caption, [image]]}
+
+
 def unlabelled_floats(tree: dict) -> None:
     """Figures, and tables with a caption or an id, without a label: LaTeX numbers
     them too (pandoc writes `\\caption{}\\label{id}` for a table's id); marked

@@ -533,6 +533,7 @@ def woven_tree(doc: Document, executed) -> tuple[Woven, dict]:
     tree = parse.table_labels(parse.name_titles(parse.html_tables(tree)))
     parse.raw_math(tree)
     parse.linked_figures(tree)
+    parse.nested_figures(tree)
     parse.raw_table_floats(tree)
     parse.unlabelled_floats(tree)
     by = options.pdf_option(doc, "shift-heading-level-by")

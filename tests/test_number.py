@@ -507,12 +507,12 @@ def test_code_block_messages_in_full(tmp_path, text, message):
 
 
 def test_sub_figures_written_as_divs_stop_with_their_line(tmp_path):
-    """Quarto numbers a figure div inside a figure div as a sub-figure ("Figure 1a");
-    the built-in renderer does not typeset that layout: a located error, not a LaTeX
+    """A figure div inside a figure div is a sub-figure ("Figure 1a", parse.py) when it
+    holds one image and its caption; one holding more stops with its line, not a LaTeX
     failure with no line."""
     text = (
-        "# A\n\n::: {#fig-main}\n\n::: {#fig-a}\n![](a.png)\n\nFirst\n:::\n\n"
-        "Main.\n:::\n"
+        "# A\n\n::: {#fig-main}\n\n::: {#fig-a}\n![](a.png)\n\n![](b.png)\n\n"
+        "First\n:::\n\nMain.\n:::\n"
     )
     with pytest.raises(BuildError) as error:
         number(tmp_path, text)

@@ -1492,6 +1492,50 @@ KINDS_DOCS = {
             "x 0 1 Table 1: Below Table 2: Above b 2",
         ],
     ),
+    "figure-divs-inside-a-figure-div": (
+        "number-sections: false",
+        """
+        ::: {#fig-curves layout-ncol=2}
+
+        ```{python}
+        #| label: fig-train
+        #| fig-cap: "Training loss"
+        import matplotlib.pyplot as plt
+        plt.figure(figsize=(3, 2)); plt.plot([1.0, 0.4]); plt.axis("off"); plt.show()
+        ```
+
+        ```{python}
+        #| label: fig-val
+        #| fig-cap: "Validation loss"
+        plt.figure(figsize=(3, 2)); plt.plot([1.1, 0.8]); plt.axis("off"); plt.show()
+        ```
+
+        Loss curves of the CNN.
+        :::
+
+        ::: {#fig-pair layout-ncol=2}
+
+        ![An input](loss.png){#fig-in}
+
+        ::: {#fig-out}
+        ![](loss.png)
+
+        Its saliency
+        :::
+
+        Input and saliency.
+        :::
+
+        @fig-curves shows both; @fig-val rises while @fig-train falls; @fig-in, @fig-out.
+        """,
+        [  # sub-figures, as an image with a label is; the chunks' code before the float
+            "plt.show() plt.figure(figsize=(3, 2)); plt.plot([1.1, 0.8]);",
+            "(a) Training loss (b) Validation loss Figure 1: Loss curves of the CNN.",
+            "(a) An input (b) Its saliency Figure 2: Input and saliency.",
+            "Figure 1 shows both; Figure 1b rises while Figure 1a falls; Figure 2a, "
+            "Figure 2b.",
+        ],
+    ),
     "html-table-with-an-id": (
         "number-sections: false",
         """
@@ -1562,6 +1606,9 @@ PDF_ONLY = (
     "(a) First 2",
     "x 0 1 Table",
     "Below Table 2",
+    "plt.show() plt.figure",
+    "(a) Training loss (b)",
+    "(a) An input (b)",
 )
 
 
@@ -1665,6 +1712,11 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
     if name == "raw-html-table-in-a-table-div":  # an HTML table, which Jupyter shows
         assert "<table> <tr> <th> Name </th>" in markdown
         assert "</table> *Table 1: Search space* Text after." in markdown
+    if name == "figure-divs-inside-a-figure-div":  # under each chunk's cell
+        assert "plt.show() *(a) Training loss* plt.figure(" in " ".join(
+            " ".join(c.source.split()) for c in nb.cells
+        )
+        assert "*(b) Validation loss* *Figure 1: Loss curves of the CNN.*" in markdown
     if name == "html-table-with-an-id":  # its number alone under the cell
         assert (
             "*Table 1* | x | y |" in markdown and "*Table 2: Later table*" in markdown

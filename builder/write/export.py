@@ -734,6 +734,8 @@ def chunk_markdown(content: list, renderer: Jupyter) -> tuple[list, list]:
         renderer.pos = position(b) or renderer.pos  # outputs' headings: the chunk's
         if b["t"] == "CodeBlock":  # the chunk's code: a listing's caption
             captions += renderer.code_block(b)[:-1]
+        if b["t"] == "Figure":  # a sub-figure of the figure div around the chunk
+            captions += renderer.figure(b, "the figure div")[-1:]
         if b["t"] != "Div":
             if b["t"] == "Table" and (b["c"][1][1] or "data-float" in attr(b)[2]):
                 captions += renderer.table(b)[1:]

@@ -265,8 +265,16 @@ local function figure_div(div)
   local caption = caption_of(div)
   local align = div.attributes["fig-align"] or document_fig_align or "center"
   local centering = (align == "center" or align == "default") and "\\centering" or ""
-  local blocks = pandoc.List({latex.rawblock("\\begin{figure}" .. placement(div) .. centering)})
   local subs = subfigures(div.content)
+  -- sub-figures drawn by chunks (parse.nested_figures): their code in one block before
+  -- the float, which is placed as a chunk's figure is, as Quarto sets them
+  local code = #subs > 0 and div.content:filter(function(b) return b.t == "CodeBlock" end) or {}
+  if #code > 0 then div.classes:insert("cell") end
+  local blocks = pandoc.List({latex.rawblock("\\begin{figure}" .. placement(div) .. centering)})
+  if #code > 0 then
+    local text = table.concat(code:map(function(b) return b.text end), "\n")
+    blocks:insert(1, pandoc.CodeBlock(text, code[1].attr))
+  end
   subs = #subs > 0 and subs or cells(div)
   if #subs > 0 then blocks:extend(subfloat_blocks(div, subs)) else blocks:extend(aligned(div, align)) end
   -- the caption stays inlines, so that citeproc (after the filters) sees its citations; a
