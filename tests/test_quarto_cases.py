@@ -1536,6 +1536,37 @@ KINDS_DOCS = {
             "Figure 2b.",
         ],
     ),
+    "meta-in-a-chunks-caption": (
+        "number-sections: false",
+        """
+        ```{python}
+        #| label: fig-acc
+        #| fig-cap: "Accuracy for {{< meta title >}}."
+        import matplotlib.pyplot as plt
+        plt.figure(figsize=(3, 2)); plt.plot([1, 2]); plt.axis("off"); plt.show()
+        ```
+
+        See @fig-acc.
+        """,
+        ["Figure 1: Accuracy for meta-in-a-chunks-caption. See Figure 1."],
+    ),
+    "caption-list-with-one-label": (
+        "number-sections: false",
+        """
+        ```{python}
+        #| label: fig-two
+        #| fig-cap: ["First.", "Second."]
+        import matplotlib.pyplot as plt
+        plt.figure(figsize=(3, 2)); plt.plot([1, 2]); plt.axis("off"); plt.show()
+        plt.figure(figsize=(3, 2)); plt.plot([2, 1]); plt.axis("off"); plt.show()
+        ```
+
+        @fig-two compares them.
+        """,
+        [  # the label names the last figure, as in Quarto 1.10.18
+            "Figure 1: First. Figure 2: Second. Figure 2 compares them.",
+        ],
+    ),
     "html-table-with-an-id": (
         "number-sections: false",
         """
@@ -1609,6 +1640,8 @@ PDF_ONLY = (
     "plt.show() plt.figure",
     "(a) Training loss (b)",
     "(a) An input (b)",
+    "Figure 1: First. Figure 2",
+    "Accuracy for meta",
 )
 
 
@@ -1717,6 +1750,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
             " ".join(c.source.split()) for c in nb.cells
         )
         assert "*(b) Validation loss* *Figure 1: Loss curves of the CNN.*" in markdown
+    if name == "meta-in-a-chunks-caption":
+        assert "*Figure 1: Accuracy for meta-in-a-chunks-caption.*" in markdown
     if name == "html-table-with-an-id":  # its number alone under the cell
         assert (
             "*Table 1* | x | y |" in markdown and "*Table 2: Later table*" in markdown

@@ -329,9 +329,13 @@ def _resolve_shortcodes(line: Line, values: dict, in_code: bool = False) -> str:
     return SHORTCODE.sub(resolve, line.text)
 
 
-def parse_options(body: list[Line], path: Path) -> tuple[dict, list[Line]]:
+def parse_options(
+    body: list[Line], path: Path, values: dict | None = None
+) -> tuple[dict, list[Line]]:
     """Split the leading `#|` lines of a chunk from its code and parse them as one YAML
-    document (block scalars and lists may span lines); validate names and values."""
+    document (block scalars and lists may span lines); validate names and values; the
+    shortcodes of text values (`fig-cap: "On {{< meta dataset >}}"`) resolved with
+    `values`, as Quarto resolves them."""
     n = 0
     while n < len(body) and body[n].text.lstrip().startswith("#|"):
         n += 1
@@ -348,6 +352,16 @@ def parse_options(body: list[Line], path: Path) -> tuple[dict, list[Line]]:
 
     for key, value in options.items():
         validate.check_chunk_options({key: value}, where(key))
+        if values is not None and isinstance(value, (str, list)):
+            texts = value if isinstance(value, list) else [value]
+            k = lines.get((key,), 1) - 1
+            texts = [
+                _resolve_shortcodes(Line(t, body[k].file, body[k].lineno), values)
+                if isinstance(t, str)
+                else t
+                for t in texts
+            ]
+            options[key] = texts if isinstance(value, list) else texts[0]
     validate.check_captions(options, where)
     return options, body[n:]
 
@@ -638,7 +652,7 @@ def read(
                 j += 1
             if j == len(lines):
                 raise BuildError(f"{where}: python chunk is never closed with {ticks}")
-            options, body = parse_options(lines[i + 1 : j], line.file)
+            options, body = parse_options(lines[i + 1 : j], line.file, values)
             _check_chunk_code(body)
             n_options = j - i - 1 - len(body)
             chunk = Chunk(
