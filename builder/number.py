@@ -515,6 +515,14 @@ def chunk_reason(chunks):
         for chunk in chunks:
             if chunk.options.get("label") == ident:
                 opts = chunk.options
+                if isinstance(opts.get("fig-cap"), list):  # one figure per caption
+                    n = len(opts["fig-cap"])
+                    return (
+                        f" (the chunk at {chunk.where()} captions each of its figures: "
+                        f"@{ident}-1 to @{ident}-{n}; Quarto 1.10.18 gives @{ident} to "
+                        f"the last one, which the built-in renderer does not: write "
+                        f"@{ident}-{n})"
+                    )
                 reason = next(
                     (
                         f"has {k}: false"

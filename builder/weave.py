@@ -368,15 +368,8 @@ def weave_outputs(
                     f"chunk drew {len(images)} figures; give one caption per figure"
                 )
             ident = float_ident(chunk, "fig")
-            # the chunk's label names the last figure, as in Quarto 1.10.18
             parts[first] = "\n\n".join(
-                _figure(
-                    chunk,
-                    [p],
-                    ident if i == len(images) else f"{ident}-{i}",
-                    _caption(c) or NBSP,
-                    sizes,
-                )
+                _figure(chunk, [p], f"{ident}-{i}", _caption(c) or NBSP, sizes)
                 for i, (p, c) in enumerate(zip(images, captions), 1)
             )
         elif is_figure and (len(images) == 1 or label.startswith("fig-")):

@@ -102,7 +102,10 @@ def settings(
     for data, found in [*levels, (meta, document)]:  # each level over the one before
         settings.execute.update(found["execute"])
         settings.pdf.update(found["pdf"])
-        settings.meta = _merge(settings.meta, data)
+        # the front matter's own keys replace the project's, but for the options Quarto
+        # merges itself: pandoc, which reads the rest, takes a document's key whole
+        deep = QUARTO_MERGED if data is meta else None
+        settings.meta = _merge(settings.meta, data, deep)
     return settings
 
 
@@ -272,11 +275,16 @@ def header_lines(pdf: dict) -> str:
     return lines
 
 
-def _merge(base: dict, over: dict) -> dict:
-    """`over` on top of `base`, mappings merged key by key (as Quarto merges metadata)."""
+QUARTO_MERGED = ("format", "execute")  # merged key by key over the project's too
+
+
+def _merge(base: dict, over: dict, deep: tuple | None = None) -> dict:
+    """`over` on top of `base`, mappings merged key by key (as Quarto merges its
+    configuration); `deep`: the only top-level keys so merged (the others replaced)."""
     merged = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        inner = isinstance(value, dict) and isinstance(merged.get(key), dict)
+        if inner and (deep is None or key in deep):
             value = _merge(merged[key], value)
         merged[key] = value
     return merged
