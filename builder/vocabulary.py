@@ -108,6 +108,8 @@ def use_document(meta: dict) -> None:
         UNNUMBERED[cls] = words.get(f"environment-{cls}-title", UNNUMBERED[cls])
     titles = VOCABULARY["titles"]
     titles["toc"] = words.get("toc-title-document", titles["toc"])
+    for key in ("lof", "lot"):  # the lists of figures and tables
+        titles[key] = words.get(f"crossref-{key}-title", titles[key])
 
 
 def document_file(path: Path) -> Path:
@@ -147,6 +149,8 @@ def preamble() -> str:
         "figurename": CROSSREF["fig"]["name"],
         "tablename": CROSSREF["tbl"]["name"],
         "proofname": UNNUMBERED["proof"],  # amsthm's, in the document's language
+        "listfigurename": VOCABULARY["titles"]["lof"],
+        "listtablename": VOCABULARY["titles"]["lot"],
     }
     lines.append(  # as Quarto (crossref/meta.lua): after the language's own names
         "\\AtBeginDocument{"

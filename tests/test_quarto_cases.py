@@ -2075,6 +2075,38 @@ def test_the_label_of_a_caption_list_stops_with_the_labels_to_use(tmp_path):
         build(qmd, pdf=False, log=lambda *_: None)
 
 
+LISTS_FILES = {
+    "_quarto.yml": "format:\n  pdf:\n    pdf-engine: xelatex\n    lof: true\n"
+    "    lot: true\n",
+    "report.qmd": "---\ntitle: L\nlang: de\n---\n\n![Ein Bild](loss.png){#fig-a}\n\n"
+    "| a |\n|---|\n| 1 |\n\n: Eine Tabelle {#tbl-a}\n",
+}
+
+
+# Quarto 1.10.18 (recorded): the lists' titles in the document's language
+def lists_project(root: Path) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", (60, 40), "gray").save(root / "loss.png")
+    return write_project(root, LISTS_FILES)
+
+
+def test_lists_of_figures_and_tables_in_the_documents_language(tmp_path):
+    build(lists_project(tmp_path), fast=True, log=lambda *_: None)
+    flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert flat.startswith("L Abbildungsverzeichnis 1 Ein Bild . .")
+    assert "Tabellenverzeichnis 1 Eine Tabelle . ." in flat
+
+
+@needs_quarto
+def test_live_quarto_titles_the_lists_as_recorded(tmp_path):
+    lists_project(tmp_path)
+    quarto_render(tmp_path)
+    flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert flat.startswith("L Abbildungsverzeichnis 1 Ein Bild . .")
+    assert "Tabellenverzeichnis 1 Eine Tabelle . ." in flat
+
+
 def test_yaml_is_read_as_yaml_1_2_as_quarto_reads_it(tmp_path):
     """`toc: yes` is text in YAML 1.2 (Quarto stops: 'must instead be true or false');
     YAML 1.1 (PyYAML's own) would read it as true and silently add a contents list."""
