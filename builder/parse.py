@@ -318,7 +318,7 @@ def _figure_div(e) -> bool:
 
 def nested_figures(tree: dict) -> None:
     """A figure div inside a figure div (a labelled chunk's figure, weave.py's, or one
-    written so) as the sub-figure Quarto makes of it: a pandoc Figure of its one image,
+    written so) as the sub-figure Quarto makes of it: a pandoc figure element of its one image,
     its last paragraph the sub-caption (floats.lua sets the chunks' code before the
     float).  One that holds more than an image and a caption is left for number.py to
     name."""
