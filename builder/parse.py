@@ -318,10 +318,10 @@ def _figure_div(e) -> bool:
 
 def nested_figures(tree: dict) -> None:
     """A figure div inside a figure div (a labelled chunk's figure, weave.py's, or one
-    written so) as the sub-figure Quarto makes of it: a pandoc figure element of its one image,
-    its last paragraph the sub-caption (floats.lua sets the chunks' code before the
-    float).  One that holds more than an image and a caption is left for number.py to
-    name."""
+    written so) as the sub-figure Quarto makes of it: a pandoc figure element of its
+    one image, its last paragraph the sub-caption (floats.lua sets the chunks' code
+    before the float).  One that holds more than an image and a caption is left for
+    number.py to name."""
     for outer in [e for e in walk(tree["blocks"]) if _figure_div(e)]:
         chunks = [
             b for b in outer["c"][1] if b["t"] == "Div" and "data-chunk" in attr(b)[2]
