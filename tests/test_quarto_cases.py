@@ -1550,6 +1550,34 @@ KINDS_DOCS = {
         """,
         ["Figure 1: Accuracy for meta-in-a-chunks-caption. See Figure 1."],
     ),
+    "citations-in-theorem-names-and-sub-captions": (
+        "number-sections: false\nbibliography: refs.bib",
+        """
+        ::: {#thm-bias}
+        ## Bias correction [@kingma2015adam]
+        The estimates are unbiased.
+        :::
+
+        ::: {#fig-subs layout-ncol=2}
+        ![Adam [@kingma2015adam]](loss.png){#fig-s1}
+
+        ![Plain](loss.png){#fig-s2}
+
+        Two runs.
+        :::
+
+        ::: callout-note
+        ## Following [@kingma2015adam]
+        Body.
+        :::
+        """,
+        [  # read by citeproc, but in a callout's title (raw there, as in Quarto)
+            "Theorem 0.1 (Bias correction (Kingma and Ba 2015)). The estimates are",
+            "(a) Adam (Kingma and Ba 2015) (b) Plain Figure 1: Two runs.",
+            "Following [@kingma2015adam]",
+            "Kingma, Diederik P., and Jimmy Ba. 2015.",
+        ],
+    ),
     "html-table-with-an-id": (
         "number-sections: false",
         """
@@ -1624,6 +1652,7 @@ PDF_ONLY = (
     "(a) Training loss (b)",
     "(a) An input (b)",
     "Accuracy for meta",
+    "Following [@",
 )
 
 

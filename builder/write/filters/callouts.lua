@@ -32,8 +32,9 @@ function callout(div, ctype, inside)
   if title then
     local inlines = pandoc.utils.blocks_to_inlines(pandoc.read(title, "markdown").blocks)
     title = latex.latex_of(inlines:walk({Cite = latex.reference}))  -- read after crossref.lua
-  else
+  else  -- as LaTeX: a citation stays as written, as in Quarto's callout titles
     title = latex.take_title(div)
+    title = title and latex.latex_of(title)
   end
   local prefix = div.identifier:match("^(%a+)%-")
   local numbered = prefix and latex.VOCABULARY.crossref[prefix]

@@ -122,25 +122,31 @@ local function layout_rows(div, count)
 end
 
 -- Sub-floats side by side, row by row (layout_rows): each sub's LaTeX (sub.tex) in a
--- minipage with its sub-caption, below it for a figure, above it for a table (sub.above).
+-- minipage with its sub-caption, below it for a figure, above it for a table (sub.above);
+-- the sub-captions stay inlines (citeproc, after the filters, sees their citations).
 local function subfloat_blocks(div, subs)
-  local parts, next_sub = {}, 1
+  local parts, next_sub = pandoc.Inlines({}), 1
+  local function raw(tex) parts:insert(latex.raw(tex)) end
   for r, widths in ipairs(layout_rows(div, #subs)) do
     local total = 0
     for _, w in ipairs(widths) do total = total + math.abs(w) end
-    if r > 1 then table.insert(parts, "\\newline") end  -- as Quarto
+    if r > 1 then raw("\\newline\n") end  -- as Quarto
     for _, w in ipairs(widths) do
       local width = string.format("%.2f", math.abs(w) / total)
       local sub = w > 0 and subs[next_sub] or nil
       if sub then
         next_sub = next_sub + 1
-        local caption = sub.id and ("\\subcaption{\\label{" .. sub.id .. "}"
-          .. latex.latex_of(sub.caption) .. "}") or ""
-        table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\centering\n"
-          .. (sub.above and (caption .. "\n" .. sub.tex) or (sub.tex .. "\n" .. caption))
-          .. "\n\\end{minipage}%")
+        raw("\\begin{minipage}[t]{" .. width .. "\\linewidth}\\centering\n")
+        if not sub.above then raw(sub.tex .. "\n") end
+        if sub.id then
+          raw("\\subcaption{\\label{" .. sub.id .. "}")
+          parts:extend(sub.caption)
+          raw("}\n")
+        end
+        if sub.above then raw(sub.tex .. "\n") end
+        raw("\\end{minipage}%\n")
       else  -- space, or a place the last row leaves empty
-        table.insert(parts, "\\begin{minipage}[t]{" .. width .. "\\linewidth}\\mbox{}\\end{minipage}%")
+        raw("\\begin{minipage}[t]{" .. width .. "\\linewidth}\\mbox{}\\end{minipage}%\n")
       end
     end
   end
@@ -148,8 +154,8 @@ local function subfloat_blocks(div, subs)
     error("the layout of " .. div.identifier .. " has places for " .. (next_sub - 1)
       .. " of its " .. #subs .. " sub-floats: give it a place for each")
   end
-  -- one raw block: a blank line between two minipages would stack them
-  return pandoc.List({latex.rawblock(table.concat(parts, "\n"))})
+  -- one paragraph: a blank line between two minipages would stack them
+  return pandoc.List({pandoc.Plain(parts)})
 end
 
 -- A caption with no text (weave.py writes a no-break space where pandoc needs one): the

@@ -37,12 +37,13 @@ function M.lift_notes(list)
   return out, texts
 end
 
--- A leading "## Title" inside a div is the block's title (removed from the div), as LaTeX.
+-- A leading "## Title" inside a div is the block's title (removed from the div): its
+-- inlines (so that citeproc, after the filters, still sees its citations).
 function M.take_title(div)
   local first = div.content[1]
   if first and first.t == "Header" then
     table.remove(div.content, 1)
-    return M.latex_of(first.content)
+    return first.content
   end
   return nil
 end

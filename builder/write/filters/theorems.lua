@@ -5,14 +5,16 @@ local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE)
 
 
 local function environment(div, env, label)
-  local title = latex.take_title(div)
+  local title = latex.take_title(div)  -- inlines: its citations are citeproc's
   local starts_para = div.content[1] and div.content[1].t == "Para"
-  local blocks = pandoc.List({latex.rawblock("\\begin{" .. env .. "}"
-    .. (title and ("[" .. title .. "]") or "") .. (label and ("\\label{" .. label .. "}") or "")
+  local head = pandoc.List({latex.raw("\\begin{" .. env .. "}" .. (title and "[" or ""))})
+  if title then head:extend(title) end
+  head:insert(latex.raw((title and "]" or "") .. (label and ("\\label{" .. label .. "}") or "")
     -- as Quarto, when it does not start with a paragraph (a figure, a list): the heading
     -- is set on a line of its own before it, not carried into the next paragraph
     .. ((starts_para or not label) and "" or "\n\n~")
-    .. ((starts_para or label) and "" or "\\leavevmode"))})
+    .. ((starts_para or label) and "" or "\\leavevmode")))
+  local blocks = pandoc.List({pandoc.Plain(head)})
   blocks:extend(div.content)
   local last = blocks[#blocks]
   if env == "proof" and (last.t == "Para" or last.t == "Plain") then
