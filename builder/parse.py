@@ -333,7 +333,7 @@ def nested_figures(tree: dict) -> None:
 
 
 def _sub_figure(div: dict) -> dict:
-    blocks = [b for b in div["c"][1] if position(b) is None or b["t"] != "RawBlock"]
+    blocks = [b for b in div["c"][1] if not (b["t"] == "RawBlock" and b["c"][0] == POS)]
     images = [e for e in walk(blocks[:1]) if e.get("t") == "Image"]
     if len(blocks) != 2 or len(images) != 1 or blocks[1]["t"] not in ("Para", "Plain"):
         return div
