@@ -2136,6 +2136,49 @@ def test_live_quarto_titles_the_lists_as_recorded(tmp_path):
     assert "Tabellenverzeichnis 1 Eine Tabelle . ." in flat
 
 
+ROW_DOC = """---
+title: "T"
+---
+
+```{python}
+#| label: fig-s
+#| fig-cap: "Three."
+#| fig-subcap: [A, B, C]
+#| layout-ncol: 3
+import matplotlib.pyplot as plt
+for k in (1, 2, 3):
+    plt.figure(figsize=(2, 2)); plt.plot([0, k]); plt.show()
+```
+"""
+
+
+ROW_FILES = {
+    "report.qmd": ROW_DOC,
+    "_quarto.yml": "format:\n  pdf:\n    pdf-engine: xelatex\n",
+}
+
+
+def sub_caption_x(pdf: Path) -> float:
+    """Where "(a)" starts on the page, in points from the left (pdftotext -bbox)."""
+    box = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                         text=True).stdout  # fmt: skip
+    return float(re.search(r'xMin="([\d.]+)"[^>]*>\(a\)<', box).group(1))
+
+
+def test_a_row_of_three_sub_figures_starts_where_quartos_does(tmp_path):
+    """Quarto 1.10.18 sets a layout's rows from the line's left edge (recorded: "(a)" at
+    x = 145.13 pt); centred, three 0.33-wide minipages sat 2.2 pt to the right."""
+    build(write_project(tmp_path, ROW_FILES), log=lambda *_: None)
+    assert sub_caption_x(tmp_path / "report.pdf") == pytest.approx(145.13, abs=0.05)
+
+
+@needs_quarto
+def test_live_quarto_starts_the_row_as_recorded(tmp_path):
+    write_project(tmp_path, ROW_FILES)
+    quarto_render(tmp_path)
+    assert sub_caption_x(tmp_path / "report.pdf") == pytest.approx(145.13, abs=0.05)
+
+
 def test_yaml_is_read_as_yaml_1_2_as_quarto_reads_it(tmp_path):
     """`toc: yes` is text in YAML 1.2 (Quarto stops: 'must instead be true or false');
     YAML 1.1 (PyYAML's own) would read it as true and silently add a contents list."""

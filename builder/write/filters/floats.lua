@@ -276,12 +276,14 @@ local function figure_div(div)
   -- the float, which is placed as a chunk's figure is, as Quarto sets them
   local code = #subs > 0 and div.content:filter(function(b) return b.t == "CodeBlock" end) or {}
   if #code > 0 then div.classes:insert("cell") end
+  subs = #subs > 0 and subs or cells(div)
+  -- a layout's rows fill the line from its left edge, as Quarto sets them: not centred
+  centering = #subs > 0 and "" or centering
   local blocks = pandoc.List({latex.rawblock("\\begin{figure}" .. placement(div) .. centering)})
   if #code > 0 then
     local text = table.concat(code:map(function(b) return b.text end), "\n")
     blocks:insert(1, pandoc.CodeBlock(text, code[1].attr))
   end
-  subs = #subs > 0 and subs or cells(div)
   if #subs > 0 then blocks:extend(subfloat_blocks(div, subs)) else blocks:extend(aligned(div, align)) end
   -- the caption stays inlines, so that citeproc (after the filters) sees its citations; a
   -- footnote's text goes after the figure, and a short caption without its mark to the list
