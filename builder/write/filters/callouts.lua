@@ -30,7 +30,7 @@ function callout(div, ctype, inside)
   if not inside then div.content, notes = latex.lift_notes(div.content) end
   local title = div.attributes["title"]
   if title then
-    local inlines = pandoc.utils.blocks_to_inlines(pandoc.read(title, "markdown").blocks)
+    local inlines = latex.read_inlines(title)
     title = latex.latex_of(inlines:walk({Cite = latex.reference}))  -- read after crossref.lua
   else  -- as LaTeX: a citation stays as written, as in Quarto's callout titles
     title = latex.take_title(div)

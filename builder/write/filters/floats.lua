@@ -292,7 +292,7 @@ local function figure_div(div)
   local inlines, notes = latex.lift_notes(pandoc.Inlines(caption))
   local unmarked = pandoc.Inlines(caption):walk({Note = function() return {} end})
   local scap = div.attributes["fig-scap"]  -- a chunk's fig-scap (weave.py): the list's words
-  if scap then unmarked = pandoc.utils.blocks_to_inlines(pandoc.read(scap, "markdown").blocks) end
+  if scap then unmarked = latex.read_inlines(scap) end
   local short = (#notes > 0 or scap) and ("[" .. latex.latex_of(unmarked) .. "]") or ""
   local head = blank(caption) and {latex.raw("\\caption{}"), label}
     or pandoc.List({latex.raw("\\caption" .. short .. "{"), label}) .. inlines .. {latex.raw("}")}
@@ -341,7 +341,7 @@ local function Figure(fig)
     return image
   end})
   if scap then  -- the short caption, for the list of figures: \caption[short]{...}
-    fig.caption.short = pandoc.utils.blocks_to_inlines(pandoc.read(scap, "markdown").blocks)
+    fig.caption.short = latex.read_inlines(scap)
   end
   local labelled = fig.identifier:match("^fig%-")
   pos = pos or document_fig_pos or (not labelled and "H" or nil)

@@ -19,6 +19,11 @@ end
 function M.raw(s) return pandoc.RawInline("latex", s) end
 function M.rawblock(s) return pandoc.RawBlock("latex", s) end
 
+-- An attribute's Markdown (a callout's title=, a caption, fig-scap) read as inlines.
+function M.read_inlines(text)
+  return pandoc.utils.blocks_to_inlines(pandoc.read(text, "markdown").blocks)
+end
+
 -- Inlines as LaTeX source.
 function M.latex_of(inlines)
   return pandoc.write(pandoc.Pandoc({pandoc.Plain(inlines)}), "latex"):gsub("%s+$", "")

@@ -6,7 +6,7 @@
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
 local function listing(id, cap, blocks, file)
-  local inlines = pandoc.utils.blocks_to_inlines(pandoc.read(cap, "markdown").blocks)
+  local inlines = latex.read_inlines(cap)
   inlines = inlines:walk({Cite = latex.reference})  -- read after crossref.lua
   if file then
     inlines = pandoc.List({pandoc.Code(file)}) .. (#inlines > 0 and {pandoc.Space()} or {}) .. inlines
