@@ -1600,6 +1600,27 @@ KINDS_DOCS = {
             "See Table 2.",
         ],
     ),
+    "footnote-in-callout-heading": (
+        "number-sections: false",
+        """
+        Before.[^a]
+
+        ::: callout-note
+        ## A title with a note[^b]
+        Body text.[^c]
+        :::
+
+        After.[^d]
+
+        [^a]: First.
+        [^b]: Second.
+        [^c]: Third.
+        [^d]: Fourth.
+        """,
+        [  # the title's note stays in the box's title: LaTeX letters it inside the box
+            "A title with a notea a Second. Body text.2 After.3",
+        ],
+    ),
 }
 
 
@@ -1653,6 +1674,7 @@ PDF_ONLY = (
     "(a) An input (b)",
     "Accuracy for meta",
     "Following [@",
+    "title with a notea",
 )
 
 

@@ -26,16 +26,16 @@ local function nested(div)  -- the callouts inside `div`, as quotes
 end
 
 function callout(div, ctype, inside)
-  local notes = pandoc.List()  -- a footnote's text after the box (latex.lift_notes)
-  if not inside then div.content, notes = latex.lift_notes(div.content) end
   local title = div.attributes["title"]
   if title then
     local inlines = latex.read_inlines(title)
     title = latex.latex_of(inlines:walk({Cite = latex.reference}))  -- read after crossref.lua
   else  -- as LaTeX: a citation stays as written, as in Quarto's callout titles
     title = latex.take_title(div)
-    title = title and latex.latex_of(title)
+    title = title and latex.latex_of(title)  -- its footnote stays in it, as Quarto's
   end
+  local notes = pandoc.List()  -- a footnote's text after the box (latex.lift_notes)
+  if not inside then div.content, notes = latex.lift_notes(div.content) end
   local prefix = div.identifier:match("^(%a+)%-")
   local numbered = prefix and latex.VOCABULARY.crossref[prefix]
   if numbered and numbered.callout then  -- #nte-x: titled with its name and number, as Quarto
