@@ -1621,6 +1621,30 @@ KINDS_DOCS = {
             "A title with a notea a Second. Body text.2 After.3",
         ],
     ),
+    "echo-fenced-with-options-quarto-moves": (
+        "number-sections: false",
+        """
+        ```{python}
+        #| label: fig-sq
+        #| echo: fenced
+        #| fig-cap: "Squares"
+        #| fig-width: 3
+        import matplotlib.pyplot as plt
+        plt.plot([1, 4, 9])
+        ```
+
+        ```{python}
+        #| echo: fenced
+        #| label: calc
+        x = 1 + 1
+        ```
+        """,
+        [  # fig-width is not kept in the cell's source: the rest is written anew
+            "```{python} #| label: fig-sq #| fig-cap: Squares import matplotlib.pyplot "
+            "as plt plt.plot([1, 4, 9]) ```",
+            "```{python} #| label: calc x = 1 + 1 ```",
+        ],
+    ),
 }
 
 
@@ -1675,6 +1699,7 @@ PDF_ONLY = (
     "Accuracy for meta",
     "Following [@",
     "title with a notea",
+    "```{python}",
 )
 
 

@@ -121,6 +121,26 @@ def test_chunk_options_are_quartos_schema():
     assert declared - names <= {"code-tools", "fig-responsive", "filename"}
 
 
+def test_options_kept_in_the_cells_source_are_quartos():
+    """`chunk_options_in_cell_source` is Quarto's kJupyterCellOptionKeys (jupyter.ts,
+    1.10.18), the constants' names read from its constants.ts, where its source is here."""
+    git = ["git", "--git-dir=/work/.mirror/quarto-dev+quarto-cli/repo", "show"]
+    texts = []
+    for path in ("src/core/jupyter/jupyter.ts", "src/config/constants.ts"):
+        run = subprocess.run([*git, f"v1.10.18:{path}"], capture_output=True, text=True)
+        if run.returncode != 0:
+            pytest.skip("Quarto's source is not here")
+        texts.append(run.stdout)
+    jupyter, constants = texts
+    value = dict(re.findall(r'export const (k\w+) = "([^"]+)";', constants))
+    lists = re.findall(
+        r"kJupyterCell(?:Internal)?OptionKeys = [^\[]*\[([^\]]*)\]", jupyter
+    )
+    keys = {value[k] for block in lists for k in re.findall(r"k\w+", block)}
+    assert len(keys) > 30
+    assert keys == set(VOCABULARY["chunk_options_in_cell_source"])
+
+
 def test_preamble_declares_every_theorem_kind_and_callout():
     tex = vocabulary.preamble()
     for kind in vocabulary.THEOREMS.values():

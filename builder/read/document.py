@@ -21,6 +21,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
+from .. import vocabulary
 from . import options as document_options
 from . import validate
 from .validate import BuildError
@@ -106,12 +109,19 @@ class Chunk:
 
     def shown_source(self) -> str:
         """The code as the PDF shows it: with `echo: fenced`, inside its ```{python} fence
-        with its `#|` lines (the `echo` line itself left out), as Quarto shows it."""
+        with its `#|` lines (the `echo` line itself left out), as Quarto shows it.  Where
+        an option is not one Quarto keeps in the cell's source (its jupyter.ts moves the
+        others to the cell's metadata), the kept ones are written anew as YAML."""
         if self.options.get("echo") != "fenced":
             return self.source
-        options = [
-            line for line in self.option_lines if not re.match(r"#\|\s*echo\s*:", line)
-        ]
+        lines = self.option_lines
+        own = validate.yaml_mapping("\n".join(ln[2:] for ln in lines), self.where())
+        kept = vocabulary.VOCABULARY["chunk_options_in_cell_source"]
+        if any(key not in kept for key in own):
+            own = {k: v for k, v in own.items() if k in kept}
+            dumped = yaml.safe_dump(own, sort_keys=False, allow_unicode=True, width=1e9)
+            lines = [f"#| {line}" for line in dumped.splitlines()]
+        options = [line for line in lines if not re.match(r"#\|\s*echo\s*:", line)]
         return "\n".join([f"{self.fence}{{python}}", *options, self.source, self.fence])
 
 
