@@ -110,6 +110,9 @@ def use_document(meta: dict) -> None:
     titles["toc"] = words.get("toc-title-document", titles["toc"])
     for key in ("lof", "lot"):  # the lists of figures and tables
         titles[key] = words.get(f"crossref-{key}-title", titles[key])
+    # after "Note 1" in a cross-referenced callout's title, as written (Quarto's
+    # quarto-post/latex.lua); captions: caption_delim()
+    titles["delim"] = str(crossref.get("title-delim", titles["delim"]))
 
 
 def document_file(path: Path) -> Path:
@@ -120,6 +123,13 @@ def document_file(path: Path) -> Path:
 
 
 PDF_DEFAULTS = {k: v for k, v in VOCABULARY["pdf_defaults"].items() if k[0] != "_"}
+TITLE_DELIMS = {k: v for k, v in VOCABULARY["title_delims"].items() if k != "_about"}
+
+
+def caption_delim() -> tuple[str, str]:
+    """The document's separator after a caption's "Figure 1" (`crossref: title-delim`):
+    (LaTeX's labelsep, the notebook's text); colon for a value Quarto's PDF ignores."""
+    return tuple(TITLE_DELIMS.get(VOCABULARY["titles"]["delim"], TITLE_DELIMS[":"]))
 
 
 def names(table: str) -> set[str]:
@@ -152,6 +162,7 @@ def preamble() -> str:
         "listfigurename": VOCABULARY["titles"]["lof"],
         "listtablename": VOCABULARY["titles"]["lot"],
     }
+    lines.append(f"\\captionsetup{{labelsep={caption_delim()[0]}}}")  # title-delim
     lines.append(  # as Quarto (crossref/meta.lua): after the language's own names
         "\\AtBeginDocument{"
         + "".join(f"\\renewcommand*\\{c}{{{n}}}" for c, n in names.items())

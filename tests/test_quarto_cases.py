@@ -2267,3 +2267,45 @@ def test_profile_named_on_the_command_line(tmp_path, monkeypatch):
     flat = " ".join(pdf_text(tmp_path / "report.pdf").split())
     _, heading, printed = PROFILES["named"]
     assert f"Profiles {heading}" in flat and printed in flat
+
+
+# Quarto 1.10.18 (recorded): title-delim sets the captions' separator where the caption
+# package knows it (else colon, with a warning) and follows "Note 1" as written
+DELIMS = {
+    '"."': "Note 1. Mind the gap Body. Table 1. Numbers a b 1 2 See Note 1",
+    '"—"': "Note 1— Mind the gap Body. Table 1: Numbers a b 1 2 See Note 1",
+    "none": "Note 1none Mind the gap Body. Table 1Numbers a b 1 2 See Note 1",
+}
+
+
+def delim_project(root: Path, delim: str) -> Path:
+    text = (
+        f"---\ntitle: D\ncrossref:\n  title-delim: {delim}\n---\n\n"
+        "::: {#nte-a .callout-note title='Mind the gap'}\nBody.\n:::\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n: Numbers {#tbl-n}\n\nSee @nte-a.\n"
+    )
+    files = {
+        "report.qmd": text,
+        "_quarto.yml": "format:\n  pdf:\n    pdf-engine: xelatex\n",
+    }
+    return write_project(root, files)
+
+
+@pytest.mark.parametrize("delim", list(DELIMS))
+def test_title_delim_as_quarto_sets_it(tmp_path, delim, capsys):
+    build(delim_project(tmp_path, delim), fast=True, log=lambda *_: None)
+    assert DELIMS[delim] in " ".join(pdf_text(tmp_path / "report.pdf").split())
+    nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+    markdown = " ".join(" ".join(c.source.split()) for c in nb.cells)
+    note, table = DELIMS[delim].split(" Body. ")
+    assert f"**{note}**" in markdown and f"*{table.split(' a b')[0]}*" in markdown
+    warned = "'title-delim' has no effect on captions in a PDF with '—'"
+    assert (warned in capsys.readouterr().out) == (delim == '"—"')
+
+
+@needs_quarto
+@pytest.mark.parametrize("delim", list(DELIMS))
+def test_live_quarto_sets_title_delim_as_recorded(tmp_path, delim):
+    delim_project(tmp_path, delim)
+    quarto_render(tmp_path)
+    assert DELIMS[delim] in " ".join(pdf_text(tmp_path / "report.pdf").split())

@@ -47,8 +47,10 @@ def markdown() -> str:
         BEGIN,
         f"- **Cross-reference kinds** (`@prefix-label`): {kinds}; "
         "`crossref:` `<kind>-title` (captions, headings) and `<kind>-prefix` "
-        f"(references); {_names('crossref_ignored_in_pdf')} warn (Quarto ignores them "
-        "in a PDF).",
+        "(references), `title-delim` (after the number in captions: "
+        f"{', '.join(repr(k) for k in vocabulary.TITLE_DELIMS)}; and as written in "
+        "the titles of cross-referenced callouts); "
+        f"{_names('crossref_ignored_in_pdf')} warn (Quarto ignores them in a PDF).",
         f"- **`lang:`** English and Quarto's translations: {languages}.",
         f"- **Callouts**: {', '.join(f'`callout-{k}`' for k in vocabulary.CALLOUTS)}, "
         f"with {_names('callout_attributes')}.",

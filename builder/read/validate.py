@@ -516,6 +516,15 @@ def check_crossref(value, where_of) -> None:
         if key in CROSSREF_IGNORED_IN_PDF:
             warn(where, f"crossref option '{key}' has no effect in a PDF, as in Quarto")
             continue
+        if key == "title-delim":  # its text follows "Note 1" in callout titles too
+            if str(text) not in vocabulary.TITLE_DELIMS:
+                warn(
+                    where,
+                    f"crossref option 'title-delim' has no effect on captions in a PDF "
+                    f"with '{text}', as in Quarto (there: "
+                    f"{', '.join(repr(k) for k in vocabulary.TITLE_DELIMS)})",
+                )
+            continue
         if kind not in kinds or what not in ("title", "prefix"):
             raise BuildError(
                 f"{where}: crossref option '{key}' is not supported by the built-in "

@@ -193,7 +193,8 @@ class Jupyter:
             cap = self.inlines(
                 caption["c"] if caption["t"] in ("Para", "Plain") else []
             )
-            return out + [para([emph(words + ([] if blank(cap) else s(": ") + cap))])]
+            delim = [] if blank(cap) else s(vocabulary.caption_delim()[1]) + cap
+            return out + [para([emph(words + delim)])]
         callout = next((c[8:] for c in classes if c.startswith("callout-")), None)
         if callout is not None:
             if "title" in keys:
@@ -205,7 +206,8 @@ class Jupyter:
                 name = s(
                     f"{vocabulary.CROSSREF[kind]['name']} {self.nums.numbers[ident]}"
                 )
-                title = name + (s(": ") + title if title else [])
+                delim = s(vocabulary.VOCABULARY["titles"]["delim"] + " ")
+                title = name + (delim + title if title else [])
             elif not title and keys.get("appearance", "default") == "default":
                 default = vocabulary.CALLOUTS.get(callout, vocabulary.CALLOUTS["note"])
                 title = s(default["title"])
@@ -264,7 +266,7 @@ class Jupyter:
             words = s(f"({number[-1]})") + ([] if blank(caption) else s(" "))
         else:
             words = s(self.nums.text(ident, caption=True))
-            words += [] if blank(caption) else s(": ")
+            words += [] if blank(caption) else s(vocabulary.caption_delim()[1])
         return [para([bare]), para([emph(words + self.inlines(caption))])]
 
     def figure(self, f: dict, parent: str | None) -> list:
@@ -276,7 +278,8 @@ class Jupyter:
             return self.subfigure(image, caption, parent)
         key = attr(f)[2].get("data-float", "")  # numbered without a label (parse.py)
         if parent is None and key in self.nums.numbers:
-            words = s(self.nums.text(key, caption=True) + ": ") + self.inlines(caption)
+            words = s(self.nums.text(key, caption=True) + vocabulary.caption_delim()[1])
+            words += self.inlines(caption)
             return self.blocks(f["c"][2]) + [para([emph(words)])]
         return self.blocks(f["c"][2])
 
@@ -301,7 +304,8 @@ class Jupyter:
                 + s(" ") * bool(caption)
                 + caption
             )
-        words = s(self.nums.text(ident, caption=True)) + (s(": ") if caption else [])
+        delim = s(vocabulary.caption_delim()[1]) if caption else []
+        words = s(self.nums.text(ident, caption=True)) + delim
         return para([emph(words + self.inlines(caption))])
 
     def table(self, t: dict) -> list:
@@ -318,7 +322,8 @@ class Jupyter:
             name = s(self.nums.text(ident, caption=True)) if number else []
         if blank(words):  # no caption: the name and number alone, as the PDF
             return [body, para([emph(name)])] if name else [body]
-        space = s(" " if number[-1:].isalpha() else ": ") if name else []
+        sub = number[-1:].isalpha()
+        space = s(" " if sub else vocabulary.caption_delim()[1]) if name else []
         return [body, para([emph(name + space + self.inlines(words))])]
 
     def para(self, p: dict) -> list:

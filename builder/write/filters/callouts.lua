@@ -40,7 +40,7 @@ function callout(div, ctype, inside)
   local numbered = prefix and latex.VOCABULARY.crossref[prefix]
   if numbered and numbered.callout then  -- #nte-x: titled with its name and number, as Quarto
     local name = numbered.name .. " \\ref*{" .. div.identifier .. "}"
-    title = title and (name .. ": " .. title) or name
+    title = title and (name .. latex.VOCABULARY.titles.delim .. " " .. title) or name
     div.content:insert(1, latex.rawblock("\\quartocallout" .. prefix .. "{" .. div.identifier .. "}"))
   end
   if inside then
