@@ -188,6 +188,22 @@ def _caption(text) -> str:
     return " ".join(str(text).split()) if text else ""
 
 
+# what starts a block other than a paragraph in pandoc's Markdown: a list marker ("A.",
+# "(b)", "1)", "-"), a quote, a heading, a table's or a definition's sign, a rule
+BLOCK_START = re.compile(
+    r"^(?:[-+*>#|:]|\(?(?:\d+|[A-Za-z]|[ivxlcdmIVXLCDM]+|#)[.)])(?=\s|$)"
+    r"|^([-*_])(?:\s*\1){2,}\s*$"
+)
+
+
+def _paragraph(caption: str) -> str:
+    """A caption as the paragraph it is in Quarto's figure: its leading list marker,
+    quote or heading sign escaped ("A\\." for "A."), which pandoc would read as a block."""
+    m = BLOCK_START.match(caption)
+    k = 0 if not m or m.group(1) else len(m.group(0).rstrip()) - 1
+    return f"{caption[:k]}\\{caption[k:]}" if m else caption
+
+
 def layout_attributes(opts: dict) -> list[str]:
     """A chunk's layout options as a float div's attributes."""
     return [
@@ -241,7 +257,8 @@ def _figure(
         attrs.append(f'fig-align="{opts["fig-align"]}"')
     if opts.get("fig-scap"):  # the list of figures' short caption (floats.lua)
         attrs.append(f"fig-scap={quoted(opts['fig-scap'])}")
-    return "\n\n".join([f"::: {{{' '.join(attrs)}}}", *body, caption or NBSP, ":::"])
+    caption = _paragraph(caption) or NBSP
+    return "\n\n".join([f"::: {{{' '.join(attrs)}}}", *body, caption, ":::"])
 
 
 # fig-format (options.figure_defaults) -> the image type the PDF takes first

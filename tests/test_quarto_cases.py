@@ -1645,6 +1645,36 @@ KINDS_DOCS = {
             "```{python} #| label: calc x = 1 + 1 ```",
         ],
     ),
+    "captions-pandoc-would-read-as-blocks": (
+        "number-sections: false",
+        """
+        ```{python}
+        #| label: fig-a
+        #| fig-cap: "A."
+        import matplotlib.pyplot as plt
+        plt.figure(figsize=(2, 1)); plt.plot([0, 1]); plt.show()
+        ```
+
+        ```{python}
+        #| label: fig-b
+        #| fig-cap: "(b) Training loss"
+        plt.figure(figsize=(2, 1)); plt.plot([1, 0]); plt.show()
+        ```
+
+        ::: {#fig-c}
+        ![](loss.png)
+
+        - a list, no caption
+        :::
+
+        See @fig-a, @fig-b and @fig-c.
+        """,
+        [  # a caption is a paragraph, never a list; a figure div ending in a list: none
+            "Figure 1: A.",
+            "Figure 2: (b) Training loss See Figure 1, Figure 2 and Figure 3.",
+            "a list, no caption Figure 3",
+        ],
+    ),
 }
 
 
@@ -1700,6 +1730,8 @@ PDF_ONLY = (
     "Following [@",
     "title with a notea",
     "```{python}",
+    "Training loss See",
+    "a list, no caption",
 )
 
 

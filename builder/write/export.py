@@ -188,11 +188,11 @@ class Jupyter:
             return self.table({**inner, "c": [[ident, [], []], *inner["c"][1:]]})
         if kind in vocabulary.FLOATS:
             *body, caption = content or [para([])]
+            if caption["t"] not in ("Para", "Plain"):  # no caption, as Quarto
+                body, caption = content, para([])
             words = s(self.nums.text(ident, caption=True))
             out = self.floats(body, ident) if kind == "fig" else self.blocks(body)
-            cap = self.inlines(
-                caption["c"] if caption["t"] in ("Para", "Plain") else []
-            )
+            cap = self.inlines(caption["c"])
             delim = [] if blank(cap) else s(vocabulary.caption_delim()[1]) + cap
             return out + [para([emph(words + delim)])]
         callout = next((c[8:] for c in classes if c.startswith("callout-")), None)

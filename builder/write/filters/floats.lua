@@ -164,11 +164,9 @@ local function blank(inlines)
   return pandoc.utils.stringify(inlines):gsub("[%s\194\160]", "") == ""
 end
 
-local function caption_of(div)
+local function caption_of(div)  -- none where the last block is no paragraph, as Quarto
   local last = div.content[#div.content]
-  if not (last and (last.t == "Para" or last.t == "Plain")) then
-    error("the float " .. div.identifier .. " needs a caption as its last paragraph")
-  end
+  if not (last and (last.t == "Para" or last.t == "Plain")) then return pandoc.Inlines({}) end
   div.content:remove(#div.content)
   return last.content
 end
