@@ -1675,6 +1675,32 @@ KINDS_DOCS = {
             "a list, no caption Figure 3",
         ],
     ),
+    "listings-inside-callouts": (
+        "number-sections: false",
+        """
+        ::: {.callout-tip}
+        ```{#lst-step .python lst-cap="One SGD step."}
+        opt.step()
+        ```
+
+        ```{.python filename="train.py"}
+        loss.backward()
+        ```
+        :::
+
+        ::: {.callout-note}
+        ```{.python filename="eval.py"}
+        model.eval()
+        ```
+        :::
+
+        See @lst-step.
+        """,
+        [  # placed H inside the box, as Quarto places them (a float cannot leave it)
+            "Tip Listing 1 One SGD step. opt.step() Listing 2 train.py loss.backward()",
+            "Note Listing 3 eval.py model.eval() See Listing 1.",
+        ],
+    ),
 }
 
 
@@ -1732,6 +1758,8 @@ PDF_ONLY = (
     "```{python}",
     "Training loss See",
     "a list, no caption",
+    "Tip Listing 1",
+    "Note Listing 3",
 )
 
 

@@ -373,14 +373,17 @@ local function Para(para)
   return {latex.rawblock("\\begin{center}"), para, latex.rawblock("\\end{center}")}
 end
 
--- A figure inside a callout is placed H (a float cannot leave the box), as Quarto places it.
+-- A figure or a listing inside a callout is placed H (a float cannot leave the box), as
+-- Quarto places them (listings.lua reads lst-pos).
 local function Callout(div)
   if not div.classes:find_if(function(c) return c:match("^callout%-") end) then return nil end
   div.content = div.content:walk({
     Div = function(d)
-      if d.identifier:match("^fig%-") then d.attributes["fig-pos"] = "H" return d end
+      local kind = d.identifier:match("^(%a+)%-")
+      if kind == "fig" or kind == "lst" then d.attributes[kind .. "-pos"] = "H" return d end
     end,
     Figure = function(fig) fig.attributes["fig-pos"] = "H" return fig end,
+    CodeBlock = function(code) code.attributes["lst-pos"] = "H" return code end,
   })
   return div
 end

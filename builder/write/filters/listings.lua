@@ -5,14 +5,15 @@
 -- caption, in code type; without a label it still makes a numbered listing, as Quarto.
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
-local function listing(id, cap, blocks, file)
+local function listing(id, cap, blocks, file, pos)
   local inlines = latex.read_inlines(cap)
   inlines = inlines:walk({Cite = latex.reference})  -- read after crossref.lua
   if file then
     inlines = pandoc.List({pandoc.Code(file)}) .. (#inlines > 0 and {pandoc.Space()} or {}) .. inlines
   end
   local label = id and ("\\label{" .. id .. "}") or ""
-  local out = pandoc.List({latex.rawblock("\\begin{codelisting}\n\n\\caption{" .. label
+  local placement = pos and ("[" .. pos .. "]") or ""  -- H inside a callout (floats.lua)
+  local out = pandoc.List({latex.rawblock("\\begin{codelisting}" .. placement .. "\n\n\\caption{" .. label
     .. latex.latex_of(inlines) .. "}\n\n\\centering{")})
   out:extend(blocks)
   out:insert(latex.rawblock("}\n\n\\end{codelisting}"))
@@ -21,13 +22,16 @@ end
 
 function CodeBlock(block)
   local id, cap, file = block.identifier, block.attributes["lst-cap"], block.attributes["filename"]
+  local pos = block.attributes["lst-pos"]
+  block.attributes["lst-pos"] = nil
   local labelled = id:match("^lst%-") and cap
-  if not (labelled or file) then return nil end
+  if not (labelled or file) then return block end
   block.identifier, block.attributes["lst-cap"], block.attributes["filename"] = "", nil, nil
-  return listing(labelled and id or nil, cap or "", {block}, file)
+  return listing(labelled and id or nil, cap or "", {block}, file, pos)
 end
 
 function Div(div)
   if not div.identifier:match("^lst%-") then return nil end
-  return listing(div.identifier, div.attributes["lst-cap"] or "", div.content)
+  return listing(div.identifier, div.attributes["lst-cap"] or "", div.content, nil,
+    div.attributes["lst-pos"])
 end
