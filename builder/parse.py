@@ -138,8 +138,8 @@ CONDITIONAL = {"content-visible", "content-hidden"}
 
 def shown(element: dict, output: str) -> bool:
     """Whether `output` ('pdf' or 'ipynb') shows `element`: not a `.content-visible` or
-    `.content-hidden` div whose conditions leave it out (validate.visible_in)."""
-    if element.get("t") != "Div":
+    `.content-hidden` div or span whose conditions leave it out (validate.visible_in)."""
+    if element.get("t") not in ("Div", "Span"):
         return True
     _, classes, keys = attr(element)
     return not CONDITIONAL & set(classes) or output in visible_in(classes, keys)

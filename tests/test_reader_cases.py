@@ -461,7 +461,10 @@ def test_content_visible_in_pdf_and_notebook(tmp_path):
         {
             "report.qmd": '# A\n\n::: {.content-visible when-format="pdf"}\nPDF-ONLY text.\n:::\n\n'
             '::: {.content-hidden when-format="pdf"}\nNOTEBOOK-ONLY text.\n:::\n\n'
-            "Both.\n"
+            "Both.\n\n"
+            'A [pdf-span]{.content-visible when-format="pdf"} B [html-span]{.content-'
+            'visible when-format="html"} C [nb-span]{.content-hidden when-format="pdf"}'
+            " D.\n"
         },
     )
     out = build(qmd, log=lambda *_: None)
@@ -470,6 +473,9 @@ def test_content_visible_in_pdf_and_notebook(tmp_path):
     )
     cells = "\n".join(c.source for c in out["notebook"].cells)
     assert "NOTEBOOK-ONLY text." in cells and "PDF-ONLY" not in cells
+    # spans too: Quarto 1.10.18's PDF "A pdf-span B C D.", its notebook "A B C nb-span D."
+    assert "A pdf-span B C D." in " ".join(pdf_text(qmd.with_suffix(".pdf")).split())
+    assert "A B C nb-span D." in cells
 
 
 @pytest.mark.skipif(

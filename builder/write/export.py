@@ -421,6 +421,8 @@ class Jupyter:
                 tag = next((SPAN_TAGS[c] for c in classes if c in SPAN_TAGS), None)
                 if "data-pos" in keys:  # a position marker, as number.py reads it
                     self.pos = keys["data-pos"]
+                elif not parse.shown(e, "ipynb"):  # .content-visible when-format=pdf
+                    continue
                 elif tag:  # [text]{.mark}: <mark>text</mark>, as Jupyter shows it
                     html = [
                         {"t": "RawInline", "c": ["html", f"<{t}>"]}
