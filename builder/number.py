@@ -29,7 +29,7 @@ from .parse import (
     stringify,
     walk,
 )
-from .read import BuildError, options
+from .read import BuildError, options, validate
 
 THEOREMS = vocabulary.THEOREMS
 NAMES = vocabulary.NAMES
@@ -323,6 +323,7 @@ class Counter:
         t = e["t"]
         if t == "Span":
             self.pos = position(e) or self.pos
+            validate.check_span(attr(e)[1], self.pos)
         if t == "Cite":
             for citation in e["c"][0]:
                 if is_crossref(citation["citationId"]):

@@ -173,6 +173,17 @@ def parse_attributes(text: str, where: str) -> tuple[str | None, list[str], dict
     return ident, classes, keys
 
 
+def check_span(classes: list[str], where: str) -> None:
+    """A span's classes: Quarto's margin and page columns (`[..]{.aside}`,
+    `.column-margin`: a margin note in Quarto's PDF) stop the build, as the divs do."""
+    for cls in classes:
+        if cls == "aside" or cls.startswith("column-") and cls in QUARTO_DIV_CLASSES:
+            raise BuildError(
+                f"{where}: the span class '.{cls}' is a Quarto feature the built-in "
+                f"renderer does not support (Quarto's PDF sets it in the margin)"
+            )
+
+
 def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
     """Validate a fenced div's attributes; returns (id, classes, attributes)."""
     ident, classes, keys = parse_attributes(attrs, where)
