@@ -514,6 +514,10 @@ def _authors(value) -> bool:
     )
 
 
+# emphasis, code, math, links, escapes or HTML in a text pandoc reads as Markdown
+MARKDOWN_SIGN = re.compile(r"[*`~^$\\<\[\]]|(?<!\w)_|_(?!\w)")
+
+
 def check_crossref(value, where_of) -> None:
     """`crossref:` options the built-in path supports: `<kind>-title` and
     `<kind>-prefix` (text) of every numbered kind; those Quarto ignores in a PDF warn;
@@ -544,6 +548,12 @@ def check_crossref(value, where_of) -> None:
             )
         if not isinstance(text, str):
             raise BuildError(f"{where}: crossref option '{key}' must be text")
+        if what == "title" and MARKDOWN_SIGN.search(text):
+            raise BuildError(
+                f"{where}: crossref option '{key}' is Markdown ('{text}'), which "
+                f"Quarto sets as such (bold, math); the built-in renderer takes plain "
+                f"text only: write it without, or build with Quarto"
+            )
 
 
 def _format_pdf(value, where_of) -> dict:
