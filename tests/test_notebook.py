@@ -339,3 +339,20 @@ def test_list_labels_as_the_pdf_numbers_them(n, style, delim, label):
     from builder.write.export import _list_label
 
     assert _list_label(n, style, delim) == label
+
+
+def test_a_figure_captions_note_is_numbered_with_the_others(tmp_path):
+    """A note in a chunk's fig-cap: "1" under the figure, the prose's "2", as the PDF
+    (both paths: "Figure 1: A curve.1", "Text with a note.2")."""
+    text = (
+        "```{python}\n#| label: fig-f\n#| fig-cap: 'A curve.[^cap]'\n"
+        "import matplotlib.pyplot as plt\nplt.plot([0, 1]); plt.show()\n```\n\n"
+        "[^cap]: Drawn.\n\nText with a note.[^two]\n\n[^two]: The second note.\n"
+    )
+    qmd = write_project(tmp_path, {"report.qmd": text})
+    cells = build(qmd, pdf=False, fast=True, log=lambda *_: None)["notebook"].cells
+    md = [c.source for c in cells if c.cell_type == "markdown"]
+    assert (
+        md[-2].startswith("*Figure 1: A curve.<sup>1</sup>*") and "1.  Drawn." in md[-2]
+    )
+    assert "note.<sup>2</sup>" in md[-1] and "2.  The second note." in md[-1]

@@ -829,7 +829,7 @@ def export(
                 markdown.append(footnotes(blocks, count))
                 pending.append((out["data"], "text/markdown"))
         if captions:
-            markdown.append(captions)
+            markdown.append(footnotes(captions, count))
             cells.append(md(""))
             pending.append((cells[-1], "source"))
     attached = [
