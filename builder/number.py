@@ -495,7 +495,7 @@ def number(
         if ident in counter.hidden and output == "ipynb" and ident not in nums.numbers:
             warn(
                 where,
-                f"the reference @{ident} points to a label only the PDF shows "
+                f"the reference @{ident} points to a label the notebook does not show "
                 f"(.content-visible/.content-hidden): the notebook reads ?@{ident} "
                 f"there, as Quarto's notebook",
             )

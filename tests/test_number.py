@@ -326,7 +326,10 @@ def test_a_reference_to_a_pdf_only_label_reads_as_quartos_in_the_notebook(
     assert nums.numbers == {}
     out = capsys.readouterr().out
     for ident in ("fig-pdf", "eq-pdf"):
-        assert f"report.qmd:7: the reference @{ident} points to a label only the" in out
+        assert (
+            f"report.qmd:7: the reference @{ident} points to a label the notebook does not"
+            in out
+        )
     cite = parse.parse("@fig-pdf")["blocks"][0]["c"][0]
     assert Jupyter(nums, {}).cite(cite) == [{"t": "Str", "c": "?@fig-pdf"}]
 
