@@ -1701,6 +1701,13 @@ KINDS_DOCS = {
             "Note Listing 3 eval.py model.eval() See Listing 1.",
         ],
     ),
+    "header-includes": (
+        "header-includes: '\\DeclareMathOperator{\\softmax}{softmax}'",
+        """
+        The output is $\\softmax(z)$ here.
+        """,
+        ["The output is softmax(𝑧) here."],  # the notebook expands it (test below)
+    ),
 }
 
 
@@ -1760,6 +1767,7 @@ PDF_ONLY = (
     "a list, no caption",
     "Tip Listing 1",
     "Note Listing 3",
+    "softmax(𝑧)",
 )
 
 
@@ -1803,6 +1811,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
     if name == "shift-heading-level-by":  # the notebook's title cell and headings
         assert markdown.startswith("# A study of MLPs **Student:** A # 1 Data")
         assert "# Aside" not in markdown and "## 1.1 Cleaning" in markdown
+    if name == "header-includes":  # its macros expanded in the notebook's math
+        assert r"$\mathop{\mathrm{softmax}}(z)$" in markdown
     if name == "table-sub-captions-from-a-chunk":  # under the cell, as sub-figures
         assert "*(a) Training.; (b) Test.* *Table 1: Loss per split.*" in markdown
     if name == "labels-without-captions":  # no colon in the notebook either

@@ -263,16 +263,23 @@ def pandoc_args(pdf: dict, lang: str = "en") -> list[str]:
 
 
 def header_lines(pdf: dict) -> str:
-    """LaTeX for the preamble from the PDF options: the `include-in-header: text:`
-    items.  (`fig-pos` goes to filters/floats.lua as metadata: Quarto sets it on each
+    """LaTeX for the preamble from the PDF options: `header-includes` and the
+    `include-in-header: text:` items.  (`fig-pos` goes to filters/floats.lua as metadata: Quarto sets it on each
     figure, not as a default placement.)"""
     lines = ""
     if pdf.get("documentclass", "scrartcl") == "scrartcl":  # Quarto's, for its class
         lines += "\\KOMAoption{captions}{tableheading}\n"  # table captions above
+    for text in _header_includes(pdf.get("header-includes")):
+        lines += text.rstrip("\n") + "\n"
     extra = pdf.get("include-in-header", [])  # `text:` items (validate.py)
     for item in extra if isinstance(extra, list) else [extra]:
         lines += item["text"].rstrip("\n") + "\n"
     return lines
+
+
+def _header_includes(value) -> list[str]:
+    """`header-includes`: raw LaTeX, one text or a list of them."""
+    return [str(v) for v in (value if isinstance(value, list) else [value]) if v]
 
 
 QUARTO_MERGED = ("format", "execute")  # merged key by key over the project's too
@@ -321,10 +328,10 @@ def figure_defaults(doc) -> dict:
 
 
 def header_text(doc) -> str:
-    """The LaTeX of `include-in-header` (text items, and files where Quarto makes the
-    PDF), for the notebook's math: its macros are expanded there (parse.py)."""
+    """The LaTeX of `header-includes` and `include-in-header` (text items, and files
+    where Quarto makes the PDF), for the notebook's math: its macros are expanded there (parse.py)."""
     items = pdf_option(doc, "include-in-header") or []
-    texts = []
+    texts = _header_includes(pdf_option(doc, "header-includes"))
     for item in items if isinstance(items, list) else [items]:
         if isinstance(item, dict) and "text" in item:
             texts.append(str(item["text"]))
