@@ -497,6 +497,9 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
         if cell and opts.get("include", True):
             segments.append(f"::: {{{cell.strip()}}}")
         output = position(block.where() + " output")
+        # Quarto: a chunk labelled fig-/tbl- that does not run is a float of its code, a
+        # table's caption kept, a figure's dropped
+        unrun = opts.get("eval", True) is False and block.label[:4] in ("fig-", "tbl-")
         if opts.get("echo", True) is not False and opts.get("include", True):
             code = listing(opts) if "lst-label" in opts else ""
             code += (
@@ -504,9 +507,13 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
             )
             segments.append(
                 f"{position(block.where())}\n\n"
+                + (f"::: {{#{block.label}}}\n\n" if unrun else "")
                 + fence(block.shown_source(), code + ".python" + numbers)
             )
-        if executed is None and float_kind(block):  # numbered from the source alone
+            if unrun:
+                caption = _caption(opts.get("tbl-cap")) if block.label[0] == "t" else ""
+                segments.append(f"{_paragraph(caption) or NBSP}\n\n:::")
+        if executed is None and float_kind(block) and not unrun:  # from the source
             segments.append(
                 f"{output}\n\n::: {{#{float_ident(block, float_kind(block))}}}\n\n{NBSP}\n\n:::"
             )

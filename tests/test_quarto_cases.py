@@ -1708,6 +1708,43 @@ KINDS_DOCS = {
         """,
         ["The output is softmax(𝑧) here."],  # the notebook expands it (test below)
     ),
+    "unrun-chunks-labelled-as-floats": (
+        "number-sections: false",
+        """
+        ```{python}
+        #| label: tbl-a
+        #| eval: false
+        #| tbl-cap: "Not made"
+        1 + 1
+        ```
+
+        ```{python}
+        #| eval: false
+        #| fig-cap: "Unlabelled"
+        2 + 2
+        ```
+
+        ```{python}
+        #| label: fig-d
+        #| eval: false
+        #| fig-cap: "Dropped"
+        4 + 4
+        ```
+
+        | a |
+        |---|
+        | 1 |
+
+        : Later {#tbl-later}
+
+        See @tbl-later, @tbl-a and @fig-d.
+        """,
+        [  # a float of the code: a table's caption kept, a figure's dropped
+            "2 + 2 4 + 4 Figure 1 Table 2: Later a 1",
+            "See Table 2, Table 1 and Figure 1.",
+            "Table 1: Not made",
+        ],
+    ),
 }
 
 
@@ -1768,6 +1805,7 @@ PDF_ONLY = (
     "Tip Listing 1",
     "Note Listing 3",
     "softmax(𝑧)",
+    "2 + 2 4 + 4",
 )
 
 

@@ -801,18 +801,20 @@ def export(
             pending.append((cells[-1], "source"))
             continue
         chunk = chunks[item[1]]
-        if chunk.index not in plan:
-            if chunk.options.get("eval", True) is False:
-                note = "*(This cell is not executed.)*"
-                cells.append(md(f"```python\n{chunk.source}\n```\n\n{note}"))
-            continue
-        cells += module_cells(plan[chunk.index], modules, md, code)
-        if "report-only" in chunk.options.get("tags", []):
+        unrun = chunk.index not in plan
+        if unrun and chunk.options.get("eval", True) is not False:
             continue
         rendered, captions = chunk_markdown(item[2], renderer)
+        if unrun:
+            note = "*(This cell is not executed.)*"  # its caption follows (weave.py)
+            cells.append(md(f"```python\n{chunk.source}\n```\n\n{note}"))
+        else:
+            cells += module_cells(plan[chunk.index], modules, md, code)
+            if "report-only" in chunk.options.get("tags", []):
+                continue
         cell_outputs = _outputs(chunk, outputs.get(chunk.label, []))
         _, source = chunk_source(chunk, modules)
-        if source.strip() or cell_outputs:
+        if not unrun and (source.strip() or cell_outputs):
             # error: true: the notebook runs on past the cell, as the build did; a
             # chunk whose code the PDF does not show (echo or include false) is folded
             meta = {"tags": ["raises-exception"]} if chunk.options.get("error") else {}
