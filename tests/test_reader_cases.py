@@ -436,6 +436,24 @@ def test_latex_error_names_the_source_line_and_keeps_the_log(tmp_path):
 
 
 @needs_latex
+def test_a_missing_image_of_an_included_file_names_its_line(tmp_path, capsys):
+    """Quarto reads an include as text, so `../figs/a.png` in chapters/part.qmd is looked
+    for beside report.qmd, and LaTeX fails (Quarto 1.10.18 too, naming no line): the
+    line that names the image, in the included file, not a line of report.qmd before."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": "Main text.\n\n{{< include chapters/part.qmd >}}\n",
+            "chapters/part.qmd": "## Part\n\n![A plot](../figs/a.png){#fig-a}\n",
+        },
+    )
+    with pytest.raises(BuildError, match=r"part.qmd:3: LaTeX error here"):
+        build(qmd, log=lambda *_: None)
+    out = capsys.readouterr().out
+    assert "part.qmd:3: image ../figs/a.png not found: a broken image" in out
+
+
+@needs_latex
 def test_missing_characters_become_located_warnings(tmp_path, capsys):
     """A glyph no font has (CJK in prose and in an output) is a warning naming the
     character, the font and the line, not a silent blank."""

@@ -30,6 +30,7 @@ from ..number import BLOCKS, TAG, Numbering, is_crossref, label
 from ..parse import attr, position
 from ..read import BuildError, Chunk, Document
 from ..weave import stream_text, without_plot_reprs
+from . import texlog
 from .modules import (
     chunk_source,
     code_modules,
@@ -871,9 +872,10 @@ def attach_images(blocks: list, doc: Document, data_urls: bool) -> dict:
         target = image["c"][2][0]
         file = (doc.root / unquote(target)).resolve()
         if ":" in target or not file.is_file():
-            if ":" not in target:
-                warn(doc.path.name, f"image {target} not found: a broken image in "
-                     f"the notebook")  # fmt: skip
+            if ":" not in target:  # at the line naming it
+                lines = texlog.source_lines(doc)
+                where = next((w for t, w in lines if target in t), doc.path.name)
+                warn(where, f"image {target} not found: a broken image in the notebook")
             continue
         data, kind = file.read_bytes(), mimetypes.guess_type(file.name)[0]
         if kind == "application/pdf":

@@ -77,6 +77,8 @@ def locate(
     for n in range(number, max(number - 8, 0), -1):
         if n > len(tex_lines):
             continue
+        if not tex_lines[n - 1].strip():  # the paragraph's start: look no further
+            break
         tex, words = _normal(tex_lines[n - 1]), _words(tex_lines[n - 1])
         if len(tex) < 4:
             continue
@@ -85,9 +87,13 @@ def locate(
         worded = [w for _, k, w in lines if len(words) >= 12 and words in k]
         if exact or within or worded:
             return (exact or within or worded)[0]
-        if not tex_lines[n - 1].strip():
-            break
     return None
+
+
+# a file LaTeX could not load: an image, an included .tex
+FILE_ERROR = re.compile(
+    r"Unable to load picture or PDF file '([^']+)'|File `([^']+)' not"
+)
 
 
 def describe_error(
@@ -109,7 +115,15 @@ def describe_error(
         for j in range(i, min(i + 30, len(lines))):
             if m := ERROR_LINE.match(lines[j]):
                 context = lines[i : j + 2]
-                where = doc and locate(tex_lines, int(m.group(1)), doc, tree)
+                file = FILE_ERROR.search("\n".join(context))  # the line naming it
+                where = doc and (
+                    file
+                    and next(
+                        (w for t, w in source_lines(doc) if (file[1] or file[2]) in t),
+                        None,
+                    )
+                    or locate(tex_lines, int(m.group(1)), doc, tree)
+                )
                 head = (
                     f"{where}: LaTeX error here"
                     if where
