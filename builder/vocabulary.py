@@ -110,7 +110,7 @@ def use_document(meta: dict) -> None:
     titles["toc"] = words.get("toc-title-document", titles["toc"])
     for key in ("lof", "lot"):  # the lists of figures and tables
         titles[key] = words.get(f"crossref-{key}-title", titles[key])
-    # after "Note 1" in a cross-referenced callout's title, as written (Quarto's
+    # after the number in a cross-referenced callout's title, as written (Quarto's
     # quarto-post/latex.lua); captions: caption_delim()
     titles["delim"] = str(crossref.get("title-delim", titles["delim"]))
 
@@ -127,7 +127,7 @@ TITLE_DELIMS = {k: v for k, v in VOCABULARY["title_delims"].items() if k != "_ab
 
 
 def caption_delim() -> tuple[str, str]:
-    """The document's separator after a caption's "Figure 1" (`crossref: title-delim`):
+    """The document's separator after the number of a caption (`crossref: title-delim`):
     (LaTeX's labelsep, the notebook's text); colon for a value Quarto's PDF ignores."""
     return tuple(TITLE_DELIMS.get(VOCABULARY["titles"]["delim"], TITLE_DELIMS[":"]))
 

@@ -322,7 +322,7 @@ def test_images_travel_inside_the_notebook(tmp_path, capsys):
     )
     assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+"', cell.source)
     assert "*Figure 1: Plain*" in cell.source and "](missing.png)" in cell.source
-    assert "report.qmd: image missing.png not found" in capsys.readouterr().out
+    assert "report.qmd:11: image missing.png not found" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -356,3 +356,24 @@ def test_a_figure_captions_note_is_numbered_with_the_others(tmp_path):
         md[-2].startswith("*Figure 1: A curve.<sup>1</sup>*") and "1.  Drawn." in md[-2]
     )
     assert "note.<sup>2</sup>" in md[-1] and "2.  The second note." in md[-1]
+
+
+def test_text_included_before_and_after_the_body_is_in_the_notebook(tmp_path):
+    """include-before-body (after the title, as the PDF's) and include-after-body (at the
+    end): raw LaTeX read as the notebook's other raw LaTeX, not left out."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": "---\ntitle: B\ninclude-before-body: before.tex\n"
+            "include-after-body: after.tex\n---\n\nMain body.\n",
+            "before.tex": "BEFORE-BODY \\textbf{text}.\n",
+            "after.tex": "\\section*{Declaration}\nI wrote this \\emph{myself}.\n",
+        },
+    )
+    cells = build(qmd, pdf=False, fast=True, log=lambda *_: None)["notebook"].cells
+    md = [c.source for c in cells if c.cell_type == "markdown"]
+    assert md == [
+        "# B\n\nBEFORE-BODY **text**.",
+        "Main body.",
+        "# Declaration\n\nI wrote this *myself*.",
+    ]

@@ -328,14 +328,21 @@ def figure_defaults(doc) -> dict:
 
 
 def header_text(doc) -> str:
-    """The LaTeX of `header-includes` and `include-in-header` (text items, and files
-    where Quarto makes the PDF), for the notebook's math: its macros are expanded there (parse.py)."""
-    items = pdf_option(doc, "include-in-header") or []
+    """The LaTeX of `header-includes` and `include-in-header`, for the notebook's math:
+    its macros are expanded there (parse.py)."""
     texts = _header_includes(pdf_option(doc, "header-includes"))
+    return "\n".join(texts + included_texts(doc, "include-in-header"))
+
+
+def included_texts(doc, key: str) -> list[str]:
+    """The LaTeX of `include-in-header`, `include-before-body` or `include-after-body`:
+    its text items, and its files (read here too where Quarto makes the PDF)."""
+    items = pdf_option(doc, key) or []
+    texts = []
     for item in items if isinstance(items, list) else [items]:
         if isinstance(item, dict) and "text" in item:
             texts.append(str(item["text"]))
         elif isinstance(item, (dict, str)):
             file = doc.root / (item.get("file", "") if isinstance(item, dict) else item)
             texts.append(file.read_text(encoding="utf-8") if file.is_file() else "")
-    return "\n".join(texts)
+    return texts

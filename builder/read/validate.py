@@ -531,7 +531,7 @@ def check_crossref(value, where_of) -> None:
         if key in CROSSREF_IGNORED_IN_PDF:
             warn(where, f"crossref option '{key}' has no effect in a PDF, as in Quarto")
             continue
-        if key == "title-delim":  # its text follows "Note 1" in callout titles too
+        if key == "title-delim":  # its text follows the number in callout titles too
             if str(text) not in vocabulary.TITLE_DELIMS:
                 warn(
                     where,

@@ -28,7 +28,7 @@ from ..diagnostics import warn
 from ..execute import KERNELSPEC, executed_chunks, outputs_by_label
 from ..number import BLOCKS, TAG, Numbering, is_crossref, label
 from ..parse import attr, position
-from ..read import BuildError, Chunk, Document
+from ..read import BuildError, Chunk, Document, options
 from ..weave import stream_text, without_plot_reprs
 from . import texlog
 from .modules import (
@@ -791,11 +791,17 @@ def export(
     abstract = renderer.blocks(
         abstract["c"] if abstract["t"] == "MetaBlocks" else [para(abstract["c"])]
     )
+
+    def included(key: str) -> list:  # include-before/after-body: raw LaTeX, as read
+        texts = options.included_texts(doc, key)
+        return renderer.blocks([{"t": "RawBlock", "c": ["latex", t]} for t in texts])
+
     markdown: list[list] = [title_blocks(meta) + abstract]
+    markdown[0] += included("include-before-body")
     cells = [md("")]
     pending: list[tuple] = [(cells[0], "source")]  # (mapping, key) to fill
     count = [0]
-    for item in items:
+    for item in items + [("markdown", included("include-after-body"))]:
         if item[0] == "markdown":
             markdown.append(footnotes(item[1], count))
             cells.append(md(""))
