@@ -377,3 +377,13 @@ def test_text_included_before_and_after_the_body_is_in_the_notebook(tmp_path):
         "Main body.",
         "# Declaration\n\nI wrote this *myself*.",
     ]
+
+
+def test_an_unrun_chunk_need_not_be_python(tmp_path):
+    """`eval: false` shows code that may not parse (pseudo-code): a Markdown cell of it,
+    never a syntax error."""
+    text = "```{python}\n#| eval: false\nfor x in\n```\n\nText.\n"
+    qmd = write_project(tmp_path, {"report.qmd": text})
+    cells = build(qmd, pdf=False, fast=True, log=lambda *_: None)["notebook"].cells
+    assert [c.cell_type for c in cells] == ["markdown"] * 3
+    assert cells[1].source.startswith("```python\nfor x in\n```")

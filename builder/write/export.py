@@ -815,13 +815,14 @@ def export(
         if unrun:
             note = "*(This cell is not executed.)*"  # its caption follows (weave.py)
             cells.append(md(f"```python\n{chunk.source}\n```\n\n{note}"))
+            source, cell_outputs = "", []  # no code cell: its code need not parse
         else:
             cells += module_cells(plan[chunk.index], modules, md, code)
             if "report-only" in chunk.options.get("tags", []):
                 continue
-        cell_outputs = _outputs(chunk, outputs.get(chunk.label, []))
-        _, source = chunk_source(chunk, modules)
-        if not unrun and (source.strip() or cell_outputs):
+            cell_outputs = _outputs(chunk, outputs.get(chunk.label, []))
+            _, source = chunk_source(chunk, modules)
+        if source.strip() or cell_outputs:
             # error: true: the notebook runs on past the cell, as the build did; a
             # chunk whose code the PDF does not show (echo or include false) is folded
             meta = {"tags": ["raises-exception"]} if chunk.options.get("error") else {}
