@@ -264,8 +264,8 @@ def pandoc_args(pdf: dict, lang: str = "en") -> list[str]:
 
 def header_lines(pdf: dict) -> str:
     """LaTeX for the preamble from the PDF options: `header-includes` and the
-    `include-in-header: text:` items.  (`fig-pos` goes to filters/floats.lua as metadata: Quarto sets it on each
-    figure, not as a default placement.)"""
+    `include-in-header: text:` items.  (`fig-pos` goes to filters/floats.lua as
+    metadata: Quarto sets it on each figure, not as a default placement.)"""
     lines = ""
     if pdf.get("documentclass", "scrartcl") == "scrartcl":  # Quarto's, for its class
         lines += "\\KOMAoption{captions}{tableheading}\n"  # table captions above

@@ -879,9 +879,8 @@ def attach_images(blocks: list, doc: Document, data_urls: bool) -> dict:
         target = image["c"][2][0]
         file = (doc.root / unquote(target)).resolve()
         if ":" in target or not file.is_file():
-            if ":" not in target:  # at the line naming it
-                lines = texlog.source_lines(doc)
-                where = next((w for t, w in lines if target in t), doc.path.name)
+            if ":" not in target:
+                where = texlog.line_naming(doc, target) or doc.path.name
                 warn(where, f"image {target} not found: a broken image in the notebook")
             continue
         data, kind = file.read_bytes(), mimetypes.guess_type(file.name)[0]

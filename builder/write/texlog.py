@@ -46,6 +46,11 @@ def source_lines(doc: Document) -> list[tuple[str, str]]:
     return out
 
 
+def line_naming(doc: Document, text: str) -> str | None:
+    """Where the first line of the document that holds `text` (a file's name) stands."""
+    return next((w for t, w in source_lines(doc) if text in t), None)
+
+
 def tree_lines(tree: dict) -> list[tuple[str, str]]:
     """(text, where) for every line of the tree's raw LaTeX and code (the chunks'
     outputs among them: a LaTeX output of the code), at the position marker before it."""
@@ -115,13 +120,10 @@ def describe_error(
         for j in range(i, min(i + 30, len(lines))):
             if m := ERROR_LINE.match(lines[j]):
                 context = lines[i : j + 2]
-                file = FILE_ERROR.search("\n".join(context))  # the line naming it
+                file = FILE_ERROR.search("\n".join(context))
                 where = doc and (
                     file
-                    and next(
-                        (w for t, w in source_lines(doc) if (file[1] or file[2]) in t),
-                        None,
-                    )
+                    and line_naming(doc, file[1] or file[2])
                     or locate(tex_lines, int(m.group(1)), doc, tree)
                 )
                 head = (
