@@ -46,6 +46,12 @@ def parse(markdown: str, fmt: str = "markdown") -> dict:
     return json.loads(result.stdout)
 
 
+def citeproc(meta: dict) -> bool:
+    """Whether pandoc's citeproc has references to cite from: a `bibliography:` file or
+    `references:` written in the metadata (both pandoc's, as Quarto passes them)."""
+    return "bibliography" in meta or "references" in meta
+
+
 # the elements that have attributes (pandoc's Attr: [id, classes, key-values])
 WITH_ATTR = set("Div Header Span CodeBlock Figure Table Image Link Code".split())
 
@@ -256,6 +262,37 @@ def html_tables(tree: dict) -> dict:
         holder["c"][0][0] = holder["c"][0][0] or table["c"][0][0]
         holder["c"][1:] = [caption, *table["c"][2:]]
     return tree
+
+
+def callout_defaults(tree: dict, meta: dict) -> None:
+    """The document's `callout-appearance` and `callout-icon` (read by Quarto's
+    callout.lua, though not in its schema) as the attributes of every callout that
+    does not set its own."""
+    defaults = [
+        [key, str(meta[f"callout-{key}"]).lower()]
+        for key in ("appearance", "icon")
+        if f"callout-{key}" in meta
+    ]
+    for e in walk(tree["blocks"]):
+        if e.get("t") == "Div" and any(c.startswith("callout-") for c in attr(e)[1]):
+            keys = attr(e)[2]
+            e["c"][0][2] += [kv for kv in defaults if kv[0] not in keys]
+
+
+def line_numbers(tree: dict, default: bool) -> None:
+    """Numbered lines (pandoc's `numberLines`) for the prose's code blocks with a class,
+    as Quarto's line-numbers.lua: by their `code-line-numbers` attribute, else the
+    document's option (`default`); a chunk's code is weave.py's."""
+    chunks = [e for e in walk(tree["blocks"]) if e.get("t") == "Div"]
+    chunks = {id(b) for d in chunks if "data-chunk" in attr(d)[2] for b in walk(d)}
+    for e in walk(tree["blocks"]):
+        if e.get("t") != "CodeBlock" or not e["c"][0][1] or id(e) in chunks:
+            continue
+        keys = dict(e["c"][0][2])
+        value = str(keys.pop("code-line-numbers", default)).lower()
+        e["c"][0][2] = list(map(list, keys.items()))
+        if value not in ("false", "0"):
+            e["c"][0][1].append("numberLines")
 
 
 def raw_math(tree: dict) -> None:

@@ -283,7 +283,7 @@ def weave_outputs(
     parts: list[str] = []
     images: list[str] = []
     sizes: dict[str, str] = {}  # image path -> its width= and height=
-    figure_at = None
+    slots: list[int] = []  # where each image is among the outputs
     tables: list[int] = []  # indices in parts of Markdown that holds a table
     markdown: list[int] = []  # indices in parts of Markdown outputs (the notebook's)
     outputs = without_plot_reprs(outputs)
@@ -312,7 +312,7 @@ def weave_outputs(
             continue
         if out.output_type == "error":  # error: true: shown as Quarto shows it
             trace = ANSI.sub("", "\n".join(out.traceback))
-            head = f"{out.ename}: {out.evalue}"
+            head = ANSI.sub("", f"{out.ename}: {out.evalue}")
             parts.append(fence(f"{head}\n{trace}", ".output"))
             continue
         data = out.get("data", {})
@@ -338,9 +338,8 @@ def weave_outputs(
             sizes[images[-1]] = " ".join(
                 f"{k}={size[k]}" for k in ("width", "height") if size.get(k)
             )
-            if n == 1:
-                figure_at = len(parts)
-                parts.append("")  # the figure goes where its first image is
+            slots.append(len(parts))
+            parts.append("")  # a figure of several images goes where the first is
         elif "text/markdown" in data:
             parts.append(data["text/markdown"])
             tables.append(len(parts) - 1)
@@ -376,7 +375,7 @@ def weave_outputs(
             f"its caption, but its outputs are: {output_types(outputs)}"
         )
     if images:
-        first = figure_at
+        first = slots[0]
         captions = opts.get("fig-cap")
         if isinstance(captions, list):  # one figure per caption: label-1, label-2, ...
             if len(captions) != len(images):
@@ -393,14 +392,13 @@ def weave_outputs(
             parts[first] = _figure(chunk, images, sizes=sizes)
         elif is_figure:  # Quarto: the caption goes to the first image only
             parts[first] = _figure(chunk, images[:1], sizes=sizes)
-            rest = [_image(p, sizes=sizes) for p in images[1:]]
-            parts.insert(first + 1, "\n\n".join(rest))
-            tables = [i + (i > first) for i in tables]
-            markdown = [i + (i > first) for i in markdown]
-        else:  # no caption: fig-align on each image (floats.lua)
+            for slot, p in zip(slots[1:], images[1:]):  # the others where they are
+                parts[slot] = _image(p, sizes=sizes)
+        else:  # no caption: each image where it is, fig-align on each (floats.lua)
             align = opts.get("fig-align", "default")
             attrs = f'fig-align="{align}"' if align != "default" else ""
-            parts[first] = "\n\n".join(_image(p, "", attrs, sizes) for p in images)
+            for slot, p in zip(slots, images):
+                parts[slot] = _image(p, "", attrs, sizes)
     if is_table:
         found = [i for i in tables if TABLE_RULE.search(parts[i])]
         if not found:
@@ -468,6 +466,9 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     if bib:
         bibs = bib if isinstance(bib, list) else [bib]
         meta["bibliography"] = [str((doc.root / b).resolve()) for b in bibs]
+    csl = doc.root / str(doc.meta.get("csl", ""))
+    if "csl" in meta and csl.is_file():  # from any folder pandoc runs in
+        meta["csl"] = str(csl.resolve())
     woven = Woven([], {}, meta)
     header = "\n".join([options.header_text(doc), *doc.macros])
     if header.strip():  # its macros are expanded in the math of both outputs
@@ -560,6 +561,8 @@ def woven_tree(doc: Document, executed) -> tuple[Woven, dict]:
     parse.nested_figures(tree)
     parse.raw_table_floats(tree)
     parse.unlabelled_floats(tree)
+    parse.line_numbers(tree, options.pdf_option(doc, "code-line-numbers") is True)
+    parse.callout_defaults(tree, doc.meta)
     by = options.pdf_option(doc, "shift-heading-level-by")
     if by is None and options.pdf_option(doc, "number-sections", False) is True:
         # Quarto's PDF: one level up when no heading is at level 1 (format-pdf.ts)

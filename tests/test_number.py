@@ -137,8 +137,8 @@ def test_raw_sections_and_theorem_environments_count(tmp_path):
             r"report.qmd:5: a listing needs both a #lst- label and lst-cap",
         ),
         (
-            'Text.\n\n``` {.python code-line-numbers="true"}\nx = 1\n```\n',
-            r"report.qmd:3: 'code-line-numbers' on a code block is a Quarto listing",
+            'Text.\n\n``` {.python code-fold="true"}\nx = 1\n```\n',
+            r"report.qmd:3: 'code-fold' on a code block is a Quarto listing",
         ),
         (
             "See @lst-up.\n",
@@ -490,8 +490,8 @@ def test_a_callout_or_proof_title_is_no_section(tmp_path):
             "label, lst-cap)",
         ),
         (
-            'Text.\n\n```{.python code-line-numbers="true"}\nx = 1\n```\n',
-            "report.qmd:3: 'code-line-numbers' on a code block is a Quarto listing "
+            'Text.\n\n```{.python code-fold="true"}\nx = 1\n```\n',
+            "report.qmd:3: 'code-fold' on a code block is a Quarto listing "
             "option the built-in renderer does not support: remove it, or build with "
             "Quarto",
         ),

@@ -2146,6 +2146,278 @@ def test_live_quarto_reads_profiles_and_environment_files_as_recorded(tmp_path, 
     assert f"Profiles {heading}" in flat and printed in flat
 
 
+LINE_NUMBERS_HEAD = "---\ntitle: Lines\nformat:\n  pdf:\n    pdf-engine: xelatex\n"
+LINE_NUMBERS = {
+    # the document's code-line-numbers: every code block with a class and every chunk,
+    # but for a block or chunk that says false; a block without a class: never
+    "default": (
+        "    code-line-numbers: true\n---\n\n```python\nLR = 0.1\n```\n\n"
+        '```\nplain = 1\n```\n\n```{.python code-line-numbers="false"}\noff = 2\n'
+        "```\n\n```{python}\n#| code-line-numbers: false\nz = 3\n```\n\n"
+        "```{python}\nw = 4\n```\n",
+        ["1 LR = 0.1", "plain = 1", "off = 2", "z = 3", "1 w = 4"],
+    ),
+    # a code block's own attribute; a range (reveal.js's) numbers the lines in a PDF
+    "attribute": (
+        '---\n\n```{.python code-line-numbers="true"}\non = 1\n```\n\n'
+        '```{.python code-line-numbers="1-2"}\nranged = 2\n```\n\n'
+        "```python\noff = 3\n```\n",
+        ["1 on = 1", "1 ranged = 2", "off = 3"],
+    ),
+}  # Quarto 1.10.18 (recorded; its line-numbers.lua)
+
+
+def line_numbers_text(pdf: Path) -> list[str]:
+    lines = [" ".join(ln.split()) for ln in pdf_text(pdf, layout=True).splitlines()]
+    return [ln for ln in lines if ln and ln not in ("Lines", "1")]
+
+
+@pytest.mark.parametrize("case", list(LINE_NUMBERS))
+def test_code_line_numbers_of_code_blocks_as_quarto(tmp_path, case):
+    text, lines = LINE_NUMBERS[case]
+    qmd = write_project(tmp_path, {"report.qmd": LINE_NUMBERS_HEAD + text})
+    build(qmd, fast=True, log=lambda *_: None)
+    assert line_numbers_text(tmp_path / "report.pdf") == lines
+
+
+@needs_quarto
+@pytest.mark.parametrize("case", list(LINE_NUMBERS))
+def test_live_quarto_numbers_code_lines_as_recorded(tmp_path, case):
+    text, lines = LINE_NUMBERS[case]
+    write_project(tmp_path, {"report.qmd": LINE_NUMBERS_HEAD + text})
+    quarto_render(tmp_path)
+    assert line_numbers_text(tmp_path / "report.pdf") == lines
+
+
+NOTE_CSL = """<?xml version="1.0" encoding="utf-8"?>
+<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+  <info>
+    <title>Titles in notes</title>
+    <id>titles-in-notes</id>
+    <updated>2026-12-02T00:00:00+00:00</updated>
+  </info>
+  <citation>
+    <layout suffix="." delimiter="; ">
+      <text variable="title"/>
+    </layout>
+  </citation>
+  <bibliography>
+    <layout suffix=".">
+      <group delimiter=", ">
+        <names variable="author"><name/></names>
+        <text variable="title"/>
+      </group>
+    </layout>
+  </bibliography>
+</style>
+"""
+CITE_REFS = """references:
+  - id: adam
+    type: article-journal
+    title: "Adam: a method for stochastic optimization"
+    author:
+      - family: Kingma
+        given: Diederik
+    issued:
+      date-parts: [[2015]]
+"""
+CITE_HEAD = "---\ntitle: Cites\nformat:\n  pdf:\n    pdf-engine: xelatex\n" + CITE_REFS
+CITES = {
+    # references: in the front matter, no bibliography file: citeproc cites them
+    "inline": (
+        "---\n\nAdam is the default [@adam], as @adam shows.\n",
+        "Cites Adam is the default (Kingma 2015), as Kingma (2015) shows. Kingma, "
+        "Diederik. 2015. Adam: A Method for Stochastic Optimization.",
+    ),
+    # a note style: a citation in a figure's caption is a note, set under the figure
+    "note": (
+        "csl: note.csl\n---\n\nAdam is the default [@adam].\n\n```{python}\n"
+        '#| label: fig-loss\n#| fig-cap: "Loss, after @adam."\n'
+        "import matplotlib.pyplot as plt\nplt.plot([1, 0.5, 0.2]); plt.show()\n```\n\n"
+        "See @fig-loss.\n",
+        "Figure 1: Loss, after.2 See Figure 1. Diederik Kingma, Adam: a method for "
+        "stochastic optimization. 1 Adam: a method for stochastic optimization. 2 "
+        "Adam: a method for stochastic optimization.",
+    ),
+}  # Quarto 1.10.18 (recorded)
+
+
+def cites_project(root: Path, case: str) -> Path:
+    files = {"report.qmd": CITE_HEAD + CITES[case][0], "note.csl": NOTE_CSL}
+    return write_project(root, files)
+
+
+@pytest.mark.parametrize("case", list(CITES))
+def test_references_in_the_front_matter_and_note_styles_as_quarto(tmp_path, case):
+    build(cites_project(tmp_path, case), fast=True, log=lambda *_: None)
+    assert CITES[case][1] in " ".join(pdf_text(tmp_path / "report.pdf", True).split())
+
+
+@needs_quarto
+@pytest.mark.parametrize("case", list(CITES))
+def test_live_quarto_cites_as_recorded(tmp_path, case):
+    quarto_render(cites_project(tmp_path, case).parent)
+    assert CITES[case][1] in " ".join(pdf_text(tmp_path / "report.pdf", True).split())
+
+
+NO_PROJECT = {
+    "report.qmd": "---\ntitle: Alone\nformat:\n  pdf:\n    pdf-engine: xelatex\n---\n\n"
+    'Trained on {{< env DATASET "nothing" >}}.\n\n```{python}\nimport os\n'
+    'print(os.environ.get("DATASET", "unset"))\n```\n',
+    "_environment": "DATASET=CIFAR-10\n",
+    "_variables.yml": "dataset: CIFAR-10\n",
+}
+# Quarto 1.10.18 (recorded): without a _quarto.yml there is no project, and Quarto reads
+# neither its _environment nor its _variables.yml ({{< var dataset >}}: ?var:dataset)
+NO_PROJECT_TEXT = "Alone Trained on nothing."
+
+
+def test_no_project_no_environment_or_variables_files_as_quarto(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATASET", raising=False)
+    qmd = write_project(tmp_path, NO_PROJECT)
+    build(qmd, fast=True, log=lambda *_: None)
+    text = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert text.startswith(NO_PROJECT_TEXT) and "unset" in text.split("plain")[-1]
+    assert "CIFAR-10" not in text
+    qmd.write_text(qmd.read_text() + "\nOn {{< var dataset >}}.\n")
+    with pytest.raises(BuildError, match=r"report.qmd:15: .*only beside a _quarto.yml"):
+        build(qmd, pdf=False, log=lambda *_: None)
+
+
+@needs_quarto
+def test_live_quarto_reads_no_environment_file_without_a_project(tmp_path):
+    quarto_render(write_project(tmp_path, NO_PROJECT).parent)
+    text = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert text.startswith(NO_PROJECT_TEXT) and "CIFAR-10" not in text
+
+
+ANSI_ERROR = (
+    "---\ntitle: Colours\nformat:\n  pdf:\n    pdf-engine: xelatex\nexecute:\n"
+    '  error: true\n---\n\n```{python}\nraise ValueError("\\x1b[31mred\\x1b[0m text")'
+    "\n```\n"
+)
+
+
+def test_colour_codes_of_an_error_message_are_dropped_as_quarto(tmp_path):
+    """Quarto 1.10.18 (recorded) prints the message without its colour codes, above the
+    traceback and at its end: 'ValueError: red text' twice."""
+    build(write_project(tmp_path, {"report.qmd": ANSI_ERROR}), log=lambda *_: None)
+    text = pdf_text(tmp_path / "report.pdf")
+    assert text.count("ValueError: red text") == 2 and "\x1b" not in text
+
+
+ORDER_DOC = """---
+title: Order
+format:
+  pdf:
+    pdf-engine: xelatex
+---
+
+```{python}
+import matplotlib.pyplot as plt
+plt.figure(figsize=(3, 2)); plt.title("firstplot"); plt.show()
+print("betweenone")
+plt.figure(figsize=(3, 2)); plt.title("secondplot"); plt.show()
+```
+
+```{python}
+#| fig-cap: Captioned.
+plt.figure(figsize=(3, 2)); plt.title("thirdplot"); plt.show()
+print("betweentwo")
+plt.figure(figsize=(3, 2)); plt.title("fourthplot"); plt.show()
+```
+"""
+ORDER_WORDS = re.compile(r"(?<!\()(firstplot|secondplot|thirdplot|fourthplot|betweenone"
+                         r"|betweentwo|Figure 1: Captioned)(?!\")")  # fmt: skip
+# Quarto 1.10.18 (recorded): a chunk's plots each where it was drawn, what it printed
+# between them in between; a caption (no label) on the first only
+ORDER = "firstplot betweenone secondplot thirdplot Figure 1: Captioned betweentwo fourthplot"
+
+
+def outputs_order(pdf: Path) -> str:
+    return " ".join(ORDER_WORDS.findall(pdf_text(pdf)))
+
+
+def test_plots_and_printed_text_in_the_order_drawn_as_quarto(tmp_path):
+    build(write_project(tmp_path, {"report.qmd": ORDER_DOC}), log=lambda *_: None)
+    assert outputs_order(tmp_path / "report.pdf") == ORDER
+
+
+@needs_quarto
+def test_live_quarto_orders_plots_and_text_as_recorded(tmp_path):
+    quarto_render(write_project(tmp_path, {"report.qmd": ORDER_DOC}).parent)
+    assert outputs_order(tmp_path / "report.pdf") == ORDER
+
+
+CALLOUT_DEFAULTS = {
+    # Quarto 1.10.18 (recorded): the document's default, a callout's own attribute first
+    "appearance": ("callout-appearance: minimal", 'appearance="default"', "Body one."),
+    "icon": ("callout-icon: false", 'icon="true"', "Tip Body one."),
+}
+
+
+def callout_defaults_project(root: Path, case: str) -> Path:
+    option, attribute, _ = CALLOUT_DEFAULTS[case]
+    text = (
+        f"---\ntitle: Boxes\nformat:\n  pdf:\n    pdf-engine: xelatex\n{option}\n---"
+        f"\n\n::: {{.callout-tip}}\nBody one.\n:::\n\n"
+        f"::: {{.callout-tip {attribute}}}\nBody two.\n:::\n"
+    )
+    return write_project(root, {"report.qmd": text})
+
+
+@pytest.mark.parametrize("case", list(CALLOUT_DEFAULTS))
+def test_document_callout_defaults_as_quarto(tmp_path, case):
+    qmd = callout_defaults_project(tmp_path, case)
+    nb = build(qmd, fast=True, log=lambda *_: None)["notebook"]
+    words = CALLOUT_DEFAULTS[case][2]
+    text = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert text.startswith(f"Boxes {words} \u010e Tip Body two.")  # \u010e: the icon
+    prose = [c.source for c in nb.cells if c.cell_type == "markdown"][1:]
+    assert prose[0].startswith("> Body one." if case == "appearance" else "> **Tip**")
+    qmd.write_text(qmd.read_text().replace(": minimal", ": plain"))
+    if case == "appearance":
+        with pytest.raises(BuildError, match="report.qmd:6: 'callout-appearance' must"):
+            build(qmd, pdf=False, log=lambda *_: None)
+
+
+@needs_quarto
+@pytest.mark.parametrize("case", list(CALLOUT_DEFAULTS))
+def test_live_quarto_reads_callout_defaults_as_recorded(tmp_path, case):
+    quarto_render(callout_defaults_project(tmp_path, case).parent)
+    words = CALLOUT_DEFAULTS[case][2]
+    text = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert text.startswith(f"Boxes {words} \u010e Tip Body two.")
+
+
+SVG_FILES = {
+    "report.qmd": "---\ntitle: Vector\nformat:\n  pdf:\n    pdf-engine: xelatex\n---\n\n"
+    "![Blocks.](figs/diagram.svg){#fig-d width=40%}\n\nSee @fig-d.\n",
+    "figs/diagram.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="80">'
+    '<rect x="5" y="5" width="80" height="60" fill="#cde"/>'
+    '<text x="15" y="40" font-size="14">encoder</text></svg>\n',
+}
+SVG_TEXT = "Vector encoder Figure 1: Blocks. See Figure 1."  # Quarto 1.10.18 (recorded)
+
+
+def test_an_svg_image_file_is_drawn_as_quarto(tmp_path):
+    """Quarto converts an SVG file to PDF (rsvg-convert), the built-in with cairosvg;
+    the drawing's text is in the PDF; the notebook carries the SVG itself."""
+    nb = build(write_project(tmp_path, SVG_FILES), log=lambda *_: None)["notebook"]
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()).startswith(SVG_TEXT)
+    attachments = [a for c in nb.cells for a in c.get("attachments", {}).values()]
+    assert [list(a) for a in attachments] == [["image/svg+xml"]]
+
+
+@needs_quarto
+@pytest.mark.skipif(
+    not shutil.which("rsvg-convert"), reason="Quarto needs rsvg-convert"
+)
+def test_live_quarto_draws_an_svg_image_file_as_recorded(tmp_path):
+    quarto_render(write_project(tmp_path, SVG_FILES).parent)
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()).startswith(SVG_TEXT)
+
+
 THANKS_DOC = (
     "---\ntitle: Weight decay\nauthor: Ada\nthanks: With the TAs.\n---\n\nText.\n"
 )

@@ -267,6 +267,28 @@ def test_unsupported_divs_stop(tmp_path, div, message):
         read_text(tmp_path, f"Text.\n\n{div}\nInside.\n:::\n")
 
 
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("1. First.\n\n   ```{python}\n   print(1)\n   ```\n\n2. Second.\n", 3),
+        (
+            "- A.\n\n   ::: {.callout-note}\n   ```{python}\n   x = 1\n   ```\n   :::\n",
+            4,
+        ),
+    ],
+)
+def test_a_chunk_in_a_list_item_stops(tmp_path, text, line):
+    """Quarto keeps such a chunk in its item; the built-in renderer would set it after
+    the list (and a callout's closing fence as text): a located error.  A top-level
+    chunk indented a little, after a paragraph, is read as before."""
+    with pytest.raises(
+        BuildError, match=rf"report.qmd:{line}: a python chunk inside a"
+    ):
+        read_text(tmp_path, text)
+    doc = read_text(tmp_path, "Text.\n\n  ```{python}\n  x = 1\n  ```\n")
+    assert doc.chunks[0].source == "x = 1"
+
+
 def test_unknown_div_class_warns(tmp_path, capsys):
     read_text(tmp_path, "::: {.my-box}\nInside.\n:::\n")
     assert "report.qmd:1: div class '.my-box' has no effect" in capsys.readouterr().out

@@ -30,6 +30,7 @@ has_file lmodern.sty || need lmodern
 fc-list 2>/dev/null | grep -q "DejaVu Sans Mono" || need fonts-dejavu-core
 if command -v quarto >/dev/null 2>&1; then
     has_file fontawesome5.sty || need texlive-fonts-extra # Quarto's callout icons
+    command -v rsvg-convert >/dev/null 2>&1 || need librsvg2-bin # Quarto's SVG images
 fi
 if [ "$tests" = 1 ]; then
     command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 ||

@@ -40,6 +40,7 @@ INLINE = re.compile(r"(?<!`)`\{python\}[ \t]+([^`]+?)\s*`")
 AFTER_BACKTICK = re.compile(r"``\{python\}[ \t]")
 PAGEBREAK = re.compile(r"^\s*\{\{<\s*pagebreak\s*>\}\}\s*$", re.M)
 # an executable chunk's opening fence: ```{python}, ````{python}, ```{r} ...
+LIST_ITEM = re.compile(r"^([-*+]|\(?(\d+|#|[A-Za-z]|[ivxlcdm]+)[.)])\s")  # pandoc's
 CHUNK_OPEN = re.compile(r"^(`{3,})\s*\{([A-Za-z][\w-]*)\s*,?\s*([^}]*)\}\s*$")
 FENCE = re.compile(r"^(```+|~~~+)")
 DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$(\s*\{#eq-[^}]*\})?", re.S)
@@ -306,7 +307,8 @@ def _resolve_shortcodes(line: Line, values: dict, in_code: bool = False) -> str:
             source = "neither the YAML header nor _quarto.yml has"
             return _lookup(values["meta"], words[0], what, where, source)
         if name == "var" and words:
-            source = f"the project's {VARIABLES_FILE} does not have"
+            source = f"the project's {VARIABLES_FILE} does not have (Quarto reads it \
+only beside a _quarto.yml)"
             return _lookup(values["var"], words[0], what, where, source)
         if name == "env" and words:  # as Quarto: the default, if given, when unset
             found = values["env"].get(words[0], words[1] if len(words) > 1 else None)
@@ -482,6 +484,11 @@ def mark_fence(line: Line) -> str | None:
     return f'{m.group(1)}{{{inner} data-pos="{line.file.name}:{line.lineno}"}}'
 
 
+def _unindent(text: str, indent: int) -> str:
+    """A code line without the indentation of its fence (as much of it as it has)."""
+    return text[min(indent, len(text) - len(text.lstrip())) :]
+
+
 def mark_position(line: Line, previous: str, following: str) -> str | None:
     """The line with its source position ("file:line") where pandoc keeps it in the
     document tree: a `data-pos` attribute on a div or heading, an empty span
@@ -604,10 +611,13 @@ def read(
     if isinstance(authors, (dict, list)):  # author objects: their names, as in the PDF
         authors = authors if isinstance(authors, list) else [authors]
         meta["author"] = [a["name"] if isinstance(a, dict) else a for a in authors]
-    variables = root / VARIABLES_FILE
+    variables = root / VARIABLES_FILE  # a project's only (Quarto: project-context.ts)
+    in_project = any((root / n).is_file() for n in names)
     values = {
         "meta": meta,
-        "var": validate.read_yaml_file(variables)[0] if variables.is_file() else {},
+        "var": validate.read_yaml_file(variables)[0]
+        if in_project and variables.is_file()
+        else {},
         "env": {**settings.environment, **os.environ},  # the environment files' too
     }
     for key, value in meta.items():  # {{< meta >}} in the title, author, ...
@@ -652,6 +662,15 @@ def read(
                     f"{where}: options in the chunk header ('{rest.strip()}') are not "
                     f"supported: write them as '#| key: value' lines inside the chunk"
                 )
+            before = next((p.text for p in reversed(prose) if p.text.strip()), "")
+            if line.text[:1].isspace() and (
+                before[:1].isspace() or LIST_ITEM.match(before)
+            ):
+                raise BuildError(
+                    f"{where}: a python chunk inside a list item (or an indented "
+                    f"block) is not supported by the built-in renderer, which would set "
+                    f"it after the list: unindent it, or build with Quarto"
+                )
             flush()
             j = i + 1
             while j < len(lines) and not (
@@ -665,8 +684,9 @@ def read(
             options, body = parse_options(lines[i + 1 : j], line.file, values)
             _check_chunk_code(body)
             n_options = j - i - 1 - len(body)
+            indent = len(line.text) - len(line.text.lstrip())  # the fence's: not code
             chunk = Chunk(
-                "\n".join(ln.text for ln in body).strip("\n"),
+                "\n".join(_unindent(ln.text, indent) for ln in body).strip("\n"),
                 {**settings.execute, **options},
                 line.file,
                 line.lineno,

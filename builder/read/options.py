@@ -98,7 +98,9 @@ def settings(
         meta, _where_of(path, meta_lines), used, False, pdf=pdf
     )
     _read_include_files(document["pdf"], _where_of(path, meta_lines), path.parent)
-    settings = Settings(output_dir=output_dir, environment=environment(root, active))
+    # Quarto reads the environment files of a project only (its project-context.ts)
+    found = environment(root, active) if _yml(root / "_quarto").is_file() else {}
+    settings = Settings(output_dir=output_dir, environment=found)
     for data, found in [*levels, (meta, document)]:  # each level over the one before
         settings.execute.update(found["execute"])
         settings.pdf.update(found["pdf"])

@@ -454,6 +454,12 @@ def check_metadata(
                     )
         elif key == "crossref":
             check_crossref(value, where_of)
+        elif key in ("callout-appearance", "callout-icon"):  # every callout's default
+            allowed = CALLOUT_ATTRIBUTES[key.split("-")[1]]
+            if str(value).lower() not in allowed:
+                raise BuildError(
+                    f"{where}: '{key}' must be one of {', '.join(allowed)}"
+                )
         elif key == "engine":
             if value != "jupyter":
                 raise BuildError(

@@ -646,7 +646,7 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
     blocks: list = []
     for k, cell in enumerate(cells):
         blocks += ([{"t": "RawBlock", "c": ["markdown", SPLIT]}] if k else []) + cell
-    has_bib = "bibliography" in meta
+    has_bib = parse.citeproc(meta)
     cited = [
         c["citationId"]
         for e in parse.walk(blocks)
@@ -657,7 +657,7 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
     if cited and not has_bib:
         raise BuildError(
             f"{doc.path.name}: citation @{cited[0]} but the document has no "
-            f"'bibliography:'"
+            f"'bibliography:' or 'references:'"
         )
     tree = {"pandoc-api-version": parse.API, "meta": meta, "blocks": blocks}
     args = ["--citeproc"] if has_bib else []

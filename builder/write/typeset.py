@@ -14,18 +14,22 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote
 
 from .. import diagnostics, parse, vocabulary
 from ..read import BuildError, Document, options
-from ..weave import Woven
+from ..weave import Woven, svg_to_pdf
 from . import texlog
 
 HERE = Path(__file__).parent
 LATEX_ENGINES = ("xelatex", "lualatex")
 # The Lua filters of the Quarto features the built-in renderer supports, in the order
-# pandoc runs them: references first, so that captions and titles carry them.
+# pandoc runs them: references first, so that captions and titles carry them; then
+# citeproc (when there is a bibliography), so that the notes of a note-style CSL are
+# notes that the later filters move out of captions and boxes, as Quarto's.
 FILTERS = (
     "crossref.lua",  # @fig-x ... -> the kind's name and number
+    "--citeproc",
     "floats.lua",  # figure and table divs, sub-figures, placement
     "listings.lua",  # code blocks with #lst- and lst-cap
     "theorems.lua",  # theorem kinds, proof, remark, solution
@@ -73,9 +77,12 @@ def to_latex(
         *(
             arg
             for name in FILTERS
-            for arg in ("--lua-filter", str(HERE / "filters" / name))
+            for arg in (
+                ([name] if citations else [])
+                if name == "--citeproc"
+                else ("--lua-filter", str(HERE / "filters" / name))
+            )
         ),
-        *(["--citeproc"] if citations else []),
         "--include-in-header",
         str(HERE / "preamble.tex"),
         "--include-in-header",
@@ -170,14 +177,27 @@ def check_numbers(aux: str, nums) -> None:
         )
 
 
+def svg_images(tree: dict, root: Path, folder: Path) -> dict:
+    """`tree` with its local SVG images as PDF files in `folder` (cairosvg), which LaTeX
+    can include, as Quarto converts them (with rsvg-convert)."""
+    for k, image in enumerate(e for e in parse.walk(tree) if e.get("t") == "Image"):
+        file = root / unquote(image["c"][2][0])
+        if file.suffix.lower() == ".svg" and file.is_file():
+            pdf = folder / f"svg-{k}-{file.stem}.pdf"
+            pdf.write_bytes(svg_to_pdf(file.read_bytes()))
+            image["c"][2][0] = pdf.as_posix()
+    return tree
+
+
 def builtin(doc: Document, woven: Woven, tree: dict, workdir: Path, nums=None) -> Path:
     """The PDF of the document tree (parse.py) as the PDF shows it."""
     woven.write_figures()
     source = workdir / "report.json"
-    source.write_text(json.dumps(parse.for_output(tree, "pdf")), encoding="utf-8")
+    pdf_tree = svg_images(parse.for_output(tree, "pdf"), doc.root, workdir)
+    source.write_text(json.dumps(pdf_tree), encoding="utf-8")
     tex = workdir / "report.tex"
     lang = str(woven.meta.get("lang", "en"))
-    to_latex(source, tex, doc.settings.pdf, "bibliography" in woven.meta, lang)
+    to_latex(source, tex, doc.settings.pdf, parse.citeproc(woven.meta), lang)
     pdf = to_pdf(tex, doc.root, doc, tree)
     if nums is not None:
         check_numbers((workdir / "report.aux").read_text(errors="replace"), nums)
