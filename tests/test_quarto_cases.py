@@ -2249,8 +2249,15 @@ def cites_project(root: Path, case: str) -> Path:
 
 @pytest.mark.parametrize("case", list(CITES))
 def test_references_in_the_front_matter_and_note_styles_as_quarto(tmp_path, case):
-    build(cites_project(tmp_path, case), fast=True, log=lambda *_: None)
+    nb = build(cites_project(tmp_path, case), fast=True, log=lambda *_: None)
     assert CITES[case][1] in " ".join(pdf_text(tmp_path / "report.pdf", True).split())
+    prose = [c.source for c in nb["notebook"].cells if c.cell_type == "markdown"]
+    if case == "note":  # the notes numbered as the PDF's, each under its cell
+        assert prose[1].startswith("Adam is the default.<sup>1</sup>")
+        assert prose[2].startswith("*Figure 1: Loss, after.<sup>2</sup>*")
+        assert prose[2].endswith("2.  Adam: a method for stochastic optimization.")
+    else:
+        assert "(Kingma 2015), as Kingma (2015) shows." in prose[1]
 
 
 @needs_quarto

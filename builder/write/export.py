@@ -14,6 +14,7 @@ written from the tree as well.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import mimetypes
 import re
@@ -660,9 +661,24 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
             f"'bibliography:' or 'references:'"
         )
     tree = {"pandoc-api-version": parse.API, "meta": meta, "blocks": blocks}
-    args = ["--citeproc"] if has_bib else []
+    if has_bib:  # first, so that a note style's notes are numbered with the others
+        tree = json.loads(_pandoc(tree, ["-t", "json", "--citeproc"], doc))
+    cells, split = [[]], {"t": "RawBlock", "c": ["markdown", SPLIT]}
+    for b in tree["blocks"]:
+        cells += [[]] if b == split else []
+        cells[-1] += [] if b == split else [b]
+    count = [0]
+    blocks = [
+        b for k, c in enumerate(cells) for b in [split] * bool(k) + footnotes(c, count)
+    ]
+    text = _pandoc({**tree, "blocks": blocks}, ["-t", WRITER, "--wrap=preserve"], doc)
+    return [part.strip("\n") for part in text.split(SPLIT)]
+
+
+def _pandoc(tree: dict, args: list[str], doc: Document) -> str:
+    """pandoc's output for a tree; raises BuildError naming citations not found."""
     result = subprocess.run(
-        [parse.pandoc_path(), "-f", "json", "-t", WRITER, "--wrap=preserve", *args],
+        [parse.pandoc_path(), "-f", "json", *args],
         input=json.dumps(tree),
         capture_output=True,
         text=True,
@@ -677,7 +693,7 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
                 else result.stderr
             )
         )
-    return [part.strip("\n") for part in result.stdout.split(SPLIT)]
+    return result.stdout
 
 
 def _replace_raw(value, parts: list):
@@ -800,10 +816,9 @@ def export(
     markdown[0] += included("include-before-body")
     cells = [md("")]
     pending: list[tuple] = [(cells[0], "source")]  # (mapping, key) to fill
-    count = [0]
     for item in items + [("markdown", included("include-after-body"))]:
         if item[0] == "markdown":
-            markdown.append(footnotes(item[1], count))
+            markdown.append(item[1])
             cells.append(md(""))
             pending.append((cells[-1], "source"))
             continue
@@ -836,12 +851,13 @@ def export(
                 o for o in cell.outputs if "text/markdown" in o.get("data", {})
             ]
             for out, blocks in zip(markdowns, rendered):
-                markdown.append(footnotes(blocks, count))
+                markdown.append(blocks)
                 pending.append((out["data"], "text/markdown"))
         if captions:
-            markdown.append(footnotes(captions, count))
+            markdown.append(captions)
             cells.append(md(""))
             pending.append((cells[-1], "source"))
+    markdown = copy.deepcopy(markdown)  # images are retargeted: not the tree's own
     attached = [
         attach_images(blocks, doc, data_urls=key != "source")
         for blocks, (_, key) in zip(markdown, pending)
@@ -954,5 +970,5 @@ def prose(doc: Document, tree: dict, nums: Numbering) -> str:
     Markdown cells have it."""
     renderer = Jupyter(nums, parse.callout_titles(tree), doc.path.name)
     items = split(renderer.blocks(tree["blocks"]))
-    cells = [footnotes(item[1], [0]) for item in items if item[0] == "markdown"]
+    cells = [item[1] for item in items if item[0] == "markdown"]
     return "\n\n".join(write(cells, tree.get("meta", {}), renderer, doc))

@@ -24,17 +24,17 @@ from . import texlog
 HERE = Path(__file__).parent
 LATEX_ENGINES = ("xelatex", "lualatex")
 # The Lua filters of the Quarto features the built-in renderer supports, in the order
-# pandoc runs them: references first, so that captions and titles carry them; then
-# citeproc (when there is a bibliography), so that the notes of a note-style CSL are
-# notes that the later filters move out of captions and boxes, as Quarto's.
+# pandoc runs them: references first, so that captions and titles carry them; citeproc
+# (when there is a bibliography) after the others, as Quarto runs it.
 FILTERS = (
     "crossref.lua",  # @fig-x ... -> the kind's name and number
-    "--citeproc",
     "floats.lua",  # figure and table divs, sub-figures, placement
     "listings.lua",  # code blocks with #lst- and lst-cap
     "theorems.lua",  # theorem kinds, proof, remark, solution
     "callouts.lua",  # the callout kinds
     "code-output.lua",  # chunk outputs as wrapped verbatim
+    "--citeproc",
+    "caption-notes.lua",  # a note-style CSL's notes in captions, after the float
 )
 TOKEN_INDENT = re.compile(r"^(\\[A-Za-z]+Tok)\{( +)", re.M)
 
