@@ -66,7 +66,8 @@ def test_as_root_it_installs_what_is_missing(tmp_path):
     assert result.returncode == 0, result.stderr
     assert log.read_text().splitlines() == [
         "apt-get update -q",
-        f"apt-get install -y -q {LATEX} texlive-fonts-extra",  # quarto: callout icons
+        # quarto: the callouts' icons, and rsvg-convert for SVG image files
+        f"apt-get install -y -q {LATEX} texlive-fonts-extra librsvg2-bin",
     ]
 
 
