@@ -88,8 +88,11 @@ ANNOTATION = re.compile(r"(#|//|--|%)\s*<\d+>[ \t]*$", re.M)
 
 
 class Counter:
-    def __init__(self, output: str, number_sections: bool, titles: dict, depth: int):
+    def __init__(
+        self, output: str, number_sections: bool, titles: dict, depth: int, koma: bool
+    ):
         self.output = output
+        self.koma = koma  # the document class is KOMA-Script's (Quarto's scrartcl)
         self.depth = depth  # number-depth: deeper headings have no number
         self.nums = Numbering(number_sections)
         self.counters: dict[str, int] = {}
@@ -124,15 +127,22 @@ class Counter:
             number = f"{top}.{number}"
         return number
 
-    def section(self, level: int) -> str:
-        del self.sections[level:]
+    def section(self, level: int, starred: bool = False) -> str:
+        """A heading's number ("" for none), its counters stepped as LaTeX steps them:
+        a numbered heading restarts the counters within it (deeper headings, and at
+        level 1 the theorem kinds: \\newtheorem{...}[section]); Quarto's KOMA class
+        restarts them also at a heading it does not number (`{.unnumbered}`, or any
+        without number-sections), the standard classes do not."""
+        counted = self.nums.number_sections and not starred
+        if counted or self.koma:
+            del self.sections[level:]
+            if level == 1:
+                for kind in THEOREMS:
+                    self.counters.pop(kind, None)
+        if not counted:
+            return ""
         self.sections += [0] * (level - len(self.sections))
         self.sections[level - 1] += 1
-        if level == 1:  # \newtheorem{...}[section]: a new section restarts them
-            for kind in THEOREMS:
-                self.counters.pop(kind, None)
-        if not self.nums.number_sections:
-            return ""
         parts = list(map(str, self.sections))
         if self.appendix:
             parts[0] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[self.sections[0] - 1]
@@ -251,6 +261,8 @@ class Counter:
         if "unnumbered" in classes or deep:
             if deep and "unnumbered" not in classes:
                 self.nums.headings.setdefault(self.pos, []).append("")
+            if not deep:
+                self.section(level, starred=True)
             if ident:
                 self.add(ident, "")
                 self.nums.unnumbered.add(ident)
@@ -408,8 +420,7 @@ class Counter:
                         f"and the notebook cannot be known: remove it"
                     )
             elif m.group(0).startswith("\\") and "section" in m.group(0):
-                if not section_star:
-                    self.section(1 + m.group(0).count("sub"))
+                self.section(1 + m.group(0).count("sub"), starred=bool(section_star))
             # theorem kinds in raw LaTeX
             if begin == "begin" and env in ENV_KIND and not star:
                 stack[-1] = "thm:" + self.step(ENV_KIND[env])
@@ -468,13 +479,19 @@ BLOCKS = {
 
 
 def number(
-    tree: dict, output: str = "pdf", number_sections: bool = True, why=None, depth=5
+    tree: dict,
+    output: str = "pdf",
+    number_sections: bool = True,
+    why=None,
+    depth=5,
+    koma=True,
 ) -> Numbering:
     """Number every label of the document tree as `output` ('pdf' or 'ipynb') shows it;
     stop on a label defined twice, a reference to no label, or a reference to a label
     whose number cannot be known.  `why(ident)`: more words for a missing label;
-    `depth`: the document's number-depth (pandoc's default, 5)."""
-    counter = Counter(output, number_sections, callout_titles(tree), depth)
+    `depth`: the document's number-depth (pandoc's default, 5); `koma`: the document
+    class is KOMA-Script's."""
+    counter = Counter(output, number_sections, callout_titles(tree), depth, koma)
     counter.blocks(tree["blocks"])
     nums = counter.nums
     told = set()
@@ -544,4 +561,5 @@ def document_numbers(doc, tree: dict, output: str) -> Numbering:
     document's `number-sections` and `number-depth`."""
     sections = bool(options.pdf_option(doc, "number-sections", False))
     depth = options.pdf_option(doc, "number-depth", 5)
-    return number(tree, output, sections, chunk_reason(doc.chunks), depth)
+    koma = str(options.pdf_option(doc, "documentclass", "scrartcl")).startswith("scr")
+    return number(tree, output, sections, chunk_reason(doc.chunks), depth, koma)

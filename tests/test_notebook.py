@@ -276,8 +276,8 @@ def test_macros_jupyter_cannot_show_are_named(tmp_path, capsys):
 
 def test_macros_defined_in_the_math_are_not_named(tmp_path, capsys):
     """A \\newcommand inside display math: MathJax keeps it for the later math (LaTeX
-    does not: the PDF's error is LaTeX's); a macro named before any paragraph is placed
-    in the document, not at '?'."""
+    does not: the PDF's error is LaTeX's); a macro named in a display before any
+    paragraph is placed at the display's line, not at '?'."""
     doc = (
         "---\ntitle: T\n---\n\n$$\n\\newcommand{\\Rr}{\\mathbb{R}} \\bm{x}\n$$\n\n"
         "Later $\\Rr^d$.\n"
@@ -286,7 +286,7 @@ def test_macros_defined_in_the_math_are_not_named(tmp_path, capsys):
     build(qmd, pdf=False, log=lambda *_: None)
     out = capsys.readouterr().out
     assert "\\Rr is not a macro" not in out
-    assert "warning: report.qmd: \\bm is not a macro Jupyter's MathJax knows" in out
+    assert "warning: report.qmd:5: \\bm is not a macro Jupyter's MathJax knows" in out
 
 
 def test_images_travel_inside_the_notebook(tmp_path, capsys):

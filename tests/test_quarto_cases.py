@@ -497,14 +497,16 @@ def test_fig_align_as_quartos_latex(tmp_path):
     """Quarto 1.10.18's LaTeX for fig-align: a labelled figure on the left is not
     centred, on the right has \\hfill before the image; an image with no caption (as a
     chunk's plot is written) gets \\hfill on the right, a `center` environment when
-    centred; the chunk's fig-align reaches its plot."""
+    centred; a captioned image without an id is centred whatever its fig-align; the
+    chunk's fig-align reaches its plot."""
     from builder import parse, weave
     from builder.read import read
     from builder.write.typeset import to_latex
 
     text = (
         '![L.](a.png){#fig-l fig-align="left"}\n\n![R.](a.png){#fig-r fig-align="right"}'
-        '\n\n![](b.png){fig-align="right"}\n\n![](c.png){fig-align="center"}\n'
+        '\n\n![](b.png){fig-align="right"}\n\n![](c.png){fig-align="center"}\n\n'
+        '![No id.](d.png){fig-align="right"}\n'
     )
     (tmp_path / "w.json").write_text(json.dumps(parse.parse(text)))
     to_latex(tmp_path / "w.json", tmp_path / "w.tex")
@@ -512,11 +514,18 @@ def test_fig_align_as_quartos_latex(tmp_path):
     figures = re.findall(r"\\begin\{figure\}\n(.*?)\n", body)
     assert figures[0].startswith("\\pandocbounded") and "{a.png}" in figures[0]
     assert figures[1].startswith("\\hfill\\pandocbounded")
+    no_id = "\\begin{figure}[H]\n\\centering\n\\pandocbounded{\\includegraphics["
+    assert no_id + "keepaspectratio,alt={No id.}]{d.png}}" in body
     assert "\\hfill\n\\pandocbounded{\\includegraphics[keepaspectratio]{b.png}}" in body
     assert (
         "\\begin{center}\n\n\\pandocbounded{\\includegraphics[keepaspectratio]{c.png}}"
         "\n\n\\end{center}" in body
     )
+    # the document's fig-align: every figure's, its own first, also without an id
+    to_latex(tmp_path / "w.json", tmp_path / "w.tex", {"fig-align": "right"})
+    body = (tmp_path / "w.tex").read_text().split("\\begin{document}")[1]
+    figures = re.findall(r"\\begin\{figure\}(?:\[H\])?\n(.*?)\n", body)
+    assert [f[:7] for f in figures] == ["\\pandoc", "\\hfill\\", "\\hfill\\"]
     chunk = "```{python}\n#| fig-align: right\n1\n```\n"
     doc = read(write_project(tmp_path, {"report.qmd": chunk}))
     out = nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="})
@@ -2696,3 +2705,209 @@ def test_live_quarto_sets_title_delim_as_recorded(tmp_path, delim):
     delim_project(tmp_path, delim)
     quarto_render(tmp_path)
     assert DELIMS[delim] in " ".join(pdf_text(tmp_path / "report.pdf").split())
+
+
+UNNUMBERED_DOC = """---
+title: T
+format:
+  pdf:
+    pdf-engine: xelatex
+{options}
+---
+
+# First
+
+::: {{#thm-a}}
+A.
+:::
+
+## Sub one
+
+# Interlude {{.unnumbered}}
+
+::: {{#thm-b}}
+B.
+:::
+
+## Sub two {{#sec-two}}
+
+### Subsub
+
+## Star {{.unnumbered}}
+
+### Subsub again {{#sec-again}}
+
+# Second
+
+::: {{#thm-c}}
+C.
+:::
+
+@thm-a, @thm-b, @thm-c{refs}.
+"""
+UNNUMBERED = {  # Quarto 1.10.18 (recorded): KOMA's starred headings restart counters
+    "scrartcl": (
+        "number-sections: true",
+        "1 First Theorem 1.1. A. 1.1 Sub one Interlude Theorem 1.1. B. 1.1 Sub two "
+        "1.1.1 Subsub Star 1.1.1 Subsub again 2 Second Theorem 2.1. C. Theorem 1.1, "
+        "Theorem 1.1, Theorem 2.1, Section 1.1, Section 1.1.1.",
+    ),
+    "article": (
+        "number-sections: true\ndocumentclass: article",
+        "1 First Theorem 1.1. A. 1.1 Sub one Interlude Theorem 1.2. B. 1.2 Sub two "
+        "1.2.1 Subsub Star 1.2.2 2 Subsub again Second Theorem 2.1. C. Theorem 1.1, "
+        "Theorem 1.2, Theorem 2.1, Section 1.2, Section 1.2.2.",
+    ),
+    "scrartcl, no numbers": (
+        "number-sections: false",
+        "First Theorem 0.1. A. Sub one Interlude Theorem 0.1. B. Sub two Subsub Star "
+        "Subsub again Second Theorem 0.1. C. Theorem 0.1, Theorem 0.1, Theorem 0.1.",
+    ),
+    "article, no numbers": (
+        "documentclass: article",
+        "First Theorem 0.1. A. Sub one Interlude Theorem 0.2. B. Sub two Subsub Star "
+        "Subsub again Second Theorem 0.3. C. Theorem 0.1, Theorem 0.2, Theorem 0.3.",
+    ),
+}
+
+
+def unnumbered_project(root: Path, case: str) -> Path:
+    options, _ = UNNUMBERED[case]
+    refs = ", @sec-two, @sec-again" if "true" in options else ""
+    text = UNNUMBERED_DOC.format(options=options, refs=refs)
+    return write_project(root, {"report.qmd": text})
+
+
+@pytest.mark.parametrize("case", list(UNNUMBERED))
+def test_unnumbered_headings_restart_counters_as_the_class_does(tmp_path, case):
+    """An `{.unnumbered}` heading: in Quarto's KOMA class its `\\section*` restarts the
+    theorem and deeper heading counters, in `article` it does not; the notebook gets
+    the numbers LaTeX prints (the build's .aux check would stop on a difference)."""
+    nb = build(unnumbered_project(tmp_path, case), log=lambda *_: None)["notebook"]
+    words = UNNUMBERED[case][1]
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == "T " + words + " 1"
+    markdown = " ".join(" ".join(c.source.split()) for c in nb.cells[1:])
+    numbers = re.findall(r"Section (\d+(?:\.\d+)*)", words)  # none: no numbers
+    two, again = [n + " " for n in numbers] or ["", ""]
+    assert f"## {two}Sub two" in markdown and f"### {again}Subsub again" in markdown
+    theorems = re.findall(r"Theorem \d\.\d\. [ABC]\.", words)
+    assert re.findall(r"\*\*(Theorem \d\.\d\.)\*\* ([ABC]\.)", markdown) == [
+        tuple(t.rsplit(" ", 1)) for t in theorems
+    ]
+
+
+@needs_quarto
+@pytest.mark.parametrize("case", list(UNNUMBERED))
+def test_live_quarto_restarts_counters_as_recorded(tmp_path, case):
+    quarto_render(unnumbered_project(tmp_path, case).parent)
+    words = UNNUMBERED[case][1]
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == "T " + words + " 1"
+
+
+EXAMPLE_DOC = (
+    "---\ntitle: E\nformat:\n  pdf:\n    pdf-engine: xelatex\n---\n\n$$\nx = 1\n$$ "
+    "{#eq-x}\n\nSee @eq-x.\n\n@eq-x is good.\n\n@Eq-x.\n\n@eq-x) Two.\n"
+)
+# Quarto 1.10.18 (recorded): `@eq-x.` and `@eq-x)` begin pandoc's example-list items,
+# and every @eq-x then prints the item's number
+EXAMPLE_TEXT = "E 𝑥=1 See 2. 2 is good. 1. 2) Two. 1 (1)"
+
+
+def test_an_example_list_marker_is_read_as_quarto_reads_it(tmp_path, capsys):
+    build(write_project(tmp_path, {"report.qmd": EXAMPLE_DOC}), log=lambda *_: None)
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == EXAMPLE_TEXT
+    out = capsys.readouterr().out
+    assert "report.qmd:16: '@Eq-x.' at the start of a line is an item of pandoc" in out
+    assert "report.qmd:18: '@eq-x)' at the start" in out and ":14:" not in out
+
+
+@needs_quarto
+def test_live_quarto_reads_an_example_list_marker_as_recorded(tmp_path):
+    quarto_render(write_project(tmp_path, {"report.qmd": EXAMPLE_DOC}).parent)
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == EXAMPLE_TEXT
+
+
+TAG_MATH_DOC = (
+    "---\ntitle: T\nformat:\n  pdf:\n    pdf-engine: xelatex\n---\n\n"
+    "$$\nh(x) = \\log x \\tag{$\\ast$}\n$$ {#eq-h}\n\nSee @eq-h.\n"
+)
+TAG_MATH_TEXT = "T ℎ(𝑥) = log 𝑥 See Equation ∗. 1 (∗)"  # Quarto 1.10.18 (recorded)
+
+
+def test_a_tag_with_math_is_the_equations_number_as_quarto(tmp_path):
+    """`\\tag{$\\ast$}`: LaTeX's .aux has `$\\ast $`, the same number; the notebook's
+    reference carries it as math; the equation's line is known (a `$$` paragraph)."""
+    from builder import number, parse, weave
+    from builder.read import read
+
+    qmd = write_project(tmp_path, {"report.qmd": TAG_MATH_DOC})
+    nb = build(qmd, log=lambda *_: None)["notebook"]
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == TAG_MATH_TEXT
+    assert nb.cells[1].source.endswith("\n\nSee Equation $\\ast$.")
+    doc = read(qmd)
+    nums = number.number(parse.parse(weave.weave(doc, None).markdown))
+    assert nums.where["eq-h"] == "report.qmd:8" and nums.numbers["eq-h"] == "$\\ast$"
+
+
+@needs_quarto
+def test_live_quarto_numbers_a_tag_with_math_as_recorded(tmp_path):
+    quarto_render(write_project(tmp_path, {"report.qmd": TAG_MATH_DOC}).parent)
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == TAG_MATH_TEXT
+
+
+LABELS_FILES = {
+    "report.qmd": "---\ntitle: L\nformat:\n  pdf:\n    pdf-engine: xelatex\n"
+    "    number-sections: true\ncrossref:\n  sec-labels: alpha a\n  labels: roman\n"
+    "  thm-labels: roman i\n  lst-labels: alpha A\n  fig-labels: alpha a\n---\n\n"
+    "# One {#sec-one}\n\n::: {#thm-a}\nA.\n:::\n\n"
+    '```{#lst-a .python lst-cap="L."}\nx = 1\n```\n\n'
+    "![F.](plot.png){#fig-a height=0.5in}\n\nSee @sec-one, @thm-a, @lst-a, @fig-a.\n",
+}
+# Quarto 1.10.18 (recorded): the crossref labels options change nothing in a PDF
+LABELS_TEXT = (
+    "L 1 One Theorem 1.1. A. Listing 1 x = 1 Figure 1: F. "
+    "See Section 1, Theorem 1.1, Listing 1, Figure 1. 1"
+)
+
+
+def labels_project(root: Path) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", (40, 20), "blue").save(root / "plot.png")
+    return write_project(root, LABELS_FILES)
+
+
+def test_crossref_labels_options_warn_as_quarto_ignores_them(tmp_path, capsys):
+    build(labels_project(tmp_path), log=lambda *_: None)
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == LABELS_TEXT
+    out = capsys.readouterr().out
+    for line, key in enumerate(("sec", "labels", "thm", "lst", "fig"), 8):
+        name = key if key == "labels" else f"{key}-labels"
+        assert f"report.qmd:{line}: crossref option '{name}' has no effect" in out
+
+
+@needs_quarto
+def test_live_quarto_ignores_crossref_labels_as_recorded(tmp_path):
+    quarto_render(labels_project(tmp_path).parent)
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == LABELS_TEXT
+
+
+THEOREM_TITLE_DOC = (
+    "---\ntitle: T\nformat:\n  pdf:\n    pdf-engine: xelatex\n---\n\n"
+    '::: {#lem-step title="Step-size lemma"}\nSteps sum up.\n:::\n\nSee @lem-step.\n'
+)
+THEOREM_TITLE_TEXT = "T Lemma 0.1. Steps sum up. See Lemma 0.1. 1"  # Quarto 1.10.18
+
+
+def test_a_theorems_title_attribute_warns_as_quarto_ignores_it(tmp_path, capsys):
+    qmd = write_project(tmp_path, {"report.qmd": THEOREM_TITLE_DOC})
+    nb = build(qmd, log=lambda *_: None)["notebook"]
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == THEOREM_TITLE_TEXT
+    assert nb.cells[1].source.startswith("**Lemma 0.1.**\nSteps sum up.")
+    assert "report.qmd:8: 'title' on a theorem has no effect" in capsys.readouterr().out
+
+
+@needs_quarto
+def test_live_quarto_ignores_a_theorems_title_as_recorded(tmp_path):
+    quarto_render(write_project(tmp_path, {"report.qmd": THEOREM_TITLE_DOC}).parent)
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == THEOREM_TITLE_TEXT

@@ -757,6 +757,19 @@ def test_latex_error_traced_to_chunk_and_prose_lines(tmp_path):
     assert texlog.locate(["is \\(\\bm{w}\\)."], 1, doc) is None  # too short to tell
     line = "The \\emph{prediction} is \\(\\bm{w}\\)."
     assert texlog.locate([line], 1, doc) == "report.qmd:3"
+    # a line neither text nor words tell: by its label, where the element stands
+    from builder import parse, weave
+
+    doc = read_text(tmp_path, "Text.\n\n# In $\\R$\n\n# Out {#sec-out}\n")
+    tree = parse.parse(weave.weave(doc, None).markdown)
+    heading = (
+        "\\section{\\texorpdfstring{In \\(\\R\\)}{In \\textbackslash R}}\\label{in-r}"
+    )
+    assert texlog.locate([heading], 1, doc) is None
+    assert texlog.locate([heading], 1, doc, tree) == "report.qmd:3"
+    assert texlog.locate(["x", "\\hypertarget{sec-out}{}x"], 2, doc, tree) == (
+        "report.qmd:5"
+    )
 
 
 def test_undefined_reference_names_lines_and_why(tmp_path):

@@ -459,7 +459,11 @@ ARGUMENT_OF = re.compile(r"(\\[A-Za-z]+|\])$")  # what a `{...}` right after bel
 UNDERLINE = re.compile(r"^\s*(-{3,}|={3,})(\s+-+)*\s*$")
 TABLE_RULE = re.compile(r"^-{3,}\s*$")
 SETEXT = re.compile(r"^\s*(=+|-+)\s*$")  # a setext heading's underline
-PARAGRAPH = re.compile(r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]|^@[A-Za-z]")
+PARAGRAPH = re.compile(
+    r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]|^@(?![\w-]*[.)](?:\s|$))[A-Za-z]"
+    r"|^\$\$"
+)
+EXAMPLE = re.compile(r"^@([\w-]+)[.)](?:\s|$)")  # pandoc's example list item `@label.`
 
 
 def tex_state(text: str, state: int) -> int:
@@ -518,6 +522,14 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
         return None
     if PARAGRAPH.match(line.text):
         return f"[]{{{pos}}}{line.text}"
+    if m := EXAMPLE.match(line.text):
+        validate.warn(
+            line.where,
+            f"'@{m.group(1)}{line.text[m.end(1)]}' at the start of a line is an item of "
+            f"pandoc's example lists, not a reference or citation, and every "
+            f"@{m.group(1)} prints the item's number (in Quarto too): put a word "
+            f"before it, or write (@{m.group(1)}) for an example list",
+        )
     if line.text.startswith("\\"):  # raw LaTeX
         return _after_marker(line)
     return None

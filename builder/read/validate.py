@@ -145,6 +145,7 @@ CALLOUT_ATTRIBUTES = vocabulary.VOCABULARY["callout_attributes"]
 CONDITION_ATTRIBUTES = set(vocabulary.VOCABULARY["condition_attributes"])
 FLOAT_ATTRIBUTES = set(vocabulary.VOCABULARY["float_attributes"])
 THEOREM_ATTRIBUTES = set(vocabulary.VOCABULARY["theorem_attributes"])
+THEOREM_IGNORED = set(vocabulary.VOCABULARY["theorem_attributes_ignored_in_pdf"])
 # Quarto features written as div classes or ids that the builder does not implement.
 QUARTO_DIV_CLASSES = set(vocabulary.VOCABULARY["quarto_div_classes"])
 QUARTO_ID_PREFIXES = set(vocabulary.VOCABULARY["quarto_id_prefixes"])
@@ -204,6 +205,13 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
                 )
     elif prefix in vocabulary.THEOREMS:
         allowed |= THEOREM_ATTRIBUTES  # name=: its title, as a leading heading
+        for key in THEOREM_IGNORED & set(keys):  # a callout's title=, say
+            allowed.add(key)
+            warn(
+                where,
+                f"'{key}' on a theorem has no effect (Quarto ignores it as well): its "
+                f"title is name=\"...\" or a leading '## heading'",
+            )
     elif prefix in vocabulary.CALLOUT_REFS:
         callout = f"callout-{vocabulary.CALLOUT_REFS[prefix]}"
         if callout not in classes:

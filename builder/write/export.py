@@ -82,6 +82,20 @@ def s(text: str) -> list:
     return out
 
 
+def numbered(text: str) -> list:
+    """Inlines of a reference's words, a `\\tag{$\\ast$}`'s math in them as math."""
+    parts = re.split(r"(\$[^$]+\$)", text)
+    return [
+        i
+        for k, part in enumerate(parts)
+        for i in (
+            [{"t": "Math", "c": [{"t": "InlineMath"}, part[1:-1]]}]
+            if k % 2
+            else s(part)
+        )
+    ]
+
+
 def para(inlines: list) -> dict:
     return {"t": "Para", "c": inlines}
 
@@ -469,14 +483,14 @@ class Jupyter:
             if number is None:  # a label only the PDF shows (number.py warned)
                 words = s(f"?@{ident}")
             elif c["citationPrefix"]:  # also `[Eq. -@eq-x]`: "Eq. 1"
-                words = self.inlines(c["citationPrefix"]) + s(" " + number)
+                words = self.inlines(c["citationPrefix"]) + numbered(" " + number)
             elif c["citationMode"]["t"] == "SuppressAuthor":
-                words = s(number)
+                words = numbered(number)
             else:
                 text = self.nums.text(ident)
                 if c["citationId"][:1].isupper():  # @Fig-x: "Fig." for "fig."
                     text = text[:1].upper() + text[1:]
-                words = s(text)
+                words = numbered(text)
             out += (s(", ") if k else []) + words
         return out
 

@@ -15,6 +15,7 @@ from ..read import Chunk, Document
 
 KEPT = Path(".cache") / "latex"  # under the project root
 ERROR_LINE = re.compile(r"^l\.(\d+) ?(.*)$")
+LABEL = re.compile(r"\\(?:label|hypertarget)\{([^}]+)\}")
 MISSING = re.compile(
     r"Missing character: There is no (.) \(U\+([0-9A-F]+)\) in font ([^\n]*?)!?$", re.M
 )
@@ -76,7 +77,8 @@ def locate(
     """The source line a line of the generated .tex comes from: the .tex line (or, going
     back, a line of the same paragraph) found in the document, verbatim or, failing
     that, by its words (Markdown and LaTeX write math and emphasis differently); else in
-    the raw LaTeX and code of the document `tree` (a chunk's outputs)."""
+    the raw LaTeX and code of the document `tree` (a chunk's outputs), or by the label
+    on the line (`\\label{x}`: where the element with id x stands in the tree)."""
     found = source_lines(doc) + (tree_lines(tree) if tree else [])
     lines = [(_normal(t), _words(t), w) for t, w in found]
     for n in range(number, max(number - 8, 0), -1):
@@ -92,6 +94,9 @@ def locate(
         worded = [w for _, k, w in lines if len(words) >= 12 and words in k]
         if exact or within or worded:
             return (exact or within or worded)[0]
+        labels = LABEL.findall(tex_lines[n - 1]) if tree else []
+        if defined := [w for x in labels for w in parse.places(tree, x)[1] if w]:
+            return defined[0]  # a heading's or a float's line, by its label
     return None
 
 

@@ -161,12 +161,18 @@ AUX_LABEL = re.compile(r"\\newlabel\{([^}]+)\}\{\{((?:[^{}]|\{[^{}]*\})*)\}")
 def check_numbers(aux: str, nums) -> None:
     """LaTeX must have numbered every label as number.py did (the notebook uses those);
     where it did not, name the label, where it stands and both numbers."""
-    latex = {k: v.replace("{", "").replace("}", "") for k, v in AUX_LABEL.findall(aux)}
+
+    def plain(number: str) -> str:  # LaTeX writes `\ast ` for \tag{$\ast$}
+        return re.sub(r"(\\[A-Za-z]+) +", r"\1", re.sub(r"[{}]", "", number))
+
+    latex = {k: plain(v) for k, v in AUX_LABEL.findall(aux)}
     differ = [
         f"{nums.where.get(ident, '?')}: label '{ident}' is {latex[ident]} in the PDF "
         f"but {number} in the notebook"
         for ident, number in nums.numbers.items()
-        if ident in latex and ident not in nums.unnumbered and latex[ident] != number
+        if ident in latex
+        and ident not in nums.unnumbered
+        and latex[ident] != plain(number)
     ]
     if differ:
         raise BuildError(

@@ -327,7 +327,8 @@ end
 -- ![Caption](file){#fig-x fig-pos="H" fig-align="left" fig-scap="Short"}: pandoc writes
 -- the figure, with the placement, the alignment (left: not centred; right: \hfill first)
 -- and the short caption of the list of figures, as Quarto;
--- a captioned image without an id is placed H unless a fig-pos says otherwise, as Quarto.
+-- a captioned image without an id is placed H unless a fig-pos says otherwise, and
+-- aligned by the document's fig-align only (its own is ignored), as Quarto.
 local function Figure(fig)
   local pos, align = fig.attributes["fig-pos"], fig.attributes["fig-align"]
   local scap
@@ -343,6 +344,7 @@ local function Figure(fig)
   end
   local labelled = fig.identifier:match("^fig%-")
   pos = pos or document_fig_pos or (not labelled and "H" or nil)
+  align = labelled and align or document_fig_align
   local moved = align == "left" or align == "right"
   if not (pos or moved) then return fig end
   local tex = pandoc.write(pandoc.Pandoc({fig}), "latex")
