@@ -460,8 +460,7 @@ UNDERLINE = re.compile(r"^\s*(-{3,}|={3,})(\s+-+)*\s*$")
 TABLE_RULE = re.compile(r"^-{3,}\s*$")
 SETEXT = re.compile(r"^\s*(=+|-+)\s*$")  # a setext heading's underline
 PARAGRAPH = re.compile(
-    r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]|^@(?![\w-]*[.)](?:\s|$))[A-Za-z]"
-    r"|^\$\$"
+    r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]|^@[A-Za-z]|^\$\$"
 )
 EXAMPLE = re.compile(r"^@([\w-]+)[.)](?:\s|$)")  # pandoc's example list item `@label.`
 
@@ -520,9 +519,7 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
         return f"{h.group(1) if h else ''}{text.rstrip()} {{{inner}}}"
     if not after_block or UNDERLINE.match(following):
         return None
-    if PARAGRAPH.match(line.text):
-        return f"[]{{{pos}}}{line.text}"
-    if m := EXAMPLE.match(line.text):
+    if m := EXAMPLE.match(line.text):  # no marker: it would hide the list marker
         validate.warn(
             line.where,
             f"'@{m.group(1)}{line.text[m.end(1)]}' at the start of a line is an item of "
@@ -530,6 +527,9 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
             f"@{m.group(1)} prints the item's number (in Quarto too): put a word "
             f"before it, or write (@{m.group(1)}) for an example list",
         )
+        return None
+    if PARAGRAPH.match(line.text):
+        return f"[]{{{pos}}}{line.text}"
     if line.text.startswith("\\"):  # raw LaTeX
         return _after_marker(line)
     return None
