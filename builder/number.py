@@ -62,10 +62,10 @@ class Numbering:
 
     def text(self, ident: str, caption: bool = False) -> str:
         """How Quarto words a reference: the kind's prefix (a caption: its title), a
-        space and the number."""
+        space and the number (the number alone for an empty prefix)."""
         kind = ident.split("-", 1)[0]
         name = vocabulary.CROSSREF[kind]["name"] if caption else NAMES[kind]
-        return f"{name} {self.numbers[ident]}"
+        return f"{name} {self.numbers[ident]}".strip()
 
     def referable(self, ident: str) -> bool:
         return ident in self.numbers and "--" not in ident
@@ -99,8 +99,9 @@ class Counter:
         self.sections: list[int] = []
         self.appendix = False
         self.pos = "?"
-        # kind -> the number of the float div of that kind we are in
-        self.floats: dict[str, str] = {}
+        self.floats: dict[
+            str, tuple[str, str]
+        ] = {}  # kind -> (number, label) of the float div we are in
         self.subs = 0  # sub-figures or sub-tables so far in that div
         self.refs: list[tuple[str, str]] = []
         self.titles = titles  # callout title= text -> its inlines
@@ -287,6 +288,13 @@ class Counter:
             self.sub(ident, "fig")
         elif "fig" not in self.floats:  # pandoc makes a numbered figure of it
             self.unlabelled(figure, "fig")
+        elif stringify(figure["c"][1][1]).strip():
+            raise BuildError(
+                f"{self.pos}: a captioned image inside the figure div "
+                f"#{self.floats['fig'][1]} is a figure inside a figure (Quarto's LaTeX "
+                f"stops with 'Not in outer par mode'): leave out the image's caption, "
+                f"or give the image a label of its own (a sub-figure)"
+            )
         self.blocks(figure["c"][1][1])  # the caption
 
     def unlabelled(self, element: dict, kind: str):
@@ -297,7 +305,7 @@ class Counter:
 
     def inside(self, kind: str, ident: str, content: list):
         """A figure or table div: its labelled images or tables are its sub-floats."""
-        self.floats[kind], self.subs = self.add(ident), 0
+        self.floats[kind], self.subs = (self.add(ident), ident), 0
         self.blocks(content)
         del self.floats[kind]
 
@@ -305,7 +313,8 @@ class Counter:
         if kind in self.floats:  # a sub-figure or sub-table: 1a, 1b, ...
             self.subs += 1
             self.add(
-                ident, self.floats[kind] + "abcdefghijklmnopqrstuvwxyz"[self.subs - 1]
+                ident,
+                self.floats[kind][0] + "abcdefghijklmnopqrstuvwxyz"[self.subs - 1],
             )
         else:
             self.add(ident)
@@ -337,9 +346,15 @@ class Counter:
             self.pos = position(e) or self.pos
             validate.check_span(attr(e)[1], self.pos)
         if t == "Cite":
-            for citation in e["c"][0]:
-                if is_crossref(citation["citationId"]):
-                    self.refs.append((label(citation["citationId"]), self.pos))
+            ids = [c["citationId"] for c in e["c"][0]]
+            refs = [label(i) for i in ids if is_crossref(i)]
+            if refs and len(refs) < len(ids):
+                raise BuildError(
+                    f"{self.pos}: [{'; '.join('@' + i for i in ids)}] holds a "
+                    f"cross-reference and a citation in one bracket (Quarto prints the "
+                    f"reference and drops the citation): write them in two brackets"
+                )
+            self.refs += [(ref, self.pos) for ref in refs]
         elif t == "Image":
             ident = attr(e)[0]
             if ident.startswith("fig-"):

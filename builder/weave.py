@@ -34,9 +34,13 @@ IMAGE_TYPES = {
 TABLE_RULE = re.compile(r"^\s*(\|?\s*:?-{3,}:?\s*)+\|?\s*$|^\s*\+[-=:+]+\+\s*$", re.M)
 NBSP = "\\ "  # an empty caption: pandoc needs some text
 NOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
+# amsmath's operator without a star (limits beside it), which pandoc would expand to a
+# \mathop that takes its limits below in a display
+OPERATOR = re.compile(r"\\DeclareMathOperator\s*(\{\s*\\\w+\s*\}|\\\w+)\s*\{")
 META_KEYS = (
     "title", "subtitle", "author", "date", "abstract", "keywords", "csl", "thanks",
-    "link-citations", "lang", "nocite", "references",
+    "link-citations", "lang", "nocite", "references", "reference-section-title",
+    "suppress-bibliography",
 )  # fmt: skip
 
 
@@ -458,6 +462,27 @@ def weave_outputs(
     return [p for p in parts if p]
 
 
+def operators(tex: str) -> str:
+    """The header's `\\DeclareMathOperator{\\E}{body}` as `\\newcommand{\\E}{\\operatorname
+    {body}}`, which pandoc expands with amsmath's limits beside the operator, as the
+    header's own definition sets them in the PDF (pandoc's `\\mathop` puts them below in
+    a display; Quarto does not expand the header's macros). The starred form stays."""
+    out, end = [], 0
+    for m in OPERATOR.finditer(tex):
+        depth, k = 1, m.end()
+        while depth and k < len(tex):
+            depth += {"{": 1, "}": -1}.get(tex[k], 0) if tex[k - 1] != "\\" else 0
+            k += 1
+        name = m.group(1).strip("{} ")
+        body = tex[m.end() : k - 1]
+        out += [
+            tex[end : m.start()],
+            f"\\newcommand{{{name}}}{{\\operatorname{{{body}}}}}",
+        ]
+        end = k
+    return "".join(out) + tex[end:]
+
+
 def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     """Pandoc Markdown for the whole document as executed (hidden code left out)."""
     figures = figures or doc.root / "figures"
@@ -470,7 +495,7 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     if "csl" in meta and csl.is_file():  # from any folder pandoc runs in
         meta["csl"] = str(csl.resolve())
     woven = Woven([], {}, meta)
-    header = "\n".join([options.header_text(doc), *doc.macros])
+    header = "\n".join([operators(options.header_text(doc)), *doc.macros])
     if header.strip():  # its macros are expanded in the math of both outputs
         woven.segments.append(f"::: {{.content-hidden}}\n{header}\n:::")
     outputs = outputs_by_label(executed) if executed is not None else {}
@@ -480,7 +505,7 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
         else NotExecuted()
     )
     fig_format = options.figure_defaults(doc)["fig-format"]
-    numbered = options.pdf_option(doc, "code-line-numbers", False) is True
+    numbered = options.pdf_option(doc, "code-line-numbers", False) is not False
     segments = woven.segments  # the Markdown, in document order
     for block in doc.blocks:
         if not isinstance(block, Chunk):
@@ -561,7 +586,9 @@ def woven_tree(doc: Document, executed) -> tuple[Woven, dict]:
     parse.nested_figures(tree)
     parse.raw_table_floats(tree)
     parse.unlabelled_floats(tree)
-    parse.line_numbers(tree, options.pdf_option(doc, "code-line-numbers") is True)
+    parse.line_numbers(
+        tree, options.pdf_option(doc, "code-line-numbers") not in (None, False)
+    )
     parse.callout_defaults(tree, doc.meta)
     by = options.pdf_option(doc, "shift-heading-level-by")
     if by is None and options.pdf_option(doc, "number-sections", False) is True:

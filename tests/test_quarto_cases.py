@@ -2911,3 +2911,195 @@ def test_a_theorems_title_attribute_warns_as_quarto_ignores_it(tmp_path, capsys)
 def test_live_quarto_ignores_a_theorems_title_as_recorded(tmp_path):
     quarto_render(write_project(tmp_path, {"report.qmd": THEOREM_TITLE_DOC}).parent)
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == THEOREM_TITLE_TEXT
+
+
+BIB = """@article{kingma2014,
+  author = {Kingma, Diederik P. and Ba, Jimmy},
+  title = {Adam: A Method for Stochastic Optimization},
+  journal = {arXiv preprint arXiv:1412.6980},
+  year = {2014}
+}
+"""
+PDF_HEAD = "format:\n  pdf:\n    pdf-engine: xelatex\n"
+# documents of round fifteen, with the words of Quarto 1.10.18's PDF (recorded)
+RECORDED = {
+    # amsmath's \DeclareMathOperator sets the subscript beside the operator (not below)
+    "operator": (
+        {
+            "report.qmd": f"---\ntitle: O\n{PDF_HEAD}    include-in-header:\n"
+            "      text: |\n        \\DeclareMathOperator{\\E}{\\mathbb{E}}\n"
+            "        \\DeclareMathOperator*{\\amin}{arg\\,min}\n---\n\n"
+            "$$\n\\E_q[x] = \\amin_y f\n$$\n"
+        },
+        "O 𝔼𝑞 [𝑥] = arg min 𝑓 𝑦 1",
+    ),
+    # an empty prefix: the number alone, no space
+    "empty-prefix": (
+        {
+            "report.qmd": '---\ntitle: P\ncrossref:\n  eq-prefix: ""\n  fig-prefix: ""\n'
+            f"{PDF_HEAD}---\n\n$$\nx = 1\n$$ {{#eq-x}}\n\n"
+            "Equation (@eq-x) holds, as @Eq-x and [-@eq-x] say.\n"
+        },
+        "P 𝑥=1 Equation (1) holds, as 1 and 1 say. 1 (1)",
+    ),
+    # pandoc's citeproc options, which Quarto passes on though its schema lacks them
+    "suppress-bibliography": (
+        {
+            "report.qmd": "---\ntitle: S\nbibliography: bib.bib\n"
+            f"suppress-bibliography: true\n{PDF_HEAD}---\n\nWe cite @kingma2014.\n",
+            "bib.bib": BIB,
+        },
+        "S We cite Kingma and Ba (2014). 1",
+    ),
+    "reference-section-title": (
+        {
+            "report.qmd": "---\ntitle: R\nbibliography: bib.bib\nreference-section-"
+            f"title: Bibliography\nnumber-sections: true\n{PDF_HEAD}---\n\n# Intro\n\n"
+            "We cite @kingma2014.\n",
+            "bib.bib": BIB,
+        },
+        "R 1 Intro We cite Kingma and Ba (2014). Bibliography Kingma, Diederik P., and "
+        "Jimmy Ba. 2014. “Adam: A Method for Stochastic Optimization.” arXiv Preprint "
+        "arXiv:1412.6980. 1",
+    ),
+    # the lines to highlight (HTML's): a PDF numbers every line
+    "code-line-numbers-string": (
+        {
+            "report.qmd": f"---\ntitle: L\n{PDF_HEAD}---\n\n```{{python}}\n"
+            '#| code-line-numbers: "1,3"\na = 1\nb = 2\nprint(a + b)\n```\n'
+        },
+        "L 1 2 3 a = 1 b = 2 print(a + b) 3 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(RECORDED))
+def test_round_fifteen_documents_give_quartos_words(tmp_path, case, capsys):
+    files, text = RECORDED[case]
+    nb = build(write_project(tmp_path, files), log=lambda *_: None)["notebook"]
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
+    markdown = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "is not a Quarto option" not in capsys.readouterr().out
+    notebook = {  # the notebook says the same
+        "operator": "\\operatorname{\\mathbb{E}}_q[x]",
+        "empty-prefix": "Equation (1) holds, as 1 and 1 say.",
+        "reference-section-title": "# Bibliography\n",
+        "code-line-numbers-string": "",
+    }
+    assert notebook.get(case, "We cite Kingma and Ba (2014).") in markdown
+    if case == "suppress-bibliography":
+        assert "Adam" not in markdown
+
+
+@needs_quarto
+@pytest.mark.parametrize("case", list(RECORDED))
+def test_live_quarto_gives_the_recorded_words_of_round_fifteen(tmp_path, case):
+    files, text = RECORDED[case]
+    quarto_render(write_project(tmp_path, files).parent)
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
+
+
+def stops(root: Path, files: dict) -> str:
+    """The message of the BuildError the project of `files` stops with."""
+    with pytest.raises(BuildError) as e:
+        build(write_project(root, files), log=lambda *_: None)
+    return str(e.value)
+
+
+def test_a_bracket_of_a_reference_and_a_citation_stops_with_its_line(tmp_path):
+    """Quarto prints the reference and silently drops the citation."""
+    message = stops(
+        tmp_path,
+        {
+            "report.qmd": f"---\nbibliography: bib.bib\n{PDF_HEAD}---\n\n"
+            "$$\nx = 1\n$$ {#eq-x}\n\nAs shown [@eq-x; @kingma2014].\n",
+            "bib.bib": BIB,
+        },
+    )
+    assert message.startswith(
+        "report.qmd:12: [@eq-x; @kingma2014] holds a cross-reference and a citation"
+    )
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ('title: "Rate $\\alpha$"', "report.qmd:2: 'title' holds the control "
+         "character \\a where '\\alpha' was meant"),
+        ('subtitle: "An $\\ell_2$ bound"', "report.qmd:2: 'subtitle' holds the "
+         "control character \\e where '\\ell' was meant"),
+        ('author:\n  - name: "A $\\beta$"', "report.qmd:2: 'author' holds the "
+         "control character \\b where '\\beta' was meant"),
+    ],
+)  # fmt: skip
+def test_a_yaml_escape_in_double_quotes_stops_with_the_key(tmp_path, line, expected):
+    """Quarto's LaTeX fails (`\\a`, `\\e`) or prints a control character silently."""
+    message = stops(tmp_path, {"report.qmd": f"---\n{line}\n{PDF_HEAD}---\n\nX.\n"})
+    assert message.startswith(expected)
+    assert "single quotes" in message
+
+
+def test_a_yaml_escape_in_a_chunk_option_stops_with_the_chunk(tmp_path):
+    message = stops(
+        tmp_path,
+        {
+            "report.qmd": f"---\n{PDF_HEAD}---\n\n```{{python}}\n#| label: fig-a\n"
+            '#| fig-cap: "Loss for $\\theta$"\nprint(1)\n```\n'
+        },
+    )
+    assert message.startswith(
+        "report.qmd:9: 'fig-cap' holds the control character \\t where '\\theta'"
+    )
+
+
+def test_a_latex_error_in_a_tables_rows_is_traced_to_its_chunk(tmp_path):
+    """A DataFrame with a MultiIndex in a table chunk: `\\multirow` undefined, in
+    Quarto's PDF too; the error names the chunk by the label of its table."""
+    message = stops(
+        tmp_path,
+        {
+            "report.qmd": f"---\n{PDF_HEAD}---\n\nText.\n\n```{{python}}\n"
+            '#| label: tbl-m\n#| tbl-cap: "Two rows"\nimport pandas as pd\n'
+            'pd.DataFrame({"acc": [0.9, 0.8]}, index=pd.MultiIndex.from_tuples('
+            '[("MLP", "s"), ("MLP", "l")]))\n```\n'
+        },
+    )
+    assert "report.qmd:9 (chunk 'tbl-m') output: LaTeX error here" in message
+    assert "\\multirow" in message
+
+
+def test_a_captioned_image_in_a_figure_div_stops_with_its_line(tmp_path):
+    """A figure inside a figure: Quarto's LaTeX fails ('Not in outer par mode')."""
+    from PIL import Image
+
+    Image.new("RGB", (40, 20), "blue").save(tmp_path / "a.png")
+    message = stops(
+        tmp_path,
+        {
+            "report.qmd": f"---\n{PDF_HEAD}---\n\n::: {{#fig-res}}\n![Curve](a.png)\n\n"
+            "The caption.\n:::\n\nSee @fig-res.\n"
+        },
+    )
+    assert message.startswith(
+        "report.qmd:7: a captioned image inside the figure div #fig-res is a figure "
+        "inside a figure"
+    )
+
+
+def test_a_lettered_list_in_a_list_stays_apart_and_indented_in_the_notebook(tmp_path):
+    """Jupyter reads a line under an item's text as the same paragraph: the lettered
+    items a line apart, and a list of them inside another indented by em spaces."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": f"---\n{PDF_HEAD}---\n\n1. Train\n   a. with SGD\n"
+            "      i. and momentum\n   b. with Adam\n2. Test\n"
+        },
+    )
+    nb = build(qmd, log=lambda *_: None)["notebook"]
+    assert nb.cells[-1].source == (
+        "1.  Train\n\n    a. with SGD\n\n    \u2003\u2003i. and momentum\n\n"
+        "    b. with Adam\n\n2.  Test"
+    )
+    text = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert text == "1. Train a. with SGD i. and momentum b. with Adam 2. Test 1"

@@ -81,6 +81,7 @@ def check_value(table: str, key: str, value, where: str, what: str):
 def check_chunk_options(options: dict, where: str) -> None:
     """Each option's name and value; raises BuildError naming `where` (file:line)."""
     for key, value in options.items():
+        check_escapes(key, value, where)
         if key in SUPPORTED_OPTIONS:
             check_value("chunk_options", key, value, where, "chunk option")
         elif key in IGNORED_IN_PDF:
@@ -425,6 +426,39 @@ def _builder_hook(value) -> bool:
     return all(str(v).split()[:1] == [QUARTO_HOOK] for v in values)
 
 
+# what a double-quoted YAML escape leaves of `$\\alpha$` (BEL), `$\\ell$` (ESC), `$\\theta$`
+# (a tab before "heta"), `$\\beta$` (backspace)
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]|\t(?=[A-Za-z])")
+ESCAPES = {
+    "\a": "a",
+    "\b": "b",
+    "\t": "t",
+    "\v": "v",
+    "\f": "f",
+    "\r": "r",
+    "\x1b": "e",
+}
+
+
+def check_escapes(key: str, value, where: str) -> None:
+    """A text value holding a control character, which YAML makes of a LaTeX macro in
+    double quotes: raises BuildError naming `where` (the key's file:line)."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    for v in value if isinstance(value, list) else [value]:
+        if isinstance(v, (dict, list)):
+            check_escapes(key, v, where)
+        elif isinstance(v, str) and (m := CONTROL.search(v)):
+            c, rest = m.group()[0], re.match(r"[A-Za-z]*", v[m.start() + 1 :]).group()
+            escape = f"\\{ESCAPES[c]}" if c in ESCAPES else f"U+{ord(c):04X}"
+            meant = f" where '{escape}{rest}' was meant" if c in ESCAPES else ""
+            raise BuildError(
+                f"{where}: '{key}' holds the control character {escape}{meant}: YAML "
+                f"reads a backslash in double quotes "
+                f"as an escape; write the text in single quotes, or double the backslash"
+            )
+
+
 def check_metadata(
     meta: dict, where_of, used_keys: set[str], project: bool, pdf: bool = True
 ) -> dict:
@@ -435,6 +469,7 @@ def check_metadata(
     execute, top_execute, top_pdf, fmt_pdf, fmt_execute = {}, {}, {}, {}, {}
     for key, value in meta.items():
         where = where_of((key,))
+        check_escapes(key, value, where)
         if key == "execute":
             execute = check_execute(value, where_of, ("execute",))
         elif key == "format":

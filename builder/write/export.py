@@ -123,6 +123,7 @@ class Jupyter:
         self.raw_latex: list[tuple[str, str]] = []  # (raw LaTeX, where), read after
         self.pos = where  # the nearest position marker: the document until one comes
         self.unknown: set[str] = set()  # macros Jupyter cannot show, named once
+        self.depth = 0  # lists lettered or in roman numerals around the one written
 
     def blocks(self, blocks: list) -> list:
         out: list = []
@@ -145,6 +146,8 @@ class Jupyter:
             elif t == "RawBlock":
                 out += self.raw_block(b)
             elif t == "OrderedList" and _labelled(b):
+                if out and isinstance(out[-1], dict) and out[-1]["t"] == "Plain":
+                    out[-1] = para(out[-1]["c"])  # a tight item's text: a line apart
                 out += self.labelled_list(b)
             else:  # lists, quotes, definitions, line blocks: their content rendered
                 out.append({**b, "c": self.children(b["c"])} if "c" in b else b)
@@ -176,13 +179,17 @@ class Jupyter:
         style sheet overrides an HTML list's type)."""
         (start, style, delim), items = b["c"]
         out, kinds = [], (style["t"], delim["t"])
+        indent = "\u2003" * 2 * self.depth  # a list in such a list: em spaces, kept
+        self.depth += 1
         for n, item in enumerate(items, start):
             # as is: pandoc would escape "(a)" to "\\(a\\)", which Jupyter reads as math
-            label = [{"t": "RawInline", "c": ["markdown", _list_label(n, *kinds)]}]
+            text = indent + _list_label(n, *kinds)
+            label = [{"t": "RawInline", "c": ["markdown", text]}]
             if item and item[0]["t"] in ("Para", "Plain"):
                 first, item = self.inlines(item[0]["c"]), item[1:]
                 label += [{"t": "Space"}, *first]
             out += [para(label), *self.blocks(item)]
+        self.depth -= 1
         return out
 
     def div(self, d: dict) -> list:

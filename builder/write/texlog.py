@@ -16,6 +16,7 @@ from ..read import Chunk, Document
 KEPT = Path(".cache") / "latex"  # under the project root
 ERROR_LINE = re.compile(r"^l\.(\d+) ?(.*)$")
 LABEL = re.compile(r"\\(?:label|hypertarget)\{([^}]+)\}")
+ENV_BEGIN, ENV_END = re.compile(r"\\begin\{"), re.compile(r"\\end\{")
 MISSING = re.compile(
     r"Missing character: There is no (.) \(U\+([0-9A-F]+)\) in font ([^\n]*?)!?$", re.M
 )
@@ -97,6 +98,22 @@ def locate(
         labels = LABEL.findall(tex_lines[n - 1]) if tree else []
         if defined := [w for x in labels for w in parse.places(tree, x)[1] if w]:
             return defined[0]  # a heading's or a float's line, by its label
+    return environment_label(tex_lines, number, tree) if tree else None
+
+
+def environment_label(tex_lines: list[str], number: int, tree: dict) -> str | None:
+    """The line of the element whose environment (a table's, an equation's) holds .tex
+    line `number`, by the label at the environment's start (a table's caption)."""
+    depth = 0
+    for n in range(number, max(number - 80, 0), -1):
+        line = tex_lines[n - 1] if n <= len(tex_lines) else ""
+        depth += len(ENV_END.findall(line)) - len(ENV_BEGIN.findall(line))
+        if depth < 0:  # the environment the line is in: its labels, in order
+            labels = [
+                x for k in range(n, number + 1) for x in LABEL.findall(tex_lines[k - 1])
+            ]
+            places = [w for x in labels for w in parse.places(tree, x)[1] if w]
+            return places[0] if places else None
     return None
 
 

@@ -68,7 +68,7 @@ function M.reference(cite)
     if kind:match("^%u") then  -- @Fig-x: the prefix capitalised, as Quarto's refPrefix
       prefix = pandoc.text.upper(pandoc.text.sub(prefix, 1, 1)) .. pandoc.text.sub(prefix, 2)
     end
-    local words = prefix .. "~" .. number
+    local words = (#prefix > 0 and prefix .. "~" or "") .. number  -- `eq-prefix: ""`
     if #citation.prefix > 0 then  -- also `[Eq. -@eq-x]`: "Eq. 1"
       words = M.latex_of(citation.prefix) .. "~" .. number
     elseif citation.mode == "SuppressAuthor" then
