@@ -1859,7 +1859,7 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert markdown.startswith("# A study of MLPs **Student:** A # 1 Data")
         assert "# Aside" not in markdown and "## 1.1 Cleaning" in markdown
     if name == "header-includes":  # its macros expanded in the notebook's math
-        assert r"$\mathop{\mathrm{softmax}}(z)$" in markdown
+        assert r"$\operatorname{softmax}(z)$" in markdown
     if name == "table-sub-captions-from-a-chunk":  # under the cell, as sub-figures
         assert "*(a) Training.; (b) Test.* *Table 1: Loss per split.*" in markdown
     if name == "labels-without-captions":  # no colon in the notebook either
@@ -3103,3 +3103,20 @@ def test_a_lettered_list_in_a_list_stays_apart_and_indented_in_the_notebook(tmp_
     )
     text = " ".join(pdf_text(tmp_path / "report.pdf").split())
     assert text == "1. Train a. with SGD i. and momentum b. with Adam 2. Test 1"
+
+
+def test_a_raw_latex_citation_stops_with_its_line(tmp_path):
+    """`\\cite{key}`: "?" in Quarto's PDF, silently; the notebook's LaTeX reader would
+    resolve it, so the two outputs would disagree."""
+    message = stops(
+        tmp_path,
+        {
+            "report.qmd": f"---\nbibliography: bib.bib\n{PDF_HEAD}---\n\nIntro.\n\n"
+            "A raw one \\cite{kingma2014}.\n",
+            "bib.bib": BIB,
+        },
+    )
+    assert message == (
+        "report.qmd:10: the raw LaTeX citation of 'kingma2014' prints \"?\" in the PDF "
+        "(Quarto's too: citations are read from [@kingma2014] only): write [@kingma2014]"
+    )

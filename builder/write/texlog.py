@@ -189,6 +189,23 @@ def missing_characters(log: str, doc: Document) -> list[str]:
     return warnings
 
 
+def raw_citations(log: str, tex: Path, doc: Document, tree: dict | None) -> str:
+    """A raw LaTeX `\\cite{key}`, which LaTeX prints as "?" (no bibliography package:
+    citeproc reads only `[@key]`; Quarto's PDF prints "?" too): where it stands, or ""."""
+    found = re.search(
+        r"Citation `([^']+)' on page \d+ undefined on input line (\d+)", log
+    )
+    if not found:
+        return ""
+    key, line = found.group(1), int(found.group(2))
+    lines = tex.read_text(encoding="utf-8").splitlines()
+    where = locate(lines, line, doc, tree) or doc.path.name
+    return (
+        f"{where}: the raw LaTeX citation of '{key}' prints \"?\" in the PDF (Quarto's "
+        f"too: citations are read from [@{key}] only): write [@{key}]"
+    )
+
+
 def describe_undefined(labels: list[str], doc: Document, tree: dict) -> str:
     """LaTeX found no target for these labels although the document defines them: name
     where each is referred to and where it is defined (from the document tree's

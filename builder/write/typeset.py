@@ -142,6 +142,8 @@ def to_pdf(
     if doc is not None:
         for warning in texlog.missing_characters(log, doc):
             diagnostics.warn("", warning)
+    if doc is not None and (cited := texlog.raw_citations(log, tex, doc, tree)):
+        raise BuildError(cited)
     undefined = re.findall(r"Reference `([^']+)' on page \d+ undefined", log)
     if undefined:
         if doc is not None and tree is not None:
