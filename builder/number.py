@@ -99,9 +99,8 @@ class Counter:
         self.sections: list[int] = []
         self.appendix = False
         self.pos = "?"
-        self.floats: dict[
-            str, tuple[str, str]
-        ] = {}  # kind -> (number, label) of the float div we are in
+        # kind -> (number, label) of the float div of that kind we are in
+        self.floats: dict[str, tuple[str, str]] = {}
         self.subs = 0  # sub-figures or sub-tables so far in that div
         self.refs: list[tuple[str, str]] = []
         self.titles = titles  # callout title= text -> its inlines

@@ -426,18 +426,10 @@ def _builder_hook(value) -> bool:
     return all(str(v).split()[:1] == [QUARTO_HOOK] for v in values)
 
 
-# what a double-quoted YAML escape leaves of `$\\alpha$` (BEL), `$\\ell$` (ESC), `$\\theta$`
-# (a tab before "heta"), `$\\beta$` (backspace)
+# what a double-quoted YAML escape leaves of `$\alpha$` (BEL), `$\ell$` (ESC), `$\theta$`
+# (a tab before "heta"), `$\beta$` (backspace)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]|\t(?=[A-Za-z])")
-ESCAPES = {
-    "\a": "a",
-    "\b": "b",
-    "\t": "t",
-    "\v": "v",
-    "\f": "f",
-    "\r": "r",
-    "\x1b": "e",
-}
+ESCAPES = dict(zip("\a\b\t\v\f\r\x1b", "abtvfre"))  # control character -> escape
 
 
 def check_escapes(key: str, value, where: str) -> None:
@@ -454,8 +446,8 @@ def check_escapes(key: str, value, where: str) -> None:
             meant = f" where '{escape}{rest}' was meant" if c in ESCAPES else ""
             raise BuildError(
                 f"{where}: '{key}' holds the control character {escape}{meant}: YAML "
-                f"reads a backslash in double quotes "
-                f"as an escape; write the text in single quotes, or double the backslash"
+                f"reads a backslash in double quotes as an escape; write the text in "
+                f"single quotes, or double the backslash"
             )
 
 
