@@ -337,16 +337,24 @@ def raw_table_floats(tree: dict) -> None:
             continue
         body = m.group(2).replace(f"\\label{{{labels[0]}}}", "")
         at = body.index("\\caption") + len("\\caption")
-        depth, end = 0, at
-        for end, char in enumerate(body[at:], at):  # the caption's balanced braces
-            depth += {"{": 1, "}": -1}.get(char, 0)
-            if depth == 0:
-                break
+        end = group_end(body, at)
         caption = parse(body[at + 1 : end], "latex")["blocks"]
         inner = body[: body.index("\\caption")] + body[end + 1 :]
         content = [{"t": "RawBlock", "c": ["latex", inner.strip()]}]
         content.append({"t": "Para", "c": caption[0]["c"] if caption else []})
         e.update(t="Div", c=[[labels[0], [], []], content])
+
+
+def group_end(text: str, at: int) -> int:
+    """The index of the `}` that closes the brace group opened at `text[at]` (escaped
+    braces skipped); the last index when it is not closed."""
+    depth = 0
+    for end in range(at, len(text)):
+        if text[end - 1 : end] != "\\" or end == at:
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+        if depth == 0:
+            return end
+    return len(text) - 1
 
 
 def _figure_div(e) -> bool:

@@ -469,10 +469,7 @@ def operators(tex: str) -> str:
     a display; Quarto does not expand the header's macros). The starred form stays."""
     out, end = [], 0
     for m in OPERATOR.finditer(tex):
-        depth, k = 1, m.end()
-        while depth and k < len(tex):
-            depth += {"{": 1, "}": -1}.get(tex[k], 0) if tex[k - 1] != "\\" else 0
-            k += 1
+        k = parse.group_end(tex, m.end() - 1) + 1
         name = m.group(1).strip("{} ")
         body = tex[m.end() : k - 1]
         out += [
@@ -505,7 +502,7 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
         else NotExecuted()
     )
     fig_format = options.figure_defaults(doc)["fig-format"]
-    numbered = options.pdf_option(doc, "code-line-numbers", False) is not False
+    numbered = options.pdf_option(doc, "code-line-numbers") not in (None, False)
     segments = woven.segments  # the Markdown, in document order
     for block in doc.blocks:
         if not isinstance(block, Chunk):
