@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from . import vocabulary
 from .diagnostics import warn
 from .parse import (
+    CONDITIONAL,
     WITH_ATTR,
     attr,
     callout_titles,
@@ -44,6 +45,10 @@ RAW_TOKEN = re.compile(
     r"|\\(setcounter|addtocounter|stepcounter|refstepcounter)\{([^}]*)\}"
 )
 TAG = re.compile(r"\\tag\*?\{([^{}]*)\}")
+# `$$ ... $$ {#eq-x}`: the label pandoc leaves as text after the math (any characters
+# but braces and spaces, as Quarto's crossref filter takes them: eq-kl:def, eq-kl.v2)
+AUTOREF = re.compile(r"\\autoref\{(eq-[^}]*)\}")
+EQ_LABEL = re.compile(r"\{#(eq-[^}\s]+)\}")
 COUNTERS = {"equation", "figure", "table", "section", *ENV_KIND}
 
 
@@ -106,6 +111,7 @@ class Counter:
         self.titles = titles  # callout title= text -> its inlines
         self.hidden: set[str] = set()  # labels in content this output does not show
         self.raw_labels: set[str] = set()  # labels that raw LaTeX defines
+        self.autorefs: list[tuple[str, str]] = []  # raw \autoref{eq-...}, where
 
     # --- counting ---------------------------------------------------------------
     def add(self, ident: str, number: str | None = None, kind: str | None = None):
@@ -189,8 +195,14 @@ class Counter:
         (Quarto makes an unlabelled listing of it, numbered); Quarto's other code-block
         options are not supported here (a located error); other attributes pandoc keeps,
         unused."""
-        ident, _, keys = attr(block)
+        ident, classes, keys = attr(block)
         self.pos = keys.get("data-pos", self.pos)
+        if "filename" in keys and (cls := CONDITIONAL & set(classes)):
+            raise BuildError(
+                f"{self.pos}: a code block with filename= and .{cls.pop()}: Quarto's PDF "
+                f"keeps its listing caption and drops the code; put the condition on "
+                f"a div around the block instead"
+            )
         quarto = [
             k
             for k in keys
@@ -333,7 +345,7 @@ class Counter:
             if t == "Math" and e["c"][0]["t"] == "DisplayMath":
                 after = [x for x in inlines[i + 1 : i + 3] if x["t"] != "Space"]
                 tag = after[0]["c"] if after and after[0]["t"] == "Str" else ""
-                if m := re.fullmatch(r"\{#(eq-[\w-]+)\}", tag):
+                if m := EQ_LABEL.fullmatch(tag):
                     given = TAG.search(e["c"][1])  # \tag{G}: its number, no step
                     self.add(m.group(1), given.group(1) if given else None)
             else:
@@ -373,6 +385,7 @@ class Counter:
         """Count what raw LaTeX numbers (see the module docstring); keep a copy with
         `\\tag`s for the notebook (MathJax numbers nothing itself)."""
         original = tex
+        self.autorefs += [(n, self.pos) for n in AUTOREF.findall(tex)]
         stack: list[str] = []
         row_labels: list[str] = []
         row_numbered: bool | str = True  # False: \nonumber; text: the row's \tag
@@ -478,7 +491,7 @@ def labels_in(value) -> set[str]:
         t = e.get("t")
         if t in WITH_ATTR:
             found.add(attr(e)[0])
-        elif t == "Str" and (m := re.fullmatch(r"\{#(eq-[\w-]+)\}", e["c"])):
+        elif t == "Str" and (m := EQ_LABEL.fullmatch(e["c"])):
             found.add(m.group(1))
         elif t in ("RawBlock", "RawInline"):
             found |= set(re.findall(r"\\label\{([^}]*)\}", e["c"][1]))
@@ -508,6 +521,12 @@ def number(
     counter = Counter(output, number_sections, callout_titles(tree), depth, koma)
     counter.blocks(tree["blocks"])
     nums = counter.nums
+    for ident, where in counter.autorefs:  # hyperref names a span's label a section
+        if ident not in counter.raw_labels and ident in nums.numbers:
+            raise BuildError(
+                f"{where}: \\autoref{{{ident}}}: Quarto's PDF calls the equation a "
+                f"'section' (its label sits on a span there): write @{ident}"
+            )
     told = set()
     for ident, where in counter.refs:
         raw_equation = ident in counter.raw_labels and ident.startswith("eq-")

@@ -108,7 +108,7 @@ def strip(value, output: str | None = None):
     if isinstance(value, list):
         out = []
         for item in value:
-            if isinstance(item, dict) and item.get("t") in ("RawBlock", "Div", "Span"):
+            if isinstance(item, dict) and item.get("t") in CONDITIONAL_TYPES:
                 if item["t"] == "RawBlock" and item["c"][0] == POS:
                     continue
                 _, classes, keys = (
@@ -117,7 +117,11 @@ def strip(value, output: str | None = None):
                 if item["t"] == "Span" and "data-pos" in keys and not item["c"][1]:
                     continue
                 if CONDITIONAL & set(classes):
-                    if output is None or output in visible_in(classes, keys):
+                    if output is not None and output not in visible_in(classes, keys):
+                        continue
+                    if item["t"] == "CodeBlock":  # shown as it is
+                        out.append(strip(item, output))
+                    else:
                         out.extend(strip(item["c"][1], output))
                     continue
                 if "data-chunk" in keys or "data-output" in keys:  # weave.py's
@@ -140,12 +144,19 @@ def strip(value, output: str | None = None):
 
 
 CONDITIONAL = {"content-visible", "content-hidden"}
+CONDITIONAL_TYPES = (
+    "RawBlock",
+    "Div",
+    "Span",
+    "CodeBlock",
+)  # Quarto's: code blocks too
 
 
 def shown(element: dict, output: str) -> bool:
     """Whether `output` ('pdf' or 'ipynb') shows `element`: not a `.content-visible` or
-    `.content-hidden` div or span whose conditions leave it out (validate.visible_in)."""
-    if element.get("t") not in ("Div", "Span"):
+    `.content-hidden` div, span or code block whose conditions leave it out
+    (validate.visible_in)."""
+    if element.get("t") not in CONDITIONAL_TYPES[1:]:
         return True
     _, classes, keys = attr(element)
     return not CONDITIONAL & set(classes) or output in visible_in(classes, keys)
@@ -237,21 +248,38 @@ HTML_TABLE = "HTMLTABLE:"  # a placeholder's text: the base64 of a table's HTML
 
 
 def html_tables(tree: dict) -> dict:
-    """The tables of HTML outputs (weave.html_table's placeholders) as pandoc's HTML
-    reader reads them, in one run, as Quarto reads a DataFrame: every header row, the
-    columns' natural widths; the placeholder's label and caption kept, else the HTML's
-    own caption (a pandas Styler's)."""
-    texts = [
-        (e, stringify(e["c"][3:5]).strip())
-        for e in walk(tree["blocks"])
-        if e.get("t") == "Table"
-    ]
-    found = [(e, t) for e, t in texts if t.startswith(HTML_TABLE)]
+    """The tables of HTML outputs (weave.html_table's placeholders) and of raw HTML
+    blocks as pandoc's HTML reader reads them, in one run, as Quarto reads a DataFrame:
+    every header row, the columns' natural widths; the placeholder's label and caption
+    kept, else the HTML's own caption (a pandas Styler's).  A raw HTML block holding a
+    table and more stops with its position (Quarto splits it)."""
+    found = []
+    for e, where in walk_at(tree["blocks"]):
+        if e["t"] == "Table" and (t := stringify(e["c"][3:5]).strip()).startswith(
+            HTML_TABLE
+        ):
+            found.append((e, base64.b64decode(t[len(HTML_TABLE) :]).decode()))
+        elif (
+            e["t"] == "RawBlock"
+            and e["c"][0] == "html"
+            and re.search(r"<table\b.*</table>", html := e["c"][1].strip(), re.S)
+        ):
+            if not re.fullmatch(r"<table\b(?:(?!<table\b).)*</table>", html, re.S):
+                raise BuildError(
+                    f"{where}: a raw HTML block holding a table and more HTML: Quarto "
+                    f"reads its tables apart, the built-in renderer one whole table: "
+                    f"give each table a block of its own"
+                )
+            e.update({"t": "Table", "c": [["", [], []], [None, []]]})  # read below
+            found.append((e, html))
     if not found:
         return tree
     holders = [e for e, _ in found]
-    html = [base64.b64decode(t[len(HTML_TABLE) :]) for _, t in found]
-    read = parse(b"\n".join(html).decode(), "html")["blocks"]
+    html = "\n".join(html for _, html in found)
+    # <th> as <td>, as Quarto's astpipeline.lua has pandoc read it: a row is a header
+    # row inside <thead> only
+    html = re.sub(r"<(/?)th(?=[\s>])", r"<\1td", html)
+    read = parse(html, "html")["blocks"]
     tables = [b for b in read if b["t"] == "Table"]
     if len(tables) != len(holders):
         raise BuildError("pandoc's HTML reader did not read one table per HTML table")

@@ -24,6 +24,11 @@ FLOATS = tuple(prefix for prefix, kind in CROSSREF.items() if kind.get("float"))
 CALLOUT_REFS = {p: kind["callout"] for p, kind in CROSSREF.items() if "callout" in kind}
 UNNUMBERED: dict[str, str] = VOCABULARY["unnumbered_blocks"]  # class -> name
 CALLOUTS: dict[str, dict] = VOCABULARY["callouts"]  # kind -> title, icon, colours
+# the macros Jupyter's MathJax knows (tools/mathjax_macros.mjs)
+MATHJAX = set(
+    json.loads((FILE.parent / "write" / "mathjax.json").read_text())["macros"]
+)
+CELL_TAGS = {k: v for k, v in VOCABULARY["cell_tags"].items() if k != "_about"}
 FORMATS = {name: set(aliases) for name, aliases in VOCABULARY["formats"].items()}
 
 _SIMPLE = {  # shorthand of an option's schema: (JSON Schema, the values in words)

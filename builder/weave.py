@@ -19,7 +19,7 @@ from base64 import b64decode, b64encode
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import parse
+from . import parse, vocabulary
 from .diagnostics import warn
 from .execute import ANSI, outputs_by_label
 from .read import PAGEBREAK, BuildError, Chunk, Document, options, resolve_inline
@@ -36,7 +36,11 @@ NBSP = "\\ "  # an empty caption: pandoc needs some text
 NOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
 # amsmath's operator without a star (limits beside it), which pandoc would expand to a
 # \mathop that takes its limits below in a display
-OPERATOR = re.compile(r"\\DeclareMathOperator\s*(\{\s*\\\w+\s*\}|\\\w+)\s*\{")
+# a macro definition operators() rewrites, up to the brace that opens its body
+OPERATOR = re.compile(
+    r"\\(?:DeclareMathOperator|providecommand\*?)\s*(\{\s*\\\w+\s*\}|\\\w+)"
+    r"(?:\s*\[[^\]]*\])*\s*\{"
+)
 META_KEYS = (
     "title", "subtitle", "author", "date", "abstract", "keywords", "csl", "thanks",
     "link-citations", "lang", "nocite", "references", "reference-section-title",
@@ -354,7 +358,7 @@ def weave_outputs(
             parts.append(html_table(data["text/html"]))
             tables.append(len(parts) - 1)
         elif "text/plain" in data:
-            parts.append(fence(data["text/plain"], ".output"))
+            parts.append(fence(ANSI.sub("", data["text/plain"]), ".output"))  # rich's
         elif data:
             raise BuildError(
                 f"{chunk.where()}: an output of type {', '.join(data)} cannot be put "
@@ -403,8 +407,14 @@ def weave_outputs(
             attrs = f'fig-align="{align}"' if align != "default" else ""
             for slot, p in zip(slots, images):
                 parts[slot] = _image(p, "", attrs, sizes)
+    found = [i for i in tables if TABLE_RULE.search(parts[i])]
+    if found and not (is_table or images) and layout_attributes(opts):
+        raise BuildError(
+            f"{chunk.where()}: a layout over tables without captions: Quarto sets them "
+            f"side by side, the built-in renderer only sub-tables (tbl-cap with "
+            f"tbl-subcap) and figures; caption them so, or build with Quarto"
+        )
     if is_table:
-        found = [i for i in tables if TABLE_RULE.search(parts[i])]
         if not found:
             raise BuildError(
                 f"{chunk.where()}: a table chunk ('{label}') needs a table output to "
@@ -463,19 +473,24 @@ def weave_outputs(
 
 
 def operators(tex: str) -> str:
-    """The header's `\\DeclareMathOperator{\\E}{body}` as `\\newcommand{\\E}{\\operatorname
-    {body}}`, which pandoc expands with amsmath's limits beside the operator, as the
-    header's own definition sets them in the PDF (pandoc's `\\mathop` puts them below in
-    a display; Quarto does not expand the header's macros). The starred form stays."""
+    """The header's macros as pandoc is to expand them in the math: a
+    `\\DeclareMathOperator{\\E}{body}` as `\\newcommand{\\E}{\\operatorname{body}}`, which
+    pandoc expands with amsmath's limits beside the operator, as the header's own
+    definition sets them in the PDF (pandoc's `\\mathop` puts them below in a display;
+    Quarto does not expand the header's macros; the starred form stays); a
+    `\\providecommand` of a macro LaTeX and MathJax have (`\\vec`) left out, as LaTeX
+    leaves its own."""
     out, end = [], 0
     for m in OPERATOR.finditer(tex):
         k = parse.group_end(tex, m.end() - 1) + 1
         name = m.group(1).strip("{} ")
-        body = tex[m.end() : k - 1]
-        out += [
-            tex[end : m.start()],
-            f"\\newcommand{{{name}}}{{\\operatorname{{{body}}}}}",
-        ]
+        out.append(tex[end : m.start()])
+        if m.group(0).startswith("\\DeclareMathOperator"):
+            out.append(
+                f"\\newcommand{{{name}}}{{\\operatorname{{{tex[m.end() : k - 1]}}}}}"
+            )
+        elif name[1:] not in vocabulary.MATHJAX:
+            out.append(tex[m.start() : k])
         end = k
     return "".join(out) + tex[end:]
 
@@ -492,7 +507,7 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     if "csl" in meta and csl.is_file():  # from any folder pandoc runs in
         meta["csl"] = str(csl.resolve())
     woven = Woven([], {}, meta)
-    header = "\n".join([operators(options.header_text(doc)), *doc.macros])
+    header = operators("\n".join([options.header_text(doc), *doc.macros]))
     if header.strip():  # its macros are expanded in the math of both outputs
         woven.segments.append(f"::: {{.content-hidden}}\n{header}\n:::")
     outputs = outputs_by_label(executed) if executed is not None else {}

@@ -3120,3 +3120,195 @@ def test_a_raw_latex_citation_stops_with_its_line(tmp_path):
         "report.qmd:10: the raw LaTeX citation of 'kingma2014' prints \"?\" in the PDF "
         "(Quarto's too: citations are read from [@kingma2014] only): write [@kingma2014]"
     )
+
+
+# documents of round sixteen, with the words of Quarto 1.10.18's PDF (recorded)
+ROUND16 = {
+    # Quarto's crossref filter takes any label characters but braces and spaces
+    "equation-labels-with-punctuation": (
+        {
+            "report.qmd": f"---\ntitle: E\n{PDF_HEAD}---\n\n$$\na = b\n$$ {{#eq-kl:def}}\n\n"
+            "$$\nc = d\n$$ {#eq-kl.v2}\n\n$$\ne = f\n$$ {#eq-two}\n\n"
+            "See @eq-kl.v2 and @eq-two.\n"
+        },
+        "E 𝑎=𝑏 (1) 𝑐=𝑑 (2) 𝑒=𝑓 (3) See Equation 2 and Equation 3. 1",
+    ),
+    # option lines: after blank lines, `#`, spaces, `|` at the line's start only
+    "chunk-option-lines": (
+        {
+            "report.qmd": f"---\ntitle: C\n{PDF_HEAD}---\n\n```{{python}}\n\n"
+            '#| echo: false\nprint("one")\n```\n\n```{python}\n# | echo: false\n'
+            'print("two")\n```\n\n```{python}\n  #| echo: false\nprint("three")\n```\n'
+        },
+        'C one two #| echo: false print("three") three 1',
+    ),
+    # a chunk's tags as the options Quarto makes of them, over the document's
+    "cell-tags": (
+        {
+            "report.qmd": f"---\ntitle: T\nexecute:\n  echo: false\n{PDF_HEAD}---\n\n"
+            '```{python}\n#| tags: [show-code]\nprint("shown")\n```\n\n'
+            '```{python}\n#| tags: [hide-output, show-code]\nprint("out")\n```\n\n'
+            '```{python}\n#| tags: [remove-cell]\nprint("removed")\n```\n\n'
+            '```{python}\n#| tags: [show-code, hide-code]\n#| echo: true\nprint("own")\n```\n'
+        },
+        'T print("shown") shown print("out") print("own") own 1',
+    ),
+    # Quarto's conditions on code blocks, as on divs and spans
+    "conditional-code-blocks": (
+        {
+            "report.qmd": f"---\ntitle: K\n{PDF_HEAD}---\n\n"
+            '```{.python .content-visible when-format="html"}\nweb = 1\n```\n\n'
+            '```{.python .content-hidden when-format="html"}\npaper = 2\n```\n\n'
+            "Text after.\n"
+        },
+        "K paper = 2 Text after. 1",
+    ),
+    # an include's path in double or single quotes, with a space
+    "quoted-include-paths": (
+        {
+            "report.qmd": f"---\ntitle: I\n{PDF_HEAD}---\n\n"
+            '{{< include "my parts/one.qmd" >}}\n\n'
+            "{{< include 'my parts/two.qmd' >}}\n",
+            "my parts/one.qmd": "First part.\n",
+            "my parts/two.qmd": "Second part.\n",
+        },
+        "I First part. Second part. 1",
+    ),
+    # the comment form of the shortcode escape
+    "shortcode-comment-escape": (
+        {
+            "report.qmd": f"---\ntitle: S\n{PDF_HEAD}---\n\n"
+            "Write {{</* var name */>}} to insert a variable.\n"
+        },
+        "S Write {{< var name >}} to insert a variable. 1",
+    ),
+    # colour codes in a displayed text (what rich's console displays)
+    "colour-codes-in-a-display": (
+        {
+            "report.qmd": f"---\ntitle: A\n{PDF_HEAD}---\n\n```{{python}}\n"
+            "#| echo: false\ndisplay({'text/plain': '\\x1b[1;31mWarning:\\x1b[0m "
+            "loss up'}, raw=True)\n```\n"
+        },
+        "A Warning: loss up 1",
+    ),
+    # lists of format options in _quarto.yml and the front matter, joined
+    "project-and-document-lists": (
+        {
+            "_quarto.yml": "format:\n  pdf:\n    include-in-header:\n"
+            "      - text: \\newcommand{\\modelname}{ResNet}\n    header-includes:\n"
+            "      - \\newcommand{\\setname}{train}\n",
+            "report.qmd": f"---\ntitle: L\n{PDF_HEAD}    include-in-header:\n"
+            "      - text: \\newcommand{\\dataname}{CIFAR}\n    header-includes:\n"
+            "      - \\newcommand{\\splitname}{test}\n---\n\n"
+            "We train \\modelname{} on \\dataname{}, \\setname{} and \\splitname{}.\n",
+        },
+        "L We train ResNet on CIFAR, train and test. 1",
+    ),
+    # \providecommand leaves a macro LaTeX has as it is, defines the others
+    "providecommand": (
+        {
+            "report.qmd": f"---\ntitle: P\n{PDF_HEAD}    include-in-header:\n"
+            "      text: |\n        \\providecommand{\\vec}[1]{\\mathbf{#1}}\n"
+            "        \\providecommand{\\R}{\\mathbb{R}}\n---\n\n"
+            "The input is $\\vec{x} \\in \\R$.\n"
+        },
+        "P The input is 𝑥⃗ ∈ ℝ. 1",
+    ),
+    # the front matter after an HTML comment (and blank lines)
+    "front-matter-after-a-comment": (
+        {
+            "report.qmd": "<!-- draft,\nnot for submission -->\n\n"
+            "---\ntitle: F\nnumber-sections: true\n"
+            f"{PDF_HEAD}---\n\n# First\n\nBody.\n"
+        },
+        "F 1 First Body. 1",
+    ),
+    # a raw HTML block holding a table: a table, as Quarto reads it
+    "raw-html-table-block": (
+        {
+            "report.qmd": f"---\ntitle: H\n{PDF_HEAD}---\n\n```{{=html}}\n<table>\n"
+            "<tr><th>metric</th><th>value</th></tr>\n<tr><td>F1</td><td>0.93</td></tr>\n"
+            "</table>\n```\n\nText after.\n"
+        },
+        "H metric F1 value 0.93 Text after. 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(ROUND16))
+def test_round_sixteen_documents_give_quartos_words(tmp_path, case):
+    files, text = ROUND16[case]
+    nb = build(write_project(tmp_path, files), log=lambda *_: None)["notebook"]
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
+    markdown = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    notebook = {  # the notebook says the same
+        "equation-labels-with-punctuation": "See Equation 2 and Equation 3.",
+        "shortcode-comment-escape": "Write {{\\< var name \\>}} to insert",  # `\\<`: `<`
+        "providecommand": "$\\vec{x} \\in \\mathbb{R}$",
+        "raw-html-table-block": "| metric | value |",
+        "front-matter-after-a-comment": "# 1 First",
+        "quoted-include-paths": "First part.\n\nSecond part.",
+    }
+    assert notebook.get(case, "") in markdown
+    if case == "conditional-code-blocks":  # the notebook's condition is html's
+        assert "web = 1" not in markdown and "paper = 2" in markdown
+    if case == "cell-tags":  # every cell runs in the notebook, as in Quarto's
+        assert [s.splitlines()[-1] for s in code] == [
+            'print("shown")', 'print("out")', 'print("removed")', 'print("own")'
+        ]  # fmt: skip
+
+
+@needs_quarto
+@pytest.mark.parametrize("case", list(ROUND16))
+def test_live_quarto_gives_the_recorded_words_of_round_sixteen(tmp_path, case):
+    files, text = ROUND16[case]
+    quarto_render(write_project(tmp_path, files).parent)
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
+
+
+STOPS16 = {  # Quarto builds these, with a result the built-in path does not give
+    "layout-over-uncaptioned-tables": (
+        "```{python}\n#| layout-ncol: 2\nimport pandas as pd\n"
+        "display(pd.DataFrame({'a': [1]}))\ndisplay(pd.DataFrame({'b': [2]}))\n```\n",
+        r"report.qmd:8 \(chunk 'chunk-1'\): a layout over tables without captions",
+    ),
+    "chunk-in-an-html-comment": (
+        "<!--\n```{python}\nx = 41\n```\n-->\n",
+        r"report.qmd:9: a python chunk inside the HTML comment opened at report.qmd:8",
+    ),
+    "conditional-file-name": (
+        '```{.python .content-hidden when-format="pdf" filename="web.py"}\nx = 1\n```\n',
+        r"report.qmd:8: a code block with filename= and .content-hidden",
+    ),
+    "autoref-to-an-equation": (
+        "$$\ny = Wx\n$$ {#eq-lin}\n\nBy \\autoref{eq-lin}.\n",
+        r"report.qmd:12: \\autoref\{eq-lin\}: Quarto's PDF calls the equation a "
+        r"'section'",
+    ),
+    "raw-html-block-with-a-table-and-more": (
+        "```{=html}\n<p>Before</p>\n<table><tr><td>1</td></tr></table>\n```\n",
+        r"report.qmd:8: a raw HTML block holding a table and more HTML",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(STOPS16))
+def test_round_sixteen_kinds_stop_with_their_line(tmp_path, case):
+    body, message = STOPS16[case]
+    head = f"---\ntitle: X\n{PDF_HEAD}---\n\n"
+    assert re.match(message, stops(tmp_path, {"report.qmd": head + body}))
+
+
+def test_a_raw_flalign_is_an_align_in_the_notebook(tmp_path):
+    """MathJax 2 (Jupyter's) has no flalign; the PDF keeps it."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": f"---\ntitle: F\n{PDF_HEAD}---\n\n```{{=latex}}\n"
+            "\\begin{flalign}\n  a &= b &\n\\end{flalign}\n```\n"
+        },
+    )
+    nb = build(qmd, log=lambda *_: None)["notebook"]
+    assert "\\begin{align}\n  a &= b &\n \\tag{1}\\end{align}" in nb.cells[-1].source
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == "F 𝑎=𝑏 (1) 1"

@@ -29,7 +29,10 @@ from . import validate
 from .validate import BuildError
 
 VARIABLES_FILE = "_variables.yml"  # the project's values for {{< var >}}
-INCLUDE = re.compile(r"^\s*\{\{<\s*include\s+\"?([^\s\">]+)\"?\s*>\}\}\s*$")
+# the path bare, or in double or single quotes (then with spaces), as Quarto's parser
+INCLUDE = re.compile(
+    r"""^\s*\{\{<\s*include\s+(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))\s*>\}\}\s*$"""
+)
 META = re.compile(r"\{\{<\s*meta\s+([\w.-]+)\s*>\}\}")
 # any shortcode: {{< name args >}}, or escaped with a third brace {{{< name args >}}}
 SHORTCODE = re.compile(r"(\{+)<\s*([\w-]*)([^>]*?)\s*>(\}+)")
@@ -41,6 +44,7 @@ AFTER_BACKTICK = re.compile(r"``\{python\}[ \t]")
 PAGEBREAK = re.compile(r"^\s*\{\{<\s*pagebreak\s*>\}\}\s*$", re.M)
 # an executable chunk's opening fence: ```{python}, ````{python}, ```{r} ...
 LIST_ITEM = re.compile(r"^([-*+]|\(?(\d+|#|[A-Za-z]|[ivxlcdm]+)[.)])\s")  # pandoc's
+OPTION_LINE = re.compile(r"#\s*\| ?")  # Quarto's optionCommentPattern, for python
 CHUNK_OPEN = re.compile(r"^(`{3,})\s*\{([A-Za-z][\w-]*)\s*,?\s*([^}]*)\}\s*$")
 FENCE = re.compile(r"^(```+|~~~+)")
 DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$(\s*\{#eq-[^}]*\})?", re.S)
@@ -115,14 +119,14 @@ class Chunk:
         others to the cell's metadata), the kept ones are written anew as YAML."""
         if self.options.get("echo") != "fenced":
             return self.source
-        lines = self.option_lines
-        own = validate.yaml_mapping("\n".join(ln[2:] for ln in lines), self.where())
+        lines = [OPTION_LINE.sub("#| ", ln, count=1) for ln in self.option_lines if ln]
+        own = validate.yaml_mapping("\n".join(ln[3:] for ln in lines), self.where())
         kept = vocabulary.VOCABULARY["chunk_options_in_cell_source"]
         if any(key not in kept for key in own):
             own = {k: v for k, v in own.items() if k in kept}
             dumped = yaml.safe_dump(own, sort_keys=False, allow_unicode=True, width=1e9)
             lines = [f"#| {line}" for line in dumped.splitlines()]
-        options = [line for line in lines if not re.match(r"#\|\s*echo\s*:", line)]
+        options = [line for line in lines if not re.match(r"#\| echo\s*:", line)]
         return "\n".join([f"{self.fence}{{python}}", *options, self.source, self.fence])
 
 
@@ -187,15 +191,29 @@ def next_fence(line: str, fence: str | None) -> str | None:
 def split_front_matter(
     lines: list[Line], path: Path
 ) -> tuple[dict, list[Line], dict[tuple, int]]:
-    """The YAML header, the lines after it, and the line of each of its keys."""
-    if not lines or lines[0].text.strip() != "---":
+    """The YAML header, the lines around it, and the line of each of its keys.  Blank
+    lines and HTML comments may come before it, as Quarto reads it."""
+    start, comment = 0, False
+    while start < len(lines) and (
+        comment
+        or not lines[start].text.strip()
+        or lines[start].text.lstrip().startswith("<!--")
+    ):
+        text = lines[start].text
+        comment = (comment or "<!--" in text) and "-->" not in text.rsplit("<!--")[-1]
+        start += 1
+    if start == len(lines) or lines[start].text.strip() != "---":
         return {}, lines, {}
-    for i in range(1, len(lines)):
+    for i in range(start + 1, len(lines)):
         if lines[i].text.strip() in ("---", "..."):
-            text = "\n".join(ln.text for ln in lines[1:i])
-            meta = validate.yaml_mapping(text, f"{path}:1: the YAML header")
-            return meta, lines[i + 1 :], validate.yaml_lines(text, lines[0].lineno + 1)
-    raise BuildError(f"{path}:1: the YAML header opened with '---' is never closed")
+            text = "\n".join(ln.text for ln in lines[start + 1 : i])
+            where = f"{lines[start].where}: the YAML header"
+            meta = validate.yaml_mapping(text, where)
+            rest = lines[:start] + lines[i + 1 :]
+            return meta, rest, validate.yaml_lines(text, lines[start].lineno + 1)
+    raise BuildError(
+        f"{lines[start].where}: the YAML header opened with '---' is never closed"
+    )
 
 
 def _include_target(path: Path, root: Path, base: Path, n: int, target: str) -> Path:
@@ -240,7 +258,9 @@ def expand_includes(path: Path, root: Path, stack: tuple[Path, ...] = ()) -> lis
     for n, raw in enumerate(_read_text(path).splitlines(), start=1):
         inc = INCLUDE.match(raw)
         if inc and fence:
-            file = _include_target(path, root, base, n, inc.group(1))
+            file = _include_target(
+                path, root, base, n, inc[1] or inc[2] or inc[3] or ""
+            )
             out += [
                 Line(text, file, k, raw=True)
                 for k, text in enumerate(_read_text(file).splitlines(), start=1)
@@ -250,7 +270,7 @@ def expand_includes(path: Path, root: Path, stack: tuple[Path, ...] = ()) -> lis
         if not inc:
             out.append(Line(raw, path, n))
             continue
-        file = _include_target(path, root, base, n, inc.group(1))
+        file = _include_target(path, root, base, n, inc[1] or inc[2] or inc[3] or "")
         out.extend(expand_includes(file, root, (*stack, path)))
     return out
 
@@ -292,7 +312,8 @@ def _resolve_shortcodes(line: Line, values: dict, in_code: bool = False) -> str:
     """A line of prose or of a code block with its shortcodes resolved: `meta`, `var` and
     `env` replaced by their values (`values`: the metadata, `_variables.yml` and the
     environment), `kbd` by its key as code, `pagebreak` kept for the typesetter,
-    `{{{< x >}}}` printed as `{{< x >}}`; any other shortcode stops the build."""
+    `{{{< x >}}}` and `{{</* x */>}}` printed as `{{< x >}}` (the latter as written in
+    code, as Quarto's filter reads text only); any other shortcode stops the build."""
     where = line.where
 
     def resolve(m: re.Match) -> str:
@@ -301,6 +322,8 @@ def _resolve_shortcodes(line: Line, values: dict, in_code: bool = False) -> str:
             return m.group(0)[1:-1]
         if len(opening) != 2 or len(closing) != 2:
             return m.group(0)
+        if not name and args.startswith("/*") and args.endswith("*/"):  # escaped too
+            return m.group(0) if in_code else "{{<" + args[2:-2] + ">}}"
         words = [w.strip("\"'") for w in re.findall(r'"[^"]*"|\'[^\']*\'|\S+', args)]
         what = f"{{{{< {name} {' '.join(words)} >}}}}"
         if name == "meta" and words:
@@ -342,18 +365,24 @@ only beside a _quarto.yml)"
 
 
 def parse_options(
-    body: list[Line], path: Path, values: dict | None = None
+    body: list[Line], path: Path, values: dict | None = None, indent: int = 0
 ) -> tuple[dict, list[Line]]:
     """Split the leading `#|` lines of a chunk from its code and parse them as one YAML
     document (block scalars and lists may span lines); validate names and values; the
     shortcodes of text values (`fig-cap: "On {{< meta dataset >}}"`) resolved with
-    `values`, as Quarto resolves them."""
-    n = 0
-    while n < len(body) and body[n].text.lstrip().startswith("#|"):
+    `values`, as Quarto resolves them.  Quarto's rule for an option line: `#`, spaces,
+    `|` at the start of the line (past the fence's `indent`), after any blank lines."""
+    start = next((k for k, ln in enumerate(body) if ln.text.strip()), len(body))
+    n = start
+    while n < len(body) and OPTION_LINE.match(_unindent(body[n].text, indent)):
         n += 1
-    if n == 0:
+    if n == start:
         return {}, body
-    text = "\n".join(ln.text.lstrip()[2:].removeprefix(" ") for ln in body[:n])
+    body = body[start:]
+    n -= start
+    text = "\n".join(
+        OPTION_LINE.sub("", _unindent(ln.text, indent), count=1) for ln in body[:n]
+    )
     block = f"{body[0].where}: the chunk's option block"
     options = validate.yaml_mapping(text, block)
     lines = validate.yaml_lines(text)
@@ -376,6 +405,13 @@ def parse_options(
             options[key] = texts if isinstance(value, list) else texts[0]
     validate.check_captions(options, where)
     return options, body[n:]
+
+
+def tag_options(options: dict) -> dict:
+    """The options a chunk's `tags` stand for (`hide-code`: echo false, ...), in the
+    tags' order, as Quarto reads them."""
+    tags = options.get("tags", [])
+    return {k: v for t in tags for k, v in vocabulary.CELL_TAGS.get(t, {}).items()}
 
 
 def _check_chunk_code(body: list[Line]):
@@ -656,7 +692,7 @@ def read(
             doc.blocks.append(block)
         prose.clear()
 
-    i, fence, in_tex, raw_tex, in_table = 0, None, 0, None, False
+    i, fence, in_tex, raw_tex, in_table, comment = 0, None, 0, None, False, None
     while i < len(lines):
         line = lines[i]
         stripped = line.text.strip()
@@ -683,6 +719,13 @@ def read(
                     f"block) is not supported by the built-in renderer, which would set "
                     f"it after the list: unindent it, or build with Quarto"
                 )
+            if comment:
+                raise BuildError(
+                    f"{where}: a python chunk inside the HTML comment opened at "
+                    f"{comment}: Quarto runs it, the comment hiding its code and "
+                    f"outputs, and the notebook could not show it where it runs: delete "
+                    f"it, or end the comment before it and give it '#| include: false'"
+                )
             flush()
             j = i + 1
             while j < len(lines) and not (
@@ -693,13 +736,13 @@ def read(
                 j += 1
             if j == len(lines):
                 raise BuildError(f"{where}: python chunk is never closed with {ticks}")
-            options, body = parse_options(lines[i + 1 : j], line.file, values)
+            indent = len(line.text) - len(line.text.lstrip())  # the fence's: not code
+            options, body = parse_options(lines[i + 1 : j], line.file, values, indent)
             _check_chunk_code(body)
             n_options = j - i - 1 - len(body)
-            indent = len(line.text) - len(line.text.lstrip())  # the fence's: not code
             chunk = Chunk(
                 "\n".join(_unindent(ln.text, indent) for ln in body).strip("\n"),
-                {**settings.execute, **options},
+                {**settings.execute, **tag_options(options), **options},
                 line.file,
                 line.lineno,
                 len(doc.chunks),
@@ -724,6 +767,8 @@ def read(
             if not in_tex and not in_table:
                 line.marked = mark_position(line, previous, following)
             in_tex = tex_state(line.text, in_tex)
+            for mark in re.findall(r"<!--|-->", line.text):  # an HTML comment's lines
+                comment = where if mark == "<!--" else None
         elif fence and not line.raw and not in_code:  # a code block's opening fence
             line.marked = mark_fence(line)
             raw_tex = [] if RAW_TEX_FENCE.match(line.text) else None

@@ -103,7 +103,7 @@ def settings(
     settings = Settings(output_dir=output_dir, environment=found)
     for data, found in [*levels, (meta, document)]:  # each level over the one before
         settings.execute.update(found["execute"])
-        settings.pdf.update(found["pdf"])
+        settings.pdf = _merge(settings.pdf, found["pdf"])
         # the front matter's own keys replace the project's, but for the options Quarto
         # merges itself: pandoc, which reads the rest, takes a document's key whole
         deep = QUARTO_MERGED if data is meta else None
@@ -288,15 +288,31 @@ QUARTO_MERGED = ("format", "execute")  # merged key by key over the project's to
 
 
 def _merge(base: dict, over: dict, deep: tuple | None = None) -> dict:
-    """`over` on top of `base`, mappings merged key by key (as Quarto merges its
-    configuration); `deep`: the only top-level keys so merged (the others replaced)."""
+    """`over` on top of `base` as Quarto merges its configuration (its config.ts):
+    mappings key by key, and lists (or a list and a value) joined, repeats dropped;
+    `deep`: the only top-level keys so merged (the others replaced)."""
     merged = dict(base)
     for key, value in over.items():
-        inner = isinstance(value, dict) and isinstance(merged.get(key), dict)
-        if inner and (deep is None or key in deep):
-            value = _merge(merged[key], value)
+        old = merged.get(key)
+        if deep is None or key in deep:
+            if isinstance(value, dict) and isinstance(old, dict):
+                value = _merge(old, value)
+            elif isinstance(value, list) or isinstance(old, list):
+                value = _joined(old, value)
         merged[key] = value
     return merged
+
+
+def _joined(old, new) -> list:
+    """Two values, one a list at least, as one list without repeats (Quarto's
+    mergeArrayCustomizer); an empty or missing one gives the other."""
+    if not old or not new:
+        return new if not old else old
+    items = [
+        *(old if isinstance(old, list) else [old]),
+        *(new if isinstance(new, list) else [new]),
+    ]
+    return [x for k, x in enumerate(items) if x not in items[:k]]
 
 
 def pdf_option(doc, key: str, default=None):

@@ -19,7 +19,6 @@ import json
 import mimetypes
 import re
 import subprocess
-from pathlib import Path
 from urllib.parse import unquote
 
 import nbformat
@@ -27,7 +26,7 @@ import nbformat
 from .. import parse, vocabulary
 from ..diagnostics import warn
 from ..execute import KERNELSPEC, executed_chunks, outputs_by_label
-from ..number import BLOCKS, TAG, Numbering, is_crossref, label
+from ..number import BLOCKS, EQ_LABEL, TAG, Numbering, is_crossref, label
 from ..parse import attr, position
 from ..read import BuildError, Chunk, Document, options
 from ..weave import stream_text, without_plot_reprs
@@ -61,14 +60,11 @@ SPAN_TAGS = {"mark": "mark", "underline": "u"}  # span classes Jupyter shows as 
 MATH_ENV = re.compile(
     r"\\begin\{(equation|align|gather|multline|flalign|alignat|eqnarray)"
 )
+FLALIGN = re.compile(r"\\(begin|end)\{flalign(\*?)\}")
 MACRO = re.compile(r"^\s*\\(re)?newcommand|^\s*\\DeclareMathOperator|^\s*\\def\\")
 # a macro a math element defines, which Jupyter's MathJax keeps for the later math
 DEFINED = re.compile(
     r"\\(?:(?:re)?newcommand\*?|DeclareMathOperator\*?|def)\s*\{?\s*\\(\w+)"
-)
-# the macros Jupyter's MathJax knows (tools/mathjax_macros.mjs)
-MATHJAX = set(
-    json.loads((Path(__file__).with_name("mathjax.json")).read_text())["macros"]
 )
 
 
@@ -309,6 +305,8 @@ class Jupyter:
     def code_block(self, b: dict) -> list:
         """A listing (#lst- and lst-cap): its caption, as Quarto's, above the code (the
         caption read as Markdown, so its references and math are written as elsewhere)."""
+        if not parse.shown(b, "ipynb"):
+            return []
         ident, classes, keys = attr(b)
         code = {"t": "CodeBlock", "c": [["", classes, []], b["c"][1]]}
         file = keys.get("filename")
@@ -378,7 +376,9 @@ class Jupyter:
         (a LaTeX package's, such as \\mathbbm or \\bm, or one the reader does not
         expand, such as mathtools' \\DeclarePairedDelimiter): shown in red there."""
         self.unknown |= set(DEFINED.findall(tex))  # defined in the math: MathJax's own
-        for name in set(re.findall(r"\\([A-Za-z]+)", tex)) - MATHJAX - self.unknown:
+        for name in (
+            set(re.findall(r"\\([A-Za-z]+)", tex)) - vocabulary.MATHJAX - self.unknown
+        ):
             self.unknown.add(name)
             warn(
                 self.pos,
@@ -389,10 +389,12 @@ class Jupyter:
 
     def equations(self, tex: str) -> str:
         """Raw LaTeX equations as MathJax shows them: numbered as number.py numbered
-        them (`\\tag`), labels and references resolved."""
+        them (`\\tag`), labels and references resolved; `flalign` (which MathJax 2 lacks)
+        as `align`."""
         self.macros(tex)
         tagged = self.nums.tagged.get(tex)
-        return self.references(tagged.pop(0) if tagged else tex)
+        tex = self.references(tagged.pop(0) if tagged else tex)
+        return FLALIGN.sub(r"\\\1{align\2}", tex)
 
     def references(self, tex: str) -> str:
         """`\\ref{x}` and `\\eqref{x}` as their numbers; those LaTeX cannot resolve
@@ -427,7 +429,7 @@ class Jupyter:
                 after = inlines[i + 1 : i + 3]
                 k = 1 if after and after[0]["t"] == "Space" else 0
                 tag = after[k]["c"] if len(after) > k and after[k]["t"] == "Str" else ""
-                if m := re.fullmatch(r"\{#(eq-[\w-]+)\}", tag):
+                if m := EQ_LABEL.fullmatch(tag):
                     math, number = e["c"][1].strip(), self.nums.numbers[m.group(1)]
                     # its own \tag; or \notag, which hides the number LaTeX counts
                     hidden = TAG.search(math) or re.search(

@@ -13,7 +13,7 @@ local function label_equations(inlines)
     local j, label = i + 1, nil
     if el.t == "Math" and el.mathtype == "DisplayMath" then
       while inlines[j] and (inlines[j].t == "Space" or inlines[j].t == "SoftBreak") do j = j + 1 end
-      label = inlines[j] and inlines[j].t == "Str" and inlines[j].text:match("^{#(eq%-[%w%-_]+)}$")
+      label = inlines[j] and inlines[j].t == "Str" and inlines[j].text:match("^{#(eq%-[^}%s]+)}$")
     end
     if label then
       out:insert(latex.raw("\\begin{equation}\\label{" .. label .. "}" .. el.text .. "\\end{equation}"))
