@@ -59,7 +59,7 @@ def markdown() -> str:
         f"kinds and proofs with {_names('theorem_attributes')}.",
         f"- **Shortcodes**: {_names('shortcodes')}.",
         f"- **Chunk options**: {_options('chunk_options')}.",
-        f"- **Chunk `tags`** that stand for options, as Quarto reads them: "
+        "- **Chunk `tags`** that stand for options, as Quarto reads them: "
         + ", ".join(
             f"`{tag}` ({', '.join(f'{k}: {str(v).lower()}' for k, v in opts.items())})"
             for tag, opts in vocabulary.CELL_TAGS.items()
