@@ -28,7 +28,7 @@ DISPLAY_NAMES = sorted(
 
 # pandoc's own names, not display names: Lua element types and the `Table:` caption syntax
 PANDOC_NAMES = re.compile(
-    r'(\bt|\["t"\]|get\("t"\)) (==|!=) "(Figure|Table|Note)"|\{"t": "(Note|Figure)"|\{Note = |\b(Figure|Table) = (Figure|Table|function)\b'
+    r'(\bt|\["t"\]|get\("t"\)) (==|!=) "(Figure|Table|Note)"|\{"t": "(Note|Figure|Table)"|\{Note = |\b(Figure|Table) = (Figure|Table|function)\b'
     r'|^.*("BulletList"|\bCodeBlock\b).*$'
     r"|function (Figure|Table)\(|\(pandoc Figure\)|\(\?:Table\)\?:|\"Table: \""
 )
