@@ -2991,14 +2991,6 @@ def test_round_fifteen_documents_give_quartos_words(tmp_path, case, capsys):
         assert "Adam" not in markdown
 
 
-@needs_quarto
-@pytest.mark.parametrize("case", list(RECORDED))
-def test_live_quarto_gives_the_recorded_words_of_round_fifteen(tmp_path, case):
-    files, text = RECORDED[case]
-    quarto_render(write_project(tmp_path, files).parent)
-    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
-
-
 def stops(root: Path, files: dict) -> str:
     """The message of the BuildError the project of `files` stops with."""
     with pytest.raises(BuildError) as e:
@@ -3260,9 +3252,9 @@ def test_round_sixteen_documents_give_quartos_words(tmp_path, case):
 
 
 @needs_quarto
-@pytest.mark.parametrize("case", list(ROUND16))
-def test_live_quarto_gives_the_recorded_words_of_round_sixteen(tmp_path, case):
-    files, text = ROUND16[case]
+@pytest.mark.parametrize("case", [*RECORDED, *ROUND16])
+def test_live_quarto_gives_the_recorded_words_of_rounds_15_and_16(tmp_path, case):
+    files, text = {**RECORDED, **ROUND16}[case]
     quarto_render(write_project(tmp_path, files).parent)
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
 
