@@ -47,8 +47,8 @@ RAW_TOKEN = re.compile(
 TAG = re.compile(r"\\tag\*?\{([^{}]*)\}")
 # `$$ ... $$ {#eq-x}`: the label pandoc leaves as text after the math (any characters
 # but braces and spaces, as Quarto's crossref filter takes them: eq-kl:def, eq-kl.v2)
-AUTOREF = re.compile(r"\\autoref\{(eq-[^}]*)\}")
 EQ_LABEL = re.compile(r"\{#(eq-[^}\s]+)\}")
+AUTOREF = re.compile(r"\\autoref\{(eq-[^}]*)\}")  # hyperref's words for an equation
 COUNTERS = {"equation", "figure", "table", "section", *ENV_KIND}
 
 

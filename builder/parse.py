@@ -108,7 +108,10 @@ def strip(value, output: str | None = None):
     if isinstance(value, list):
         out = []
         for item in value:
-            if isinstance(item, dict) and item.get("t") in CONDITIONAL_TYPES:
+            if isinstance(item, dict) and item.get("t") in (
+                "RawBlock",
+                *CONDITIONAL_TYPES,
+            ):
                 if item["t"] == "RawBlock" and item["c"][0] == POS:
                     continue
                 _, classes, keys = (
@@ -144,19 +147,14 @@ def strip(value, output: str | None = None):
 
 
 CONDITIONAL = {"content-visible", "content-hidden"}
-CONDITIONAL_TYPES = (
-    "RawBlock",
-    "Div",
-    "Span",
-    "CodeBlock",
-)  # Quarto's: code blocks too
+CONDITIONAL_TYPES = ("Div", "Span", "CodeBlock")  # as Quarto's: code blocks too
 
 
 def shown(element: dict, output: str) -> bool:
     """Whether `output` ('pdf' or 'ipynb') shows `element`: not a `.content-visible` or
     `.content-hidden` div, span or code block whose conditions leave it out
     (validate.visible_in)."""
-    if element.get("t") not in CONDITIONAL_TYPES[1:]:
+    if element.get("t") not in CONDITIONAL_TYPES:
         return True
     _, classes, keys = attr(element)
     return not CONDITIONAL & set(classes) or output in visible_in(classes, keys)

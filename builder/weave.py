@@ -34,9 +34,9 @@ IMAGE_TYPES = {
 TABLE_RULE = re.compile(r"^\s*(\|?\s*:?-{3,}:?\s*)+\|?\s*$|^\s*\+[-=:+]+\+\s*$", re.M)
 NBSP = "\\ "  # an empty caption: pandoc needs some text
 NOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
-# amsmath's operator without a star (limits beside it), which pandoc would expand to a
-# \mathop that takes its limits below in a display
-# a macro definition operators() rewrites, up to the brace that opens its body
+# a definition operators() rewrites, up to the brace that opens its body: amsmath's
+# operator without a star (pandoc would expand it to a \mathop, its limits below in a
+# display), or a \providecommand
 OPERATOR = re.compile(
     r"\\(?:DeclareMathOperator|providecommand\*?)\s*(\{\s*\\\w+\s*\}|\\\w+)"
     r"(?:\s*\[[^\]]*\])*\s*\{"

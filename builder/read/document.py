@@ -216,6 +216,11 @@ def split_front_matter(
     )
 
 
+def _include_path(m: re.Match) -> str:
+    """The path an INCLUDE match names, without its quotes."""
+    return next(g for g in m.groups() if g is not None)
+
+
 def _include_target(path: Path, root: Path, base: Path, n: int, target: str) -> Path:
     """The file an include names: from the project's root if it starts with `/`, else
     from the main document's folder `base`, also inside a partial (Quarto's rule)."""
@@ -258,9 +263,7 @@ def expand_includes(path: Path, root: Path, stack: tuple[Path, ...] = ()) -> lis
     for n, raw in enumerate(_read_text(path).splitlines(), start=1):
         inc = INCLUDE.match(raw)
         if inc and fence:
-            file = _include_target(
-                path, root, base, n, inc[1] or inc[2] or inc[3] or ""
-            )
+            file = _include_target(path, root, base, n, _include_path(inc))
             out += [
                 Line(text, file, k, raw=True)
                 for k, text in enumerate(_read_text(file).splitlines(), start=1)
@@ -270,7 +273,7 @@ def expand_includes(path: Path, root: Path, stack: tuple[Path, ...] = ()) -> lis
         if not inc:
             out.append(Line(raw, path, n))
             continue
-        file = _include_target(path, root, base, n, inc[1] or inc[2] or inc[3] or "")
+        file = _include_target(path, root, base, n, _include_path(inc))
         out.extend(expand_includes(file, root, (*stack, path)))
     return out
 
