@@ -108,10 +108,7 @@ def strip(value, output: str | None = None):
     if isinstance(value, list):
         out = []
         for item in value:
-            if isinstance(item, dict) and item.get("t") in (
-                "RawBlock",
-                *CONDITIONAL_TYPES,
-            ):
+            if isinstance(item, dict) and item.get("t") in STRIPPED:
                 if item["t"] == "RawBlock" and item["c"][0] == POS:
                     continue
                 _, classes, keys = (
@@ -148,6 +145,7 @@ def strip(value, output: str | None = None):
 
 CONDITIONAL = {"content-visible", "content-hidden"}
 CONDITIONAL_TYPES = ("Div", "Span", "CodeBlock")  # as Quarto's: code blocks too
+STRIPPED = ("RawBlock", *CONDITIONAL_TYPES)  # what strip() may drop or unwrap
 
 
 def shown(element: dict, output: str) -> bool:

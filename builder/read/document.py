@@ -44,6 +44,7 @@ AFTER_BACKTICK = re.compile(r"``\{python\}[ \t]")
 PAGEBREAK = re.compile(r"^\s*\{\{<\s*pagebreak\s*>\}\}\s*$", re.M)
 # an executable chunk's opening fence: ```{python}, ````{python}, ```{r} ...
 LIST_ITEM = re.compile(r"^([-*+]|\(?(\d+|#|[A-Za-z]|[ivxlcdm]+)[.)])\s")  # pandoc's
+HTML_COMMENT = re.compile(r"<!--|-->")  # where a comment opens or closes
 OPTION_LINE = re.compile(r"#\s*\| ?")  # Quarto's optionCommentPattern, for python
 CHUNK_OPEN = re.compile(r"^(`{3,})\s*\{([A-Za-z][\w-]*)\s*,?\s*([^}]*)\}\s*$")
 FENCE = re.compile(r"^(```+|~~~+)")
@@ -199,8 +200,8 @@ def split_front_matter(
         or not lines[start].text.strip()
         or lines[start].text.lstrip().startswith("<!--")
     ):
-        text = lines[start].text
-        comment = (comment or "<!--" in text) and "-->" not in text.rsplit("<!--")[-1]
+        for mark in HTML_COMMENT.findall(lines[start].text):
+            comment = mark == "<!--"
         start += 1
     if start == len(lines) or lines[start].text.strip() != "---":
         return {}, lines, {}
@@ -376,13 +377,14 @@ def parse_options(
     `values`, as Quarto resolves them.  Quarto's rule for an option line: `#`, spaces,
     `|` at the start of the line (past the fence's `indent`), after any blank lines."""
     start = next((k for k, ln in enumerate(body) if ln.text.strip()), len(body))
-    n = start
-    while n < len(body) and OPTION_LINE.match(_unindent(body[n].text, indent)):
+    n = 0
+    while start + n < len(body) and OPTION_LINE.match(
+        _unindent(body[start + n].text, indent)
+    ):
         n += 1
-    if n == start:
+    if n == 0:
         return {}, body
     body = body[start:]
-    n -= start
     text = "\n".join(
         OPTION_LINE.sub("", _unindent(ln.text, indent), count=1) for ln in body[:n]
     )
@@ -770,7 +772,7 @@ def read(
             if not in_tex and not in_table:
                 line.marked = mark_position(line, previous, following)
             in_tex = tex_state(line.text, in_tex)
-            for mark in re.findall(r"<!--|-->", line.text):  # an HTML comment's lines
+            for mark in HTML_COMMENT.findall(line.text):  # an HTML comment's lines
                 comment = where if mark == "<!--" else None
         elif fence and not line.raw and not in_code:  # a code block's opening fence
             line.marked = mark_fence(line)

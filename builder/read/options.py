@@ -307,7 +307,7 @@ def _joined(old, new) -> list:
     """Two values, one a list at least, as one list without repeats (Quarto's
     mergeArrayCustomizer); an empty or missing one gives the other."""
     if not old or not new:
-        return new if not old else old
+        return old or new
     items = [
         *(old if isinstance(old, list) else [old]),
         *(new if isinstance(new, list) else [new]),
