@@ -39,7 +39,7 @@ def build(
     out = root / doc.settings.output_dir  # project: output-dir, as Quarto
     if pdf:  # before executing anything: can the PDF be typeset here?
         texcheck.check(
-            typeset.LATEX_ENGINES,
+            typeset.latex_engines(doc),
             texcheck.needed(doc, texcheck.BUILTIN_STY),
             "the built-in PDF path",
         )

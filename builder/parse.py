@@ -351,9 +351,22 @@ def raw_table_floats(tree: dict) -> None:
     """A raw LaTeX `table` environment with one `\\caption` and a Quarto label
     (`\\label{tbl-x}`) as Quarto takes it: a table float (a `#tbl-x` div) of the rest of
     the environment, its caption read by pandoc's LaTeX reader (so, as Quarto sets it,
-    the caption above the table and no placement of its own)."""
-    for e in walk(tree["blocks"]):
+    the caption above the table and no placement of its own).  Such a table inside
+    other raw LaTeX (`\\begin{landscape}`) stops with its position: Quarto drops what is
+    around it."""
+    for e, where in walk_at(tree["blocks"]):
         m = e.get("t") == "RawBlock" and e["c"][0] in ("latex", "tex")
+        if m and not RAW_TABLE.fullmatch(e["c"][1]):
+            inner = re.search(
+                r"\\begin\{table\}.*?\\label\{(tbl-[^}]*)\}", e["c"][1], re.S
+            )
+            if inner:
+                raise BuildError(
+                    f"{where}: the raw LaTeX table labelled '{inner.group(1)}' is inside "
+                    f"other LaTeX: Quarto takes the table out as its own float and "
+                    f"drops the LaTeX around it; without the \\label the block is kept "
+                    f"as written"
+                )
         m = m and RAW_TABLE.fullmatch(e["c"][1])
         labels = re.findall(r"\\label\{(tbl-[^}]*)\}", m.group(2)) if m else []
         captions = re.findall(r"\\caption\b", m.group(2)) if m else []

@@ -355,6 +355,13 @@ def weave_outputs(
         elif "text/latex" in data:
             parts.append(f"```{{=latex}}\n{data['text/latex']}\n```")
         elif "<table" in data.get("text/html", ""):
+            if is_table and re.search(r"<table\b[^>]*\sid=", data["text/html"]):
+                raise BuildError(
+                    f"{chunk.where()}: a table chunk displays an HTML table with an id "
+                    f"(a pandas Styler's): Quarto's PDF prints a second, empty caption "
+                    f"'Table N' from the id; display the DataFrame itself, or build "
+                    f"with Quarto"
+                )
             parts.append(html_table(data["text/html"]))
             tables.append(len(parts) - 1)
         elif "text/plain" in data:
@@ -408,11 +415,13 @@ def weave_outputs(
             for slot, p in zip(slots, images):
                 parts[slot] = _image(p, "", attrs, sizes)
     found = [i for i in tables if TABLE_RULE.search(parts[i])]
-    if found and not (is_table or images) and layout_attributes(opts):
+    laid_out = [p for p in parts if p.strip()]
+    if len(laid_out) > 1 and not (is_table or images) and layout_attributes(opts):
+        what = "tables without captions" if found else "outputs that are not figures"
         raise BuildError(
-            f"{chunk.where()}: a layout over tables without captions: Quarto sets them "
-            f"side by side, the built-in renderer only sub-tables (tbl-cap with "
-            f"tbl-subcap) and figures; caption them so, or build with Quarto"
+            f"{chunk.where()}: a layout over {what}: Quarto sets them side by side, "
+            f"the built-in renderer only sub-tables (tbl-cap with tbl-subcap) and "
+            f"figures; make them so, or build with Quarto"
         )
     if is_table:
         if not found:

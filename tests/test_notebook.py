@@ -212,14 +212,14 @@ def test_title_cell_from_the_tree_metadata():
     }
     from builder.parse import stringify
 
-    blocks = title_blocks(meta)
+    blocks = title_blocks(meta, lambda inlines: inlines)
     assert [b["t"] for b in blocks] == ["Header", "Para", "Para"]
     assert [stringify(b["c"]) for b in blocks[1:]] == [
         "Student: Ada, Bob",
         "Date: 2026-03-05",
     ]
     assert stringify(blocks[0]["c"][2]) == "T"
-    assert title_blocks({})[0]["c"][2] == [{"t": "Str", "c": "Report"}]
+    assert title_blocks({}, list)[0]["c"][2] == [{"t": "Str", "c": "Report"}]
 
 
 def test_raw_latex_jupyter_cannot_show_is_named(tmp_path, capsys):

@@ -2904,7 +2904,10 @@ def test_a_theorems_title_attribute_warns_as_quarto_ignores_it(tmp_path, capsys)
     nb = build(qmd, log=lambda *_: None)["notebook"]
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == THEOREM_TITLE_TEXT
     assert nb.cells[1].source.startswith("**Lemma 0.1.**\nSteps sum up.")
-    assert "report.qmd:8: 'title' on a theorem has no effect" in capsys.readouterr().out
+    assert (
+        "report.qmd:8: 'title' on a theorem or proof has no effect"
+        in capsys.readouterr().out
+    )
 
 
 @needs_quarto
@@ -3304,3 +3307,175 @@ def test_a_raw_flalign_is_an_align_in_the_notebook(tmp_path):
     nb = build(qmd, log=lambda *_: None)["notebook"]
     assert "\\begin{align}\n  a &= b &\n \\tag{1}\\end{align}" in nb.cells[-1].source
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == "F 𝑎=𝑏 (1) 1"
+
+
+# Round seventeen: kinds Quarto reads that the built-in path refused or read otherwise;
+# the words recorded from Quarto 1.10.18's PDF of each document.
+ROUND17 = {
+    # js-yaml (Quarto's reader of the front matter) takes a tab after a key's colon
+    "tab-after-a-key": (
+        {
+            "report.qmd": f'---\ntitle:\t"Tabs"\n{PDF_HEAD}    number-sections:\ttrue\n'
+            "---\n\n# First\n\nText.\n"
+        },
+        "Tabs 1 First Text. 1",
+    ),
+    # pandoc reads \" and \\ inside a quoted attribute as " and \
+    "escaped-quotes-in-attributes": (
+        {
+            "report.qmd": f"---\ntitle: Q\n{PDF_HEAD}---\n\n"
+            '::: {.callout-note title="He said \\"stop\\" & left"}\nBody.\n:::\n\n'
+            '::: {#thm-a name="O\'Neil\'s \\"lemma\\""}\nStatement.\n:::\n'
+        },
+        "Q Ĺ He said “stop” & left Body. Theorem 0.1 (O’Neil’s “lemma”). Statement. 1",
+    ),
+    # error: true: a chunk that is not Python shows the kernel's SyntaxError
+    "syntax-error-shown": (
+        {
+            "report.qmd": f"---\ntitle: S\n{PDF_HEAD}---\n\n```{{python}}\n#| error: true\n"
+            'def f(x)\n    return x\n```\n\n```{python}\nprint("still runs")\n```\n'
+        },
+        "S def f(x) return x SyntaxError: expected ':' (3305207307.py, line 1) Cell In[1], "
+        "line 1 def f(x) ^ SyntaxError: expected ':' print(\"still runs\") still runs 1",
+    ),
+    # title= on a proof is ignored (with a warning), as on a theorem
+    "proof-title-ignored": (
+        {
+            "report.qmd": f"---\ntitle: P\n{PDF_HEAD}---\n\n"
+            '::: {.proof title="Of the main result"}\nBy completeness.\n:::\n'
+        },
+        "P Proof. By completeness. 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(ROUND17))
+def test_round_seventeen_documents_give_quartos_words(tmp_path, case):
+    files, text = ROUND17[case]
+    nb = build(write_project(tmp_path, files), log=lambda *_: None)["notebook"]
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
+    if case == "syntax-error-shown":  # the notebook's cell is the chunk's code
+        assert [c.source for c in nb.cells if c.cell_type == "code"][0] == (
+            "def f(x)\n    return x"
+        )
+
+
+@needs_quarto
+@pytest.mark.parametrize("case", list(ROUND17))
+def test_live_quarto_gives_the_recorded_words_of_round_17(tmp_path, case):
+    files, text = ROUND17[case]
+    quarto_render(write_project(tmp_path, files).parent)
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
+
+
+HEAD17 = f"---\ntitle: X\n{PDF_HEAD}---\n\n"
+STOPS17 = {  # Quarto prints these as text, drops what they hold, or stops itself
+    "byte-order-mark": (
+        "\ufeff" + HEAD17 + "Text.\n",
+        r"report.qmd:1: the file starts with a byte-order mark",
+    ),
+    "duplicated-key": (  # Quarto: "duplicated mapping key (report.qmd, 3:1)"
+        "---\ntitle: A\ntitle: B\n---\n\nText.\n",
+        r"report.qmd:3: the YAML header does not parse as YAML: duplicated mapping key "
+        r"'title'",
+    ),
+    "front-matter-closed-with-dots": (  # Quarto: "Expected YAML front matter to end..."
+        "---\ntitle: A\n...\n\nText.\n",
+        r"report.qmd:3: the YAML header ends with '\.\.\.'",
+    ),
+    "bad-option-indentation": (  # Quarto: "bad indentation of a mapping entry (10:6)"
+        HEAD17 + "```{python}\n#| label: a\n#|   echo: false\nx = 1\n```\n",
+        r"report.qmd:10: the chunk's option block does not parse as YAML: .*, in "
+        r"'echo: false'",
+    ),
+    "execute-enabled-false": (  # Quarto runs no chunk, prints inline code as code
+        f"---\ntitle: X\nexecute:\n  enabled: false\n{PDF_HEAD}---\n\nText.\n",
+        r"report.qmd:4: execute option 'enabled' is not supported",
+    ),
+    "tilde-chunk-fence": (
+        HEAD17 + "~~~{python}\nx = 1\n~~~\n",
+        r"report.qmd:8: '~~~\{python\}' does not open a chunk in Quarto",
+    ),
+    "text-after-the-chunk-braces": (
+        HEAD17 + "```{python} extra words\nx = 1\n```\n",
+        r"report.qmd:8: '```\{python\} extra words' does not open a chunk in Quarto",
+    ),
+    "indented-chunk-fence": (
+        HEAD17 + " ```{python}\n x = 1\n ```\n",
+        r"report.qmd:8: an indented chunk fence: Quarto runs the chunk but prints",
+    ),
+    "upper-case-chunk-label": (  # Quarto: "?@fig-MyPlot", its label is fig-myplot
+        HEAD17 + "```{python}\n#| label: fig-MyPlot\n#| fig-cap: A.\n"
+        "import matplotlib.pyplot as plt\nplt.plot([1])\n```\n\nSee @fig-MyPlot.\n",
+        r"report.qmd:9: chunk label 'fig-MyPlot': Quarto lower-cases a chunk's label",
+    ),
+    "layout-over-displayed-markdown": (  # Quarto: side by side
+        HEAD17 + "```{python}\n#| layout-ncol: 2\n"
+        "from IPython.display import Markdown, display\n"
+        "display(Markdown('first'))\ndisplay(Markdown('second'))\n```\n",
+        r"report.qmd:8 \(chunk 'chunk-1'\): a layout over outputs that are not figures",
+    ),
+    "labelled-raw-table-in-landscape": (  # Quarto drops the landscape environment
+        HEAD17 + "```{=latex}\n\\begin{landscape}\n\\begin{table}\n"
+        "\\caption{Wide.}\\label{tbl-wide}\n\\begin{tabular}{l}\na \\\\\n"
+        "\\end{tabular}\n\\end{table}\n\\end{landscape}\n```\n\nSee @tbl-wide.\n",
+        r"report.qmd:8: the raw LaTeX table labelled 'tbl-wide' is inside other LaTeX",
+    ),
+    "styler-in-a-table-chunk": (  # Quarto: a second, empty "Table 1" caption
+        HEAD17 + "```{python}\n#| label: tbl-s\n#| tbl-cap: S.\nimport pandas as pd\n"
+        "pd.DataFrame({'a': [1]}).style\n```\n",
+        r"report.qmd:8 \(chunk 'tbl-s'\): a table chunk displays an HTML table with an "
+        r"id",
+    ),
+    "non-ascii-label": (  # Quarto: "See Section ??"
+        f"---\ntitle: X\nnumber-sections: true\n{PDF_HEAD}---\n\n"
+        "# Ähnlichkeit {#sec-ähnlichkeit}\n\nSee @sec-ähnlichkeit.\n",
+        r"report.qmd:11: the reference @sec-ähnlichkeit has no target in the PDF: the "
+        r"label has letters outside ASCII",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(STOPS17))
+def test_round_seventeen_kinds_stop_with_their_line(tmp_path, case):
+    text, message = STOPS17[case]
+    (tmp_path / "report.qmd").write_text(text, encoding="utf-8")
+    with pytest.raises(BuildError) as e:
+        build(tmp_path / "report.qmd", log=lambda *_: None)
+    assert re.match(message, str(e.value))
+
+
+def test_the_title_cell_renders_raw_latex_and_writes_its_note_once(tmp_path):
+    """`\\LaTeX{}` in the title and subtitle as in prose; the title's note in the title
+    cell only (pandoc's writer added it to the last cell as well)."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": '---\ntitle: "Notes on \\\\LaTeX{}^[A note.]"\n'
+            f'subtitle: "Made with \\\\TeX"\n{PDF_HEAD}---\n\nText.\n'
+        },
+    )
+    nb = build(qmd, log=lambda *_: None)["notebook"]
+    assert [c.source for c in nb.cells] == [
+        "# Notes on LaTeX<sup>1</sup>\n\n**Made with TeX**\n\n"
+        + "-" * 72
+        + "\n\n1.  A note.",
+        "Text.",
+    ]
+
+
+def test_a_caption_under_a_table_is_set_as_quartos(tmp_path):
+    """tbl-cap-location: bottom: KOMA's skip above the caption and an empty row after the
+    rule, as Quarto 1.10.18's LaTeX has them (recorded with keep-tex), so that the rule
+    does not touch the caption."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": f"---\ntitle: B\ntbl-cap-location: bottom\n{PDF_HEAD}"
+            "    keep-tex: true\n---\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n: Cap {#tbl-a}\n"
+        },
+    )
+    build(qmd, log=lambda *_: None)
+    tex = (tmp_path / "report.tex").read_text(encoding="utf-8")
+    assert "\\KOMAoption{captions}{tablesignature}" in tex
+    assert re.search(r"\\bottomrule\\noalign\{\}\s*\\tabularnewline\s*\\caption\{", tex)

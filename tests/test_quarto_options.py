@@ -671,3 +671,19 @@ def test_output_dir_takes_the_outputs_as_in_quarto(tmp_path):
     assert (tmp_path / "_output" / "report.ipynb").is_file()
     assert (tmp_path / "report.tex").is_file()
     assert not (tmp_path / "report.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    "head, engines",
+    [("", ("xelatex", "lualatex")), ("    pdf-engine: lualatex\n", ("lualatex",))],
+)
+def test_the_pdf_engine_the_document_names_typesets_it(tmp_path, head, engines):
+    """`pdf-engine: lualatex` runs lualatex (it ran xelatex, with no message); unset,
+    the first of xelatex and lualatex installed."""
+    from builder.write import typeset
+
+    qmd = write_project(
+        tmp_path,
+        {"report.qmd": f"---\ntitle: T\nformat:\n  pdf:\n{head}---\n\nText.\n"},
+    )
+    assert typeset.latex_engines(read(qmd)) == engines

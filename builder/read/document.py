@@ -48,6 +48,11 @@ HTML_COMMENT = re.compile(r"<!--|-->")  # where a comment opens or closes
 OPTION_LINE = re.compile(r"#\s*\| ?")  # Quarto's optionCommentPattern, for python
 CHUNK_OPEN = re.compile(r"^(`{3,})\s*\{([A-Za-z][\w-]*)\s*,?\s*([^}]*)\}\s*$")
 FENCE = re.compile(r"^(```+|~~~+)")
+# what looks like a chunk to its author but Quarto prints as text: a tilde fence, or text
+# after the braces
+NOT_A_CHUNK = re.compile(
+    r"^~{3,}\s*\{[A-Za-z][^}]*\}|^`{3,}\s*\{[A-Za-z][^}]*\}\s*\S.*"
+)
 DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$(\s*\{#eq-[^}]*\})?", re.S)
 MATH_ENVIRONMENT = re.compile(
     r"\\begin\{(align|gather|multline|flalign|alignat|equation|eqnarray)(\*?)\}"
@@ -121,7 +126,8 @@ class Chunk:
         if self.options.get("echo") != "fenced":
             return self.source
         lines = [OPTION_LINE.sub("#| ", ln, count=1) for ln in self.option_lines if ln]
-        own = validate.yaml_mapping("\n".join(ln[3:] for ln in lines), self.where())
+        text = "\n".join(ln[3:] for ln in lines)
+        own = validate.yaml_mapping(text, "the chunk's option block", [self.where()])
         kept = vocabulary.VOCABULARY["chunk_options_in_cell_source"]
         if any(key not in kept for key in own):
             own = {k: v for k, v in own.items() if k in kept}
@@ -206,10 +212,15 @@ def split_front_matter(
     if start == len(lines) or lines[start].text.strip() != "---":
         return {}, lines, {}
     for i in range(start + 1, len(lines)):
-        if lines[i].text.strip() in ("---", "..."):
-            text = "\n".join(ln.text for ln in lines[start + 1 : i])
-            where = f"{lines[start].where}: the YAML header"
-            meta = validate.yaml_mapping(text, where)
+        if lines[i].text.rstrip() == "...":
+            raise BuildError(
+                f"{lines[i].where}: the YAML header ends with '...', which Quarto "
+                f"does not take (it stops); end it with '---'"
+            )
+        if lines[i].text.strip() == "---":
+            text = validate.js_yaml("\n".join(ln.text for ln in lines[start + 1 : i]))
+            places = [ln.where for ln in lines[start + 1 : i]] or [lines[start].where]
+            meta = validate.yaml_mapping(text, "the YAML header", places)
             rest = lines[:start] + lines[i + 1 :]
             return meta, rest, validate.yaml_lines(text, lines[start].lineno + 1)
     raise BuildError(
@@ -242,11 +253,18 @@ def _include_target(path: Path, root: Path, base: Path, n: int, target: str) -> 
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise BuildError(
             f"{path}: not UTF-8 text ({e.reason} at byte {e.start})"
         ) from None
+    if text.startswith("\ufeff"):
+        raise BuildError(
+            f"{path.name}:1: the file starts with a byte-order mark (U+FEFF), which Quarto "
+            f"reads as text: the front matter's format options, or the heading it "
+            f"starts with, would be lost; save the file as UTF-8 without it"
+        )
+    return text
 
 
 def expand_includes(path: Path, root: Path, stack: tuple[Path, ...] = ()) -> list[Line]:
@@ -388,8 +406,8 @@ def parse_options(
     text = "\n".join(
         OPTION_LINE.sub("", _unindent(ln.text, indent), count=1) for ln in body[:n]
     )
-    block = f"{body[0].where}: the chunk's option block"
-    options = validate.yaml_mapping(text, block)
+    places = [ln.where for ln in body[:n]]
+    options = validate.yaml_mapping(text, "the chunk's option block", places)
     lines = validate.yaml_lines(text)
 
     def where(key: str) -> str:
@@ -409,6 +427,14 @@ def parse_options(
             ]
             options[key] = texts if isinstance(value, list) else texts[0]
     validate.check_captions(options, where)
+    label = options.get("label")
+    if isinstance(label, str) and label.split("-")[0] in vocabulary.CROSSREF:
+        if label != label.lower():
+            raise BuildError(
+                f"{where('label')}: chunk label '{label}': Quarto lower-cases a "
+                f"chunk's label (to '{label.lower()}'), so @{label} finds nothing; "
+                f"write it in lower case"
+            )
     return options, body[n:]
 
 
@@ -703,6 +729,12 @@ def read(
         stripped = line.text.strip()
         where = line.where
         opening = CHUNK_OPEN.match(stripped) if fence is None else None
+        if fence is None and not line.raw and (odd := NOT_A_CHUNK.match(stripped)):
+            raise BuildError(
+                f"{where}: '{odd.group(0).strip()}' does not open a chunk in Quarto "
+                f"(a chunk opens with ```{{python}} alone on its line), which prints "
+                f"it and its code as text; write ```{{python}}"
+            )
         if opening and not line.raw:
             ticks, language, rest = opening.groups()
             if language != "python":
@@ -723,6 +755,11 @@ def read(
                     f"{where}: a python chunk inside a list item (or an indented "
                     f"block) is not supported by the built-in renderer, which would set "
                     f"it after the list: unindent it, or build with Quarto"
+                )
+            if line.text[:1].isspace():
+                raise BuildError(
+                    f"{where}: an indented chunk fence: Quarto runs the chunk but "
+                    f"prints its cell's markup as text; start the fence in column 1"
                 )
             if comment:
                 raise BuildError(

@@ -270,7 +270,9 @@ def header_lines(pdf: dict) -> str:
     metadata: Quarto sets it on each figure, not as a default placement.)"""
     lines = ""
     if pdf.get("documentclass", "scrartcl") == "scrartcl":  # Quarto's, for its class
-        lines += "\\KOMAoption{captions}{tableheading}\n"  # table captions above
+        # the skip on the caption's side of the table, as Quarto sets it
+        side = "signature" if pdf.get("tbl-cap-location") == "bottom" else "heading"
+        lines += f"\\KOMAoption{{captions}}{{table{side}}}\n"
     for text in _header_includes(pdf.get("header-includes")):
         lines += text.rstrip("\n") + "\n"
     extra = pdf.get("include-in-header", [])  # `text:` items (validate.py)

@@ -25,7 +25,22 @@ class BuildError(Exception):
 class Yaml12Loader(yaml.SafeLoader):
     """YAML 1.2's core schema, as Quarto reads YAML (js-yaml): `true` and `false` the
     only booleans (`yes`, `on` are text), `1e-3` a number, no base-60 numbers; dates as
-    in YAML 1.1 (js-yaml reads them too)."""
+    in YAML 1.1 (js-yaml reads them too); a key written twice in one mapping is an
+    error, as js-yaml's "duplicated mapping key" (a `<<` merge may still override)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value != "<<":
+                if key.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"duplicated mapping key '{key.value}'",
+                        key.start_mark,
+                    )
+                seen.add(key.value)
+        return super().construct_mapping(node, deep)
 
 
 _TAGS = {f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float")}
@@ -137,8 +152,9 @@ def check_captions(options: dict, where_of) -> None:
 # --- divs -----------------------------------------------------------------------------
 
 ATTRIBUTE = re.compile(
-    r"""\s*(?:#(?P<id>[^\s}]+)|\.(?P<cls>[^\s}]+)|(?P<key>[\w-]+)=(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s}]+))|(?P<bad>\S+))"""
+    r"""\s*(?:#(?P<id>[^\s}]+)|\.(?P<cls>[^\s}]+)|(?P<key>[\w-]+)=(?:"(?P<dq>(?:[^"\\]|\\.)*)"|'(?P<sq>(?:[^'\\]|\\.)*)'|(?P<bare>[^\s}]+))|(?P<bad>\S+))"""
 )
+ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash before ASCII punctuation
 DIV_FENCE = re.compile(r"^\s*(:{3,})\s*(.*?)\s*:*\s*$")
 FLOAT_PREFIXES = set(vocabulary.FLOATS)
 DIV_CLASSES = set(vocabulary.VOCABULARY["div_classes"])
@@ -171,7 +187,8 @@ def parse_attributes(text: str, where: str) -> tuple[str | None, list[str], dict
             classes.append(m.group("cls"))
         elif m.group("key"):
             values = m.group("dq", "sq", "bare")
-            keys[m.group("key")] = next(v for v in values if v is not None)
+            value = next(v for v in values if v is not None)
+            keys[m.group("key")] = ESCAPED.sub(r"\1", value)  # as pandoc reads it
     return ident, classes, keys
 
 
@@ -184,6 +201,18 @@ def check_span(classes: list[str], where: str) -> None:
                 f"{where}: the span class '.{cls}' is a Quarto feature the built-in "
                 f"renderer does not support (Quarto's PDF sets it in the margin)"
             )
+
+
+def _theorem_attributes(keys: dict, where: str) -> set[str]:
+    """The attributes a theorem or proof takes: name= (its title, as a leading heading),
+    and those Quarto ignores there (a callout's title=), with a warning."""
+    for key in THEOREM_IGNORED & set(keys):
+        warn(
+            where,
+            f"'{key}' on a theorem or proof has no effect (Quarto ignores it as well): "
+            f"its title is name=\"...\" or a leading '## heading'",
+        )
+    return THEOREM_ATTRIBUTES | THEOREM_IGNORED
 
 
 def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
@@ -205,14 +234,7 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
                     f"{allowed_values}"
                 )
     elif prefix in vocabulary.THEOREMS:
-        allowed |= THEOREM_ATTRIBUTES  # name=: its title, as a leading heading
-        for key in THEOREM_IGNORED & set(keys):  # a callout's title=, say
-            allowed.add(key)
-            warn(
-                where,
-                f"'{key}' on a theorem has no effect (Quarto ignores it as well): its "
-                f"title is name=\"...\" or a leading '## heading'",
-            )
+        allowed |= _theorem_attributes(keys, where)
     elif prefix in vocabulary.CALLOUT_REFS:
         callout = f"callout-{vocabulary.CALLOUT_REFS[prefix]}"
         if callout not in classes:
@@ -252,7 +274,7 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
                     f"renderer (supported: when-format, unless-format)"
                 )
         elif cls in vocabulary.UNNUMBERED:
-            allowed |= THEOREM_ATTRIBUTES
+            allowed |= _theorem_attributes(keys, where)
         elif cls in QUARTO_DIV_CLASSES:
             raise BuildError(
                 f"{where}: the div class '.{cls}' is a Quarto feature the built-in "
@@ -371,6 +393,8 @@ def check_execute(execute, where_of, path: tuple) -> dict:
         return {}
     if not isinstance(execute, dict):
         raise BuildError(f"{where_of(path)}: 'execute' must be a mapping of options")
+    if execute.get("enabled") is True:  # Quarto's default; `false` runs no chunk
+        execute = {k: v for k, v in execute.items() if k != "enabled"}
 
     def other(key, where):
         if key not in EXECUTE_IGNORED:
@@ -632,20 +656,44 @@ def _format_execute(value, where_of) -> dict:
     return out
 
 
-def yaml_mapping(text: str, what: str) -> dict:
-    """`text` parsed as a YAML mapping ({} when empty). BuildError naming `what` (its
-    place and name, e.g. "report.qmd:1: the YAML header") if it does not parse or is
-    not a mapping."""
+# js-yaml, which reads the front matter and project files in Quarto, takes tabs after a
+# key's colon as spaces, PyYAML stops at them; chunk options, which Quarto reads with
+# PyYAML, keep them.
+KEY_TAB = re.compile(r"^([ ]*(?:- )*[^\s#'\"][^:#'\"]*:)\t+", re.M)
+
+
+def js_yaml(text: str) -> str:
+    """`text` with the tabs after a key's colon written as one space, as js-yaml reads
+    them (`title:<TAB>"A"` is `title: "A"`)."""
+    return KEY_TAB.sub(r"\1 ", text)
+
+
+def yaml_mapping(text: str, what: str, places: list[str]) -> dict:
+    """`text` parsed as a YAML mapping ({} when empty). BuildError naming `what` (e.g.
+    "the YAML header") if it does not parse, at the place (`file:line`, one per line of
+    `text` in `places`) of the line YAML stopped at, with that line; or at the first
+    place if it is not a mapping."""
     try:
         data = yaml.load(text, Loader=Yaml12Loader) or {}
     except yaml.YAMLError as e:
-        raise BuildError(f"{what} does not parse as YAML: {e}") from None
+        mark = getattr(e, "problem_mark", None)
+        if mark is None or not getattr(e, "problem", None):
+            raise BuildError(
+                f"{places[0]}: {what} does not parse as YAML: {e}"
+            ) from None
+        lines = text.splitlines() or [""]
+        k = min(mark.line, len(lines) - 1, len(places) - 1)
+        raise BuildError(
+            f"{places[k]}: {what} does not parse as YAML: {e.problem}, in "
+            f"'{lines[k].strip()}'"
+        ) from None
     if not isinstance(data, dict):
-        raise BuildError(f"{what} must be 'key: value' lines (a mapping)")
+        raise BuildError(f"{places[0]}: {what} must be 'key: value' lines (a mapping)")
     return data
 
 
 def read_yaml_file(path: Path) -> tuple[dict, dict[tuple, int]]:
     """A YAML mapping file and the line of each key; BuildError if it does not parse."""
-    text = path.read_text(encoding="utf-8")
-    return yaml_mapping(text, str(path)), yaml_lines(text)
+    text = js_yaml(path.read_text(encoding="utf-8"))
+    places = [f"{path}:{k}" for k in range(1, text.count("\n") + 2)]
+    return yaml_mapping(text, "this file", places), yaml_lines(text)

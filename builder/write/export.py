@@ -694,7 +694,10 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
     blocks = [
         b for k, c in enumerate(cells) for b in [split] * bool(k) + footnotes(c, count)
     ]
-    text = _pandoc({**tree, "blocks": blocks}, ["-t", WRITER, "--wrap=preserve"], doc)
+    # no metadata: the writer would add a note of the title to the last cell
+    text = _pandoc(
+        {**tree, "meta": {}, "blocks": blocks}, ["-t", WRITER, "--wrap=preserve"], doc
+    )
     return [part.strip("\n") for part in text.split(SPLIT)]
 
 
@@ -740,17 +743,21 @@ def _replace_raw(value, parts: list):
     return out
 
 
-def title_blocks(meta: dict) -> list:
+def title_blocks(meta: dict, render) -> list:
     """The title cell, from the tree's metadata: the title (pandoc's, so a heading that
     `shift-heading-level-by` made the title too), subtitle, author(s), date and thanks
-    (the abstract follows them)."""
+    (the abstract follows them); their inlines rendered by `render` (raw LaTeX as in
+    prose)."""
 
     def inlines(value: dict) -> list:
+        return render(plain(value))
+
+    def plain(value: dict) -> list:
         t, c = value["t"], value.get("c")
         if t == "MetaList":
-            return [i for k, v in enumerate(c) for i in s(", ") * bool(k) + inlines(v)]
+            return [i for k, v in enumerate(c) for i in s(", ") * bool(k) + plain(v)]
         if t == "MetaMap":  # an author given as an object: its name
-            return inlines(c["name"]) if "name" in c else []
+            return plain(c["name"]) if "name" in c else []
         if t == "MetaBlocks":
             return [i for b in c if b["t"] in ("Para", "Plain") for i in b["c"]]
         return c if t == "MetaInlines" else s(str(c))
@@ -835,7 +842,7 @@ def export(
         texts = options.included_texts(doc, key)
         return renderer.blocks([{"t": "RawBlock", "c": ["latex", t]} for t in texts])
 
-    markdown: list[list] = [title_blocks(meta) + abstract]
+    markdown: list[list] = [title_blocks(meta, renderer.inlines) + abstract]
     markdown[0] += included("include-before-body")
     cells = [md("")]
     pending: list[tuple] = [(cells[0], "source")]  # (mapping, key) to fill

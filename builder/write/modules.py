@@ -136,9 +136,22 @@ def standalone_source(name: str, modules: dict[str, Path]) -> str:
     return _drop_lines(source, imports + guards)
 
 
+def _shows_its_syntax_error(chunk: Chunk) -> bool:
+    """An `error: true` chunk that is not Python: the kernel's SyntaxError is its output,
+    as in Quarto, and it imports nothing."""
+    if chunk.options.get("error") is not True:
+        return False
+    try:
+        return not _parse(chunk.source, "")
+    except BuildError:
+        return True
+
+
 def chunk_source(chunk: Chunk, modules: dict[str, Path]) -> tuple[list[str], str]:
     """The code modules a chunk imports, and its source without those imports or sys.path edits
     (`from m import a as b` becomes `b = a`, the module's source defining `a`)."""
+    if _shows_its_syntax_error(chunk):
+        return [], chunk.source
     names, imports = local_imports(chunk.source, modules, chunk.where())
     edits = [
         n for n in _parse(chunk.source, chunk.where()).body if _is_sys_path_edit(n)
@@ -157,6 +170,8 @@ def listed_modules(chunk: Chunk, modules: dict) -> list[str]:
     """The code modules whose functions a report-only chunk lists: the first string
     argument of each `show_definitions("m", "name", ...)` call."""
     names = []
+    if _shows_its_syntax_error(chunk):
+        return names
     for node in ast.walk(_parse(chunk.source, chunk.where())):
         if (
             isinstance(node, ast.Call)

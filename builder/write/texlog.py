@@ -220,6 +220,11 @@ def describe_undefined(labels: list[str], doc: Document, tree: dict) -> str:
                 f"{'figure' if label.startswith('fig-') else 'table'} to caption (an "
                 f"output kind the built-in renderer cannot show, or no output)"
             )
+        elif not label.isascii():
+            why = (
+                "the label has letters outside ASCII, which the PDF's references do "
+                "not find (Quarto's PDF prints ?? for it); write it in ASCII"
+            )
         else:
             why = (
                 f"it is defined at {defined[0] or doc.path.name} but the PDF has no "

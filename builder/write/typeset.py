@@ -39,14 +39,23 @@ FILTERS = (
 TOKEN_INDENT = re.compile(r"^(\\[A-Za-z]+Tok)\{( +)", re.M)
 
 
-def latex_engine() -> str:
-    for engine in LATEX_ENGINES:
+def latex_engines(doc: Document | None) -> tuple[str, ...]:
+    """The document's `pdf-engine`, else the engines the built-in path can run, in the
+    order it takes them."""
+    wanted = doc and options.pdf_option(doc, "pdf-engine")
+    return (str(wanted),) if wanted else LATEX_ENGINES
+
+
+def latex_engine(doc: Document | None = None) -> str:
+    """The first of `latex_engines(doc)` installed; BuildError if none is."""
+    for engine in latex_engines(doc):
         if shutil.which(engine):
             return engine
     raise BuildError(
-        "no LaTeX engine found (looked for xelatex and lualatex). On Debian or "
-        "Ubuntu: sudo apt-get install texlive-xetex texlive-latex-recommended "
-        "texlive-latex-extra texlive-fonts-recommended lmodern fonts-dejavu-core"
+        f"no LaTeX engine found (looked for {' and '.join(latex_engines(doc))}). On "
+        f"Debian or Ubuntu: sudo apt-get install texlive-xetex texlive-luatex "
+        f"texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended "
+        f"lmodern fonts-dejavu-core"
     )
 
 
@@ -116,7 +125,7 @@ def to_pdf(
     An error names the document line it comes from (builder/write/texlog.py) and keeps the log in
     `.cache/latex/`; characters no font has become warnings. An undefined reference is
     located in the document `tree` (references and targets)."""
-    engine, outdir = latex_engine(), tex.parent
+    engine, outdir = latex_engine(doc), tex.parent
     for _ in range(4):
         result = subprocess.run(
             [

@@ -198,7 +198,9 @@ local function captioned(tbl, caption, bottom)
   tbl.caption.long, tbl.classes, tbl.identifier = {}, {}, ""
   local tex = pandoc.write(pandoc.Pandoc({tbl}), "latex"):gsub("\\def\\LTcaptype{none}[^\n]*\n", "")
   local cut = tex:find(bottom and "\n\\endlastfoot" or "\n\\toprule", 1, true)
-  local head = pandoc.List({latex.raw("\\caption{"), latex.raw("\\label{" .. id .. "}")})
+  -- under the table after an empty row, as Quarto's, so that the rule keeps its distance
+  local head = pandoc.List({latex.raw((bottom and "\\tabularnewline\n" or "") .. "\\caption{"),
+    latex.raw("\\label{" .. id .. "}")})
   return {latex.rawblock(tex:sub(1, cut)), pandoc.Plain(head .. caption .. {latex.raw("}\\tabularnewline")}),
     latex.rawblock(tex:sub(cut + 1))}
 end
