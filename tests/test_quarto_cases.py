@@ -3230,9 +3230,49 @@ ROUND16 = {
 }
 
 
-@pytest.mark.parametrize("case", list(ROUND16))
-def test_round_sixteen_documents_give_quartos_words(tmp_path, case):
-    files, text = ROUND16[case]
+# Round seventeen: kinds Quarto reads that the built-in path refused or read otherwise;
+# the words recorded from Quarto 1.10.18's PDF of each document.
+ROUND17 = {
+    # js-yaml (Quarto's reader of the front matter) takes a tab after a key's colon
+    "tab-after-a-key": (
+        {
+            "report.qmd": f'---\ntitle:\t"Tabs"\n{PDF_HEAD}    number-sections:\ttrue\n'
+            "---\n\n# First\n\nText.\n"
+        },
+        "Tabs 1 First Text. 1",
+    ),
+    # pandoc reads \" and \\ inside a quoted attribute as " and \
+    "escaped-quotes-in-attributes": (
+        {
+            "report.qmd": f"---\ntitle: Q\n{PDF_HEAD}---\n\n"
+            '::: {.callout-note title="He said \\"stop\\" & left"}\nBody.\n:::\n\n'
+            '::: {#thm-a name="O\'Neil\'s \\"lemma\\""}\nStatement.\n:::\n'
+        },
+        "Q Ĺ He said “stop” & left Body. Theorem 0.1 (O’Neil’s “lemma”). Statement. 1",
+    ),
+    # error: true: a chunk that is not Python shows the kernel's SyntaxError
+    "syntax-error-shown": (
+        {
+            "report.qmd": f"---\ntitle: S\n{PDF_HEAD}---\n\n```{{python}}\n#| error: true\n"
+            'def f(x)\n    return x\n```\n\n```{python}\nprint("still runs")\n```\n'
+        },
+        "S def f(x) return x SyntaxError: expected ':' (3305207307.py, line 1) Cell In[1], "
+        "line 1 def f(x) ^ SyntaxError: expected ':' print(\"still runs\") still runs 1",
+    ),
+    # title= on a proof is ignored (with a warning), as on a theorem
+    "proof-title-ignored": (
+        {
+            "report.qmd": f"---\ntitle: P\n{PDF_HEAD}---\n\n"
+            '::: {.proof title="Of the main result"}\nBy completeness.\n:::\n'
+        },
+        "P Proof. By completeness. 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", [*ROUND16, *ROUND17])
+def test_rounds_sixteen_and_seventeen_documents_give_quartos_words(tmp_path, case):
+    files, text = {**ROUND16, **ROUND17}[case]
     nb = build(write_project(tmp_path, files), log=lambda *_: None)["notebook"]
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
     markdown = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
@@ -3248,6 +3288,8 @@ def test_round_sixteen_documents_give_quartos_words(tmp_path, case):
     assert notebook.get(case, "") in markdown
     if case == "conditional-code-blocks":  # the notebook's condition is html's
         assert "web = 1" not in markdown and "paper = 2" in markdown
+    if case == "syntax-error-shown":  # the notebook's cell is the chunk's code
+        assert code == ["def f(x)\n    return x", 'print("still runs")']
     if case == "cell-tags":  # every cell runs in the notebook, as in Quarto's
         assert [s.splitlines()[-1] for s in code] == [
             'print("shown")', 'print("out")', 'print("removed")', 'print("own")'
@@ -3255,9 +3297,9 @@ def test_round_sixteen_documents_give_quartos_words(tmp_path, case):
 
 
 @needs_quarto
-@pytest.mark.parametrize("case", [*RECORDED, *ROUND16])
-def test_live_quarto_gives_the_recorded_words_of_rounds_15_and_16(tmp_path, case):
-    files, text = {**RECORDED, **ROUND16}[case]
+@pytest.mark.parametrize("case", [*RECORDED, *ROUND16, *ROUND17])
+def test_live_quarto_gives_the_recorded_words_of_rounds_15_to_17(tmp_path, case):
+    files, text = {**RECORDED, **ROUND16, **ROUND17}[case]
     quarto_render(write_project(tmp_path, files).parent)
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
 
@@ -3307,65 +3349,6 @@ def test_a_raw_flalign_is_an_align_in_the_notebook(tmp_path):
     nb = build(qmd, log=lambda *_: None)["notebook"]
     assert "\\begin{align}\n  a &= b &\n \\tag{1}\\end{align}" in nb.cells[-1].source
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == "F 𝑎=𝑏 (1) 1"
-
-
-# Round seventeen: kinds Quarto reads that the built-in path refused or read otherwise;
-# the words recorded from Quarto 1.10.18's PDF of each document.
-ROUND17 = {
-    # js-yaml (Quarto's reader of the front matter) takes a tab after a key's colon
-    "tab-after-a-key": (
-        {
-            "report.qmd": f'---\ntitle:\t"Tabs"\n{PDF_HEAD}    number-sections:\ttrue\n'
-            "---\n\n# First\n\nText.\n"
-        },
-        "Tabs 1 First Text. 1",
-    ),
-    # pandoc reads \" and \\ inside a quoted attribute as " and \
-    "escaped-quotes-in-attributes": (
-        {
-            "report.qmd": f"---\ntitle: Q\n{PDF_HEAD}---\n\n"
-            '::: {.callout-note title="He said \\"stop\\" & left"}\nBody.\n:::\n\n'
-            '::: {#thm-a name="O\'Neil\'s \\"lemma\\""}\nStatement.\n:::\n'
-        },
-        "Q Ĺ He said “stop” & left Body. Theorem 0.1 (O’Neil’s “lemma”). Statement. 1",
-    ),
-    # error: true: a chunk that is not Python shows the kernel's SyntaxError
-    "syntax-error-shown": (
-        {
-            "report.qmd": f"---\ntitle: S\n{PDF_HEAD}---\n\n```{{python}}\n#| error: true\n"
-            'def f(x)\n    return x\n```\n\n```{python}\nprint("still runs")\n```\n'
-        },
-        "S def f(x) return x SyntaxError: expected ':' (3305207307.py, line 1) Cell In[1], "
-        "line 1 def f(x) ^ SyntaxError: expected ':' print(\"still runs\") still runs 1",
-    ),
-    # title= on a proof is ignored (with a warning), as on a theorem
-    "proof-title-ignored": (
-        {
-            "report.qmd": f"---\ntitle: P\n{PDF_HEAD}---\n\n"
-            '::: {.proof title="Of the main result"}\nBy completeness.\n:::\n'
-        },
-        "P Proof. By completeness. 1",
-    ),
-}
-
-
-@pytest.mark.parametrize("case", list(ROUND17))
-def test_round_seventeen_documents_give_quartos_words(tmp_path, case):
-    files, text = ROUND17[case]
-    nb = build(write_project(tmp_path, files), log=lambda *_: None)["notebook"]
-    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
-    if case == "syntax-error-shown":  # the notebook's cell is the chunk's code
-        assert [c.source for c in nb.cells if c.cell_type == "code"][0] == (
-            "def f(x)\n    return x"
-        )
-
-
-@needs_quarto
-@pytest.mark.parametrize("case", list(ROUND17))
-def test_live_quarto_gives_the_recorded_words_of_round_17(tmp_path, case):
-    files, text = ROUND17[case]
-    quarto_render(write_project(tmp_path, files).parent)
-    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
 
 
 HEAD17 = f"---\ntitle: X\n{PDF_HEAD}---\n\n"
