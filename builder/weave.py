@@ -358,9 +358,9 @@ def weave_outputs(
             if is_table and re.search(r"<table\b[^>]*\sid=", data["text/html"]):
                 raise BuildError(
                     f"{chunk.where()}: a table chunk displays an HTML table with an id "
-                    f"(a pandas Styler's): Quarto's PDF prints a second, empty caption "
-                    f"'Table N' from the id; display the DataFrame itself, or build "
-                    f"with Quarto"
+                    f"(a pandas Styler's): Quarto's PDF prints a second caption, a "
+                    f"number without text, from the id; display the DataFrame itself, "
+                    f"or build with Quarto"
                 )
             parts.append(html_table(data["text/html"]))
             tables.append(len(parts) - 1)
