@@ -142,9 +142,10 @@ def _shows_its_syntax_error(chunk: Chunk) -> bool:
     if chunk.options.get("error") is not True:
         return False
     try:
-        return not _parse(chunk.source, "")
+        _parse(chunk.source, "")
     except BuildError:
         return True
+    return False
 
 
 def chunk_source(chunk: Chunk, modules: dict[str, Path]) -> tuple[list[str], str]:

@@ -53,7 +53,7 @@ def latex_engine(doc: Document | None = None) -> str:
             return engine
     raise BuildError(
         f"no LaTeX engine found (looked for {' and '.join(latex_engines(doc))}). On "
-        f"Debian or Ubuntu: sudo apt-get install texlive-xetex texlive-luatex "
+        f"Debian or Ubuntu: sudo apt-get install texlive-xetex "
         f"texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended "
         f"lmodern fonts-dejavu-core"
     )
