@@ -345,6 +345,7 @@ def linked_figures(tree: dict) -> None:
 
 
 RAW_TABLE = re.compile(r"\s*\\begin\{table\}(\[[^\]]*\])?(.*)\\end\{table\}\s*", re.S)
+RAW_TABLE_LABEL = re.compile(r"\\begin\{table\}.*?\\label\{(tbl-[^}]*)\}", re.S)
 
 
 def raw_table_floats(tree: dict) -> None:
@@ -355,19 +356,16 @@ def raw_table_floats(tree: dict) -> None:
     other raw LaTeX (`\\begin{landscape}`) stops with its position: Quarto drops what is
     around it."""
     for e, where in walk_at(tree["blocks"]):
-        m = e.get("t") == "RawBlock" and e["c"][0] in ("latex", "tex")
-        if m and not RAW_TABLE.fullmatch(e["c"][1]):
-            inner = re.search(
-                r"\\begin\{table\}.*?\\label\{(tbl-[^}]*)\}", e["c"][1], re.S
+        raw = e.get("t") == "RawBlock" and e["c"][0] in ("latex", "tex")
+        m = raw and RAW_TABLE.fullmatch(e["c"][1])
+        inner = raw and not m and RAW_TABLE_LABEL.search(e["c"][1])
+        if inner:
+            raise BuildError(
+                f"{where}: the raw LaTeX table labelled '{inner.group(1)}' is inside "
+                f"other LaTeX: Quarto takes the table out as its own float and "
+                f"drops the LaTeX around it; without the \\label the block is kept "
+                f"as written"
             )
-            if inner:
-                raise BuildError(
-                    f"{where}: the raw LaTeX table labelled '{inner.group(1)}' is inside "
-                    f"other LaTeX: Quarto takes the table out as its own float and "
-                    f"drops the LaTeX around it; without the \\label the block is kept "
-                    f"as written"
-                )
-        m = m and RAW_TABLE.fullmatch(e["c"][1])
         labels = re.findall(r"\\label\{(tbl-[^}]*)\}", m.group(2)) if m else []
         captions = re.findall(r"\\caption\b", m.group(2)) if m else []
         if len(labels) != 1 or len(captions) != 1:

@@ -427,14 +427,7 @@ def parse_options(
             ]
             options[key] = texts if isinstance(value, list) else texts[0]
     validate.check_captions(options, where)
-    label = options.get("label")
-    if isinstance(label, str) and label.split("-")[0] in vocabulary.CROSSREF:
-        if label != label.lower():
-            raise BuildError(
-                f"{where('label')}: chunk label '{label}': Quarto lower-cases a "
-                f"chunk's label (to '{label.lower()}'), so @{label} finds nothing; "
-                f"write it in lower case"
-            )
+    validate.check_label(options, where)
     return options, body[n:]
 
 

@@ -121,6 +121,19 @@ def check_chunk_options(options: dict, where: str) -> None:
             warn(where, f"chunk option '{key}' is not a Quarto option: ignored")
 
 
+def check_label(options: dict, where_of) -> None:
+    """A chunk label of a numbered kind with capital letters (`fig-MyPlot`) stops the
+    build: Quarto lower-cases a chunk's label, so a reference to it finds nothing."""
+    label = options.get("label")
+    kind = label.split("-")[0] if isinstance(label, str) else None
+    if kind in vocabulary.CROSSREF and label != label.lower():
+        raise BuildError(
+            f"{where_of('label')}: chunk label '{label}': Quarto lower-cases a chunk's "
+            f"label (to '{label.lower()}'), so @{label} finds nothing; write it in "
+            f"lower case"
+        )
+
+
 def check_captions(options: dict, where_of) -> None:
     """A caption with a label of the other float kind (`tbl-cap` with `label: fig-x`), or
     a listing inside a listing (`label: lst-x` with `lst-label` or `filename`), stops
