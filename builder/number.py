@@ -112,6 +112,7 @@ class Counter:
         self.hidden: set[str] = set()  # labels in content this output does not show
         self.raw_labels: set[str] = set()  # labels that raw LaTeX defines
         self.autorefs: list[tuple[str, str]] = []  # raw \autoref{eq-...}, where
+        self.in_table: str | bool = False  # the label of the table float we are in
 
     # --- counting ---------------------------------------------------------------
     def add(self, ident: str, number: str | None = None, kind: str | None = None):
@@ -260,9 +261,15 @@ class Counter:
         else:
             if kind in vocabulary.CALLOUT_REFS:  # numbered, a counter per kind
                 self.add(ident)
-            special = any(
-                c in vocabulary.UNNUMBERED or c.startswith("callout") for c in classes
-            )
+            callout = any(c.startswith("callout") for c in classes)
+            table = self.in_table or self.floats.get("tbl", ("", ""))[1]
+            if callout and table:
+                raise BuildError(
+                    f"{self.pos}: a callout inside the table #{table}: Quarto's PDF "
+                    f"sets it as a plain quote with a bold title (no box, no icon) in "
+                    f"a captioned table; move it out of the table, or build with Quarto"
+                )
+            special = callout or any(c in vocabulary.UNNUMBERED for c in classes)
             # a leading '## Title' is the block's title, unless title= gives one
             self.blocks(content, titled=special and "title" not in keys)
 
@@ -295,17 +302,19 @@ class Counter:
 
     def figure_block(self, figure: dict):
         ident = figure["c"][0][0]  # pandoc 3 moves an image's label to its figure
+        anonymous = ident.startswith("fig--")  # a chunk's fig-cap without a label
+        captioned = stringify(figure["c"][1][1]).strip()
+        if "fig" in self.floats and (anonymous or captioned and ident[:4] != "fig-"):
+            raise BuildError(
+                f"{self.pos}: a captioned image (or a chunk's fig-cap) inside the "
+                f"figure div #{self.floats['fig'][1]} is a figure inside a figure "
+                f"(Quarto's LaTeX stops with 'Not in outer par mode'): leave out its "
+                f"caption, or give it a label of its own (a sub-figure)"
+            )
         if ident.startswith("fig-"):
             self.sub(ident, "fig")
         elif "fig" not in self.floats:  # pandoc makes a numbered figure of it
             self.unlabelled(figure, "fig")
-        elif stringify(figure["c"][1][1]).strip():
-            raise BuildError(
-                f"{self.pos}: a captioned image inside the figure div "
-                f"#{self.floats['fig'][1]} is a figure inside a figure (Quarto's LaTeX "
-                f"stops with 'Not in outer par mode'): leave out the image's caption, "
-                f"or give the image a label of its own (a sub-figure)"
-            )
         self.blocks(figure["c"][1][1])  # the caption
 
     def unlabelled(self, element: dict, kind: str):
@@ -333,11 +342,17 @@ class Counter:
     def table(self, table: dict):
         caption = table["c"][1][1]
         ident = table["c"][0][0]  # pandoc 3.9 reads `: Caption {#tbl-x}` into it
+        self.pos = attr(table)[2].get("data-pos", self.pos)
         if ident.startswith("tbl-"):
             self.sub(ident, "tbl")
         elif (caption or ident) and "tbl" not in self.floats:
             self.unlabelled(table, "tbl")  # with a caption or an id, LaTeX numbers it
+        outer, self.in_table = (
+            self.in_table,
+            self.in_table or ident[:4] == "tbl-" and ident,
+        )
         self.children(table["c"][1:])
+        self.in_table = outer
 
     def inlines(self, inlines: list):
         for i, e in enumerate(inlines):

@@ -130,7 +130,7 @@ def strip(value, output: str | None = None):
             out.append(strip(item, output))
         return out
     if isinstance(value, dict):
-        if value.get("t") in ("Div", "Header", "CodeBlock") and isinstance(
+        if value.get("t") in ("Div", "Header", "CodeBlock", "Table") and isinstance(
             value.get("c"), list
         ):
             value = dict(value)

@@ -28,6 +28,20 @@ CALLOUTS: dict[str, dict] = VOCABULARY["callouts"]  # kind -> title, icon, colou
 MATHJAX = set(
     json.loads((FILE.parent / "write" / "mathjax.json").read_text())["macros"]
 )
+# the macros the classic notebook's MathJax 2.7 knows, and those of the extensions it
+# loads on \require{...} (tools/mathjax2_macros.py): the notebook's math renders in both
+_MATHJAX2 = json.loads((FILE.parent / "write" / "mathjax2.json").read_text())
+REQUIRED = {  # macro -> the MathJax 2 extension that defines it
+    name: extension
+    for extension, names in _MATHJAX2["extensions"].items()
+    for name in names
+    if name in MATHJAX and name not in _MATHJAX2["macros"]
+}
+JUPYTER_MATH = MATHJAX & set(_MATHJAX2["macros"]) | set(REQUIRED)
+# the macros unicode-math defines again at \begin{document} (tools/unicode_math_macros.py)
+UNICODE_MATH = set(
+    json.loads((FILE.parent / "write" / "unicode-math.json").read_text())["macros"]
+)
 CELL_TAGS = {k: v for k, v in VOCABULARY["cell_tags"].items() if k != "_about"}
 FORMATS = {name: set(aliases) for name, aliases in VOCABULARY["formats"].items()}
 

@@ -33,13 +33,15 @@ IMAGE_TYPES = {
 }
 TABLE_RULE = re.compile(r"^\s*(\|?\s*:?-{3,}:?\s*)+\|?\s*$|^\s*\+[-=:+]+\+\s*$", re.M)
 NBSP = "\\ "  # an empty caption: pandoc needs some text
+UNICODE_MATH = vocabulary.UNICODE_MATH
 NOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
-# a definition operators() rewrites, up to the brace that opens its body: amsmath's
-# operator without a star (pandoc would expand it to a \mathop, its limits below in a
-# display), or a \providecommand
+# a definition operators() rewrites, up to the brace that opens its body (or a \let's
+# second name): amsmath's operator without a star (pandoc would expand it to a \mathop,
+# its limits below in a display), a \providecommand, a \renewcommand, \def or \let,
+# or an \AtBeginDocument
 OPERATOR = re.compile(
-    r"\\(?:DeclareMathOperator|providecommand\*?)\s*(\{\s*\\\w+\s*\}|\\\w+)"
-    r"(?:\s*\[[^\]]*\])*\s*\{"
+    r"\\AtBeginDocument\s*\{|\\(DeclareMathOperator|providecommand\*?|renewcommand\*?|def|let)"
+    r"\s*(\{\s*\\\w+\s*\}|\\\w+)(?:(?:\s*\[[^\]]*\]|#\d)*\s*\{|\s*=?\s*\\\w+)"
 )
 META_KEYS = (
     "title", "subtitle", "author", "date", "abstract", "keywords", "csl", "thanks",
@@ -152,8 +154,29 @@ def _merged(outputs: list) -> list:
 PLOT_REPR = re.compile(r"^[<(\[].*?[>)\]]$|^Text\([-\d]")
 
 
+# fig-format (options.figure_defaults) -> the image type the PDF takes first
+FIG_FORMATS = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "retina": "image/png",
+    "jpeg": "image/jpeg",
+    "svg": "image/svg+xml",
+}
+
+
 def _is_image(out) -> bool:
-    return any(m.startswith("image/") for m in out.get("data", {}))
+    return display_type(out.get("data", {})) in IMAGE_TYPES
+
+
+def display_type(data: dict, fig_format: str = "pdf") -> str | None:
+    """The type of a display output the PDF shows, in Quarto's order for LaTeX
+    (src/core/jupyter/display-data.ts, displayDataMimeType): LaTeX, PDF, Markdown, the
+    images (the document's fig-format first, the only one Quarto's kernel draws), an
+    HTML table, text; None for none of these."""
+    images = dict.fromkeys([FIG_FORMATS[fig_format], *IMAGE_TYPES])
+    order = ["text/latex", "application/pdf", "text/markdown", *images]
+    order += ["text/html"] * ("<table" in data.get("text/html", "")) + ["text/plain"]
+    return next((m for m in order if m in data), None)
 
 
 def without_plot_reprs(outputs: list) -> list:
@@ -269,21 +292,11 @@ def _figure(
     return "\n\n".join([f"::: {{{' '.join(attrs)}}}", *body, caption, ":::"])
 
 
-# fig-format (options.figure_defaults) -> the image type the PDF takes first
-FIG_FORMATS = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "retina": "image/png",
-    "jpeg": "image/jpeg",
-    "svg": "image/svg+xml",
-}
-
-
 def weave_outputs(
     chunk: Chunk, outputs: list, figures: Path, files: dict, fig_format: str = "pdf"
 ) -> list[str]:
     """The Markdown for one chunk's outputs, honouring output/warning/fig-cap/tbl-cap;
-    of an image in several types, the document's `fig-format` first."""
+    of an output in several types, the one display_type names."""
     opts = chunk.options
     label = chunk.label
     is_figure = label.startswith("fig-") or bool(opts.get("fig-cap"))
@@ -324,10 +337,10 @@ def weave_outputs(
             parts.append(fence(f"{head}\n{trace}", ".output"))
             continue
         data = out.get("data", {})
-        preferred = [FIG_FORMATS[fig_format], *IMAGE_TYPES]
-        image = next((m for m in preferred if m in data), None)
+        shown = display_type(data, fig_format)
+        image = shown if shown in IMAGE_TYPES else None
         other = [m for m in data if m.startswith("image/") and m not in IMAGE_TYPES]
-        if other and not image:
+        if other and not shown:
             raise BuildError(
                 f"{chunk.where()}: an image output of type {other[0]} cannot be put in "
                 f"the PDF (supported: {', '.join(IMAGE_TYPES)}); convert it in the chunk"
@@ -348,13 +361,13 @@ def weave_outputs(
             )
             slots.append(len(parts))
             parts.append("")  # a figure of several images goes where the first is
-        elif "text/markdown" in data:
+        elif shown == "text/markdown":
             parts.append(data["text/markdown"])
             tables.append(len(parts) - 1)
             markdown.append(len(parts) - 1)
-        elif "text/latex" in data:
+        elif shown == "text/latex":
             parts.append(f"```{{=latex}}\n{data['text/latex']}\n```")
-        elif "<table" in data.get("text/html", ""):
+        elif shown == "text/html":
             if is_table and re.search(r"<table\b[^>]*\sid=", data["text/html"]):
                 raise BuildError(
                     f"{chunk.where()}: a table chunk displays an HTML table with an id "
@@ -364,7 +377,7 @@ def weave_outputs(
                 )
             parts.append(html_table(data["text/html"]))
             tables.append(len(parts) - 1)
-        elif "text/plain" in data:
+        elif shown == "text/plain":
             parts.append(fence(ANSI.sub("", data["text/plain"]), ".output"))  # rich's
         elif data:
             raise BuildError(
@@ -416,12 +429,20 @@ def weave_outputs(
                 parts[slot] = _image(p, "", attrs, sizes)
     found = [i for i in tables if TABLE_RULE.search(parts[i])]
     laid_out = [p for p in parts if p.strip()]
-    if len(laid_out) > 1 and not (is_table or images) and layout_attributes(opts):
-        what = "tables without captions" if found else "outputs that are not figures"
+    beside = [p for i, p in enumerate(parts) if p.strip() and i not in slots]
+    many = len(laid_out) > 1 and not (is_table or images)
+    if (many or (images and beside)) and layout_attributes(opts):
+        what = (
+            "figures and other outputs (text, warnings)"
+            if images
+            else "tables without captions"
+            if found
+            else "outputs that are not figures"
+        )
         raise BuildError(
             f"{chunk.where()}: a layout over {what}: Quarto sets them side by side, "
             f"the built-in renderer only sub-tables (tbl-cap with tbl-subcap) and "
-            f"figures; make them so, or build with Quarto"
+            f"figures; make them so (print from another chunk), or build with Quarto"
         )
     if is_table:
         if not found:
@@ -481,24 +502,46 @@ def weave_outputs(
     return [p for p in parts if p]
 
 
-def operators(tex: str) -> str:
+def operators(tex: str, preamble: bool = False, where: str = "") -> str:
     """The header's macros as pandoc is to expand them in the math: a
     `\\DeclareMathOperator{\\E}{body}` as `\\newcommand{\\E}{\\operatorname{body}}`, which
     pandoc expands with amsmath's limits beside the operator, as the header's own
     definition sets them in the PDF (pandoc's `\\mathop` puts them below in a display;
     Quarto does not expand the header's macros; the starred form stays); a
     `\\providecommand` of a macro LaTeX and MathJax have (`\\vec`) left out, as LaTeX
-    leaves its own."""
+    leaves its own.  In the `preamble`, a `\\renewcommand`, `\\def` or `\\let` of a macro
+    unicode-math defines again at `\\begin{document}` (`\\epsilon`, `\\vec`) is left out
+    with a warning at `where`: the PDF, Quarto's too, keeps unicode-math's; inside
+    `\\AtBeginDocument{...}` it counts, and is expanded."""
     out, end = [], 0
     for m in OPERATOR.finditer(tex):
-        k = parse.group_end(tex, m.end() - 1) + 1
-        name = m.group(1).strip("{} ")
+        if m.start() < end:  # inside an \AtBeginDocument read already
+            continue
+        command = (m.group(1) or "AtBeginDocument").rstrip("*")
+        name = (m.group(2) or "").strip("{} ")
+        k = (
+            parse.group_end(tex, m.end() - 1) + 1
+            if tex[m.end() - 1] == "{"
+            else m.end()
+        )
         out.append(tex[end : m.start()])
-        if m.group(0).startswith("\\DeclareMathOperator"):
+        if command == "AtBeginDocument":
+            out.append(operators(tex[m.end() : k - 1]))
+        elif command == "DeclareMathOperator":
             out.append(
                 f"\\newcommand{{{name}}}{{\\operatorname{{{tex[m.end() : k - 1]}}}}}"
             )
-        elif name[1:] not in vocabulary.MATHJAX:
+        elif command == "providecommand" and name[1:] in vocabulary.MATHJAX:
+            pass
+        elif preamble and command != "providecommand" and name[1:] in UNICODE_MATH:
+            warn(
+                where,
+                f"{m.group(0).rstrip('{ ')} in the header changes nothing in the PDF: "
+                f"unicode-math defines {name} again at \\begin{{document}} (Quarto's "
+                f"PDF keeps its {name} too); to change it, write the definition inside "
+                f"\\AtBeginDocument{{...}}",
+            )
+        else:
             out.append(tex[m.start() : k])
         end = k
     return "".join(out) + tex[end:]
@@ -516,7 +559,12 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     if "csl" in meta and csl.is_file():  # from any folder pandoc runs in
         meta["csl"] = str(csl.resolve())
     woven = Woven([], {}, meta)
-    header = operators("\n".join([options.header_text(doc), *doc.macros]))
+    header = "\n".join(
+        [
+            operators(options.header_text(doc), preamble=True, where=doc.path.name),
+            operators("\n".join(doc.macros)),
+        ]
+    )
     if header.strip():  # its macros are expanded in the math of both outputs
         woven.segments.append(f"::: {{.content-hidden}}\n{header}\n:::")
     outputs = outputs_by_label(executed) if executed is not None else {}

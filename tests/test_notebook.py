@@ -274,6 +274,29 @@ def test_macros_jupyter_cannot_show_are_named(tmp_path, capsys):
     assert named == [("5", "norm"), ("7", "mathbbm")]
 
 
+def test_math_of_a_mathjax_2_extension_requires_it(tmp_path, capsys):
+    """The classic notebook's MathJax 2.7 loads cancel and mhchem only on \\require
+    (tools/mathjax2_macros.py): the math that uses them requires them, in Markdown and
+    in a raw environment; mathtools' \\coloneqq, which JupyterLab's MathJax 3 has and
+    2.7 has not, is named."""
+    doc = (
+        "---\ntitle: T\n---\n\nCancel $\\cancel{2}x$, water $\\ce{H2O}$, $x^2$.\n\n"
+        "\\begin{align}\n\\bcancel{y} &= 1\n\\end{align}\n\nLet $a \\coloneqq 1$.\n"
+    )
+    qmd = write_project(tmp_path, {"report.qmd": doc})
+    nb = build(qmd, pdf=False, log=lambda *_: None)["notebook"]
+    text = markdown(nb)
+    assert (
+        "Cancel $\\require{cancel}\\cancel{2}x$, water $\\require{mhchem}\\ce{H2O}$"
+        in text
+    )
+    assert "$x^2$" in text
+    assert "\\begin{align}\\require{cancel}" in text
+    out = capsys.readouterr().out
+    named = re.findall(r"report.qmd:(\d+): \\(\w+) is not a macro Jupyter's", out)
+    assert named == [("11", "coloneqq")]
+
+
 def test_macros_defined_in_the_math_are_not_named(tmp_path, capsys):
     """A \\newcommand inside display math: MathJax keeps it for the later math (LaTeX
     does not: the PDF's error is LaTeX's); a macro named in a display before any

@@ -504,3 +504,28 @@ def test_a_missing_package_of_the_documents_header_is_named(monkeypatch):
         in message
     )
     assert "'apt-file search algorithm.sty'" in message and "apt-get" not in message
+
+
+def test_the_header_redefinitions_unicode_math_undoes_are_left_out(capsys):
+    """unicode-math (the xelatex PDF's) defines \\epsilon and \\vec again at
+    \\begin{document}: their header \\renewcommand, \\def and \\let are left out of the
+    macros pandoc expands, with a warning; \\frac's is kept, and so is all inside
+    \\AtBeginDocument{...}, where the definitions count; in the body everything counts."""
+    header = (
+        "\\renewcommand{\\epsilon}{\\varepsilon}\n\\def\\phi{\\varphi}\n"
+        "\\let\\vec=\\mathbf\n\\renewcommand{\\frac}[2]{#1/#2}\n"
+        "\\AtBeginDocument{\\let\\epsilon\\varepsilon}\n"
+    )
+    kept = weave.operators(header, preamble=True, where="report.qmd")
+    assert (
+        kept == "\n\n\n\\renewcommand{\\frac}[2]{#1/#2}\n\\let\\epsilon\\varepsilon\n"
+    )
+    said = capsys.readouterr().out.splitlines()
+    assert [line.split(" in the header")[0] for line in said] == [
+        "warning: report.qmd: \\renewcommand{\\epsilon}",
+        "warning: report.qmd: \\def\\phi",
+        "warning: report.qmd: \\let\\vec=\\mathbf",
+    ]
+    assert (
+        weave.operators(header) == header.replace("\\AtBeginDocument{", "")[:-2] + "\n"
+    )

@@ -198,8 +198,11 @@ def test_unknown_citation_key_stops_the_build(tmp_path):
     shutil.copytree(CASES / "17-citations-footnotes-links", root)
     qmd = root / "report.qmd"
     qmd.write_text(qmd.read_text().replace("@knuth1984 also", "@lamport1994 also"))
-    with pytest.raises(BuildError, match="lamport1994"):
+    with pytest.raises(BuildError) as e:
         build(qmd, fast=True, log=lambda *_: None)
+    assert str(e.value) == (
+        "report.qmd:8: the bibliography has no entry for the citation @lamport1994"
+    )
 
 
 def test_18_svg_outputs_are_figures(tmp_root):
@@ -3270,9 +3273,61 @@ ROUND17 = {
 }
 
 
-@pytest.mark.parametrize("case", [*ROUND16, *ROUND17])
-def test_rounds_sixteen_and_seventeen_documents_give_quartos_words(tmp_path, case):
-    files, text = {**ROUND16, **ROUND17}[case]
+# Round eighteen: kinds the built-in path read otherwise than Quarto; the words
+# recorded from Quarto 1.10.18's PDF of each document.
+ROUND18 = {
+    # unicode-math defines \epsilon and \vec again at \begin{document}: the header's
+    # \renewcommand of them changes nothing in Quarto's PDF; \frac's and those inside
+    # \AtBeginDocument do
+    "header-redefinitions-unicode-math-undoes": (
+        {
+            "report.qmd": f"---\ntitle: R\n{PDF_HEAD}header-includes:\n"
+            "  - \\renewcommand{\\epsilon}{\\varepsilon}\n"
+            "  - \\renewcommand{\\frac}[2]{#1/#2}\n"
+            "  - \\AtBeginDocument{\\renewcommand{\\hat}[1]{\\tilde{#1}}\\let\\phi\\varphi}\n"
+            "  - \\renewcommand{\\vec}[1]{\\mathbf{#1}}\n---\n\n"
+            "Eps $\\epsilon$, $\\frac{a}{b}$, $\\vec{x}$, $\\hat{y}$ and $\\phi$.\n"
+        },
+        "R Eps 𝜖, 𝑎/𝑏, 𝑥,⃗ 𝑦 ̃ and 𝜑. 1",
+    ),
+    # an output in several types: Quarto's PDF takes its LaTeX before an image or Markdown
+    "latex-before-png-and-markdown": (
+        {
+            "report.qmd": f"---\ntitle: L\n{PDF_HEAD}---\n\n```{{python}}\n#| echo: false\n"
+            "import base64\nPNG = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfF"
+            "cSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==')\n"
+            "class Both:\n    def _repr_png_(self):\n        return PNG\n"
+            "    def _repr_latex_(self):\n        return r'$\\alpha^2 + \\beta^2$'\n"
+            "class Result:\n    def _repr_markdown_(self):\n        return '**accuracy** 91%'\n"
+            "    def _repr_latex_(self):\n        return r'$\\mathrm{acc} = 0.91$'\n"
+            "display(Both())\ndisplay(Result())\n```\n"
+        },
+        "L 𝛼2 + 𝛽 2 acc = 0.91 1",
+    ),
+    # echo: fenced on a labelled chunk: Quarto writes its options anew as YAML (js-yaml)
+    "fenced-echo-of-a-labelled-chunk": (
+        {
+            "report.qmd": f"---\ntitle: F\n{PDF_HEAD}execute:\n  echo: fenced\n---\n\n"
+            "```{python}\n#| label: fig-f\n#| fig-cap: \"Loss: train, 'test'\"\n"
+            '#| fig-subcap: ["a: one", "b"]\n#| layout-ncol: 2\n'
+            "import matplotlib.pyplot as plt\n"
+            "plt.figure(figsize=(2, 1)); plt.plot([1, 2]); plt.show()\n"
+            "plt.figure(figsize=(2, 1)); plt.plot([2, 1]); plt.show()\n```\n\n"
+            "```{python}\n#| output: \"asis\"\nprint('plain')\n```\n"
+        },
+        "F ```{python} #| label: fig-f #| fig-cap: 'Loss: train, ''test''' "
+        "#| fig-subcap: #| - 'a: one' #| - b #| layout-ncol: 2 "  # as js-yaml writes
+        "import matplotlib.pyplot as plt plt.figure(figsize=(2, 1)); plt.plot([1, 2]); "
+        "plt.show() plt.figure(figsize=(2, 1)); plt.plot([2, 1]); plt.show() ``` "
+        "2 2 1 1 0.0 0.5 1.0 0.0 (a) a: one 0.5 (b) b Figure 1: Loss: train, ‘test’ "
+        "```{python} #| output: \"asis\" print('plain') ``` plain 1 1.0",  # as written
+    ),
+}
+
+
+@pytest.mark.parametrize("case", [*ROUND16, *ROUND17, *ROUND18])
+def test_rounds_sixteen_to_eighteen_documents_give_quartos_words(tmp_path, case):
+    files, text = {**ROUND16, **ROUND17, **ROUND18}[case]
     nb = build(write_project(tmp_path, files), log=lambda *_: None)["notebook"]
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
     markdown = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
@@ -3284,6 +3339,9 @@ def test_rounds_sixteen_and_seventeen_documents_give_quartos_words(tmp_path, cas
         "raw-html-table-block": "| metric | value |",
         "front-matter-after-a-comment": "# 1 First",
         "quoted-include-paths": "First part.\n\nSecond part.",
+        # the notebook shows what the PDF shows
+        "header-redefinitions-unicode-math-undoes": "$\\epsilon$, $a/b$, $\\vec{x}$, "
+        "$\\tilde{y}$ and $\\varphi$",
     }
     assert notebook.get(case, "") in markdown
     if case == "conditional-code-blocks":  # the notebook's condition is html's
@@ -3297,9 +3355,9 @@ def test_rounds_sixteen_and_seventeen_documents_give_quartos_words(tmp_path, cas
 
 
 @needs_quarto
-@pytest.mark.parametrize("case", [*RECORDED, *ROUND16, *ROUND17])
-def test_live_quarto_gives_the_recorded_words_of_rounds_15_to_17(tmp_path, case):
-    files, text = {**RECORDED, **ROUND16, **ROUND17}[case]
+@pytest.mark.parametrize("case", [*RECORDED, *ROUND16, *ROUND17, *ROUND18])
+def test_live_quarto_gives_the_recorded_words_of_rounds_15_to_18(tmp_path, case):
+    files, text = {**RECORDED, **ROUND16, **ROUND17, **ROUND18}[case]
     quarto_render(write_project(tmp_path, files).parent)
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
 
@@ -3462,3 +3520,69 @@ def test_a_caption_under_a_table_is_set_as_quartos(tmp_path):
     tex = (tmp_path / "report.tex").read_text(encoding="utf-8")
     assert "\\KOMAoption{captions}{tablesignature}" in tex
     assert re.search(r"\\bottomrule\\noalign\{\}\s*\\tabularnewline\s*\\caption\{", tex)
+
+
+STOPS18 = {  # Quarto prints these otherwise than it documents, or fails itself
+    "sub-captions-without-a-label": (  # Quarto: "(a) a", "(a) b", caption unnumbered
+        "```{python}\n#| fig-cap: Pair\n#| fig-subcap: [a, b]\n#| layout-ncol: 2\n"
+        "import matplotlib.pyplot as plt\nplt.figure(); plt.plot([1]); plt.show()\n"
+        "plt.figure(); plt.plot([2]); plt.show()\n```\n",
+        r"report.qmd:10: 'fig-subcap' needs a chunk label starting with 'fig-'",
+    ),
+    "sub-table-captions-without-a-label": (  # Quarto: "{#tbl-anonymous-...}" printed
+        "```{python}\n#| tbl-cap: Two\n#| tbl-subcap: [a, b]\nimport pandas as pd\n"
+        "display(pd.DataFrame({'x': [1]}))\ndisplay(pd.DataFrame({'y': [2]}))\n```\n",
+        r"report.qmd:10: 'tbl-subcap' needs a chunk label starting with 'tbl-'",
+    ),
+    "layout-over-a-figure-and-printed-text": (  # Quarto: the text is a layout cell
+        "```{python}\n#| label: fig-m\n#| fig-cap: M\n#| layout-ncol: 2\n"
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()\n"
+        "print('final loss 0.12')\n```\n\nSee @fig-m.\n",
+        r"report.qmd:8 \(chunk 'fig-m'\): a layout over figures and other outputs",
+    ),
+    "captioned-chunk-inside-a-figure-div": (  # Quarto: "Not in outer par mode"
+        "::: {#fig-outer}\n```{python}\n#| fig-cap: Inner\nimport matplotlib.pyplot as "
+        "plt\nplt.plot([1, 2]); plt.show()\n```\n\nOuter\n:::\n\nSee @fig-outer.\n",
+        r"report.qmd:9 .*: a captioned image \(or a chunk's fig-cap\) inside the figure "
+        r"div #fig-outer is a figure inside a figure",
+    ),
+    "callout-inside-a-labelled-table": (  # Quarto: a plain quote, no box
+        "+---+------------------+\n| a | b                |\n+===+==================+\n"
+        "| 1 | ::: callout-note |\n|   | Inside.          |\n|   | :::              |\n"
+        "+---+------------------+\n\n: Caption {#tbl-x}\n\nSee @tbl-x.\n",
+        r"report.qmd:16: a callout inside the table #tbl-x",
+    ),
+    "citation-without-a-bibliography": (  # Quarto prints [@vaswani2017] as it is
+        "# Intro\n\nText.\n\nTransformers [@vaswani2017] changed NLP.\n",
+        r"report.qmd:12: @vaswani2017 is a citation, but the document has no "
+        r"'bibliography:' or 'references:'$",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(STOPS18))
+def test_round_eighteen_kinds_stop_with_their_line(tmp_path, case):
+    text, message = STOPS18[case]
+    (tmp_path / "report.qmd").write_text(HEAD17 + text, encoding="utf-8")
+    with pytest.raises(BuildError) as e:
+        build(tmp_path / "report.qmd", log=lambda *_: None)
+    assert re.match(message, str(e.value))
+
+
+def test_a_latex_output_using_a_document_macro_is_named(tmp_path, capsys):
+    """The document's macros are expanded in the notebook's Markdown, not in a chunk's
+    LaTeX output, which Jupyter shows in red: the build names the macro at the chunk."""
+    text = (
+        "\\newcommand{\\E}{\\mathbb{E}}\n\n$\\E[X]$ in prose.\n\n```{python}\n"
+        "from IPython.display import Latex\nLatex(r'$$\\E[X^2] \\ge \\E[X]^2$$')\n```\n"
+    )
+    (tmp_path / "report.qmd").write_text(HEAD17 + text, encoding="utf-8")
+    nb = build(tmp_path / "report.qmd", pdf=False, log=lambda *_: None)["notebook"]
+    assert "$\\mathbb{E}[X]$ in prose." in nb.cells[1].source
+    said = capsys.readouterr().out
+    assert re.search(
+        r"warning: report.qmd:12 \(chunk 'chunk-1'\): \\E is not a macro Jupyter's "
+        r"MathJax knows .*: .* the document's macros are not expanded there",
+        said,
+    )
+    assert said.count("\\E is not a macro") == 1

@@ -122,19 +122,30 @@ class Chunk:
         """The code as the PDF shows it: with `echo: fenced`, inside its ```{python} fence
         with its `#|` lines (the `echo` line itself left out), as Quarto shows it.  Where
         an option is not one Quarto keeps in the cell's source (its jupyter.ts moves the
-        others to the cell's metadata), the kept ones are written anew as YAML."""
+        others to the cell's metadata), or the chunk has a label (from which it makes the
+        cell's id), the kept ones are written anew as YAML."""
         if self.options.get("echo") != "fenced":
             return self.source
         lines = [OPTION_LINE.sub("#| ", ln, count=1) for ln in self.option_lines if ln]
         text = "\n".join(ln[3:] for ln in lines)
         own = validate.yaml_mapping(text, "the chunk's option block", [self.where()])
         kept = vocabulary.VOCABULARY["chunk_options_in_cell_source"]
-        if any(key not in kept for key in own):
+        if own.get("label") or any(key not in kept for key in own):
             own = {k: v for k, v in own.items() if k in kept}
-            dumped = yaml.safe_dump(own, sort_keys=False, allow_unicode=True, width=1e9)
+            dumped = yaml.dump(
+                own, Dumper=JsYamlDumper, sort_keys=False, allow_unicode=True, width=1e9
+            )
             lines = [f"#| {line}" for line in dumped.splitlines()]
         options = [line for line in lines if not re.match(r"#\| echo\s*:", line)]
         return "\n".join([f"{self.fence}{{python}}", *options, self.source, self.fence])
+
+
+class JsYamlDumper(yaml.SafeDumper):
+    """YAML written as js-yaml writes it (Quarto's `stringify`): a list under a key is
+    indented below it."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
 
 
 @dataclass
@@ -522,6 +533,9 @@ SETEXT = re.compile(r"^\s*(=+|-+)\s*$")  # a setext heading's underline
 PARAGRAPH = re.compile(
     r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]|^@[A-Za-z]|^\$\$"
 )
+TABLE_CAPTION = re.compile(
+    r"^((?:Table)?:\s.*\{[#.][^{}]*)\}\s*$"
+)  # : Caption {#tbl-x}
 EXAMPLE = re.compile(r"^@([\w-]+)[.)](?:\s|$)")  # pandoc's example list item `@label.`
 
 
@@ -557,7 +571,8 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
     document tree: a `data-pos` attribute on a div or heading, an empty span
     `[]{data-pos=...}` at the start of a paragraph (after a blank line, a heading or a div
     fence; not list items, table captions, or a table's header); a setext heading's
-    text gets it as an attribute, as an ATX heading.  None: nothing to mark."""
+    text gets it as an attribute, as an ATX heading, and a table's caption `{#tbl-x}` too;
+    a block marker before raw LaTeX.  None: nothing to mark."""
     pos = f'data-pos="{line.file.name}:{line.lineno}"'
     if div := validate.DIV_FENCE.match(line.text):
         attrs = div.group(2).strip()
@@ -590,6 +605,8 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
         return None
     if PARAGRAPH.match(line.text):
         return f"[]{{{pos}}}{line.text}"
+    if caption := TABLE_CAPTION.match(line.text):  # pandoc keeps it on the table
+        return f"{caption.group(1)} {pos}}}"
     if line.text.startswith("\\"):  # raw LaTeX
         return _after_marker(line)
     return None

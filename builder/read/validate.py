@@ -136,9 +136,10 @@ def check_label(options: dict, where_of) -> None:
 
 def check_captions(options: dict, where_of) -> None:
     """A caption with a label of the other float kind (`tbl-cap` with `label: fig-x`), or
-    a listing inside a listing (`label: lst-x` with `lst-label` or `filename`), stops
-    the build.  A caption with no label, or one without a float prefix, makes an
-    unnumbered-label float that Quarto still numbers, as weave.py does."""
+    a listing inside a listing (`label: lst-x` with `lst-label` or `filename`), or
+    sub-captions without their kind's label stop the build.  A caption with no label,
+    or one without a float prefix, makes an unnumbered-label float that Quarto still
+    numbers, as weave.py does."""
     label = str(options.get("label", ""))
     for cap, prefix in (("fig-cap", "fig-"), ("tbl-cap", "tbl-")):
         other = "tbl-" if prefix == "fig-" else "fig-"
@@ -147,6 +148,13 @@ def check_captions(options: dict, where_of) -> None:
                 f"{where_of(cap)}: '{cap}' needs a chunk label starting with '{prefix}' "
                 f"(label: {label}); a {other[:-1]}- label cannot carry a "
                 f"{'figure' if cap == 'fig-cap' else 'table'} caption"
+            )
+        subcap = f"{prefix}subcap"
+        if subcap in options and not label.startswith(prefix):
+            raise BuildError(
+                f"{where_of(subcap)}: '{subcap}' needs a chunk label starting with "
+                f"'{prefix}' (#| label: {prefix}...): without one, Quarto's PDF misnumbers "
+                f"the sub-captions and leaves the caption unnumbered"
             )
     if label.startswith("lst-") and "filename" in options:
         raise BuildError(

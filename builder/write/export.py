@@ -120,6 +120,7 @@ class Jupyter:
         self.pos = where  # the nearest position marker: the document until one comes
         self.unknown: set[str] = set()  # macros Jupyter cannot show, named once
         self.depth = 0  # lists lettered or in roman numerals around the one written
+        self.cited: dict[str, str] = {}  # citation key -> where it is first cited
 
     def blocks(self, blocks: list) -> list:
         out: list = []
@@ -371,29 +372,44 @@ class Jupyter:
         self.raw_latex.append((tex, self.pos))  # read by pandoc's LaTeX reader, write()
         return [{"t": "RawBlock", "c": ["raw-latex", str(len(self.raw_latex) - 1)]}]
 
-    def macros(self, tex: str) -> None:
+    def macros(self, tex: str, output: bool = False) -> str:
         """Name the macros of the notebook's math that Jupyter's MathJax does not know
         (a LaTeX package's, such as \\mathbbm or \\bm, or one the reader does not
-        expand, such as mathtools' \\DeclarePairedDelimiter): shown in red there."""
+        expand, such as mathtools' \\DeclarePairedDelimiter): shown in red there;
+        `output`: the math of a chunk's LaTeX output, which nothing expands.  Returns the
+        `\\require{...}` of the MathJax 2 extensions the math needs (`cancel` for
+        \\cancel), which the classic notebook does not load by itself."""
         self.unknown |= set(DEFINED.findall(tex))  # defined in the math: MathJax's own
-        for name in (
-            set(re.findall(r"\\([A-Za-z]+)", tex)) - vocabulary.MATHJAX - self.unknown
-        ):
+        used = set(re.findall(r"\\([A-Za-z]+)", tex)) - self.unknown
+        required = {vocabulary.REQUIRED[n] for n in used if n in vocabulary.REQUIRED}
+        unknown = used - vocabulary.JUPYTER_MATH
+        if output:  # nothing adds a \\require to an output
+            unknown |= used & set(vocabulary.REQUIRED)
+        for name in sorted(unknown):
             self.unknown.add(name)
             warn(
                 self.pos,
-                f"\\{name} is not a macro Jupyter's MathJax knows: the notebook shows "
-                f"it in red (the PDF's LaTeX has it); define it with \\newcommand in "
-                f"the document or its header, which the notebook expands",
+                f"\\{name} is not a macro Jupyter's MathJax knows (2.7 in the classic "
+                f"notebook, 3 in JupyterLab): the notebook shows it in red (the PDF's "
+                f"LaTeX has it); "
+                + (
+                    "a chunk's LaTeX output is left as it is (the document's macros "
+                    "are not expanded there): write it out there"
+                    if output
+                    else "define it with \\newcommand in the document or its header, "
+                    "which the notebook expands"
+                ),
             )
+        return "".join(f"\\require{{{e}}}" for e in sorted(required))
 
     def equations(self, tex: str) -> str:
         """Raw LaTeX equations as MathJax shows them: numbered as number.py numbered
         them (`\\tag`), labels and references resolved; `flalign` (which MathJax 2 lacks)
         as `align`."""
-        self.macros(tex)
+        required = self.macros(tex)
         tagged = self.nums.tagged.get(tex)
         tex = self.references(tagged.pop(0) if tagged else tex)
+        tex = re.sub(r"\\begin\{[^}]*\}", lambda m: m.group(0) + required, tex, 1)
         return FLALIGN.sub(r"\\\1{align\2}", tex)
 
     def references(self, tex: str) -> str:
@@ -423,8 +439,8 @@ class Jupyter:
                 skip -= 1
                 continue
             t = e["t"]
-            if t == "Math":
-                self.macros(e["c"][1])
+            if t == "Math":  # with the MathJax 2 extensions it needs
+                e = {**e, "c": [e["c"][0], self.macros(e["c"][1]) + e["c"][1]]}
             if t == "Math" and e["c"][0]["t"] == "DisplayMath":
                 after = inlines[i + 1 : i + 3]
                 k = 1 if after and after[0]["t"] == "Space" else 0
@@ -484,6 +500,8 @@ class Jupyter:
         suffix dropped."""
         citations = e["c"][0]
         if not all(is_crossref(c["citationId"]) for c in citations):
+            for c in citations:
+                self.cited.setdefault(c["citationId"], self.pos)
             return [e]  # a bibliography citation: citeproc
         out: list = []
         for k, c in enumerate(citations):
@@ -671,21 +689,19 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
     for k, cell in enumerate(cells):
         blocks += ([{"t": "RawBlock", "c": ["markdown", SPLIT]}] if k else []) + cell
     has_bib = parse.citeproc(meta)
-    cited = [
-        c["citationId"]
-        for e in parse.walk(blocks)
-        if e.get("t") == "Cite"
-        for c in e["c"][0]
-        if not is_crossref(c["citationId"])
-    ]
-    if cited and not has_bib:
-        raise BuildError(
-            f"{doc.path.name}: citation @{cited[0]} but the document has no "
-            f"'bibliography:' or 'references:'"
-        )
+    for key, where in list(renderer.cited.items())[:1]:
+        if not has_bib:
+            kind = key.split("-")[0]
+            raise BuildError(
+                f"{where}: @{key} is a citation, but the document has no 'bibliography:' "
+                f"or 'references:'"
+                + (f" ({kind}- is no kind of cross-reference)" if "-" in key else "")
+            )
     tree = {"pandoc-api-version": parse.API, "meta": meta, "blocks": blocks}
     if has_bib:  # first, so that a note style's notes are numbered with the others
-        tree = json.loads(_pandoc(tree, ["-t", "json", "--citeproc"], doc))
+        tree = json.loads(
+            _pandoc(tree, ["-t", "json", "--citeproc"], doc, renderer.cited)
+        )
     cells, split = [[]], {"t": "RawBlock", "c": ["markdown", SPLIT]}
     for b in tree["blocks"]:
         cells += [[]] if b == split else []
@@ -701,8 +717,9 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
     return [part.strip("\n") for part in text.split(SPLIT)]
 
 
-def _pandoc(tree: dict, args: list[str], doc: Document) -> str:
-    """pandoc's output for a tree; raises BuildError naming citations not found."""
+def _pandoc(tree: dict, args: list[str], doc: Document, cited=None) -> str:
+    """pandoc's output for a tree; raises BuildError naming citations not found, at
+    the place `cited` (key -> "file:line") gives the first."""
     result = subprocess.run(
         [parse.pandoc_path(), "-f", "json", *args],
         input=json.dumps(tree),
@@ -711,13 +728,13 @@ def _pandoc(tree: dict, args: list[str], doc: Document) -> str:
     )
     missing = re.findall(r"Citeproc: citation (\S+) not found", result.stderr)
     if result.returncode != 0 or missing:
+        where = (cited or {}).get(missing[0], doc.path.name) if missing else ""
         raise BuildError(
-            f"{doc.path.name}: the notebook's Markdown could not be written: "
-            + (
-                f"citations not found: {', '.join(missing)}"
-                if missing
-                else result.stderr
-            )
+            f"{where}: the bibliography has no entry for the citation "
+            f"{', '.join('@' + m for m in missing)}"
+            if missing
+            else f"{doc.path.name}: the notebook's Markdown could not be written: "
+            f"{result.stderr}"
         )
     return result.stdout
 
@@ -877,6 +894,13 @@ def export(
                 meta["jupyter"] = {"source_hidden": True}
             cell = code(source, outputs=cell_outputs, metadata=meta)
             cells.append(cell)
+            for out in cell.outputs:  # the LaTeX Jupyter shows (no HTML, no Markdown)
+                data = out.get("data", {})
+                if "text/latex" in data and not {"text/html", "text/markdown"} & set(
+                    data
+                ):
+                    renderer.pos = chunk.where()
+                    renderer.macros(data["text/latex"], output=True)
             markdowns = [
                 o for o in cell.outputs if "text/markdown" in o.get("data", {})
             ]
