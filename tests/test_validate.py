@@ -868,3 +868,23 @@ def test_a_document_below_its_projects_folder_stops_the_build(tmp_path):
         "title: Own\n"
     )  # its own project
     assert read(tmp_path / "analysis" / "report.qmd").meta["title"] == "Own"
+
+
+@pytest.mark.parametrize(
+    "front, expected",
+    [  # the \documentclass options of Quarto 1.10.18's LaTeX (keep-tex)
+        ("format:\n  pdf:\n    classoption: landscape\n", ["DIV=11", "numbers=noendperiod", "landscape"]),
+        ("format:\n  pdf:\n    classoption: [twocolumn, DIV=9]\n", ["numbers=noendperiod", "twocolumn", "DIV=9"]),
+        ("format:\n  pdf:\n    classoption: DIV=9\n", ["numbers=noendperiod", "DIV=9"]),
+        ("lang: de\nformat:\n  pdf:\n    classoption: landscape\n", ["DIV=11", "landscape"]),
+        ("classoption: [twocolumn]\n", ["twocolumn"]),  # at the top: replaces them
+    ],
+)  # fmt: skip
+def test_class_options_join_or_replace_quartos_as_quarto_does(
+    tmp_path, front, expected
+):
+    doc = read_text(tmp_path, f"---\ntitle: T\n{front}---\n\nText.\n")
+    args = options.pandoc_args(doc.settings.pdf, doc.meta.get("lang", "en"))
+    assert [
+        a.split("=", 1)[1] for a in args if a.startswith("classoption=")
+    ] == expected

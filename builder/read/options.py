@@ -108,7 +108,31 @@ def settings(
         # merges itself: pandoc, which reads the rest, takes a document's key whole
         deep = QUARTO_MERGED if data is meta else None
         settings.meta = _merge(settings.meta, data, deep)
+    formats = [d.get("format") for d, _ in [*levels, (meta, document)]]
+    if any(
+        isinstance(f, dict)
+        and isinstance(f.get("pdf"), dict)
+        and "classoption" in f["pdf"]
+        for f in formats
+    ):  # under format: pdf: they join Quarto's KOMA ones; at the top they replace them
+        settings.pdf["classoption"] = class_options(
+            settings.pdf["classoption"],
+            str(settings.meta.get("lang", "en")),
+            settings.pdf.get("documentclass", "scrartcl"),
+        )
     return settings
+
+
+def class_options(given, lang: str, documentclass: str) -> list[str]:
+    """The class options of a document that gives `given` under `format: pdf:`, as
+    Quarto's format-pdf.ts sets them for its KOMA class: DIV=11 and numbers=noendperiod
+    (not in German), but for those `given` sets by name, then `given`."""
+    given = [given] if isinstance(given, str) else list(given)
+    if documentclass != "scrartcl":
+        return given
+    defaults = ["DIV=11"] + (["numbers=noendperiod"] if lang != "de" else [])
+    named = {str(option).split("=")[0] for option in given if "=" in str(option)}
+    return [d for d in defaults if d.split("=")[0] not in named] + given
 
 
 def _yml(stem: Path, suffix: str = "") -> Path:
@@ -220,10 +244,9 @@ def pandoc_args(pdf: dict, lang: str = "en") -> list[str]:
     # htbp by default (\fps@figure), also where every image is in raw LaTeX (sub-figures)
     args += ["-V", "graphics=true", "-V", "tables=true"]
     koma = documentclass == "scrartcl"
-    if koma and "classoption" not in pdf:  # Quarto's for its class (yours replace them)
-        args += ["-V", "classoption=DIV=11"]
-        if lang != "de":  # format-pdf.ts: German keeps KOMA's end period
-            args += ["-V", "classoption=numbers=noendperiod"]
+    if koma and "classoption" not in pdf:  # Quarto's for its class (settings())
+        for option in class_options([], lang, documentclass):
+            args += ["-V", f"classoption={option}"]
     # Quarto sets letter paper with its KOMA class (whose own default is A4); other
     # classes keep their own default (article: letter)
     papersize = pdf.get(

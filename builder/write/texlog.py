@@ -33,8 +33,14 @@ def keep(files: list[Path], root: Path) -> Path:
 
 
 def source_lines(doc: Document) -> list[tuple[str, str]]:
-    """(text, 'file:line' or 'file:line (chunk ...)') for every line of the document."""
-    out = []
+    """(text, 'file:line' or 'file:line (chunk ...)') for every line of the document,
+    its front matter's (the title's) first."""
+    text = doc.path.read_text(encoding="utf-8").splitlines()
+    end = next((k for k, t in enumerate(text) if k and t.strip() == "---"), 0)
+    out = [
+        (t, f"{doc.path.name}:{k}")
+        for k, t in enumerate(text[1:end] if text[:1] == ["---"] else [], 2)
+    ]
     for block in doc.blocks:
         if isinstance(block, Chunk):
             first = block.line + 1 + len(block.option_lines)
