@@ -527,12 +527,14 @@ def number(
     why=None,
     depth=5,
     koma=True,
+    unresolved: dict | None = None,
 ) -> Numbering:
     """Number every label of the document tree as `output` ('pdf' or 'ipynb') shows it;
     stop on a label defined twice, a reference to no label, or a reference to a label
     whose number cannot be known.  `why(ident)`: more words for a missing label;
     `depth`: the document's number-depth (pandoc's default, 5); `koma`: the document
-    class is KOMA-Script's."""
+    class is KOMA-Script's; `unresolved`: labels the built-in path numbers where
+    Quarto's PDF prints ?@label, with the reason (a warning at each first reference)."""
     counter = Counter(output, number_sections, callout_titles(tree), depth, koma)
     counter.blocks(tree["blocks"])
     nums = counter.nums
@@ -543,14 +545,17 @@ def number(
                 f"'section' (its label sits on a span there): write @{ident}"
             )
     told = set()
+    unresolved = dict(unresolved or {})
     for ident, where in counter.refs:
-        raw_equation = ident in counter.raw_labels and ident.startswith("eq-")
-        if raw_equation and ident not in told and output == "ipynb":
-            told.add(ident)  # Quarto 1.10.18 resolves a raw table's label, not these
+        if ident in counter.raw_labels and ident.startswith("eq-"):
+            # Quarto 1.10.18 resolves a raw table's label, not these
+            unresolved[ident] = "a raw LaTeX equation's \\label"
+        if ident in unresolved and ident not in told and output == "ipynb":
+            told.add(ident)
             warn(
                 where,
-                f"@{ident} refers to a raw LaTeX equation's \\label: the built-in path "
-                f"numbers it ({nums.text(ident)}), Quarto prints ?@{ident} instead",
+                f"@{ident} refers to {unresolved[ident]}: the built-in path numbers it "
+                f"({nums.text(ident)}), Quarto prints ?@{ident} instead",
             )
         if ident in nums.unknown:
             raise BuildError(
@@ -610,4 +615,11 @@ def document_numbers(doc, tree: dict, output: str) -> Numbering:
     sections = bool(options.pdf_option(doc, "number-sections", False))
     depth = options.pdf_option(doc, "number-depth", 5)
     koma = str(options.pdf_option(doc, "documentclass", "scrartcl")).startswith("scr")
-    return number(tree, output, sections, chunk_reason(doc.chunks), depth, koma)
+    listed = {  # fig-cap as a list: one figure per caption (weave.py)
+        f"{c.label}-{k}": f"figure {k} of the fig-cap list of the chunk at {c.where()}"
+        for c in doc.chunks
+        if isinstance(c.options.get("fig-cap"), list)
+        for k in range(1, len(c.options["fig-cap"]) + 1)
+    }
+    why = chunk_reason(doc.chunks)
+    return number(tree, output, sections, why, depth, koma, listed)

@@ -2550,6 +2550,27 @@ def test_the_label_of_a_caption_list_stops_with_the_labels_to_use(tmp_path):
         build(qmd, pdf=False, log=lambda *_: None)
 
 
+def test_a_reference_to_a_figure_of_a_caption_list_warns(tmp_path, capsys):
+    """@fig-two-1 names the first figure of a fig-cap list, numbered here; Quarto 1.10.18
+    prints ?@fig-two-1 (recorded, round eighteen): a warning at the reference says so."""
+    text = (
+        "```{python}\n#| label: fig-two\n#| fig-cap: [First., Second.]\n"
+        "import matplotlib.pyplot as plt\n"
+        "plt.plot([1, 2]); plt.show()\nplt.plot([2, 1]); plt.show()\n```\n\n"
+        "See @fig-two-1 and @fig-two-2, then @fig-two-1.\n"
+    )
+    nb = build(write_project(tmp_path, {"report.qmd": text}), pdf=False)["notebook"]
+    assert "See Figure 1 and Figure 2, then Figure 1." in nb.cells[-1].source
+    said = re.findall(r"warning: (report.qmd:\d+): @(fig-two-\d) refers to figure (\d) "
+                      r"of the fig-cap list of the chunk at report.qmd:1 .*: the "
+                      r"built-in path numbers it \(Figure \d\), Quarto prints "
+                      r"\?@fig-two-\d instead", capsys.readouterr().out)  # fmt: skip
+    assert said == [
+        ("report.qmd:9", "fig-two-1", "1"),
+        ("report.qmd:9", "fig-two-2", "2"),
+    ]
+
+
 LISTS_FILES = {
     "_quarto.yml": "format:\n  pdf:\n    pdf-engine: xelatex\n    lof: true\n"
     "    lot: true\n",
