@@ -3498,15 +3498,6 @@ STOPS17 = {  # Quarto prints these as text, drops what they hold, or stops itsel
 }
 
 
-@pytest.mark.parametrize("case", list(STOPS17))
-def test_round_seventeen_kinds_stop_with_their_line(tmp_path, case):
-    text, message = STOPS17[case]
-    (tmp_path / "report.qmd").write_text(text, encoding="utf-8")
-    with pytest.raises(BuildError) as e:
-        build(tmp_path / "report.qmd", log=lambda *_: None)
-    assert re.match(message, str(e.value))
-
-
 def test_the_title_cell_renders_raw_latex_and_writes_its_note_once(tmp_path):
     """`\\LaTeX{}` in the title and subtitle as in prose; the title's note in the title
     cell only (pandoc's writer added it to the last cell as well)."""
@@ -3545,46 +3536,50 @@ def test_a_caption_under_a_table_is_set_as_quartos(tmp_path):
 
 STOPS18 = {  # Quarto prints these otherwise than it documents, or fails itself
     "sub-captions-without-a-label": (  # Quarto: "(a) a", "(a) b", caption unnumbered
-        "```{python}\n#| fig-cap: Pair\n#| fig-subcap: [a, b]\n#| layout-ncol: 2\n"
+        HEAD17
+        + "```{python}\n#| fig-cap: Pair\n#| fig-subcap: [a, b]\n#| layout-ncol: 2\n"
         "import matplotlib.pyplot as plt\nplt.figure(); plt.plot([1]); plt.show()\n"
         "plt.figure(); plt.plot([2]); plt.show()\n```\n",
         r"report.qmd:10: 'fig-subcap' needs a chunk label starting with 'fig-'",
     ),
     "sub-table-captions-without-a-label": (  # Quarto: "{#tbl-anonymous-...}" printed
-        "```{python}\n#| tbl-cap: Two\n#| tbl-subcap: [a, b]\nimport pandas as pd\n"
+        HEAD17
+        + "```{python}\n#| tbl-cap: Two\n#| tbl-subcap: [a, b]\nimport pandas as pd\n"
         "display(pd.DataFrame({'x': [1]}))\ndisplay(pd.DataFrame({'y': [2]}))\n```\n",
         r"report.qmd:10: 'tbl-subcap' needs a chunk label starting with 'tbl-'",
     ),
     "layout-over-a-figure-and-printed-text": (  # Quarto: the text is a layout cell
-        "```{python}\n#| label: fig-m\n#| fig-cap: M\n#| layout-ncol: 2\n"
+        HEAD17 + "```{python}\n#| label: fig-m\n#| fig-cap: M\n#| layout-ncol: 2\n"
         "import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()\n"
         "print('final loss 0.12')\n```\n\nSee @fig-m.\n",
         r"report.qmd:8 \(chunk 'fig-m'\): a layout over figures and other outputs",
     ),
     "captioned-chunk-inside-a-figure-div": (  # Quarto: "Not in outer par mode"
-        "::: {#fig-outer}\n```{python}\n#| fig-cap: Inner\nimport matplotlib.pyplot as "
+        HEAD17
+        + "::: {#fig-outer}\n```{python}\n#| fig-cap: Inner\nimport matplotlib.pyplot as "
         "plt\nplt.plot([1, 2]); plt.show()\n```\n\nOuter\n:::\n\nSee @fig-outer.\n",
         r"report.qmd:9 .*: a captioned image \(or a chunk's fig-cap\) inside the figure "
         r"div #fig-outer is a figure inside a figure",
     ),
     "callout-inside-a-labelled-table": (  # Quarto: a plain quote, no box
-        "+---+------------------+\n| a | b                |\n+===+==================+\n"
+        HEAD17
+        + "+---+------------------+\n| a | b                |\n+===+==================+\n"
         "| 1 | ::: callout-note |\n|   | Inside.          |\n|   | :::              |\n"
         "+---+------------------+\n\n: Caption {#tbl-x}\n\nSee @tbl-x.\n",
         r"report.qmd:16: a callout inside the table #tbl-x",
     ),
     "citation-without-a-bibliography": (  # Quarto prints [@vaswani2017] as it is
-        "# Intro\n\nText.\n\nTransformers [@vaswani2017] changed NLP.\n",
+        HEAD17 + "# Intro\n\nText.\n\nTransformers [@vaswani2017] changed NLP.\n",
         r"report.qmd:12: @vaswani2017 is a citation, but the document has no "
         r"'bibliography:' or 'references:'$",
     ),
 }
 
 
-@pytest.mark.parametrize("case", list(STOPS18))
-def test_round_eighteen_kinds_stop_with_their_line(tmp_path, case):
-    text, message = STOPS18[case]
-    (tmp_path / "report.qmd").write_text(HEAD17 + text, encoding="utf-8")
+@pytest.mark.parametrize("case", [*STOPS17, *STOPS18])
+def test_rounds_seventeen_and_eighteen_kinds_stop_with_their_line(tmp_path, case):
+    text, message = {**STOPS17, **STOPS18}[case]
+    (tmp_path / "report.qmd").write_text(text, encoding="utf-8")
     with pytest.raises(BuildError) as e:
         build(tmp_path / "report.qmd", log=lambda *_: None)
     assert re.match(message, str(e.value))
