@@ -33,15 +33,15 @@ IMAGE_TYPES = {
 }
 TABLE_RULE = re.compile(r"^\s*(\|?\s*:?-{3,}:?\s*)+\|?\s*$|^\s*\+[-=:+]+\+\s*$", re.M)
 NBSP = "\\ "  # an empty caption: pandoc needs some text
-UNICODE_MATH = vocabulary.UNICODE_MATH
 NOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
 # a definition operators() rewrites, up to the brace that opens its body (or a \let's
 # second name): amsmath's operator without a star (pandoc would expand it to a \mathop,
 # its limits below in a display), a \providecommand, a \renewcommand, \def or \let,
 # or an \AtBeginDocument
 OPERATOR = re.compile(
-    r"\\AtBeginDocument\s*\{|\\(DeclareMathOperator|providecommand\*?|renewcommand\*?|def|let)"
-    r"\s*(\{\s*\\\w+\s*\}|\\\w+)(?:(?:\s*\[[^\]]*\]|#\d)*\s*\{|\s*=?\s*\\\w+)"
+    r"\\AtBeginDocument\s*\{"
+    r"|\\(DeclareMathOperator|providecommand\*?|renewcommand\*?|def|let)\s*"
+    r"(\{\s*\\\w+\s*\}|\\\w+)(?:(?:\s*\[[^\]]*\]|#\d)*\s*\{|\s*=?\s*\\\w+)"
 )
 META_KEYS = (
     "title", "subtitle", "author", "date", "abstract", "keywords", "csl", "thanks",
@@ -533,7 +533,11 @@ def operators(tex: str, preamble: bool = False, where: str = "") -> str:
             )
         elif command == "providecommand" and name[1:] in vocabulary.MATHJAX:
             pass
-        elif preamble and command != "providecommand" and name[1:] in UNICODE_MATH:
+        elif (
+            preamble
+            and command != "providecommand"
+            and name[1:] in vocabulary.UNICODE_MATH
+        ):
             warn(
                 where,
                 f"{m.group(0).rstrip('{ ')} in the header changes nothing in the PDF: "

@@ -533,9 +533,8 @@ SETEXT = re.compile(r"^\s*(=+|-+)\s*$")  # a setext heading's underline
 PARAGRAPH = re.compile(
     r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]|^@[A-Za-z]|^\$\$"
 )
-TABLE_CAPTION = re.compile(
-    r"^((?:Table)?:\s.*\{[#.][^{}]*)\}\s*$"
-)  # : Caption {#tbl-x}
+# a table's caption with attributes, `: Caption {#tbl-x}`, up to its closing brace
+TABLE_CAPTION = re.compile(r"^((?:Table)?:\s.*\{[#.][^{}]*)\}\s*$")
 EXAMPLE = re.compile(r"^@([\w-]+)[.)](?:\s|$)")  # pandoc's example list item `@label.`
 
 

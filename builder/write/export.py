@@ -383,7 +383,7 @@ class Jupyter:
         used = set(re.findall(r"\\([A-Za-z]+)", tex)) - self.unknown
         required = {vocabulary.REQUIRED[n] for n in used if n in vocabulary.REQUIRED}
         unknown = used - vocabulary.JUPYTER_MATH
-        if output:  # nothing adds a \\require to an output
+        if output:  # nothing adds a \require to an output
             unknown |= used & set(vocabulary.REQUIRED)
         for name in sorted(unknown):
             self.unknown.add(name)
@@ -689,14 +689,13 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
     for k, cell in enumerate(cells):
         blocks += ([{"t": "RawBlock", "c": ["markdown", SPLIT]}] if k else []) + cell
     has_bib = parse.citeproc(meta)
-    for key, where in list(renderer.cited.items())[:1]:
-        if not has_bib:
-            kind = key.split("-")[0]
-            raise BuildError(
-                f"{where}: @{key} is a citation, but the document has no 'bibliography:' "
-                f"or 'references:'"
-                + (f" ({kind}- is no kind of cross-reference)" if "-" in key else "")
-            )
+    if renderer.cited and not has_bib:
+        key, where = next(iter(renderer.cited.items()))
+        raise BuildError(
+            f"{where}: @{key} is a citation, but the document has no 'bibliography:' or "
+            f"'references:'"
+            + (f" ({key.split('-')[0]}- is no kind of cross-reference)" * ("-" in key))
+        )
     tree = {"pandoc-api-version": parse.API, "meta": meta, "blocks": blocks}
     if has_bib:  # first, so that a note style's notes are numbered with the others
         tree = json.loads(
