@@ -281,7 +281,8 @@ def test_math_of_a_mathjax_2_extension_requires_it(tmp_path, capsys):
     2.7 has not, is named."""
     doc = (
         "---\ntitle: T\n---\n\nCancel $\\cancel{2}x$, water $\\ce{H2O}$, $x^2$.\n\n"
-        "\\begin{align}\n\\bcancel{y} &= 1\n\\end{align}\n\nLet $a \\coloneqq 1$.\n"
+        "\\begin{align}\n\\bcancel{y} &= 1\n\\end{align}\n\nLet $a \\coloneqq 1$, "
+        "$\\lfloor x \\rfloor \\in \\llcorner$.\n"  # 2.7 has these (keys of 3 kinds)
     )
     qmd = write_project(tmp_path, {"report.qmd": doc})
     nb = build(qmd, pdf=False, log=lambda *_: None)["notebook"]

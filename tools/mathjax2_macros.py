@@ -21,7 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "builder" / "write" / "mathjax2.json"
 TABLE = re.compile(r"\b(macros|mathchar0mi|mathchar0mo|mathchar7|delimiter)\s*:\s*\{")
-KEY = re.compile(r"""^\s*(?:'\\\\)?([A-Za-z]+)'?\s*:""", re.M)
+KEY = re.compile(
+    r"""^\s*['"]?(?:\\\\)?([A-Za-z]+)['"]?\s*:""", re.M
+)  # in: 'in': "\\in":
+STRING = re.compile(r"'(?:[^'\\\n]|\\.)*'" + r'|"(?:[^"\\\n]|\\.)*"')  # a JS string
 BASE = [
     "jax/input/TeX/jax.js",
     "extensions/TeX/AMSmath.js",
@@ -32,11 +35,14 @@ SKIPPED = {"mediawiki-texvc"}  # Wikipedia's aliases (\Alpha), not LaTeX's
 
 def names(js: str) -> set[str]:
     """The control words a MathJax 2 source file defines in its tables."""
+    blank = STRING.sub(
+        lambda m: "'" + " " * (len(m.group(0)) - 2) + "'", js
+    )  # same length
     found = set()
-    for m in TABLE.finditer(js):
+    for m in TABLE.finditer(blank):  # braces inside strings blanked out
         depth, end = 0, m.end() - 1
-        for end in range(m.end() - 1, len(js)):
-            depth += {"{": 1, "}": -1}.get(js[end], 0)
+        for end in range(m.end() - 1, len(blank)):
+            depth += {"{": 1, "}": -1}.get(blank[end], 0)
             if depth == 0:
                 break
         found |= set(KEY.findall(js[m.end() : end]))
