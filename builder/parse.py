@@ -436,7 +436,11 @@ def unlabelled_floats(tree: dict) -> None:
                 marked += 1
 
 
-TABLE_LABEL = re.compile(r"\{#(tbl-[\w:.-]+)((?:\s+[\w-]+=\"[^\"]*\")*)\s*\}")
+# its attributes' values quoted, or not: stringify() drops the quotes pandoc read
+TABLE_LABEL = re.compile(
+    r"\{#(tbl-[\w:.-]+)((?:\s+[\w-]+=(?:\"[^\"]*\"|[^\s}\"]+))*)\s*\}"
+)
+ATTRIBUTE_PAIR = re.compile(r'([\w-]+)=(?:"([^"]*)"|([^\s}"]+))')
 
 
 def table_labels(tree: dict) -> dict:
@@ -459,8 +463,8 @@ def table_labels(tree: dict) -> dict:
             continue
         m = TABLE_LABEL.fullmatch(stringify(inlines[starts[-1] :]))
         if m:
-            pairs = re.findall(r'([\w-]+)="([^"]*)"', m.group(2))
-            table["c"][0] = [m.group(1), classes, keys + [list(kv) for kv in pairs]]
+            pairs = [[k, q or v] for k, q, v in ATTRIBUTE_PAIR.findall(m.group(2))]
+            table["c"][0] = [m.group(1), classes, keys + pairs]
             del inlines[starts[-1] :]
             while inlines and inlines[-1]["t"] in ("Space", "SoftBreak"):
                 inlines.pop()

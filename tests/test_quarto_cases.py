@@ -3100,8 +3100,8 @@ def test_a_captioned_image_in_a_figure_div_stops_with_its_line(tmp_path):
         },
     )
     assert message.startswith(
-        "report.qmd:7: a captioned image inside the figure div #fig-res is a figure "
-        "inside a figure"
+        "report.qmd:7: a captioned image (or a chunk's fig-cap) inside the figure div "
+        "#fig-res is a figure inside a figure"
     )
 
 
@@ -3598,7 +3598,7 @@ def test_a_latex_output_using_a_document_macro_is_named(tmp_path, capsys):
     said = capsys.readouterr().out
     assert re.search(
         r"warning: report.qmd:12 \(chunk 'chunk-1'\): \\E is not a macro Jupyter's "
-        r"MathJax knows .*: .* the document's macros are not expanded there",
+        r"MathJax knows .*: .*\(the document's macros are not expanded there\)",
         said,
     )
     assert said.count("\\E is not a macro") == 1
