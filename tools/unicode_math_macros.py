@@ -70,12 +70,11 @@ def main() -> None:
             check=True,
         )
         changed = sorted(Path(tmp, "changed.txt").read_text().split())
-    source = (
-        "unicode-math "
-        + subprocess.run(
-            ["kpsewhich", "unicode-math.sty"], capture_output=True, text=True
-        ).stdout.strip()
-    )
+    sty = subprocess.run(
+        ["kpsewhich", "unicode-math.sty"], capture_output=True, text=True
+    ).stdout.strip()
+    provided = re.search(r"\{(\d{4}/\d\d/\d\d)\}\s*\{([^}]*)\}", Path(sty).read_text())
+    source = f"unicode-math {provided[2]} ({provided[1]}), in pandoc's LaTeX template"
     OUT.write_text(json.dumps({"source": source, "macros": changed}) + "\n")
     print(
         f"{len(changed)} of {len(names)} names defined again -> {OUT.relative_to(ROOT)}"
