@@ -43,6 +43,7 @@ matplotlib.rcParams.update(
     {{"figure.figsize": ({width!r}, {height!r}), "figure.dpi": {dpi!r},
      "savefig.dpi": "figure"}}
 )
+del matplotlib, set_matplotlib_formats  # the chunks see no name of ours (Quarto: %reset)
 """
 
 

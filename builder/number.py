@@ -254,6 +254,7 @@ class Counter:
                 )
             self.inside(kind, ident, content)
         elif kind == "tbl":
+            self.table_layout(ident, keys, content)
             self.inside(kind, ident, content)
         elif kind == "lst":  # a chunk labelled lst- (weave.py)
             self.add(ident)
@@ -322,6 +323,27 @@ class Counter:
         number, key = self.step(kind), attr(element)[2].get("data-float")
         if key:
             self.nums.numbers[key] = number
+
+    def table_layout(self, ident: str, keys: dict, content: list):
+        """A table div's layout lays out its tables (floats.lua): all sub-tables (with
+        ids) or all without ids (cells without sub-captions); BuildError otherwise."""
+        if not {"layout", "layout-ncol", "layout-nrow"} & set(keys):
+            return
+        cells = (
+            content[:-1]
+            if content and content[-1]["t"] in ("Para", "Plain")
+            else content
+        )
+        tables = [b for b in cells if b["t"] == "Table"]
+        kinds = {bool(attr(b)[0]) or bool(b["c"][1][1]) for b in tables}  # or captioned
+        if not tables or len(tables) < len(cells) or len(kinds) > 1:
+            raise BuildError(
+                f"{self.pos}: a layout in the table div #{ident} over blocks that are "
+                f"not all tables, or over tables with and without captions: Quarto sets "
+                f"each block in a cell; the built-in renderer lays out only tables (all "
+                f"labelled sub-tables, or all without captions); move the rest out of the "
+                f"div, or build with Quarto"
+            )
 
     def inside(self, kind: str, ident: str, content: list):
         """A figure or table div: its labelled images or tables are its sub-floats."""

@@ -402,6 +402,13 @@ def weave_outputs(
             f"{chunk.where()}: a figure chunk ('{label}') needs an image output to carry "
             f"its caption, but its outputs are: {output_types(outputs)}"
         )
+    if len(images) == 1 and opts.get("fig-subcap") is not None:
+        raise BuildError(
+            f"{chunk.where()}: fig-subcap on a chunk that draws one figure: Quarto sets "
+            f"the first sub-caption as the figure's caption and the caption as a "
+            f"paragraph under it; remove fig-subcap, or draw each panel as a figure of "
+            f"its own (plt.show() after each)"
+        )
     if images:
         first = slots[0]
         captions = opts.get("fig-cap")
@@ -422,6 +429,12 @@ def weave_outputs(
             parts[first] = _figure(chunk, images[:1], sizes=sizes)
             for slot, p in zip(slots[1:], images[1:]):  # the others where they are
                 parts[slot] = _image(p, sizes=sizes)
+        elif layout_attributes(opts):  # no caption: cells of a figure (floats.lua)
+            attrs = " ".join([".layout-cells", *layout_attributes(opts)])
+            body = [_image(p, sizes=sizes) for p in images]
+            parts[first] = "\n\n".join([f"::: {{{attrs}}}", *body, ":::"])
+            for slot in slots[1:]:
+                parts[slot] = ""
         else:  # no caption: each image where it is, fig-align on each (floats.lua)
             align = opts.get("fig-align", "default")
             attrs = f'fig-align="{align}"' if align != "default" else ""

@@ -298,6 +298,21 @@ def test_math_of_a_mathjax_2_extension_requires_it(tmp_path, capsys):
     assert named == [("11", "coloneqq")]
 
 
+def test_math_of_a_table_written_as_html_stays_math(tmp_path):
+    """A grid table with a list in a cell has no Markdown form: pandoc writes it as HTML,
+    its math as MathJax's \\(...\\), which Jupyter renders (not "3 × 3" as text)."""
+    doc = (
+        "---\ntitle: T\n---\n\n+------+-------------------+\n| a    | b                 |\n"
+        "+======+===================+\n| c    | - $3\\times 3$      |\n|      | - two"
+        "             |\n+------+-------------------+\n"
+    )
+    nb = build(
+        write_project(tmp_path, {"report.qmd": doc}), pdf=False, log=lambda *_: None
+    )
+    text = markdown(nb["notebook"])
+    assert '<li><span class="math inline">\\(3\\times 3\\)</span></li>' in text
+
+
 def test_macros_defined_in_the_math_are_not_named(tmp_path, capsys):
     """A \\newcommand inside display math: MathJax keeps it for the later math (LaTeX
     does not: the PDF's error is LaTeX's); a macro named in a display before any

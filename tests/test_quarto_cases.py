@@ -496,6 +496,33 @@ def test_images_without_ids_in_a_figure_div_with_a_layout_sit_side_by_side(tmp_p
     assert "\\begin{minipage}" not in latex("")
 
 
+def test_plots_of_a_chunk_with_a_layout_and_no_caption_sit_side_by_side(tmp_path):
+    """Quarto 1.10.18's LaTeX for a chunk with `layout-ncol: 2` and no caption (recorded
+    with keep-tex): its plots in a figure without a caption, each in a minipage of half
+    the line's width; without the layout they stay one under the other, outside any
+    figure."""
+
+    def latex(layout: str) -> str:
+        qmd = write_project(
+            tmp_path,
+            {
+                "report.qmd": "---\ntitle: T\nformat:\n  pdf:\n    keep-tex: true\n"
+                f"---\n\n```{{python}}\n{layout}import matplotlib.pyplot as plt\n"
+                "for k in range(2):\n    plt.figure(); plt.plot([0, k]); plt.show()\n```\n"
+            },
+        )
+        build(qmd, fast=True, log=lambda *_: None)
+        tex = (tmp_path / "report.tex").read_text()
+        return tex[tex.index("\\begin{document}") :]
+
+    tex = latex("#| layout-ncol: 2\n")
+    cells = re.findall(r"\\begin\{minipage\}\[t\]\{0\.50\\linewidth\}.*?includegraphics"
+                       r"[^{]*\{figures/chunk-1(-2)?\.pdf\}.*?\\end\{minipage\}", tex, re.S)  # fmt: skip
+    assert cells == ["", "-2"]
+    assert tex.count("\\begin{figure}") == 1 and "\\caption" not in tex
+    assert "\\begin{minipage}" not in latex("") and "\\begin{figure}" not in latex("")
+
+
 def test_fig_align_as_quartos_latex(tmp_path):
     """Quarto 1.10.18's LaTeX for fig-align: a labelled figure on the left is not
     centred, on the right has \\hfill before the image; an image with no caption (as a
@@ -3346,9 +3373,32 @@ ROUND18 = {
 }
 
 
-@pytest.mark.parametrize("case", [*ROUND16, *ROUND17, *ROUND18])
-def test_rounds_sixteen_to_eighteen_documents_give_quartos_words(tmp_path, case):
-    files, text = {**ROUND16, **ROUND17, **ROUND18}[case]
+ROUND19 = {
+    # Quarto's set-up cell ends with %reset: the chunks see none of its names
+    "setup-names-not-left-to-the-chunks": (
+        {
+            "report.qmd": f"---\ntitle: N\n{PDF_HEAD}---\n\n```{{python}}\n"
+            "print([n for n in ('matplotlib', 'set_matplotlib_formats', 'plt') "
+            "if n in globals()])\n```\n"
+        },
+        "N print([n for n in ('matplotlib', 'set_matplotlib_formats', 'plt') if n in "
+        "globals()]) [] 1",
+    ),
+    # a layout in a table div over tables without captions: side by side, no sub-captions
+    "table-div-layout-over-uncaptioned-tables": (
+        {
+            "report.qmd": f"---\ntitle: P\n{PDF_HEAD}---\n\n::: {{#tbl-pair layout-ncol=2}}\n"
+            "| loss |\n|---|\n| 0.5 |\n\n| accuracy |\n|---|\n| 0.9 |\n\nTwo tables.\n"
+            ":::\n\nSee @tbl-pair.\n"
+        },
+        "P See Table 1. Table 1: Two tables. loss accuracy 0.5 0.9 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", [*ROUND16, *ROUND17, *ROUND18, *ROUND19])
+def test_rounds_sixteen_to_nineteen_documents_give_quartos_words(tmp_path, case):
+    files, text = {**ROUND16, **ROUND17, **ROUND18, **ROUND19}[case]
     nb = build(write_project(tmp_path, files), log=lambda *_: None)["notebook"]
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
     markdown = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
@@ -3376,9 +3426,9 @@ def test_rounds_sixteen_to_eighteen_documents_give_quartos_words(tmp_path, case)
 
 
 @needs_quarto
-@pytest.mark.parametrize("case", [*RECORDED, *ROUND16, *ROUND17, *ROUND18])
-def test_live_quarto_gives_the_recorded_words_of_rounds_15_to_18(tmp_path, case):
-    files, text = {**RECORDED, **ROUND16, **ROUND17, **ROUND18}[case]
+@pytest.mark.parametrize("case", [*RECORDED, *ROUND16, *ROUND17, *ROUND18, *ROUND19])
+def test_live_quarto_gives_the_recorded_words_of_rounds_15_to_19(tmp_path, case):
+    files, text = {**RECORDED, **ROUND16, **ROUND17, **ROUND18, **ROUND19}[case]
     quarto_render(write_project(tmp_path, files).parent)
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == text
 
@@ -3576,9 +3626,42 @@ STOPS18 = {  # Quarto prints these otherwise than it documents, or fails itself
 }
 
 
-@pytest.mark.parametrize("case", [*STOPS17, *STOPS18])
-def test_rounds_seventeen_and_eighteen_kinds_stop_with_their_line(tmp_path, case):
-    text, message = {**STOPS17, **STOPS18}[case]
+STOPS19 = {  # Quarto prints these otherwise than it documents, or fails itself
+    "sub-caption-of-a-single-figure": (  # Quarto: "Figure 1: Only", then "Main." alone
+        HEAD17
+        + "```{python}\n#| label: fig-s\n#| fig-cap: Main.\n#| fig-subcap: [Only]\n"
+        "import matplotlib.pyplot as plt\nplt.plot([0, 1]); plt.show()\n```\n",
+        r"report.qmd:8 \(chunk 'fig-s'\): fig-subcap on a chunk that draws one figure: "
+        r"Quarto sets the first sub-caption as the figure's caption",
+    ),
+    "layout-on-a-div-without-a-label": (  # Quarto: the tables side by side, no float
+        HEAD17
+        + "::: {layout-ncol=2}\n| a |\n|---|\n| 1 |\n\n| b |\n|---|\n| 2 |\n:::\n",
+        r"report.qmd:8: div attribute 'layout-ncol' is supported by the built-in "
+        r"renderer only on a figure or table div",
+    ),
+    "table-div-layout-over-a-table-and-text": (  # Quarto: the text is a layout cell
+        HEAD17 + "::: {#tbl-t layout-ncol=2}\n| a |\n|---|\n| 1 |\n\nA note.\n\n"
+        "Caption.\n:::\n\nSee @tbl-t.\n",
+        r"report.qmd:8: a layout in the table div #tbl-t over blocks that are not all "
+        r"tables",
+    ),
+    "reference-inside-underline": (  # Quarto: the same LaTeX error, with no line
+        HEAD17 + "$$ x $$ {#eq-x}\n\nA [see @eq-x]{.underline} here.\n",
+        r"xelatex failed: report.qmd:10: LaTeX error here .*\n! Argument of \\T@ref has "
+        r"an extra \}",
+    ),
+    "macro-defined-inside-a-display": (  # Quarto: the same LaTeX error, with no line
+        HEAD17 + "$$\n\\newcommand{\\KL}{D_{\\mathrm{KL}}}\n\\KL(p \\| q) \\ge 0\n$$ "
+        "{#eq-kl}\n\nLater $\\KL(q\\|p)$ too; @eq-kl.\n",
+        r"xelatex failed: report.qmd:13: LaTeX error here .*\n! Undefined control sequence",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", [*STOPS17, *STOPS18, *STOPS19])
+def test_rounds_seventeen_to_nineteen_kinds_stop_with_their_line(tmp_path, case):
+    text, message = {**STOPS17, **STOPS18, **STOPS19}[case]
     (tmp_path / "report.qmd").write_text(text, encoding="utf-8")
     with pytest.raises(BuildError) as e:
         build(tmp_path / "report.qmd", log=lambda *_: None)

@@ -312,6 +312,13 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
                 f"as well)",
             )
     for key in keys:
+        if key in FLOAT_ATTRIBUTES and key not in allowed:
+            raise BuildError(
+                f"{where}: div attribute '{key}' is supported by the built-in renderer "
+                f"only on a figure or table div (#fig-... or #tbl-..., with a caption); "
+                f"Quarto lays out the blocks of any div: label the div, remove the "
+                f"attribute, or build with Quarto"
+            )
         if key not in allowed:
             raise BuildError(
                 f"{where}: div attribute '{key}' is not supported by the built-in "

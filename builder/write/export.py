@@ -709,10 +709,10 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
     blocks = [
         b for k, c in enumerate(cells) for b in [split] * bool(k) + footnotes(c, count)
     ]
-    # no metadata: the writer would add a note of the title to the last cell
-    text = _pandoc(
-        {**tree, "meta": {}, "blocks": blocks}, ["-t", WRITER, "--wrap=preserve"], doc
-    )
+    # no metadata: the writer would add a note of the title to the last cell; --mathjax:
+    # a table it can only write as HTML keeps its math as \(...\), which Jupyter renders
+    args = ["-t", WRITER, "--wrap=preserve", "--mathjax"]
+    text = _pandoc({**tree, "meta": {}, "blocks": blocks}, args, doc)
     return [part.strip("\n") for part in text.split(SPLIT)]
 
 

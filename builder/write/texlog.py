@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from .. import parse
@@ -104,7 +105,23 @@ def locate(
         labels = LABEL.findall(tex_lines[n - 1]) if tree else []
         if defined := [w for x in labels for w in parse.places(tree, x)[1] if w]:
             return defined[0]  # a heading's or a float's line, by its label
-    return environment_label(tex_lines, number, tree) if tree else None
+    return (environment_label(tex_lines, number, tree) if tree else None) or (
+        nearest(tex_lines[number - 1] if number <= len(tex_lines) else "", lines)
+    )
+
+
+def nearest(tex: str, lines: list[tuple[str, str, str]]) -> str | None:
+    """The source line whose words are most like the .tex line's (`lines`: as `locate`
+    makes them), at least 3 words and 70% alike (difflib's ratio): a line that markup
+    (`[text]{.underline}`) or a reference's name ("Equation~\\ref") changed."""
+    words = _words(tex).split()
+    if len(words) < 3:
+        return None
+    score, where = max(
+        ((SequenceMatcher(None, words, k.split()).ratio(), w) for _, k, w in lines),
+        default=(0, None),
+    )
+    return where if score >= 0.7 else None
 
 
 def environment_label(tex_lines: list[str], number: int, tree: dict) -> str | None:

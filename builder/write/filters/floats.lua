@@ -90,6 +90,16 @@ local function subtables(blocks)
   return subs
 end
 
+-- The layout cells of a table div whose blocks are all tables without captions (number.py
+-- checks this), when it has a layout: each table in a cell, as Quarto sets them.
+local function table_cells(div)
+  local attrs = div.attributes
+  if not (attrs["layout"] or attrs["layout-ncol"] or attrs["layout-nrow"]) then return {} end
+  return div.content:filter(function(b) return b.t == "Table" end):map(function(b)
+    return {tex = tabular(b), above = true}
+  end)
+end
+
 -- The rows of a layout, each a list of relative widths: layout="[[1,1],[1]]" as given
 -- (a negative width is empty space), else layout-ncol columns (or enough for layout-nrow
 -- rows) of equal width, as Quarto lays them out.
@@ -210,11 +220,13 @@ local function at_bottom(el)
   return (el.attributes["tbl-cap-location"] or document_tbl_cap_location) == "bottom"
 end
 
--- A table div with sub-tables, as Quarto sets it: the caption above (below, with
+-- A table div with sub-tables or a layout of tables, as Quarto sets it: the caption above (below, with
 -- tbl-cap-location: bottom), the sub-tables side by side (before the table filter below
 -- takes their ids).
 local function Subtables(div)
-  local subs = div.identifier:match("^tbl%-") and subtables(div.content) or {}
+  if not div.identifier:match("^tbl%-") then return nil end
+  local subs = subtables(div.content)
+  if #subs == 0 then subs = table_cells(div) end
   if #subs == 0 then return nil end
   local caption = caption_of(div)
   caption = "\\caption{\\label{" .. div.identifier .. "}"
@@ -301,7 +313,17 @@ local function figure_div(div)
   return blocks .. notes
 end
 
+-- The plots of a chunk with a layout and no caption (weave.py's .layout-cells): a figure
+-- without a caption or number, its images side by side, as Quarto sets them.
+local function layout_cells(div)
+  local subs = cells(div)
+  if #subs == 0 then return nil end
+  local blocks = pandoc.List({latex.rawblock("\\begin{figure}")})
+  return blocks .. subfloat_blocks(div, subs) .. {latex.rawblock("\\end{figure}")}
+end
+
 local function Div(div)
+  if div.identifier == "" and div.classes:includes("layout-cells") then return layout_cells(div) end
   local kind = div.identifier:match("^(%a+)%-")
   if kind == "fig" then return figure_div(div) end
   if kind == "tbl" then return table_div(div) end
