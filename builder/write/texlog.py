@@ -113,7 +113,7 @@ def locate(
 def nearest(tex: str, lines: list[tuple[str, str, str]]) -> str | None:
     """The source line whose words are most like the .tex line's (`lines`: as `locate`
     makes them), at least 3 words and 70% alike (difflib's ratio): a line that markup
-    (`[text]{.underline}`) or a reference's name ("Equation~\\ref") changed."""
+    (`[text]{.underline}`) or the name a reference gains (before `~\\ref`) changed."""
     words = _words(tex).split()
     if len(words) < 3:
         return None
