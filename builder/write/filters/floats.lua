@@ -220,9 +220,9 @@ local function at_bottom(el)
   return (el.attributes["tbl-cap-location"] or document_tbl_cap_location) == "bottom"
 end
 
--- A table div with sub-tables or a layout of tables, as Quarto sets it: the caption above (below, with
--- tbl-cap-location: bottom), the sub-tables side by side (before the table filter below
--- takes their ids).
+-- A table div with sub-tables or a layout of tables, as Quarto sets it: the caption above
+-- (below, with tbl-cap-location: bottom), the sub-tables side by side (before the table
+-- filter below takes their ids).
 local function Subtables(div)
   if not div.identifier:match("^tbl%-") then return nil end
   local subs = subtables(div.content)
