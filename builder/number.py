@@ -327,7 +327,7 @@ class Counter:
     def table_layout(self, ident: str, keys: dict, content: list):
         """A table div's layout lays out its tables (floats.lua): all sub-tables (with
         ids) or all without ids (cells without sub-captions); BuildError otherwise."""
-        if not {"layout", "layout-ncol", "layout-nrow"} & set(keys):
+        if not set(vocabulary.LAYOUT) & set(keys):
             return
         cells = (
             content[:-1]

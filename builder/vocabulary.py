@@ -23,6 +23,7 @@ FLOATS = tuple(prefix for prefix, kind in CROSSREF.items() if kind.get("float"))
 # cross-referenceable callouts (#nte-x on a .callout-note): prefix -> callout kind
 CALLOUT_REFS = {p: kind["callout"] for p, kind in CROSSREF.items() if "callout" in kind}
 UNNUMBERED: dict[str, str] = VOCABULARY["unnumbered_blocks"]  # class -> name
+LAYOUT = ("layout-ncol", "layout-nrow", "layout")  # the options that lay out a float
 CALLOUTS: dict[str, dict] = VOCABULARY["callouts"]  # kind -> title, icon, colours
 # the macros Jupyter's MathJax knows (tools/mathjax_macros.mjs)
 MATHJAX = set(

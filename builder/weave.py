@@ -238,9 +238,7 @@ def _paragraph(caption: str) -> str:
 def layout_attributes(opts: dict) -> list[str]:
     """A chunk's layout options as a float div's attributes."""
     return [
-        f'{key}="{json.dumps(opts[key])}"'
-        for key in ("layout-ncol", "layout-nrow", "layout")
-        if key in opts
+        f'{key}="{json.dumps(opts[key])}"' for key in vocabulary.LAYOUT if key in opts
     ]
 
 
@@ -278,7 +276,7 @@ def _figure(
         ]
     attrs = [f"#{ident}"]
     if opts.get("echo", True) is not False and not any(
-        key in opts for key in ("layout", "layout-ncol", "layout-nrow")
+        key in opts for key in vocabulary.LAYOUT
     ):  # Quarto: H unless fig-pos is set, when the code is shown beside the figure
         attrs.append(".cell")
     attrs += layout_attributes(opts)

@@ -45,12 +45,16 @@ local function subfigures(blocks)
   return subs
 end
 
+local function has_layout(div)
+  local attrs = div.attributes
+  return attrs["layout"] or attrs["layout-ncol"] or attrs["layout-nrow"]
+end
+
 -- The layout cells of a figure div whose blocks are all images without ids (Markdown
 -- images, or the plots of the chunks inside it), when it has a layout: each image in a
 -- cell with no sub-caption, as Quarto sets them; none otherwise.
 local function cells(div)
-  local attrs = div.attributes
-  if not (attrs["layout"] or attrs["layout-ncol"] or attrs["layout-nrow"]) then return {} end
+  if not has_layout(div) then return {} end
   local subs = pandoc.List()
   for _, b in ipairs(div.content) do
     local inlines = (b.t == "Para" or b.t == "Plain") and b.content or {}
@@ -93,8 +97,7 @@ end
 -- The layout cells of a table div whose blocks are all tables without captions (number.py
 -- checks this), when it has a layout: each table in a cell, as Quarto sets them.
 local function table_cells(div)
-  local attrs = div.attributes
-  if not (attrs["layout"] or attrs["layout-ncol"] or attrs["layout-nrow"]) then return {} end
+  if not has_layout(div) then return {} end
   return div.content:filter(function(b) return b.t == "Table" end):map(function(b)
     return {tex = tabular(b), above = true}
   end)
