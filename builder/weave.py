@@ -290,22 +290,94 @@ def _figure(
     return "\n\n".join([f"::: {{{' '.join(attrs)}}}", *body, caption, ":::"])
 
 
+@dataclass
+class Laid:
+    """One chunk's outputs as Markdown parts, in order, and where its images and tables
+    are among them."""
+
+    parts: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)  # paths, from the figures' folder
+    sizes: dict[str, str] = field(default_factory=dict)  # path -> width= and height=
+    slots: list[int] = field(default_factory=list)  # where each image is in parts
+    tables: list[int] = field(default_factory=list)  # parts that may hold a table
+    markdown: list[int] = field(
+        default_factory=list
+    )  # Markdown outputs (the notebook's)
+
+    def add(self, text: str, *kinds: list[int]) -> None:
+        for kind in kinds:
+            kind.append(len(self.parts))
+        self.parts.append(text)
+
+
 def weave_outputs(
     chunk: Chunk, outputs: list, figures: Path, files: dict, fig_format: str = "pdf"
 ) -> list[str]:
     """The Markdown for one chunk's outputs, honouring output/warning/fig-cap/tbl-cap;
     of an output in several types, the one display_type names."""
-    opts = chunk.options
-    label = chunk.label
-    is_figure = label.startswith("fig-") or bool(opts.get("fig-cap"))
-    is_table = label.startswith("tbl-") or bool(opts.get("tbl-cap"))
-    parts: list[str] = []
-    images: list[str] = []
-    sizes: dict[str, str] = {}  # image path -> its width= and height=
-    slots: list[int] = []  # where each image is among the outputs
-    tables: list[int] = []  # indices in parts of Markdown that holds a table
-    markdown: list[int] = []  # indices in parts of Markdown outputs (the notebook's)
+    opts, label = chunk.options, chunk.label
     outputs = without_plot_reprs(outputs)
+    laid = lay_out(chunk, outputs, figures, files, fig_format)
+    others = [
+        o
+        for o in outputs
+        if o.output_type in ("display_data", "execute_result") and not _is_image(o)
+    ]
+    if label.startswith("fig-") and laid.images and others:
+        raise BuildError(
+            f"{chunk.where()}: the figure chunk '{label}' displays "
+            f"{output_types(others)} besides its figure: Quarto makes every displayed "
+            f"output a sub-figure (the caption going to the first), which the built-in "
+            f"renderer does not; display it from another chunk, or build with Quarto"
+        )
+    if float_kind(chunk) == "fig" and not laid.images:
+        raise BuildError(
+            f"{chunk.where()}: a figure chunk ('{label}') needs an image output to carry "
+            f"its caption, but its outputs are: {output_types(outputs)}"
+        )
+    if len(laid.images) == 1 and opts.get("fig-subcap") is not None:
+        raise BuildError(
+            f"{chunk.where()}: fig-subcap on a chunk that draws one figure: Quarto sets "
+            f"the first sub-caption as the figure's caption and the caption as a "
+            f"paragraph under it; remove fig-subcap, or draw each panel as a figure of "
+            f"its own (plt.show() after each)"
+        )
+    if laid.images:
+        place_figures(chunk, laid)
+    found = [i for i in laid.tables if TABLE_RULE.search(laid.parts[i])]
+    is_table = label.startswith("tbl-") or bool(opts.get("tbl-cap"))
+    parts, slots = laid.parts, laid.slots
+    laid_out = [p for p in parts if p.strip()]
+    beside = [p for i, p in enumerate(parts) if p.strip() and i not in slots]
+    many = len(laid_out) > 1 and not (is_table or laid.images)
+    if (many or (laid.images and beside)) and layout_attributes(opts):
+        what = (
+            "figures and other outputs (text, warnings)"
+            if laid.images
+            else "tables without captions"
+            if found
+            else "outputs that are not figures"
+        )
+        raise BuildError(
+            f"{chunk.where()}: a layout over {what}: Quarto sets them side by side, "
+            f"the built-in renderer only sub-tables (tbl-cap with tbl-subcap) and "
+            f"figures; make them so (print from another chunk), or build with Quarto"
+        )
+    if is_table:
+        place_table(chunk, laid, found, outputs)
+    for i in laid.markdown:  # the notebook writes these as the cell's Markdown outputs
+        parts[i] = f'::: {{data-output="markdown"}}\n\n{parts[i]}\n\n:::'
+    return [p for p in parts if p]
+
+
+def lay_out(
+    chunk: Chunk, outputs: list, figures: Path, files: dict, fig_format: str
+) -> Laid:
+    """Each output as Markdown, in order: text fenced, an image written to `files` under
+    `figures` with an empty part where it goes, tables and Markdown as they are."""
+    opts, label = chunk.options, chunk.label
+    is_table = label.startswith("tbl-") or bool(opts.get("tbl-cap"))
+    laid = Laid()
     progress = False  # a progress line warned about: once per chunk
     for out in _merged(outputs):
         if isinstance(out, tuple):
@@ -320,19 +392,17 @@ def weave_outputs(
             text = stream_text(text)
             if name == "stderr":
                 if opts.get("warning", True) is not False and text.strip():
-                    parts.append(fence(text, ".stderr"))
+                    laid.add(fence(text, ".stderr"))
             elif opts.get("output") == "asis":
-                parts.append(text)
-                markdown.append(len(parts) - 1)
-                if TABLE_RULE.search(text):
-                    tables.append(len(parts) - 1)
+                table = [laid.tables] if TABLE_RULE.search(text) else []
+                laid.add(text, laid.markdown, *table)
             elif text.strip():
-                parts.append(fence(text, ".output"))
+                laid.add(fence(text, ".output"))
             continue
         if out.output_type == "error":  # error: true: shown as Quarto shows it
             trace = ANSI.sub("", "\n".join(out.traceback))
             head = ANSI.sub("", f"{out.ename}: {out.evalue}")
-            parts.append(fence(f"{head}\n{trace}", ".output"))
+            laid.add(fence(f"{head}\n{trace}", ".output"))
             continue
         data = out.get("data", {})
         shown = display_type(data, fig_format)
@@ -344,7 +414,7 @@ def weave_outputs(
                 f"the PDF (supported: {', '.join(IMAGE_TYPES)}); convert it in the chunk"
             )
         if image:
-            n = len(images) + 1
+            n = len(laid.images) + 1
             path = (
                 figures / f"{label if n == 1 else f'{label}-{n}'}.{IMAGE_TYPES[image]}"
             )
@@ -352,19 +422,18 @@ def weave_outputs(
                 files[path] = svg_to_pdf(data[image])
             else:
                 files[path] = b64decode(data[image])
-            images.append(path.relative_to(figures.parent).as_posix())
+            laid.images.append(path.relative_to(figures.parent).as_posix())
             size = out.get("metadata", {}).get(image, {})  # Image(width=200): pixels
-            sizes[images[-1]] = " ".join(
+            laid.sizes[laid.images[-1]] = " ".join(
                 f"{k}={size[k]}" for k in ("width", "height") if size.get(k)
             )
-            slots.append(len(parts))
-            parts.append("")  # a figure of several images goes where the first is
+            laid.add(
+                "", laid.slots
+            )  # a figure of several images goes where the first is
         elif shown == "text/markdown":
-            parts.append(data["text/markdown"])
-            tables.append(len(parts) - 1)
-            markdown.append(len(parts) - 1)
+            laid.add(data["text/markdown"], laid.tables, laid.markdown)
         elif shown == "text/latex":
-            parts.append(f"```{{=latex}}\n{data['text/latex']}\n```")
+            laid.add(f"```{{=latex}}\n{data['text/latex']}\n```")
         elif shown == "text/html":
             if is_table and re.search(r"<table\b[^>]*\sid=", data["text/html"]):
                 raise BuildError(
@@ -373,144 +442,114 @@ def weave_outputs(
                     f"number without text, from the id; display the DataFrame itself, "
                     f"or build with Quarto"
                 )
-            parts.append(html_table(data["text/html"]))
-            tables.append(len(parts) - 1)
+            laid.add(html_table(data["text/html"]), laid.tables)
         elif shown == "text/plain":
-            parts.append(fence(ANSI.sub("", data["text/plain"]), ".output"))  # rich's
+            laid.add(fence(ANSI.sub("", data["text/plain"]), ".output"))  # rich's
         elif data:
             raise BuildError(
                 f"{chunk.where()}: an output of type {', '.join(data)} cannot be put "
                 f"in the PDF (the built-in renderer typesets images, Markdown, LaTeX, "
                 f"HTML tables and text)"
             )
-    others = [
-        o
-        for o in outputs
-        if o.output_type in ("display_data", "execute_result") and not _is_image(o)
+    return laid
+
+
+def place_figures(chunk: Chunk, laid: Laid) -> None:
+    """The images as figures where the first of them is (captioned: a figure div each
+    or one with sub-figures), or each where it is (no caption)."""
+    opts, label = chunk.options, chunk.label
+    parts, images, slots, sizes = laid.parts, laid.images, laid.slots, laid.sizes
+    first = slots[0]
+    captions = opts.get("fig-cap")
+    is_figure = float_kind(chunk) == "fig"
+    if isinstance(captions, list):  # one figure per caption: label-1, label-2, ...
+        if len(captions) != len(images):
+            raise BuildError(
+                f"{chunk.where()}: fig-cap lists {len(captions)} captions but the "
+                f"chunk drew {len(images)} figures; give one caption per figure"
+            )
+        ident = float_ident(chunk, "fig")
+        parts[first] = "\n\n".join(
+            _figure(chunk, [p], f"{ident}-{i}", _caption(c) or NBSP, sizes)
+            for i, (p, c) in enumerate(zip(images, captions), 1)
+        )
+    elif is_figure and (len(images) == 1 or label.startswith("fig-")):
+        parts[first] = _figure(chunk, images, sizes=sizes)
+    elif is_figure:  # Quarto: the caption goes to the first image only
+        parts[first] = _figure(chunk, images[:1], sizes=sizes)
+        for slot, p in zip(slots[1:], images[1:]):  # the others where they are
+            parts[slot] = _image(p, sizes=sizes)
+    elif layout_attributes(opts):  # no caption: cells of a figure (floats.lua)
+        attrs = " ".join([".layout-cells", *layout_attributes(opts)])
+        body = [_image(p, sizes=sizes) for p in images]
+        parts[first] = "\n\n".join([f"::: {{{attrs}}}", *body, ":::"])
+        for slot in slots[1:]:
+            parts[slot] = ""
+    else:  # no caption: each image where it is, fig-align on each (floats.lua)
+        align = opts.get("fig-align", "default")
+        attrs = f'fig-align="{align}"' if align != "default" else ""
+        for slot, p in zip(slots, images):
+            parts[slot] = _image(p, "", attrs, sizes)
+
+
+def place_table(chunk: Chunk, laid: Laid, found: list[int], outputs: list) -> None:
+    """The caption and label on the table part `found` holds, or sub-tables in a table
+    div where the first is (tbl-subcap)."""
+    opts, label, parts = chunk.options, chunk.label, laid.parts
+    if not found:
+        raise BuildError(
+            f"{chunk.where()}: a table chunk ('{label}') needs a table output to "
+            f"carry its caption (Markdown, or HTML such as a pandas DataFrame), but "
+            f"its outputs are: {output_types(outputs)}"
+        )
+    subcaps = opts.get("tbl-subcap")
+    if subcaps is not None and len(subcaps) != len(found):
+        raise BuildError(
+            f"{chunk.where()}: tbl-subcap must be a list with one caption per "
+            f"table; the chunk printed {len(found)}"
+        )
+    if len(found) > 1 and subcaps is None:
+        raise BuildError(
+            f"{chunk.where()}: tbl-cap captions one table but the chunk printed "
+            f"{len(found)} (Quarto 1.10 copies the caption and the label onto each, "
+            f"so @{label} names the last): print one table per chunk, or build with "
+            f"Quarto"
+        )
+    ident = float_ident(chunk, "tbl")
+    caption = _caption(opts.get("tbl-cap")) or NBSP
+    widths = opts.get("tbl-colwidths")
+    if widths and any(parse.HTML_TABLE in parts[i] for i in found):
+        warn(
+            chunk.where(),
+            "tbl-colwidths does not apply to a table printed as HTML (a pandas "
+            "DataFrame): Quarto ignores it there too",
+        )
+        widths = None
+    extra = f' tbl-colwidths="{widths}"' if widths else ""  # the label's attributes
+    # the caption under the table (floats.lua); `top` changes nothing, as in Quarto
+    # 1.10.18, where it does not override the document's `bottom`
+    if opts.get("tbl-cap-location") == "bottom":
+        extra += ' tbl-cap-location="bottom"'
+    if subcaps is None:
+        i = found[0]
+        parts[i] = f"{parts[i].rstrip()}\n\n: {caption} {{#{ident}{extra}}}"
+        return
+    if set(found) & set(
+        laid.markdown
+    ):  # sub-tables: a table div with tables (floats.lua)
+        raise BuildError(
+            f"{chunk.where()}: tbl-subcap over tables printed as Markdown is "
+            f"not supported by the built-in renderer; display them as "
+            f"DataFrames, or build with Quarto"
+        )
+    subs = [
+        f"{parts[i].rstrip()}\n\n: {_caption(c) or NBSP} {{#{ident}-{k}}}"
+        for k, (i, c) in enumerate(zip(found, subcaps), 1)
     ]
-    if label.startswith("fig-") and images and others:
-        raise BuildError(
-            f"{chunk.where()}: the figure chunk '{label}' displays "
-            f"{output_types(others)} besides its figure: Quarto makes every displayed "
-            f"output a sub-figure (the caption going to the first), which the built-in "
-            f"renderer does not; display it from another chunk, or build with Quarto"
-        )
-    if is_figure and not images:
-        raise BuildError(
-            f"{chunk.where()}: a figure chunk ('{label}') needs an image output to carry "
-            f"its caption, but its outputs are: {output_types(outputs)}"
-        )
-    if len(images) == 1 and opts.get("fig-subcap") is not None:
-        raise BuildError(
-            f"{chunk.where()}: fig-subcap on a chunk that draws one figure: Quarto sets "
-            f"the first sub-caption as the figure's caption and the caption as a "
-            f"paragraph under it; remove fig-subcap, or draw each panel as a figure of "
-            f"its own (plt.show() after each)"
-        )
-    if images:
-        first = slots[0]
-        captions = opts.get("fig-cap")
-        if isinstance(captions, list):  # one figure per caption: label-1, label-2, ...
-            if len(captions) != len(images):
-                raise BuildError(
-                    f"{chunk.where()}: fig-cap lists {len(captions)} captions but the "
-                    f"chunk drew {len(images)} figures; give one caption per figure"
-                )
-            ident = float_ident(chunk, "fig")
-            parts[first] = "\n\n".join(
-                _figure(chunk, [p], f"{ident}-{i}", _caption(c) or NBSP, sizes)
-                for i, (p, c) in enumerate(zip(images, captions), 1)
-            )
-        elif is_figure and (len(images) == 1 or label.startswith("fig-")):
-            parts[first] = _figure(chunk, images, sizes=sizes)
-        elif is_figure:  # Quarto: the caption goes to the first image only
-            parts[first] = _figure(chunk, images[:1], sizes=sizes)
-            for slot, p in zip(slots[1:], images[1:]):  # the others where they are
-                parts[slot] = _image(p, sizes=sizes)
-        elif layout_attributes(opts):  # no caption: cells of a figure (floats.lua)
-            attrs = " ".join([".layout-cells", *layout_attributes(opts)])
-            body = [_image(p, sizes=sizes) for p in images]
-            parts[first] = "\n\n".join([f"::: {{{attrs}}}", *body, ":::"])
-            for slot in slots[1:]:
-                parts[slot] = ""
-        else:  # no caption: each image where it is, fig-align on each (floats.lua)
-            align = opts.get("fig-align", "default")
-            attrs = f'fig-align="{align}"' if align != "default" else ""
-            for slot, p in zip(slots, images):
-                parts[slot] = _image(p, "", attrs, sizes)
-    found = [i for i in tables if TABLE_RULE.search(parts[i])]
-    laid_out = [p for p in parts if p.strip()]
-    beside = [p for i, p in enumerate(parts) if p.strip() and i not in slots]
-    many = len(laid_out) > 1 and not (is_table or images)
-    if (many or (images and beside)) and layout_attributes(opts):
-        what = (
-            "figures and other outputs (text, warnings)"
-            if images
-            else "tables without captions"
-            if found
-            else "outputs that are not figures"
-        )
-        raise BuildError(
-            f"{chunk.where()}: a layout over {what}: Quarto sets them side by side, "
-            f"the built-in renderer only sub-tables (tbl-cap with tbl-subcap) and "
-            f"figures; make them so (print from another chunk), or build with Quarto"
-        )
-    if is_table:
-        if not found:
-            raise BuildError(
-                f"{chunk.where()}: a table chunk ('{label}') needs a table output to "
-                f"carry its caption (Markdown, or HTML such as a pandas DataFrame), but "
-                f"its outputs are: {output_types(outputs)}"
-            )
-        subcaps = opts.get("tbl-subcap")
-        if subcaps is not None and len(subcaps) != len(found):
-            raise BuildError(
-                f"{chunk.where()}: tbl-subcap must be a list with one caption per "
-                f"table; the chunk printed {len(found)}"
-            )
-        if len(found) > 1 and subcaps is None:
-            raise BuildError(
-                f"{chunk.where()}: tbl-cap captions one table but the chunk printed "
-                f"{len(found)} (Quarto 1.10 copies the caption and the label onto each, "
-                f"so @{label} names the last): print one table per chunk, or build with "
-                f"Quarto"
-            )
-        ident = float_ident(chunk, "tbl")
-        caption = _caption(opts.get("tbl-cap")) or NBSP
-        widths = opts.get("tbl-colwidths")
-        if widths and any(parse.HTML_TABLE in parts[i] for i in found):
-            warn(
-                chunk.where(),
-                "tbl-colwidths does not apply to a table printed as HTML (a pandas "
-                "DataFrame): Quarto ignores it there too",
-            )
-            widths = None
-        extra = f' tbl-colwidths="{widths}"' if widths else ""  # the label's attributes
-        # the caption under the table (floats.lua); `top` changes nothing, as in Quarto
-        # 1.10.18, where it does not override the document's `bottom`
-        if opts.get("tbl-cap-location") == "bottom":
-            extra += ' tbl-cap-location="bottom"'
-        if subcaps is None:
-            i = found[0]
-            parts[i] = f"{parts[i].rstrip()}\n\n: {caption} {{#{ident}{extra}}}"
-        else:  # sub-tables in a table div, as a table div with tables (floats.lua)
-            if set(found) & set(markdown):
-                raise BuildError(
-                    f"{chunk.where()}: tbl-subcap over tables printed as Markdown is "
-                    f"not supported by the built-in renderer; display them as "
-                    f"DataFrames, or build with Quarto"
-                )
-            subs = [
-                f"{parts[i].rstrip()}\n\n: {_caption(c) or NBSP} {{#{ident}-{k}}}"
-                for k, (i, c) in enumerate(zip(found, subcaps), 1)
-            ]
-            attrs = " ".join([f"#{ident}", *layout_attributes(opts)]) + extra
-            parts[found[0]] = "\n\n".join([f"::: {{{attrs}}}", *subs, caption, ":::"])
-            for i in found[1:]:
-                parts[i] = ""
-    for i in markdown:  # the notebook writes these as the cell's Markdown outputs
-        parts[i] = f'::: {{data-output="markdown"}}\n\n{parts[i]}\n\n:::'
-    return [p for p in parts if p]
+    attrs = " ".join([f"#{ident}", *layout_attributes(opts)]) + extra
+    parts[found[0]] = "\n\n".join([f"::: {{{attrs}}}", *subs, caption, ":::"])
+    for i in found[1:]:
+        parts[i] = ""
 
 
 def operators(tex: str, preamble: bool = False, where: str = "") -> str:
