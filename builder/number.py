@@ -42,14 +42,12 @@ RAW_TOKEN = re.compile(
     r"\\(begin|end)\{([A-Za-z]+)(\*?)\}|\\label\{([^}]*)\}|\\(appendix)\b"
     r"|\\(nonumber|notag|tag)\b|(\\\\)|\\caption\b"
     r"|\\(sub)*section(\*?)(?![A-Za-z])"
-    r"|\\(setcounter|addtocounter|stepcounter|refstepcounter)\{([^}]*)\}"
 )
 TAG = re.compile(r"\\tag\*?\{([^{}]*)\}")
 # `$$ ... $$ {#eq-x}`: the label pandoc leaves as text after the math (any characters
 # but braces and spaces, as Quarto's crossref filter takes them: eq-kl:def, eq-kl.v2)
 EQ_LABEL = re.compile(r"\{#(eq-[^}\s]+)\}")
 AUTOREF = re.compile(r"\\autoref\{(eq-[^}]*)\}")  # hyperref's words for an equation
-COUNTERS = {"equation", "figure", "table", "section", *ENV_KIND}
 
 
 @dataclass
@@ -117,7 +115,10 @@ class Counter:
     # --- counting ---------------------------------------------------------------
     def add(self, ident: str, number: str | None = None, kind: str | None = None):
         if ident in self.nums.numbers:
-            raise BuildError(f"{self.pos}: label '{ident}' is defined twice")
+            first = self.nums.where[ident]
+            raise BuildError(
+                f"{self.pos}: label '{ident}' is defined twice (first at {first})"
+            )
         if number is None:
             number = self.step(kind or ident.split("-", 1)[0])
         self.nums.numbers[ident] = number
@@ -422,6 +423,7 @@ class Counter:
         """Count what raw LaTeX numbers (see the module docstring); keep a copy with
         `\\tag`s for the notebook (MathJax numbers nothing itself)."""
         original = tex
+        validate.check_counters(tex, self.pos)
         self.autorefs += [(n, self.pos) for n in AUTOREF.findall(tex)]
         stack: list[str] = []
         row_labels: list[str] = []
@@ -444,7 +446,7 @@ class Counter:
 
         for m in RAW_TOKEN.finditer(tex):
             begin, env, star, name, appendix, nonumber, newline, *rest = m.groups()
-            sub, section_star, counter_cmd, counter = rest
+            sub, section_star = rest
             if begin == "begin":
                 stack.append(env + star)
                 if env == "multline" and not star:
@@ -476,13 +478,6 @@ class Counter:
                 env = next((e for e in reversed(stack) if e in FLOAT_ENVS), None)
                 if env:
                     self.counters[f"{env}-caption"] = int(self.step(FLOAT_ENVS[env]))
-            elif counter_cmd:
-                if counter in COUNTERS:
-                    raise BuildError(
-                        f"{self.pos}: raw LaTeX \\{counter_cmd}{{{counter}}} changes a "
-                        f"counter the cross-references use, so the numbers of the PDF "
-                        f"and the notebook cannot be known: remove it"
-                    )
             elif m.group(0).startswith("\\") and "section" in m.group(0):
                 self.section(1 + m.group(0).count("sub"), starred=bool(section_star))
             # theorem kinds in raw LaTeX

@@ -347,6 +347,12 @@ def weave_outputs(
     found = [i for i in laid.tables if TABLE_RULE.search(laid.parts[i])]
     is_table = label.startswith("tbl-") or bool(opts.get("tbl-cap"))
     parts, slots = laid.parts, laid.slots
+    if is_table and found and laid.images:
+        raise BuildError(
+            f"{chunk.where()}: the table chunk '{label}' draws a figure besides its "
+            f"table: Quarto's PDF fails there (LaTeX: \\subcaption outside float); "
+            f"draw it from another chunk"
+        )
     laid_out = [p for p in parts if p.strip()]
     beside = [p for i, p in enumerate(parts) if p.strip() and i not in slots]
     many = len(laid_out) > 1 and not (is_table or laid.images)
@@ -613,6 +619,10 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     if "csl" in meta and csl.is_file():  # from any folder pandoc runs in
         meta["csl"] = str(csl.resolve())
     woven = Woven([], {}, meta)
+    if doc.blocks:  # the nearest position of what precedes every other marker
+        woven.segments.append(
+            position(f"{doc.blocks[0].file.name}:{doc.blocks[0].line}")
+        )
     header = "\n".join(
         [
             operators(options.header_text(doc), preamble=True, where=doc.path.name),

@@ -3659,13 +3659,92 @@ STOPS19 = {  # Quarto prints these otherwise than it documents, or fails itself
 }
 
 
-@pytest.mark.parametrize("case", [*STOPS17, *STOPS18, *STOPS19])
-def test_rounds_seventeen_to_nineteen_kinds_stop_with_their_line(tmp_path, case):
-    text, message = {**STOPS17, **STOPS18, **STOPS19}[case]
+JUPYTER20 = HEAD17.replace("title: X\n", "title: X\njupyter: python3\n")
+STOPS20 = {  # the line of a paragraph that does not start with a word, and Quarto's faults
+    "reference-in-a-paragraph-led-by-a-parenthesis": (
+        HEAD17 + "First.\n\n(See @fig-nope.)\n",
+        r"report.qmd:10: reference @fig-nope points to no label",
+    ),
+    "reference-in-a-paragraph-led-by-emphasis": (
+        HEAD17 + "First.\n\n*Note*: see @fig-nope.\n",
+        r"report.qmd:10: reference @fig-nope points to no label",
+    ),
+    "reference-in-a-paragraph-led-by-code": (
+        HEAD17 + "First.\n\n`x` is @fig-nope.\n",
+        r"report.qmd:10: reference @fig-nope points to no label",
+    ),
+    "reference-in-a-paragraph-led-by-a-number": (
+        HEAD17 + "First.\n\n1984: see @fig-nope.\n",
+        r"report.qmd:10: reference @fig-nope points to no label",
+    ),
+    "reference-in-a-paragraph-led-by-a-span": (
+        HEAD17 + "First.\n\n[Here]{.mark} is @fig-nope.\n",
+        r"report.qmd:10: reference @fig-nope points to no label",
+    ),
+    "raw-counter-in-the-first-paragraph": (  # Quarto: Section 5 (no message: "?")
+        HEAD17 + "`\\setcounter{section}{4}`{=latex}\n\n# Five {#sec-five}\n",
+        r"report.qmd:8: raw LaTeX \\setcounter\{section\} changes a counter",
+    ),
+    "raw-subequations": (  # LaTeX numbers the rows 1a, 1b
+        HEAD17 + "```{=latex}\n\\begin{subequations}\n\\begin{align}\na &= 1 "
+        "\\label{eq:s1}\n\\end{align}\n\\end{subequations}\n```\n",
+        r"report.qmd:8: raw LaTeX \\begin\{subequations\} changes a counter .*1a, 1b",
+    ),
+    "header-numbers-equations-within-sections": (  # LaTeX: (1.1); the notebook: (1)
+        "---\ntitle: X\nformat:\n  pdf:\n    include-in-header:\n      text: |\n"
+        "        \\numberwithin{equation}{section}\n---\n\n$$ a $$ {#eq-a}\n",
+        r"report.qmd:5: raw LaTeX \\numberwithin\{equation\} changes a counter",
+    ),
+    "header-renews-the-equation-number": (
+        "---\ntitle: X\nheader-includes: |\n  \\renewcommand{\\theequation}{A\\arabic"
+        "{equation}}\n---\n\n$$ a $$ {#eq-a}\n",
+        r"report.qmd:3: raw LaTeX \\renewcommand\{\\theequation\} changes a counter",
+    ),
+    "table-chunk-that-draws-a-plot": (  # Quarto: LaTeX error, \subcaption outside float
+        HEAD17
+        + "```{python}\n#| label: tbl-mix\n#| tbl-cap: Mixed\nimport pandas as pd\n"
+        "import matplotlib.pyplot as plt\ndisplay(pd.DataFrame({'a': [1]}))\n"
+        "plt.plot([0, 1]); plt.show()\n```\n",
+        r"report.qmd:8 \(chunk 'tbl-mix'\): the table chunk 'tbl-mix' draws a figure "
+        r"besides its table",
+    ),
+    "yaml-block-after-the-front-matter": (  # Quarto: its lines printed as text
+        JUPYTER20 + "Text one.\n\n---\nsubtitle: Mid Sub\n---\n\nText two.\n",
+        r"report.qmd:11: a YAML metadata block after the front matter",
+    ),
+    "theorem-class-without-a-label": (  # Quarto: plain text, name= unused
+        HEAD17 + '::: {.theorem name="Unlabelled"}\nText.\n:::\n',
+        r"report.qmd:8: div attribute 'name' names a theorem, which its label makes",
+    ),
+    "unclosed-quote-in-the-front-matter": (
+        '---\ntitle: "X\nformat:\n  pdf:\n    pdf-engine: xelatex\n---\n\nText.\n',
+        r"report.qmd:2: the YAML header does not parse as YAML: a quoted scalar that "
+        r"starts in 'title: \"X' is never closed",
+    ),
+    "label-defined-twice": (
+        HEAD17 + "$$ a $$ {#eq-a}\n\n$$ b $$ {#eq-a}\n",
+        r"report.qmd:10: label 'eq-a' is defined twice \(first at report.qmd:8\)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", [*STOPS17, *STOPS18, *STOPS19, *STOPS20])
+def test_rounds_seventeen_to_twenty_kinds_stop_with_their_line(tmp_path, case):
+    text, message = {**STOPS17, **STOPS18, **STOPS19, **STOPS20}[case]
     (tmp_path / "report.qmd").write_text(text, encoding="utf-8")
     with pytest.raises(BuildError) as e:
         build(tmp_path / "report.qmd", log=lambda *_: None)
     assert re.match(message, str(e.value))
+
+
+def test_a_yaml_block_after_the_front_matter_is_metadata_without_jupyter(tmp_path):
+    """Without chunks or `jupyter:`, Quarto's markdown engine leaves the block to pandoc,
+    which reads it as metadata (the subtitle under the title), as the built-in path."""
+    text = HEAD17 + "Text one.\n\n---\nsubtitle: Mid Sub\n---\n\nText two.\n"
+    (tmp_path / "report.qmd").write_text(text, encoding="utf-8")
+    build(tmp_path / "report.qmd", log=lambda *_: None)
+    words = pdf_text(tmp_path / "report.pdf").split()
+    assert words[:6] == ["X", "Mid", "Sub", "Text", "one.", "Text"]
 
 
 def test_a_latex_output_using_a_document_macro_is_named(tmp_path, capsys):

@@ -588,6 +588,25 @@ def test_bad_front_matter_names_its_line(tmp_path, header, message):
 
 
 @pytest.mark.parametrize(
+    "jupyter",
+    [
+        "python3",
+        "true",
+        "\n  kernelspec:\n    name: python3\n    display_name: Python 3"
+        "\n    language: python",
+    ],
+)
+def test_the_python3_kernel_may_be_named_as_quarto_schema_allows(tmp_path, jupyter):
+    """Quarto's document-execute.yml: jupyter is a boolean, a kernel's name, or an object
+    with a kernelspec; another kernel's kernelspec is still refused at its line."""
+    doc = read_text(tmp_path, f"---\ntitle: T\njupyter: {jupyter}\n---\nText.\n")
+    assert doc.meta["title"] == "T"
+    other = jupyter.replace("python3", "ir").replace("true", "false")
+    with pytest.raises(BuildError, match=r"report.qmd:3: jupyter kernel '(ir|False)'"):
+        read_text(tmp_path, f"---\ntitle: T\njupyter: {other}\n---\nText.\n")
+
+
+@pytest.mark.parametrize(
     "project, message",
     [
         (

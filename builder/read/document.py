@@ -530,8 +530,13 @@ ARGUMENT_OF = re.compile(r"(\\[A-Za-z]+|\])$")  # what a `{...}` right after bel
 UNDERLINE = re.compile(r"^\s*(-{3,}|={3,})(\s+-+)*\s*$")
 TABLE_RULE = re.compile(r"^-{3,}\s*$")
 SETEXT = re.compile(r"^\s*(=+|-+)\s*$")  # a setext heading's underline
+# a paragraph's first line: a word or number (not a list marker or a table caption), a
+# citation, display math, inline code or raw LaTeX (`\x`{=latex}), emphasis, a link or
+# a span (not a note or a link's definition), a parenthesis (not a list marker's)
 PARAGRAPH = re.compile(
     r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]|^@[A-Za-z]|^\$\$"
+    r"|^`(?!``)|^\*{1,2}[^\s*]|^\[(?!\^)(?![^\]]*\]:)|^\d+(?![\d.)])"
+    r"|^\((?!(?:\d+|#|@[\w-]*|[A-Za-z]{1,5})\)(?:\s|$))"
 )
 # a table's caption with attributes, `: Caption {#tbl-x}`, up to its closing brace
 TABLE_CAPTION = re.compile(r"^((?:Table)?:\s.*\{[#.][^{}]*)\}\s*$")
@@ -609,6 +614,19 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
     if line.text.startswith("\\"):  # raw LaTeX
         return _after_marker(line)
     return None
+
+
+def _yaml_block(lines: list[Line]) -> bool:
+    """Whether the lines after a `---` close a YAML mapping with `---` or `...`, which
+    pandoc reads as a metadata block."""
+    for k, line in enumerate(lines):
+        if line.text.rstrip() in ("---", "..."):
+            try:
+                value = yaml.safe_load("\n".join(ln.text for ln in lines[:k]))
+            except yaml.YAMLError:
+                return False
+            return isinstance(value, dict)
+    return False
 
 
 def _after_marker(line: Line) -> str:
@@ -733,6 +751,9 @@ def read(
         prose.clear()
 
     i, fence, in_tex, raw_tex, in_table, comment = 0, None, 0, None, False, None
+    yaml_blocks: list[
+        str
+    ] = []  # where a YAML metadata block opens after the front matter
     while i < len(lines):
         line = lines[i]
         stripped = line.text.strip()
@@ -811,6 +832,13 @@ def read(
             line = Line(_resolve_shortcodes(line, values), line.file, line.lineno)
             following = lines[i + 1].text if i + 1 < len(lines) else ""
             previous = prose[-1].text if prose else ""
+            if (
+                line.text.rstrip() == "---"
+                and not previous.strip()
+                and following.strip()
+            ):
+                if _yaml_block(lines[i + 1 :]):
+                    yaml_blocks.append(where)
             if TABLE_RULE.match(line.text):  # a multiline table's first or last rule
                 in_table = (
                     not in_table and bool(following.strip()) and not previous.strip()
@@ -836,6 +864,12 @@ def read(
         prose.append(line)
         i += 1
     flush()  # an unclosed code block: pandoc closes it at the end of the document
+    if yaml_blocks and (doc.chunks or "jupyter" in meta or meta.get("engine")):
+        raise BuildError(
+            f"{yaml_blocks[0]}: a YAML metadata block after the front matter: Quarto's "
+            f"Jupyter engine prints its lines as text (and may drop the paragraph "
+            f"before it, or fail); move its keys into the front matter"
+        )
     if builtin_pdf:
         _check_section_references(doc)
     seen = set()

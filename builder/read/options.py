@@ -196,11 +196,18 @@ def _read_include_files(pdf: dict, where_of, folder: Path) -> None:
     """The files of `include-in-header`, `include-before-body` and
     `include-after-body` (`file: x.tex`, or the path alone) read into `text:` items, as
     Quarto includes them (paths from the folder of the file naming them); a missing
-    file raises validate.BuildError with its line."""
-    for key in (k for k in INCLUDES if pdf.get(k) is not None):
+    file raises validate.BuildError with its line, as does LaTeX there or in
+    `header-includes` that changes a counter of the cross-references."""
+    for key in ("header-includes", *INCLUDES):
+        if pdf.get(key) is None:
+            continue
         where = where_of(("format", "pdf", key))
         if where == where_of(("format", "pdf")):  # not under format: pdf:, at the top
             where = where_of((key,))
+        if key == "header-includes":
+            for text in _header_includes(pdf[key]):
+                validate.check_counters(text, where)
+            continue
         texts = []
         items = pdf[key]
         for item in items if isinstance(items, list) else [items]:
@@ -214,6 +221,8 @@ def _read_include_files(pdf: dict, where_of, folder: Path) -> None:
                     f"{where}: {key} file '{name}' not found ({file})"
                 )
             texts.append({"text": file.read_text(encoding="utf-8")})
+        for item in texts:
+            validate.check_counters(str(item.get("text", "")), where)
         pdf[key] = texts
 
 

@@ -236,6 +236,32 @@ def _theorem_attributes(keys: dict, where: str) -> set[str]:
     return THEOREM_ATTRIBUTES | THEOREM_IGNORED
 
 
+# LaTeX that changes how a counter of the cross-references counts or prints its numbers
+COUNTER_CHANGE = re.compile(
+    r"\\(setcounter|addtocounter|stepcounter|refstepcounter|numberwithin|counterwithin"
+    r"|counterwithout)\*?\s*\{(\w+)\}|\\renewcommand\*?\s*\{?\\the(\w+)"
+    r"|\\begin\{(subequations)\}"
+)
+CROSSREF_COUNTERS = {"equation", "figure", "table", "section"} | {
+    kind["env"] for kind in vocabulary.THEOREMS.values()
+}
+
+
+def check_counters(tex: str, where: str) -> None:
+    """Stop on raw LaTeX (of the body or the header) that changes a counter the
+    cross-references use: the numbers of the PDF and the notebook could not be known."""
+    for m in COUNTER_CHANGE.finditer(tex):
+        _, counter, printed, env = m.groups()
+        if env or (counter or printed) in CROSSREF_COUNTERS:
+            shown = m.group(0) + "}" * (m.group(0).count("{") - m.group(0).count("}"))
+            what = "its equations numbered 1a, 1b, ..." if env else counter or printed
+            raise BuildError(
+                f"{where}: raw LaTeX {shown} changes a counter the cross-references "
+                f"use ({what}), so the numbers of the PDF and the notebook cannot be "
+                f"known: remove it"
+            )
+
+
 def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
     """Validate a fenced div's attributes; returns (id, classes, attributes)."""
     ident, classes, keys = parse_attributes(attrs, where)
@@ -318,6 +344,12 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
                 f"only on a figure or table div (#fig-... or #tbl-..., with a caption); "
                 f"Quarto lays out the blocks of any div: label the div, remove the "
                 f"attribute, or build with Quarto"
+            )
+        if key in THEOREM_ATTRIBUTES and key not in allowed:
+            raise BuildError(
+                f"{where}: div attribute '{key}' names a theorem, which its label makes "
+                f"(#thm-x, #lem-x, ...); Quarto prints a div without one as plain text "
+                f"and ignores '{key}': label the div, or remove the attribute"
             )
         if key not in allowed:
             raise BuildError(
@@ -553,11 +585,14 @@ def check_metadata(
                     f"{where}: engine '{value}' is not supported: the built-in renderer "
                     f"runs python chunks with Jupyter (engine: jupyter)"
                 )
-        elif key == "jupyter":
-            if value not in ("python3", "python"):
+        elif key == "jupyter":  # true, a kernel's name, or {kernelspec: {name: ...}}
+            spec = value.get("kernelspec") if isinstance(value, dict) else None
+            name = (spec or {}).get("name") if isinstance(value, dict) else value
+            if name is not True and name not in ("python3", "python"):
                 raise BuildError(
-                    f"{where}: jupyter kernel '{value}' is not supported: the "
+                    f"{where}: jupyter kernel '{name}' is not supported: the "
                     f"built-in renderer runs python3"
+                    + ("" if name else " (write jupyter: python3)")
                 )
         elif key in PDF_OPTIONS:
             if pdf:
@@ -710,7 +745,17 @@ def yaml_mapping(text: str, what: str, places: list[str]) -> dict:
                 f"{places[0]}: {what} does not parse as YAML: {e}"
             ) from None
         lines = text.splitlines() or [""]
-        k = min(mark.line, len(lines) - 1, len(places) - 1)
+        k, start = (
+            min(m.line, len(lines) - 1, len(places) - 1)
+            for m in (mark, getattr(e, "context_mark", None) or mark)
+        )
+        context = getattr(e, "context", None) or ""
+        if start < k and "end of stream" in e.problem and context.startswith("while "):
+            raise BuildError(  # an unclosed quote or bracket: where it opens
+                f"{places[start]}: {what} does not parse as YAML: "
+                f"{context.split(' ', 2)[-1]} that starts in '{lines[start].strip()}' "
+                f"is never closed"
+            ) from None
         raise BuildError(
             f"{places[k]}: {what} does not parse as YAML: {e.problem}, in "
             f"'{lines[k].strip()}'"
