@@ -386,6 +386,12 @@ class Counter:
                 if m := EQ_LABEL.fullmatch(tag):
                     given = TAG.search(e["c"][1])  # \tag{G}: its number, no step
                     self.add(m.group(1), given.group(1) if given else None)
+                elif tag.startswith("{#eq-") and "}" not in tag:  # {#eq-a b}
+                    raise BuildError(
+                        f"{self.pos}: '{tag} ...' after the display math is not an "
+                        f"equation label, which is one word in braces ({tag}}}): Quarto "
+                        f"numbers the equation and prints ?@{tag[2:]} for its references"
+                    )
             else:
                 self.inline(e)
 

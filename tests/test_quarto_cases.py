@@ -3721,6 +3721,10 @@ STOPS20 = {  # the line of a paragraph that does not start with a word, and Quar
         r"report.qmd:2: the YAML header does not parse as YAML: a quoted scalar that "
         r"starts in 'title: \"X' is never closed",
     ),
+    "equation-label-of-two-words": (  # Quarto: "a (1)", then "See ?@eq-a."
+        HEAD17 + "$$ a $$ {#eq-a b}\n\nSee @eq-a.\n",
+        r"report.qmd:8: '\{#eq-a \.\.\.' after the display math is not an equation label",
+    ),
     "label-defined-twice": (
         HEAD17 + "$$ a $$ {#eq-a}\n\n$$ b $$ {#eq-a}\n",
         r"report.qmd:10: label 'eq-a' is defined twice \(first at report.qmd:8\)",

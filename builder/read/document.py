@@ -679,25 +679,13 @@ def format_date(date, fmt: str, meta: dict, where: str) -> str:
     return DAYJS.sub(lambda m: words.get(m.group(), m.group()[1:-1]), pattern)
 
 
-def read(
-    path: Path | str, root: Path | str | None = None, builtin_pdf: bool = True
-) -> Document:
-    """The document at `path` (project root `root`, default its folder), validated.
-    `builtin_pdf=False` (Quarto makes the PDF, or no PDF is made): PDF options are left
-    to Quarto instead of being checked against what the built-in typesetter supports."""
-    path = Path(path).resolve()
-    if not path.is_file():
-        raise BuildError(f"{path}: no such file")
-    root = Path(root).resolve() if root else path.parent
-    names = ("_quarto.yml", "_quarto.yaml")
-    project = next((f / n for f in root.parents for n in names if (f / n).is_file()), 0)
-    if project and not any((root / n).is_file() for n in names):
-        raise BuildError(
-            f"{path}: a document in a subfolder of the project {project}: Quarto "
-            f"reads that file for it (and runs its code from this folder, or from the "
-            f"project's with execute-dir); the built-in renderer builds documents in "
-            f"the project's own folder only: move it there, or build with Quarto"
-        )
+def front_matter(
+    path: Path, root: Path, project: bool, builtin_pdf: bool
+) -> tuple[list[Line], document_options.Settings, dict]:
+    """The document's lines after its front matter (includes expanded), its options
+    merged over the project's (`project`: `root` holds `_quarto.yml`), the date and
+    authors as the PDF prints them, and the values shortcodes read ({{< meta >}},
+    {{< var >}}, {{< env >}}), resolved in the metadata's own text."""
     lines = expand_includes(path, root)
     meta, lines, meta_lines = split_front_matter(lines, path)
     texts = [ln.text for ln in lines] + [str(meta)]
@@ -718,11 +706,10 @@ def read(
         authors = authors if isinstance(authors, list) else [authors]
         meta["author"] = [a["name"] if isinstance(a, dict) else a for a in authors]
     variables = root / VARIABLES_FILE  # a project's only (Quarto: project-context.ts)
-    in_project = any((root / n).is_file() for n in names)
     values = {
         "meta": meta,
         "var": validate.read_yaml_file(variables)[0]
-        if in_project and variables.is_file()
+        if project and variables.is_file()
         else {},
         "env": {**settings.environment, **os.environ},  # the environment files' too
     }
@@ -732,6 +719,31 @@ def read(
             meta[key] = _resolve_shortcodes(Line(value, path, n), values)
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             meta[key] = [_resolve_shortcodes(Line(v, path, n), values) for v in value]
+    return lines, settings, values
+
+
+def read(
+    path: Path | str, root: Path | str | None = None, builtin_pdf: bool = True
+) -> Document:
+    """The document at `path` (project root `root`, default its folder), validated.
+    `builtin_pdf=False` (Quarto makes the PDF, or no PDF is made): PDF options are left
+    to Quarto instead of being checked against what the built-in typesetter supports."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise BuildError(f"{path}: no such file")
+    root = Path(root).resolve() if root else path.parent
+    names = ("_quarto.yml", "_quarto.yaml")
+    project = next((f / n for f in root.parents for n in names if (f / n).is_file()), 0)
+    if project and not any((root / n).is_file() for n in names):
+        raise BuildError(
+            f"{path}: a document in a subfolder of the project {project}: Quarto "
+            f"reads that file for it (and runs its code from this folder, or from the "
+            f"project's with execute-dir); the built-in renderer builds documents in "
+            f"the project's own folder only: move it there, or build with Quarto"
+        )
+    in_project = any((root / n).is_file() for n in names)
+    lines, settings, values = front_matter(path, root, in_project, builtin_pdf)
+    meta = settings.meta
     doc = Document(path, meta, settings=settings)
     prose: list[Line] = []
 
