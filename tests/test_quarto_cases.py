@@ -3681,6 +3681,18 @@ STOPS20 = {  # the line of a paragraph that does not start with a word, and Quar
         HEAD17 + "First.\n\n[Here]{.mark} is @fig-nope.\n",
         r"report.qmd:10: reference @fig-nope points to no label",
     ),
+    "reference-in-a-list-item": (  # the item's line, not the paragraph's before it
+        HEAD17 + "First.\n\n- one\n- two, see @fig-nope\n",
+        r"report.qmd:11: reference @fig-nope points to no label",
+    ),
+    "reference-in-a-nested-numbered-item": (
+        HEAD17 + "First.\n\n1. one\n   a) see @fig-nope\n",
+        r"report.qmd:11: reference @fig-nope points to no label",
+    ),
+    "reference-in-a-quote": (
+        HEAD17 + "First.\n\n> Quoted.\n> See @fig-nope.\n",
+        r"report.qmd:11: reference @fig-nope points to no label",
+    ),
     "raw-counter-in-the-first-paragraph": (  # Quarto: Section 5 (no message: "?")
         HEAD17 + "`\\setcounter{section}{4}`{=latex}\n\n# Five {#sec-five}\n",
         r"report.qmd:8: raw LaTeX \\setcounter\{section\} changes a counter",

@@ -538,6 +538,11 @@ PARAGRAPH = re.compile(
     r"|^`(?!``)|^\*{1,2}[^\s*]|^\[(?!\^)(?![^\]]*\]:)|^\d+(?![\d.)])"
     r"|^\((?!(?:\d+|#|@[\w-]*|[A-Za-z]{1,5})\)(?:\s|$))"
 )
+# the marker of a list item (a task's box too) or a quote, up to the item's text
+ITEM = re.compile(
+    r"^\s*(?:(?:[-*+]|\(?(?:\d+|#|[A-Za-z]|[ivxlcdmIVXLCDM]+)[.)])\s+(?:\[[ xX]\]\s+)?"
+    r"|>\s?)(?=\S)"
+)
 # a table's caption with attributes, `: Caption {#tbl-x}`, up to its closing brace
 TABLE_CAPTION = re.compile(r"^((?:Table)?:\s.*\{[#.][^{}]*)\}\s*$")
 EXAMPLE = re.compile(r"^@([\w-]+)[.)](?:\s|$)")  # pandoc's example list item `@label.`
@@ -596,6 +601,9 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
             text = text[: attrs.start()]
         inner = f"{attrs.group(1) if attrs else ''} {pos}"
         return f"{h.group(1) if h else ''}{text.rstrip()} {{{inner}}}"
+    item = ITEM.match(line.text)  # a list item's or a quote's first line
+    if item and PARAGRAPH.match(line.text[item.end() :]):
+        return f"{item.group(0)}[]{{{pos}}}{line.text[item.end() :]}"
     if not after_block or UNDERLINE.match(following):
         return None
     if m := EXAMPLE.match(line.text):  # no marker: it would hide the list marker
