@@ -164,6 +164,7 @@ class Counter:
                 self.pos = position(block)
                 continue
             if titled and block["t"] == "Header":
+                self.pos = position(block) or self.pos
                 self.inlines(block["c"][2])
                 titled = False
                 continue
@@ -185,6 +186,7 @@ class Counter:
         elif t == "RawBlock":
             if block["c"][0] in ("latex", "tex"):
                 self.raw(block["c"][1])
+            self.pos = position(block) or self.pos  # a marker in a list item
         elif t in ("Para", "Plain"):
             self.inlines(block["c"])
         elif t == "CodeBlock":
@@ -419,7 +421,10 @@ class Counter:
             if e["c"][0] in ("latex", "tex"):
                 self.raw(e["c"][1])
             return
+        outer = self.pos
         self.children(e.get("c"))
+        if t == "Note":  # its definition's line is not the paragraph's after it
+            self.pos = outer
 
     def children(self, value):
         for child in children(value):

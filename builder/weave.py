@@ -347,7 +347,7 @@ def weave_outputs(
     found = [i for i in laid.tables if TABLE_RULE.search(laid.parts[i])]
     is_table = label.startswith("tbl-") or bool(opts.get("tbl-cap"))
     parts, slots = laid.parts, laid.slots
-    if is_table and found and laid.images:
+    if label.startswith("tbl-") and found and laid.images:  # unlabelled: as here
         raise BuildError(
             f"{chunk.where()}: the table chunk '{label}' draws a figure besides its "
             f"table: Quarto's PDF fails there (LaTeX: \\subcaption outside float); "

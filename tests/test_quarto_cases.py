@@ -3744,9 +3744,64 @@ STOPS20 = {  # the line of a paragraph that does not start with a word, and Quar
 }
 
 
-@pytest.mark.parametrize("case", [*STOPS17, *STOPS18, *STOPS19, *STOPS20])
-def test_rounds_seventeen_to_twenty_kinds_stop_with_their_line(tmp_path, case):
-    text, message = {**STOPS17, **STOPS18, **STOPS19, **STOPS20}[case]
+NOPE = r"reference @fig-nope points to no label"
+STOPS21 = {  # round twenty's kinds elsewhere: each error at its own line
+    **{
+        f"reference-in-a-paragraph-led-by-{name}": (
+            HEAD17 + f"First.\n\n{start} see @fig-nope.\n", rf"report.qmd:10: {NOPE}"
+        )
+        for name, start in [
+            ("a-double-quote", '"Quoted"'), ("a-single-quote", "'Quoted'"),
+            ("inline-math", "$x$"), ("underscores", "_emph_"), ("strike-out", "~~s~~"),
+            ("an-accent", "\u00e9t\u00e9"), ("a-percent-sign", "%"),
+            ("a-note-reference", "[^n] and"), ("an-html-span", "<span>x</span>"),
+            ("an-image", "![x](x.png) and"),
+        ]
+    },
+    "reference-in-a-note-definition": (
+        HEAD17 + "Text[^1].\n\n[^1]: See @fig-nope.\n", rf"report.qmd:10: {NOPE}"
+    ),
+    "reference-after-a-note-in-its-paragraph": (  # not the note definition's line
+        HEAD17 + "Intro.\n\n[^1] starts, see @fig-nope.\n\n[^1]: Note.\n",
+        rf"report.qmd:10: {NOPE}",
+    ),
+    "reference-in-a-list-in-a-quote": (
+        HEAD17 + "> Quote.\n>\n> - a\n> - b @fig-nope\n", rf"report.qmd:11: {NOPE}"
+    ),
+    "reference-in-a-later-example": (
+        HEAD17 + "(@) one\n(@) two @fig-nope\n", rf"report.qmd:9: {NOPE}"
+    ),
+    "reference-in-a-callout-title": (
+        HEAD17 + "::: {.callout-note}\n## See @fig-nope\n\nBody.\n:::\n",
+        rf"report.qmd:9: {NOPE}",
+    ),
+    "raw-counter-in-a-list-item": (  # was printed as code, its LaTeX never run
+        HEAD17 + "- item\n\n  ```{=latex}\n  \\setcounter{equation}{3}\n  ```\n",
+        r"report.qmd:10: raw LaTeX \\setcounter\{equation\} changes a counter",
+    ),
+    "header-defines-the-table-number": (
+        "---\ntitle: X\nheader-includes: |\n  \\def\\thetable{T\\arabic{table}}\n"
+        "---\n\nText.\n",
+        r"report.qmd:3: raw LaTeX \\def\\thetable changes a counter",
+    ),
+    "yaml-block-in-a-callout": (  # Quarto: the callout falls apart, its YAML as text
+        JUPYTER20 + "::: {.callout-note}\n---\nfoo: bar\n---\n\nBody.\n:::\n",
+        r"report.qmd:10: a YAML metadata block after the front matter",
+    ),
+    "yaml-block-after-a-heading": (
+        JUPYTER20 + "# A\n---\nfoo: bar\n---\n\nText.\n",
+        r"report.qmd:10: a YAML metadata block after the front matter",
+    ),
+    "yaml-block-in-a-quote": (  # pandoc stopped with no line
+        JUPYTER20 + "> ---\n> foo: bar\n> ---\n>\n> Quoted.\n",
+        r"report.qmd:9: a YAML metadata block after the front matter",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", [*STOPS17, *STOPS18, *STOPS19, *STOPS20, *STOPS21])
+def test_rounds_seventeen_to_twenty_one_kinds_stop_with_their_line(tmp_path, case):
+    text, message = {**STOPS17, **STOPS18, **STOPS19, **STOPS20, **STOPS21}[case]
     (tmp_path / "report.qmd").write_text(text, encoding="utf-8")
     with pytest.raises(BuildError) as e:
         build(tmp_path / "report.qmd", log=lambda *_: None)
@@ -3761,6 +3816,41 @@ def test_a_yaml_block_after_the_front_matter_is_metadata_without_jupyter(tmp_pat
     build(tmp_path / "report.qmd", log=lambda *_: None)
     words = pdf_text(tmp_path / "report.pdf").split()
     assert words[:6] == ["X", "Mid", "Sub", "Text", "one.", "Text"]
+
+
+def test_a_counter_change_in_a_header_file_is_named_at_its_own_line(tmp_path):
+    files = {
+        "report.qmd": "---\ntitle: X\nformat:\n  pdf:\n    include-in-header: "
+        "hdr.tex\n---\n\n$$ x $$ {#eq-x}\n",
+        "hdr.tex": "\\usepackage{amsmath}\n\\numberwithin{equation}{section}\n",
+    }
+    with pytest.raises(BuildError, match=r"hdr.tex:2: raw LaTeX \\numberwithin"):
+        build(write_project(tmp_path, files), log=lambda *_: None)
+
+
+def test_what_quarto_builds_beside_round_twentys_stops(tmp_path):
+    """Quarto 1.10.18 builds these (words recorded): an unlabelled table chunk that also
+    plots (the plot uncaptioned where it is), and \\counterwithout, which changes nothing
+    in Quarto's class."""
+    plot = (
+        HEAD17 + "```{python}\n#| echo: false\n#| tbl-cap: Tab\nimport pandas as pd\n"
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()\n"
+        "pd.DataFrame({'a': [1, 2]})\n```\n"
+    )
+    (tmp_path / "report.qmd").write_text(plot, encoding="utf-8")
+    build(tmp_path / "report.qmd", log=lambda *_: None)
+    words = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert words.index("2.0") < words.index("Table 1: Tab a 0 1 1 2")  # the plot first
+    assert "Figure" not in words
+    without = (
+        "---\ntitle: T\nformat:\n  pdf:\n    number-sections: true\n"
+        "    include-in-header:\n      text: \\counterwithout{equation}{section}\n---\n\n"
+        "# A\n\n$$x$$ {#eq-a}\n\nSee @eq-a.\n"
+    )
+    (tmp_path / "report.qmd").write_text(without, encoding="utf-8")
+    build(tmp_path / "report.qmd", log=lambda *_: None)
+    words = sorted(pdf_text(tmp_path / "report.pdf").split())  # the same, in any order
+    assert words == sorted("T 1 A \U0001d465 (1) See Equation 1. 1".split())
 
 
 def test_a_latex_output_using_a_document_macro_is_named(tmp_path, capsys):

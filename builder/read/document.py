@@ -532,16 +532,22 @@ TABLE_RULE = re.compile(r"^-{3,}\s*$")
 SETEXT = re.compile(r"^\s*(=+|-+)\s*$")  # a setext heading's underline
 # a paragraph's first line: a word or number (not a list marker or a table caption), a
 # citation, display math, inline code or raw LaTeX (`\x`{=latex}), emphasis, a link or
-# a span (not a note or a link's definition), a parenthesis (not a list marker's)
+# a span (not a note or a link's definition), a note's reference, a parenthesis (not a
+# list marker's), quotes, inline math, strike-out, a percent sign, any non-ASCII letter,
+# an inline HTML tag (not a block's), an image with more after it (not a figure)
 PARAGRAPH = re.compile(
-    r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]|^@[A-Za-z]|^\$\$"
-    r"|^`(?!``)|^\*{1,2}[^\s*]|^\[(?!\^)(?![^\]]*\]:)|^\d+(?![\d.)])"
-    r"|^\((?!(?:\d+|#|@[\w-]*|[A-Za-z]{1,5})\)(?:\s|$))"
+    r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]|^@[A-Za-z]|^\$"
+    r"|^`(?!``)|^\*{1,2}[^\s*]|^_{1,2}[^\s_]|^\[(?!\^)(?![^\]]*\]:)|^\d+(?![\d.)])"
+    r"|^\[\^[^\]]*\](?!:)|^\((?!(?:\d+|#|@[\w-]*|[A-Za-z]{1,5})\)(?:\s|$))"
+    r"|^[\"'%]|^~~(?!~)|^[^\x00-\x7f]"
+    r"|^<(?:a|abbr|b|br|code|em|i|img|kbd|mark|s|small|span|strong|sub|sup|u)\b"
+    r"|^!\[(?!.*[)}]\s*$)"
 )
-# the marker of a list item (a task's box too) or a quote, up to the item's text
+# the quote signs and the marker of a list item (a task's box too; an example's) or a
+# note, up to the text: at least one of them
 ITEM = re.compile(
-    r"^\s*(?:(?:[-*+]|\(?(?:\d+|#|[A-Za-z]|[ivxlcdmIVXLCDM]+)[.)])\s+(?:\[[ xX]\]\s+)?"
-    r"|>\s?)(?=\S)"
+    r"^(?=\s*[>\[(@\w*+-])(?:\s*>\s?)*\s*(?:(?:[-*+]|\(?(?:\d+|#|[A-Za-z]"
+    r"|[ivxlcdmIVXLCDM]+)[.)]|\(@[\w-]*\))\s+(?:\[[ xX]\]\s+)?|\[\^[^\]]+\]:\s+)?(?=\S)"
 )
 # a table's caption with attributes, `: Caption {#tbl-x}`, up to its closing brace
 TABLE_CAPTION = re.compile(r"^((?:Table)?:\s.*\{[#.][^{}]*)\}\s*$")
@@ -564,7 +570,7 @@ def mark_fence(line: Line) -> str | None:
     if not m:
         return None
     info = (m.group(2) or "").strip()
-    if info.startswith("{=") and line.text == line.text.lstrip():  # a raw block
+    if info.startswith("{="):  # a raw block, also indented (in a list item)
         return _after_marker(line)
     inner = info[1:-1] if info.startswith("{") else (f".{info}" if info else "")
     return f'{m.group(1)}{{{inner} data-pos="{line.file.name}:{line.lineno}"}}'
@@ -602,7 +608,7 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
         inner = f"{attrs.group(1) if attrs else ''} {pos}"
         return f"{h.group(1) if h else ''}{text.rstrip()} {{{inner}}}"
     item = ITEM.match(line.text)  # a list item's or a quote's first line
-    if item and PARAGRAPH.match(line.text[item.end() :]):
+    if item and item.group(0).strip() and PARAGRAPH.match(line.text[item.end() :]):
         return f"{item.group(0)}[]{{{pos}}}{line.text[item.end() :]}"
     if not after_block or UNDERLINE.match(following):
         return None
@@ -624,22 +630,35 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
     return None
 
 
-def _yaml_block(lines: list[Line]) -> bool:
-    """Whether the lines after a `---` close a YAML mapping with `---` or `...`, which
-    pandoc reads as a metadata block."""
-    for k, line in enumerate(lines):
-        if line.text.rstrip() in ("---", "..."):
+QUOTED = re.compile(r"^\s*(?:>\s?)*")  # a line's quote signs, if in a block quote
+
+
+def _yaml_block(text: str, previous: str, following: str, after: list[Line]) -> bool:
+    """Whether `text` (a line after the front matter, between `previous` and `following`,
+    `after` the lines after it) opens a YAML metadata block as pandoc reads one: `---` at
+    a block's start (after a blank line, a div fence or a heading; in a quote too), the
+    next line not blank, and up to `---` or `...` a YAML mapping."""
+    previous = QUOTED.sub("", previous).strip()
+    if QUOTED.sub("", text).rstrip() != "---" or not QUOTED.sub("", following).strip():
+        return False
+    if previous and not previous.startswith((":::", "#")):
+        return False
+    for k, line in enumerate(after):
+        if QUOTED.sub("", line.text).rstrip() in ("---", "..."):
+            block = "\n".join(QUOTED.sub("", ln.text) for ln in after[:k])
             try:
-                value = yaml.safe_load("\n".join(ln.text for ln in lines[:k]))
+                return isinstance(yaml.safe_load(block), dict)
             except yaml.YAMLError:
                 return False
-            return isinstance(value, dict)
     return False
 
 
 def _after_marker(line: Line) -> str:
-    """The line after a position marker block, for raw LaTeX, which takes no attribute."""
-    return f"```{{=pos}}\n{line.where}\n```\n{line.text}"
+    """The line after a position marker block, for raw LaTeX, which takes no attribute
+    (the marker indented as the line, in the same list item)."""
+    indent = line.text[: len(line.text) - len(line.text.lstrip())]
+    marker = f"```{{=pos}}\n{line.where}\n```".replace("\n", "\n" + indent)
+    return f"{indent}{marker}\n{line.text}"
 
 
 # Quarto's named date formats (src/core/date.ts: the Intl date styles), in English
@@ -852,13 +871,8 @@ def read(
             line = Line(_resolve_shortcodes(line, values), line.file, line.lineno)
             following = lines[i + 1].text if i + 1 < len(lines) else ""
             previous = prose[-1].text if prose else ""
-            if (
-                line.text.rstrip() == "---"
-                and not previous.strip()
-                and following.strip()
-            ):
-                if _yaml_block(lines[i + 1 :]):
-                    yaml_blocks.append(where)
+            if _yaml_block(line.text, previous, following, lines[i + 1 :]):
+                yaml_blocks.append(where)
             if TABLE_RULE.match(line.text):  # a multiline table's first or last rule
                 in_table = (
                     not in_table and bool(following.strip()) and not previous.strip()

@@ -221,6 +221,7 @@ def _read_include_files(pdf: dict, where_of, folder: Path) -> None:
                     f"{where}: {key} file '{name}' not found ({file})"
                 )
             texts.append({"text": file.read_text(encoding="utf-8")})
+            validate.check_counters(texts[-1]["text"], where, name)
         for item in texts:
             validate.check_counters(str(item.get("text", "")), where)
         pdf[key] = texts

@@ -238,8 +238,8 @@ def _theorem_attributes(keys: dict, where: str) -> set[str]:
 
 # LaTeX that changes how a counter of the cross-references counts or prints its numbers
 COUNTER_CHANGE = re.compile(
-    r"\\(setcounter|addtocounter|stepcounter|refstepcounter|numberwithin|counterwithin"
-    r"|counterwithout)\*?\s*\{(\w+)\}|\\renewcommand\*?\s*\{?\\the(\w+)"
+    r"\\(?:setcounter|addtocounter|stepcounter|refstepcounter|numberwithin|counterwithin)"
+    r"\*?\s*\{(\w+)\}|\\(?:renewcommand\*?\s*\{?|def\s*|let\s*)\\the([a-z]+)"
     r"|\\begin\{(subequations)\}"
 )
 CROSSREF_COUNTERS = {"equation", "figure", "table", "section"} | {
@@ -247,12 +247,16 @@ CROSSREF_COUNTERS = {"equation", "figure", "table", "section"} | {
 }
 
 
-def check_counters(tex: str, where: str) -> None:
+def check_counters(tex: str, where: str, file: str | None = None) -> None:
     """Stop on raw LaTeX (of the body or the header) that changes a counter the
-    cross-references use: the numbers of the PDF and the notebook could not be known."""
+    cross-references use: the numbers of the PDF and the notebook could not be known.
+    `where`: the place of `tex`; `file`: the name of the file `tex` is, named with the
+    line of the command instead."""
     for m in COUNTER_CHANGE.finditer(tex):
-        _, counter, printed, env = m.groups()
+        counter, printed, env = m.groups()
         if env or (counter or printed) in CROSSREF_COUNTERS:
+            if file:
+                where = f"{file}:{tex.count(chr(10), 0, m.start()) + 1}"
             shown = m.group(0) + "}" * (m.group(0).count("{") - m.group(0).count("}"))
             what = "its equations numbered 1a, 1b, ..." if env else counter or printed
             raise BuildError(
