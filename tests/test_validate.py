@@ -811,7 +811,7 @@ def test_undefined_reference_names_lines_and_why(tmp_path):
         "report.qmd:1: the reference @tbl-scores has no target in the PDF: it is the label "
         "of report.qmd:3 (chunk 'tbl-scores'), whose outputs gave the PDF no table to "
         "caption (an output kind the built-in renderer cannot show, or no output)\n"
-        "report.qmd:9: the reference @box-x has no target in the PDF: it is defined at "
+        "report.qmd:12: the reference @box-x has no target in the PDF: it is defined at "
         "report.qmd:14 but the PDF has no numbered element there\n"
         "report.qmd:15: the reference @eq-none has no target in the PDF: nothing in the "
         "document defines it"
