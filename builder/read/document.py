@@ -790,9 +790,8 @@ def read(
         prose.clear()
 
     i, fence, in_tex, raw_tex, in_table, comment = 0, None, 0, None, False, None
-    yaml_blocks: list[
-        str
-    ] = []  # where a YAML metadata block opens after the front matter
+    # where a YAML metadata block opens after the front matter
+    yaml_blocks: list[str] = []
     while i < len(lines):
         line = lines[i]
         stripped = line.text.strip()

@@ -214,6 +214,7 @@ def _read_include_files(pdf: dict, where_of, folder: Path) -> None:
             name = item if isinstance(item, str) else item.get("file")
             if name is None:
                 texts.append(item)
+                validate.check_counters(str(item.get("text", "")), where)
                 continue
             file = folder / name
             if not file.is_file():
@@ -222,8 +223,6 @@ def _read_include_files(pdf: dict, where_of, folder: Path) -> None:
                 )
             texts.append({"text": file.read_text(encoding="utf-8")})
             validate.check_counters(texts[-1]["text"], where, name)
-        for item in texts:
-            validate.check_counters(str(item.get("text", "")), where)
         pdf[key] = texts
 
 
