@@ -532,12 +532,13 @@ TABLE_RULE = re.compile(r"^-{3,}\s*$")
 SETEXT = re.compile(r"^\s*(=+|-+)\s*$")  # a setext heading's underline
 # a paragraph's first line: a word or number (not a list marker or a table caption), a
 # citation, display math, inline code or raw LaTeX (`\x`{=latex}), emphasis, a link or
-# a span (not a note or a link's definition), a note's reference, a parenthesis (not a
-# list marker's), quotes, inline math, strike-out, a percent sign, any non-ASCII letter,
-# an inline HTML tag (not a block's), an image with more after it (not a figure)
+# a span (not a note, a link's definition or a linked image, which may be a figure), a
+# note's reference, a parenthesis (not a list marker's), quotes, inline math,
+# strike-out, a percent sign, any non-ASCII letter, an inline HTML tag (not a block's),
+# an image with more after it (not a figure)
 PARAGRAPH = re.compile(
     r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]|^@[A-Za-z]|^\$"
-    r"|^`(?!``)|^\*{1,2}[^\s*]|^_{1,2}[^\s_]|^\[(?!\^)(?![^\]]*\]:)|^\d+(?![\d.)])"
+    r"|^`(?!``)|^\*{1,2}[^\s*]|^_{1,2}[^\s_]|^\[(?![\^!])(?![^\]]*\]:)|^\d+(?![\d.)])"
     r"|^\[\^[^\]]*\](?!:)|^\((?!(?:\d+|#|@[\w-]*|[A-Za-z]{1,5})\)(?:\s|$))"
     r"|^[\"'%]|^~~(?!~)|^[^\x00-\x7f]"
     r"|^<(?:a|abbr|b|br|code|em|i|img|kbd|mark|s|small|span|strong|sub|sup|u)\b"
