@@ -173,7 +173,7 @@ class Counter:
 
     def block(self, block: dict):
         t = block["t"]
-        if t in ("Div", "Header"):
+        if t in ("Div", "Header", "RawBlock"):  # a marker block too, in a list item
             self.pos = position(block) or self.pos
         if t == "Div":
             self.div(block)
@@ -186,7 +186,6 @@ class Counter:
         elif t == "RawBlock":
             if block["c"][0] in ("latex", "tex"):
                 self.raw(block["c"][1])
-            self.pos = position(block) or self.pos  # a marker in a list item
         elif t in ("Para", "Plain"):
             self.inlines(block["c"])
         elif t == "CodeBlock":
