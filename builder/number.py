@@ -90,6 +90,12 @@ def is_crossref(ident: str) -> bool:
 ANNOTATION = re.compile(r"(#|//|--|%)\s*<\d+>[ \t]*$", re.M)
 
 
+def alph(n: int) -> str:
+    """A counter as LaTeX's `\\Alph` writes it after `\\appendix`: A, B, ...; nothing
+    for 0 (a theorem before the appendix's first section, or no numbered sections)."""
+    return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[n - 1] if n else ""
+
+
 class Counter:
     def __init__(
         self, output: str, number_sections: bool, titles: dict, depth: int, koma: bool
@@ -130,8 +136,8 @@ class Counter:
         number = str(self.counters[kind])
         if kind in THEOREMS:  # numbered within the top-level section
             top = self.sections[0] if self.sections and self.nums.number_sections else 0
-            if self.appendix and top:
-                top = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[top - 1]
+            if self.appendix:
+                top = alph(top)
             number = f"{top}.{number}"
         return number
 
@@ -153,7 +159,7 @@ class Counter:
         self.sections[level - 1] += 1
         parts = list(map(str, self.sections))
         if self.appendix:
-            parts[0] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[self.sections[0] - 1]
+            parts[0] = alph(self.sections[0])
         return ".".join(parts)
 
     # --- the walk ---------------------------------------------------------------

@@ -342,7 +342,8 @@ def test_images_travel_inside_the_notebook(tmp_path, capsys):
     doc = (
         "---\ntitle: T\n---\n\n![Plain](a%20b.png){#fig-a}\n\n"
         "![Sized](a%20b.png){width=30%}\n\n![From a PDF](c.pdf){#fig-c}\n\n"
-        "![Gone](missing.png)\n\nSee @fig-a and @fig-c.\n"
+        "![Gone](missing.png)\n\n![Half](a%20b.png){#fig-h width=50%}\n\n"
+        "See @fig-a, @fig-c and @fig-h.\n"
     )
     qmd = write_project(tmp_path, {"report.qmd": doc})
     nb = build(qmd, pdf=False, log=lambda *_: None)["notebook"]
@@ -359,8 +360,12 @@ def test_images_travel_inside_the_notebook(tmp_path, capsys):
         base64.b64decode(cell.attachments["0-a_b.png"]["image/png"])
         == (tmp_path / "a b.png").read_bytes()
     )
-    assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+"', cell.source)
+    sized = re.findall(
+        r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+"([^>]*)>', cell.source
+    )
+    assert sized == [' style="width:30.0%" alt="Sized" /', ' style="width:50.0%" /']
     assert "*Figure 1: Plain*" in cell.source and "](missing.png)" in cell.source
+    assert "*Figure 5: Half*" in cell.source
     assert "report.qmd:11: image missing.png not found" in capsys.readouterr().out
 
 
@@ -426,3 +431,20 @@ def test_an_unrun_chunk_need_not_be_python(tmp_path):
     cells = build(qmd, pdf=False, fast=True, log=lambda *_: None)["notebook"].cells
     assert [c.cell_type for c in cells] == ["markdown"] * 3
     assert cells[1].source.startswith("```python\nfor x in\n```")
+
+
+def test_a_chunk_inside_a_callout_splits_its_quote(tmp_path):
+    """A callout is a quote in the notebook; a chunk inside it becomes a code cell between
+    two quotes (the title with the text before it, the text after it), in place."""
+    text = (
+        "::: {.callout-note}\n## Before\n\nText before.\n\n```{python}\nprint(1 + 1)\n"
+        "```\n\nText after.\n:::\n\nEnd.\n"
+    )
+    qmd = write_project(tmp_path, {"report.qmd": text})
+    cells = build(qmd, pdf=False, fast=True, log=lambda *_: None)["notebook"].cells
+    assert [(c.cell_type, c.source) for c in cells[1:]] == [
+        ("markdown", "> **Before**\n>\n> Text before."),
+        ("code", "print(1 + 1)"),
+        ("markdown", "> Text after.\n\nEnd."),
+    ]
+    assert cells[2].outputs[0]["text"] == "2\n"

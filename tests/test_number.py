@@ -101,6 +101,29 @@ def test_appendix_letters_sections_and_theorems(tmp_path):
     }
 
 
+def test_appendix_counter_zero_has_no_letter(tmp_path):
+    """LaTeX's \\Alph{0} is empty: after \\appendix, before its first section (or with no
+    numbered sections at all), theorems are ".1" and a subsection ".1", as Quarto 1.10.18
+    prints them (round twenty-two stopped here: "0.1" against LaTeX's ".1")."""
+    text = (
+        "# One\n\n::: {#thm-a}\nA.\n:::\n\n\\appendix\n\n::: {#lem-b}\nB.\n:::\n\n"
+        "## Sub {#sec-sub}\n\n::: {#lem-c}\nC.\n:::\n\n# Extra {#sec-extra}\n\n"
+        "See @thm-a, @lem-b, @sec-sub, @lem-c and @sec-extra.\n"
+    )
+    nums = number(tmp_path, text)
+    assert [nums.text(k) for k in ("thm-a", "lem-b", "sec-sub", "lem-c", "sec-extra")] == [
+        "Theorem 1.1", "Lemma .1", "Section .1", "Lemma .2", "Section A"
+    ]  # fmt: skip
+    text = "# Main\n\n::: {#lem-a}\nA.\n:::\n\n\\appendix\n\n# More\n\n::: {#lem-b}\nB.\n:::\n"
+    nums = number(tmp_path / "plain", text + "\n@lem-a and @lem-b.\n", sections=False)
+    assert (nums.numbers["lem-a"], nums.numbers["lem-b"]) == ("0.1", ".1")
+    text = (
+        "# Method\n\n\\appendix\n\n# Appendix {.unnumbered}\n\n## Proof\n\n## Extra\n"
+    )
+    nums = number(tmp_path / "headings", text)  # the notebook's headings: not "Z.1"
+    assert list(nums.headings.values()) == [["1"], [".1"], [".2"]]
+
+
 def test_raw_sections_and_theorem_environments_count(tmp_path):
     text = (
         "# One\n\n\\section{Raw}\n\n\\begin{lemma}\\label{lem-raw}x\\end{lemma}\n\n"

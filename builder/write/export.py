@@ -280,7 +280,8 @@ class Jupyter:
 
     def subfigure(self, image: dict, caption: list, parent: str | None) -> list:
         ident = attr(image)[0]
-        bare = {"t": "Image", "c": [["", [], []], [], image["c"][2]]}
+        size = [kv for kv in image["c"][0][2] if kv[0] in ("width", "height")]
+        bare = {"t": "Image", "c": [["", [], size], [], image["c"][2]]}  # as <img>
         number = self.nums.numbers.get(ident, "")
         if parent and number[-1:].isalpha():
             words = s(f"({number[-1]})") + ([] if blank(caption) else s(" "))
@@ -294,7 +295,7 @@ class Jupyter:
         image = next(_images(f["c"]), None)
         ident = f["c"][0][0] or (attr(image)[0] if image else "")
         if image and ident.startswith("fig-"):
-            image = {**image, "c": [[ident, [], []], *image["c"][1:]]}
+            image = {**image, "c": [[ident, [], image["c"][0][2]], *image["c"][1:]]}
             return self.subfigure(image, caption, parent)
         key = attr(f)[2].get("data-float", "")  # numbered without a label (parse.py)
         if parent is None and key in self.nums.numbers:

@@ -188,9 +188,9 @@ def check_numbers(aux: str, nums) -> None:
     if differ:
         raise BuildError(
             "\n".join(differ[:5])
-            + "\n(LaTeX counted something the builder does not see, such as raw LaTeX "
-            "that numbers or changes counters; write it the Quarto way, or build with "
-            "Quarto)"
+            + "\n(LaTeX counted something the builder's numbering did not, such as raw "
+            "LaTeX that numbers or changes counters: write it in Quarto's syntax (theorem "
+            "divs, {#eq-} labels, a heading's {.appendix}), or build with Quarto)"
         )
 
 
