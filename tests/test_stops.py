@@ -1,0 +1,122 @@
+"""The located stops of the reader and the weaver that no document case of
+test_quarto_cases.py reaches (found by measuring the suite's coverage of builder/): each
+names the file, the line and what is wrong."""
+
+import re
+
+import pytest
+from conftest import write_project
+
+from builder.__main__ import build
+from builder.read import BuildError
+
+HEAD = "---\ntitle: X\n---\n\n"  # the body starts at line 5
+
+
+def chunk(options: str, code: str) -> str:
+    return HEAD + f"```{{python}}\n{options}\n{code}\n```\n"
+
+
+PLOTS = "import matplotlib.pyplot as plt\nplt.plot([1]); plt.show(); plt.plot([2])"
+FRAME = "import pandas as pd\npd.DataFrame({'a': [1]})"
+
+STOPS = {
+    # the reader
+    "yaml-header-never-closed": (
+        "---\ntitle: X\n\nText.\n",
+        r"report.qmd:1: the YAML header opened with '---' is never closed",
+    ),
+    "yaml-header-not-a-mapping": (
+        "---\n- a\n- b\n---\n\nText.\n",
+        r"report.qmd:2: the YAML header must be 'key: value' lines",
+    ),
+    "not-utf-8": (
+        HEAD.encode() + "Caf\xe9.\n".encode("latin-1"),
+        r".*report.qmd: not UTF-8 text \(invalid continuation byte at byte 21\)",
+    ),
+    "pagebreak-not-alone-on-its-line": (
+        HEAD + "Text {{< pagebreak >}} more.\n",
+        r"report.qmd:5: \{\{< pagebreak >\}\} must stand alone on its line",
+    ),
+    "pagebreak-in-a-code-block": (
+        HEAD + "```\n{{< pagebreak >}}\n```\n",
+        r"report.qmd:6: \{\{< pagebreak >\}\} inside a code block",
+    ),
+    "div-attribute-unreadable": (
+        HEAD + "::: {.note !x}\nText.\n:::\n",
+        r"report.qmd:5: cannot read the div attribute '!x'",
+    ),
+    "execute-not-a-mapping": (
+        "---\ntitle: X\nexecute: true\n---\n\nText.\n",
+        r"report.qmd:3: 'execute' must be a mapping of options",
+    ),
+    "crossref-not-a-mapping": (
+        "---\ntitle: X\ncrossref: true\n---\n\nText.\n",
+        r"report.qmd:3: 'crossref' must be a mapping",
+    ),
+    "format-neither-a-name-nor-a-mapping": (
+        "---\ntitle: X\nformat: [pdf]\n---\n\nText.\n",
+        r"report.qmd:3: 'format' must be a format name or a",
+    ),
+    "pdf-options-not-a-mapping": (
+        "---\ntitle: X\nformat:\n  pdf: [toc]\n---\n\nText.\n",
+        r"report.qmd:4: 'pdf' must be a mapping of options",
+    ),
+    "project-not-a-mapping": (
+        {"_quarto.yml": "project: default\n", "report.qmd": HEAD + "Text.\n"},
+        r"_quarto.yml:1: 'project' must be a mapping",
+    ),
+    # the weaver: what a chunk's outputs cannot carry
+    "fig-subcap-one-short": (
+        chunk("#| label: fig-two\n#| fig-cap: Two\n#| fig-subcap: [a]", PLOTS),
+        r"report.qmd:5 \(chunk 'fig-two'\): fig-subcap must be a list with one caption "
+        r"per figure; the chunk drew 2 figures",
+    ),
+    "tbl-subcap-one-too-many": (
+        chunk("#| label: tbl-one\n#| tbl-cap: One\n#| tbl-subcap: [a, b]", FRAME),
+        r"report.qmd:5 \(chunk 'tbl-one'\): tbl-subcap must be a list with one caption "
+        r"per table; the chunk printed 1",
+    ),
+    "tbl-subcap-over-markdown-tables": (
+        chunk(
+            "#| label: tbl-md\n#| tbl-cap: Two\n#| tbl-subcap: [a, b]",
+            "from IPython.display import Markdown\n"
+            "display(Markdown('| a |\\n|---|\\n| 1 |'))\n"
+            "display(Markdown('| b |\\n|---|\\n| 2 |'))",
+        ),
+        r"report.qmd:5 \(chunk 'tbl-md'\): tbl-subcap over tables printed as Markdown "
+        r"is not supported by the built-in renderer",
+    ),
+    "an-image-type-latex-cannot-take": (
+        chunk("", "display({'image/gif': 'R0lGODlhAQABAAAAACw='}, raw=True)"),
+        r"report.qmd:5 \(chunk 'chunk-1'\): an image output of type image/gif cannot "
+        r"be put in the PDF",
+    ),
+    "an-output-type-the-pdf-cannot-show": (
+        chunk("", "display({'application/json': {'a': 1}}, raw=True)"),
+        r"report.qmd:5 \(chunk 'chunk-1'\): an output of type application/json "
+        r"cannot be put in the PDF",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", STOPS)
+def test_stops_name_the_file_and_line(tmp_path, case):
+    document, message = STOPS[case]
+    if isinstance(document, bytes):
+        (tmp_path / "report.qmd").write_bytes(document)
+        qmd = tmp_path / "report.qmd"
+    else:
+        files = document if isinstance(document, dict) else {"report.qmd": document}
+        qmd = write_project(tmp_path, files)
+    with pytest.raises(BuildError) as e:
+        build(qmd, log=lambda *_: None)  # PDF options are checked for the PDF
+    assert re.match(message, str(e.value)), str(e.value)
+
+
+def test_a_line_of_inline_code_opens_no_code_block(tmp_path):
+    """```x``` on a line of its own is inline code for pandoc, not a fence: the
+    paragraphs after it stay prose (a reference there is checked, at its line)."""
+    qmd = write_project(tmp_path, {"report.qmd": HEAD + "```x```\n\nSee @fig-nope.\n"})
+    with pytest.raises(BuildError, match=r"report.qmd:7: reference @fig-nope"):
+        build(qmd, pdf=False, log=lambda *_: None)
