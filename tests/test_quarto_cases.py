@@ -4,6 +4,7 @@ quarto_cases/, from ../shared/quarto-cases/): each gives what Quarto 1.10.18 giv
 the notebook uses the same numbers.  Where `quarto` is on PATH, a live test renders fixtures
 with it and compares the numbered labels."""
 
+import base64
 import json
 import os
 import re
@@ -2448,11 +2449,16 @@ SVG_TEXT = "Vector encoder Figure 1: Blocks. See Figure 1."  # Quarto 1.10.18 (r
 
 def test_an_svg_image_file_is_drawn_as_quarto(tmp_path):
     """Quarto converts an SVG file to PDF (rsvg-convert), the built-in with cairosvg;
-    the drawing's text is in the PDF; the notebook carries the SVG itself."""
+    the drawing's text is in the PDF; the notebook carries the SVG itself, at its width
+    (an <img> with a data URL: Jupyter reads no attributes of a Markdown image)."""
     nb = build(write_project(tmp_path, SVG_FILES), log=lambda *_: None)["notebook"]
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()).startswith(SVG_TEXT)
-    attachments = [a for c in nb.cells for a in c.get("attachments", {}).values()]
-    assert [list(a) for a in attachments] == [["image/svg+xml"]]
+    markdown = "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    data = re.findall(
+        r'<img src="data:image/svg\+xml;base64,([^"]+)" style="width:40.0%"', markdown
+    )
+    svg = SVG_FILES["figs/diagram.svg"].encode()
+    assert [base64.b64decode(d) for d in data] == [svg]
 
 
 @needs_quarto
