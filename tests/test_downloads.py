@@ -14,6 +14,7 @@ import torch
 from conftest import ROOT, copy_project, http_server
 from downloads import (
     IMAGEN_PHOTOS,
+    LABELS_NAME,
     SOURCES,
     WEIGHTS_NAME,
     MissingInputs,
@@ -138,6 +139,42 @@ def test_a_corrupted_mirror_file_is_rejected_and_not_kept(online, monkeypatch):
     cached = online / ".cache" / "data"
     assert not (cached / "ptb" / "ptb.valid.txt").exists()
     assert not (cached / "imagen" / photo).exists()
+
+
+@needs_data
+def test_the_label_table_is_checked_by_its_text(online, monkeypatch):
+    """Copies of the assignment's table differ in the final newline only: both are
+    accepted, downloaded once; a copy with another text is rejected and not kept."""
+    text = (DATA / LABELS_NAME).read_bytes()
+    assert text.endswith(b"}\n")
+    mirror = online / "mirror"
+    mirror.mkdir()
+    for name, body in [("a", text), ("b", text.rstrip()), ("c", text + b"\r\n")]:
+        (mirror / name).mkdir()
+        (mirror / name / LABELS_NAME).write_bytes(body)
+    (mirror / "d").mkdir()
+    (mirror / "d" / LABELS_NAME).write_bytes(text.replace(b"tench", b"trench"))
+    with http_server(mirror) as (base, requests):
+        for folder in "abc":
+            monkeypatch.setenv("REPORT_MIRROR_URL", f"{base}/{folder}")
+            path = download(LABELS_NAME)
+            assert path.read_bytes().rstrip() == text.rstrip()
+            path.unlink()
+        monkeypatch.setenv("REPORT_MIRROR_URL", f"{base}/d")
+        with pytest.raises(
+            ValueError,
+            match=rf"{base}/d/{LABELS_NAME}: not the expected assignment's class-name "
+            r"table .*\(the sha256 of its text differs\); not kept",
+        ):
+            fetch(LABELS_NAME)
+        assert len(requests) == 4
+    assert not (online / ".cache" / "data" / LABELS_NAME).exists()
+    monkeypatch.setenv("REPORT_OFFLINE", "1")
+    monkeypatch.setenv("REPORT_DATA_DIR", str(DATA))
+    assert fetch(LABELS_NAME) == DATA / LABELS_NAME
+    assert SOURCES[LABELS_NAME].endswith(
+        f"yrevar/942d3a0ac09ec9e5eb3a/raw/{LABELS_NAME}"
+    )
 
 
 def test_a_file_checked_like_torchvision_weights(online, monkeypatch):

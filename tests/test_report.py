@@ -37,7 +37,8 @@ PHOTOS = sorted(p.name for p in (DATA / "imagen").iterdir())
 INPUTS = [f"imagen/{name}" for name in PHOTOS] + [
     "ptb/ptb.valid.txt",
     "ptb/ptb.test.txt",
-]
+]  # fetched by the first cells, before any long computation
+LABELS = "imagenet1000_clsidx_to_labels.txt"  # optional, fetched where it is compared
 
 
 def kernel_env(**settings):
@@ -398,8 +399,8 @@ def test_questions_1b_and_1c_in_the_pdf(built):
 
 def test_the_build_downloaded_verified_and_cached_its_inputs(built):
     root, _, _, requests = built
-    assert downloaded(requests) == set(INPUTS)
-    for name in INPUTS:
+    assert downloaded(requests) == {*INPUTS, LABELS}
+    for name in [*INPUTS, LABELS]:
         assert sha256(root / ".cache" / "data" / name) == sha256(DATA / name), name
 
 
@@ -439,13 +440,15 @@ def test_the_notebook_alone_downloads_from_a_mirror(built, tmp_path):
 
 
 def test_notebook_runs_alone_offline_and_reproduces_every_output(built, tmp_path):
-    """A fresh kernel, an empty folder, a data folder with only imagen/*.jpg and
-    ptb/*.txt, no downloads: every output equals the stored one (MASKS aside)."""
+    """A fresh kernel, an empty folder, a data folder with only imagen/*.jpg,
+    ptb/*.txt and the label table, no downloads: every output equals the stored one
+    (MASKS aside)."""
     nb = nbformat.read(built[0] / "report.ipynb", as_version=4)
     nbformat.validate(nb)
     data = tmp_path / "data"
     for folder in ("imagen", "ptb"):
         shutil.copytree(DATA / folder, data / folder)
+    shutil.copy(DATA / LABELS, data)
     env = kernel_env(
         REPORT_FAST="1",
         REPORT_OFFLINE="1",
@@ -529,9 +532,21 @@ def test_the_notebook_reads_top_to_bottom_for_a_grader(built):
         if not c.metadata.get("jupyter", {}).get("source_hidden")
         and not c.source.startswith("# Supporting code")
     ]
+    # the one paragraph on running the notebook again, before the questions, names
+    # the variables the code reads; no other cell a grader reads mentions them
+    running = re.compile(r"\*Running it again\.\*.*?(?=\n\n|$)", re.S)
+    text = "\n\n".join(c.source for c in cells)
+    howto = running.findall(text)
+    assert len(howto) == 1, howto
+    assert text.index(howto[0]) < re.search(r"^# \d+ ", text, re.M).start()
+    read = (ROOT / "code" / "downloads.py").read_text()
+    named = set(re.findall(r"`(REPORT_\w+)=", howto[0]))
+    assert named == {"REPORT_DATA_DIR", "REPORT_OFFLINE", "REPORT_FAST"}
+    assert all(f'os.environ.get("{name}"' in read for name in named), named
     for cell in read_by_grader:
         for phrase in ("REPORT_", "Quarto", "quarto", "make draft", "appendix"):
-            assert phrase not in cell.source, (phrase, cell.source[:200])
+            source = running.sub("", cell.source)
+            assert phrase not in source, (phrase, cell.source[:200])
     for cell, after in zip(cells, cells[1:]):
         if cell.cell_type == "markdown" and cell.source.rstrip().endswith(":"):
             assert after.cell_type == "code", cell.source[-200:]
