@@ -179,29 +179,32 @@ def inline_cell(expressions) -> nbformat.NotebookNode:
     )
 
 
-def collect_inline(cell, expressions, values: dict[str, str]):
-    """Read the values an executed inline cell printed into `values` (expression: its
-    Markdown, `inline_markdown`).
+def collect_inline(cell, expressions, values: dict[str, dict[str, str]]):
+    """Read the values an executed inline cell printed into `values` ({position of the
+    block, as text: {expression: its Markdown, `inline_markdown`}}; "-1": the front
+    matter), so that one expression may have other values in other places, as in Quarto.
 
-    Raises BuildError naming the file and line of an expression that raised, or of one
-    that has a different value than the same expression earlier in the document.
+    Raises BuildError naming the file and line of an expression that raised.
     """
     if not expressions:
         return
     results = json.loads(
         "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stdout")
     )
-    for (expression, where, _), (ok, value) in zip(expressions, results):
+    for (expression, where, position), (ok, value) in zip(expressions, results):
         if not ok:
             raise BuildError(
                 f"{where}: inline expression `{{python}} {expression}` raised {value}"
             )
-        value = inline_markdown(value)
-        if values.setdefault(expression, value) != value:
+        if "<table" in value.get("text/html", "") and not (
+            {"text/latex", "text/markdown"} & set(value)
+        ):  # Quarto's PDF takes an HTML table's form, written as raw HTML in the text
             raise BuildError(
-                f"{where}: inline expression `{{python}} {expression}` has another value "
-                f"here than earlier in the document; assign it to a variable of its own"
+                f"{where}: inline expression `{{python}} {expression}` is a table (its "
+                "HTML form), which Quarto's PDF prints as broken raw HTML; show it from "
+                "a chunk, or write str(...) around it"
             )
+        values.setdefault(str(position), {})[expression] = inline_markdown(value)
 
 
 def _cell_metadata(chunk: Chunk) -> dict:
@@ -258,7 +261,7 @@ def run(nb, plan, doc: Document, fast: bool, log=print):
         extra_arguments=["--IPKernelApp.capture_fd_output=False"],
         resources={"metadata": {"path": str(doc.root)}},
     )
-    values: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
     with (
         sockets,
         client.setup_kernel(
@@ -288,8 +291,9 @@ def execute(
     one for the same code and settings, else executed now and stored.
 
     Its cells: the hidden key and preamble cells, one cell per executed chunk (metadata
-    `label`) and the hidden inline cells; `metadata.inline_values` maps each inline
-    expression to its text.  Raises BuildError when a chunk or an expression fails.
+    `label`) and the hidden inline cells; `metadata.inline_values` maps each block's
+    position to its inline expressions' texts (`collect_inline`).  Raises BuildError
+    when a chunk or an expression fails.
     """
     nb, plan = build_notebook(doc, fast)
     chunks = [chunk for chunk, _ in plan if chunk is not None]
@@ -305,7 +309,7 @@ def execute(
         log(f"execute: all {len(chunks)} chunks from the cache (jupyter-cache #{pk})")
         for chunk in chunks:
             log(f"  cached  {chunk.label}")
-        values: dict[str, str] = {}
+        values: dict[str, dict[str, str]] = {}
         for cell, (_, expressions) in zip(executed.cells, plan):
             collect_inline(cell, expressions, values)
         executed.metadata["inline_values"] = values

@@ -632,17 +632,33 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     if header.strip():  # its macros are expanded in the math of both outputs
         woven.segments.append(f"::: {{.content-hidden}}\n{header}\n:::")
     outputs = outputs_by_label(executed) if executed is not None else {}
-    values = (
-        executed.metadata.get("inline_values", {})
-        if executed is not None
-        else NotExecuted()
-    )
+
+    def inline_values(position: int) -> dict | None:  # of the block at `position`
+        if executed is None:
+            return NotExecuted()
+        values = executed.metadata.get("inline_values", {})
+        return values.get(str(position), {}) if doc.runs_jupyter else None
+
+    for expression, where, key in doc.front_inline:
+        if key not in META_KEYS:
+            raise BuildError(
+                f"{where}: inline expression `{{python}} {expression}` in the front "
+                f"matter's '{key}': the built-in renderer evaluates them in the keys it "
+                f"prints ({', '.join(META_KEYS[:5])}, ...) only; write the value, or "
+                "build with Quarto"
+            )
+        value = meta[key]
+        meta[key] = (
+            [resolve_inline(v, inline_values(-1)) for v in value]
+            if isinstance(value, list)
+            else resolve_inline(value, inline_values(-1))
+        )
     fig_format = options.figure_defaults(doc)["fig-format"]
     numbered = options.pdf_option(doc, "code-line-numbers") not in (None, False)
     segments = woven.segments  # the Markdown, in document order
-    for block in doc.blocks:
+    for at, block in enumerate(doc.blocks):
         if not isinstance(block, Chunk):
-            text = resolve_inline(block.marked or block.text, values)
+            text = resolve_inline(block.marked or block.text, inline_values(at))
             # a function, so that re.sub does not read the \n of \newpage as a newline
             segments.append(
                 PAGEBREAK.sub(lambda _: "```{=latex}\n\\newpage\n```", text)

@@ -195,29 +195,19 @@ def test_inline_expressions_and_figure_divs(project):
     assert ":::" not in markdown
 
 
-def test_inline_expressions_take_the_value_where_they_stand(tmp_path):
+def test_an_inline_expression_in_a_front_matter_key_not_printed_is_located(tmp_path):
     qmd = write_project(
         tmp_path,
         {
-            "report.qmd": """
-        ```{python}
-        x = 1
-        ```
-
-        First `{python} x + 0`.
-
-        ```{python}
-        x = 2
-        ```
-
-        Then `{python} x`.
-        """
+            "report.qmd": '---\nsubject: "`{python} 1`"\n---\n\n```{python}\nx = 1\n```\n'
         },
     )
-    run_build(qmd, pdf=False)
-    nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
-    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    assert "First 1." in markdown and "Then 2." in markdown
+    with pytest.raises(
+        BuildError,
+        match=r"report.qmd:2: inline expression `\{python\} 1` in the front matter's "
+        r"'subject': the built-in renderer evaluates them in the keys it prints",
+    ):
+        run_build(qmd, pdf=False)
 
 
 def test_eval_false_and_output_false(tmp_path):
@@ -262,6 +252,23 @@ def test_failing_inline_expression_is_named(tmp_path):
         match=r"report.qmd:1: inline expression `\{python\} 1 / 0` raised ZeroDivisionError",
     ):
         run_build(qmd)
+
+
+def test_an_inline_table_is_located(tmp_path):
+    """A DataFrame in the prose: Quarto's PDF prints its HTML form as raw HTML."""
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": "```{python}\nimport pandas as pd\n"
+            "df = pd.DataFrame({'a': [1]})\n```\n\nFrame: `{python} df`.\n"
+        },
+    )
+    with pytest.raises(
+        BuildError,
+        match=r"report.qmd:6: inline expression `\{python\} df` is a table \(its "
+        r"HTML form\), which Quarto's PDF prints as broken raw HTML",
+    ):
+        run_build(qmd, pdf=False)
 
 
 def test_notebook_is_self_contained_and_runs_alone(project, tmp_path):

@@ -424,6 +424,89 @@ def test_36_live_quarto_prints_the_same_inline_values(tmp_path):
     assert _inline_lines(root / "report.pdf") == QUARTO_INLINE
 
 
+# Where Quarto 1.10.18 evaluates inline expressions: each where it stands (the same text
+# twice, with a chunk between, has two values), in the front matter (before every
+# chunk), in a code block and in a raw LaTeX block; with no chunk, none
+INLINE_PLACES = """\
+---
+title: "Report on `{python} 6 * 7` networks"
+author: ["Ada `{python} 'A' + 'B'`"]
+format:
+  pdf:
+    pdf-engine: xelatex
+---
+
+```{python}
+x = 1
+```
+
+First `{python} x`.
+
+```{python}
+x = 2
+```
+
+Then `{python} x`, twice `{python} x`.
+
+```bash
+python train.py --samples `{python} x * 3`
+```
+
+```{=latex}
+\\textbf{`{python} x + 5`}
+```
+"""
+NO_CHUNK = """\
+---
+format:
+  pdf:
+    pdf-engine: xelatex
+---
+
+# Heading `{python} 1 + 1`
+
+The net has `{python} 3 * 128` units.
+"""
+INLINE_WORDS = {  # the PDF's words, its page number last
+    INLINE_PLACES: "Report on 42 networks Ada AB x = 1 First 1. x = 2 Then 2, twice 2. "
+    "python train.py --samples 6 7 1",  # the 7 from the raw LaTeX
+    NO_CHUNK: "Heading {python} 1 + 1 The net has {python} 3 * 128 units. 1",
+}
+
+
+@pytest.mark.parametrize("qmd", INLINE_WORDS, ids=["places", "no-chunk"])
+def test_inline_expressions_are_evaluated_where_quarto_evaluates_them(tmp_path, qmd):
+    write_project(tmp_path, {"report.qmd": qmd})
+    build(tmp_path / "report.qmd", fast=True, log=lambda _: None)
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == INLINE_WORDS[qmd]
+    nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    if qmd == NO_CHUNK:  # left as code
+        assert "The net has `{python} 3 * 128` units." in markdown
+    else:
+        assert "First 1." in markdown and "Then 2, twice 2." in markdown
+        assert "--samples 6" in markdown and "{python}" not in markdown
+
+
+@needs_quarto
+@pytest.mark.parametrize("qmd", INLINE_WORDS, ids=["places", "no-chunk"])
+def test_live_quarto_evaluates_inline_expressions_there(tmp_path, qmd):
+    write_project(tmp_path, {"report.qmd": qmd})
+    quarto_render(tmp_path)
+    assert " ".join(pdf_text(tmp_path / "report.pdf").split()) == INLINE_WORDS[qmd]
+
+
+def test_a_document_with_no_chunk_runs_inline_expressions_with_engine_jupyter(
+    tmp_path,
+):
+    qmd = NO_CHUNK.replace("---\n", "---\nengine: jupyter\n", 1)
+    write_project(tmp_path, {"report.qmd": qmd})
+    build(tmp_path / "report.qmd", fast=True, pdf=False, log=lambda _: None)
+    nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "Heading 2" in markdown and "The net has 384 units." in markdown
+
+
 def test_wrapped_code_line_continues_deeper_than_its_own_indentation(tmp_path):
     """A wrapped line of highlighted code goes on after an arrow, indented past the line's
     own indentation: it must not read as a statement at another indentation."""

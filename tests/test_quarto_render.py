@@ -32,7 +32,7 @@ def f():
 '''
 REPORT = """
 ---
-title: "Small"
+title: "Small `{python} 6 * 7`"
 author: "A. Student"
 ---
 
@@ -190,10 +190,12 @@ def test_quarto_render_builds_both_outputs_and_executes_each_chunk_once(tmp_path
     log = done.stdout + done.stderr
     assert done.returncode == 0, log
     assert runs(root) == ["setup", "second", "fig-a"]
-    assert "6 requests executed, 0 replayed" in log
+    # 3 chunks, Quarto's 2 own requests, 2 of inline expressions (front matter, prose)
+    assert "7 requests executed, 0 replayed" in log
     assert "BUILD-MESSAGE" in log  # the channel of build messages: the terminal
     text = pdf_text(root / "report.pdf")
     assert "stdout 41" in text and "The value is 42, and a string." in text
+    assert text.startswith("Small 42")
     assert "Figure 1: A plot" in text and "BUILD-MESSAGE" not in text
     assert "pre-render" not in text and "report kernel" not in text
     # the single-file notebook: the module inlined, no import of it, outputs kept
@@ -205,6 +207,7 @@ def test_quarto_render_builds_both_outputs_and_executes_each_chunk_once(tmp_path
         "image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])
     )
     assert any("The value is 42, and a string." in c.source for c in nb.cells)
+    assert nb.cells[0].source.startswith("# Small 42")  # the front matter's value
     assert "BUILD-MESSAGE" not in (root / "report.ipynb").read_text()
     assert not list(root.glob("*.quarto_ipynb*"))  # Quarto's kept notebook removed
 
@@ -216,7 +219,7 @@ def test_quarto_render_builds_both_outputs_and_executes_each_chunk_once(tmp_path
             qmd.write_text(qmd.read_text().replace("See @fig-a.", edit))
         done = render(root)
         assert done.returncode == 0, done.stdout + done.stderr
-        assert "0 requests executed, 6 replayed" in done.stdout + done.stderr
+        assert "0 requests executed, 7 replayed" in done.stdout + done.stderr
         assert runs(root) == ["setup", "second", "fig-a"]
     assert "drawn below" in pdf_text(root / "report.pdf")
     assert pdf_before != (root / "report.pdf").read_bytes()
@@ -347,7 +350,7 @@ def test_quartos_notebook_becomes_the_builders_executed_notebook(tmp_path):
     prose.metadata["user_expressions"] = [
         {"expression": "f() + 1", "result": {"data": {"text/plain": "42"}}}
     ]
-    nb = nbformat.v4.new_notebook(cells=[cells[0], prose, *cells[1:]])
+    nb = nbformat.v4.new_notebook(cells=[*cells[:2], prose, cells[2]])
     executed = from_quarto(nb, doc)
     assert [c.metadata["label"] for c in executed.cells] == [
         c.label for c in doc.chunks
@@ -355,8 +358,10 @@ def test_quartos_notebook_becomes_the_builders_executed_notebook(tmp_path):
     assert [c.outputs[0]["text"] for c in executed.cells] == [
         f"{c.label}\n" for c in doc.chunks
     ]
-    assert executed.metadata["inline_values"] == {"f() + 1": "42"}
-    nb.cells[2].source = "#| label: second\nsomething else"
+    # the values of the Markdown cell after two code cells: those of the block after
+    # two chunks, where the expression stands (block 2); none before it
+    assert executed.metadata["inline_values"] == {"-1": {}, "2": {"f() + 1": "42"}}
+    nb.cells[1].source = "#| label: second\nsomething else"
     with pytest.raises(BuildError, match="Quarto's notebook has another cell here"):
         from_quarto(nb, doc)
     nb.cells.pop()
@@ -404,7 +409,11 @@ def test_post_render_words_the_notebook_in_the_documents_language(
         {"expression": e, "result": {"data": {"text/plain": v}}}
         for e, v in (("f() + 1", "42"), ('"a string"', "'a string'"))
     ]
-    kept = nbformat.v4.new_notebook(cells=[*cells[:2], prose, cells[2]])
+    front = nbformat.v4.new_markdown_cell("---\ntitle: ...\n---")
+    front.metadata["user_expressions"] = [
+        {"expression": "6 * 7", "result": {"data": {"text/plain": "42"}}}
+    ]
+    kept = nbformat.v4.new_notebook(cells=[front, *cells[:2], prose, cells[2]])
     nbformat.write(kept, tmp_path / "report.quarto_ipynb")
     monkeypatch.setattr(quarto, "ROOT", tmp_path)
     monkeypatch.setenv("QUARTO_PROJECT_OUTPUT_FILES", "report.pdf")

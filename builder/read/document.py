@@ -158,6 +158,8 @@ class Document:
     settings: document_options.Settings = field(
         default_factory=document_options.Settings
     )
+    # (expression, 'file:line', key) of each inline expression in the front matter
+    front_inline: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -167,19 +169,40 @@ class Document:
     def chunks(self) -> list[Chunk]:
         return [b for b in self.blocks if isinstance(b, Chunk)]
 
+    @property
+    def runs_jupyter(self) -> bool:
+        """Whether Quarto runs the document with its Jupyter engine: it has a chunk, or
+        says `jupyter:` or `engine: jupyter`; else its markdown engine runs nothing and
+        leaves inline expressions as code."""
+        engine = self.meta.get("engine")
+        return engine == "jupyter" or (
+            engine is None and bool(self.chunks or "jupyter" in self.meta)
+        )
+
     def inline_expressions(self) -> list[tuple[str, str, int]]:
-        """(expression, 'file:line', blocks before it) of every `{python} expr` in the prose."""
-        return [
+        """(expression, 'file:line', blocks before it) of every `{python} expr` Quarto
+        evaluates: in the whole text of every Markdown block (code blocks and raw blocks
+        included, as Quarto's notebook.py finds them) and in the front matter (position
+        -1: the first Markdown cell's, before every chunk); none without the Jupyter
+        engine."""
+        if not self.runs_jupyter:
+            return []
+        front = [(expression, where, -1) for expression, where, _ in self.front_inline]
+        return front + [
             (m.group(1), block.where(k), position)
             for position, block in enumerate(self.blocks)
             if isinstance(block, Markdown)
-            for k, line in enumerate(block.prose_lines())
+            for k, line in enumerate(block.text.split("\n"))
             for m in INLINE.finditer(line)
         ]
 
 
-def resolve_inline(text: str, values: dict[str, str]) -> str:
-    """Replace every `{python} expr` by the value the build computed for it."""
+def resolve_inline(text: str, values: dict[str, str] | None) -> str:
+    """Replace every `{python} expr` by the value the build computed for it where it
+    stands (`values`: those of its block); `values` None (a document Quarto does not
+    execute): left as code, as Quarto leaves it."""
+    if values is None:
+        return text
     return INLINE.sub(lambda m: values[m.group(1)], text)
 
 
@@ -709,11 +732,12 @@ def format_date(date, fmt: str, meta: dict, where: str) -> str:
 
 def front_matter(
     path: Path, root: Path, project: bool, builtin_pdf: bool
-) -> tuple[list[Line], document_options.Settings, dict]:
+) -> tuple[list[Line], document_options.Settings, dict, list]:
     """The document's lines after its front matter (includes expanded), its options
     merged over the project's (`project`: `root` holds `_quarto.yml`), the date and
-    authors as the PDF prints them, and the values shortcodes read ({{< meta >}},
-    {{< var >}}, {{< env >}}), resolved in the metadata's own text."""
+    authors as the PDF prints them, the values shortcodes read ({{< meta >}},
+    {{< var >}}, {{< env >}}), resolved in the metadata's own text, and the inline
+    expressions of the front matter (see `Document.front_inline`)."""
     lines = expand_includes(path, root)
     meta, lines, meta_lines = split_front_matter(lines, path)
     texts = [ln.text for ln in lines] + [str(meta)]
@@ -741,13 +765,21 @@ def front_matter(
         else {},
         "env": {**settings.environment, **os.environ},  # the environment files' too
     }
+    inline = []  # `{python} expr` in the front matter's own text: Quarto evaluates it
     for key, value in meta.items():  # {{< meta >}} in the title, author, ...
         n = meta_lines.get((key,), 1)
         if isinstance(value, str):
             meta[key] = _resolve_shortcodes(Line(value, path, n), values)
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             meta[key] = [_resolve_shortcodes(Line(v, path, n), values) for v in value]
-    return lines, settings, values
+        texts = meta[key] if isinstance(meta[key], list) else [meta[key]]
+        inline += [
+            (m.group(1), f"{path.name}:{n}", key)
+            for text in texts
+            if (key,) in meta_lines and isinstance(text, str)
+            for m in INLINE.finditer(text)
+        ]
+    return lines, settings, values, inline
 
 
 def read(
@@ -770,9 +802,11 @@ def read(
             f"the project's own folder only: move it there, or build with Quarto"
         )
     in_project = any((root / n).is_file() for n in names)
-    lines, settings, values = front_matter(path, root, in_project, builtin_pdf)
+    lines, settings, values, front_inline = front_matter(
+        path, root, in_project, builtin_pdf
+    )
     meta = settings.meta
-    doc = Document(path, meta, settings=settings)
+    doc = Document(path, meta, settings=settings, front_inline=front_inline)
     prose: list[Line] = []
 
     def flush():
@@ -898,7 +932,7 @@ def read(
         prose.append(line)
         i += 1
     flush()  # an unclosed code block: pandoc closes it at the end of the document
-    if yaml_blocks and (doc.chunks or "jupyter" in meta or meta.get("engine")):
+    if yaml_blocks and (doc.runs_jupyter or meta.get("engine")):
         raise BuildError(
             f"{yaml_blocks[0]}: a YAML metadata block after the front matter: Quarto's "
             f"Jupyter engine prints its lines as text (and may drop the paragraph "

@@ -188,14 +188,15 @@ def post_render(log=print) -> None:
 
 def from_quarto(nb, doc):
     """Quarto's executed notebook as execute.py's: one code cell per executed chunk
-    (metadata `label`), and `metadata.inline_values` {expression: text}.
+    (metadata `label`), and `metadata.inline_values` {block position: {expression:
+    text}}, as `execute.collect_inline` gives them.
 
     Raises read.BuildError when its code cells are not the document's chunks.
     """
     import nbformat
 
     from builder.execute import executed_chunks, inline_markdown
-    from builder.read import BuildError
+    from builder.read import BuildError, Chunk
 
     cells = [c for c in nb.cells if c.cell_type == "code"]
     if len(cells) != len(doc.chunks):
@@ -216,10 +217,22 @@ def from_quarto(nb, doc):
                 chunk.source, outputs=cell.outputs, metadata={"label": chunk.label}
             )
         )
-    values = {}
+    # Quarto evaluates a Markdown cell's expressions after the code cells before it:
+    # the values of those after n code cells are those of the blocks after n chunks
+    after: dict[int, dict[str, str]] = {}
+    code_cells = 0
     for cell in nb.cells:
+        code_cells += cell.cell_type == "code"
         for item in cell.get("metadata", {}).get("user_expressions", []):
-            values[item["expression"]] = inline_markdown(item["result"].get("data", {}))
+            value = inline_markdown(item["result"].get("data", {}))
+            after.setdefault(code_cells, {})[item["expression"]] = value
+    chunks_before = 0
+    values = {"-1": after.get(0, {})}  # the front matter: in the first Markdown cell
+    for position, block in enumerate(doc.blocks):
+        if isinstance(block, Chunk):
+            chunks_before += 1
+        else:
+            values[str(position)] = after.get(chunks_before, {})
     out.metadata["inline_values"] = values
     return out
 
