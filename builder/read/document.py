@@ -772,13 +772,14 @@ def front_matter(
             meta[key] = _resolve_shortcodes(Line(value, path, n), values)
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             meta[key] = [_resolve_shortcodes(Line(v, path, n), values) for v in value]
-        texts = meta[key] if isinstance(meta[key], list) else [meta[key]]
-        inline += [
-            (m.group(1), f"{path.name}:{n}", key)
-            for text in texts
-            if (key,) in meta_lines and isinstance(text, str)
-            for m in INLINE.finditer(text)
-        ]
+        if (key,) in meta_lines:  # the front matter's own keys, not _quarto.yml's
+            shown = meta[key] if isinstance(meta[key], list) else [meta[key]]
+            inline += [
+                (m.group(1), f"{path.name}:{n}", key)
+                for text in shown
+                if isinstance(text, str)
+                for m in INLINE.finditer(text)
+            ]
     return lines, settings, values, inline
 
 
