@@ -25,6 +25,17 @@ os.environ["NO_PROXY"] = ",".join(
     filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1"])
 )
 
+DATA = Path(os.environ["REPORT_DATA_DIR"])
+HAS_DATA = all(
+    (DATA / name).is_file()
+    for name in ("imagen_manifest.tsv", "ptb/ptb.valid.txt", "ptb/ptb.test.txt")
+)
+needs_data = pytest.mark.skipif(
+    not HAS_DATA, reason=f"the offline data is not in {DATA} (set REPORT_DATA_DIR)"
+)
+if os.environ.get("CI") and not HAS_DATA:
+    raise RuntimeError(f"CI must have the offline data in {DATA}")
+
 needs_latex = pytest.mark.skipif(
     shutil.which("xelatex") is None or shutil.which("pdftotext") is None,
     reason="xelatex and pdftotext are required (apt-get install "

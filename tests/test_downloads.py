@@ -11,7 +11,7 @@ import sys
 
 import pytest
 import torch
-from conftest import ROOT, copy_project, http_server
+from conftest import DATA, ROOT, copy_project, http_server, needs_data
 from downloads import (
     IMAGEN_PHOTOS,
     LABELS_NAME,
@@ -25,11 +25,6 @@ from downloads import (
 from imagenet_model import WEIGHTS, load_alexnet
 from images import ImageError, fetch_images, find_images
 from ptb_data import load_corpus
-
-DATA = ROOT.parent / "shared" / "data"
-needs_data = pytest.mark.skipif(
-    not (DATA / "imagen_manifest.tsv").is_file(), reason=f"no offline data in {DATA}"
-)
 
 
 def sha256(path):

@@ -2,13 +2,13 @@
 give errors naming the file, and classes come out by name."""
 
 import io
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import torch.nn as nn
+from conftest import DATA, needs_data
 from imagenet_model import Normalized, class_names, load_alexnet, read_label_table
 from images import (
     ImageError,
@@ -23,7 +23,6 @@ from images import (
 from PIL import Image
 from predictions import predict, top_prediction
 
-DATA = Path(os.environ["REPORT_DATA_DIR"])
 IMAGEN = DATA / "imagen"
 
 
@@ -40,6 +39,7 @@ def check(tensor, size=224):
         "n07697100_25048_hamburger.jpg",
     ],
 )  # 2848x2136 photo
+@needs_data
 def test_awkward_real_photos(name):
     image = load_image(IMAGEN / name)
     check(image)
@@ -114,6 +114,7 @@ def test_png_round_trip_is_exact(tmp_path):
     assert torch.equal(load_image(tmp_path / "x.png"), image)
 
 
+@needs_data
 def test_finding_and_picking_images():
     found = find_images()  # offline: the 31 listed photos, all in REPORT_DATA_DIR
     assert len(found) == 31 and sorted(found) == sorted(
@@ -131,6 +132,7 @@ def test_finding_and_picking_images():
     )
 
 
+@needs_data
 def test_a_local_copy_with_the_wrong_checksum_is_rejected(tmp_path, monkeypatch):
     name = "n01882714_11334_koala_bear.jpg"
     (tmp_path / name).write_bytes((IMAGEN / name).read_bytes() + b"x")
@@ -160,6 +162,7 @@ def test_any_folder_of_images(tmp_path, monkeypatch):
     assert sorted(pick_images(found, 2, seed=0)) == ["a.png", "b.JPG"]
 
 
+@needs_data
 def test_label_table_and_torchvision_names():
     names = class_names()
     assert len(names) == 1000 and names[51] == "triceratops"
@@ -188,6 +191,7 @@ class FixedLogits(nn.Module):
         return logits
 
 
+@needs_data
 def test_naming_helper_with_controlled_logits():
     name, probability = top_prediction(
         FixedLogits(51), IMAGEN / "n02129604_20374_tiger.jpg", class_names()
@@ -346,6 +350,7 @@ def test_untrained_default_and_messages(tmp_path, monkeypatch):
     assert message.endswith("(REPORT_FAST=1), which runs on untrained weights.")
 
 
+@needs_data
 def test_label_table_keys_and_first_synonyms(tmp_path):
     (tmp_path / "gaps.txt").write_text("{1: 'a', 2: 'b'}")
     with pytest.raises(ValueError, match=r"gaps.txt: expected a dict with keys 0..N-1"):

@@ -13,6 +13,7 @@ import language_model
 import pytest
 import torch
 import torch.nn as nn
+from conftest import DATA, HAS_DATA
 from language_model import (
     FAST_CONFIG,
     RNNLM,
@@ -40,6 +41,8 @@ TINY = replace(
 
 @pytest.fixture(scope="module")
 def corpus():
+    if not HAS_DATA:
+        pytest.skip(f"the offline data is not in {DATA} (set REPORT_DATA_DIR)")
     return load_corpus(allow_fallback=True)
 
 

@@ -14,7 +14,15 @@ import subprocess
 import nbformat
 import parity
 import pytest
-from conftest import ROOT, copy_project, http_server, needs_latex, pdf_text
+from conftest import (
+    DATA,
+    HAS_DATA,
+    ROOT,
+    copy_project,
+    http_server,
+    needs_latex,
+    pdf_text,
+)
 from markdown_it import MarkdownIt
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
@@ -28,11 +36,8 @@ from builder.write.modules import code_modules, standalone_source
 
 pytestmark = needs_latex
 MARGIN_CM = 2.0  # _quarto.yml's geometry
-DATA = ROOT.parent / "shared" / "data"  # served as the mirror: imagen/, ptb/
-if not (DATA / "imagen").is_dir() and not os.environ.get("CI"):
-    pytest.skip(
-        f"the offline data {DATA} is not here (imagen/, ptb/)", allow_module_level=True
-    )
+if not HAS_DATA:  # DATA is served as the mirror: imagen/, ptb/
+    pytest.skip(f"the offline data is not in {DATA}", allow_module_level=True)
 PHOTOS = sorted(p.name for p in (DATA / "imagen").iterdir())
 INPUTS = [f"imagen/{name}" for name in PHOTOS] + [
     "ptb/ptb.valid.txt",
