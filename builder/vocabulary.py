@@ -43,6 +43,8 @@ JUPYTER_MATH = MATHJAX & set(_MATHJAX2["macros"]) | set(REQUIRED)
 UNICODE_MATH = set(
     json.loads((FILE.parent / "write" / "unicode-math.json").read_text())["macros"]
 )
+# the front-matter keys handed to pandoc, which the PDF prints (or uses: citations)
+PRINTED_META = tuple(VOCABULARY["metadata_printed"])
 CELL_TAGS = {k: v for k, v in VOCABULARY["cell_tags"].items() if k != "_about"}
 FORMATS = {name: set(aliases) for name, aliases in VOCABULARY["formats"].items()}
 

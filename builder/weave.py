@@ -43,11 +43,6 @@ OPERATOR = re.compile(
     r"|\\(DeclareMathOperator|providecommand\*?|renewcommand\*?|def|let)\s*"
     r"(\{\s*\\\w+\s*\}|\\\w+)(?:(?:\s*\[[^\]]*\]|#\d)*\s*\{|\s*=?\s*\\\w+)"
 )
-META_KEYS = (
-    "title", "subtitle", "author", "date", "abstract", "keywords", "csl", "thanks",
-    "link-citations", "lang", "nocite", "references", "reference-section-title",
-    "suppress-bibliography",
-)  # fmt: skip
 
 
 @dataclass
@@ -610,7 +605,7 @@ def operators(tex: str, preamble: bool = False, where: str = "") -> str:
 def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     """Pandoc Markdown for the whole document as executed (hidden code left out)."""
     figures = figures or doc.root / "figures"
-    meta = {k: doc.meta[k] for k in META_KEYS if k in doc.meta}
+    meta = {k: doc.meta[k] for k in vocabulary.PRINTED_META if k in doc.meta}
     bib = doc.meta.get("bibliography")
     if bib:
         bibs = bib if isinstance(bib, list) else [bib]
@@ -639,14 +634,7 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
         values = executed.metadata.get("inline_values", {})
         return values.get(str(position), {}) if doc.runs_jupyter else None
 
-    for expression, where, key in doc.front_inline:
-        if key not in META_KEYS:
-            raise BuildError(
-                f"{where}: inline expression `{{python}} {expression}` in the front "
-                f"matter's '{key}': the built-in renderer evaluates them in the keys it "
-                f"prints ({', '.join(META_KEYS[:5])}, ...) only; write the value, or "
-                "build with Quarto"
-            )
+    for _, _, key in doc.front_inline:  # in printed keys only (read.py)
         value = meta[key]
         meta[key] = (
             [resolve_inline(v, inline_values(-1)) for v in value]

@@ -780,6 +780,13 @@ def front_matter(
                 if isinstance(text, str)
                 for m in INLINE.finditer(text)
             ]
+            if key not in vocabulary.PRINTED_META and inline and inline[-1][2] == key:
+                raise BuildError(
+                    f"{path.name}:{n}: inline expression `{{python}} {inline[-1][0]}` "
+                    f"in the front matter's '{key}': the built-in renderer evaluates "
+                    f"them in the keys it prints ({', '.join(vocabulary.PRINTED_META[:5])}"
+                    ", ...) only; write the value, or build with Quarto"
+                )
     return lines, settings, values, inline
 
 
