@@ -207,7 +207,8 @@ def name_titles(tree: dict) -> dict:
     for div, inlines in zip(divs, names):
         ident, classes, keys = div["c"][0]
         div["c"][0] = [ident, classes, [kv for kv in keys if kv[0] != "name"]]
-        div["c"][1].insert(0, {"t": "Header", "c": [2, ["", [], []], inlines]})
+        if inlines:  # name="": untitled, as in Quarto
+            div["c"][1].insert(0, {"t": "Header", "c": [2, ["", [], []], inlines]})
     return tree
 
 

@@ -215,7 +215,7 @@ def test_title_cell_from_the_tree_metadata():
     blocks = title_blocks(meta, lambda inlines: inlines)
     assert [b["t"] for b in blocks] == ["Header", "Para", "Para"]
     assert [stringify(b["c"]) for b in blocks[1:]] == [
-        "Student: Ada, Bob",
+        "Author: Ada, Bob",
         "Date: 2026-03-05",
     ]
     assert stringify(blocks[0]["c"][2]) == "T"

@@ -832,6 +832,34 @@ def test_live_quarto_places_figures_as_recorded(tmp_path, fig_pos):
 # kinds that start with a figure or a list, a figure and a footnote inside a callout, sub-tables,
 # headings that end in a LaTeX argument or a span, simple and multiline tables, \tag.
 KINDS_DOCS = {
+    "empty-names-and-titles": (  # name="" and title="": the kind's own title
+        "number-sections: false",
+        """
+        ::: {#thm-a name=""}
+        A theorem with an empty name.
+        :::
+
+        ::: {.proof name=""}
+        A proof with an empty name.
+        :::
+
+        ::: {.callout-warning title=""}
+        Empty title attribute.
+        :::
+
+        ::: {#tip-c .callout-tip title=""}
+        A numbered tip.
+        :::
+
+        See @thm-a and @tip-c.
+        """,
+        [
+            "Theorem 0.1. A theorem with an empty name.",
+            "Proof. A proof with an empty name.",
+            "Warning Empty title attribute.",
+            "Tip 1 A numbered tip. See Theorem 0.1 and Tip 1.",
+        ],
+    ),
     "reference-forms": (
         "number-sections: true",
         """
@@ -1873,6 +1901,10 @@ KINDS_DOCS = {
 
 # words of sentences the notebook sets otherwise (callout titles, lists, table rows, tags)
 PDF_ONLY = (
+    "Theorem 0.1. A",
+    "Proof. A proof with an",
+    "Warning Empty",
+    "Tip 1 A",
     "Name Low",
     "space. Text after",
     "first loss",
@@ -1970,8 +2002,13 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
     if name == "theorems-without-section-numbers":
         assert "# First" in markdown and "# 1 First" not in markdown
     if name == "shift-heading-level-by":  # the notebook's title cell and headings
-        assert markdown.startswith("# A study of MLPs **Student:** A # 1 Data")
+        assert markdown.startswith("# A study of MLPs **Author:** A # 1 Data")
         assert "# Aside" not in markdown and "## 1.1 Cleaning" in markdown
+    if name == "empty-names-and-titles":  # as the PDF: the kinds' own titles
+        assert (
+            "**Theorem 0.1.** A theorem" in markdown and "*Proof.* A proof" in markdown
+        )
+        assert "> **Warning** > > Empty" in markdown and "> **Tip 1** > > A" in markdown
     if name == "header-includes":  # its macros expanded in the notebook's math
         assert r"$\operatorname{softmax}(z)$" in markdown
     if name == "table-sub-captions-from-a-chunk":  # under the cell, as sub-figures
@@ -2131,7 +2168,7 @@ def test_abstract_keywords_and_author_objects_as_quarto(tmp_path):
     assert TITLE_BLOCK_TEXT in " ".join(pdf_text(tmp_path / "report.pdf").split())
     assert pdf_keywords(tmp_path / "report.pdf").endswith("weight decay, transformers")
     title = nbformat.read(tmp_path / "report.ipynb", as_version=4).cells[0].source
-    assert "**Student:** Alice Müller, Bob Chen\n\n**Date:** March 15, 2026" in title
+    assert "**Author:** Alice Müller, Bob Chen\n\n**Date:** March 15, 2026" in title
     assert "We study weight decay $\\lambda$ (see Section 1).\n\nA second" in title
 
 
@@ -2565,7 +2602,7 @@ def test_thanks_is_the_titles_footnote_as_quarto(tmp_path):
     )
     nb = build(qmd, fast=True, log=lambda *_: None)["notebook"]
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()).startswith(THANKS_TEXT)
-    assert nb.cells[0].source.endswith("**Student:** Ada\n\n*With the TAs.*")
+    assert nb.cells[0].source.endswith("**Author:** Ada\n\n*With the TAs.*")
 
 
 @needs_quarto

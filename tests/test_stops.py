@@ -42,6 +42,24 @@ STOPS = {
         HEAD + "```\n{{< pagebreak >}}\n```\n",
         r"report.qmd:6: \{\{< pagebreak >\}\} inside a code block",
     ),
+    "inline-expression-across-lines": (
+        HEAD + "```{python}\nx = 1\n```\n\nText `{python} round(x,\n2)` more.\n",
+        r"report.qmd:9: the inline expression `\{python\} round\(x, 2\)` runs onto "
+        r"the next line",
+    ),
+    "div-attribute-value-opening-with-a-space": (
+        HEAD + '::: {.callout-note title=" Lead"}\nText.\n:::\n',
+        r"""report.qmd:5: the attribute title=" Lead" starts with a space, so pandoc """
+        r"\(and Quarto\) reads none of the attributes",
+    ),
+    "heading-attribute-value-opening-with-a-space": (
+        HEAD + "Text.\n\n## Part {#sec-p title=' x'}\n",
+        r"report.qmd:7: the attribute title=' x' starts with a space",
+    ),
+    "code-block-attribute-value-opening-with-a-space": (
+        HEAD + '```{.python filename=" m.py"}\nx = 1\n```\n',
+        r"""report.qmd:5: the attribute filename=" m.py" starts with a space""",
+    ),
     "div-attribute-unreadable": (
         HEAD + "::: {.note !x}\nText.\n:::\n",
         r"report.qmd:5: cannot read the div attribute '!x'",

@@ -187,6 +187,18 @@ class Document:
         engine."""
         if not self.runs_jupyter:
             return []
+        for block in self.blocks:
+            broken = isinstance(block, Markdown) and next(
+                (m for m in INLINE.finditer(block.text) if "\n" in m.group(1)), None
+            )
+            if broken:
+                k = block.text.count("\n", 0, broken.start())
+                raise BuildError(
+                    f"{block.where(k)}: the inline expression `{{python}} "
+                    f"{' '.join(broken.group(1).split())}` runs onto the next line: "
+                    "Quarto evaluates it but then prints it as code, or fails (its "
+                    "kernel reads the line break); write it on one line"
+                )
         front = [(expression, where, -1) for expression, where, _ in self.front_inline]
         return front + [
             (m.group(1), block.where(k), position)
@@ -587,6 +599,23 @@ def tex_state(text: str, state: int) -> int:
     return max(depth, 0) << 1 | math
 
 
+# a quoted attribute value that starts with white space: pandoc reads no attribute of
+# the block (its `enclosed` value parser), and prints the attributes as text
+SPACED_VALUE = re.compile(r"""([\w-]+)=("\s[^"]*"|'\s[^']*')""")
+
+
+def _check_attributes(inner: str, line: Line) -> str:
+    """`inner`, an attribute block's text, if pandoc reads it; else a located stop."""
+    if m := SPACED_VALUE.search(inner):
+        raise BuildError(
+            f"{line.where}: the attribute {m.group(1)}={m.group(2)} starts with a "
+            "space, so pandoc (and Quarto) reads none of "
+            f"the attributes {{{inner.strip()}}} and prints them as text: remove the "
+            "space"
+        )
+    return inner
+
+
 def mark_fence(line: Line) -> str | None:
     """A code block's opening fence with its source position as an attribute; a raw
     block's (```{=latex}), which takes no attributes, after a position marker."""
@@ -597,6 +626,7 @@ def mark_fence(line: Line) -> str | None:
     if info.startswith("{="):  # a raw block, also indented (in a list item)
         return _after_marker(line)
     inner = info[1:-1] if info.startswith("{") else (f".{info}" if info else "")
+    _check_attributes(inner, line)
     return f'{m.group(1)}{{{inner} data-pos="{line.file.name}:{line.lineno}"}}'
 
 
@@ -617,7 +647,7 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
         attrs = div.group(2).strip()
         if not attrs:
             return None
-        inner = attrs[1:-1] if attrs.startswith("{") else "." + attrs
+        inner = _check_attributes(attrs[1:-1] if attrs[0] == "{" else "." + attrs, line)
         indent = line.text[: div.start(1)]  # inside a list item: kept there
         return f"{indent}{div.group(1)} {{{inner} {pos}}}"
     after_block = not previous.strip() or previous.lstrip().startswith((":::", "#"))
@@ -629,7 +659,7 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
             attrs = None
         if attrs:
             text = text[: attrs.start()]
-        inner = f"{attrs.group(1) if attrs else ''} {pos}"
+        inner = f"{_check_attributes(attrs.group(1), line) if attrs else ''} {pos}"
         return f"{h.group(1) if h else ''}{text.rstrip()} {{{inner}}}"
     item = ITEM.match(line.text)  # a list item's or a quote's first line
     if item and item.group(0).strip() and PARAGRAPH.match(line.text[item.end() :]):

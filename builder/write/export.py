@@ -781,7 +781,7 @@ def title_blocks(meta: dict, render) -> list:
 
     title = inlines(meta["title"]) if "title" in meta else s("Report")
     blocks = [{"t": "Header", "c": [1, ["", [], []], title]}]
-    for key, name in (("subtitle", None), ("author", "Student"), ("date", "Date")):
+    for key, name in (("subtitle", None), ("author", "Author"), ("date", "Date")):
         words = inlines(meta[key]) if key in meta else []
         if not blank(words):
             named = [strong(s(name + ":")), *s(" "), *words] if name else None

@@ -27,7 +27,7 @@ end
 
 function callout(div, ctype, inside)
   local title = div.attributes["title"]
-  if title then
+  if title and title ~= "" then  -- title="": the kind's own title, as in Quarto
     local inlines = latex.read_inlines(title)
     title = latex.latex_of(inlines:walk({Cite = latex.reference}))  -- read after crossref.lua
   else  -- as LaTeX: a citation stays as written, as in Quarto's callout titles
