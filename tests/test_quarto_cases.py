@@ -832,6 +832,29 @@ def test_live_quarto_places_figures_as_recorded(tmp_path, fig_pos):
 # kinds that start with a figure or a list, a figure and a footnote inside a callout, sub-tables,
 # headings that end in a LaTeX argument or a span, simple and multiline tables, \tag.
 KINDS_DOCS = {
+    "empty-captions": (  # numbered, with no caption text, as labels without captions
+        "number-sections: false",
+        """
+        ```{python}
+        #| label: fig-e
+        #| fig-cap: ""
+        #| echo: false
+        import matplotlib.pyplot as plt
+        plt.figure(figsize=(2, 1.5)); plt.plot([1, 2]); plt.show()
+        ```
+
+        ```{python}
+        #| label: tbl-e
+        #| tbl-cap: ""
+        #| echo: false
+        import pandas as pd
+        pd.DataFrame({"a": [1, 2]})
+        ```
+
+        See @fig-e and @tbl-e.
+        """,
+        ["0.5 Figure 1 Table 1 a 0 1 1 2 See Figure 1 and Table 1."],
+    ),
     "empty-names-and-titles": (  # name="" and title="": the kind's own title
         "number-sections: false",
         """
@@ -1901,6 +1924,7 @@ KINDS_DOCS = {
 
 # words of sentences the notebook sets otherwise (callout titles, lists, table rows, tags)
 PDF_ONLY = (
+    "0.5 Figure 1 Table 1",
     "Theorem 0.1. A",
     "Proof. A proof with an",
     "Warning Empty",
@@ -2004,6 +2028,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
     if name == "shift-heading-level-by":  # the notebook's title cell and headings
         assert markdown.startswith("# A study of MLPs **Author:** A # 1 Data")
         assert "# Aside" not in markdown and "## 1.1 Cleaning" in markdown
+    if name == "empty-captions":
+        assert "*Figure 1* *Table 1* See" in markdown
     if name == "empty-names-and-titles":  # as the PDF: the kinds' own titles
         assert (
             "**Theorem 0.1.** A theorem" in markdown and "*Proof.* A proof" in markdown

@@ -106,7 +106,8 @@ def test_crossref_options_quarto_ignores_in_a_pdf_warn(tmp_path, capsys):
     "crossref, message",
     [
         ("  custom: []", r"report.qmd:4: crossref option 'custom' is not supp"),
-        ("  foo-title: X", r"report.qmd:4: crossref option 'foo-title' is not supp"),
+        ("  foo-title: X", r"report.qmd:4: 'foo-title' is not a crossref option of Q"),
+        ("  lof-title: X", r"report.qmd:4: crossref option 'lof-title' is not supp"),
         ("  fig-title: [1]", r"report.qmd:4: crossref option 'fig-title' must be text"),
         # Quarto 1.10.18 sets it bold (\renewcommand*\tablename{\textbf{Tab.}})
         ("  tbl-title: '**Tab.**'", r"report.qmd:4: crossref option 'tbl-title' is Ma"),

@@ -68,6 +68,10 @@ STOPS = {
         "---\ntitle: X\nexecute: true\n---\n\nText.\n",
         r"report.qmd:3: 'execute' must be a mapping of options",
     ),
+    "crossref-key-quartos-schema-has-not": (  # Quarto: "invalid YAML"
+        "---\ntitle: X\ncrossref:\n  nte-prefix: Box\n---\n\nText.\n",
+        r"report.qmd:4: 'nte-prefix' is not a crossref option of Quarto's",
+    ),
     "crossref-not-a-mapping": (
         "---\ntitle: X\ncrossref: true\n---\n\nText.\n",
         r"report.qmd:3: 'crossref' must be a mapping",

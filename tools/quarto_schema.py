@@ -5,7 +5,8 @@ with the aliases of `format-aliases.yml`), written into builder/vocabulary.json:
 - `document_keys`: options that apply to a PDF (no format tag, or one naming `pdf` or
   `latex`); one the built-in path does not support stops the build;
 - `document_keys_other_formats`: options only for other formats (HTML, revealjs, typst,
-  ...), which Quarto ignores in a PDF: the built-in path warns and goes on.
+  ...), which Quarto ignores in a PDF: the built-in path warns and goes on;
+- `crossref_keys`: the keys of `crossref:` (a closed mapping: Quarto stops on others).
 
 Keys the builder reads itself stay in `document_keys` whatever their tags, as do those
 in `PDF_DESPITE_TAGS`; a cell option whose contexts name a document one (`cap-location`)
@@ -98,15 +99,36 @@ def split(files: dict[str, str], vocabulary: dict) -> tuple[list, list]:
     ], other
 
 
+def crossref_keys(files: dict[str, str]) -> list[str]:
+    """The keys of `crossref:`'s mapping (document-crossref.yml)."""
+
+    def mappings(node):
+        if isinstance(node, dict):
+            if "title-delim" in node.get("properties", {}):
+                yield sorted(node["properties"])
+            for value in node.values():
+                yield from mappings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from mappings(value)
+
+    return next(mappings(yaml.safe_load(files["document-crossref.yml"])))
+
+
 def main():
     files = schema_files(Path(sys.argv[1]))
     text = VOCABULARY.read_text(encoding="utf-8")
     pdf, other = split(files, json.loads(text))
+    lists = {
+        "document_keys": pdf,
+        "document_keys_other_formats": other,
+        "crossref_keys": crossref_keys(files),
+    }
     if "--write" not in sys.argv:
-        print(f"document_keys ({len(pdf)}):", *pdf)
-        print(f"document_keys_other_formats ({len(other)}):", *other)
+        for name, keys in lists.items():
+            print(f"{name} ({len(keys)}):", *keys)
         return
-    for name, keys in (("document_keys", pdf), ("document_keys_other_formats", other)):
+    for name, keys in lists.items():
         line = f' "{name}": {json.dumps(keys)}'
         pattern = rf'^ "{name}": \[.*\](,?)$'
         text, n = re.subn(pattern, lambda m: line + m.group(1), text, flags=re.M)

@@ -21,6 +21,12 @@ BEGIN = (
 END = "<!-- end of supported -->"
 
 
+def _keyed(what: str) -> str:
+    """The kinds with a `crossref:` option `<kind>-<what>` in Quarto's schema."""
+    keys = vocabulary.VOCABULARY["crossref_keys"]
+    return ", ".join(p for p in vocabulary.CROSSREF if f"{p}-{what}" in keys)
+
+
 def _options(table: str) -> str:
     rows = []
     for key in sorted(vocabulary.VOCABULARY[table]):
@@ -46,8 +52,9 @@ def markdown() -> str:
     lines = [
         BEGIN,
         f"- **Cross-reference kinds** (`@prefix-label`): {kinds}; "
-        "`crossref:` `<kind>-title` (captions, headings) and `<kind>-prefix` "
-        "(references), `title-delim` (after the number in captions: "
+        f"`crossref:` `<kind>-title` (captions, headings; {_keyed('title')}) and "
+        f"`<kind>-prefix` (references; {_keyed('prefix')}), the kinds Quarto's schema "
+        "has (it stops on others), `title-delim` (after the number in captions: "
         f"{', '.join(repr(k) for k in vocabulary.TITLE_DELIMS)}; and as written in "
         "the titles of cross-referenced callouts); "
         f"{_names('crossref_ignored_in_pdf')} warn (Quarto ignores them in a PDF).",

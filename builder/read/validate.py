@@ -660,6 +660,11 @@ def check_crossref(value, where_of) -> None:
     for key, text in value.items():
         where = where_of(("crossref", key))
         kind, _, what = str(key).rpartition("-")
+        if key not in vocabulary.VOCABULARY["crossref_keys"]:
+            raise BuildError(
+                f"{where}: '{key}' is not a crossref option of Quarto's (its schema "
+                f"stops the render: 'invalid YAML'); remove it"
+            )
         if key in CROSSREF_IGNORED_IN_PDF:
             warn(where, f"crossref option '{key}' has no effect in a PDF, as in Quarto")
             continue
