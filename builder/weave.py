@@ -461,7 +461,7 @@ def place_figures(chunk: Chunk, laid: Laid) -> None:
     opts, label = chunk.options, chunk.label
     parts, images, slots, sizes = laid.parts, laid.images, laid.slots, laid.sizes
     first = slots[0]
-    captions = opts.get("fig-cap")
+    captions, subcaps = opts.get("fig-cap"), opts.get("fig-subcap")
     is_figure = float_kind(chunk) == "fig"
     if isinstance(captions, list):  # one figure per caption: label-1, label-2, ...
         if len(captions) != len(images):
@@ -469,10 +469,31 @@ def place_figures(chunk: Chunk, laid: Laid) -> None:
                 f"{chunk.where()}: fig-cap lists {len(captions)} captions but the "
                 f"chunk drew {len(images)} figures; give one caption per figure"
             )
+        if layout_attributes(opts):
+            raise BuildError(
+                f"{chunk.where()}: a list of fig-cap with "
+                f"{layout_attributes(opts)[0].split('=')[0]}: Quarto sets the "
+                "figures side by side, each with its caption, which the built-in "
+                "renderer does not (it sets them one under the other): remove the "
+                "layout option, give fig-subcap for sub-figures, or build with Quarto"
+            )
         ident = float_ident(chunk, "fig")
         parts[first] = "\n\n".join(
             _figure(chunk, [p], f"{ident}-{i}", _caption(c) or NBSP, sizes)
             for i, (p, c) in enumerate(zip(images, captions), 1)
+        )
+    elif (
+        label.startswith("fig-")
+        and len(images) > 1
+        and layout_attributes(opts)
+        and not subcaps
+    ):
+        raise BuildError(
+            f"{chunk.where()}: fig-cap captions one figure but the chunk drew "
+            f"{len(images)}, laid out by {layout_attributes(opts)[0].split('=')[0]} "
+            f"without fig-subcap (Quarto 1.10 prints the caption as the first one's "
+            f"sub-caption '(a) ...' and numbers no figure: @{label} prints "
+            f"'Figure ??'): give fig-subcap, one per figure, or a list of fig-cap"
         )
     elif is_figure and (len(images) == 1 or label.startswith("fig-")):
         parts[first] = _figure(chunk, images, sizes=sizes)

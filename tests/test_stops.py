@@ -114,6 +114,16 @@ STOPS = {
         r"report.qmd:5 \(chunk 'chunk-1'\): an image output of type image/gif cannot "
         r"be put in the PDF",
     ),
+    "one-fig-cap-over-laid-out-figures": (
+        chunk("#| label: fig-p\n#| fig-cap: Both\n#| layout-ncol: 2", PLOTS),
+        r"report.qmd:5 \(chunk 'fig-p'\): fig-cap captions one figure but the chunk "
+        r"drew 2, laid out by layout-ncol without fig-subcap",
+    ),
+    "a-fig-cap-list-laid-out": (
+        chunk("#| label: fig-p\n#| fig-cap: [One, Two]\n#| layout-nrow: 1", PLOTS),
+        r"report.qmd:5 \(chunk 'fig-p'\): a list of fig-cap with layout-nrow: Quarto "
+        r"sets the figures side by side",
+    ),
     "an-output-type-the-pdf-cannot-show": (
         chunk("", "display({'application/json': {'a': 1}}, raw=True)"),
         r"report.qmd:5 \(chunk 'chunk-1'\): an output of type application/json "
