@@ -1,5 +1,7 @@
 """Stage 1: includes, the YAML header, chunks and their options."""
 
+import time
+
 import jupytext
 import pytest
 from conftest import write_project
@@ -202,11 +204,61 @@ def test_date_format_as_quarto_writes_it(tmp_path, fmt):
     assert doc.meta["date"] == DATE_FORMATS[fmt]
 
 
+# Quarto 1.10.18's PDF date for each date as written, with no date-format and with
+# ALL_TOKENS (recorded; in UTC): it reads the date in several forms and writes it by
+# date-format, "iso" by default
+ALL_TOKENS = "dddd MMM Do, YYYY (dd) h:mm A HH:mm:ss Q k X [Week] d"
+DATES = {
+    '"March 5, 2024"': ("2024-03-05", "Tuesday Mar 5th, 2024 (Tu) 12:00 AM 00:00:00 "
+                        "1 24 1709596800 Week 2"),
+    "2024-03-05T14:30:00": ("2024-03-05", "Tuesday Mar 5th, 2024 (Tu) 2:30 PM "
+                            "14:30:00 1 14 1709649000 Week 2"),
+    '"05/03/2024"': ("2024-05-03", "Friday May 3rd, 2024 (Fr) 12:00 AM 00:00:00 2 24 "
+                     "1714694400 Week 5"),
+    '"2024-03"': ("2024-03-01", "Friday Mar 1st, 2024 (Fr) 12:00 AM 00:00:00 1 24 "
+                  "1709251200 Week 5"),
+    '"5 March 2024"': ("2024-03-05", "Tuesday Mar 5th, 2024 (Tu) 12:00 AM 00:00:00 1 "
+                       "24 1709596800 Week 2"),
+    '"2024-03-05 14:30"': ("2024-03-05", "Tuesday Mar 5th, 2024 (Tu) 2:30 PM "
+                           "14:30:00 1 14 1709649000 Week 2"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("date", list(DATES))
+def test_dates_read_and_written_as_quarto(tmp_path, monkeypatch, date):
+    monkeypatch.setenv("TZ", "UTC")  # the zone Quarto's dates were recorded in
+    time.tzset()
+    for fmt, expected in zip(("", f'date-format: "{ALL_TOKENS}"\n'), DATES[date]):
+        text = f"---\ntitle: T\ndate: {date}\n{fmt}---\n\nText.\n"
+        doc = read(write_project(tmp_path, {"report.qmd": text}))
+        assert doc.meta["date"] == expected
+
+
+def test_ordinals_and_twelve_hour_clock():
+    from builder.read.document import format_date
+
+    days = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 11: "11th", 12: "12th",
+            13: "13th", 21: "21st", 22: "22nd", 23: "23rd", 31: "31st"}  # fmt: skip
+    for day, word in days.items():
+        assert format_date(f"2024-01-{day:02d}", "Do", {}, "x") == word
+    hours = {"00": "12 AM 24", "01": "1 AM 1", "11": "11 AM 11", "12": "12 PM 12",
+             "13": "1 PM 13", "23": "11 PM 23"}  # fmt: skip
+    for hour, words in hours.items():
+        assert format_date(f"2024-01-01T{hour}:05", "h A k", {}, "x") == words
+    assert format_date("2024-11-01", "Q [Q] YY", {}, "x") == "4 Q 24"
+
+
+def test_week_tokens_stop(tmp_path):
+    text = '---\ntitle: T\ndate: 2024-03-05\ndate-format: "W YYYY"\n---\n\nText.\n'
+    with pytest.raises(BuildError, match=r"report.qmd:4: the date-format token 'W'"):
+        read(write_project(tmp_path, {"report.qmd": text}))
+
+
 def test_date_format_in_another_language_stops(tmp_path, capsys):
     text = (
         "---\ntitle: T\nlang: de\ndate: 2026-03-05\ndate-format: long\n---\n\nText.\n"
     )
-    with pytest.raises(BuildError, match=r"report.qmd:5: date-format in a document "
+    with pytest.raises(BuildError, match=r"report.qmd:5: date-format .long. in a document "
                        r"with lang: de is not supported"):  # fmt: skip
         read(write_project(tmp_path, {"report.qmd": text}))
     text = "---\ntitle: T\ndate: sometime in May\ndate-format: long\n---\n\nText.\n"

@@ -723,28 +723,65 @@ DATE_STYLES = {
     "short": "M/D/YY",
     "iso": "YYYY-MM-DD",
 }
-DAYJS = re.compile(r"\[[^\]]*\]|YYYY|YY|MMMM|MMM|MM|M|DD|D|dddd|ddd")
+# dayjs's format tokens (with its advanced-format plugin, which Quarto loads) and, first,
+# [text] written as it is; the week, week-year and time-zone-name tokens are not read
+DAYJS = re.compile(
+    r"\[([^\]]*)\]|Do|YYYY|YY|MMMM|MMM|MM|M|DD|D|dddd|ddd|dd|d|HH|H|hh|h|kk|k|mm|m|ss"
+    r"|s|SSS|A|a|ZZ|Z|Q|X|x|(wo|ww|w|WW|W|gggg|GGGG|zzz|z)"
+)
+NAMED = {"MMMM", "MMM", "dddd", "ddd", "dd", "Do", "A", "a"}  # words of a language
+# the dates Quarto reads (src/core/date.ts, parsePandocDate): its formats in its order,
+# in strptime's spelling, then ISO 8601 and the forms its format guess reads most often
+DATE_INPUTS = (
+    "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y", "%m-%d-%y", "%Y-%m-%d", "%d %m %Y", "%m %d, %Y",
+    "ISO", "%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%B %Y", "%Y-%m",
+)  # fmt: skip
+
+
+def read_date(text: str) -> datetime.datetime | None:
+    """The date and time `text` gives, read as Quarto reads it; None if not a date."""
+    for form in DATE_INPUTS:
+        try:
+            if form == "ISO":
+                return datetime.datetime.fromisoformat(text).replace(tzinfo=None)
+            return datetime.datetime.strptime(text, form)
+        except ValueError:
+            continue
+    return None
+
+
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 21st, ... (dayjs's English ordinal)."""
+    suffix = "th" if 10 < n % 100 < 14 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10)
+    return f"{n}{suffix or 'th'}"
 
 
 def format_date(date, fmt: str, meta: dict, where: str) -> str:
-    """`date` (a date, or text starting YYYY-MM-DD) written by `date-format`, as Quarto
-    writes it in US English: a named style (full, long, medium, short, iso) or dayjs
-    tokens (YYYY YY MMMM MMM MM M DD D dddd ddd; [text] kept as it is); a date it
-    cannot read stays as written, with a warning.  Raises BuildError for another
-    `lang` (Quarto writes the month in that language)."""
-    if str(meta.get("lang", "en")).lower() not in ("en", "en-us"):
+    """`date` (a date, or text Quarto reads as one: `read_date`) written by `date-format`
+    (default `iso`), as Quarto writes it in US English: a named style (full, long,
+    medium, short, iso) or dayjs tokens; a date it cannot read stays as written, with a
+    warning.  Raises BuildError for another `lang` (Quarto writes the month in that
+    language) and for the week and time-zone-name tokens."""
+    pattern = DATE_STYLES.get(fmt, fmt)
+    named = (
+        fmt in DATE_STYLES
+        and fmt != "iso"
+        or any(m.group() in NAMED for m in DAYJS.finditer(pattern))
+    )
+    if named and str(meta.get("lang", "en")).lower() not in ("en", "en-us"):
         raise BuildError(
-            f"{where}: date-format in a document with lang: {meta['lang']} is not "
-            f"supported by the built-in renderer (Quarto names the month in that "
+            f"{where}: date-format '{fmt}' in a document with lang: {meta['lang']} is "
+            f"not supported by the built-in renderer (Quarto writes the date in that "
             f"language): write the date out, or build with Quarto"
         )
-    try:
-        day = datetime.date.fromisoformat(str(date)[:10])
-    except ValueError:
-        why = "printed as written (Quarto prints 'Invalid Date')"
-        validate.warn(where, f"date '{date}' is not a date (YYYY-MM-DD): {why}")
+    day = read_date(str(date).strip())
+    if day is None:
+        why = "printed as written (Quarto makes a date of what it can read in it)"
+        validate.warn(where, f"date '{date}' is not a date the builder reads: {why}")
         return date
+    offset = day.astimezone().strftime("%z")  # the local time zone's, as dayjs's
     words = {
+        "Do": _ordinal(day.day),
         "YYYY": f"{day.year}",
         "YY": f"{day.year % 100:02d}",
         "MMMM": day.strftime("%B"),
@@ -755,9 +792,38 @@ def format_date(date, fmt: str, meta: dict, where: str) -> str:
         "D": f"{day.day}",
         "dddd": day.strftime("%A"),
         "ddd": day.strftime("%a"),
+        "dd": day.strftime("%a")[:2],
+        "d": f"{day.isoweekday() % 7}",  # Sunday 0
+        "HH": f"{day.hour:02d}",
+        "H": f"{day.hour}",
+        "hh": f"{(day.hour - 1) % 12 + 1:02d}",
+        "h": f"{(day.hour - 1) % 12 + 1}",
+        "kk": f"{day.hour or 24:02d}",
+        "k": f"{day.hour or 24}",
+        "mm": f"{day.minute:02d}",
+        "m": f"{day.minute}",
+        "ss": f"{day.second:02d}",
+        "s": f"{day.second}",
+        "SSS": f"{day.microsecond // 1000:03d}",
+        "A": "AM" if day.hour < 12 else "PM",
+        "a": "am" if day.hour < 12 else "pm",
+        "ZZ": offset,
+        "Z": f"{offset[:3]}:{offset[3:]}",
+        "Q": f"{(day.month - 1) // 3 + 1}",
+        "X": f"{int(day.timestamp())}",
+        "x": f"{int(day.timestamp() * 1000)}",
     }
-    pattern = DATE_STYLES.get(fmt, fmt)
-    return DAYJS.sub(lambda m: words.get(m.group(), m.group()[1:-1]), pattern)
+
+    def word(m: re.Match) -> str:
+        if m.group(2):
+            raise BuildError(
+                f"{where}: the date-format token '{m.group(2)}' (week or time zone) is "
+                "not supported by the built-in renderer: write it in [brackets] if it "
+                "is text, or build with Quarto"
+            )
+        return m.group(1) if m.group(1) is not None else words[m.group()]
+
+    return DAYJS.sub(word, pattern)
 
 
 def front_matter(
@@ -780,9 +846,13 @@ def front_matter(
         meta["date"] = datetime.date.today().isoformat()
     elif meta.get("date") == "last-modified":  # the day the document was last saved
         meta["date"] = datetime.date.fromtimestamp(path.stat().st_mtime).isoformat()
-    if "date-format" in meta and "date" in meta:
-        where = f"{path.name}:{meta_lines.get(('date-format',), 1)}"
-        meta["date"] = format_date(meta["date"], meta["date-format"], meta, where)
+    if "date" in meta:  # Quarto writes every date by date-format, "iso" by default
+        key = ("date-format",) if "date-format" in meta else ("date",)
+        where = f"{path.name}:{meta_lines.get(key, 1)}"
+        fmt, date = meta.get("date-format", "iso"), meta["date"]
+        if isinstance(date, dict):  # Quarto's date object: {value, format}
+            fmt, date = date.get("format", fmt), date.get("value", "")
+        meta["date"] = format_date(date, fmt, meta, where)
     authors = meta.get("author")
     if isinstance(authors, (dict, list)):  # author objects: their names, as in the PDF
         authors = authors if isinstance(authors, list) else [authors]
