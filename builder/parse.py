@@ -175,12 +175,16 @@ def for_output(tree: dict, output: str) -> dict:
     return {**tree, "blocks": strip(tree["blocks"], output)}
 
 
-def read_inlines(texts: list[str]) -> list[list]:
+def read_inlines(texts: list[str], tree: dict | None = None) -> list[list]:
     """Each text (an attribute's Markdown: a title, a name) read as inlines, in one
-    pandoc run for them all."""
+    pandoc run for them all; with the macros of `tree`'s hidden header expanded in its
+    math, as in the document's."""
     if not texts:
         return []
-    read = parse("\n\n".join(f"::: {{}}\n{t}\n:::" for t in texts))["blocks"]
+    macros = next((b for b in (tree or {}).get("blocks", []) if _macros(b)), None)
+    header = "\n".join(b["c"][1] for b in macros["c"][1]) if macros else ""
+    divs = "\n\n".join(f"::: {{}}\n{t}\n:::" for t in texts)
+    read = parse(f"::: {{}}\n{header}\n:::\n\n{divs}")["blocks"][1:]
     return [[i for b in div["c"][1] for i in b["c"]] for div in read]
 
 
@@ -193,7 +197,7 @@ def callout_titles(tree: dict) -> dict:
             if e.get("t") == "Div" and "title" in attr(e)[2]
         }
     )
-    return dict(zip(titles, read_inlines(titles)))
+    return dict(zip(titles, read_inlines(titles, tree)))
 
 
 def name_titles(tree: dict) -> dict:
@@ -203,7 +207,7 @@ def name_titles(tree: dict) -> dict:
     divs = [
         e for e in walk(tree["blocks"]) if e.get("t") == "Div" and "name" in attr(e)[2]
     ]
-    names = read_inlines([attr(d)[2]["name"] for d in divs])
+    names = read_inlines([attr(d)[2]["name"] for d in divs], tree)
     for div, inlines in zip(divs, names):
         ident, classes, keys = div["c"][0]
         div["c"][0] = [ident, classes, [kv for kv in keys if kv[0] != "name"]]
@@ -234,11 +238,14 @@ def shift_headings(tree: dict, by: int) -> dict:
     return tree
 
 
+def _macros(block: dict) -> bool:
+    """The hidden header of macros (weave.py): raw LaTeX in a `.content-hidden` div."""
+    return block["t"] == "Div" and attr(block)[1] == ["content-hidden"]
+
+
 def _added_by_builder(block: dict) -> bool:
-    """A position marker, or the hidden header of macros (weave.py): not the document's."""
-    return (block["t"] == "RawBlock" and block["c"][0] == POS) or (
-        block["t"] == "Div" and attr(block)[1] == ["content-hidden"]
-    )
+    """A position marker, or the hidden header of macros: not the document's."""
+    return (block["t"] == "RawBlock" and block["c"][0] == POS) or _macros(block)
 
 
 HTML_TABLE = "HTMLTABLE:"  # a placeholder's text: the base64 of a table's HTML

@@ -50,6 +50,7 @@ class Woven:
     segments: list[str]  # runs of Markdown
     files: dict[Path, bytes] = field(default_factory=dict)  # figure files to write
     meta: dict = field(default_factory=dict)
+    macros: str = ""  # a hidden div of the header's and the document's macros
 
     @property
     def markdown(self) -> str:
@@ -57,8 +58,8 @@ class Woven:
         # reads a title "Y" or "n" as text, not as a boolean
         meta = _literal_note_references(self.meta)
         text = json.dumps(meta, ensure_ascii=False, indent=1, default=str)
-        header = f"---\n{text}\n---"
-        return "\n\n".join([header, *self.segments]) + "\n"
+        header = f"---\n{text}\n---"  # after the macros: pandoc expands them there too
+        return "\n\n".join([self.macros, header, *self.segments]).lstrip() + "\n"
 
     def write_figures(self):
         for path, data in self.files.items():
@@ -646,7 +647,7 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
         ]
     )
     if header.strip():  # its macros are expanded in the math of both outputs
-        woven.segments.append(f"::: {{.content-hidden}}\n{header}\n:::")
+        woven.macros = f"::: {{.content-hidden}}\n{header}\n:::"
     outputs = outputs_by_label(executed) if executed is not None else {}
 
     def inline_values(position: int) -> dict | None:  # of the block at `position`

@@ -11,7 +11,7 @@ from conftest import write_project
 from builder.__main__ import build
 
 DOC = r"""---
-title: Notebook
+title: Notebook on $\R^d$
 ---
 
 # Tables {#sec-tables}
@@ -51,6 +51,14 @@ $L_1$ & 3.0 \\
 \end{table}
 
 @tbl-raw was typed by hand.
+
+::: {#thm-r name="In $\R$"}
+Claim.
+:::
+
+::: {.callout-tip title="Over $\V{w}$"}
+Tip.
+:::
 
 ::: {.callout-note title="Careful with @tbl-grid"}
 Body line.
@@ -145,6 +153,8 @@ def test_every_macro_is_expanded_in_the_math(notebook):
     math = re.findall(r"\$+([^$]+)\$+", markdown(notebook))
     assert "\\mathbb{E}[x] \\in \\mathbb{R}" in math
     assert "\\boldsymbol{v}" in math  # defined in a raw LaTeX block
+    # ... in the title and in title= and name= attributes too (read by pandoc apart)
+    assert {"\\mathbb{R}^d", "\\mathbb{R}", "\\boldsymbol{w}"} <= set(math)
     assert not [m for m in math if re.search(r"\\(E|R|V|norm)\b", m)], math
     assert "\\newcommand" not in markdown(notebook)
 
