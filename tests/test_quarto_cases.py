@@ -3773,7 +3773,8 @@ STOPS18 = {  # Quarto prints these otherwise than it documents, or fails itself
     "citation-without-a-bibliography": (  # Quarto prints [@vaswani2017] as it is
         HEAD17 + "# Intro\n\nText.\n\nTransformers [@vaswani2017] changed NLP.\n",
         r"report.qmd:12: @vaswani2017 is a citation, but the document has no "
-        r"'bibliography:' or 'references:'$",
+        r"'bibliography:' or 'references:' \(Quarto prints it as written\): add a "
+        r"bibliography, or write \\@ for an @ that is text",
     ),
 }
 

@@ -696,6 +696,8 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
             f"{where}: @{key} is a citation, but the document has no 'bibliography:' or "
             f"'references:'"
             + (f" ({key.split('-')[0]}- is no kind of cross-reference)" * ("-" in key))
+            + " (Quarto prints it as written): add a bibliography, or write \\@ for "
+            "an @ that is text"
         )
     tree = {"pandoc-api-version": parse.API, "meta": meta, "blocks": blocks}
     if has_bib:  # first, so that a note style's notes are numbered with the others
