@@ -494,7 +494,8 @@ def place_figures(chunk: Chunk, laid: Laid) -> None:
             f"{len(images)}, laid out by {layout_attributes(opts)[0].split('=')[0]} "
             f"without fig-subcap (Quarto 1.10 prints the caption as the first one's "
             f"sub-caption '(a) ...' and numbers no figure: @{label} prints "
-            f"'Figure ??'): give fig-subcap, one per figure, or a list of fig-cap"
+            f"'{vocabulary.NAMES['fig']} ??'): give fig-subcap, one per figure, or a "
+            "list of fig-cap"
         )
     elif is_figure and (len(images) == 1 or label.startswith("fig-")):
         parts[first] = _figure(chunk, images, sizes=sizes)
