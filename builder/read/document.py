@@ -743,7 +743,8 @@ def read_date(text: str) -> datetime.datetime | None:
     for form in DATE_INPUTS:
         try:
             if form == "ISO":
-                return datetime.datetime.fromisoformat(text).replace(tzinfo=None)
+                day = datetime.datetime.fromisoformat(text)  # with a zone: local time
+                return day.astimezone().replace(tzinfo=None) if day.tzinfo else day
             return datetime.datetime.strptime(text, form)
         except ValueError:
             continue
