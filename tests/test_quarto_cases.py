@@ -832,6 +832,21 @@ def test_live_quarto_places_figures_as_recorded(tmp_path, fig_pos):
 # kinds that start with a figure or a list, a figure and a footnote inside a callout, sub-tables,
 # headings that end in a LaTeX argument or a span, simple and multiline tables, \tag.
 KINDS_DOCS = {
+    "empty-sub-caption": (  # a sub-figure with no caption text: its letter only
+        "number-sections: false",
+        """
+        ```{python}
+        #| label: fig-p
+        #| fig-cap: "Parent caption"
+        #| fig-subcap: ["First", ""]
+        #| echo: false
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2]); plt.show()
+        plt.plot([2, 1]); plt.show()
+        ```
+        """,
+        ["(a) First", "(b) Figure 1: Parent caption"],
+    ),
     "empty-captions": (  # numbered, with no caption text, as labels without captions
         "number-sections: false",
         """
@@ -1924,6 +1939,8 @@ KINDS_DOCS = {
 
 # words of sentences the notebook sets otherwise (callout titles, lists, table rows, tags)
 PDF_ONLY = (
+    "(a) First",
+    "(b) Figure 1: Parent",
     "0.5 Figure 1 Table 1",
     "Theorem 0.1. A",
     "Proof. A proof with an",
@@ -2028,6 +2045,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
     if name == "shift-heading-level-by":  # the notebook's title cell and headings
         assert markdown.startswith("# A study of MLPs **Author:** A # 1 Data")
         assert "# Aside" not in markdown and "## 1.1 Cleaning" in markdown
+    if name == "empty-sub-caption":
+        assert "*(a) First; (b)* *Figure 1: Parent caption*" in markdown
     if name == "empty-captions":
         assert "*Figure 1* *Table 1* See" in markdown
     if name == "empty-names-and-titles":  # as the PDF: the kinds' own titles
