@@ -832,6 +832,15 @@ def test_live_quarto_places_figures_as_recorded(tmp_path, fig_pos):
 # kinds that start with a figure or a list, a figure and a footnote inside a callout, sub-tables,
 # headings that end in a LaTeX argument or a span, simple and multiline tables, \tag.
 KINDS_DOCS = {
+    "div-attribute-spaced-equals": (  # Quarto reads `key = "v"` on a div (pandoc not)
+        "number-sections: false",
+        """
+        ::: {.callout-note title = "Spaced equals"}
+        Note body.
+        :::
+        """,
+        ["Spaced equals Note body."],
+    ),
     "empty-sub-caption": (  # a sub-figure with no caption text: its letter only
         "number-sections: false",
         """
@@ -1939,6 +1948,7 @@ KINDS_DOCS = {
 
 # words of sentences the notebook sets otherwise (callout titles, lists, table rows, tags)
 PDF_ONLY = (
+    "Spaced equals Note",
     "(a) First",
     "(b) Figure 1: Parent",
     "0.5 Figure 1 Table 1",
@@ -2045,6 +2055,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
     if name == "shift-heading-level-by":  # the notebook's title cell and headings
         assert markdown.startswith("# A study of MLPs **Author:** A # 1 Data")
         assert "# Aside" not in markdown and "## 1.1 Cleaning" in markdown
+    if name == "div-attribute-spaced-equals":
+        assert "> **Spaced equals** > > Note body." in markdown
     if name == "empty-sub-caption":
         assert "*(a) First; (b)* *Figure 1: Parent caption*" in markdown
     if name == "empty-captions":

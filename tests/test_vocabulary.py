@@ -67,7 +67,7 @@ def test_callout_kinds_are_written_only_in_the_vocabulary():
         ("chunk_options", "label", ["fig-a", "a.b:c"], ["a b", "", 3]),
         ("chunk_options", "layout-ncol", [1, 3], [0, True, "2", 2.0]),
         ("chunk_options", "fig-pos", ["H", "htbp", False], [True, "x"]),
-        ("chunk_options", "fig-subcap", [["a", "b"], True, "a"], [False, [""]]),
+        ("chunk_options", "fig-subcap", [["a", "b"], True, "a"], [False, [1], [None]]),
         ("pdf_options", "toc-depth", [1, 6], [0, 7, True]),
         ("pdf_options", "fig-pos", ["H"], ["q"]),  # the chunk option's type
         (

@@ -604,6 +604,11 @@ def tex_state(text: str, state: int) -> int:
 SPACED_VALUE = re.compile(r"""([\w-]+)=("\s[^"]*"|'\s[^']*')""")
 
 
+# `key = value` in a div's attributes, which Quarto reads as `key=value` (pandoc does
+# not): the spaces around `=` outside quoted values
+SPACED_EQUALS = re.compile(r"""("[^"]*"|'[^']*')|\s*=\s*""")
+
+
 def _check_attributes(inner: str, line: Line) -> str:
     """`inner`, an attribute block's text, if pandoc reads it; else a located stop."""
     if m := SPACED_VALUE.search(inner):
@@ -648,6 +653,7 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
         if not attrs:
             return None
         inner = _check_attributes(attrs[1:-1] if attrs[0] == "{" else "." + attrs, line)
+        inner = SPACED_EQUALS.sub(lambda m: m.group(1) or "=", inner)
         indent = line.text[: div.start(1)]  # inside a list item: kept there
         return f"{indent}{div.group(1)} {{{inner} {pos}}}"
     after_block = not previous.strip() or previous.lstrip().startswith((":::", "#"))

@@ -173,7 +173,7 @@ def check_captions(options: dict, where_of) -> None:
 # --- divs -----------------------------------------------------------------------------
 
 ATTRIBUTE = re.compile(
-    r"""\s*(?:#(?P<id>[^\s}]+)|\.(?P<cls>[^\s}]+)|(?P<key>[\w-]+)=(?:"(?P<dq>(?:[^"\\]|\\.)*)"|'(?P<sq>(?:[^'\\]|\\.)*)'|(?P<bare>[^\s}]+))|(?P<bad>\S+))"""
+    r"""\s*(?:#(?P<id>[^\s}]+)|\.(?P<cls>[^\s}]+)|(?P<key>[\w-]+)\s*=\s*(?:"(?P<dq>(?:[^"\\]|\\.)*)"|'(?P<sq>(?:[^'\\]|\\.)*)'|(?P<bare>[^\s}]+))|(?P<bad>\S+))"""
 )
 ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash before ASCII punctuation
 DIV_FENCE = re.compile(r"^\s*(:{3,})\s*(.*?)\s*:*\s*$")
@@ -680,8 +680,8 @@ def check_crossref(value, where_of) -> None:
         if kind not in kinds or what not in ("title", "prefix"):
             raise BuildError(
                 f"{where}: crossref option '{key}' is not supported by the built-in "
-                f"renderer (supported: <kind>-title and <kind>-prefix, kinds "
-                f"{', '.join(kinds)}); remove it or build with Quarto"
+                f"renderer (supported: <kind>-title and <kind>-prefix where Quarto has "
+                f"them, kinds {', '.join(kinds)}); remove it or build with Quarto"
             )
         if not isinstance(text, str):
             raise BuildError(f"{where}: crossref option '{key}' must be text")
