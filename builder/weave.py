@@ -463,6 +463,7 @@ def place_figures(chunk: Chunk, laid: Laid) -> None:
     parts, images, slots, sizes = laid.parts, laid.images, laid.slots, laid.sizes
     first = slots[0]
     captions, subcaps = opts.get("fig-cap"), opts.get("fig-subcap")
+    layout = next((key for key in vocabulary.LAYOUT if key in opts), None)
     is_figure = float_kind(chunk) == "fig"
     if isinstance(captions, list):  # one figure per caption: label-1, label-2, ...
         if len(captions) != len(images):
@@ -470,10 +471,9 @@ def place_figures(chunk: Chunk, laid: Laid) -> None:
                 f"{chunk.where()}: fig-cap lists {len(captions)} captions but the "
                 f"chunk drew {len(images)} figures; give one caption per figure"
             )
-        if layout_attributes(opts):
+        if layout:
             raise BuildError(
-                f"{chunk.where()}: a list of fig-cap with "
-                f"{layout_attributes(opts)[0].split('=')[0]}: Quarto sets the "
+                f"{chunk.where()}: a list of fig-cap with {layout}: Quarto sets the "
                 "figures side by side, each with its caption, which the built-in "
                 "renderer does not (it sets them one under the other): remove the "
                 "layout option, give fig-subcap for sub-figures, or build with Quarto"
@@ -483,15 +483,10 @@ def place_figures(chunk: Chunk, laid: Laid) -> None:
             _figure(chunk, [p], f"{ident}-{i}", _caption(c) or NBSP, sizes)
             for i, (p, c) in enumerate(zip(images, captions), 1)
         )
-    elif (
-        label.startswith("fig-")
-        and len(images) > 1
-        and layout_attributes(opts)
-        and not subcaps
-    ):
+    elif label.startswith("fig-") and len(images) > 1 and layout and not subcaps:
         raise BuildError(
             f"{chunk.where()}: fig-cap captions one figure but the chunk drew "
-            f"{len(images)}, laid out by {layout_attributes(opts)[0].split('=')[0]} "
+            f"{len(images)}, laid out by {layout} "
             f"without fig-subcap (Quarto 1.10 prints the caption as the first one's "
             f"sub-caption '(a) ...' and numbers no figure: @{label} prints "
             f"'{vocabulary.NAMES['fig']} ??'): give fig-subcap, one per figure, or a "
@@ -657,7 +652,7 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
         values = executed.metadata.get("inline_values", {})
         return values.get(str(position), {}) if doc.runs_jupyter else None
 
-    for _, _, key in doc.front_inline:  # in printed keys only (read.py)
+    for key in {key for _, _, key in doc.front_inline}:  # printed keys only (read.py)
         value = meta[key]
         meta[key] = (
             [resolve_inline(v, inline_values(-1)) for v in value]

@@ -881,19 +881,20 @@ def front_matter(
             meta[key] = [_resolve_shortcodes(Line(v, path, n), values) for v in value]
         if (key,) in meta_lines:  # the front matter's own keys, not _quarto.yml's
             shown = meta[key] if isinstance(meta[key], list) else [meta[key]]
-            inline += [
+            found = [
                 (m.group(1), f"{path.name}:{n}", key)
                 for text in shown
                 if isinstance(text, str)
                 for m in INLINE.finditer(text)
             ]
-            if key not in vocabulary.PRINTED_META and inline and inline[-1][2] == key:
+            if found and key not in vocabulary.PRINTED_META:
                 raise BuildError(
-                    f"{path.name}:{n}: inline expression `{{python}} {inline[-1][0]}` "
+                    f"{path.name}:{n}: inline expression `{{python}} {found[0][0]}` "
                     f"in the front matter's '{key}': the built-in renderer evaluates "
                     f"them in the keys it prints ({', '.join(vocabulary.PRINTED_META[:5])}"
                     ", ...) only; write the value, or build with Quarto"
                 )
+            inline += found
     return lines, settings, values, inline
 
 

@@ -496,6 +496,7 @@ def check_pdf_options(options: dict, where_of, path: tuple) -> dict:
 
 QUARTO_KEYS = QUARTO_DOCUMENT_KEYS | OTHER_FORMATS
 CROSSREF_IGNORED_IN_PDF = set(vocabulary.VOCABULARY["crossref_ignored_in_pdf"])
+CROSSREF_KEYS = set(vocabulary.VOCABULARY["crossref_keys"])  # Quarto's schema's
 
 
 def not_for_pdf(key: str) -> str:
@@ -660,7 +661,7 @@ def check_crossref(value, where_of) -> None:
     for key, text in value.items():
         where = where_of(("crossref", key))
         kind, _, what = str(key).rpartition("-")
-        if key not in vocabulary.VOCABULARY["crossref_keys"]:
+        if key not in CROSSREF_KEYS:
             raise BuildError(
                 f"{where}: '{key}' is not a crossref option of Quarto's (its schema "
                 f"stops the render: 'invalid YAML'); remove it"
