@@ -60,7 +60,7 @@ def build(
         tmp_nb = work / "report.ipynb"
         nbformat.write(notebook, tmp_nb)
         outputs[out / f"{source.stem}.ipynb"] = tmp_nb
-        log(f"export: {tmp_nb.name}: {len(notebook.cells)} cells")
+        log(f"export: {source.stem}.ipynb: {len(notebook.cells)} cells")
         if pdf:
             t0 = time.perf_counter()
             tmp_pdf = typeset.builtin(doc, woven, tree, work, pdf_nums)
@@ -128,17 +128,16 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.profile:
         os.environ["QUARTO_PROFILE"] = args.profile
+    kept = (
+        f"{args.source.stem}.pdf and {args.source.stem}.ipynb were left as they were."
+    )
     try:
         build(args.source, fast=args.fast, pdf=args.pdf)
     except read.BuildError as e:
-        print(f"build failed: {e}", file=sys.stderr)
-        print("report.pdf and report.ipynb were left as they were.", file=sys.stderr)
+        print(f"build failed: {e}\n{kept}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(
-            "\ninterrupted: report.pdf and report.ipynb were left as they were.",
-            file=sys.stderr,
-        )
+        print(f"\ninterrupted: {kept}", file=sys.stderr)
         return 130
     return 0
 

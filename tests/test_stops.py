@@ -152,3 +152,15 @@ def test_a_line_of_inline_code_opens_no_code_block(tmp_path):
     qmd = write_project(tmp_path, {"report.qmd": HEAD + "```x```\n\nSee @fig-nope.\n"})
     with pytest.raises(BuildError, match=r"report.qmd:7: reference @fig-nope"):
         build(qmd, pdf=False, log=lambda *_: None)
+
+
+def test_a_stop_names_the_outputs_it_kept_after_the_document(tmp_path, capsys):
+    """A document not called report.qmd: the message names its own outputs."""
+    from builder.__main__ import main
+
+    write_project(tmp_path, {"notes.qmd": HEAD + "{{< pagebreak >}} x\n"})
+    qmd = tmp_path / "notes.qmd"
+    assert main([str(qmd), "--no-pdf"]) == 1
+    err = capsys.readouterr().err
+    assert "notes.qmd:5:" in err
+    assert err.rstrip().endswith("notes.pdf and notes.ipynb were left as they were.")
