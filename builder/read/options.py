@@ -87,34 +87,28 @@ def settings(
         data, lines = validate.read_yaml_file(file)
         data.pop("profile", None)  # read by profiles()
         project = file.parent == root and file.name.startswith("_quarto")
-        found = validate.check_metadata(
-            data, _where_of(file, lines), used, project=project, pdf=pdf
-        )
-        _read_include_files(found["pdf"], _where_of(file, lines), file.parent)
+        where_of = _where_of(file, lines)
+        found = validate.check_metadata(data, where_of, used, project=project, pdf=pdf)
+        _read_include_files(found["pdf"], where_of, file.parent)
         levels.append(({k: v for k, v in data.items() if k != "project"}, found))
         if project and isinstance(data.get("project"), dict):
             output_dir = str(data["project"].get("output-dir") or "")
-    document = validate.check_metadata(
-        meta, _where_of(path, meta_lines), used, False, pdf=pdf
-    )
-    _read_include_files(document["pdf"], _where_of(path, meta_lines), path.parent)
+    where_of = _where_of(path, meta_lines)
+    document = validate.check_metadata(meta, where_of, used, False, pdf=pdf)
+    _read_include_files(document["pdf"], where_of, path.parent)
+    levels.append((meta, document))
     # Quarto reads the environment files of a project only (its project-context.ts)
     found = environment(root, active) if _yml(root / "_quarto").is_file() else {}
     settings = Settings(output_dir=output_dir, environment=found)
-    for data, found in [*levels, (meta, document)]:  # each level over the one before
+    for data, found in levels:  # each level over the one before
         settings.execute.update(found["execute"])
         settings.pdf = _merge(settings.pdf, found["pdf"])
         # the front matter's own keys replace the project's, but for the options Quarto
         # merges itself: pandoc, which reads the rest, takes a document's key whole
         deep = QUARTO_MERGED if data is meta else None
         settings.meta = _merge(settings.meta, data, deep)
-    formats = [d.get("format") for d, _ in [*levels, (meta, document)]]
-    if any(
-        isinstance(f, dict)
-        and isinstance(f.get("pdf"), dict)
-        and "classoption" in f["pdf"]
-        for f in formats
-    ):  # under format: pdf: they join Quarto's KOMA ones; at the top they replace them
+    # under format: pdf: they join Quarto's KOMA ones; at the top they replace them
+    if any("classoption" in _format_pdf(data) for data, _ in levels):
         settings.pdf["classoption"] = class_options(
             settings.pdf["classoption"],
             str(settings.meta.get("lang", "en")),
@@ -155,10 +149,8 @@ def profiles(root: Path) -> list[str]:
     named = os.environ.get(PROFILE) or next(
         (v for f in files if f.is_file() and (v := dotenv_values(f).get(PROFILE))), ""
     )
-    local, project = (
-        profile(_yml(root / "_quarto", ".local")),
-        profile(root / PROJECT_FILE),
-    )
+    local = profile(_yml(root / "_quarto", ".local"))
+    project = profile(root / PROJECT_FILE)
     default = local.get("default") or project.get("default") or ""
     named = named or (
         ",".join(map(str, default)) if isinstance(default, list) else default
@@ -209,8 +201,7 @@ def _read_include_files(pdf: dict, where_of, folder: Path) -> None:
                 validate.check_counters(text, where)
             continue
         texts = []
-        items = pdf[key]
-        for item in items if isinstance(items, list) else [items]:
+        for item in validate.listed(pdf[key]):
             name = item if isinstance(item, str) else item.get("file")
             if name is None:
                 texts.append(item)
@@ -279,19 +270,15 @@ def pandoc_args(pdf: dict, lang: str = "en") -> list[str]:
     args += ["-V", f"monofont={pdf.get('monofont', DEFAULT_MONOFONT)}"]
     if "monofont" not in pdf and "monofontoptions" not in pdf:
         args += ["-V", "monofontoptions=Scale=0.85"]
-    for key, variable in (
-        ("include-before-body", "include-before"),
-        ("include-after-body", "include-after"),
-    ):
-        args += [
-            a for item in pdf.get(key, []) for a in ("-V", f"{variable}={item['text']}")
-        ]
+    for variable in ("include-before", "include-after"):
+        items = pdf.get(f"{variable}-body", [])
+        args += [a for item in items for a in ("-V", f"{variable}={item['text']}")]
     # pandoc's template variables, which Quarto's template reads the same way
     pdf = {"block-headings": True, **pdf}  # Quarto's default
     for key, spec in vocabulary.VOCABULARY["pdf_options"].items():
         value = pdf.get(key, False)
         if isinstance(spec, dict) and spec.get("variable") and value is not False:
-            for item in value if isinstance(value, list) else [value]:
+            for item in validate.listed(value):
                 args += ["-V", f"{key}={'true' if item is True else item}"]
     return args
 
@@ -305,17 +292,15 @@ def header_lines(pdf: dict) -> str:
         # the skip on the caption's side of the table, as Quarto sets it
         side = "signature" if pdf.get("tbl-cap-location") == "bottom" else "heading"
         lines += f"\\KOMAoption{{captions}}{{table{side}}}\n"
-    for text in _header_includes(pdf.get("header-includes")):
-        lines += text.rstrip("\n") + "\n"
     extra = pdf.get("include-in-header", [])  # `text:` items (validate.py)
-    for item in extra if isinstance(extra, list) else [extra]:
-        lines += item["text"].rstrip("\n") + "\n"
-    return lines
+    texts = _header_includes(pdf.get("header-includes"))
+    texts += [item["text"] for item in validate.listed(extra)]
+    return lines + "".join(text.rstrip("\n") + "\n" for text in texts)
 
 
 def _header_includes(value) -> list[str]:
     """`header-includes`: raw LaTeX, one text or a list of them."""
-    return [str(v) for v in (value if isinstance(value, list) else [value]) if v]
+    return [str(v) for v in validate.listed(value) if v]
 
 
 QUARTO_MERGED = ("format", "execute")  # merged key by key over the project's too
@@ -342,10 +327,7 @@ def _joined(old, new) -> list:
     mergeArrayCustomizer); an empty or missing one gives the other."""
     if not old or not new:
         return old or new
-    items = [
-        *(old if isinstance(old, list) else [old]),
-        *(new if isinstance(new, list) else [new]),
-    ]
+    items = validate.listed(old) + validate.listed(new)
     return [x for k, x in enumerate(items) if x not in items[:k]]
 
 
@@ -353,9 +335,14 @@ def pdf_option(doc, key: str, default=None):
     """An option of the PDF format as Quarto reads it, whoever typesets: `format: pdf:`
     over the top level, the document over `_quarto.yml`."""
     meta = doc.settings.meta
-    pdf = (meta.get("format") or {}) if isinstance(meta.get("format"), dict) else {}
-    pdf = pdf.get("pdf") if isinstance(pdf.get("pdf"), dict) else {}
+    pdf = _format_pdf(meta)
     return pdf[key] if key in pdf else meta.get(key, default)
+
+
+def _format_pdf(meta: dict) -> dict:
+    """The options under `format: pdf:` of `meta` ({} where there are none)."""
+    pdf = meta.get("format") if isinstance(meta.get("format"), dict) else {}
+    return pdf["pdf"] if isinstance(pdf.get("pdf"), dict) else {}
 
 
 FIGURE_OPTIONS = ("fig-width", "fig-height", "fig-dpi", "fig-format")
@@ -389,9 +376,8 @@ def header_text(doc) -> str:
 def included_texts(doc, key: str) -> list[str]:
     """The LaTeX of `include-in-header`, `include-before-body` or `include-after-body`:
     its text items, and its files (read here too where Quarto makes the PDF)."""
-    items = pdf_option(doc, key) or []
     texts = []
-    for item in items if isinstance(items, list) else [items]:
+    for item in validate.listed(pdf_option(doc, key) or []):
         if isinstance(item, dict) and "text" in item:
             texts.append(str(item["text"]))
         elif isinstance(item, (dict, str)):

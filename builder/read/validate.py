@@ -66,12 +66,27 @@ for _tag, _pattern, _first in (
 warn = diagnostics.warn
 
 
+def listed(value) -> list:
+    """`value` if a list, else a list of it alone (YAML's one item or a list of them)."""
+    return value if isinstance(value, list) else [value]
+
+
 # --- chunk options --------------------------------------------------------------------
 
 SUPPORTED_OPTIONS = vocabulary.names("chunk_options")
-IGNORED_IN_PDF = vocabulary.names("chunk_options_ignored_in_pdf")
-KNITR_ONLY = vocabulary.names("chunk_options_knitr_only")
 QUARTO_CELL_OPTIONS = vocabulary.names("chunk_options_quarto")
+# the options Quarto ignores in a python chunk of a PDF, and why
+IGNORED_OPTIONS = [
+    (
+        vocabulary.names("chunk_options_ignored_in_pdf"),
+        "has no effect in a PDF (Quarto ignores it there too)",
+    ),
+    (
+        vocabulary.names("chunk_options_knitr_only"),
+        "is for the knitr engine: Quarto ignores it in a Jupyter (python) chunk, and "
+        "so does the builder",
+    ),
+]
 
 
 def check_value(table: str, key: str, value, where: str, what: str):
@@ -97,28 +112,18 @@ def check_chunk_options(options: dict, where: str) -> None:
     """Each option's name and value; raises BuildError naming `where` (file:line)."""
     for key, value in options.items():
         check_escapes(key, value, where)
+        ignored = [why for names, why in IGNORED_OPTIONS if key in names]
         if key in SUPPORTED_OPTIONS:
             check_value("chunk_options", key, value, where, "chunk option")
-        elif key in IGNORED_IN_PDF:
-            warn(
-                where,
-                f"chunk option '{key}' has no effect in a PDF (Quarto ignores "
-                f"it there too)",
-            )
-        elif key in KNITR_ONLY:
-            warn(
-                where,
-                f"chunk option '{key}' is for the knitr engine: Quarto ignores it "
-                f"in a Jupyter (python) chunk, and so does the builder",
-            )
-        elif key in QUARTO_CELL_OPTIONS:
+        elif key in QUARTO_CELL_OPTIONS and not ignored:
             raise BuildError(
                 f"{where}: chunk option '{key}' is not supported by the built-in renderer "
                 f"(supported: {', '.join(sorted(SUPPORTED_OPTIONS))}); remove it or build with "
                 f"Quarto"
             )
         else:
-            warn(where, f"chunk option '{key}' is not a Quarto option: ignored")
+            why = ignored[0] if ignored else "is not a Quarto option: ignored"
+            warn(where, f"chunk option '{key}' {why}")
 
 
 def check_label(options: dict, where_of) -> None:
@@ -366,23 +371,22 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
 
 # Output formats a `when-format` name matches (Quarto's format aliases, abridged).
 FORMAT_NAMES = vocabulary.FORMATS
-OUTPUTS = tuple(FORMAT_NAMES)
 
 
 def visible_in(classes: list[str], keys: dict) -> frozenset[str]:
     """The outputs ('pdf', 'ipynb') in which a .content-visible/-hidden div shows."""
-    shown = set(OUTPUTS)
-    for out in OUTPUTS:
-        match_when = keys.get("when-format") in FORMAT_NAMES[out]
-        match_unless = keys.get("unless-format") in FORMAT_NAMES[out]
-        hit = ("when-format" not in keys or match_when) and (
-            "unless-format" not in keys or not match_unless
+    hidden = "content-hidden" in classes
+    if hidden and not keys.keys() & CONDITION_ATTRIBUTES:
+        return frozenset()
+    return frozenset(
+        out
+        for out, names in FORMAT_NAMES.items()
+        if hidden
+        != (
+            ("when-format" not in keys or keys["when-format"] in names)
+            and ("unless-format" not in keys or keys["unless-format"] not in names)
         )
-        if "content-hidden" in classes:
-            hit = not hit if keys.keys() & CONDITION_ATTRIBUTES else False
-        if not hit:
-            shown.discard(out)
-    return frozenset(shown)
+    )
 
 
 # --- shortcodes -----------------------------------------------------------------------
@@ -511,8 +515,7 @@ QUARTO_HOOK = "builder/write/quarto.py"
 
 
 def _builder_hook(value) -> bool:
-    values = value if isinstance(value, list) else [value]
-    return all(str(v).split()[:1] == [QUARTO_HOOK] for v in values)
+    return all(str(v).split()[:1] == [QUARTO_HOOK] for v in listed(value))
 
 
 # what a double-quoted YAML escape leaves of `$\alpha$` (BEL), `$\ell$` (ESC), `$\theta$`
@@ -526,7 +529,7 @@ def check_escapes(key: str, value, where: str) -> None:
     double quotes: raises BuildError naming `where` (the key's file:line)."""
     if isinstance(value, dict):
         value = list(value.values())
-    for v in value if isinstance(value, list) else [value]:
+    for v in listed(value):
         if isinstance(v, (dict, list)):
             check_escapes(key, v, where)
         elif isinstance(v, str) and (m := CONTROL.search(v)):
@@ -640,10 +643,9 @@ def check_metadata(
 def _authors(value) -> bool:
     """An author list the PDF can show: names, or author objects with a `name:` (their
     other fields, such as affiliations, Quarto's PDF leaves out too)."""
-    authors = value if isinstance(value, list) else [value]
     return all(
         isinstance(a, str) or isinstance(a, dict) and isinstance(a.get("name"), str)
-        for a in authors
+        for a in listed(value)
     )
 
 
