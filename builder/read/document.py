@@ -18,7 +18,7 @@ import datetime
 import decimal
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -26,7 +26,7 @@ import yaml
 from .. import vocabulary
 from . import options as document_options
 from . import validate
-from .validate import BuildError
+from .validate import BuildError, listed
 
 VARIABLES_FILE = "_variables.yml"  # the project's values for {{< var >}}
 # the path bare, or in double or single quotes (then with spaces), as Quarto's parser
@@ -274,11 +274,6 @@ def split_front_matter(
     )
 
 
-def _include_path(m: re.Match) -> str:
-    """The path an INCLUDE match names, without its quotes."""
-    return next(g for g in m.groups() if g is not None)
-
-
 def _include_target(path: Path, root: Path, base: Path, n: int, target: str) -> Path:
     """The file an include names: from the project's root if it starts with `/`, else
     from the main document's folder `base`, also inside a partial (Quarto's rule)."""
@@ -326,20 +321,19 @@ def expand_includes(path: Path, root: Path, stack: tuple[Path, ...] = ()) -> lis
     out: list[Line] = []
     fence = None
     for n, raw in enumerate(_read_text(path).splitlines(), start=1):
-        inc = INCLUDE.match(raw)
-        if inc and fence:
-            file = _include_target(path, root, base, n, _include_path(inc))
-            out += [
-                Line(text, file, k, raw=True)
-                for k, text in enumerate(_read_text(file).splitlines(), start=1)
-            ]
-            continue
-        fence = next_fence(raw, fence)
-        if not inc:
+        if not (inc := INCLUDE.match(raw)):
+            fence = next_fence(raw, fence)
             out.append(Line(raw, path, n))
             continue
-        file = _include_target(path, root, base, n, _include_path(inc))
-        out.extend(expand_includes(file, root, (*stack, path)))
+        target = next(g for g in inc.groups() if g is not None)  # without its quotes
+        file = _include_target(path, root, base, n, target)
+        if not fence:  # outside code: markdown, its own includes expanded
+            out += expand_includes(file, root, (*stack, path))
+            continue
+        out += [
+            Line(text, file, k, raw=True)
+            for k, text in enumerate(_read_text(file).splitlines(), start=1)
+        ]
     return out
 
 
@@ -376,6 +370,14 @@ def _lookup(data: dict, key: str, what: str, where: str, source: str) -> str:
     return printed(value, what, where)
 
 
+# the shortcodes that print a key's value, and what a missing key is missing from
+LOOKED_UP = {
+    "meta": "neither the YAML header nor _quarto.yml has",
+    "var": f"the project's {VARIABLES_FILE} does not have (Quarto reads it only beside "
+    "a _quarto.yml)",
+}
+
+
 def _resolve_shortcodes(line: Line, values: dict, in_code: bool = False) -> str:
     """A line of prose or of a code block with its shortcodes resolved: `meta`, `var` and
     `env` replaced by their values (`values`: the metadata, `_variables.yml` and the
@@ -394,13 +396,8 @@ def _resolve_shortcodes(line: Line, values: dict, in_code: bool = False) -> str:
             return m.group(0) if in_code else "{{<" + args[2:-2] + ">}}"
         words = [w.strip("\"'") for w in re.findall(r'"[^"]*"|\'[^\']*\'|\S+', args)]
         what = f"{{{{< {name} {' '.join(words)} >}}}}"
-        if name == "meta" and words:
-            source = "neither the YAML header nor _quarto.yml has"
-            return _lookup(values["meta"], words[0], what, where, source)
-        if name == "var" and words:
-            source = f"the project's {VARIABLES_FILE} does not have (Quarto reads it \
-only beside a _quarto.yml)"
-            return _lookup(values["var"], words[0], what, where, source)
+        if name in LOOKED_UP and words:
+            return _lookup(values[name], words[0], what, where, LOOKED_UP[name])
         if name == "env" and words:  # as Quarto: the default, if given, when unset
             found = values["env"].get(words[0], words[1] if len(words) > 1 else None)
             if found is None:
@@ -457,19 +454,17 @@ def parse_options(
     lines = validate.yaml_lines(text)
 
     def where(key: str) -> str:
-        k = lines.get((key,), 1) - 1
-        return body[k].where
+        return body[lines.get((key,), 1) - 1].where
 
     for key, value in options.items():
         validate.check_chunk_options({key: value}, where(key))
         if values is not None and isinstance(value, (str, list)):
-            texts = value if isinstance(value, list) else [value]
-            k = lines.get((key,), 1) - 1
+            at = body[lines.get((key,), 1) - 1]
             texts = [
-                _resolve_shortcodes(Line(t, body[k].file, body[k].lineno), values)
+                _resolve_shortcodes(replace(at, text=t), values)
                 if isinstance(t, str)
                 else t
-                for t in texts
+                for t in listed(value)
             ]
             options[key] = texts if isinstance(value, list) else texts[0]
     validate.check_captions(options, where)
@@ -532,9 +527,8 @@ def _check_display_math(block: Markdown):
             )
 
 
-SECTION_REF = re.compile(
-    r"(?<![\w@\\])@([Ss]ec-[\w-]*\w)"
-)  # @Sec-x too, as number.py reads references
+# @Sec-x too, as number.py reads references
+SECTION_REF = re.compile(r"(?<![\w@\\])@([Ss]ec-[\w-]*\w)")
 
 
 def _check_section_references(doc: Document):
@@ -862,7 +856,7 @@ def front_matter(
         meta["date"] = format_date(date, fmt, meta, where)
     authors = meta.get("author")
     if isinstance(authors, (dict, list)):  # author objects: their names, as in the PDF
-        authors = authors if isinstance(authors, list) else [authors]
+        authors = listed(authors)
         meta["author"] = [a["name"] if isinstance(a, dict) else a for a in authors]
     variables = root / VARIABLES_FILE  # a project's only (Quarto: project-context.ts)
     values = {
@@ -880,10 +874,9 @@ def front_matter(
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             meta[key] = [_resolve_shortcodes(Line(v, path, n), values) for v in value]
         if (key,) in meta_lines:  # the front matter's own keys, not _quarto.yml's
-            shown = meta[key] if isinstance(meta[key], list) else [meta[key]]
             found = [
                 (m.group(1), f"{path.name}:{n}", key)
-                for text in shown
+                for text in listed(meta[key])
                 if isinstance(text, str)
                 for m in INLINE.finditer(text)
             ]
@@ -909,20 +902,19 @@ def read(
         raise BuildError(f"{path}: no such file")
     root = Path(root).resolve() if root else path.parent
     names = ("_quarto.yml", "_quarto.yaml")
+    in_project = any((root / n).is_file() for n in names)
     project = next((f / n for f in root.parents for n in names if (f / n).is_file()), 0)
-    if project and not any((root / n).is_file() for n in names):
+    if project and not in_project:
         raise BuildError(
             f"{path}: a document in a subfolder of the project {project}: Quarto "
             f"reads that file for it (and runs its code from this folder, or from the "
             f"project's with execute-dir); the built-in renderer builds documents in "
             f"the project's own folder only: move it there, or build with Quarto"
         )
-    in_project = any((root / n).is_file() for n in names)
     lines, settings, values, front_inline = front_matter(
         path, root, in_project, builtin_pdf
     )
-    meta = settings.meta
-    doc = Document(path, meta, settings=settings, front_inline=front_inline)
+    doc = Document(path, settings.meta, settings=settings, front_inline=front_inline)
     prose: list[Line] = []
 
     def flush():
@@ -1048,7 +1040,7 @@ def read(
         prose.append(line)
         i += 1
     flush()  # an unclosed code block: pandoc closes it at the end of the document
-    if yaml_blocks and (doc.runs_jupyter or meta.get("engine")):
+    if yaml_blocks and (doc.runs_jupyter or doc.meta.get("engine")):
         raise BuildError(
             f"{yaml_blocks[0]}: a YAML metadata block after the front matter: Quarto's "
             f"Jupyter engine prints its lines as text (and may drop the paragraph "
