@@ -787,23 +787,16 @@ def format_date(date, fmt: str, meta: dict, where: str) -> str:
         "YY": f"{day.year % 100:02d}",
         "MMMM": day.strftime("%B"),
         "MMM": day.strftime("%b"),
-        "MM": f"{day.month:02d}",
         "M": f"{day.month}",
-        "DD": f"{day.day:02d}",
         "D": f"{day.day}",
         "dddd": day.strftime("%A"),
         "ddd": day.strftime("%a"),
         "dd": day.strftime("%a")[:2],
         "d": f"{day.isoweekday() % 7}",  # Sunday 0
-        "HH": f"{day.hour:02d}",
         "H": f"{day.hour}",
-        "hh": f"{(day.hour - 1) % 12 + 1:02d}",
         "h": f"{(day.hour - 1) % 12 + 1}",
-        "kk": f"{day.hour or 24:02d}",
         "k": f"{day.hour or 24}",
-        "mm": f"{day.minute:02d}",
         "m": f"{day.minute}",
-        "ss": f"{day.second:02d}",
         "s": f"{day.second}",
         "SSS": f"{day.microsecond // 1000:03d}",
         "A": "AM" if day.hour < 12 else "PM",
@@ -814,6 +807,7 @@ def format_date(date, fmt: str, meta: dict, where: str) -> str:
         "X": f"{int(day.timestamp())}",
         "x": f"{int(day.timestamp() * 1000)}",
     }
+    words |= {t * 2: words[t].zfill(2) for t in "MDHhkms"}  # MM, DD, ...: two digits
 
     def word(m: re.Match) -> str:
         if m.group(2):

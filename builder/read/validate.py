@@ -184,6 +184,7 @@ ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash before ASCII punctua
 DIV_FENCE = re.compile(r"^\s*(:{3,})\s*(.*?)\s*:*\s*$")
 FLOAT_PREFIXES = set(vocabulary.FLOATS)
 DIV_CLASSES = set(vocabulary.VOCABULARY["div_classes"])
+DIV_ATTRIBUTES_IGNORED = vocabulary.VOCABULARY["div_attributes_ignored_in_pdf"]
 CALLOUT_ATTRIBUTES = vocabulary.VOCABULARY["callout_attributes"]
 CONDITION_ATTRIBUTES = set(vocabulary.VOCABULARY["condition_attributes"])
 FLOAT_ATTRIBUTES = set(vocabulary.VOCABULARY["float_attributes"])
@@ -212,8 +213,7 @@ def parse_attributes(text: str, where: str) -> tuple[str | None, list[str], dict
         elif m.group("cls"):
             classes.append(m.group("cls"))
         elif m.group("key"):
-            values = m.group("dq", "sq", "bare")
-            value = next(v for v in values if v is not None)
+            value = next(v for v in m.group("dq", "sq", "bare") if v is not None)
             keys[m.group("key")] = ESCAPED.sub(r"\1", value)  # as pandoc reads it
     return ident, classes, keys
 
@@ -337,10 +337,8 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
                 f"renderer does not support"
             )
         elif cls not in DIV_CLASSES:
-            ignored = vocabulary.VOCABULARY["div_attributes_ignored_in_pdf"].get(
-                cls, []
-            )
-            allowed |= set(ignored)  # `.column width=`: Quarto's PDF stacks the columns
+            # `.column width=`: Quarto's PDF stacks the columns
+            allowed |= set(DIV_ATTRIBUTES_IGNORED.get(cls, []))
             warn(
                 where,
                 f"div class '.{cls}' has no effect in the PDF (Quarto ignores it "
@@ -396,11 +394,10 @@ QUARTO_SHORTCODES = set(vocabulary.VOCABULARY["quarto_shortcodes"])
 
 
 def unsupported_shortcode(name: str, where: str) -> BuildError:
-    kind = (
-        "a Quarto shortcode" if name in QUARTO_SHORTCODES else "not a Quarto shortcode"
-    )
+    kind = "a" if name in QUARTO_SHORTCODES else "not a"
     return BuildError(
-        f"{where}: shortcode '{name}' is not supported by the built-in renderer ({kind}; "
+        f"{where}: shortcode '{name}' is not supported by the built-in renderer ({kind} "
+        f"Quarto shortcode; "
         f"supported: {', '.join(sorted(SHORTCODES))}); write {{{{{{< {name} >}}}}}} to "
         f"show it literally"
     )
@@ -612,14 +609,10 @@ def check_metadata(
         elif key in ("title", "subtitle", "abstract", "author", "date-format") and not (
             isinstance(value, str) or key == "author" and _authors(value)
         ):
+            names = ", a list of names, or authors each with a 'name:' that is text"
+            names = names if key == "author" else ""
             raise BuildError(
-                f"{where}: '{key}' must be text"
-                + (
-                    ", a list of names, or authors each with a 'name:' that is text"
-                    if key == "author"
-                    else ""
-                )
-                + " for the built-in renderer"
+                f"{where}: '{key}' must be text{names} for the built-in renderer"
             )
         elif key in SUPPORTED_META or (key in QUARTO_KEYS and not pdf):
             continue
