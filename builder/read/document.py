@@ -853,13 +853,11 @@ def front_matter(
         authors = listed(authors)
         meta["author"] = [a["name"] if isinstance(a, dict) else a for a in authors]
     variables = root / VARIABLES_FILE  # a project's only (Quarto: project-context.ts)
-    values = {
-        "meta": meta,
-        "var": validate.read_yaml_file(variables)[0]
-        if project and variables.is_file()
-        else {},
-        "env": {**settings.environment, **os.environ},  # the environment files' too
-    }
+    var = (
+        validate.read_yaml_file(variables)[0] if project and variables.is_file() else {}
+    )
+    env = {**settings.environment, **os.environ}  # the environment files' too
+    values = {"meta": meta, "var": var, "env": env}
     inline = []  # `{python} expr` in the front matter's own text: Quarto evaluates it
     for key, value in meta.items():  # {{< meta >}} in the title, author, ...
         n = meta_lines.get((key,), 1)
@@ -952,18 +950,14 @@ def read(
                     f"{where}: options in the chunk header ('{rest.strip()}') are not "
                     f"supported: write them as '#| key: value' lines inside the chunk"
                 )
-            before = next((p.text for p in reversed(prose) if p.text.strip()), "")
-            if line.text[:1].isspace() and (
-                before[:1].isspace() or LIST_ITEM.match(before)
-            ):
+            if line.text[:1].isspace():
+                before = next((p.text for p in reversed(prose) if p.text.strip()), "")
                 raise BuildError(
                     f"{where}: a python chunk inside a list item (or an indented "
                     f"block) is not supported by the built-in renderer, which would set "
                     f"it after the list: unindent it, or build with Quarto"
-                )
-            if line.text[:1].isspace():
-                raise BuildError(
-                    f"{where}: an indented chunk fence: Quarto runs the chunk but "
+                    if before[:1].isspace() or LIST_ITEM.match(before)
+                    else f"{where}: an indented chunk fence: Quarto runs the chunk but "
                     f"prints its cell's markup as text; start the fence in column 1"
                 )
             if comment:
@@ -986,14 +980,13 @@ def read(
             indent = len(line.text) - len(line.text.lstrip())  # the fence's: not code
             options, body = parse_options(lines[i + 1 : j], line.file, values, indent)
             _check_chunk_code(body)
-            n_options = j - i - 1 - len(body)
             chunk = Chunk(
                 "\n".join(_unindent(ln.text, indent) for ln in body).strip("\n"),
                 {**settings.execute, **tag_options(options), **options},
                 line.file,
                 line.lineno,
                 len(doc.chunks),
-                [ln.text.strip() for ln in lines[i + 1 : i + 1 + n_options]],
+                [ln.text.strip() for ln in lines[i + 1 : j - len(body)]],
                 ticks,
             )
             doc.blocks.append(chunk)
