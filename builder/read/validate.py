@@ -146,15 +146,13 @@ def check_captions(options: dict, where_of) -> None:
     or one without a float prefix, makes an unnumbered-label float that Quarto still
     numbers, as weave.py does."""
     label = str(options.get("label", ""))
-    for cap, prefix in (("fig-cap", "fig-"), ("tbl-cap", "tbl-")):
-        other = "tbl-" if prefix == "fig-" else "fig-"
+    for prefix, other, name in (("fig-", "tbl-", "figure"), ("tbl-", "fig-", "table")):
+        cap, subcap = f"{prefix}cap", f"{prefix}subcap"
         if cap in options and label.startswith(other):
             raise BuildError(
                 f"{where_of(cap)}: '{cap}' needs a chunk label starting with '{prefix}' "
-                f"(label: {label}); a {other[:-1]}- label cannot carry a "
-                f"{'figure' if cap == 'fig-cap' else 'table'} caption"
+                f"(label: {label}); a {other} label cannot carry a {name} caption"
             )
-        subcap = f"{prefix}subcap"
         if subcap in options and not label.startswith(prefix):
             raise BuildError(
                 f"{where_of(subcap)}: '{subcap}' needs a chunk label starting with "
@@ -716,12 +714,10 @@ def _format_execute(value, where_of) -> dict:
         return {}
     path = ("format", "pdf")
     out = check_execute(pdf.get("execute"), where_of, (*path, "execute"))
-    for key in (k for k in EXECUTE_OPTIONS if k in pdf):
-        check_value(
-            "chunk_options", key, pdf[key], where_of((*path, key)), "execute option"
-        )
-        out[key] = pdf[key]
-    return out
+    given = {k: pdf[k] for k in EXECUTE_OPTIONS if k in pdf}
+    return out | _options(
+        given, EXECUTE_OPTIONS, "execute option", where_of, path, None
+    )
 
 
 # js-yaml, which reads the front matter and project files in Quarto, takes tabs after a
