@@ -227,18 +227,13 @@ def next_fence(line: str, fence: str | None) -> str | None:
     outside any.  A fence closes with the same character, at least as many times, and
     nothing else on the line; a backtick fence's info string holds no backtick."""
     stripped = line.strip()
+    if fence is not None:  # (a fence is 3 characters at least)
+        closes = len(stripped) >= len(fence) and not stripped.strip(fence[0])
+        return None if closes else fence
     m = FENCE.match(stripped)
-    if fence is None:
-        if m and m.group(1)[0] == "`" and "`" in stripped[len(m.group(1)) :]:
-            return None  # ```code``` is inline code, not a fence
-        return m.group(1) if m else None
-    closes = (
-        m
-        and stripped[0] == fence[0]
-        and len(stripped) >= len(fence)
-        and not stripped.strip(fence[0])
-    )
-    return None if closes else fence
+    if m and m.group(1)[0] == "`" and "`" in stripped[len(m.group(1)) :]:
+        return None  # ```code``` is inline code, not a fence
+    return m.group(1) if m else None
 
 
 def split_front_matter(
@@ -997,7 +992,7 @@ def read(
         if not (in_code or fence):
             if (div := validate.DIV_FENCE.match(line.text)) and div.group(2):
                 validate.check_div(div.group(2), where)
-            line = Line(_resolve_shortcodes(line, values), line.file, line.lineno)
+            line = replace(line, text=_resolve_shortcodes(line, values))
             following = lines[i + 1].text if i + 1 < len(lines) else ""
             previous = prose[-1].text if prose else ""
             if _yaml_block(line.text, previous, following, lines[i + 1 :]):
@@ -1021,9 +1016,7 @@ def read(
         elif in_code and fence and not line.raw:  # a line inside a code block
             if raw_tex is not None:
                 raw_tex.append(line.text)
-            line = Line(
-                _resolve_shortcodes(line, values, in_code=True), line.file, line.lineno
-            )
+            line = replace(line, text=_resolve_shortcodes(line, values, in_code=True))
         prose.append(line)
         i += 1
     flush()  # an unclosed code block: pandoc closes it at the end of the document
@@ -1035,11 +1028,10 @@ def read(
         )
     if builtin_pdf:
         _check_section_references(doc)
-    seen = set()
-    for c in doc.chunks:
-        if c.label in seen:
+    labels = [c.label for c in doc.chunks]
+    for k, c in enumerate(doc.chunks):
+        if c.label in labels[:k]:
             raise BuildError(
                 f"{c.file.name}:{c.line}: chunk label '{c.label}' is used more than once"
             )
-        seen.add(c.label)
     return doc
