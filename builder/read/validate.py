@@ -67,7 +67,7 @@ warn = diagnostics.warn
 
 
 def listed(value) -> list:
-    """`value` if a list, else a list of it alone (YAML's one item or a list of them)."""
+    """`value` if a list, else a list of it alone (a YAML value or list of values)."""
     return value if isinstance(value, list) else [value]
 
 
@@ -395,9 +395,8 @@ def unsupported_shortcode(name: str, where: str) -> BuildError:
     kind = "a" if name in QUARTO_SHORTCODES else "not a"
     return BuildError(
         f"{where}: shortcode '{name}' is not supported by the built-in renderer ({kind} "
-        f"Quarto shortcode; "
-        f"supported: {', '.join(sorted(SHORTCODES))}); write {{{{{{< {name} >}}}}}} to "
-        f"show it literally"
+        f"Quarto shortcode; supported: {', '.join(sorted(SHORTCODES))}); write "
+        f"{{{{{{< {name} >}}}}}} to show it literally"
     )
 
 
