@@ -2,14 +2,7 @@
 options merged as Quarto merges them (options.py) and checked against Quarto's vocabulary
 with a located error for anything else (validate.py).  Nothing here runs code."""
 
-from .document import (
-    PAGEBREAK,
-    Chunk,
-    Document,
-    Markdown,
-    read,
-    resolve_inline,
-)
+from .document import PAGEBREAK, Chunk, Document, Markdown, read, resolve_inline
 from .validate import BuildError
 
 __all__ = [
