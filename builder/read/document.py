@@ -476,9 +476,7 @@ def tag_options(options: dict) -> dict:
 
 def _check_chunk_code(body: list[Line]):
     """Shortcodes other than include (expanded before) inside a chunk's code."""
-    for line in body:
-        if line.raw:
-            continue
+    for line in (ln for ln in body if not ln.raw):
         m = SHORTCODE.search(line.text)
         if m and len(m.group(1)) >= 2 and len(m.group(4)) >= 2:
             raise BuildError(
@@ -531,16 +529,15 @@ def _check_section_references(doc: Document):
     (checked with Quarto 1.10.18); stop instead of printing that."""
     if doc.settings.pdf.get("number-sections", False):
         return
-    for block in doc.blocks:
-        if isinstance(block, Markdown):
-            for k, line in enumerate(block.prose_lines()):
-                if m := SECTION_REF.search(line):
-                    raise BuildError(
-                        f"{block.where(k)}: the reference @{m.group(1)} needs numbered "
-                        f"sections (Quarto prints the name with no number without them): "
-                        f"set number-sections: true under format: pdf: (front matter or "
-                        f"_quarto.yml), or refer to the section by name"
-                    )
+    for block in (b for b in doc.blocks if isinstance(b, Markdown)):
+        for k, line in enumerate(block.prose_lines()):
+            if m := SECTION_REF.search(line):
+                raise BuildError(
+                    f"{block.where(k)}: the reference @{m.group(1)} needs numbered "
+                    f"sections (Quarto prints the name with no number without them): "
+                    f"set number-sections: true under format: pdf: (front matter or "
+                    f"_quarto.yml), or refer to the section by name"
+                )
 
 
 HEADING = re.compile(r"^(#{1,6})(\s+.*?)\s*$")

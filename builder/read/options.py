@@ -30,9 +30,8 @@ PROJECT_FILE = "_quarto.yml"
 METADATA_FILE = "_metadata.yml"  # a folder's metadata, between the project's and yours
 ENVIRONMENT_FILE = "_environment"  # KEY=value lines (dotenv), for the chunks
 PROFILE = "QUARTO_PROFILE"  # the active profiles, comma- or space-separated
-DEFAULT_MONOFONT = (
-    "DejaVu Sans Mono"  # has Greek, arrows, box drawing (fonts-dejavu-core)
-)
+# has Greek, arrows, box drawing (fonts-dejavu-core)
+DEFAULT_MONOFONT = "DejaVu Sans Mono"
 
 
 @dataclass
