@@ -907,3 +907,12 @@ def test_class_options_join_or_replace_quartos_as_quarto_does(
     assert [
         a.split("=", 1)[1] for a in args if a.startswith("classoption=")
     ] == expected
+
+
+def test_class_options_are_quartos_business_when_quarto_makes_the_pdf(tmp_path):
+    """Under `quarto render` (or --no-pdf) the PDF options are not read: `classoption`
+    under `format: pdf:` is left to Quarto (was a KeyError)."""
+    front = "---\ntitle: T\nformat:\n  pdf:\n    classoption: [twocolumn]\n---\n\nT.\n"
+    (tmp_path / "report.qmd").write_text(front)
+    assert read(tmp_path / "report.qmd", builtin_pdf=False).settings.pdf == {}
+    assert read(tmp_path / "report.qmd").settings.pdf["classoption"][-1] == "twocolumn"

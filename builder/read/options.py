@@ -107,7 +107,7 @@ def settings(
         deep = QUARTO_MERGED if data is meta else None
         settings.meta = _merge(settings.meta, data, deep)
     # under format: pdf: they join Quarto's KOMA ones; at the top they replace them
-    if any("classoption" in _format_pdf(data) for data, _ in levels):
+    if pdf and any("classoption" in _format_pdf(data) for data, _ in levels):
         settings.pdf["classoption"] = class_options(
             settings.pdf["classoption"],
             str(settings.meta.get("lang", "en")),
