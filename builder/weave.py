@@ -629,12 +629,8 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
         woven.segments.append(
             position(f"{doc.blocks[0].file.name}:{doc.blocks[0].line}")
         )
-    header = "\n".join(
-        [
-            operators(options.header_text(doc), preamble=True, where=doc.path.name),
-            operators("\n".join(doc.macros)),
-        ]
-    )
+    header = operators(options.header_text(doc), preamble=True, where=doc.path.name)
+    header += "\n" + operators("\n".join(doc.macros))
     if header.strip():  # its macros are expanded in the math of both outputs
         woven.macros = f"::: {{.content-hidden}}\n{header}\n:::"
     outputs = outputs_by_label(executed) if executed is not None else {}
@@ -693,8 +689,7 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
             segments.append(
                 f"{output}\n\n::: {{#{float_ident(block, float_kind(block))}}}\n\n{NBSP}\n\n:::"
             )
-        shown = opts.get("output", True) is not False and include
-        if shown and block.label in outputs:
+        if opts.get("output", True) is not False and include and block.label in outputs:
             parts = weave_outputs(
                 block, outputs[block.label], figures, woven.files, fig_format
             )
