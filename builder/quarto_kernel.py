@@ -57,10 +57,9 @@ def settings_digest(root: Path, **settings) -> str:
     """sha256 of what the chunks' code does not show: every `code/*.py` module under
     `root`, the `REPORT_*` environment variables, the Python version and `settings`
     (this kernel's version and preamble; the builder's own, execute.py)."""
-    h = hashlib.sha256()
     env = {k: v for k, v in sorted(os.environ.items()) if k.startswith("REPORT_")}
     text = json.dumps({**env, "python": sys.version, **settings}, sort_keys=True)
-    h.update(text.encode())
+    h = hashlib.sha256(text.encode())
     for module in sorted((root / "code").glob("*.py")):
         h.update(b"\0module\0" + module.name.encode() + b"\0" + module.read_bytes())
     return h.hexdigest()

@@ -400,9 +400,8 @@ def lay_out(
                 laid.add(fence(text, ".output"))
             continue
         if out.output_type == "error":  # error: true: shown as Quarto shows it
-            trace = ANSI.sub("", "\n".join(out.traceback))
-            head = ANSI.sub("", f"{out.ename}: {out.evalue}")
-            laid.add(fence(f"{head}\n{trace}", ".output"))
+            text = f"{out.ename}: {out.evalue}\n" + "\n".join(out.traceback)
+            laid.add(fence(ANSI.sub("", text), ".output"))
             continue
         data = out.get("data", {})
         shown = display_type(data, fig_format)
