@@ -24,12 +24,7 @@ from . import diagnostics, execute, number, read, vocabulary, weave
 from .write import export, texcheck, typeset
 
 
-def build(
-    source: Path,
-    fast: bool = False,
-    pdf: bool = True,
-    log=print,
-) -> dict:
+def build(source: Path, fast: bool = False, pdf: bool = True, log=print) -> dict:
     """Run every stage; returns the paths written and the executed notebook."""
     started = time.perf_counter()
     doc = read.read(source, builtin_pdf=pdf)
@@ -56,10 +51,8 @@ def build(
     (root / ".cache").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=root / ".cache"))
     try:
-        outputs = {}
-        tmp_nb = work / "report.ipynb"
-        nbformat.write(notebook, tmp_nb)
-        outputs[out / f"{source.stem}.ipynb"] = tmp_nb
+        outputs = {out / f"{source.stem}.ipynb": work / "report.ipynb"}
+        nbformat.write(notebook, work / "report.ipynb")
         log(f"export: {source.stem}.ipynb: {len(notebook.cells)} cells")
         if pdf:
             t0 = time.perf_counter()

@@ -70,13 +70,8 @@ def executed_chunks(doc: Document) -> list[Chunk]:
 def kernel_env(fast: bool, project: dict[str, str]) -> dict[str, str]:
     """The kernel's environment: this process's, the project's environment files'
     variables (`Settings.environment`) and the build's settings."""
-    env = {**project, **os.environ}
-    env.update(
-        REPORT_FAST="1" if fast else "0",
-        REPORT_BUILD="1",
-        PYDEVD_DISABLE_FILE_VALIDATION="1",
-        PYTHONHASHSEED="0",
-    )
+    env = {**project, **os.environ, "REPORT_FAST": "1" if fast else "0"}
+    env.update(REPORT_BUILD="1", PYDEVD_DISABLE_FILE_VALIDATION="1", PYTHONHASHSEED="0")
     return env
 
 
@@ -126,9 +121,8 @@ def describe_failure(error: CellExecutionError, chunk: Chunk) -> str:
     if error.ename in PLAIN_ERRORS:
         return f"{chunk.where()} stopped the build:\n{error.evalue}"
     traceback = ANSI.sub("", error.traceback)
-    where = _code_location(traceback)
     head = f"{chunk.where()} raised {error.ename}: {error.evalue}"
-    if where:
+    if where := _code_location(traceback):
         head += f"\n  raised from {where}"
     tail = "\n".join(traceback.strip().splitlines()[-25:])
     return f"{head}\n--- traceback (last lines) ---\n{tail}"

@@ -48,6 +48,7 @@ TAG = re.compile(r"\\tag\*?\{([^{}]*)\}")
 # but braces and spaces, as Quarto's crossref filter takes them: eq-kl:def, eq-kl.v2)
 EQ_LABEL = re.compile(r"\{#(eq-[^}\s]+)\}")
 AUTOREF = re.compile(r"\\autoref\{(eq-[^}]*)\}")  # hyperref's words for an equation
+QUARTO_CODE_ATTRIBUTES = vocabulary.VOCABULARY["code_block_attributes_quarto"]
 
 
 @dataclass
@@ -172,10 +173,9 @@ class Counter:
             if titled and block["t"] == "Header":
                 self.pos = position(block) or self.pos
                 self.inlines(block["c"][2])
-                titled = False
-                continue
+            else:
+                self.block(block)
             titled = False
-            self.block(block)
 
     def block(self, block: dict):
         t = block["t"]
@@ -212,11 +212,7 @@ class Counter:
                 f"keeps its listing caption and drops the code; put the condition on "
                 f"a div around the block instead"
             )
-        quarto = [
-            k
-            for k in keys
-            if k in vocabulary.VOCABULARY["code_block_attributes_quarto"]
-        ]
+        quarto = [k for k in keys if k in QUARTO_CODE_ATTRIBUTES]
         if ident.startswith("lst-") and "lst-cap" in keys:  # a listing, as Quarto's
             self.add(ident)
         elif "filename" in keys and not ident.startswith("lst-"):
@@ -362,10 +358,7 @@ class Counter:
     def sub(self, ident: str, kind: str):
         if kind in self.floats:  # a sub-figure or sub-table: 1a, 1b, ...
             self.subs += 1
-            self.add(
-                ident,
-                self.floats[kind][0] + "abcdefghijklmnopqrstuvwxyz"[self.subs - 1],
-            )
+            self.add(ident, self.floats[kind][0] + alph(self.subs).lower())
         else:
             self.add(ident)
 
@@ -377,10 +370,8 @@ class Counter:
             self.sub(ident, "tbl")
         elif (caption or ident) and "tbl" not in self.floats:
             self.unlabelled(table, "tbl")  # with a caption or an id, LaTeX numbers it
-        outer, self.in_table = (
-            self.in_table,
-            self.in_table or ident[:4] == "tbl-" and ident,
-        )
+        outer = self.in_table
+        self.in_table = outer or ident[:4] == "tbl-" and ident
         self.children(table["c"][1:])
         self.in_table = outer
 

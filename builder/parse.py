@@ -108,24 +108,22 @@ def strip(value, output: str | None = None):
     if isinstance(value, list):
         out = []
         for item in value:
-            if isinstance(item, dict) and item.get("t") in STRIPPED:
-                if item["t"] == "RawBlock" and item["c"][0] == POS:
+            t = item.get("t") if isinstance(item, dict) else None
+            if t == "RawBlock" and item["c"][0] == POS:
+                continue
+            if t in CONDITIONAL_TYPES:
+                _, classes, keys = attr(item)
+                conditional = CONDITIONAL & set(classes)
+                if t == "Span" and "data-pos" in keys and not item["c"][1]:
                     continue
-                _, classes, keys = (
-                    attr(item) if item["t"] != "RawBlock" else ("", [], {})
-                )
-                if item["t"] == "Span" and "data-pos" in keys and not item["c"][1]:
-                    continue
-                if CONDITIONAL & set(classes):
+                if conditional:
                     if output is not None and output not in visible_in(classes, keys):
                         continue
-                    if item["t"] == "CodeBlock":  # shown as it is
+                    if t == "CodeBlock":  # shown as it is
                         out.append(strip(item, output))
-                    else:
-                        out.extend(strip(item["c"][1], output))
-                    continue
-                if "data-chunk" in keys or "data-output" in keys:  # weave.py's
-                    out.extend(strip(item["c"][1], output))
+                        continue
+                if conditional or "data-chunk" in keys or "data-output" in keys:
+                    out.extend(strip(item["c"][1], output))  # unwrapped (weave.py's)
                     continue
             out.append(strip(item, output))
         return out
@@ -133,19 +131,17 @@ def strip(value, output: str | None = None):
         if value.get("t") in ("Div", "Header", "CodeBlock", "Table") and isinstance(
             value.get("c"), list
         ):
-            value = dict(value)
             c = list(value["c"])
             i = 1 if value["t"] == "Header" else 0
             ident, classes, keys = c[i]
             c[i] = [ident, classes, [kv for kv in keys if kv[0] != "data-pos"]]
-            value["c"] = c
+            value = {**value, "c": c}
         return {k: strip(v, output) for k, v in value.items()}
     return value
 
 
 CONDITIONAL = {"content-visible", "content-hidden"}
 CONDITIONAL_TYPES = ("Div", "Span", "CodeBlock")  # as Quarto's: code blocks too
-STRIPPED = ("RawBlock", *CONDITIONAL_TYPES)  # what strip() may drop or unwrap
 
 
 def shown(element: dict, output: str) -> bool:
@@ -190,13 +186,8 @@ def read_inlines(texts: list[str], tree: dict | None = None) -> list[list]:
 
 def callout_titles(tree: dict) -> dict:
     """The `title=` text of every callout div -> its inlines (one pandoc run)."""
-    titles = sorted(
-        {
-            attr(e)[2]["title"]
-            for e in walk(tree["blocks"])
-            if e.get("t") == "Div" and "title" in attr(e)[2]
-        }
-    )
+    divs = elements(tree["blocks"], "Div")
+    titles = sorted({attr(e)[2]["title"] for e in divs if "title" in attr(e)[2]})
     return dict(zip(titles, read_inlines(titles, tree)))
 
 
@@ -204,9 +195,7 @@ def name_titles(tree: dict) -> dict:
     """`tree` with every theorem's or proof's `name="..."` (Quarto's other way to title
     one, read as Markdown) made the leading `## title` heading that the later steps read
     as its title."""
-    divs = [
-        e for e in walk(tree["blocks"]) if e.get("t") == "Div" and "name" in attr(e)[2]
-    ]
+    divs = [e for e in elements(tree["blocks"], "Div") if "name" in attr(e)[2]]
     names = read_inlines([attr(d)[2]["name"] for d in divs], tree)
     for div, inlines in zip(divs, names):
         ident, classes, keys = div["c"][0]
@@ -230,7 +219,7 @@ def shift_headings(tree: dict, by: int) -> dict:
         if head["t"] == "Header" and head["c"][0] + by == 0:
             tree["meta"]["title"] = {"t": "MetaInlines", "c": head["c"][2]}
             del blocks[first]
-    for h in [e for e in walk(blocks) if e.get("t") == "Header"]:
+    for h in list(elements(blocks, "Header")):
         if h["c"][0] + by > 0:
             h["c"][0] += by
         else:
@@ -305,8 +294,8 @@ def callout_defaults(tree: dict, meta: dict) -> None:
         for key in ("appearance", "icon")
         if f"callout-{key}" in meta
     ]
-    for e in walk(tree["blocks"]):
-        if e.get("t") == "Div" and any(c.startswith("callout-") for c in attr(e)[1]):
+    for e in elements(tree["blocks"], "Div"):
+        if any(c.startswith("callout-") for c in attr(e)[1]):
             keys = attr(e)[2]
             e["c"][0][2] += [kv for kv in defaults if kv[0] not in keys]
 
@@ -315,10 +304,10 @@ def line_numbers(tree: dict, default: bool) -> None:
     """Numbered lines (pandoc's `numberLines`) for the prose's code blocks with a class,
     as Quarto's line-numbers.lua: by their `code-line-numbers` attribute, else the
     document's option (`default`); a chunk's code is weave.py's."""
-    chunks = [e for e in walk(tree["blocks"]) if e.get("t") == "Div"]
-    chunks = {id(b) for d in chunks if "data-chunk" in attr(d)[2] for b in walk(d)}
-    for e in walk(tree["blocks"]):
-        if e.get("t") != "CodeBlock" or not e["c"][0][1] or id(e) in chunks:
+    divs = elements(tree["blocks"], "Div")
+    chunks = {id(b) for d in divs if "data-chunk" in attr(d)[2] for b in walk(d)}
+    for e in elements(tree["blocks"], "CodeBlock"):
+        if not e["c"][0][1] or id(e) in chunks:
             continue
         keys = dict(e["c"][0][2])
         value = str(keys.pop("code-line-numbers", default)).lower()
@@ -330,17 +319,16 @@ def line_numbers(tree: dict, default: bool) -> None:
 def raw_math(tree: dict) -> None:
     """Display math that opens with an equation environment (`$$\\begin{gather} ...$$`)
     as the raw LaTeX pandoc's LaTeX writer makes of it: numbered and written as such."""
-    for e in walk(tree["blocks"]):
-        if e.get("t") == "Math" and e["c"][0]["t"] == "DisplayMath":
-            if RAW_MATH.match(e["c"][1]):
-                e.update({"t": "RawInline", "c": ["latex", e["c"][1]]})
+    for e in elements(tree["blocks"], "Math"):
+        if e["c"][0]["t"] == "DisplayMath" and RAW_MATH.match(e["c"][1]):
+            e.update({"t": "RawInline", "c": ["latex", e["c"][1]]})
 
 
 def linked_figures(tree: dict) -> None:
     """A paragraph that is only a link around a captioned image (`[![Cap](a.png)](url)`)
     as the figure pandoc makes of the image alone, the link dropped, as Quarto does."""
-    for e in walk(tree["blocks"]):
-        if e.get("t") != "Para" or len(e["c"]) != 1 or e["c"][0]["t"] != "Link":
+    for e in elements(tree["blocks"], "Para"):
+        if len(e["c"]) != 1 or e["c"][0]["t"] != "Link":
             continue
         inner = e["c"][0]["c"][1]
         if len(inner) == 1 and inner[0]["t"] == "Image":
@@ -410,7 +398,7 @@ def nested_figures(tree: dict) -> None:
     one image, its last paragraph the sub-caption (floats.lua sets the chunks' code
     before the float).  One that holds more than an image and a caption is left for
     number.py to name."""
-    for outer in [e for e in walk(tree["blocks"]) if _figure_div(e)]:
+    for outer in [e for e in elements(tree["blocks"], "Div") if _figure_div(e)]:
         chunks = [
             b for b in outer["c"][1] if b["t"] == "Div" and "data-chunk" in attr(b)[2]
         ]
@@ -499,6 +487,11 @@ def walk_at(value):
         if "t" in e:
             here = position(e) or here
             yield e, here
+
+
+def elements(value, *types: str):
+    """Every element of one of `types` in `value`, in document order."""
+    return (e for e in walk(value) if e.get("t") in types)
 
 
 def walk(value):

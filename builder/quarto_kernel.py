@@ -57,10 +57,9 @@ def settings_digest(root: Path, **settings) -> str:
     """sha256 of what the chunks' code does not show: every `code/*.py` module under
     `root`, the `REPORT_*` environment variables, the Python version and `settings`
     (this kernel's version and preamble; the builder's own, execute.py)."""
-    h = hashlib.sha256()
     env = {k: v for k, v in sorted(os.environ.items()) if k.startswith("REPORT_")}
     text = json.dumps({**env, "python": sys.version, **settings}, sort_keys=True)
-    h.update(text.encode())
+    h = hashlib.sha256(text.encode())
     for module in sorted((root / "code").glob("*.py")):
         h.update(b"\0module\0" + module.name.encode() + b"\0" + module.read_bytes())
     return h.hexdigest()
@@ -127,22 +126,17 @@ class ReplayKernel(IPythonKernel):
         """Session.send, which also records (or drops, when muted) the outputs sent
         for the request being run."""
         if isinstance(msg_or_type, dict):
-            msg_type = msg_or_type["msg_type"]
-            body = msg_or_type["content"]
+            msg_type, body = msg_or_type["msg_type"], msg_or_type["content"]
             parent_id = msg_or_type.get("parent_header", {}).get("msg_id")
         else:
             msg_type, body = msg_or_type, content
-            header = (parent or {}).get("header", parent or {})
-            parent_id = header.get("msg_id")
+            parent_id = (parent or {}).get("header", parent or {}).get("msg_id")
         if msg_type in OUTPUT_TYPES and parent_id == self._parent_id:
             if self._muted:
                 return None
             if self._recording is not None:
                 self._recording.append([msg_type, body])
         return self._send(stream, msg_or_type, content, parent, *a, **kw)
-
-    def _path(self, key: str) -> Path:
-        return self.cache_dir / key[:2] / f"{key}.json"
 
     async def _run(self, request: dict, first: bool, **kwargs):
         reply = await super().do_execute(**request, **kwargs)
@@ -180,7 +174,7 @@ class ReplayKernel(IPythonKernel):
             "user_expressions": user_expressions or {},
         }
         key = request_key(self.key, request)
-        path = self._path(key)
+        path = self.cache_dir / key[:2] / f"{key}.json"
         first, self.first = self.first, False
         self._parent_id = self.get_parent("shell")["header"]["msg_id"]
         if self.replaying and path.exists():

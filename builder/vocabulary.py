@@ -25,13 +25,12 @@ CALLOUT_REFS = {p: kind["callout"] for p, kind in CROSSREF.items() if "callout" 
 UNNUMBERED: dict[str, str] = VOCABULARY["unnumbered_blocks"]  # class -> name
 LAYOUT = ("layout-ncol", "layout-nrow", "layout")  # the options that lay out a float
 CALLOUTS: dict[str, dict] = VOCABULARY["callouts"]  # kind -> title, icon, colours
+_WRITE = FILE.parent / "write"  # the macro lists beside the writers
 # the macros Jupyter's MathJax knows (tools/mathjax_macros.mjs)
-MATHJAX = set(
-    json.loads((FILE.parent / "write" / "mathjax.json").read_text())["macros"]
-)
+MATHJAX = set(json.loads((_WRITE / "mathjax.json").read_text())["macros"])
 # the macros the classic notebook's MathJax 2.7 knows, and those of the extensions it
 # loads on \require{...} (tools/mathjax2_macros.py): the notebook's math renders in both
-_MATHJAX2 = json.loads((FILE.parent / "write" / "mathjax2.json").read_text())
+_MATHJAX2 = json.loads((_WRITE / "mathjax2.json").read_text())
 REQUIRED = {  # macro -> the MathJax 2 extension that defines it
     name: extension
     for extension, names in _MATHJAX2["extensions"].items()
@@ -40,9 +39,7 @@ REQUIRED = {  # macro -> the MathJax 2 extension that defines it
 }
 JUPYTER_MATH = MATHJAX & set(_MATHJAX2["macros"]) | set(REQUIRED)
 # the macros unicode-math defines again at \begin{document} (tools/unicode_math_macros.py)
-UNICODE_MATH = set(
-    json.loads((FILE.parent / "write" / "unicode-math.json").read_text())["macros"]
-)
+UNICODE_MATH = set(json.loads((_WRITE / "unicode-math.json").read_text())["macros"])
 # the front-matter keys handed to pandoc, which the PDF prints (or uses: citations)
 PRINTED_META = tuple(VOCABULARY["metadata_printed"])
 CELL_TAGS = {k: v for k, v in VOCABULARY["cell_tags"].items() if k != "_about"}

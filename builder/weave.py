@@ -270,12 +270,11 @@ def _figure(
             _image(p, _caption(c), f"#{ident}-{i}", sizes)
             for i, (p, c) in enumerate(zip(paths, subcaps), 1)
         ]
-    attrs = [f"#{ident}"]
-    if opts.get("echo", True) is not False and not any(
-        key in opts for key in vocabulary.LAYOUT
-    ):  # Quarto: H unless fig-pos is set, when the code is shown beside the figure
+    attrs, layout = [f"#{ident}"], layout_attributes(opts)
+    # Quarto: H unless fig-pos is set, when the code is shown beside the figure
+    if opts.get("echo", True) is not False and not layout:
         attrs.append(".cell")
-    attrs += layout_attributes(opts)
+    attrs += layout
     if opts.get("fig-pos"):  # false: as if not set (Quarto 1.10)
         attrs.append(f'fig-pos="{opts["fig-pos"]}"')
     if opts.get("fig-align", "default") != "default":
@@ -296,9 +295,8 @@ class Laid:
     sizes: dict[str, str] = field(default_factory=dict)  # path -> width= and height=
     slots: list[int] = field(default_factory=list)  # where each image is in parts
     tables: list[int] = field(default_factory=list)  # parts that may hold a table
-    markdown: list[int] = field(
-        default_factory=list
-    )  # Markdown outputs (the notebook's)
+    # Markdown outputs (the notebook's)
+    markdown: list[int] = field(default_factory=list)
 
     def add(self, text: str, *kinds: list[int]) -> None:
         for kind in kinds:
@@ -402,9 +400,8 @@ def lay_out(
                 laid.add(fence(text, ".output"))
             continue
         if out.output_type == "error":  # error: true: shown as Quarto shows it
-            trace = ANSI.sub("", "\n".join(out.traceback))
-            head = ANSI.sub("", f"{out.ename}: {out.evalue}")
-            laid.add(fence(f"{head}\n{trace}", ".output"))
+            text = f"{out.ename}: {out.evalue}\n" + "\n".join(out.traceback)
+            laid.add(fence(ANSI.sub("", text), ".output"))
             continue
         data = out.get("data", {})
         shown = display_type(data, fig_format)
@@ -420,18 +417,15 @@ def lay_out(
             path = (
                 figures / f"{label if n == 1 else f'{label}-{n}'}.{IMAGE_TYPES[image]}"
             )
-            if image == "image/svg+xml":
-                files[path] = svg_to_pdf(data[image])
-            else:
-                files[path] = b64decode(data[image])
+            convert = svg_to_pdf if image == "image/svg+xml" else b64decode
+            files[path] = convert(data[image])
             laid.images.append(path.relative_to(figures.parent).as_posix())
             size = out.get("metadata", {}).get(image, {})  # Image(width=200): pixels
             laid.sizes[laid.images[-1]] = " ".join(
                 f"{k}={size[k]}" for k in ("width", "height") if size.get(k)
             )
-            laid.add(
-                "", laid.slots
-            )  # a figure of several images goes where the first is
+            # a figure of several images goes where the first is
+            laid.add("", laid.slots)
         elif shown == "text/markdown":
             laid.add(data["text/markdown"], laid.tables, laid.markdown)
         elif shown == "text/latex":
@@ -553,9 +547,8 @@ def place_table(chunk: Chunk, laid: Laid, found: list[int], outputs: list) -> No
         i = found[0]
         parts[i] = f"{parts[i].rstrip()}\n\n: {caption} {{#{ident}{extra}}}"
         return
-    if set(found) & set(
-        laid.markdown
-    ):  # sub-tables: a table div with tables (floats.lua)
+    # sub-tables: a table div with tables (floats.lua)
+    if set(found) & set(laid.markdown):
         raise BuildError(
             f"{chunk.where()}: tbl-subcap over tables printed as Markdown is "
             f"not supported by the built-in renderer; display them as "
@@ -624,8 +617,7 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     """Pandoc Markdown for the whole document as executed (hidden code left out)."""
     figures = figures or doc.root / "figures"
     meta = {k: doc.meta[k] for k in vocabulary.PRINTED_META if k in doc.meta}
-    bib = doc.meta.get("bibliography")
-    if bib:
+    if bib := doc.meta.get("bibliography"):
         bibs = bib if isinstance(bib, list) else [bib]
         meta["bibliography"] = [str((doc.root / b).resolve()) for b in bibs]
     csl = doc.root / str(doc.meta.get("csl", ""))
@@ -636,12 +628,8 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
         woven.segments.append(
             position(f"{doc.blocks[0].file.name}:{doc.blocks[0].line}")
         )
-    header = "\n".join(
-        [
-            operators(options.header_text(doc), preamble=True, where=doc.path.name),
-            operators("\n".join(doc.macros)),
-        ]
-    )
+    header = operators(options.header_text(doc), preamble=True, where=doc.path.name)
+    header += "\n" + operators("\n".join(doc.macros))
     if header.strip():  # its macros are expanded in the math of both outputs
         woven.macros = f"::: {{.content-hidden}}\n{header}\n:::"
     outputs = outputs_by_label(executed) if executed is not None else {}
@@ -674,14 +662,16 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
         numbers = " .numberLines" if opts.get("code-line-numbers", numbered) else ""
         # every chunk's code and outputs in a div: the notebook's code cell goes there
         segments.append(f'::: {{data-chunk="{block.index}"}}')
-        cell = "lst-label" not in opts and listing(opts)  # the cell is the listing
-        if cell and opts.get("include", True):
+        include = opts.get("include", True)
+        # the cell is the listing
+        cell = include and "lst-label" not in opts and listing(opts)
+        if cell:
             segments.append(f"::: {{{cell.strip()}}}")
         output = position(block.where() + " output")
         # Quarto: a chunk labelled fig-/tbl- that does not run is a float of its code, a
         # table's caption kept, a figure's dropped
         unrun = opts.get("eval", True) is False and block.label[:4] in ("fig-", "tbl-")
-        if opts.get("echo", True) is not False and opts.get("include", True):
+        if opts.get("echo", True) is not False and include:
             code = listing(opts) if "lst-label" in opts else ""
             code += (
                 f"filename={quoted(opts['filename'])} " if "filename" in opts else ""
@@ -698,13 +688,12 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
             segments.append(
                 f"{output}\n\n::: {{#{float_ident(block, float_kind(block))}}}\n\n{NBSP}\n\n:::"
             )
-        shown = opts.get("output", True) is not False and opts.get("include", True)
-        if shown and block.label in outputs:
+        if opts.get("output", True) is not False and include and block.label in outputs:
             parts = weave_outputs(
                 block, outputs[block.label], figures, woven.files, fig_format
             )
             segments += [output, *parts]
-        segments.append(":::\n\n:::" if cell and opts.get("include", True) else ":::")
+        segments.append(":::\n\n:::" if cell else ":::")
     return woven
 
 
@@ -748,9 +737,7 @@ def woven_tree(doc: Document, executed) -> tuple[Woven, dict]:
     by = options.pdf_option(doc, "shift-heading-level-by")
     if by is None and options.pdf_option(doc, "number-sections", False) is True:
         # Quarto's PDF: one level up when no heading is at level 1 (format-pdf.ts)
-        levels = [
-            e["c"][0] for e in parse.walk(tree["blocks"]) if e.get("t") == "Header"
-        ]
+        levels = [e["c"][0] for e in parse.elements(tree["blocks"], "Header")]
         by = 0 if 1 in levels else -1
     if by:
         parse.shift_headings(tree, by)
