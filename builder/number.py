@@ -91,9 +91,16 @@ def is_crossref(ident: str) -> bool:
 ANNOTATION = re.compile(r"(#|//|--|%)\s*<\d+>[ \t]*$", re.M)
 
 
-def alph(n: int) -> str:
+def alph(n: int, where: str = "?") -> str:
     """A counter as LaTeX's `\\Alph` writes it after `\\appendix`: A, B, ...; nothing
-    for 0 (a theorem before the appendix's first section, or no numbered sections)."""
+    for 0 (a theorem before the appendix's first section, or no numbered sections).
+    Raises BuildError past 26, where LaTeX stops with "Counter too large"."""
+    if n > 26:
+        raise BuildError(
+            f"{where}: the {n}th of a counter LaTeX writes as a letter (a section after "
+            f"\\appendix, or a sub-figure or sub-table): LaTeX stops past Z ('Counter "
+            f"too large'); split the appendix or the float"
+        )
     return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[n - 1] if n else ""
 
 
@@ -138,7 +145,7 @@ class Counter:
         if kind in THEOREMS:  # numbered within the top-level section
             top = self.sections[0] if self.sections and self.nums.number_sections else 0
             if self.appendix:
-                top = alph(top)
+                top = alph(top, self.pos)
             number = f"{top}.{number}"
         return number
 
@@ -160,7 +167,7 @@ class Counter:
         self.sections[level - 1] += 1
         parts = list(map(str, self.sections))
         if self.appendix:
-            parts[0] = alph(self.sections[0])
+            parts[0] = alph(self.sections[0], self.pos)
         return ".".join(parts)
 
     # --- the walk ---------------------------------------------------------------
@@ -358,7 +365,7 @@ class Counter:
     def sub(self, ident: str, kind: str):
         if kind in self.floats:  # a sub-figure or sub-table: 1a, 1b, ...
             self.subs += 1
-            self.add(ident, self.floats[kind][0] + alph(self.subs).lower())
+            self.add(ident, self.floats[kind][0] + alph(self.subs, self.pos).lower())
         else:
             self.add(ident)
 

@@ -21,6 +21,12 @@ PLOTS = "import matplotlib.pyplot as plt\nplt.plot([1]); plt.show(); plt.plot([2
 FRAME = "import pandas as pd\npd.DataFrame({'a': [1]})"
 
 STOPS = {
+    # the numbering: LaTeX's \Alph stops past Z
+    "appendix-past-z": (
+        "---\ntitle: X\nnumber-sections: true\n---\n\n```{=latex}\n\\appendix\n```\n\n"
+        + "".join(f"# S{i}\n\n" for i in range(27)),
+        r"report.qmd:62: the 27th of a counter LaTeX writes as a letter",
+    ),
     # the reader
     "yaml-header-never-closed": (
         "---\ntitle: X\n\nText.\n",
