@@ -56,6 +56,11 @@ HTML_TAGS = set(
 NOTHING = re.compile(r"^\s*(\\(newpage|clearpage|pagebreak|noindent)\b\s*)*$")
 LATEX_REF = re.compile(r"\\(eqref|ref|pageref|autoref)\{([^}]*)\}")
 SPAN_TAGS = {"mark": "mark", "underline": "u"}  # span classes Jupyter shows as HTML
+# block type -> the Jupyter method that renders it (a list of blocks)
+RENDER = dict(
+    Div="div", Header="header", Para="para", Plain="para", RawBlock="raw_block"
+)
+RENDER |= dict(Figure="figure", Table="table", CodeBlock="code_block")
 
 MATH_ENV = re.compile(
     r"\\begin\{(equation|align|gather|multline|flalign|alignat|eqnarray)"
@@ -128,20 +133,8 @@ class Jupyter:
             t = b["t"]
             if t == "RawBlock" and b["c"][0] == parse.POS:
                 self.pos = b["c"][1].strip()
-            elif t == "Div":
-                out += self.div(b)
-            elif t == "Header":
-                out.append(self.header(b))
-            elif t in ("Para", "Plain"):
-                out += self.para(b)
-            elif t == "Figure":
-                out += self.figure(b, None)
-            elif t == "Table":
-                out += self.table(b)
-            elif t == "CodeBlock":
-                out += self.code_block(b)
-            elif t == "RawBlock":
-                out += self.raw_block(b)
+            elif t in RENDER:
+                out += getattr(self, RENDER[t])(b)
             elif t == "OrderedList" and _labelled(b):
                 if out and isinstance(out[-1], dict) and out[-1]["t"] == "Plain":
                     out[-1] = para(out[-1]["c"])  # a tight item's text: a line apart
@@ -159,7 +152,7 @@ class Jupyter:
         return [self.children(v) for v in value]
 
     # --- blocks -----------------------------------------------------------------
-    def header(self, h: dict) -> dict:
+    def header(self, h: dict) -> list:
         level, _, inlines = h["c"]
         pos = position(h) or self.pos
         found, seen = self.nums.headings.get(pos, []), self.seen.get(pos, 0)
@@ -167,8 +160,8 @@ class Jupyter:
         if "unnumbered" not in h["c"][1][1]:
             self.seen[pos] = seen + 1
             number = found[seen] if seen < len(found) else ""
-        head = s(number) + [{"t": "Space"}] if number else []
-        return {"t": "Header", "c": [level, ["", [], []], head + self.inlines(inlines)]}
+        head = (s(number) + [{"t": "Space"}] if number else []) + self.inlines(inlines)
+        return [{"t": "Header", "c": [level, ["", [], []], head]}]
 
     def labelled_list(self, b: dict) -> list:
         """A list numbered (a), i., (1) ...: its items as paragraphs led by their labels,
@@ -290,7 +283,7 @@ class Jupyter:
             words += [] if blank(caption) else s(vocabulary.caption_delim()[1])
         return [para([bare]), para([emph(words + self.inlines(caption))])]
 
-    def figure(self, f: dict, parent: str | None) -> list:
+    def figure(self, f: dict, parent: str | None = None) -> list:
         caption = parse.stringify(f["c"][1][1]) and f["c"][1][1][0]["c"] or []
         image = next(_images(f["c"]), None)
         ident = f["c"][0][0] or (attr(image)[0] if image else "")
@@ -530,23 +523,32 @@ def lead(first: list, blocks: list) -> list:
     return [para(first), *blocks]
 
 
+def _rewrite(value, change):
+    """`value` (a tree's JSON) with each element for which `change` returns something
+    replaced by that (and not looked into)."""
+    if isinstance(value, list):
+        return [_rewrite(v, change) for v in value]
+    if not isinstance(value, dict):
+        return value
+    new = change(value)
+    return {k: _rewrite(v, change) for k, v in value.items()} if new is None else new
+
+
 def html_tables(value):
     """The tables in `value` as HTML: Jupyter's Markdown (nbconvert's mistune) reads no
     pipe table inside a quote, which a callout is in the notebook."""
-    if isinstance(value, list):
-        return [html_tables(v) for v in value]
-    if not isinstance(value, dict) or value.get("t") != "Table":
-        return (
-            {k: html_tables(v) for k, v in value.items()}
-            if isinstance(value, dict)
-            else value
-        )
-    tree = {"pandoc-api-version": parse.API, "meta": {}, "blocks": [value]}
-    html = subprocess.run(
-        [parse.pandoc_path(), "-f", "json", "-t", "html", "--mathjax"],
-        input=json.dumps(tree), capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    return {"t": "RawBlock", "c": ["html", html.strip()]}
+
+    def html(table: dict) -> dict | None:
+        if table.get("t") != "Table":
+            return None
+        tree = {"pandoc-api-version": parse.API, "meta": {}, "blocks": [table]}
+        html = subprocess.run(
+            [parse.pandoc_path(), "-f", "json", "-t", "html", "--mathjax"],
+            input=json.dumps(tree), capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        return {"t": "RawBlock", "c": ["html", html.strip()]}
+
+    return _rewrite(value, html)
 
 
 def _labelled(b: dict) -> bool:
@@ -579,13 +581,9 @@ def _list_label(n: int, style: str, delim: str) -> str:
 
 def _one_line(value):
     """Soft line breaks as spaces: a pipe table's cell is one line."""
-    if isinstance(value, list):
-        return [_one_line(v) for v in value]
-    if isinstance(value, dict):
-        if value.get("t") == "SoftBreak":
-            return {"t": "Space"}
-        return {k: _one_line(v) for k, v in value.items()}
-    return value
+    return _rewrite(
+        value, lambda e: {"t": "Space"} if e.get("t") == "SoftBreak" else None
+    )
 
 
 def _images(value):
@@ -640,18 +638,14 @@ def footnotes(blocks: list, count: list[int]) -> list:
     end of the cell, numbered through the notebook as in the PDF."""
     notes: list = []
 
-    def visit(value):
-        if isinstance(value, list):
-            return [visit(v) for v in value]
-        if isinstance(value, dict):
-            if value.get("t") == "Note":
-                count[0] += 1
-                notes.append(visit(value["c"]))
-                return {"t": "RawInline", "c": ["html", f"<sup>{count[0]}</sup>"]}
-            return {k: visit(v) for k, v in value.items()}
-        return value
+    def mark(note: dict) -> dict | None:
+        if note.get("t") != "Note":
+            return None
+        count[0] += 1
+        notes.append(_rewrite(note["c"], mark))
+        return {"t": "RawInline", "c": ["html", f"<sup>{count[0]}</sup>"]}
 
-    blocks = visit(blocks)
+    blocks = _rewrite(blocks, mark)
     if notes:
         first = count[0] - len(notes) + 1
         style = [first, {"t": "Decimal"}, {"t": "Period"}]
@@ -847,8 +841,7 @@ def export(
     runnable = [c for c in executed_chunks(doc) if c.index in shown]
     plan = inline_plan(runnable, modules, preamble_chunks(tree))
     outputs = outputs_by_label(executed)
-    titles = parse.callout_titles(tree)
-    renderer = Jupyter(nums, titles, doc.path.name)
+    renderer = Jupyter(nums, parse.callout_titles(tree), doc.path.name)
     items = split(renderer.blocks(tree["blocks"]))
     # the Markdown of every cell, written in one run of pandoc's writer
     meta = tree.get("meta", {})
@@ -861,15 +854,20 @@ def export(
         texts = options.included_texts(doc, key)
         return renderer.blocks([{"t": "RawBlock", "c": ["latex", t]} for t in texts])
 
-    markdown: list[list] = [title_blocks(meta, renderer.inlines) + abstract]
-    markdown[0] += included("include-before-body")
-    cells = [md("")]
-    pending: list[tuple] = [(cells[0], "source")]  # (mapping, key) to fill
+    markdown: list[list] = []
+    cells: list = []
+    pending: list[tuple] = []  # (mapping, key) to fill with markdown's text
+
+    def markdown_cell(blocks: list) -> None:
+        markdown.append(blocks)
+        cells.append(md(""))
+        pending.append((cells[-1], "source"))
+
+    title = title_blocks(meta, renderer.inlines) + abstract
+    markdown_cell(title + included("include-before-body"))
     for item in items + [("markdown", included("include-after-body"))]:
         if item[0] == "markdown":
-            markdown.append(item[1])
-            cells.append(md(""))
-            pending.append((cells[-1], "source"))
+            markdown_cell(item[1])
             continue
         chunk = chunks[item[1]]
         unrun = chunk.index not in plan
@@ -889,18 +887,17 @@ def export(
         if source.strip() or cell_outputs:
             # error: true: the notebook runs on past the cell, as the build did; a
             # chunk whose code the PDF does not show (echo or include false) is folded
-            meta = {"tags": ["raises-exception"]} if chunk.options.get("error") else {}
-            if chunk.options.get("echo", True) is False or not chunk.options.get(
-                "include", True
-            ):
+            opts = chunk.options
+            meta = {"tags": ["raises-exception"]} if opts.get("error") else {}
+            if opts.get("echo", True) is False or not opts.get("include", True):
                 meta["jupyter"] = {"source_hidden": True}
             cell = code(source, outputs=cell_outputs, metadata=meta)
             cells.append(cell)
             for out in cell.outputs:  # the LaTeX Jupyter shows (no HTML, no Markdown)
                 data = out.get("data", {})
-                if "text/latex" in data and not {"text/html", "text/markdown"} & set(
-                    data
-                ):
+                if "text/latex" in data and not {"text/html", "text/markdown"} & {
+                    *data
+                }:
                     renderer.pos = chunk.where()
                     renderer.macros(data["text/latex"], output=True)
             markdowns = [
@@ -910,9 +907,7 @@ def export(
                 markdown.append(blocks)
                 pending.append((out["data"], "text/markdown"))
         if captions:
-            markdown.append(captions)
-            cells.append(md(""))
-            pending.append((cells[-1], "source"))
+            markdown_cell(captions)
     markdown = copy.deepcopy(markdown)  # images are retargeted: not the tree's own
     attached = [
         attach_images(blocks, doc, data_urls=key != "source")
@@ -924,14 +919,11 @@ def export(
         if attachments:
             target["attachments"] = attachments
     cells = [c for c in cells if c.cell_type != "markdown" or c.source.strip()]
-    count = 0
-    for cell in cells:
-        if cell.cell_type == "code":
-            count += 1
-            cell.execution_count = count
-            for out in cell.outputs:
-                if out.get("output_type") == "execute_result":
-                    out["execution_count"] = count
+    for count, cell in enumerate((c for c in cells if c.cell_type == "code"), 1):
+        cell.execution_count = count
+        for out in cell.outputs:
+            if out.get("output_type") == "execute_result":
+                out["execution_count"] = count
     metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
     nb = nbformat.v4.new_notebook(cells=cells, metadata=metadata)
     nbformat.validate(nb)
