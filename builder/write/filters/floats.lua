@@ -106,31 +106,27 @@ end
 -- The rows of a layout, each a list of relative widths: layout="[[1,1],[1]]" as given
 -- (a negative width is empty space), else layout-ncol columns (or enough for layout-nrow
 -- rows) of equal width, as Quarto lays them out.
+local function widths_of(text)
+  local widths = {}
+  for n in text:gmatch("%-?[%d%.]+") do table.insert(widths, tonumber(n)) end
+  return widths
+end
+
 local function layout_rows(div, count)
   local spec = div.attributes["layout"]
   if spec then
     local rows = {}
     for row in (spec:match("^%s*%[(.*)%]%s*$") or ""):gmatch("%[([^%[%]]*)%]") do
-      local widths = {}
-      for n in row:gmatch("%-?[%d%.]+") do table.insert(widths, tonumber(n)) end
-      table.insert(rows, widths)
+      table.insert(rows, widths_of(row))
     end
-    if #rows == 0 then  -- one row: layout="[1,1]"
-      local widths = {}
-      for n in spec:gmatch("%-?[%d%.]+") do table.insert(widths, tonumber(n)) end
-      rows = {widths}
-    end
-    return rows
+    return #rows > 0 and rows or {widths_of(spec)}  -- one row: layout="[1,1]"
   end
   local ncol = tonumber(div.attributes["layout-ncol"])
   local nrow = tonumber(div.attributes["layout-nrow"])
   if not ncol then ncol = nrow and math.ceil(count / nrow) or 1 end
-  local rows = {}
-  for _ = 1, math.ceil(count / ncol) do
-    local widths = {}
-    for _ = 1, ncol do table.insert(widths, 1) end  -- a short last row starts at the left
-    table.insert(rows, widths)
-  end
+  local rows, widths = {}, {}
+  for _ = 1, ncol do table.insert(widths, 1) end  -- a short last row starts at the left
+  for _ = 1, math.ceil(count / ncol) do table.insert(rows, widths) end
   return rows
 end
 
@@ -305,9 +301,9 @@ local function figure_div(div)
   -- of figures, as Quarto sets them
   local label = latex.raw("\\label{" .. div.identifier .. "}")
   local inlines, notes = latex.lift_notes(pandoc.Inlines(caption))
-  local unmarked = pandoc.Inlines(caption):walk({Note = function() return {} end})
   local scap = div.attributes["fig-scap"]  -- a chunk's fig-scap (weave.py): the list's words
-  if scap then unmarked = latex.read_inlines(scap) end
+  local unmarked = scap and latex.read_inlines(scap)
+    or pandoc.Inlines(caption):walk({Note = function() return {} end})
   local short = (#notes > 0 or scap) and ("[" .. latex.latex_of(unmarked) .. "]") or ""
   local head = blank(caption) and {latex.raw("\\caption{}"), label}
     or pandoc.List({latex.raw("\\caption" .. short .. "{"), label}) .. inlines .. {latex.raw("}")}
@@ -321,8 +317,8 @@ end
 local function layout_cells(div)
   local subs = cells(div)
   if #subs == 0 then return nil end
-  local blocks = pandoc.List({latex.rawblock("\\begin{figure}")})
-  return blocks .. subfloat_blocks(div, subs) .. {latex.rawblock("\\end{figure}")}
+  return pandoc.List({latex.rawblock("\\begin{figure}")}) .. subfloat_blocks(div, subs)
+    .. {latex.rawblock("\\end{figure}")}
 end
 
 local function Div(div)
@@ -330,7 +326,6 @@ local function Div(div)
   local kind = div.identifier:match("^(%a+)%-")
   if kind == "fig" then return figure_div(div) end
   if kind == "tbl" then return table_div(div) end
-  return nil
 end
 
 -- ": Caption {#tbl-x}" under a table.
@@ -362,13 +357,11 @@ local function Figure(fig)
   fig = fig:walk({Image = function(image)  -- pandoc leaves the attributes on the image
     pos, align = pos or image.attributes["fig-pos"], align or image.attributes["fig-align"]
     scap = scap or image.attributes["fig-scap"]
-    image.attributes["fig-pos"], image.attributes["fig-align"] = nil, nil
-    image.attributes["fig-scap"] = nil
+    for _, key in ipairs({"fig-pos", "fig-align", "fig-scap"}) do image.attributes[key] = nil end
     return image
   end})
-  if scap then  -- the short caption, for the list of figures: \caption[short]{...}
-    fig.caption.short = latex.read_inlines(scap)
-  end
+  -- the short caption, for the list of figures: \caption[short]{...}
+  if scap then fig.caption.short = latex.read_inlines(scap) end
   local labelled = fig.identifier:match("^fig%-")
   pos = pos or document_fig_pos or (not labelled and "H" or nil)
   align = labelled and align or document_fig_align

@@ -3,7 +3,6 @@
 -- in brackets; the vocabulary's unnumbered blocks (.proof, ...) have no number.
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
-
 local function environment(div, env, label)
   local title = latex.take_title(div)  -- inlines: its citations are citeproc's
   local starts_para = div.content[1] and div.content[1].t == "Para"
@@ -34,5 +33,4 @@ function Div(div)
   for _, class in ipairs(div.classes) do
     if latex.VOCABULARY.unnumbered_blocks[class] then return environment(div, class, nil) end
   end
-  return nil
 end
