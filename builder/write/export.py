@@ -65,6 +65,7 @@ RENDER |= dict(Figure="figure", Table="table", CodeBlock="code_block")
 MATH_ENV = re.compile(
     r"\\begin\{(equation|align|gather|multline|flalign|alignat|eqnarray)"
 )
+NOTAG = re.compile(r"\\(notag|nonumber)\b")
 FLALIGN = re.compile(r"\\(begin|end)\{flalign(\*?)\}")
 MACRO = re.compile(r"^\s*\\(re)?newcommand|^\s*\\DeclareMathOperator|^\s*\\def\\")
 # a macro a math element defines, which Jupyter's MathJax keeps for the later math
@@ -204,7 +205,7 @@ class Jupyter:
             if caption["t"] not in ("Para", "Plain"):  # no caption, as Quarto
                 body, caption = content, para([])
             words = s(self.nums.text(ident, caption=True))
-            out = self.floats(body, ident) if kind == "fig" else self.blocks(body)
+            out = self.floats(body, ident)
             cap = self.inlines(caption["c"])
             delim = [] if blank(cap) else s(vocabulary.caption_delim()[1]) + cap
             return out + [para([emph(words + delim)])]
@@ -254,19 +255,13 @@ class Jupyter:
         return [], content
 
     def floats(self, body: list, ident: str) -> list:
-        """A figure div's content: its sub-figures each with "(a) caption"."""
+        """A float div's content; a figure's with its sub-figures each with "(a) caption"."""
+        if not ident.startswith("fig-"):
+            return self.blocks(body)
         out = []
         for b in body:
-            images = [
-                e
-                for e in (b["c"] if b["t"] in ("Para", "Plain") else [])
-                if e["t"] == "Image" and attr(e)[0].startswith("fig-")
-            ]
-            if b["t"] == "Figure":
-                out += self.figure(b, ident)
-            elif images:
-                for image in images:
-                    out += self.subfigure(image, image["c"][1], ident)
+            if (method := RENDER.get(b["t"])) in ("para", "figure"):
+                out += getattr(self, method)(b, ident)
             else:
                 out += self.blocks([b])
         return out
@@ -342,8 +337,9 @@ class Jupyter:
         space = s(" " if sub else vocabulary.caption_delim()[1]) if name else []
         return [body, para([emph(name + space + self.inlines(words))])]
 
-    def para(self, p: dict) -> list:
-        """A paragraph; a labelled image in it becomes the image and its caption."""
+    def para(self, p: dict, parent: str | None = None) -> list:
+        """A paragraph; a labelled image in it becomes the image and its caption (a
+        sub-figure's, in the figure div `parent`)."""
         images = [
             e for e in p["c"] if e["t"] == "Image" and attr(e)[0].startswith("fig-")
         ]
@@ -351,7 +347,7 @@ class Jupyter:
             return [
                 b
                 for image in images
-                for b in self.subfigure(image, image["c"][1], None)
+                for b in self.subfigure(image, image["c"][1], parent)
             ]
         return [{"t": p["t"], "c": self.inlines(p["c"])}]
 
@@ -442,9 +438,7 @@ class Jupyter:
                 if m := EQ_LABEL.fullmatch(tag):
                     math, number = e["c"][1].strip(), self.nums.numbers[m.group(1)]
                     # its own \tag; or \notag, which hides the number LaTeX counts
-                    hidden = TAG.search(math) or re.search(
-                        r"\\(notag|nonumber)\b", math
-                    )
+                    hidden = TAG.search(math) or NOTAG.search(math)
                     tag = "" if hidden else f" \\tag{{{number}}}"
                     e = {**e, "c": [e["c"][0], math + tag]}
                     skip = k + 1
@@ -680,9 +674,8 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
                     f"(the PDF has it): {' '.join(tex.split())[:60]}",
                 )
         cells = _replace_raw(cells, parts)
-    blocks: list = []
-    for k, cell in enumerate(cells):
-        blocks += ([{"t": "RawBlock", "c": ["markdown", SPLIT]}] if k else []) + cell
+    split = {"t": "RawBlock", "c": ["markdown", SPLIT]}
+    blocks = [b for k, cell in enumerate(cells) for b in [split] * bool(k) + cell]
     has_bib = parse.citeproc(meta)
     if renderer.cited and not has_bib:
         key, where = next(iter(renderer.cited.items()))
@@ -698,7 +691,7 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
         tree = json.loads(
             _pandoc(tree, ["-t", "json", "--citeproc"], doc, renderer.cited)
         )
-    cells, split = [[]], {"t": "RawBlock", "c": ["markdown", SPLIT]}
+    cells = [[]]
     for b in tree["blocks"]:
         cells += [[]] if b == split else []
         cells[-1] += [] if b == split else [b]
@@ -762,9 +755,6 @@ def title_blocks(meta: dict, render) -> list:
     (the abstract follows them); their inlines rendered by `render` (raw LaTeX as in
     prose)."""
 
-    def inlines(value: dict) -> list:
-        return render(plain(value))
-
     def plain(value: dict) -> list:
         t, c = value["t"], value.get("c")
         if t == "MetaList":
@@ -775,15 +765,15 @@ def title_blocks(meta: dict, render) -> list:
             return [i for b in c if b["t"] in ("Para", "Plain") for i in b["c"]]
         return c if t == "MetaInlines" else s(str(c))
 
-    title = inlines(meta["title"]) if "title" in meta else s("Report")
+    title = render(plain(meta["title"])) if "title" in meta else s("Report")
     blocks = [{"t": "Header", "c": [1, ["", [], []], title]}]
     for key, name in (("subtitle", None), ("author", "Author"), ("date", "Date")):
-        words = inlines(meta[key]) if key in meta else []
+        words = render(plain(meta[key])) if key in meta else []
         if not blank(words):
             named = [strong(s(name + ":")), *s(" "), *words] if name else None
             blocks.append(para(named or [strong(words)]))
     if "thanks" in meta:  # the PDF's footnote to the title
-        blocks.append(para([emph(inlines(meta["thanks"]))]))
+        blocks.append(para([emph(render(plain(meta["thanks"])))]))
     return blocks
 
 
@@ -814,11 +804,7 @@ def chunk_markdown(content: list, renderer: Jupyter) -> tuple[list, list]:
             *body, caption = b["c"][1]
             subs = [
                 b["c"][0]["c"]
-                for b in (
-                    renderer.floats(body, ident)
-                    if ident.startswith("fig-")
-                    else renderer.blocks(body)
-                )
+                for b in renderer.floats(body, ident)
                 if b["t"] == "Para" and b["c"] and b["c"][0]["t"] == "Emph"
             ]
             if subs:
@@ -993,9 +979,7 @@ def _outputs(chunk: Chunk, outputs: list) -> list:
             continue
         if kind in ("display_data", "execute_result"):
             out = nbformat.from_dict(dict(out))
-            out["data"] = {
-                k: v for k, v in out["data"].items() if k != "application/pdf"
-            }
+            out["data"].pop("application/pdf", None)
         elif kind == "stream" and name == "stdout" and opts.get("output") == "asis":
             text = stream_text(out["text"])
             last = kept[-1] if kept else None
