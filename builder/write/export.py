@@ -280,7 +280,7 @@ class Jupyter:
 
     def figure(self, f: dict, parent: str | None = None) -> list:
         caption = parse.stringify(f["c"][1][1]) and f["c"][1][1][0]["c"] or []
-        image = next(_images(f["c"]), None)
+        image = next((e for e in parse.walk(f["c"]) if e.get("t") == "Image"), None)
         ident = f["c"][0][0] or (attr(image)[0] if image else "")
         if image and ident.startswith("fig-"):
             image = {**image, "c": [[ident, [], image["c"][0][2]], *image["c"][1:]]}
@@ -309,12 +309,9 @@ class Jupyter:
     def listing_caption(self, ident: str, cap: str, file: str | None = None) -> dict:
         read = parse.parse(cap)["blocks"]
         caption = read[0]["c"] if read and read[0]["t"] in ("Para", "Plain") else []
-        if file:
-            caption = (
-                [{"t": "Code", "c": [["", [], []], file]}]
-                + s(" ") * bool(caption)
-                + caption
-            )
+        if file:  # the file name first, in code type
+            code = {"t": "Code", "c": [["", [], []], file]}
+            caption = [code] + s(" ") * bool(caption) + caption
         delim = s(vocabulary.caption_delim()[1]) if caption else []
         words = s(self.nums.text(ident, caption=True)) + delim
         return para([emph(words + self.inlines(caption))])
@@ -327,13 +324,13 @@ class Jupyter:
         parts = _one_line(self.children(parts))
         body = {**t, "c": [["", [], []], [None, []], widths, *parts]}
         number, words = self.nums.numbers.get(ident, ""), _trim(words)
-        if number[-1:].isalpha():  # a sub-table, as a sub-figure: "(a) caption"
+        sub = number[-1:].isalpha()  # a sub-table, as a sub-figure: "(a) caption"
+        if sub:
             name = s(f"({number[-1]})")
         else:
             name = s(self.nums.text(ident, caption=True)) if number else []
         if blank(words):  # no caption: the name and number alone, as the PDF
             return [body, para([emph(name)])] if name else [body]
-        sub = number[-1:].isalpha()
         space = s(" " if sub else vocabulary.caption_delim()[1]) if name else []
         return [body, para([emph(name + space + self.inlines(words))])]
 
@@ -580,10 +577,6 @@ def _one_line(value):
     )
 
 
-def _images(value):
-    return (e for e in parse.walk(value) if e.get("t") == "Image")
-
-
 def _trim(inlines: list) -> list:
     while inlines and inlines[-1]["t"] in ("Space", "SoftBreak"):
         inlines = inlines[:-1]
@@ -607,13 +600,12 @@ def split(items: list) -> list:
                 if part[0] == "markdown":
                     part = ("markdown", [{"t": "BlockQuote", "c": part[1]}])
                 out.append(part)
+        elif _has_chunk(item):
+            raise BuildError("a python chunk inside a list item is not supported")
+        elif out and out[-1][0] == "markdown":
+            out[-1][1].append(item)
         else:
-            if _has_chunk(item):
-                raise BuildError("a python chunk inside a list item is not supported")
-            if out and out[-1][0] == "markdown":
-                out[-1][1].append(item)
-            else:
-                out.append(("markdown", [item]))
+            out.append(("markdown", [item]))
     return out
 
 

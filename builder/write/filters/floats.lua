@@ -232,11 +232,9 @@ local function Subtables(div)
     .. (blank(caption) and "" or latex.latex_of(caption)) .. "}"
   local below = at_bottom(div)  -- every caption under its table
   for _, sub in ipairs(subs) do sub.above = not below end
-  local blocks = pandoc.List({latex.rawblock("\\begin{table}" .. placement(div)
-    .. (below and "" or ("\n" .. caption)))})
-  blocks:extend(subfloat_blocks(div, subs))
-  blocks:insert(latex.rawblock((below and (caption .. "\n") or "") .. "\\end{table}"))
-  return blocks
+  local head = latex.rawblock("\\begin{table}" .. placement(div) .. (below and "" or ("\n" .. caption)))
+  return pandoc.List({head}) .. subfloat_blocks(div, subs)
+    .. {latex.rawblock((below and (caption .. "\n") or "") .. "\\end{table}")}
 end
 
 local function table_div(div)
@@ -256,11 +254,9 @@ local function table_div(div)
   if found then return div.content end
   caption:insert(latex.raw("\\label{" .. div.identifier .. "}"))
   -- no pandoc table (raw HTML, an image, text): a table float of what it holds, as Quarto
-  local blocks = pandoc.List({latex.rawblock("\\begin{table}" .. placement(div)
-    .. "\n\\caption{" .. latex.latex_of(caption) .. "}\n\\centering{")})
-  blocks:extend(div.content)
-  blocks:insert(latex.rawblock("}\n\\end{table}"))
-  return blocks
+  local head = latex.rawblock("\\begin{table}" .. placement(div)
+    .. "\n\\caption{" .. latex.latex_of(caption) .. "}\n\\centering{")
+  return pandoc.List({head}) .. div.content .. {latex.rawblock("}\n\\end{table}")}
 end
 
 -- fig-align as Quarto aligns a figure: centred by default, \hfill before it on the right,

@@ -13,11 +13,9 @@ local function listing(id, cap, blocks, file, pos)
   end
   local label = id and ("\\label{" .. id .. "}") or ""
   local placement = pos and ("[" .. pos .. "]") or ""  -- H inside a callout (floats.lua)
-  local out = pandoc.List({latex.rawblock("\\begin{codelisting}" .. placement .. "\n\n\\caption{" .. label
-    .. latex.latex_of(inlines) .. "}\n\n\\centering{")})
-  out:extend(blocks)
-  out:insert(latex.rawblock("}\n\n\\end{codelisting}"))
-  return out
+  local head = latex.rawblock("\\begin{codelisting}" .. placement .. "\n\n\\caption{" .. label
+    .. latex.latex_of(inlines) .. "}\n\n\\centering{")
+  return pandoc.List({head}) .. blocks .. {latex.rawblock("}\n\n\\end{codelisting}")}
 end
 
 function CodeBlock(block)

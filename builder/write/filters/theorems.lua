@@ -13,8 +13,7 @@ local function environment(div, env, label)
     -- is set on a line of its own before it, not carried into the next paragraph
     .. ((starts_para or not label) and "" or "\n\n~")
     .. ((starts_para or label) and "" or "\\leavevmode")))
-  local blocks = pandoc.List({pandoc.Plain(head)})
-  blocks:extend(div.content)
+  local blocks = pandoc.List({pandoc.Plain(head)}) .. div.content
   local last = blocks[#blocks]
   if env == "proof" and (last.t == "Para" or last.t == "Plain") then
     -- as Quarto: \end{proof} right after the last line, so the QED mark ends that line
