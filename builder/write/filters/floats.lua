@@ -10,10 +10,11 @@
 -- a callout: H.
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
-local document_fig_pos = nil  -- the document's fig-pos, if set
+-- the document's fig-pos, fig-align and tbl-cap-location, those it sets (Meta)
+local document = {}
 
 local function placement(div)
-  local pos = div.attributes["fig-pos"] or document_fig_pos
+  local pos = div.attributes["fig-pos"] or document["fig-pos"]
   if pos == nil and div.classes:includes("cell") then pos = "H" end
   return pos and ("[" .. pos .. "]") or ""
 end
@@ -197,8 +198,6 @@ local function column_widths(tbl, spec)
   return tbl
 end
 
-local document_tbl_cap_location = nil  -- the document's tbl-cap-location, if set
-
 -- A numbered table as Quarto sets a chunk's HTML table (a DataFrame, parse.py) or a table
 -- captioned at the bottom (tbl-cap-location): the caption in the longtable's head, so on
 -- every page, or in its last foot; the caption stays inlines (citeproc).
@@ -216,7 +215,7 @@ end
 
 -- tbl-cap-location: bottom (a table's, a chunk's, or the document's): captions under tables
 local function at_bottom(el)
-  return (el.attributes["tbl-cap-location"] or document_tbl_cap_location) == "bottom"
+  return (el.attributes["tbl-cap-location"] or document["tbl-cap-location"]) == "bottom"
 end
 
 -- A table div with sub-tables or a layout of tables, as Quarto sets it: the caption above
@@ -261,7 +260,6 @@ end
 
 -- fig-align as Quarto aligns a figure: centred by default, \hfill before it on the right,
 -- nothing on the left.
-local document_fig_align = nil  -- the document's fig-align, if set
 
 local function aligned(div, align)
   if align ~= "right" then return div.content end
@@ -276,7 +274,7 @@ end
 
 local function figure_div(div)
   local caption = caption_of(div)
-  local align = div.attributes["fig-align"] or document_fig_align or "center"
+  local align = div.attributes["fig-align"] or document["fig-align"] or "center"
   local centering = (align == "center" or align == "default") and "\\centering" or ""
   local subs = subfigures(div.content)
   -- sub-figures drawn by chunks (parse.nested_figures): their code in one block before
@@ -359,8 +357,8 @@ local function Figure(fig)
   -- the short caption, for the list of figures: \caption[short]{...}
   if scap then fig.caption.short = latex.read_inlines(scap) end
   local labelled = fig.identifier:match("^fig%-")
-  pos = pos or document_fig_pos or (not labelled and "H" or nil)
-  align = labelled and align or document_fig_align
+  pos = pos or document["fig-pos"] or (not labelled and "H" or nil)
+  align = labelled and align or document["fig-align"]
   local moved = align == "left" or align == "right"
   if not (pos or moved) then return fig end
   local tex = pandoc.write(pandoc.Pandoc({fig}), "latex")
@@ -376,7 +374,7 @@ end
 local function Para(para)
   local image = #para.content == 1 and para.content[1]
   if image and image.t == "Image" and image.identifier:match("^fig%-") then
-    local pos = image.attributes["fig-pos"] or document_fig_pos
+    local pos = image.attributes["fig-pos"] or document["fig-pos"]
     local label = image.identifier
     image.identifier, image.attributes["fig-pos"] = "", nil
     return {latex.rawblock("\\begin{figure}" .. (pos and ("[" .. pos .. "]") or "")
@@ -407,10 +405,8 @@ local function Callout(div)
 end
 
 local function Meta(meta)
-  if meta["fig-pos"] then document_fig_pos = pandoc.utils.stringify(meta["fig-pos"]) end
-  if meta["fig-align"] then document_fig_align = pandoc.utils.stringify(meta["fig-align"]) end
-  if meta["tbl-cap-location"] then
-    document_tbl_cap_location = pandoc.utils.stringify(meta["tbl-cap-location"])
+  for _, key in ipairs({"fig-pos", "fig-align", "tbl-cap-location"}) do
+    if meta[key] then document[key] = pandoc.utils.stringify(meta[key]) end
   end
 end
 
