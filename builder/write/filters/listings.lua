@@ -25,7 +25,7 @@ function CodeBlock(block)
   local labelled = id:match("^lst%-") and cap
   if not (labelled or file) then return block end
   block.identifier, block.attributes["lst-cap"], block.attributes["filename"] = "", nil, nil
-  return listing(labelled and id or nil, cap or "", {block}, file, pos)
+  return listing(labelled and id or nil, cap or "", pandoc.Blocks({block}), file, pos)
 end
 
 function Div(div)
