@@ -645,12 +645,8 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
     pandoc's LaTeX reader first."""
     raw = renderer.raw_latex
     if raw:
-        read = parse.parse(
-            "\n\n".join(
-                f"{t}\n\n\\par RAWSPLIT{k}\\par" for k, (t, _) in enumerate(raw)
-            ),
-            "latex",
-        )["blocks"]
+        marked = [f"{t}\n\n\\par RAWSPLIT{k}\\par" for k, (t, _) in enumerate(raw)]
+        read = parse.parse("\n\n".join(marked), "latex")["blocks"]
         parts, current = [], []
         for b in read:
             if parse.stringify(b).startswith("RAWSPLIT"):
