@@ -56,10 +56,16 @@ HTML_TAGS = set(
 NOTHING = re.compile(r"^\s*(\\(newpage|clearpage|pagebreak|noindent)\b\s*)*$")
 LATEX_REF = re.compile(r"\\(eqref|ref|pageref|autoref)\{([^}]*)\}")
 SPAN_TAGS = {"mark": "mark", "underline": "u"}  # span classes Jupyter shows as HTML
+# block type -> the Jupyter method that renders it (a list of blocks)
+RENDER = dict(
+    Div="div", Header="header", Para="para", Plain="para", RawBlock="raw_block"
+)
+RENDER |= dict(Figure="figure", Table="table", CodeBlock="code_block")
 
 MATH_ENV = re.compile(
     r"\\begin\{(equation|align|gather|multline|flalign|alignat|eqnarray)"
 )
+NOTAG = re.compile(r"\\(notag|nonumber)\b")
 FLALIGN = re.compile(r"\\(begin|end)\{flalign(\*?)\}")
 MACRO = re.compile(r"^\s*\\(re)?newcommand|^\s*\\DeclareMathOperator|^\s*\\def\\")
 # a macro a math element defines, which Jupyter's MathJax keeps for the later math
@@ -128,20 +134,8 @@ class Jupyter:
             t = b["t"]
             if t == "RawBlock" and b["c"][0] == parse.POS:
                 self.pos = b["c"][1].strip()
-            elif t == "Div":
-                out += self.div(b)
-            elif t == "Header":
-                out.append(self.header(b))
-            elif t in ("Para", "Plain"):
-                out += self.para(b)
-            elif t == "Figure":
-                out += self.figure(b, None)
-            elif t == "Table":
-                out += self.table(b)
-            elif t == "CodeBlock":
-                out += self.code_block(b)
-            elif t == "RawBlock":
-                out += self.raw_block(b)
+            elif t in RENDER:
+                out += getattr(self, RENDER[t])(b)
             elif t == "OrderedList" and _labelled(b):
                 if out and isinstance(out[-1], dict) and out[-1]["t"] == "Plain":
                     out[-1] = para(out[-1]["c"])  # a tight item's text: a line apart
@@ -159,7 +153,7 @@ class Jupyter:
         return [self.children(v) for v in value]
 
     # --- blocks -----------------------------------------------------------------
-    def header(self, h: dict) -> dict:
+    def header(self, h: dict) -> list:
         level, _, inlines = h["c"]
         pos = position(h) or self.pos
         found, seen = self.nums.headings.get(pos, []), self.seen.get(pos, 0)
@@ -167,8 +161,8 @@ class Jupyter:
         if "unnumbered" not in h["c"][1][1]:
             self.seen[pos] = seen + 1
             number = found[seen] if seen < len(found) else ""
-        head = s(number) + [{"t": "Space"}] if number else []
-        return {"t": "Header", "c": [level, ["", [], []], head + self.inlines(inlines)]}
+        head = (s(number) + [{"t": "Space"}] if number else []) + self.inlines(inlines)
+        return [{"t": "Header", "c": [level, ["", [], []], head]}]
 
     def labelled_list(self, b: dict) -> list:
         """A list numbered (a), i., (1) ...: its items as paragraphs led by their labels,
@@ -211,7 +205,7 @@ class Jupyter:
             if caption["t"] not in ("Para", "Plain"):  # no caption, as Quarto
                 body, caption = content, para([])
             words = s(self.nums.text(ident, caption=True))
-            out = self.floats(body, ident) if kind == "fig" else self.blocks(body)
+            out = self.floats(body, ident)
             cap = self.inlines(caption["c"])
             delim = [] if blank(cap) else s(vocabulary.caption_delim()[1]) + cap
             return out + [para([emph(words + delim)])]
@@ -261,19 +255,13 @@ class Jupyter:
         return [], content
 
     def floats(self, body: list, ident: str) -> list:
-        """A figure div's content: its sub-figures each with "(a) caption"."""
+        """A float div's content; a figure's with its sub-figures each with "(a) caption"."""
+        if not ident.startswith("fig-"):
+            return self.blocks(body)
         out = []
         for b in body:
-            images = [
-                e
-                for e in (b["c"] if b["t"] in ("Para", "Plain") else [])
-                if e["t"] == "Image" and attr(e)[0].startswith("fig-")
-            ]
-            if b["t"] == "Figure":
-                out += self.figure(b, ident)
-            elif images:
-                for image in images:
-                    out += self.subfigure(image, image["c"][1], ident)
+            if (method := RENDER.get(b["t"])) in ("para", "figure"):
+                out += getattr(self, method)(b, ident)
             else:
                 out += self.blocks([b])
         return out
@@ -290,9 +278,9 @@ class Jupyter:
             words += [] if blank(caption) else s(vocabulary.caption_delim()[1])
         return [para([bare]), para([emph(words + self.inlines(caption))])]
 
-    def figure(self, f: dict, parent: str | None) -> list:
+    def figure(self, f: dict, parent: str | None = None) -> list:
         caption = parse.stringify(f["c"][1][1]) and f["c"][1][1][0]["c"] or []
-        image = next(_images(f["c"]), None)
+        image = next((e for e in parse.walk(f["c"]) if e.get("t") == "Image"), None)
         ident = f["c"][0][0] or (attr(image)[0] if image else "")
         if image and ident.startswith("fig-"):
             image = {**image, "c": [[ident, [], image["c"][0][2]], *image["c"][1:]]}
@@ -321,12 +309,9 @@ class Jupyter:
     def listing_caption(self, ident: str, cap: str, file: str | None = None) -> dict:
         read = parse.parse(cap)["blocks"]
         caption = read[0]["c"] if read and read[0]["t"] in ("Para", "Plain") else []
-        if file:
-            caption = (
-                [{"t": "Code", "c": [["", [], []], file]}]
-                + s(" ") * bool(caption)
-                + caption
-            )
+        if file:  # the file name first, in code type
+            code = {"t": "Code", "c": [["", [], []], file]}
+            caption = [code] + s(" ") * bool(caption) + caption
         delim = s(vocabulary.caption_delim()[1]) if caption else []
         words = s(self.nums.text(ident, caption=True)) + delim
         return para([emph(words + self.inlines(caption))])
@@ -339,18 +324,19 @@ class Jupyter:
         parts = _one_line(self.children(parts))
         body = {**t, "c": [["", [], []], [None, []], widths, *parts]}
         number, words = self.nums.numbers.get(ident, ""), _trim(words)
-        if number[-1:].isalpha():  # a sub-table, as a sub-figure: "(a) caption"
+        sub = number[-1:].isalpha()  # a sub-table, as a sub-figure: "(a) caption"
+        if sub:
             name = s(f"({number[-1]})")
         else:
             name = s(self.nums.text(ident, caption=True)) if number else []
         if blank(words):  # no caption: the name and number alone, as the PDF
             return [body, para([emph(name)])] if name else [body]
-        sub = number[-1:].isalpha()
         space = s(" " if sub else vocabulary.caption_delim()[1]) if name else []
         return [body, para([emph(name + space + self.inlines(words))])]
 
-    def para(self, p: dict) -> list:
-        """A paragraph; a labelled image in it becomes the image and its caption."""
+    def para(self, p: dict, parent: str | None = None) -> list:
+        """A paragraph; a labelled image in it becomes the image and its caption (a
+        sub-figure's, in the figure div `parent`)."""
         images = [
             e for e in p["c"] if e["t"] == "Image" and attr(e)[0].startswith("fig-")
         ]
@@ -358,7 +344,7 @@ class Jupyter:
             return [
                 b
                 for image in images
-                for b in self.subfigure(image, image["c"][1], None)
+                for b in self.subfigure(image, image["c"][1], parent)
             ]
         return [{"t": p["t"], "c": self.inlines(p["c"])}]
 
@@ -449,9 +435,7 @@ class Jupyter:
                 if m := EQ_LABEL.fullmatch(tag):
                     math, number = e["c"][1].strip(), self.nums.numbers[m.group(1)]
                     # its own \tag; or \notag, which hides the number LaTeX counts
-                    hidden = TAG.search(math) or re.search(
-                        r"\\(notag|nonumber)\b", math
-                    )
+                    hidden = TAG.search(math) or NOTAG.search(math)
                     tag = "" if hidden else f" \\tag{{{number}}}"
                     e = {**e, "c": [e["c"][0], math + tag]}
                     skip = k + 1
@@ -530,23 +514,32 @@ def lead(first: list, blocks: list) -> list:
     return [para(first), *blocks]
 
 
+def _rewrite(value, change):
+    """`value` (a tree's JSON) with each element for which `change` returns something
+    replaced by that (and not looked into)."""
+    if isinstance(value, list):
+        return [_rewrite(v, change) for v in value]
+    if not isinstance(value, dict):
+        return value
+    new = change(value)
+    return {k: _rewrite(v, change) for k, v in value.items()} if new is None else new
+
+
 def html_tables(value):
     """The tables in `value` as HTML: Jupyter's Markdown (nbconvert's mistune) reads no
     pipe table inside a quote, which a callout is in the notebook."""
-    if isinstance(value, list):
-        return [html_tables(v) for v in value]
-    if not isinstance(value, dict) or value.get("t") != "Table":
-        return (
-            {k: html_tables(v) for k, v in value.items()}
-            if isinstance(value, dict)
-            else value
-        )
-    tree = {"pandoc-api-version": parse.API, "meta": {}, "blocks": [value]}
-    html = subprocess.run(
-        [parse.pandoc_path(), "-f", "json", "-t", "html", "--mathjax"],
-        input=json.dumps(tree), capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    return {"t": "RawBlock", "c": ["html", html.strip()]}
+
+    def html(table: dict) -> dict | None:
+        if table.get("t") != "Table":
+            return None
+        tree = {"pandoc-api-version": parse.API, "meta": {}, "blocks": [table]}
+        html = subprocess.run(
+            [parse.pandoc_path(), "-f", "json", "-t", "html", "--mathjax"],
+            input=json.dumps(tree), capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        return {"t": "RawBlock", "c": ["html", html.strip()]}
+
+    return _rewrite(value, html)
 
 
 def _labelled(b: dict) -> bool:
@@ -579,17 +572,9 @@ def _list_label(n: int, style: str, delim: str) -> str:
 
 def _one_line(value):
     """Soft line breaks as spaces: a pipe table's cell is one line."""
-    if isinstance(value, list):
-        return [_one_line(v) for v in value]
-    if isinstance(value, dict):
-        if value.get("t") == "SoftBreak":
-            return {"t": "Space"}
-        return {k: _one_line(v) for k, v in value.items()}
-    return value
-
-
-def _images(value):
-    return (e for e in parse.walk(value) if e.get("t") == "Image")
+    return _rewrite(
+        value, lambda e: {"t": "Space"} if e.get("t") == "SoftBreak" else None
+    )
 
 
 def _trim(inlines: list) -> list:
@@ -615,13 +600,12 @@ def split(items: list) -> list:
                 if part[0] == "markdown":
                     part = ("markdown", [{"t": "BlockQuote", "c": part[1]}])
                 out.append(part)
+        elif _has_chunk(item):
+            raise BuildError("a python chunk inside a list item is not supported")
+        elif out and out[-1][0] == "markdown":
+            out[-1][1].append(item)
         else:
-            if _has_chunk(item):
-                raise BuildError("a python chunk inside a list item is not supported")
-            if out and out[-1][0] == "markdown":
-                out[-1][1].append(item)
-            else:
-                out.append(("markdown", [item]))
+            out.append(("markdown", [item]))
     return out
 
 
@@ -640,18 +624,14 @@ def footnotes(blocks: list, count: list[int]) -> list:
     end of the cell, numbered through the notebook as in the PDF."""
     notes: list = []
 
-    def visit(value):
-        if isinstance(value, list):
-            return [visit(v) for v in value]
-        if isinstance(value, dict):
-            if value.get("t") == "Note":
-                count[0] += 1
-                notes.append(visit(value["c"]))
-                return {"t": "RawInline", "c": ["html", f"<sup>{count[0]}</sup>"]}
-            return {k: visit(v) for k, v in value.items()}
-        return value
+    def mark(note: dict) -> dict | None:
+        if note.get("t") != "Note":
+            return None
+        count[0] += 1
+        notes.append(_rewrite(note["c"], mark))
+        return {"t": "RawInline", "c": ["html", f"<sup>{count[0]}</sup>"]}
 
-    blocks = visit(blocks)
+    blocks = _rewrite(blocks, mark)
     if notes:
         first = count[0] - len(notes) + 1
         style = [first, {"t": "Decimal"}, {"t": "Period"}]
@@ -665,12 +645,8 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
     pandoc's LaTeX reader first."""
     raw = renderer.raw_latex
     if raw:
-        read = parse.parse(
-            "\n\n".join(
-                f"{t}\n\n\\par RAWSPLIT{k}\\par" for k, (t, _) in enumerate(raw)
-            ),
-            "latex",
-        )["blocks"]
+        marked = [f"{t}\n\n\\par RAWSPLIT{k}\\par" for k, (t, _) in enumerate(raw)]
+        read = parse.parse("\n\n".join(marked), "latex")["blocks"]
         parts, current = [], []
         for b in read:
             if parse.stringify(b).startswith("RAWSPLIT"):
@@ -686,9 +662,8 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
                     f"(the PDF has it): {' '.join(tex.split())[:60]}",
                 )
         cells = _replace_raw(cells, parts)
-    blocks: list = []
-    for k, cell in enumerate(cells):
-        blocks += ([{"t": "RawBlock", "c": ["markdown", SPLIT]}] if k else []) + cell
+    split = {"t": "RawBlock", "c": ["markdown", SPLIT]}
+    blocks = [b for k, cell in enumerate(cells) for b in [split] * bool(k) + cell]
     has_bib = parse.citeproc(meta)
     if renderer.cited and not has_bib:
         key, where = next(iter(renderer.cited.items()))
@@ -704,7 +679,7 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
         tree = json.loads(
             _pandoc(tree, ["-t", "json", "--citeproc"], doc, renderer.cited)
         )
-    cells, split = [[]], {"t": "RawBlock", "c": ["markdown", SPLIT]}
+    cells = [[]]
     for b in tree["blocks"]:
         cells += [[]] if b == split else []
         cells[-1] += [] if b == split else [b]
@@ -768,9 +743,6 @@ def title_blocks(meta: dict, render) -> list:
     (the abstract follows them); their inlines rendered by `render` (raw LaTeX as in
     prose)."""
 
-    def inlines(value: dict) -> list:
-        return render(plain(value))
-
     def plain(value: dict) -> list:
         t, c = value["t"], value.get("c")
         if t == "MetaList":
@@ -781,15 +753,15 @@ def title_blocks(meta: dict, render) -> list:
             return [i for b in c if b["t"] in ("Para", "Plain") for i in b["c"]]
         return c if t == "MetaInlines" else s(str(c))
 
-    title = inlines(meta["title"]) if "title" in meta else s("Report")
+    title = render(plain(meta["title"])) if "title" in meta else s("Report")
     blocks = [{"t": "Header", "c": [1, ["", [], []], title]}]
     for key, name in (("subtitle", None), ("author", "Author"), ("date", "Date")):
-        words = inlines(meta[key]) if key in meta else []
+        words = render(plain(meta[key])) if key in meta else []
         if not blank(words):
             named = [strong(s(name + ":")), *s(" "), *words] if name else None
             blocks.append(para(named or [strong(words)]))
     if "thanks" in meta:  # the PDF's footnote to the title
-        blocks.append(para([emph(inlines(meta["thanks"]))]))
+        blocks.append(para([emph(render(plain(meta["thanks"])))]))
     return blocks
 
 
@@ -820,11 +792,7 @@ def chunk_markdown(content: list, renderer: Jupyter) -> tuple[list, list]:
             *body, caption = b["c"][1]
             subs = [
                 b["c"][0]["c"]
-                for b in (
-                    renderer.floats(body, ident)
-                    if ident.startswith("fig-")
-                    else renderer.blocks(body)
-                )
+                for b in renderer.floats(body, ident)
                 if b["t"] == "Para" and b["c"] and b["c"][0]["t"] == "Emph"
             ]
             if subs:
@@ -847,8 +815,7 @@ def export(
     runnable = [c for c in executed_chunks(doc) if c.index in shown]
     plan = inline_plan(runnable, modules, preamble_chunks(tree))
     outputs = outputs_by_label(executed)
-    titles = parse.callout_titles(tree)
-    renderer = Jupyter(nums, titles, doc.path.name)
+    renderer = Jupyter(nums, parse.callout_titles(tree), doc.path.name)
     items = split(renderer.blocks(tree["blocks"]))
     # the Markdown of every cell, written in one run of pandoc's writer
     meta = tree.get("meta", {})
@@ -861,15 +828,20 @@ def export(
         texts = options.included_texts(doc, key)
         return renderer.blocks([{"t": "RawBlock", "c": ["latex", t]} for t in texts])
 
-    markdown: list[list] = [title_blocks(meta, renderer.inlines) + abstract]
-    markdown[0] += included("include-before-body")
-    cells = [md("")]
-    pending: list[tuple] = [(cells[0], "source")]  # (mapping, key) to fill
+    markdown: list[list] = []
+    cells: list = []
+    pending: list[tuple] = []  # (mapping, key) to fill with markdown's text
+
+    def markdown_cell(blocks: list) -> None:
+        markdown.append(blocks)
+        cells.append(md(""))
+        pending.append((cells[-1], "source"))
+
+    title = title_blocks(meta, renderer.inlines) + abstract
+    markdown_cell(title + included("include-before-body"))
     for item in items + [("markdown", included("include-after-body"))]:
         if item[0] == "markdown":
-            markdown.append(item[1])
-            cells.append(md(""))
-            pending.append((cells[-1], "source"))
+            markdown_cell(item[1])
             continue
         chunk = chunks[item[1]]
         unrun = chunk.index not in plan
@@ -889,18 +861,17 @@ def export(
         if source.strip() or cell_outputs:
             # error: true: the notebook runs on past the cell, as the build did; a
             # chunk whose code the PDF does not show (echo or include false) is folded
-            meta = {"tags": ["raises-exception"]} if chunk.options.get("error") else {}
-            if chunk.options.get("echo", True) is False or not chunk.options.get(
-                "include", True
-            ):
+            opts = chunk.options
+            meta = {"tags": ["raises-exception"]} if opts.get("error") else {}
+            if opts.get("echo", True) is False or not opts.get("include", True):
                 meta["jupyter"] = {"source_hidden": True}
             cell = code(source, outputs=cell_outputs, metadata=meta)
             cells.append(cell)
             for out in cell.outputs:  # the LaTeX Jupyter shows (no HTML, no Markdown)
                 data = out.get("data", {})
-                if "text/latex" in data and not {"text/html", "text/markdown"} & set(
-                    data
-                ):
+                if "text/latex" in data and not {"text/html", "text/markdown"} & {
+                    *data
+                }:
                     renderer.pos = chunk.where()
                     renderer.macros(data["text/latex"], output=True)
             markdowns = [
@@ -910,9 +881,7 @@ def export(
                 markdown.append(blocks)
                 pending.append((out["data"], "text/markdown"))
         if captions:
-            markdown.append(captions)
-            cells.append(md(""))
-            pending.append((cells[-1], "source"))
+            markdown_cell(captions)
     markdown = copy.deepcopy(markdown)  # images are retargeted: not the tree's own
     attached = [
         attach_images(blocks, doc, data_urls=key != "source")
@@ -924,14 +893,11 @@ def export(
         if attachments:
             target["attachments"] = attachments
     cells = [c for c in cells if c.cell_type != "markdown" or c.source.strip()]
-    count = 0
-    for cell in cells:
-        if cell.cell_type == "code":
-            count += 1
-            cell.execution_count = count
-            for out in cell.outputs:
-                if out.get("output_type") == "execute_result":
-                    out["execution_count"] = count
+    for count, cell in enumerate((c for c in cells if c.cell_type == "code"), 1):
+        cell.execution_count = count
+        for out in cell.outputs:
+            if out.get("output_type") == "execute_result":
+                out["execution_count"] = count
     metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
     nb = nbformat.v4.new_notebook(cells=cells, metadata=metadata)
     nbformat.validate(nb)
@@ -1001,9 +967,7 @@ def _outputs(chunk: Chunk, outputs: list) -> list:
             continue
         if kind in ("display_data", "execute_result"):
             out = nbformat.from_dict(dict(out))
-            out["data"] = {
-                k: v for k, v in out["data"].items() if k != "application/pdf"
-            }
+            out["data"].pop("application/pdf", None)
         elif kind == "stream" and name == "stdout" and opts.get("output") == "asis":
             text = stream_text(out["text"])
             last = kept[-1] if kept else None

@@ -38,13 +38,8 @@ def python_source(source: str) -> str:
 def _parse(source: str, where: str) -> ast.Module:
     """The statements of `source` (IPython syntax and top-level `await` allowed)."""
     try:
-        return compile(
-            python_source(source),
-            where,
-            "exec",
-            flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
-            dont_inherit=True,
-        )
+        flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        return compile(python_source(source), where, "exec", flags, dont_inherit=True)
     except SyntaxError as e:
         raise BuildError(f"{where}:{e.lineno}: syntax error: {e.msg}") from None
 
@@ -83,21 +78,16 @@ def local_imports(
             )
     names, nodes = [], []
     for node in _parse(source, where).body:
-        if (
-            isinstance(node, ast.ImportFrom)
-            and node.level == 0
-            and node.module in modules
-        ):
-            names.append(node.module)
-            nodes.append(node)
-        elif isinstance(node, ast.Import) and any(
-            a.name in modules for a in node.names
-        ):
-            mod = next(a.name for a in node.names if a.name in modules)
-            raise BuildError(
-                f"{where}:{node.lineno}: write 'from {mod} import ...' instead of "
-                f"'import {mod}' so that the notebook can inline code/{mod}.py"
-            )
+        if isinstance(node, ast.ImportFrom) and not node.level:
+            if node.module in modules:
+                names.append(node.module)
+                nodes.append(node)
+        elif isinstance(node, ast.Import):
+            if mod := next((a.name for a in node.names if a.name in modules), None):
+                raise BuildError(
+                    f"{where}:{node.lineno}: write 'from {mod} import ...' instead of "
+                    f"'import {mod}' so that the notebook can inline code/{mod}.py"
+                )
     return names, nodes
 
 
@@ -170,20 +160,18 @@ def chunk_source(chunk: Chunk, modules: dict[str, Path]) -> tuple[list[str], str
 def listed_modules(chunk: Chunk, modules: dict) -> list[str]:
     """The code modules whose functions a report-only chunk lists: the first string
     argument of each `show_definitions("m", "name", ...)` call."""
-    names = []
     if _shows_its_syntax_error(chunk):
-        return names
-    for node in ast.walk(_parse(chunk.source, chunk.where())):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "show_definitions"
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and node.args[0].value in modules
-        ):
-            names.append(node.args[0].value)
-    return names
+        return []
+    return [
+        node.args[0].value
+        for node in ast.walk(_parse(chunk.source, chunk.where()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "show_definitions"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and node.args[0].value in modules
+    ]
 
 
 def preamble_chunks(tree: dict) -> set[int]:
@@ -244,11 +232,8 @@ def inline_plan(
             plan[chunk.index] = place(listed, lead_in=False, supporting=False)
             continue
         names, _ = chunk_source(chunk, modules)
-        plan[chunk.index] = (
-            place(supporting, lead_in=True, supporting=True)
-            if names and chunk.index in preamble
-            else []
-        )
+        first = supporting if names and chunk.index in preamble else []
+        plan[chunk.index] = place(first, lead_in=True, supporting=True)
         plan[chunk.index] += place(names, lead_in=True, supporting=False)
     return plan
 

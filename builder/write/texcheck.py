@@ -19,41 +19,20 @@ from ..read import BuildError, options
 
 # engine: the Debian package that ships it
 ENGINES = {"xelatex": "texlive-xetex", "lualatex": "texlive-luatex"}
-# .sty file (without the extension): the Debian package that ships it
-STY_PACKAGES = {
-    "amsmath": "texlive-latex-base",
-    "amssymb": "texlive-base",
-    "amsthm": "texlive-latex-base",
-    "adjustbox": "texlive-latex-extra",
-    "array": "texlive-latex-base",
-    "bookmark": "texlive-latex-base",
-    "booktabs": "texlive-latex-recommended",
-    "calc": "texlive-latex-base",
-    "color": "texlive-latex-base",
-    "caption": "texlive-latex-recommended",
-    "etoolbox": "texlive-latex-recommended",
-    "fancyvrb": "texlive-latex-recommended",
-    "float": "texlive-latex-recommended",
-    "fontawesome5": "texlive-fonts-extra",
-    "fontenc": "texlive-latex-base",
-    "fontspec": "texlive-latex-recommended",
-    "framed": "texlive-latex-extra",
-    "fvextra": "texlive-latex-extra",
-    "geometry": "texlive-latex-base",
-    "graphicx": "texlive-latex-base",
-    "hyperref": "texlive-latex-base",
-    "iftex": "texlive-base",
+# Debian package: the .sty files (without the extension) it ships
+SHIPPED = {
+    "texlive-base": "amssymb iftex",
+    "texlive-latex-base": "amsmath amsthm array bookmark calc color fontenc geometry "
+    "graphicx hyperref longtable textcomp",
+    "texlive-latex-recommended": "booktabs caption etoolbox fancyvrb float fontspec "
+    "subcaption unicode-math xcolor",
+    "texlive-latex-extra": "adjustbox framed fvextra needspace placeins tcolorbox",
+    "texlive-fonts-extra": "fontawesome5",
+    "texlive-xetex": "ucharclasses",
     "lmodern": "lmodern",
-    "needspace": "texlive-latex-extra",
-    "placeins": "texlive-latex-extra",
-    "longtable": "texlive-latex-base",
-    "subcaption": "texlive-latex-recommended",
-    "tcolorbox": "texlive-latex-extra",
-    "textcomp": "texlive-latex-base",
-    "ucharclasses": "texlive-xetex",
-    "unicode-math": "texlive-latex-recommended",
-    "xcolor": "texlive-latex-recommended",
 }
+# .sty file: the Debian package that ships it
+STY_PACKAGES = {sty: deb for deb, names in SHIPPED.items() for sty in names.split()}
 # What each path loads for the report's content (tables, figures, code, theorems, callouts)
 # with xelatex; tests/test_pipeline.py checks these lists against the LaTeX that pandoc
 # and Quarto write.

@@ -75,35 +75,22 @@ def to_latex(
     header.write_text(
         vocabulary.preamble() + options.header_lines(pdf_options), encoding="utf-8"
     )
-    args = [
-        parse.pandoc_path(),
-        str(source),
-        "--from",
-        "json" if source.suffix == ".json" else "markdown",
-        "--to",
-        "latex",
-        "--standalone",
-        *(
-            arg
-            for name in FILTERS
-            for arg in (
-                ([name] if citations else [])
-                if name == "--citeproc"
-                else ("--lua-filter", str(HERE / "filters" / name))
-            )
-        ),
-        "--include-in-header",
-        str(HERE / "preamble.tex"),
-        "--include-in-header",
-        str(header),
-        "--syntax-highlighting=tango",
-        *options.pandoc_args(pdf_options, lang),
-        "-o",
-        str(tex),
-    ]
+    fmt = "json" if source.suffix == ".json" else "markdown"
+    args = [parse.pandoc_path(), str(source), "--from", fmt, "--to", "latex"]
+    args.append("--standalone")
+    for name in FILTERS:
+        if name != "--citeproc":
+            args += ["--lua-filter", str(HERE / "filters" / name)]
+        elif citations:
+            args.append(name)
+    for included in (HERE / "preamble.tex", header):
+        args += ["--include-in-header", str(included)]
+    args += ["--syntax-highlighting=tango", *options.pandoc_args(pdf_options, lang)]
     words = vocabulary.document_file(tex.with_name("vocabulary.json"))
     env = dict(os.environ, BUILDER_VOCABULARY=str(words))  # read by filters/latex.lua
-    result = subprocess.run(args, capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [*args, "-o", str(tex)], capture_output=True, text=True, env=env
+    )
     if result.returncode != 0:
         raise BuildError(f"pandoc failed on {source}:\n{result.stderr.strip()}")
     # Highlighted code: pandoc puts a line's indentation inside its first token macro
@@ -111,11 +98,9 @@ def to_latex(
     # wrapped line's continuation is indented deeper than the line itself, after an arrow.
     text = tex.read_text(encoding="utf-8")
     tex.write_text(TOKEN_INDENT.sub(r"\2\1{", text), encoding="utf-8")
-    missing = re.findall(r"Citeproc: citation (\S+) not found", result.stderr)
-    if missing:
-        raise BuildError(
-            f"citation keys not found in the bibliography: {', '.join(missing)}"
-        )
+    if missing := re.findall(r"Citeproc: citation (\S+) not found", result.stderr):
+        keys = ", ".join(missing)
+        raise BuildError(f"citation keys not found in the bibliography: {keys}")
 
 
 def to_pdf(
@@ -126,23 +111,16 @@ def to_pdf(
     `.cache/latex/`; characters no font has become warnings. An undefined reference is
     located in the document `tree` (references and targets)."""
     engine, outdir = latex_engine(doc), tex.parent
+    command = [engine, "-interaction=nonstopmode", "-halt-on-error"]
+    command += [f"-output-directory={outdir}", str(tex)]
+    log_file = outdir / f"{tex.stem}.log"
     for _ in range(4):
         result = subprocess.run(
-            [
-                engine,
-                "-interaction=nonstopmode",
-                "-halt-on-error",
-                f"-output-directory={outdir}",
-                str(tex),
-            ],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            errors="replace",
+            command, cwd=root, capture_output=True, text=True, errors="replace"
         )
-        log = (outdir / f"{tex.stem}.log").read_text(errors="replace")
+        log = log_file.read_text(errors="replace")
         if result.returncode != 0:
-            kept = texlog.keep([outdir / f"{tex.stem}.log", tex], root)
+            kept = texlog.keep([log_file, tex], root)
             raise BuildError(
                 f"{engine} failed: " + texlog.describe_error(log, tex, doc, kept, tree)
             )
@@ -153,15 +131,13 @@ def to_pdf(
             diagnostics.warn("", warning)
     if doc is not None and (cited := texlog.raw_citations(log, tex, doc, tree)):
         raise BuildError(cited)
-    undefined = re.findall(r"Reference `([^']+)' on page \d+ undefined", log)
+    undefined = sorted(
+        set(re.findall(r"Reference `([^']+)' on page \d+ undefined", log))
+    )
+    if undefined and doc is not None and tree is not None:
+        raise BuildError(texlog.describe_undefined(undefined, doc, tree))
     if undefined:
-        if doc is not None and tree is not None:
-            raise BuildError(
-                texlog.describe_undefined(sorted(set(undefined)), doc, tree)
-            )
-        raise BuildError(
-            f"undefined references in the PDF: {', '.join(sorted(set(undefined)))}"
-        )
+        raise BuildError(f"undefined references in the PDF: {', '.join(undefined)}")
     return outdir / f"{tex.stem}.pdf"
 
 

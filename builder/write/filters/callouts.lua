@@ -51,19 +51,16 @@ function callout(div, ctype, inside)
   local appearance = div.attributes["appearance"] or "default"
   local icon = div.attributes["icon"] ~= "false" and CALLOUTS[ctype] and CALLOUTS[ctype].icon
   local colour = CALLOUTS[ctype] and ("callout-" .. ctype) or "callout-note"
-  local blocks = pandoc.List()
   if appearance == "default" then
     title = title or (CALLOUTS[ctype] or CALLOUTS.note).title
     local head = (icon and ("\\textcolor{" .. colour .. "}{" .. icon .. "}\\hspace{0.5em}") or "")
       .. "{" .. title .. "}"
-    blocks:insert(latex.rawblock("\\begin{calloutdefault}{" .. colour .. "}{" .. head .. "}"))
-    blocks:extend(div.content)
-    blocks:insert(latex.rawblock("\\end{calloutdefault}"))
-    return blocks .. notes
+    head = latex.rawblock("\\begin{calloutdefault}{" .. colour .. "}{" .. head .. "}")
+    return pandoc.List({head}) .. div.content .. {latex.rawblock("\\end{calloutdefault}")} .. notes
   end
   local heading = title and latex.rawblock("\\vspace{-3mm}\\textbf{" .. title .. "}\\vspace{3mm}")
   local beside = appearance == "simple" and icon  -- the icon in a column of its own
-  blocks:insert(latex.rawblock("\\begin{calloutplain}{" .. colour .. "}"))
+  local blocks = pandoc.List({latex.rawblock("\\begin{calloutplain}{" .. colour .. "}")})
   if beside then
     blocks:insert(latex.rawblock("\\begin{minipage}[t]{5.5mm}\n\\textcolor{" .. colour .. "}{"
       .. icon .. "}\n\\end{minipage}%\n\\begin{minipage}[t]{\\textwidth - 5.5mm}"))

@@ -17,5 +17,4 @@ function CodeBlock(block)
       return latex.rawblock(tex)
     end
   end
-  return nil
 end

@@ -10,10 +10,11 @@
 -- a callout: H.
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
-local document_fig_pos = nil  -- the document's fig-pos, if set
+-- the document's fig-pos, fig-align and tbl-cap-location, those it sets (Meta)
+local document = {}
 
 local function placement(div)
-  local pos = div.attributes["fig-pos"] or document_fig_pos
+  local pos = div.attributes["fig-pos"] or document["fig-pos"]
   if pos == nil and div.classes:includes("cell") then pos = "H" end
   return pos and ("[" .. pos .. "]") or ""
 end
@@ -106,31 +107,27 @@ end
 -- The rows of a layout, each a list of relative widths: layout="[[1,1],[1]]" as given
 -- (a negative width is empty space), else layout-ncol columns (or enough for layout-nrow
 -- rows) of equal width, as Quarto lays them out.
+local function widths_of(text)
+  local widths = {}
+  for n in text:gmatch("%-?[%d%.]+") do table.insert(widths, tonumber(n)) end
+  return widths
+end
+
 local function layout_rows(div, count)
   local spec = div.attributes["layout"]
   if spec then
     local rows = {}
     for row in (spec:match("^%s*%[(.*)%]%s*$") or ""):gmatch("%[([^%[%]]*)%]") do
-      local widths = {}
-      for n in row:gmatch("%-?[%d%.]+") do table.insert(widths, tonumber(n)) end
-      table.insert(rows, widths)
+      table.insert(rows, widths_of(row))
     end
-    if #rows == 0 then  -- one row: layout="[1,1]"
-      local widths = {}
-      for n in spec:gmatch("%-?[%d%.]+") do table.insert(widths, tonumber(n)) end
-      rows = {widths}
-    end
-    return rows
+    return #rows > 0 and rows or {widths_of(spec)}  -- one row: layout="[1,1]"
   end
   local ncol = tonumber(div.attributes["layout-ncol"])
   local nrow = tonumber(div.attributes["layout-nrow"])
   if not ncol then ncol = nrow and math.ceil(count / nrow) or 1 end
-  local rows = {}
-  for _ = 1, math.ceil(count / ncol) do
-    local widths = {}
-    for _ = 1, ncol do table.insert(widths, 1) end  -- a short last row starts at the left
-    table.insert(rows, widths)
-  end
+  local rows, widths = {}, {}
+  for _ = 1, ncol do table.insert(widths, 1) end  -- a short last row starts at the left
+  for _ = 1, math.ceil(count / ncol) do table.insert(rows, widths) end
   return rows
 end
 
@@ -201,8 +198,6 @@ local function column_widths(tbl, spec)
   return tbl
 end
 
-local document_tbl_cap_location = nil  -- the document's tbl-cap-location, if set
-
 -- A numbered table as Quarto sets a chunk's HTML table (a DataFrame, parse.py) or a table
 -- captioned at the bottom (tbl-cap-location): the caption in the longtable's head, so on
 -- every page, or in its last foot; the caption stays inlines (citeproc).
@@ -220,7 +215,7 @@ end
 
 -- tbl-cap-location: bottom (a table's, a chunk's, or the document's): captions under tables
 local function at_bottom(el)
-  return (el.attributes["tbl-cap-location"] or document_tbl_cap_location) == "bottom"
+  return (el.attributes["tbl-cap-location"] or document["tbl-cap-location"]) == "bottom"
 end
 
 -- A table div with sub-tables or a layout of tables, as Quarto sets it: the caption above
@@ -236,11 +231,9 @@ local function Subtables(div)
     .. (blank(caption) and "" or latex.latex_of(caption)) .. "}"
   local below = at_bottom(div)  -- every caption under its table
   for _, sub in ipairs(subs) do sub.above = not below end
-  local blocks = pandoc.List({latex.rawblock("\\begin{table}" .. placement(div)
-    .. (below and "" or ("\n" .. caption)))})
-  blocks:extend(subfloat_blocks(div, subs))
-  blocks:insert(latex.rawblock((below and (caption .. "\n") or "") .. "\\end{table}"))
-  return blocks
+  local head = latex.rawblock("\\begin{table}" .. placement(div) .. (below and "" or ("\n" .. caption)))
+  return pandoc.List({head}) .. subfloat_blocks(div, subs)
+    .. {latex.rawblock((below and (caption .. "\n") or "") .. "\\end{table}")}
 end
 
 local function table_div(div)
@@ -260,16 +253,13 @@ local function table_div(div)
   if found then return div.content end
   caption:insert(latex.raw("\\label{" .. div.identifier .. "}"))
   -- no pandoc table (raw HTML, an image, text): a table float of what it holds, as Quarto
-  local blocks = pandoc.List({latex.rawblock("\\begin{table}" .. placement(div)
-    .. "\n\\caption{" .. latex.latex_of(caption) .. "}\n\\centering{")})
-  blocks:extend(div.content)
-  blocks:insert(latex.rawblock("}\n\\end{table}"))
-  return blocks
+  local head = latex.rawblock("\\begin{table}" .. placement(div)
+    .. "\n\\caption{" .. latex.latex_of(caption) .. "}\n\\centering{")
+  return pandoc.List({head}) .. div.content .. {latex.rawblock("}\n\\end{table}")}
 end
 
 -- fig-align as Quarto aligns a figure: centred by default, \hfill before it on the right,
 -- nothing on the left.
-local document_fig_align = nil  -- the document's fig-align, if set
 
 local function aligned(div, align)
   if align ~= "right" then return div.content end
@@ -284,7 +274,7 @@ end
 
 local function figure_div(div)
   local caption = caption_of(div)
-  local align = div.attributes["fig-align"] or document_fig_align or "center"
+  local align = div.attributes["fig-align"] or document["fig-align"] or "center"
   local centering = (align == "center" or align == "default") and "\\centering" or ""
   local subs = subfigures(div.content)
   -- sub-figures drawn by chunks (parse.nested_figures): their code in one block before
@@ -305,9 +295,9 @@ local function figure_div(div)
   -- of figures, as Quarto sets them
   local label = latex.raw("\\label{" .. div.identifier .. "}")
   local inlines, notes = latex.lift_notes(pandoc.Inlines(caption))
-  local unmarked = pandoc.Inlines(caption):walk({Note = function() return {} end})
   local scap = div.attributes["fig-scap"]  -- a chunk's fig-scap (weave.py): the list's words
-  if scap then unmarked = latex.read_inlines(scap) end
+  local unmarked = scap and latex.read_inlines(scap)
+    or pandoc.Inlines(caption):walk({Note = function() return {} end})
   local short = (#notes > 0 or scap) and ("[" .. latex.latex_of(unmarked) .. "]") or ""
   local head = blank(caption) and {latex.raw("\\caption{}"), label}
     or pandoc.List({latex.raw("\\caption" .. short .. "{"), label}) .. inlines .. {latex.raw("}")}
@@ -321,8 +311,8 @@ end
 local function layout_cells(div)
   local subs = cells(div)
   if #subs == 0 then return nil end
-  local blocks = pandoc.List({latex.rawblock("\\begin{figure}")})
-  return blocks .. subfloat_blocks(div, subs) .. {latex.rawblock("\\end{figure}")}
+  return pandoc.List({latex.rawblock("\\begin{figure}")}) .. subfloat_blocks(div, subs)
+    .. {latex.rawblock("\\end{figure}")}
 end
 
 local function Div(div)
@@ -330,7 +320,6 @@ local function Div(div)
   local kind = div.identifier:match("^(%a+)%-")
   if kind == "fig" then return figure_div(div) end
   if kind == "tbl" then return table_div(div) end
-  return nil
 end
 
 -- ": Caption {#tbl-x}" under a table.
@@ -362,16 +351,14 @@ local function Figure(fig)
   fig = fig:walk({Image = function(image)  -- pandoc leaves the attributes on the image
     pos, align = pos or image.attributes["fig-pos"], align or image.attributes["fig-align"]
     scap = scap or image.attributes["fig-scap"]
-    image.attributes["fig-pos"], image.attributes["fig-align"] = nil, nil
-    image.attributes["fig-scap"] = nil
+    for _, key in ipairs({"fig-pos", "fig-align", "fig-scap"}) do image.attributes[key] = nil end
     return image
   end})
-  if scap then  -- the short caption, for the list of figures: \caption[short]{...}
-    fig.caption.short = latex.read_inlines(scap)
-  end
+  -- the short caption, for the list of figures: \caption[short]{...}
+  if scap then fig.caption.short = latex.read_inlines(scap) end
   local labelled = fig.identifier:match("^fig%-")
-  pos = pos or document_fig_pos or (not labelled and "H" or nil)
-  align = labelled and align or document_fig_align
+  pos = pos or document["fig-pos"] or (not labelled and "H" or nil)
+  align = labelled and align or document["fig-align"]
   local moved = align == "left" or align == "right"
   if not (pos or moved) then return fig end
   local tex = pandoc.write(pandoc.Pandoc({fig}), "latex")
@@ -387,7 +374,7 @@ end
 local function Para(para)
   local image = #para.content == 1 and para.content[1]
   if image and image.t == "Image" and image.identifier:match("^fig%-") then
-    local pos = image.attributes["fig-pos"] or document_fig_pos
+    local pos = image.attributes["fig-pos"] or document["fig-pos"]
     local label = image.identifier
     image.identifier, image.attributes["fig-pos"] = "", nil
     return {latex.rawblock("\\begin{figure}" .. (pos and ("[" .. pos .. "]") or "")
@@ -418,10 +405,8 @@ local function Callout(div)
 end
 
 local function Meta(meta)
-  if meta["fig-pos"] then document_fig_pos = pandoc.utils.stringify(meta["fig-pos"]) end
-  if meta["fig-align"] then document_fig_align = pandoc.utils.stringify(meta["fig-align"]) end
-  if meta["tbl-cap-location"] then
-    document_tbl_cap_location = pandoc.utils.stringify(meta["tbl-cap-location"])
+  for _, key in ipairs({"fig-pos", "fig-align", "tbl-cap-location"}) do
+    if meta[key] then document[key] = pandoc.utils.stringify(meta[key]) end
   end
 end
 

@@ -50,7 +50,6 @@ function M.take_title(div)
     table.remove(div.content, 1)
     return first.content
   end
-  return nil
 end
 
 -- Quarto's wording: the kind's name and number; `[see @fig-x]` and `[see -@fig-x]` "see 1" (the prefix

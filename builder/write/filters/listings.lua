@@ -13,11 +13,9 @@ local function listing(id, cap, blocks, file, pos)
   end
   local label = id and ("\\label{" .. id .. "}") or ""
   local placement = pos and ("[" .. pos .. "]") or ""  -- H inside a callout (floats.lua)
-  local out = pandoc.List({latex.rawblock("\\begin{codelisting}" .. placement .. "\n\n\\caption{" .. label
-    .. latex.latex_of(inlines) .. "}\n\n\\centering{")})
-  out:extend(blocks)
-  out:insert(latex.rawblock("}\n\n\\end{codelisting}"))
-  return out
+  local head = latex.rawblock("\\begin{codelisting}" .. placement .. "\n\n\\caption{" .. label
+    .. latex.latex_of(inlines) .. "}\n\n\\centering{")
+  return pandoc.List({head}) .. blocks .. {latex.rawblock("}\n\n\\end{codelisting}")}
 end
 
 function CodeBlock(block)
@@ -27,7 +25,7 @@ function CodeBlock(block)
   local labelled = id:match("^lst%-") and cap
   if not (labelled or file) then return block end
   block.identifier, block.attributes["lst-cap"], block.attributes["filename"] = "", nil, nil
-  return listing(labelled and id or nil, cap or "", {block}, file, pos)
+  return listing(labelled and id or nil, cap or "", pandoc.Blocks({block}), file, pos)
 end
 
 function Div(div)

@@ -3,7 +3,6 @@
 -- in brackets; the vocabulary's unnumbered blocks (.proof, ...) have no number.
 local latex = dofile(pandoc.path.join({pandoc.path.directory(PANDOC_SCRIPT_FILE), "latex.lua"}))
 
-
 local function environment(div, env, label)
   local title = latex.take_title(div)  -- inlines: its citations are citeproc's
   local starts_para = div.content[1] and div.content[1].t == "Para"
@@ -14,8 +13,7 @@ local function environment(div, env, label)
     -- is set on a line of its own before it, not carried into the next paragraph
     .. ((starts_para or not label) and "" or "\n\n~")
     .. ((starts_para or label) and "" or "\\leavevmode")))
-  local blocks = pandoc.List({pandoc.Plain(head)})
-  blocks:extend(div.content)
+  local blocks = pandoc.List({pandoc.Plain(head)}) .. div.content
   local last = blocks[#blocks]
   if env == "proof" and (last.t == "Para" or last.t == "Plain") then
     -- as Quarto: \end{proof} right after the last line, so the QED mark ends that line
@@ -34,5 +32,4 @@ function Div(div)
   for _, class in ipairs(div.classes) do
     if latex.VOCABULARY.unnumbered_blocks[class] then return environment(div, class, nil) end
   end
-  return nil
 end
