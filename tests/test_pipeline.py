@@ -515,6 +515,19 @@ def test_a_missing_package_of_the_documents_header_is_named(monkeypatch):
     assert "'apt-file search algorithm.sty'" in message and "apt-get" not in message
 
 
+def test_packages_a_header_loads_over_several_lines_are_found():
+    """A `\\usepackage` whose options or names run over several lines is found (it was
+    missed, and its .sty not checked before executing); one in a comment, or loaded only
+    if its file exists, is not."""
+    header = (
+        "\\usepackage[\n  ruled,\n  vlined]{algorithm2e}\n\\usepackage{amsmath,\n  bm}\n"
+        "% \\usepackage{commented}\n\\IfFileExists{upquote.sty}{\\usepackage{upquote}}{}\n"
+        "50\\% \\RequirePackage{xcolor}\n"
+    )
+    found = texcheck.loaded_packages(header)
+    assert found == {"algorithm2e", "amsmath", "bm", "xcolor"}
+
+
 def test_the_header_redefinitions_unicode_math_undoes_are_left_out(capsys):
     """unicode-math (the xelatex PDF's) defines \\epsilon and \\vec again at
     \\begin{document}: their header \\renewcommand, \\def and \\let are left out of the

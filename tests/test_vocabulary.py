@@ -31,6 +31,7 @@ PANDOC_NAMES = re.compile(
     r'(\bt|\["t"\]|get\("t"\)) (==|!=) "(Figure|Table|Note)"|\{"t": "(Note|Figure|Table)"|\{Note = |\b(Figure|Table) = (Figure|Table|function)\b'
     r'|^.*("BulletList"|\bCodeBlock\b).*$'
     r"|function (Figure|Table)\(|\(pandoc Figure\)|\(\?:Table\)\?:|\"Table: \""
+    r'|\b(Figure|Table)="\w+"'  # element type -> its method (export.RENDER)
 )
 
 

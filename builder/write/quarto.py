@@ -252,8 +252,12 @@ def main(argv=None) -> int:
         if type(e).__name__ not in ("HookError", "BuildError", "MissingInputs"):
             raise
         print(f"{argv[0]} stopped the render:\n{e}", file=sys.stderr)
-        kept = "report.pdf and " * (argv[0] == "pre-render") + "report.ipynb"
-        print(f"{kept} were left as they were.", file=sys.stderr)
+        kept = (
+            "report.pdf and report.ipynb were left as they were."
+            if argv[0] == "pre-render"
+            else "report.ipynb was left as it was."
+        )
+        print(kept, file=sys.stderr)
         return 1
     return 0
 

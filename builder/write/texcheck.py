@@ -50,14 +50,13 @@ def loaded_packages(tex: str) -> set[str]:
     """The packages a LaTeX file loads unconditionally: every `\\usepackage` and
     `\\RequirePackage`, less those loaded only `\\IfFileExists` (and their fallbacks on
     the same line) and `inputenc` (pdfTeX only; the engines here are xelatex, lualatex)."""
-    loaded = set()
-    for line in tex.splitlines():
-        if "IfFileExists" in line:
-            continue
-        for m in re.finditer(
-            r"\\(?:usepackage|RequirePackage)(?:\[[^]]*\])?\{([^}]*)\}", line
-        ):
-            loaded |= {name.strip() for name in m.group(1).split(",")}
+    lines = (re.sub(r"(?<!\\)%.*", "", line) for line in tex.splitlines())  # comments
+    kept = "\n".join(line for line in lines if "IfFileExists" not in line)
+    loaded = set()  # a \usepackage's options and names may run over several lines
+    for m in re.finditer(
+        r"\\(?:usepackage|RequirePackage)\s*(?:\[[^]]*\])?\s*\{([^}]*)\}", kept
+    ):
+        loaded |= {name.strip() for name in m.group(1).split(",")}
     optional = set(re.findall(r"\\IfFileExists\{([^}]*)\.sty\}", tex))
     return loaded - optional - {"inputenc"}
 
