@@ -230,6 +230,10 @@ def test_include_inside_a_chunk_is_its_code(tmp_path):
             '```{python}\nprint("{{< meta title >}}")\n```\n',
             r"report.qmd:5: shortcode 'meta' inside a python chunk",
         ),
+        (  # Quarto: as written in the code, `{{< meta title >}}` in the output
+            '```{python}\nprint("{{{< meta title >}}}")\n```\n',
+            r"report.qmd:5: an escaped shortcode inside a python chunk: Quarto shows",
+        ),
     ],
 )
 def test_unsupported_shortcodes_stop(tmp_path, text, message):

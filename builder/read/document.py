@@ -478,6 +478,13 @@ def _check_chunk_code(body: list[Line]):
     """Shortcodes other than include (expanded before) inside a chunk's code."""
     for line in (ln for ln in body if not ln.raw):
         m = SHORTCODE.search(line.text)
+        if m and len(m.group(1)) == len(m.group(4)) == 3:  # escaped: {{{< x >}}}
+            raise BuildError(
+                f"{line.where}: an escaped shortcode inside a python chunk: Quarto shows "
+                f"it as written in the code but unescaped in the cell's output, which the "
+                f"built-in renderer does not; build the text from parts ('{{{{' + '<'), "
+                f"or build with Quarto"
+            )
         if m and len(m.group(1)) >= 2 and len(m.group(4)) >= 2:
             raise BuildError(
                 f"{line.where}: shortcode '{m.group(2)}' inside a python "
