@@ -410,7 +410,7 @@ def nested_figures(tree: dict) -> None:
 
 def _sub_figure(div: dict) -> dict:
     blocks = [b for b in div["c"][1] if not (b["t"] == "RawBlock" and b["c"][0] == POS)]
-    images = [e for e in walk(blocks[:1]) if e.get("t") == "Image"]
+    images = list(elements(blocks[:1], "Image"))
     if len(blocks) != 2 or len(images) != 1 or blocks[1]["t"] not in ("Para", "Plain"):
         return div
     caption = [None, [{"t": "Plain", "c": blocks[1]["c"]}]]
@@ -443,7 +443,7 @@ def table_labels(tree: dict) -> dict:
     """A table caption whose `{#tbl-x}` pandoc's reader left as text (the caption holds
     an unclosed `_` or `*`): the label taken as pandoc takes it elsewhere, as Quarto's
     crossref filter reads the caption's trailing text."""
-    for table in (e for e in walk(tree["blocks"]) if e.get("t") == "Table"):
+    for table in elements(tree["blocks"], "Table"):
         (ident, classes, keys), caption = table["c"][0], table["c"][1][1]
         inlines = (
             caption[-1]["c"]

@@ -23,6 +23,7 @@ from . import parse, vocabulary
 from .diagnostics import warn
 from .execute import ANSI, outputs_by_label
 from .read import PAGEBREAK, BuildError, Chunk, Document, options, resolve_inline
+from .read.validate import listed
 
 # Image outputs in order of preference for LaTeX (SVG is converted to PDF with cairosvg).
 IMAGE_TYPES = {
@@ -618,8 +619,7 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     figures = figures or doc.root / "figures"
     meta = {k: doc.meta[k] for k in vocabulary.PRINTED_META if k in doc.meta}
     if bib := doc.meta.get("bibliography"):
-        bibs = bib if isinstance(bib, list) else [bib]
-        meta["bibliography"] = [str((doc.root / b).resolve()) for b in bibs]
+        meta["bibliography"] = [str((doc.root / b).resolve()) for b in listed(bib)]
     csl = doc.root / str(doc.meta.get("csl", ""))
     if "csl" in meta and csl.is_file():  # from any folder pandoc runs in
         meta["csl"] = str(csl.resolve())

@@ -32,6 +32,7 @@ PANDOC_NAMES = re.compile(
     r'|^.*("BulletList"|\bCodeBlock\b).*$'
     r"|function (Figure|Table)\(|\(pandoc Figure\)|\(\?:Table\)\?:|\"Table: \""
     r'|\b(Figure|Table)="\w+"'  # element type -> its method (export.RENDER)
+    r'|elements\([^()]*, "(Figure|Table)"\)'  # parse.elements(value, type)
 )
 
 

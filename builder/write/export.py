@@ -280,7 +280,7 @@ class Jupyter:
 
     def figure(self, f: dict, parent: str | None = None) -> list:
         caption = parse.stringify(f["c"][1][1]) and f["c"][1][1][0]["c"] or []
-        image = next((e for e in parse.walk(f["c"]) if e.get("t") == "Image"), None)
+        image = next(parse.elements(f["c"], "Image"), None)
         ident = f["c"][0][0] or (attr(image)[0] if image else "")
         if image and ident.startswith("fig-"):
             image = {**image, "c": [[ident, [], image["c"][0][2]], *image["c"][1:]]}
@@ -913,7 +913,7 @@ def attach_images(blocks: list, doc: Document, data_urls: bool) -> dict:
     show) as its first page in PNG (pdftoppm); a missing file, or a PDF without
     pdftoppm, named in a warning and left as a link."""
     attachments: dict = {}
-    for image in (e for e in parse.walk(blocks) if e.get("t") == "Image"):
+    for image in parse.elements(blocks, "Image"):
         target = image["c"][2][0]
         file = (doc.root / unquote(target)).resolve()
         if ":" in target or not file.is_file():

@@ -173,7 +173,7 @@ def check_numbers(aux: str, nums) -> None:
 def svg_images(tree: dict, root: Path, folder: Path) -> dict:
     """`tree` with its local SVG images as PDF files in `folder` (cairosvg), which LaTeX
     can include, as Quarto converts them (with rsvg-convert)."""
-    for k, image in enumerate(e for e in parse.walk(tree) if e.get("t") == "Image"):
+    for k, image in enumerate(parse.elements(tree, "Image")):
         file = root / unquote(image["c"][2][0])
         if file.suffix.lower() == ".svg" and file.is_file():
             pdf = folder / f"svg-{k}-{file.stem}.pdf"
