@@ -122,7 +122,8 @@ def strip(value, output: str | None = None):
                     if t == "CodeBlock":  # shown as it is
                         out.append(strip(item, output))
                         continue
-                if conditional or "data-chunk" in keys or "data-output" in keys:
+                woven = t == "Div" and ("data-chunk" in keys or "data-output" in keys)
+                if conditional or woven:
                     out.extend(strip(item["c"][1], output))  # unwrapped (weave.py's)
                     continue
             out.append(strip(item, output))

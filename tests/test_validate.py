@@ -336,6 +336,17 @@ def test_content_visible_per_output(tmp_path):
     assert len(doc.chunks) == 1  # executed once for both
 
 
+def test_a_code_block_keeps_attributes_named_like_the_builders_markers(tmp_path):
+    """Only weave.py's divs are unwrapped: a listing written with `data-output=` or
+    `data-chunk=` stays a code block (it was once unwrapped into its text, which pandoc
+    then refused as JSON)."""
+    text = '```{.python data-output="markdown" data-chunk="0"}\nx = 1\n```\n'
+    tree = parse.parse(weave(read_text(tmp_path, text), None).markdown)
+    for output in ("pdf", "ipynb"):
+        (block,) = parse.for_output(tree, output)["blocks"]
+        assert block["t"] == "CodeBlock" and block["c"][1] == "x = 1"
+
+
 # --- display math ----------------------------------------------------------------------
 
 
