@@ -114,6 +114,9 @@ class Counter:
         self.nums = Numbering(number_sections)
         self.counters: dict[str, int] = {}
         self.sections: list[int] = []
+        self.current = (
+            ""  # LaTeX's \@currentlabel outside groups: the last section number
+        )
         self.appendix = False
         self.pos = "?"
         # kind -> (number, label) of the float div of that kind we are in
@@ -168,7 +171,8 @@ class Counter:
         parts = list(map(str, self.sections))
         if self.appendix:
             parts[0] = alph(self.sections[0], self.pos)
-        return ".".join(parts)
+        self.current = ".".join(parts)
+        return self.current
 
     # --- the walk ---------------------------------------------------------------
     def blocks(self, blocks: list, titled: bool = False):
@@ -294,7 +298,11 @@ class Counter:
                 self.nums.headings.setdefault(self.pos, []).append("")
             if not deep:
                 self.section(level, starred=True)
-            if ident:
+            if (
+                ident and deep and "unnumbered" not in classes and self.current
+            ):  # \ref gives the enclosing section's
+                self.add(ident, self.current)  # number (Quarto's PDF), not its own
+            elif ident:
                 self.add(ident, "")
                 self.nums.unnumbered.add(ident)
                 self.nums.unknown[ident] = (

@@ -1129,7 +1129,7 @@ KINDS_DOCS = {
 
         ## Background {#sec-mid}
 
-        ### Details
+        ### Details {#sec-deep}
 
         ::: {#thm-one}
         A theorem.
@@ -1137,11 +1137,12 @@ KINDS_DOCS = {
 
         # Later
 
-        See @sec-mid and @thm-one.
+        See @sec-mid, @sec-deep and @thm-one.
         """,
-        [  # a level-3 heading below number-depth 2: no number, nothing stepped
+        [  # a level-3 heading below number-depth 2: no number, nothing stepped; a
+            # reference to it reads as LaTeX's \ref, the enclosing section's number
             "1 Introduction 1.1 Background Details Theorem 1.1. A theorem. 2 Later",
-            "See Section 1.1 and Theorem 1.1.",
+            "See Section 1.1, Section 1.1 and Theorem 1.1.",
         ],
     ),
     "theorems-in-list-items": (
@@ -2143,12 +2144,15 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert "## 1.1 A heading inside" in markdown and "**Remember**" in markdown
 
 
-def test_reference_to_a_heading_below_number_depth_stops_the_build(tmp_path):
-    """Quarto prints the enclosing section's number for it (LaTeX's last label): the
-    build names the reference and why instead."""
+def test_reference_to_an_unnumbered_heading_below_number_depth_stops_the_build(
+    tmp_path,
+):
+    """`{.unnumbered}` below number-depth is still unnumbered: Quarto prints
+    ?@sec-deep (it resolves no reference to an unnumbered heading); the build names
+    the reference and why."""
     qmd = kinds_project(tmp_path, "number-depth")
-    qmd.write_text(qmd.read_text().replace("### Details", "### Details {#sec-deep}")
-                   + "\nAnd @sec-deep.\n")  # fmt: skip
+    text = qmd.read_text().replace("{#sec-deep}", "{#sec-deep .unnumbered}")
+    qmd.write_text(text)
     with pytest.raises(BuildError, match=r"report.qmd:\d+: the reference @sec-deep .*"
                        r"below number-depth 2"):  # fmt: skip
         build(qmd, pdf=False, log=lambda *_: None)
