@@ -296,6 +296,7 @@ class Laid:
     sizes: dict[str, str] = field(default_factory=dict)  # path -> width= and height=
     slots: list[int] = field(default_factory=list)  # where each image is in parts
     tables: list[int] = field(default_factory=list)  # parts that may hold a table
+    latex: list[int] = field(default_factory=list)  # raw LaTeX outputs
     # Markdown outputs (the notebook's)
     markdown: list[int] = field(default_factory=list)
 
@@ -341,6 +342,8 @@ def weave_outputs(
         place_figures(chunk, laid)
     found = [i for i in laid.tables if TABLE_RULE.search(laid.parts[i])]
     is_table = label.startswith("tbl-") or bool(opts.get("tbl-cap"))
+    if is_table and not found:  # Quarto's float holds a LaTeX output as it is
+        found = laid.latex
     parts, slots = laid.parts, laid.slots
     if label.startswith("tbl-") and found and laid.images:  # unlabelled: as here
         raise BuildError(
@@ -430,7 +433,7 @@ def lay_out(
         elif shown == "text/markdown":
             laid.add(data["text/markdown"], laid.tables, laid.markdown)
         elif shown == "text/latex":
-            laid.add(f"```{{=latex}}\n{data['text/latex']}\n```")
+            laid.add(f"```{{=latex}}\n{data['text/latex']}\n```", laid.latex)
         elif shown == "text/html":
             if is_table and re.search(r"<table\b[^>]*\sid=", data["text/html"]):
                 raise BuildError(
@@ -513,7 +516,7 @@ def place_table(chunk: Chunk, laid: Laid, found: list[int], outputs: list) -> No
     if not found:
         raise BuildError(
             f"{chunk.where()}: a table chunk ('{label}') needs a table output to "
-            f"carry its caption (Markdown, or HTML such as a pandas DataFrame), but "
+            f"carry its caption (Markdown, HTML such as a pandas DataFrame, or LaTeX), but "
             f"its outputs are: {output_types(outputs)}"
         )
     subcaps = opts.get("tbl-subcap")
@@ -532,11 +535,11 @@ def place_table(chunk: Chunk, laid: Laid, found: list[int], outputs: list) -> No
     ident = float_ident(chunk, "tbl")
     caption = _caption(opts.get("tbl-cap")) or NBSP
     widths = opts.get("tbl-colwidths")
-    if widths and any(parse.HTML_TABLE in parts[i] for i in found):
+    if widths and any(parse.HTML_TABLE in parts[i] or i in laid.latex for i in found):
         warn(
             chunk.where(),
             "tbl-colwidths does not apply to a table printed as HTML (a pandas "
-            "DataFrame): Quarto ignores it there too",
+            "DataFrame) or LaTeX: Quarto ignores it there too",
         )
         widths = None
     extra = f' tbl-colwidths="{widths}"' if widths else ""  # the label's attributes
@@ -546,12 +549,15 @@ def place_table(chunk: Chunk, laid: Laid, found: list[int], outputs: list) -> No
         extra += ' tbl-cap-location="bottom"'
     if subcaps is None:
         i = found[0]
-        parts[i] = f"{parts[i].rstrip()}\n\n: {caption} {{#{ident}{extra}}}"
+        if i in laid.latex:  # a table div: a float of what it holds (floats.lua)
+            parts[i] = f"::: {{#{ident}{extra}}}\n\n{parts[i]}\n\n{caption}\n\n:::"
+        else:
+            parts[i] = f"{parts[i].rstrip()}\n\n: {caption} {{#{ident}{extra}}}"
         return
     # sub-tables: a table div with tables (floats.lua)
-    if set(found) & set(laid.markdown):
+    if set(found) & set(laid.markdown + laid.latex):
         raise BuildError(
-            f"{chunk.where()}: tbl-subcap over tables printed as Markdown is "
+            f"{chunk.where()}: tbl-subcap over tables printed as Markdown or LaTeX is "
             f"not supported by the built-in renderer; display them as "
             f"DataFrames, or build with Quarto"
         )

@@ -1944,11 +1944,48 @@ KINDS_DOCS = {
             "Table 1: Not made",
         ],
     ),
+    "latex-table-outputs": (  # a table float holds a chunk's LaTeX as it is, as Quarto
+        "tbl-cap-location: bottom",
+        """
+        ```{python}
+        #| label: tbl-x
+        #| tbl-cap: "Scores."
+        #| echo: false
+        from IPython.display import Latex
+        Latex(r"\\begin{tabular}{lr} model & acc \\\\ MLP & 0.91 \\end{tabular}")
+        ```
+
+        ::: {#tbl-z}
+        ```{=latex}
+        \\begin{tabular}{lr} c & d \\end{tabular}
+        ```
+
+        By hand.
+        :::
+
+        ```{python}
+        #| label: tbl-y
+        #| tbl-cap: "Two."
+        #| echo: false
+        print("before")
+        Latex(r"\\begin{tabular}{lr} a & b \\end{tabular}")
+        ```
+
+        See @tbl-x, @tbl-z and @tbl-y.
+        """,
+        [  # floated to the next page, each caption under its table
+            "model MLP acc 0.91 Table 1: Scores.",
+            "c d Table 2: By hand. a b Table 3: Two.",
+            "See Table 1, Table 2 and Table 3.",
+        ],
+    ),
 }
 
 
 # words of sentences the notebook sets otherwise (callout titles, lists, table rows, tags)
 PDF_ONLY = (
+    "MLP acc",
+    "By hand. a b",
     "Spaced equals Note",
     "(a) First",
     "(b) Figure 1: Parent",

@@ -252,10 +252,14 @@ local function table_div(div)
   end})
   if found then return div.content end
   caption:insert(latex.raw("\\label{" .. div.identifier .. "}"))
-  -- no pandoc table (raw HTML, an image, text): a table float of what it holds, as Quarto
+  -- no pandoc table (raw LaTeX or HTML, an image, text): a table float of what it holds,
+  -- its caption above or (tbl-cap-location: bottom) below, as Quarto
+  caption = "\\caption{" .. latex.latex_of(caption) .. "}"
+  local below = at_bottom(div)
   local head = latex.rawblock("\\begin{table}" .. placement(div)
-    .. "\n\\caption{" .. latex.latex_of(caption) .. "}\n\\centering{")
-  return pandoc.List({head}) .. div.content .. {latex.rawblock("}\n\\end{table}")}
+    .. (below and "" or ("\n" .. caption)) .. "\n\\centering{")
+  return pandoc.List({head}) .. div.content
+    .. {latex.rawblock("}" .. (below and ("\n" .. caption) or "") .. "\n\\end{table}")}
 end
 
 -- fig-align as Quarto aligns a figure: centred by default, \hfill before it on the right,
