@@ -2718,6 +2718,7 @@ half: 0.5
 flag: true
 n: 5
 eps: 1e-8
+course: "*Deep* Learning, $x^2$"
 ---
 
 M: {{< meta lr >}} / {{< meta big >}} / {{< meta half >}} / {{< meta flag >}} /
@@ -2728,17 +2729,27 @@ V: {{< var exp.lr >}} / {{< var exp.n >}} / {{< var exp.on >}}.
 E: {{< env REPORT_TEST_USER >}} / {{< env REPORT_TEST_UNSET "two words" >}}.
 
 Press {{< kbd Shift-Enter >}}.
+
+C: {{< meta course >}}, `{{< meta course >}}`, ``a `{{< var exp.model >}}` b``.
+
+```bash
+echo "{{< meta course >}}"
+```
 """
 VALUES_FILES = {
     "report.qmd": VALUES_DOC,
-    "_variables.yml": "exp:\n  name: ResNet-18\n  lr: 0.003\n  n: 5\n  on: yes\n",
+    "_variables.yml": "exp:\n  name: ResNet-18\n  lr: 0.003\n  n: 5\n  on: yes\n"
+    '  model: "**Big** net"\n',
     "_quarto.yml": "format:\n  pdf:\n    pdf-engine: xelatex\n",
 }
 # Quarto 1.10.18 (recorded): numbers as pandoc reads JSON numbers (a whole one without
-# a point, others as Haskell shows a Double), YAML 1.2's booleans (`on`, `yes`: text)
+# a point, others as Haskell shows a Double), YAML 1.2's booleans (`on`, `yes`: text);
+# in code a value's text without its Markdown (pandoc.utils.stringify)
 VALUES_TEXT = (
     "Run ResNet-18 M: 3.0e-3 / 12000000 / 0.5 / true / 5 / 1.0e-8. "
-    "V: 3.0e-3 / 5 / yes. E: ada / two words. Press Shift-Enter."
+    "V: 3.0e-3 / 5 / yes. E: ada / two words. Press Shift-Enter. "
+    "C: Deep Learning, 𝑥2 , Deep Learning, x^2, a `Big net` b. "
+    'echo "Deep Learning, x^2"'
 )
 
 
@@ -2748,6 +2759,7 @@ def test_meta_var_and_env_print_values_as_quarto(tmp_path, monkeypatch):
     assert " ".join(pdf_text(tmp_path / "report.pdf").split()).startswith(VALUES_TEXT)
     assert nb["notebook"].cells[0].source.startswith("# Run ResNet-18")
     assert "Press `Shift-Enter`." in nb["notebook"].cells[1].source  # kbd: code
+    assert "`Deep Learning, x^2`" in nb["notebook"].cells[1].source
 
 
 @needs_quarto

@@ -373,15 +373,39 @@ LOOKED_UP = {
 }
 
 
+# inline code on a line: a run of backticks, and the same run closing it (pandoc's rule)
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)")
+# a value with none of these is the same text as Markdown and as plain text
+MARKUP = re.compile(r"[*_`$\\\[\]<>~^&@]")
+STRINGIFY = Path(__file__).with_name("stringify.lua")
+
+
+def plain_text(value: str) -> str:
+    """A Markdown value as pandoc.utils.stringify gives it: the text Quarto prints for
+    `meta` and `var` in code, where no Markdown is read (`*a* $x$` gives `a x`)."""
+    if not MARKUP.search(value):
+        return value
+    import pypandoc
+
+    text = pypandoc.convert_text(value, str(STRINGIFY), format="markdown")
+    return text.strip("\n")
+
+
 def _resolve_shortcodes(line: Line, values: dict, in_code: bool = False) -> str:
     """A line of prose or of a code block with its shortcodes resolved: `meta`, `var` and
     `env` replaced by their values (`values`: the metadata, `_variables.yml` and the
-    environment), `kbd` by its key as code, `pagebreak` kept for the typesetter,
-    `{{{< x >}}}` and `{{</* x */>}}` printed as `{{< x >}}` (the latter as written in
-    code, as Quarto's filter reads text only); any other shortcode stops the build."""
+    environment; in code, inline code too, as plain text), `kbd` by its key as code,
+    `pagebreak` kept for the typesetter, `{{{< x >}}}` and `{{</* x */>}}` printed as
+    `{{< x >}}` (the latter as written in code, as Quarto's filter reads text only); any
+    other shortcode stops the build."""
     where = line.where
+    spans = [m.span() for m in CODE_SPAN.finditer(line.text)] if not in_code else []
 
     def resolve(m: re.Match) -> str:
+        code = in_code or any(a < m.start() < b for a, b in spans)
+        return _resolve(m, code)
+
+    def _resolve(m: re.Match, in_code: bool) -> str:
         opening, name, args, closing = m.groups()
         if len(opening) == 3 and len(closing) == 3:  # escaped: shown as written
             return m.group(0)[1:-1]
@@ -392,7 +416,8 @@ def _resolve_shortcodes(line: Line, values: dict, in_code: bool = False) -> str:
         words = [w.strip("\"'") for w in re.findall(r'"[^"]*"|\'[^\']*\'|\S+', args)]
         what = f"{{{{< {name} {' '.join(words)} >}}}}"
         if name in LOOKED_UP and words:
-            return _lookup(values[name], words[0], what, where, LOOKED_UP[name])
+            value = _lookup(values[name], words[0], what, where, LOOKED_UP[name])
+            return plain_text(value) if in_code else value
         if name == "env" and words:  # as Quarto: the default, if given, when unset
             found = values["env"].get(words[0], words[1] if len(words) > 1 else None)
             if found is None:
