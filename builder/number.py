@@ -227,7 +227,7 @@ class Counter:
         if ident.startswith("lst-") and "lst-cap" in keys:  # a listing, as Quarto's
             self.add(ident)
         elif "filename" in keys and not ident.startswith("lst-"):
-            self.step("lst")
+            self.unlabelled(block, "lst")
         elif "lst-cap" in keys or ident.startswith("lst-"):
             raise BuildError(
                 f"{self.pos}: a listing needs both a #lst- label and lst-cap "

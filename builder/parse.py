@@ -420,17 +420,23 @@ def _sub_figure(div: dict) -> dict:
 
 
 def unlabelled_floats(tree: dict) -> None:
-    """Figures, and tables with a caption or an id, without a label: LaTeX numbers
-    them too (pandoc writes `\\caption{}\\label{id}` for a table's id); marked
-    (`data-float="fig--3"`) so that number.py can give the notebook their numbers."""
+    """Figures, tables with a caption or an id, and code blocks with a filename, without
+    a label: LaTeX numbers them too (pandoc writes `\\caption{}\\label{id}` for a
+    table's id; Quarto makes a listing of a file name); marked (`data-float="fig--3"`)
+    so that number.py can give the notebook their numbers."""
     marked = 0
+    kinds = {"Figure": "fig", "Table": "tbl", "CodeBlock": "lst"}
     for e in walk(tree["blocks"]):
-        t = e.get("t")
-        kind = "fig" if t == "Figure" else "tbl" if t == "Table" else None
-        if kind and not attr(e)[0].startswith(kind + "-"):
-            if kind == "fig" or e["c"][1][1] or attr(e)[0]:  # a table's caption, id
-                e["c"][0][2].append(["data-float", f"{kind}--{marked}"])
-                marked += 1
+        kind = kinds.get(e.get("t"))
+        if not kind or attr(e)[0].startswith(kind + "-"):
+            continue
+        ident, _, keys = attr(e)
+        if kind == "tbl" and not (e["c"][1][1] or ident):  # no caption, no id
+            continue
+        if kind == "lst" and "filename" not in keys:
+            continue
+        e["c"][0][2].append(["data-float", f"{kind}--{marked}"])
+        marked += 1
 
 
 # its attributes' values quoted, or not: stringify() drops the quotes pandoc read

@@ -2145,9 +2145,10 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert "*Remark (On constants).* Not optimal." in markdown
     if name == "table-caption-with-a-lone-underscore":
         assert "*Table 1: Keys may contain \\_, % and #.* See Table 1." in markdown
-    if name == "code-file-names":  # the notebook's file names: bold, or in the caption
-        assert "**train.py** ```" in markdown and "**check.py**" in markdown
+    if name == "code-file-names":  # the notebook's file names: numbered as in the PDF
+        assert "name: *Listing 1: `train.py`* ``` python def step" in markdown
         assert "*Listing 2: `loss_fn.py` The squared loss*" in markdown
+        assert "*Listing 3: `check.py`* A last listing" in markdown
     if name.startswith("braces-ending"):  # no position marker shows
         assert "data-pos" not in markdown and "[]{" not in markdown
         assert "## 1.3 Setext heading" in markdown  # numbered as in the PDF

@@ -302,8 +302,9 @@ class Jupyter:
         file = keys.get("filename")
         if ident in self.nums.numbers and "lst-cap" in keys:
             return [self.listing_caption(ident, keys["lst-cap"], file), code]
-        if file:  # an unlabelled listing: its file name, as Quarto's notebook has it
-            return [para([strong(s(file))]), code]
+        key = keys.get("data-float", "")  # an unlabelled listing (parse.py), numbered
+        if file and key in self.nums.numbers:  # as in the PDF
+            return [self.listing_caption(key, "", file), code]
         return [b]
 
     def listing_caption(self, ident: str, cap: str, file: str | None = None) -> dict:
