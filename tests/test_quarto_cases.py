@@ -16,8 +16,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 from conftest import needs_latex, pdf_text, write_project
 
+from builder import vocabulary
 from builder.__main__ import build
 from builder.read import BuildError
 
@@ -4108,3 +4110,41 @@ def test_a_latex_output_using_a_document_macro_is_named(tmp_path, capsys):
         said,
     )
     assert said.count("\\E is not a macro") == 1
+
+
+# keys that change neither Quarto 1.10.18's PDF nor the notebook (vocabulary.json's
+# metadata_without_effect): an RStudio document's `editor: visual`, Quarto's own run, and
+# metadata its PDF leaves out
+WITHOUT_EFFECT = {
+    "editor": "visual",
+    "editor_options": {"chunk_output_type": "console"},
+    "quarto-required": ">=1.3",
+    "latex-auto-install": True,
+    "latex-clean": True,
+    "latex-tinytex": False,
+    "debug": False,
+    "verbosity": "ERROR",
+    "funding": "Grant 42 of the Research Council.",
+    "citation": True,
+    "affiliations": [{"id": "uos", "name": "University of Somewhere"}],
+}
+WITHOUT_EFFECT_FILES = {
+    "report.qmd": "---\ntitle: Keys\nauthor: A\n"
+    + yaml.safe_dump(WITHOUT_EFFECT, sort_keys=False)
+    + "---\n\nText.\n",
+    "_quarto.yml": "format:\n  pdf:\n    pdf-engine: xelatex\n",
+}
+
+
+def test_keys_without_effect_build_silently(tmp_path, capsys):
+    assert set(WITHOUT_EFFECT) == set(vocabulary.VOCABULARY["metadata_without_effect"])
+    build(write_project(tmp_path, WITHOUT_EFFECT_FILES), log=lambda *_: None)
+    assert "warning" not in capsys.readouterr().out
+    assert pdf_text(tmp_path / "report.pdf").split() == ["Keys", "A", "Text.", "1"]
+
+
+@needs_quarto
+def test_live_quarto_prints_none_of_the_keys_without_effect(tmp_path):
+    write_project(tmp_path, WITHOUT_EFFECT_FILES)
+    quarto_render(tmp_path)
+    assert pdf_text(tmp_path / "report.pdf").split() == ["Keys", "A", "Text.", "1"]

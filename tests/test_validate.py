@@ -590,6 +590,11 @@ def test_options_of_other_formats_warn_as_quarto_ignores_them(tmp_path, capsys):
             r"report.qmd:3: jupyter kernel 'julia-1.9' is not supported",
         ),
         ("engine: knitr", r"report.qmd:3: engine 'knitr' is not supported"),
+        (  # a key without effect on the outputs: its value checked, as Quarto does
+            "editor: visual\nverbosity: 1",
+            r"report.qmd:4: option 'verbosity: 1' is not valid: must be ERROR, WARNING",
+        ),
+        ("editor: wysiwyg", r"report.qmd:3: option 'editor: 'wysiwyg''.*source or"),
         (
             "author:\n  - name:\n      given: Ada\n      family: Lovelace",
             r"report.qmd:3: 'author' must be text, a list of names, or authors each "

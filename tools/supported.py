@@ -79,7 +79,9 @@ def markdown() -> str:
         f"- **PDF options** (top level or `format: pdf:`): {_options('pdf_options')}.",
         f"- **Quarto's PDF defaults** where the document sets none: {defaults} "
         "(letter paper with the default KOMA class, as Quarto).",
-        f"- **Other front matter read**: {_names('metadata_supported')}.",
+        f"- **Other front matter read**: {_names('metadata_supported')}; accepted as "
+        f"changing neither Quarto's PDF nor the notebook: "
+        f"{_names('metadata_without_effect')}.",
         f"- **Front-matter options of other formats** (HTML, revealjs, typst, ...: "
         f"{len(vocabulary.VOCABULARY['document_keys_other_formats'])} names taken from "
         "the format tags of Quarto's schema by `tools/quarto_schema.py`, such as "

@@ -426,8 +426,13 @@ def yaml_lines(text: str, first_line: int = 1) -> dict[tuple, int]:
 QUARTO_DOCUMENT_KEYS = set(vocabulary.VOCABULARY["document_keys"])
 # options of other formats (HTML, revealjs, typst, ...), which Quarto ignores in a PDF
 OTHER_FORMATS = set(vocabulary.VOCABULARY["document_keys_other_formats"])
-# Front-matter keys the builder reads (besides user metadata for {{< meta >}}).
+# Front-matter keys the builder reads (besides user metadata for {{< meta >}}), and
+# those that change neither Quarto's PDF nor the notebook (their values checked): the
+# editor's mode, Quarto's own run (TeX installs, clean-up, messages, version), and
+# metadata its PDF leaves out (types from Quarto 1.10.18's schema; affiliations: its
+# authors.lua)
 SUPPORTED_META = set(vocabulary.VOCABULARY["metadata_supported"])
+WITHOUT_EFFECT = vocabulary.names("metadata_without_effect")
 PDF_OPTIONS = list(vocabulary.VOCABULARY["pdf_options"])
 EXECUTE_OPTIONS = vocabulary.VOCABULARY["execute_options"]
 EXECUTE_IGNORED = set(vocabulary.VOCABULARY["execute_ignored"])
@@ -611,6 +616,8 @@ def check_metadata(
             raise BuildError(
                 f"{where}: '{key}' must be text{names} for the built-in renderer"
             )
+        elif key in WITHOUT_EFFECT:
+            check_value("metadata_without_effect", key, value, where, "option")
         elif key in SUPPORTED_META or (key in QUARTO_KEYS and not pdf):
             continue
         elif key in OTHER_FORMATS:
