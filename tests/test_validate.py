@@ -298,6 +298,12 @@ def test_a_chunk_in_a_list_item_stops(tmp_path, text, line):
 def test_unknown_div_class_warns(tmp_path, capsys):
     read_text(tmp_path, "::: {.my-box}\nInside.\n:::\n")
     assert "report.qmd:1: div class '.my-box' has no effect" in capsys.readouterr().out
+    # `.hidden` hides only in HTML: Quarto 1.10.18's PDF and notebook show the content
+    doc = read_text(tmp_path, "::: {.hidden}\nShown.\n:::\n")
+    assert "report.qmd:1: div class '.hidden' has no effect" in capsys.readouterr().out
+    tree = parse.parse(weave(doc, None).markdown)
+    for output in ("pdf", "ipynb"):
+        assert parse.stringify(parse.for_output(tree, output)["blocks"]) == "Shown."
     # Quarto 1.10.18's PDF stacks `.columns` and ignores a column's width: so here
     text = ':::: {.columns}\n::: {.column width="50%"}\nA.\n:::\n::::\n'
     read_text(tmp_path, text)
