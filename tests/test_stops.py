@@ -113,7 +113,17 @@ STOPS = {
             "display(Markdown('| b |\\n|---|\\n| 2 |'))",
         ),
         r"report.qmd:5 \(chunk 'tbl-md'\): tbl-subcap over tables printed as Markdown "
-        r"is not supported by the built-in renderer",
+        r"or LaTeX is not supported by the built-in renderer",
+    ),
+    "tbl-subcap-over-latex-tables": (
+        chunk(
+            "#| label: tbl-tex\n#| tbl-cap: Two\n#| tbl-subcap: [a, b]",
+            "from IPython.display import Latex\n"
+            "display(Latex(r'\\begin{tabular}{l} a \\end{tabular}'))\n"
+            "display(Latex(r'\\begin{tabular}{l} b \\end{tabular}'))",
+        ),
+        r"report.qmd:5 \(chunk 'tbl-tex'\): tbl-subcap over tables printed as "
+        r"Markdown or LaTeX is not supported by the built-in renderer",
     ),
     "an-image-type-latex-cannot-take": (
         chunk("", "display({'image/gif': 'R0lGODlhAQABAAAAACw='}, raw=True)"),

@@ -210,7 +210,9 @@ def test_include_inside_a_chunk_is_its_code(tmp_path):
         ),  # fmt: skip
         (
             "{{< env NO_SUCH_VARIABLE_X >}}\n",
-            r"report.qmd:1: .*no environment variable",
+            r"report.qmd:1: .*no environment variable NO_SUCH_VARIABLE_X \(Quarto prints "
+            r"\?env:NO_SUCH_VARIABLE_X\): set it, or give a default, "
+            r'\{\{< env NO_SUCH_VARIABLE_X "default" >\}\}',
         ),
         ("{{< kbd mac=Cmd-C win=Ctrl-C >}}\n", r"report.qmd:1: .*in no fixed order"),
         (
@@ -228,7 +230,8 @@ def test_include_inside_a_chunk_is_its_code(tmp_path):
         ("```\n{{< video x.mp4 >}}\n```\n", r"report.qmd:2: shortcode 'video'"),
         (
             '```{python}\nprint("{{< meta title >}}")\n```\n',
-            r"report.qmd:5: shortcode 'meta' inside a python chunk",
+            r"report.qmd:5: shortcode 'meta' inside a python chunk .*: write its value "
+            r"into the code, or build with Quarto",
         ),
         (  # Quarto: as written in the code, `{{< meta title >}}` in the output
             '```{python}\nprint("{{{< meta title >}}}")\n```\n',
@@ -249,7 +252,11 @@ def test_unsupported_shortcodes_stop(tmp_path, text, message):
     "div, message",
     [
         ("::: {.panel-tabset}", r"div class '.panel-tabset' is a Quarto feature"),
-        ("::: column-margin", r"div class '.column-margin' is a Quarto feature"),
+        (
+            "::: column-margin",
+            r"div class '.column-margin' is a Quarto feature .*: remove the class "
+            r"\(its content is then set as plain text\), or build with Quarto",
+        ),
         ("::: {.callout-danger}", r"unknown callout '.callout-danger'"),
         (
             '::: {.callout-note collapse="maybe"}',
@@ -257,7 +264,8 @@ def test_unsupported_shortcodes_stop(tmp_path, text, message):
         ),
         (
             '::: {.content-visible when-meta="draft"}',
-            r"'when-meta' on .content-visible is not supported",
+            r"'when-meta' on .content-visible is not supported .*: use those, keep or "
+            r"remove the content by hand, or build with Quarto",
         ),
         ("::: {#lst-code}", r"id '#lst-code' .*is not supported"),
         (

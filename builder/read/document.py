@@ -421,7 +421,11 @@ def _resolve_shortcodes(line: Line, values: dict, in_code: bool = False) -> str:
         if name == "env" and words:  # as Quarto: the default, if given, when unset
             found = values["env"].get(words[0], words[1] if len(words) > 1 else None)
             if found is None:
-                raise BuildError(f"{where}: {what}: no environment variable {words[0]}")
+                raise BuildError(
+                    f"{where}: {what}: no environment variable {words[0]} (Quarto "
+                    f"prints ?env:{words[0]}): set it, or give a default, "
+                    f'{{{{< env {words[0]} "default" >}}}}'
+                )
             return found
         if name == "kbd" and words:  # a key as code, as Quarto's PDF sets it
             keys = [w for w in words if w != "mode=plain"]
@@ -512,9 +516,10 @@ def _check_chunk_code(body: list[Line]):
             )
         if m and len(m.group(1)) >= 2 and len(m.group(4)) >= 2:
             raise BuildError(
-                f"{line.where}: shortcode '{m.group(2)}' inside a python "
-                f"chunk is not supported by the built-in renderer (only include, alone on "
-                f"its line)"
+                f"{line.where}: shortcode '{m.group(2)}' inside a python chunk is not "
+                f"supported by the built-in renderer (only include, alone on its line; "
+                f"Quarto shows it as written in the code and replaces it in the cell's "
+                f"output): write its value into the code, or build with Quarto"
             )
 
 

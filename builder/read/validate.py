@@ -223,7 +223,8 @@ def check_span(classes: list[str], where: str) -> None:
         if cls == "aside" or cls.startswith("column-") and cls in QUARTO_DIV_CLASSES:
             raise BuildError(
                 f"{where}: the span class '.{cls}' is a Quarto feature the built-in "
-                f"renderer does not support (Quarto's PDF sets it in the margin)"
+                f"renderer does not support (Quarto's PDF sets it in the margin): "
+                f"remove the class (the text stays in its line), or build with Quarto"
             )
 
 
@@ -325,14 +326,16 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
             if extra:
                 raise BuildError(
                     f"{where}: '{extra[0]}' on .{cls} is not supported by the built-in "
-                    f"renderer (supported: when-format, unless-format)"
+                    f"renderer (supported: when-format, unless-format): use those, keep "
+                    f"or remove the content by hand, or build with Quarto"
                 )
         elif cls in vocabulary.UNNUMBERED:
             allowed |= _theorem_attributes(keys, where)
         elif cls in QUARTO_DIV_CLASSES:
             raise BuildError(
                 f"{where}: the div class '.{cls}' is a Quarto feature the built-in "
-                f"renderer does not support"
+                f"renderer does not support: remove the class (its content is then set "
+                f"as plain text), or build with Quarto"
             )
         elif cls not in DIV_CLASSES:
             # `.column width=`: Quarto's PDF stacks the columns
