@@ -114,9 +114,8 @@ class Counter:
         self.nums = Numbering(number_sections)
         self.counters: dict[str, int] = {}
         self.sections: list[int] = []
-        self.current = (
-            ""  # LaTeX's \@currentlabel outside groups: the last section number
-        )
+        # LaTeX's \@currentlabel outside groups: the last section's number
+        self.current = ""
         self.appendix = False
         self.pos = "?"
         # kind -> (number, label) of the float div of that kind we are in
@@ -298,10 +297,9 @@ class Counter:
                 self.nums.headings.setdefault(self.pos, []).append("")
             if not deep:
                 self.section(level, starred=True)
-            if (
-                ident and deep and "unnumbered" not in classes and self.current
-            ):  # \ref gives the enclosing section's
-                self.add(ident, self.current)  # number (Quarto's PDF), not its own
+            numbered = deep and "unnumbered" not in classes and self.current
+            if ident and numbered:  # \ref: the enclosing section's number, as LaTeX
+                self.add(ident, self.current)  # gives it (Quarto's PDF)
             elif ident:
                 self.add(ident, "")
                 self.nums.unnumbered.add(ident)

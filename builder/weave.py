@@ -516,8 +516,8 @@ def place_table(chunk: Chunk, laid: Laid, found: list[int], outputs: list) -> No
     if not found:
         raise BuildError(
             f"{chunk.where()}: a table chunk ('{label}') needs a table output to "
-            f"carry its caption (Markdown, HTML such as a pandas DataFrame, or LaTeX), but "
-            f"its outputs are: {output_types(outputs)}"
+            f"carry its caption (Markdown, HTML such as a pandas DataFrame, or "
+            f"LaTeX), but its outputs are: {output_types(outputs)}"
         )
     subcaps = opts.get("tbl-subcap")
     if subcaps is not None and len(subcaps) != len(found):
