@@ -344,6 +344,12 @@ def weave_outputs(
     is_table = label.startswith("tbl-") or bool(opts.get("tbl-cap"))
     if is_table and not found:  # Quarto's float holds a LaTeX output as it is
         found = laid.latex
+        if set(found) & set(laid.markdown) and opts.get("echo", True) is not False:
+            warn(
+                chunk.where(),
+                "a table chunk printing LaTeX (output: asis): Quarto sets the code "
+                "inside the table float, the built-in renderer before it",
+            )
     parts, slots = laid.parts, laid.slots
     if label.startswith("tbl-") and found and laid.images:  # unlabelled: as here
         raise BuildError(
@@ -397,8 +403,9 @@ def lay_out(
             if name == "stderr":
                 if opts.get("warning", True) is not False and text.strip():
                     laid.add(fence(text, ".stderr"))
-            elif opts.get("output") == "asis":
+            elif opts.get("output") == "asis":  # a table, or LaTeX (a table float's)
                 table = [laid.tables] if TABLE_RULE.search(text) else []
+                table = table or ([laid.latex] if "\\begin{" in text else [])
                 laid.add(text, laid.markdown, *table)
             elif text.strip():
                 laid.add(fence(text, ".output"))

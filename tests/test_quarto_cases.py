@@ -1973,12 +1973,21 @@ KINDS_DOCS = {
         Latex(r"\\begin{tabular}{lr} a & b \\end{tabular}")
         ```
 
-        See @tbl-x, @tbl-z and @tbl-y.
+        ```{python}
+        #| label: tbl-w
+        #| tbl-cap: "Printed."
+        #| output: asis
+        #| echo: false
+        print(r"\\begin{tabular}{ll} e & f \\end{tabular}")
+        ```
+
+        See @tbl-x, @tbl-z, @tbl-y and @tbl-w.
         """,
         [  # floated to the next page, each caption under its table
             "model MLP acc 0.91 Table 1: Scores.",
             "c d Table 2: By hand. a b Table 3: Two.",
-            "See Table 1, Table 2 and Table 3.",
+            "e f Table 4: Printed.",
+            "See Table 1, Table 2, Table 3 and Table 4.",
         ],
     ),
 }
@@ -1988,6 +1997,7 @@ KINDS_DOCS = {
 PDF_ONLY = (
     "MLP acc",
     "By hand. a b",
+    "e f",
     "Spaced equals Note",
     "(a) First",
     "(b) Figure 1: Parent",
@@ -4148,3 +4158,21 @@ def test_live_quarto_prints_none_of_the_keys_without_effect(tmp_path):
     write_project(tmp_path, WITHOUT_EFFECT_FILES)
     quarto_render(tmp_path)
     assert pdf_text(tmp_path / "report.pdf").split() == ["Keys", "A", "Text.", "1"]
+
+
+def test_a_table_chunk_printing_latex_with_its_code_says_where_the_code_goes(
+    tmp_path, capsys
+):
+    """Quarto 1.10.18 sets the code of an `output: asis` table chunk that prints LaTeX
+    inside the table float (keep-tex), the built-in renderer before it: a warning."""
+    chunk = (
+        '```{python}\n#| label: tbl-w\n#| tbl-cap: "Printed."\n#| output: asis\n'
+        'print(r"\\begin{tabular}{ll} e & f \\end{tabular}")\n```\n\nSee @tbl-w.\n'
+    )
+    qmd = write_project(tmp_path, {"report.qmd": chunk})
+    nb = build(qmd, pdf=False, log=lambda *_: None)["notebook"]
+    assert "report.qmd:1 (chunk 'tbl-w'): a table chunk printing LaTeX" in (
+        capsys.readouterr().out
+    )
+    (cell,) = [c for c in nb.cells if c.cell_type == "code"]
+    assert "*Table 1: Printed.*" in cell.outputs[0]["data"]["text/markdown"]
