@@ -568,6 +568,13 @@ def place_table(chunk: Chunk, laid: Laid, found: list[int], outputs: list) -> No
             f"not supported by the built-in renderer; display them as "
             f"DataFrames, or build with Quarto"
         )
+    if any(re.search(r"[$*_`\\]", str(c)) for c in subcaps):
+        warn(
+            chunk.where(),
+            "tbl-subcap with Markdown or math: Quarto 1.10.18 prints a sub-table's "
+            "caption as plain text (its $, * and ` as written); the built-in renderer "
+            "reads it as Markdown, as it reads fig-subcap",
+        )
     subs = [
         f"{parts[i].rstrip()}\n\n: {_caption(c) or NBSP} {{#{ident}-{k}}}"
         for k, (i, c) in enumerate(zip(found, subcaps), 1)

@@ -4176,3 +4176,40 @@ def test_a_table_chunk_printing_latex_with_its_code_says_where_the_code_goes(
     )
     (cell,) = [c for c in nb.cells if c.cell_type == "code"]
     assert "*Table 1: Printed.*" in cell.outputs[0]["data"]["text/markdown"]
+
+
+SUBCAP_MATH_DOC = """```{python}
+#| label: tbl-splits
+#| tbl-cap: "Per split."
+#| tbl-subcap: ["Train, $n = 2$", "Test"]
+#| echo: false
+import pandas as pd
+display(pd.DataFrame({"loss": [0.1]}))
+display(pd.DataFrame({"loss": [0.3]}))
+```
+"""
+
+
+def test_tbl_subcap_with_math_is_read_as_markdown_and_says_quarto_does_not(
+    tmp_path, capsys
+):
+    files = {"report.qmd": "---\ntitle: T\nauthor: A\n---\n\n" + SUBCAP_MATH_DOC}
+    qmd = write_project(tmp_path, files)
+    build(qmd, fast=True, log=lambda *_: None)
+    assert "tbl-subcap with Markdown or math: Quarto 1.10.18 prints" in (
+        capsys.readouterr().out
+    )
+    assert "(a) Train, 𝑛 = 2" in " ".join(pdf_text(tmp_path / "report.pdf").split())
+
+
+@needs_quarto
+def test_live_quarto_prints_tbl_subcap_math_as_text(tmp_path):
+    write_project(
+        tmp_path,
+        {
+            "report.qmd": "---\ntitle: T\n---\n\n" + SUBCAP_MATH_DOC,
+            "_quarto.yml": "format:\n  pdf:\n    pdf-engine: xelatex\n",
+        },
+    )
+    quarto_render(tmp_path)
+    assert "(a) Train, $n = 2$" in " ".join(pdf_text(tmp_path / "report.pdf").split())
