@@ -4213,3 +4213,44 @@ def test_live_quarto_prints_tbl_subcap_math_as_text(tmp_path):
     )
     quarto_render(tmp_path)
     assert "(a) Train, $n = 2$" in " ".join(pdf_text(tmp_path / "report.pdf").split())
+
+
+XELATEX_YML = "format:\n  pdf:\n    pdf-engine: xelatex\n"
+SPLIT_DOC = """---
+title: split
+author: A
+---
+
+Before the equation.
+$$
+\\begin{split}
+a &= b + c \\\\
+  &= d
+\\end{split}
+$$ {#eq-split}
+After the equation.
+"""
+
+
+def _line_tops(pdf: Path) -> dict[str, float]:
+    from pdf_layout import pdf_lines, pdf_words
+
+    return {line.text: round(line.top, 1) for line in pdf_lines(pdf_words(pdf)[1])}
+
+
+def test_a_labelled_equation_sits_where_quartos_does(tmp_path):
+    """A `split` in a labelled equation: Quarto 1.10.18 writes the body in a labelled
+    span's braces, which sets the text after it 15 pt higher than the bare body did
+    (recorded: "After the equation." at 268.7 pt from the top)."""
+    qmd = write_project(tmp_path, {"report.qmd": SPLIT_DOC, "_quarto.yml": XELATEX_YML})
+    build(qmd, fast=True, log=lambda *_: None)
+    tops = _line_tops(tmp_path / "report.pdf")
+    assert abs(tops["After the equation."] - 268.7) < 0.5, tops
+
+
+@needs_quarto
+def test_live_quarto_sets_a_labelled_equation_as_recorded(tmp_path):
+    write_project(tmp_path, {"report.qmd": SPLIT_DOC, "_quarto.yml": XELATEX_YML})
+    quarto_render(tmp_path)
+    tops = _line_tops(tmp_path / "report.pdf")
+    assert abs(tops["After the equation."] - 268.7) < 0.5, tops

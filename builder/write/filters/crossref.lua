@@ -15,8 +15,9 @@ local function label_equations(inlines)
       while inlines[j] and (inlines[j].t == "Space" or inlines[j].t == "SoftBreak") do j = j + 1 end
       label = inlines[j] and inlines[j].t == "Str" and inlines[j].text:match("^{#(eq%-[^}%s]+)}$")
     end
-    if label then
-      out:insert(latex.raw("\\begin{equation}\\label{" .. label .. "}" .. el.text .. "\\end{equation}"))
+    if label then  -- as Quarto writes it: the body in a labelled span's braces
+      out:insert(latex.raw("\\begin{equation}\\protect\\phantomsection\\label{" .. label .. "}{"
+        .. el.text .. "}\\end{equation}"))
       i = j + 1
     else
       out:insert(el)
