@@ -1946,6 +1946,22 @@ KINDS_DOCS = {
             "Table 1: Not made",
         ],
     ),
+    "chunks-of-other-languages": (  # shown as written, not run (Jupyter engine)
+        "number-sections: false",
+        """
+        ```{python}
+        print("python runs")
+        ```
+
+        ```{bash}
+        #| echo: false
+        echo "bash chunk"
+        ```
+
+        Done.
+        """,
+        ['print("python runs") python runs #| echo: false echo "bash chunk" Done.'],
+    ),
     "latex-table-outputs": (  # a table float holds a chunk's LaTeX as it is, as Quarto
         "tbl-cap-location: bottom",
         """
@@ -1995,6 +2011,7 @@ KINDS_DOCS = {
 
 # words of sentences the notebook sets otherwise (callout titles, lists, table rows, tags)
 PDF_ONLY = (
+    'print("python runs")',
     "MLP acc",
     "By hand. a b",
     "e f",
@@ -2157,6 +2174,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert "*Remark (On constants).* Not optimal." in markdown
     if name == "table-caption-with-a-lone-underscore":
         assert "*Table 1: Keys may contain \\_, % and #.* See Table 1." in markdown
+    if name == "chunks-of-other-languages":  # a code block in a Markdown cell
+        assert '``` bash #| echo: false echo "bash chunk" ``` Done.' in markdown
     if name == "code-file-names":  # the notebook's file names: numbered as in the PDF
         assert "name: *Listing 1: `train.py`* ``` python def step" in markdown
         assert "*Listing 2: `loss_fn.py` The squared loss*" in markdown

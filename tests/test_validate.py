@@ -153,13 +153,24 @@ def test_unclosed_four_backtick_chunk(tmp_path):
 @pytest.mark.parametrize(
     "fence, message",
     [
-        ("```{r}", r"report.qmd:1: '\{r\}' chunks are not supported"),
+        ("```{r}", r"report.qmd:1: '\{r\}' chunks are run or drawn by Quarto's own "),
+        ("```{mermaid}", r"report.qmd:1: '\{mermaid\}' chunks are run or drawn by"),
         ("```{python echo=FALSE}", r"report.qmd:1: options in the chunk header"),
+        ("```{bash echo=FALSE}", r"report.qmd:1: options in the chunk header.*```bash"),
     ],
 )
 def test_other_chunk_headers_stop(tmp_path, fence, message):
     with pytest.raises(BuildError, match=message):
         read_text(tmp_path, f"{fence}\nx = 1\n```\n")
+
+
+def test_a_chunk_of_another_language_is_shown_not_run(tmp_path, capsys):
+    """Quarto 1.10.18's Jupyter engine shows a `{bash}` chunk's code as written, its
+    `#|` lines too, and runs nothing (checked live: test_quarto_cases.py's kinds)."""
+    doc = read_text(tmp_path, "```{bash}\n#| echo: false\necho hi\n```\n")
+    assert not doc.chunks
+    assert prose(doc) == "```bash\n#| echo: false\necho hi\n```"
+    assert "report.qmd:1: a '{bash}' chunk is not run" in capsys.readouterr().out
 
 
 # --- shortcodes ------------------------------------------------------------------------

@@ -496,6 +496,36 @@ def parse_options(
     return options, body[n:]
 
 
+# chunk languages that Quarto runs in an engine of their own (knitr, julia, Observable)
+# or draws (diagrams); a chunk of any other language Quarto's Jupyter engine shows
+ENGINE_LANGUAGES = ("r", "julia", "ojs", "mermaid", "dot")
+
+
+def _shown_chunk(line: Line, opening: re.Match) -> Line:
+    """The opening fence of a chunk of another language than python as a code block's:
+    Quarto's Jupyter engine shows its code as written (its `#|` lines too) and runs
+    nothing. Raises BuildError for a language Quarto runs or draws another way."""
+    ticks, language, rest = opening.groups()
+    if language in ENGINE_LANGUAGES:
+        raise BuildError(
+            f"{line.where}: '{{{language}}}' chunks are run or drawn by Quarto's own "
+            f"engines (knitr, julia, Observable, diagrams), which the built-in renderer "
+            f"does not have (it runs python chunks): build with Quarto"
+        )
+    if rest.strip():
+        raise BuildError(
+            f"{line.where}: options in the chunk header ('{rest.strip()}') are not "
+            f"supported: write the block as a code block, ```{language}"
+        )
+    validate.warn(
+        line.where,
+        f"a '{{{language}}}' chunk is not run: its code is shown as written, as "
+        f"Quarto's Jupyter engine shows it",
+    )
+    indent = line.text[: len(line.text) - len(line.text.lstrip())]
+    return replace(line, text=f"{indent}{ticks}{language}")
+
+
 def tag_options(options: dict) -> dict:
     """The options a chunk's `tags` stand for (`hide-code`: echo false, ...), in the
     tags' order, as Quarto reads them."""
@@ -967,13 +997,10 @@ def read(
                 f"(a chunk opens with ```{{python}} alone on its line), which prints "
                 f"it and its code as text; write ```{{python}}"
             )
+        if opening and not line.raw and opening.group(2) != "python":
+            line, opening = _shown_chunk(line, opening), None
         if opening and not line.raw:
             ticks, language, rest = opening.groups()
-            if language != "python":
-                raise BuildError(
-                    f"{where}: '{{{language}}}' chunks are not supported by the built-in "
-                    f"renderer (it runs python chunks only)"
-                )
             if rest.strip():
                 raise BuildError(
                     f"{where}: options in the chunk header ('{rest.strip()}') are not "
