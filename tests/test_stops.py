@@ -28,6 +28,12 @@ STOPS = {
         r"report.qmd:62: the 27th of a counter LaTeX writes as a letter",
     ),
     # the reader
+    "blank-line-in-display-math": (  # Quarto fails in LaTeX: "Missing $ inserted"
+        HEAD
+        + "The objective is\n$$\n\\min_\\theta f\n\n+ \\lambda g\n$$\n\n$$ a\n$$\n",
+        r"report.qmd:8: a blank line inside the display math opened at report.qmd:6: "
+        r"it ends the math for pandoc \(and Quarto\), .*remove the blank line",
+    ),
     "yaml-header-never-closed": (
         "---\ntitle: X\n\nText.\n",
         r"report.qmd:1: the YAML header opened with '---' is never closed",

@@ -570,6 +570,18 @@ def _check_display_math(block: Markdown):
     environment of its own inside display math is a LaTeX error (Quarto's too); say so
     where it stands.  Unlabelled display math that opens with one is written as it is
     (RAW_MATH), as pandoc writes it."""
+    opened = None  # the line of a `$$` that opens display math, until it closes
+    for k, line in enumerate(block.prose_lines()):
+        if opened is None and line.lstrip().startswith("$$"):
+            opened = k if line.count("$$") % 2 else None
+        elif opened is not None and not line.strip():
+            raise BuildError(
+                f"{block.where(k)}: a blank line inside the display math opened at "
+                f"{block.where(opened)}: it ends the math for pandoc (and Quarto), and "
+                f"LaTeX then fails on what follows: remove the blank line"
+            )
+        elif opened is not None and "$$" in line:
+            opened = None
     text = "\n".join(block.prose_lines())
     for m in DISPLAY_MATH.finditer(text):
         env = MATH_ENVIRONMENT.search(m.group(1))
