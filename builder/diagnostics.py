@@ -14,7 +14,7 @@ def warn(where: str, message: str) -> None:
     print(text)
 
 
-STATUS_PREFIX = "WARNING:"
+STATUS_PREFIX = "WARNING: "  # not logging's "WARNING:name:message"
 
 
 def status_lines(nb) -> list[str]:
@@ -42,13 +42,13 @@ def title_block_warnings(meta: dict) -> list[str]:
     author = str(meta.get("author", "")).strip().split("\n")[0].rstrip("\\ ")
     if author in ("", "Student Name"):
         found.append(
-            f"{STATUS_PREFIX} the title block "
+            f"{STATUS_PREFIX}the title block "
             + ("still names 'Student Name'" if author else "names no author")
             + ": set author in the YAML header of the report"
         )
     if "edit discussed-with" in str(meta.get("discussed-with", "")):
         found.append(
-            f"{STATUS_PREFIX} the title block still holds the placeholder "
+            f"{STATUS_PREFIX}the title block still holds the placeholder "
             "discussed-with text: set discussed-with in the YAML header of the report"
         )
     return found

@@ -58,3 +58,19 @@ def test_a_note_reference_in_the_front_matter_stays_text():
     tree = parse.parse(woven.markdown)
     assert parse.stringify(tree["meta"]["title"]) == "L[^t]"
     assert not [e for e in parse.walk(tree) if e.get("t") == "Note"]
+
+
+def test_only_the_reports_own_warning_lines_are_repeated_at_the_end():
+    """`WARNING: ...` lines the report's code prints come back at the end of the build;
+    a line of Python's logging (`WARNING:train:...`) does not."""
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from builder.diagnostics import status_lines
+
+    printed = "WARNING: untrained AlexNet in this draft\nWARNING:train:lr too high\n"
+    cell = new_code_cell(
+        "x", outputs=[new_output("stream", name="stdout", text=printed)]
+    )
+    assert status_lines(new_notebook(cells=[cell])) == [
+        "WARNING: untrained AlexNet in this draft"
+    ]
