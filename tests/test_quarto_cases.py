@@ -4273,3 +4273,45 @@ def test_live_quarto_sets_a_labelled_equation_as_recorded(tmp_path):
     quarto_render(tmp_path)
     tops = _line_tops(tmp_path / "report.pdf")
     assert abs(tops["After the equation."] - 268.7) < 0.5, tops
+
+
+PDF_PROPERTIES_DOC = """---
+title: "Deep $x$ Learning"
+author: Ada
+keywords: [a, b]
+subject: "Neural nets"
+title-meta: "Plain title"
+author-meta: "A. Lovelace"
+date-meta: "2026"
+---
+
+Text.
+"""
+# Quarto 1.10.18 (recorded): the properties pandoc's template sets from these keys
+PDF_PROPERTIES = {
+    "Title": "Plain title",
+    "Subject": "Neural nets",
+    "Keywords": "a, b",
+    "Author": "A. Lovelace",
+}
+
+
+def _pdf_properties(pdf: Path) -> dict[str, str]:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True)
+    rows = (line.split(":", 1) for line in info.stdout.splitlines() if ":" in line)
+    return {k: v.strip() for k, v in rows if k in PDF_PROPERTIES}
+
+
+def test_the_pdf_properties_come_from_the_meta_keys_as_in_quarto(tmp_path):
+    files = {"report.qmd": PDF_PROPERTIES_DOC, "_quarto.yml": XELATEX_YML}
+    build(write_project(tmp_path, files), fast=True, log=lambda *_: None)
+    assert _pdf_properties(tmp_path / "report.pdf") == PDF_PROPERTIES
+
+
+@needs_quarto
+def test_live_quarto_sets_the_pdf_properties_as_recorded(tmp_path):
+    write_project(
+        tmp_path, {"report.qmd": PDF_PROPERTIES_DOC, "_quarto.yml": XELATEX_YML}
+    )
+    quarto_render(tmp_path)
+    assert _pdf_properties(tmp_path / "report.pdf") == PDF_PROPERTIES
