@@ -80,6 +80,17 @@ a) lettered
 
 \noindent Squares x^2^, water H~2~O, `fit()`{.python}, [key]{.mark} and [u]{.underline}.
 
+A GPU costs $5 per hour and a TPU $10 per hour.
+
+Code `$x$` stays.
+
+::: {.proof}
+Hence
+$$
+a < b. \qedhere
+$$
+:::
+
 - first <!-- a comment -->
 - second
 
@@ -142,6 +153,18 @@ def test_pandoc_inline_markup_as_jupyter_shows_it(notebook):
     )
     assert "<u>u</u>." in md and "noindent" not in md
     assert "-   first\n-   second" in md or "- first\n- second" in md
+
+
+def test_dollars_that_are_text_stay_text_in_jupyter(notebook):
+    """pandoc's `\\$` is read as a math delimiter by Jupyter's Markdown and MathJax (
+    "5perhourandaTPU10"); `\\\\$` is a dollar there (checked with notebook-view)."""
+    text = " ".join(markdown(notebook).split())
+    assert r"costs \\$5 per hour and a TPU \\$10 per hour. Code `$x$` stays." in text
+
+
+def test_qedhere_is_left_out_of_the_notebooks_math(notebook):
+    """MathJax has no \\qedhere (red in Jupyter); the proof's end mark follows."""
+    assert "$$\na < b. \n$$\n$\\blacksquare$" in markdown(notebook)
 
 
 def test_angle_bracket_text_is_text(notebook):

@@ -114,6 +114,9 @@ def blank(inlines: list) -> bool:
     return not parse.stringify(inlines).replace("\xa0", "").strip()
 
 
+QEDHERE = re.compile(r"\\qedhere(?![A-Za-z])")
+
+
 class Jupyter:
     """Renders the tree's Quarto constructs as plain Markdown blocks; a chunk becomes a
     ("chunk", index, content) item where its code cell goes."""
@@ -427,8 +430,10 @@ class Jupyter:
                 skip -= 1
                 continue
             t = e["t"]
-            if t == "Math":  # with the MathJax 2 extensions it needs
-                e = {**e, "c": [e["c"][0], self.macros(e["c"][1]) + e["c"][1]]}
+            if t == "Math":  # with the MathJax 2 extensions it needs; without
+                # \qedhere, which MathJax lacks (the proof's end mark follows the math)
+                tex = QEDHERE.sub("", e["c"][1])
+                e = {**e, "c": [e["c"][0], self.macros(tex) + tex]}
             if t == "Math" and e["c"][0]["t"] == "DisplayMath":
                 after = inlines[i + 1 : i + 3]
                 k = 1 if after and after[0]["t"] == "Space" else 0
@@ -443,6 +448,10 @@ class Jupyter:
                 out.append(e)
             elif t == "Cite":
                 out += self.cite(e)
+            elif t == "Str" and "$" in e["c"]:  # a dollar: `\\$`, which Jupyter's
+                for k, part in enumerate(e["c"].split("$")):  # MathJax keeps as text
+                    dollar = {"t": "RawInline", "c": ["markdown", "\\\\$"]}
+                    out += [dollar] * bool(k) + [{"t": "Str", "c": part}] * bool(part)
             elif t == "Span":
                 _, classes, keys = attr(e)
                 tag = next((SPAN_TAGS[c] for c in classes if c in SPAN_TAGS), None)
