@@ -199,14 +199,14 @@ def test_an_inline_expression_in_a_front_matter_key_not_printed_is_located(tmp_p
     qmd = write_project(
         tmp_path,
         {
-            "report.qmd": '---\ntitle: "`{python} 2`"\nsubject: "`{python} 1`"\n---'
+            "report.qmd": '---\ntitle: "`{python} 2`"\ncourse: "`{python} 1`"\n---'
             '\n\n```{python}\nopen("ran.txt", "w").close()\n```\n'
         },
     )
     with pytest.raises(
         BuildError,
         match=r"report.qmd:3: inline expression `\{python\} 1` in the front matter's "
-        r"'subject': the built-in renderer evaluates them in the keys it prints",
+        r"'course': the built-in renderer evaluates them in the keys it prints",
     ):
         run_build(qmd, pdf=False)
     assert not (tmp_path / "ran.txt").exists()  # refused on reading, before any chunk
