@@ -570,8 +570,9 @@ def _check_display_math(block: Markdown):
     environment of its own inside display math is a LaTeX error (Quarto's too); say so
     where it stands.  Unlabelled display math that opens with one is written as it is
     (RAW_MATH), as pandoc writes it."""
+    lines = block.prose_lines()
     opened = None  # the line of a `$$` that opens display math, until it closes
-    for k, line in enumerate(block.prose_lines()):
+    for k, line in enumerate(lines):
         if opened is None and line.lstrip().startswith("$$"):
             opened = k if line.count("$$") % 2 else None
         elif opened is not None and not line.strip():
@@ -582,7 +583,7 @@ def _check_display_math(block: Markdown):
             )
         elif opened is not None and "$$" in line:
             opened = None
-    text = "\n".join(block.prose_lines())
+    text = "\n".join(lines)
     for m in DISPLAY_MATH.finditer(text):
         env = MATH_ENVIRONMENT.search(m.group(1))
         if env and (m.group(2) or not RAW_MATH.match(m.group(1))):

@@ -218,6 +218,15 @@ local function at_bottom(el)
   return (el.attributes["tbl-cap-location"] or document["tbl-cap-location"]) == "bottom"
 end
 
+-- A table float around `blocks` with its `caption` (LaTeX) above, or below with
+-- tbl-cap-location: bottom, as Quarto sets it; `open` and `close` wrap the blocks.
+local function table_float(div, caption, blocks, open, close)
+  local below = at_bottom(div)
+  local head = "\\begin{table}" .. placement(div) .. (below and "" or ("\n" .. caption)) .. open
+  local tail = close .. (below and (caption .. "\n") or "") .. "\\end{table}"
+  return pandoc.List({latex.rawblock(head)}) .. blocks .. {latex.rawblock(tail)}
+end
+
 -- A table div with sub-tables or a layout of tables, as Quarto sets it: the caption above
 -- (below, with tbl-cap-location: bottom), the sub-tables side by side (before the table
 -- filter below takes their ids).
@@ -229,11 +238,9 @@ local function Subtables(div)
   local caption = caption_of(div)
   caption = "\\caption{\\label{" .. div.identifier .. "}"
     .. (blank(caption) and "" or latex.latex_of(caption)) .. "}"
-  local below = at_bottom(div)  -- every caption under its table
-  for _, sub in ipairs(subs) do sub.above = not below end
-  local head = latex.rawblock("\\begin{table}" .. placement(div) .. (below and "" or ("\n" .. caption)))
-  return pandoc.List({head}) .. subfloat_blocks(div, subs)
-    .. {latex.rawblock((below and (caption .. "\n") or "") .. "\\end{table}")}
+  local above = not at_bottom(div)  -- every caption where the float's is
+  for _, sub in ipairs(subs) do sub.above = above end
+  return table_float(div, caption, subfloat_blocks(div, subs), "", "")
 end
 
 local function table_div(div)
@@ -255,11 +262,7 @@ local function table_div(div)
   -- no pandoc table (raw LaTeX or HTML, an image, text): a table float of what it holds,
   -- its caption above or (tbl-cap-location: bottom) below, as Quarto
   caption = "\\caption{" .. latex.latex_of(caption) .. "}"
-  local below = at_bottom(div)
-  local head = latex.rawblock("\\begin{table}" .. placement(div)
-    .. (below and "" or ("\n" .. caption)) .. "\n\\centering{")
-  return pandoc.List({head}) .. div.content
-    .. {latex.rawblock("}" .. (below and ("\n" .. caption) or "") .. "\n\\end{table}")}
+  return table_float(div, caption, div.content, "\n\\centering{", "}\n")
 end
 
 -- fig-align as Quarto aligns a figure: centred by default, \hfill before it on the right,
