@@ -288,7 +288,8 @@ def test_macros_jupyter_cannot_show_are_named(tmp_path, capsys):
     """mathtools' \\DeclarePairedDelimiter, which pandoc's reader does not expand, and a
     package's macro (bbm's \\mathbbm): the notebook's math would show them in red
     (not among MathJax's, tools/mathjax_macros.mjs); the build names each once, with
-    its line. Macros MathJax has (\\lVert, \\mathbb) pass."""
+    its line. Macros MathJax has (\\lVert, \\mathbb) pass, and so does a row's end
+    before a letter (`\\\\x` is no macro `\\x`)."""
     header = (
         "format:\n  pdf:\n    include-in-header:\n      text: |\n"
         "        \\usepackage{mathtools}\n"
@@ -296,7 +297,8 @@ def test_macros_jupyter_cannot_show_are_named(tmp_path, capsys):
     )
     doc = (
         "---\ntitle: T\n---\n\nThe norm $\\norm{x}$ and $\\lVert x \\rVert$.\n\n"
-        "Its indicator $\\mathbbm{1}$, again $\\mathbbm{1} + \\norm{y}$, $\\mathbb{R}$.\n"
+        "Its indicator $\\mathbbm{1}$, again $\\mathbbm{1} + \\norm{y}$, $\\mathbb{R}$.\n\n"
+        "$$\\begin{pmatrix} 1 & 0 \\\\x & 1 \\end{pmatrix}$$\n"
     )
     qmd = write_project(tmp_path, {"report.qmd": doc, "_quarto.yml": header})
     build(qmd, pdf=False, log=lambda *_: None)

@@ -371,7 +371,8 @@ class Jupyter:
         `\\require{...}` of the MathJax 2 extensions the math needs (`cancel` for
         \\cancel), which the classic notebook does not load by itself."""
         self.unknown |= set(DEFINED.findall(tex))  # defined in the math: MathJax's own
-        used = set(re.findall(r"\\([A-Za-z]+)", tex)) - self.unknown
+        # control words; `\\` (a row's end) read whole, so `\\x` is no macro `\x`
+        used = set(re.findall(r"\\(?:([A-Za-z]+)|.)", tex)) - self.unknown - {""}
         required = {vocabulary.REQUIRED[n] for n in used if n in vocabulary.REQUIRED}
         unknown = used - vocabulary.JUPYTER_MATH
         if output:  # nothing adds a \require to an output
