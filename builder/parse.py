@@ -17,6 +17,7 @@ import json
 import re
 import subprocess
 
+from .diagnostics import warn
 from .read.document import RAW_MATH
 from .read.validate import BuildError, visible_in
 
@@ -410,13 +411,33 @@ def nested_figures(tree: dict) -> None:
 
 
 def _sub_figure(div: dict) -> dict:
+    """A sub-figure div of one image (or of a chunk that drew one) and a caption, as a
+    figure element; a chunk's div is kept around it, with its code, as a labelled
+    chunk's figure is (its cell in the notebook)."""
     blocks = [b for b in div["c"][1] if not (b["t"] == "RawBlock" and b["c"][0] == POS)]
     images = list(elements(blocks[:1], "Image"))
     if len(blocks) != 2 or len(images) != 1 or blocks[1]["t"] not in ("Para", "Plain"):
         return div
     caption = [None, [{"t": "Plain", "c": blocks[1]["c"]}]]
     image = {"t": "Plain", "c": images}
-    return {"t": "Figure", "c": [[attr(div)[0], [], []], caption, [image]]}
+    figure = {"t": "Figure", "c": [[attr(div)[0], [], []], caption, [image]]}
+    chunk = blocks[0]
+    if chunk["t"] != "Div" or "data-chunk" not in attr(chunk)[2]:
+        return figure
+    content = chunk["c"][1]
+    for k, b in enumerate(content):
+        if b["t"] in ("Para", "Plain") and b["c"] == images:  # the image's paragraph
+            content[k] = figure
+            if any(b["t"] == "CodeBlock" for b in content):
+                where = next(filter(None, map(position, content)), "?")
+                warn(
+                    where,
+                    f"the code of a chunk in the sub-figure #{attr(div)[0]}: Quarto "
+                    "sets it above its panel, the built-in renderer with the others' "
+                    "before the figure (echo: false hides it in both)",
+                )
+            return chunk
+    return div
 
 
 def unlabelled_floats(tree: dict) -> None:

@@ -609,6 +609,45 @@ def test_plots_of_a_chunk_with_a_layout_and_no_caption_sit_side_by_side(tmp_path
     assert "\\begin{minipage}" not in latex("") and "\\begin{figure}" not in latex("")
 
 
+def test_chunks_in_sub_figure_divs_keep_their_code_and_cells(tmp_path, capsys):
+    """Quarto 1.10.18 for `::: {#fig-both}` around `::: {#fig-sa}` divs, each a chunk's
+    plot and a caption: sub-figures (a) and (b) under "Figure 1", each chunk's code
+    shown (Quarto above its panel, the built-in renderer before the figure, warned) and
+    a code cell in the notebook, with its plot, before its sub-caption."""
+    sub = (
+        "::: {{#fig-s{k}}}\n```{{python}}\nimport matplotlib.pyplot as plt\n"
+        "plt.figure(figsize=(2, 1)); plt.plot([0, {k}]); plt.show()\n```\n"
+        "Panel {k}\n:::\n\n"
+    )
+    doc = "---\ntitle: T\n---\n\n::: {#fig-both layout-ncol=2}\n\n"
+    doc += sub.format(k=1) + sub.format(k=2) + "Two lines.\n:::\n\nSee @fig-s2.\n"
+    qmd = write_project(tmp_path, {"report.qmd": doc})
+    result = build(qmd, fast=True, log=lambda *_: None)
+    words = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    code = (
+        "import matplotlib.pyplot as plt plt.figure(figsize=(2, 1)); plt.plot([0, {}])"
+    )
+    assert f"{code.format(1)}; plt.show() {code.format(2)}; plt.show()" in words
+    assert re.search(r"\(a\) Panel 1 .*\(b\) Panel 2 Figure 1: Two lines\. See Figure 1b\.",
+                     words)  # fmt: skip
+    cells = [
+        (c.cell_type, c.source.splitlines()[-1], len(c.get("outputs", [])))
+        for c in result["notebook"].cells[1:]
+    ]
+    assert cells == [
+        ("code", "plt.figure(figsize=(2, 1)); plt.plot([0, 1]); plt.show()", 1),
+        ("markdown", "*(a) Panel 1*", 0),
+        ("code", "plt.figure(figsize=(2, 1)); plt.plot([0, 2]); plt.show()", 1),
+        ("markdown", "*(b) Panel 2*", 0),
+        ("markdown", "See Figure 1b.", 0),
+    ]
+    assert result["notebook"].cells[-1].source.startswith("*Figure 1: Two lines.*")
+    out = capsys.readouterr().out
+    found = re.findall(r"report.qmd:(\d+) \(chunk '[^']+'\): the code of a chunk in "
+                       r"the sub-figure #(fig-s\d): Quarto sets it above", out)  # fmt: skip
+    assert found == [("8", "fig-s1"), ("16", "fig-s2")]
+
+
 def test_fig_align_as_quartos_latex(tmp_path):
     """Quarto 1.10.18's LaTeX for fig-align: a labelled figure on the left is not
     centred, on the right has \\hfill before the image; an image with no caption (as a
