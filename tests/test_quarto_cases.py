@@ -3905,6 +3905,20 @@ STOPS18 = {  # Quarto prints these otherwise than it documents, or fails itself
         "display(pd.DataFrame({'x': [1]}))\ndisplay(pd.DataFrame({'y': [2]}))\n```\n",
         r"report.qmd:10: 'tbl-subcap' needs a chunk label starting with 'tbl-'",
     ),
+    "sub-captions-without-a-caption": (  # Quarto: "(a)", "(b)" alone, "Figure ??"
+        HEAD17
+        + "```{python}\n#| label: fig-n\n#| fig-subcap: [a, b]\n#| layout-ncol: 2\n"
+        "import matplotlib.pyplot as plt\nplt.figure(); plt.plot([1]); plt.show()\n"
+        "plt.figure(); plt.plot([2]); plt.show()\n```\n\nSee @fig-n.\n",
+        r"report.qmd:10: 'fig-subcap' without 'fig-cap': Quarto 1.10's PDF loses the "
+        r"sub-captions .* may leave @fig-n unresolved; give 'fig-cap' too",
+    ),
+    "sub-table-captions-without-a-caption": (  # Quarto: "Table 1: b", "Table 2", ...
+        HEAD17
+        + "```{python}\n#| label: tbl-n\n#| tbl-subcap: [a, b]\nimport pandas as pd\n"
+        "display(pd.DataFrame({'x': [1]}))\ndisplay(pd.DataFrame({'y': [2]}))\n```\n",
+        r"report.qmd:10: 'tbl-subcap' without 'tbl-cap': .*numbers each table apart",
+    ),
     "layout-over-a-figure-and-printed-text": (  # Quarto: the text is a layout cell
         HEAD17 + "```{python}\n#| label: fig-m\n#| fig-cap: M\n#| layout-ncol: 2\n"
         "import matplotlib.pyplot as plt\nplt.plot([1, 2]); plt.show()\n"

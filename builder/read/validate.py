@@ -156,8 +156,15 @@ def check_captions(options: dict, where_of) -> None:
         if subcap in options and not label.startswith(prefix):
             raise BuildError(
                 f"{where_of(subcap)}: '{subcap}' needs a chunk label starting with "
-                f"'{prefix}' (#| label: {prefix}...): without one, Quarto's PDF misnumbers "
-                f"the sub-captions and leaves the caption unnumbered"
+                f"'{prefix}' (#| label: {prefix}...): without one, Quarto's PDF makes no "
+                f"sub-{name}s of them (it drops or misnumbers the sub-captions)"
+            )
+        if subcap in options and cap not in options:
+            raise BuildError(
+                f"{where_of(subcap)}: '{subcap}' without '{cap}': Quarto 1.10's PDF "
+                f"loses the sub-captions (it prints '(a)', '(b)' with no words, or "
+                f"numbers each {name} apart) and may leave @{label} unresolved; give "
+                f"'{cap}' too"
             )
     if label.startswith("lst-") and "filename" in options:
         raise BuildError(
