@@ -28,6 +28,7 @@ from .parse import (
     position,
     shown,
     stringify,
+    strip,
     walk,
 )
 from .read import BuildError, options, validate
@@ -346,11 +347,18 @@ class Counter:
         ids) or all without ids (cells without sub-captions); BuildError otherwise."""
         if not set(vocabulary.LAYOUT) & set(keys):
             return
-        cells = (
-            content[:-1]
-            if content and content[-1]["t"] in ("Para", "Plain")
-            else content
-        )
+        cells = [b for b in content if not position(b) or b["t"] != "RawBlock"]
+        cells = cells[:-1] if cells and cells[-1]["t"] in ("Para", "Plain") else cells
+        chunk = next((b for b in cells if len(strip([b], "pdf")) > 1), None)
+        if chunk and "data-chunk" in attr(chunk)[2]:
+            raise BuildError(
+                f"{self.pos}: a layout in the table div #{ident} over a chunk that shows "
+                f"more than one table (or its code too): Quarto sets a chunk in one "
+                f"cell, its tables one under the other in the first column; give each "
+                f"table a chunk of its own in the div, or label the chunk #| label: "
+                f"tbl-... with tbl-cap, tbl-subcap and the layout"
+            )
+        cells = strip(cells, "pdf")  # a chunk's one table, as it is laid out
         tables = [b for b in cells if b["t"] == "Table"]
         kinds = {bool(attr(b)[0]) or bool(b["c"][1][1]) for b in tables}  # or captioned
         if not tables or len(tables) < len(cells) or len(kinds) > 1:

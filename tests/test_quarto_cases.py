@@ -3700,6 +3700,16 @@ ROUND19 = {
         },
         "P See Table 1. Table 1: Two tables. loss accuracy 0.5 0.9 1",
     ),
+    # ... or over chunks that show one table each (Quarto 1.10.18: the same words)
+    "table-div-layout-over-chunks-of-one-table": (
+        {
+            "report.qmd": f"---\ntitle: P\n{PDF_HEAD}---\n\n::: {{#tbl-pair layout-ncol=2}}\n"
+            "```{python}\n#| echo: false\nimport pandas as pd\n"
+            "pd.DataFrame({'loss': [0.5]})\n```\n\n```{python}\n#| echo: false\n"
+            "pd.DataFrame({'accuracy': [0.9]})\n```\n\nTwo tables.\n:::\n\nSee @tbl-pair.\n"
+        },
+        "P See Table 1. Table 1: Two tables. loss 0 accuracy 0.5 0 1 0.9",
+    ),
 }
 
 
@@ -3967,6 +3977,13 @@ STOPS19 = {  # Quarto prints these otherwise than it documents, or fails itself
         "Caption.\n:::\n\nSee @tbl-t.\n",
         r"report.qmd:8: a layout in the table div #tbl-t over blocks that are not all "
         r"tables",
+    ),
+    "table-div-layout-over-a-chunk-of-two-tables": (  # Quarto: stacked in one cell
+        HEAD17 + "::: {#tbl-t layout-ncol=2}\n```{python}\n#| echo: false\n"
+        "import pandas as pd\ndisplay(pd.DataFrame({'a': [1]}))\n"
+        "display(pd.DataFrame({'b': [2]}))\n```\n\nCaption.\n:::\n\nSee @tbl-t.\n",
+        r"report.qmd:8: a layout in the table div #tbl-t over a chunk that shows more "
+        r"than one table \(or its code too\): Quarto sets a chunk in one cell",
     ),
     "reference-inside-underline": (  # Quarto: the same LaTeX error, with no line
         HEAD17 + "$$ x $$ {#eq-x}\n\nA [see @eq-x]{.underline} here.\n",
