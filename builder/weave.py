@@ -296,7 +296,7 @@ class Laid:
     sizes: dict[str, str] = field(default_factory=dict)  # path -> width= and height=
     slots: list[int] = field(default_factory=list)  # where each image is in parts
     tables: list[int] = field(default_factory=list)  # parts that may hold a table
-    latex: list[int] = field(default_factory=list)  # raw LaTeX outputs
+    latex: list[int] = field(default_factory=list)  # raw LaTeX (a float of it as it is)
     # Markdown outputs (the notebook's)
     markdown: list[int] = field(default_factory=list)
 
@@ -351,6 +351,20 @@ def weave_outputs(
                 "inside the table float, the built-in renderer before it",
             )
     parts, slots = laid.parts, laid.slots
+    text = [i for i, p in enumerate(parts) if p.strip()]
+    if is_table and not found and text and not (laid.images or laid.markdown):
+        # printed text (a DataFrame's print): Quarto's float holds it as it is
+        parts[text[0]] = "\n\n".join(parts[i] for i in text)
+        for i in text[1:]:
+            parts[i] = ""
+        found = [text[0]]
+        laid.latex.append(text[0])  # a float of what it holds, as a LaTeX output's
+        if opts.get("echo", True) is not False:
+            warn(
+                chunk.where(),
+                "a table chunk printing its table as text: Quarto sets the code "
+                "inside the table float, the built-in renderer before it",
+            )
     if label.startswith("tbl-") and found and laid.images:  # unlabelled: as here
         raise BuildError(
             f"{chunk.where()}: the table chunk '{label}' draws a figure besides its "
@@ -521,10 +535,17 @@ def place_table(chunk: Chunk, laid: Laid, found: list[int], outputs: list) -> No
     div where the first is (tbl-subcap)."""
     opts, label, parts = chunk.options, chunk.label, laid.parts
     if not found:
+        asis = opts.get("output") == "asis" and "<table" in "".join(laid.parts)
         raise BuildError(
             f"{chunk.where()}: a table chunk ('{label}') needs a table output to "
             f"carry its caption (Markdown, HTML such as a pandas DataFrame, or "
             f"LaTeX), but its outputs are: {output_types(outputs)}"
+            + (
+                " (HTML printed under output: asis, which Quarto's PDF shows as its "
+                "cells one per line: print df.to_markdown(), or display the DataFrame)"
+                if asis
+                else ""
+            )
         )
     subcaps = opts.get("tbl-subcap")
     if subcaps is not None and len(subcaps) != len(found):

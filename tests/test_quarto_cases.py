@@ -309,6 +309,37 @@ def test_21_output_kinds_and_unnumbered_blocks(tmp_root):
     assert "See Remark 1.1, Solution 1.1, Table 1, Figure 2." in md
 
 
+def test_a_table_chunk_printing_text_is_a_table_float_of_it(tmp_path, capsys):
+    """Quarto 1.10.18 for a table chunk whose table is printed (`print(df)`) or a plain
+    value: a table float holding the text under its caption, the same words (live
+    round38 R2 and X2); Quarto sets the code inside the float, the built-in renderer
+    before it, warned; the notebook's caption follows the code cell."""
+    doc = (
+        "---\ntitle: T\n---\n\n```{python}\n#| label: tbl-p\n#| tbl-cap: Printed.\n"
+        "import pandas as pd\nprint(pd.DataFrame({'lr': [0.1, 0.01]}))\n"
+        "print('two runs')\n```\n\n```{python}\n#| label: tbl-v\n#| tbl-cap: Value.\n"
+        "#| echo: false\n42\n```\n\nSee @tbl-p and @tbl-v.\n"
+    )
+    qmd = write_project(tmp_path, {"report.qmd": doc})
+    nb = build(qmd, fast=True, log=lambda *_: None)["notebook"]
+    words = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert "Table 1: Printed. lr 0 0.10 1 0.01 two runs" in words
+    assert "Table 2: Value. 42" in words and "See Table 1 and Table 2." in words
+    out = capsys.readouterr().out
+    assert out.count("the built-in renderer before it") == 1
+    assert (
+        "report.qmd:5 (chunk 'tbl-p'): a table chunk printing its table as text" in out
+    )
+    cells = [(c.cell_type, c.source.splitlines()[-1]) for c in nb.cells[1:]]
+    assert cells == [
+        ("code", "print('two runs')"),
+        ("markdown", "*Table 1: Printed.*"),
+        ("code", "42"),
+        ("markdown", "*Table 2: Value.*"),
+        ("markdown", "See Table 1 and Table 2."),
+    ]
+
+
 @pytest.mark.parametrize(
     "qmd, message",
     [
@@ -317,8 +348,14 @@ def test_21_output_kinds_and_unnumbered_blocks(tmp_root):
             r"report.qmd:1 \(chunk 'fig-none'\).*needs an image output.*stream \(stdout\)",
         ),
         (
-            '```{python}\n#| label: tbl-none\n#| tbl-cap: "No table"\n42\n```\n',
-            r"report.qmd:1 \(chunk 'tbl-none'\).*needs a table output.*text/plain",
+            '```{python}\n#| label: tbl-none\n#| tbl-cap: "No table"\nx = 42\n```\n',
+            r"report.qmd:1 \(chunk 'tbl-none'\).*needs a table output.*no output at all",
+        ),
+        (  # Quarto 1.10.18: the HTML's cells one per line under the caption
+            '```{python}\n#| label: tbl-h\n#| tbl-cap: "H"\n#| output: asis\nimport '
+            "pandas as pd\nprint(pd.DataFrame({'k': [1]}).to_html())\n```\n",
+            r"report.qmd:1 \(chunk 'tbl-h'\).*needs a table output.*stream \(stdout\) "
+            r"\(HTML printed under output: asis, .*print df.to_markdown\(\)",
         ),
         (
             'See @tbl-gone.\n\n```{python}\n#| label: tbl-gone\n#| tbl-cap: "x"\n'
