@@ -87,8 +87,9 @@ def test_crossref_prefix_and_title_are_apart():
 def test_crossref_options_quarto_ignores_in_a_pdf_warn(tmp_path, capsys):
     """Quarto 1.10.18 keeps "Figure 1: ..." in a PDF for a `title-delim` the caption
     package does not know (as '—'), sub-captions "(a)" whatever `subref-labels` says,
-    and "Equation 1" under `chapters: true` (an article has no chapters): a warning with
-    the line, and the build goes on."""
+    and "Equation 1" under `chapters: true` (an article has no chapters; but a theorem
+    is declared within chapters there, and LaTeX fails, round38 59): a warning with the
+    line that says so, and the build goes on."""
     text = (
         "---\ncrossref:\n  title-delim: '—'\n  subref-labels: roman i\n"
         "  chapters: true\n---\nText.\n"
@@ -99,7 +100,10 @@ def test_crossref_options_quarto_ignores_in_a_pdf_warn(tmp_path, capsys):
         "report.qmd:3: crossref option 'title-delim' has no effect on captions" in out
     )
     assert "report.qmd:4: crossref option 'subref-labels' has no effect" in out
-    assert "report.qmd:5: crossref option 'chapters' has no effect" in out
+    assert (
+        "report.qmd:5: crossref option 'chapters' has no effect in a PDF but on "
+        "theorem-like blocks: Quarto numbers them within chapters" in out
+    )
 
 
 @pytest.mark.parametrize(
