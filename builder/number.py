@@ -64,6 +64,7 @@ class Numbering:
     unknown: dict = field(default_factory=dict)  # raw labels: why no number is known
     headings: dict = field(default_factory=dict)  # "file:line" -> [number, ...]
     tagged: dict = field(default_factory=dict)  # raw LaTeX -> [it with \tag{n}s, ...]
+    figures: dict = field(default_factory=dict)  # raw LaTeX -> [[its figures' n], ...]
 
     def text(self, ident: str, caption: bool = False) -> str:
         """How Quarto words a reference: the kind's prefix (a caption: its title), a
@@ -457,6 +458,7 @@ class Counter:
         row_labels: list[str] = []
         row_numbered: bool | str = True  # False: \nonumber; text: the row's \tag
         edits: list[tuple[int, int, str]] = []  # the notebook's copy: tags, no labels
+        figures: list[str] = []  # the numbers of its captioned figures, for the notebook
 
         def end_row(at: int):
             nonlocal row_labels, row_numbered
@@ -506,12 +508,15 @@ class Counter:
                 env = next((e for e in reversed(stack) if e in FLOAT_ENVS), None)
                 if env:
                     self.counters[f"{env}-caption"] = int(self.step(FLOAT_ENVS[env]))
+                    if env == "figure":
+                        figures.append(str(self.counters[f"{env}-caption"]))
             elif m.group(0).startswith("\\") and "section" in m.group(0):
                 self.section(1 + m.group(0).count("sub"), starred=bool(section_star))
             # theorem kinds in raw LaTeX
             if begin == "begin" and env in ENV_KIND and not star:
                 stack[-1] = "thm:" + self.step(ENV_KIND[env])
 
+        self.nums.figures.setdefault(original, []).append(figures)
         if edits:
             for start, end, text in sorted(edits, reverse=True):
                 tex = tex[:start] + text + tex[end:]

@@ -404,6 +404,35 @@ def test_images_travel_inside_the_notebook(tmp_path, capsys):
     assert "report.qmd:11: image missing.png not found" in capsys.readouterr().out
 
 
+def test_raw_latex_figures_keep_their_caption_number_and_image(tmp_path):
+    """A raw LaTeX figure in the notebook, as pandoc's LaTeX reader reads it: its image
+    carried as a data URL, under it its caption numbered as LaTeX numbers it (a
+    labelled one and one without a label, after a Markdown figure: 2 and 3)."""
+    from PIL import Image
+
+    Image.new("RGB", (40, 20), "red").save(tmp_path / "r.png")
+    raw = (
+        "```{{=latex}}\n\\begin{{figure}}\n\\centering\n"
+        "\\includegraphics[width=0.4\\textwidth]{{r.png}}\n\\caption{{{cap}}}{label}\n"
+        "\\end{{figure}}\n```\n\n"
+    )
+    doc = (
+        "---\ntitle: T\n---\n\n![First](r.png){#fig-a}\n\n"
+        + raw.format(cap="A raw one.", label="\\label{fig:raw}")
+        + raw.format(cap="No label.", label="")
+        + "See @fig-a and Figure \\ref{fig:raw}.\n"
+    )
+    nb = build(
+        write_project(tmp_path, {"report.qmd": doc}), pdf=False, log=lambda *_: None
+    )["notebook"]
+    text = markdown(nb)
+    shown = re.findall(
+        r'<img src="data:image/png;base64,[^"]+"[^>]*>\s+\*([^*]+)\*', text
+    )
+    assert shown == ["Figure 2: A raw one.", "Figure 3: No label."]
+    assert "See Figure 1 and Figure 2." in text
+
+
 @pytest.mark.parametrize(
     "n, style, delim, label",
     [

@@ -130,6 +130,7 @@ class Jupyter:
         self.unknown: set[str] = set()  # macros Jupyter cannot show, named once
         self.depth = 0  # lists lettered or in roman numerals around the one written
         self.cited: dict[str, str] = {}  # citation key -> where it is first cited
+        self.raw_figures: list[str] = []  # the numbers of a raw LaTeX's figures
 
     def blocks(self, blocks: list) -> list:
         out: list = []
@@ -290,10 +291,13 @@ class Jupyter:
             return self.subfigure(image, caption, parent)
         key = attr(f)[2].get("data-float", "")  # numbered without a label (parse.py)
         if parent is None and key in self.nums.numbers:
-            words = s(self.nums.text(key, caption=True) + vocabulary.caption_delim()[1])
-            words += self.inlines(caption)
-            return self.blocks(f["c"][2]) + [para([emph(words)])]
-        return self.blocks(f["c"][2])
+            name = self.nums.text(key, caption=True)
+        elif parent is None and self.raw_figures and caption:  # a raw LaTeX figure's
+            name = f"{vocabulary.CROSSREF['fig']['name']} {self.raw_figures.pop(0)}"
+        else:
+            return self.blocks(f["c"][2])
+        words = s(name + vocabulary.caption_delim()[1]) + self.inlines(caption)
+        return self.blocks(f["c"][2]) + [para([emph(words)])]
 
     def code_block(self, b: dict) -> list:
         """A listing (#lst- and lst-cap): its caption, as Quarto's, above the code (the
@@ -661,6 +665,8 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
         parts, current = [], []
         for b in read:
             if parse.stringify(b).startswith("RAWSPLIT"):
+                numbers = renderer.nums.figures.get(raw[len(parts)][0]) or [[]]
+                renderer.raw_figures = numbers.pop(0)  # as number.py counted them
                 parts.append(renderer.blocks(current))
                 current = []
             else:
@@ -672,6 +678,7 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
                     f"raw LaTeX that Jupyter cannot show is left out of the notebook "
                     f"(the PDF has it): {' '.join(tex.split())[:60]}",
                 )
+            attach_images(part, doc, data_urls=True)  # \includegraphics' files
         cells = _replace_raw(cells, parts)
     split = {"t": "RawBlock", "c": ["markdown", SPLIT]}
     blocks = [b for k, cell in enumerate(cells) for b in [split] * bool(k) + cell]
