@@ -4382,6 +4382,42 @@ def test_live_quarto_sets_a_labelled_equation_as_recorded(tmp_path):
     assert abs(tops["After the equation."] - 268.7) < 0.5, tops
 
 
+CHUNK_CAPTION_BELOW_DOC = """---
+title: T
+---
+
+```{python}
+#| label: tbl-low
+#| tbl-cap: "Below."
+#| tbl-cap-location: bottom
+#| echo: false
+import pandas as pd
+pd.DataFrame({"x": [1]})
+```
+
+After the table.
+"""
+
+
+def test_a_chunks_caption_below_its_table_sits_where_quartos_does(tmp_path):
+    """A chunk's `tbl-cap-location: bottom`: Quarto 1.10.18 sets the caption right under
+    the table's rule, without the empty row a document's option puts before it
+    (recorded: "Table 1: Below." at 260.6 pt from the top, the last row at 244.3)."""
+    files = {"report.qmd": CHUNK_CAPTION_BELOW_DOC, "_quarto.yml": XELATEX_YML}
+    build(write_project(tmp_path, files), fast=True, log=lambda *_: None)
+    tops = _line_tops(tmp_path / "report.pdf")
+    assert abs(tops["0 1"] - 244.3) < 0.5 and abs(tops["Table 1: Below."] - 260.6) < 0.5
+
+
+@needs_quarto
+def test_live_quarto_sets_a_chunks_caption_below_as_recorded(tmp_path):
+    files = {"report.qmd": CHUNK_CAPTION_BELOW_DOC, "_quarto.yml": XELATEX_YML}
+    write_project(tmp_path, files)
+    quarto_render(tmp_path)
+    tops = _line_tops(tmp_path / "report.pdf")
+    assert abs(tops["0 1"] - 244.3) < 0.5 and abs(tops["Table 1: Below."] - 260.6) < 0.5
+
+
 PDF_PROPERTIES_DOC = """---
 title: "Deep $x$ Learning"
 author: Ada

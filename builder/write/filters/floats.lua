@@ -206,8 +206,10 @@ local function captioned(tbl, caption, bottom)
   tbl.caption.long, tbl.classes, tbl.identifier = {}, {}, ""
   local tex = pandoc.write(pandoc.Pandoc({tbl}), "latex"):gsub("\\def\\LTcaptype{none}[^\n]*\n", "")
   local cut = tex:find(bottom and "\n\\endlastfoot" or "\n\\toprule", 1, true)
-  -- under the table after an empty row, as Quarto's, so that the rule keeps its distance
-  local head = pandoc.List({latex.raw((bottom and "\\tabularnewline\n" or "") .. "\\caption{"),
+  -- under the table, as Quarto's: after an empty row, which keeps the rule's distance,
+  -- where the document sets tbl-cap-location (a chunk's option sets none)
+  local gap = bottom and document["tbl-cap-location"] == "bottom"
+  local head = pandoc.List({latex.raw((gap and "\\tabularnewline\n" or "") .. "\\caption{"),
     latex.raw("\\label{" .. id .. "}")})
   return {latex.rawblock(tex:sub(1, cut)), pandoc.Plain(head .. caption .. {latex.raw("}\\tabularnewline")}),
     latex.rawblock(tex:sub(cut + 1))}
