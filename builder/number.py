@@ -268,6 +268,16 @@ class Counter:
                     f"inside the figure div (![caption](file){{#{ident}}}), or build "
                     f"with Quarto"
                 )
+            for b in content if set(vocabulary.LAYOUT) & set(keys) else []:
+                chunk = b["t"] == "Div" and "data-chunk" in attr(b)[2]
+                if chunk and sum(e.get("t") == "Image" for e in walk(b)) > 1:
+                    raise BuildError(
+                        f"{self.pos}: a layout in the figure div #{ident} over a chunk "
+                        f"that draws more than one figure: Quarto sets a chunk in one "
+                        f"cell, its figures one under the other in the first column; "
+                        f"give each figure a chunk of its own in the div, or label the "
+                        f"chunk #| label: fig-... with fig-cap, fig-subcap and the layout"
+                    )
             self.inside(kind, ident, content)
         elif kind == "tbl":
             self.table_layout(ident, keys, content)
@@ -458,7 +468,9 @@ class Counter:
         row_labels: list[str] = []
         row_numbered: bool | str = True  # False: \nonumber; text: the row's \tag
         edits: list[tuple[int, int, str]] = []  # the notebook's copy: tags, no labels
-        figures: list[str] = []  # the numbers of its captioned figures, for the notebook
+        figures: list[
+            str
+        ] = []  # the numbers of its captioned figures, for the notebook
 
         def end_row(at: int):
             nonlocal row_labels, row_numbered

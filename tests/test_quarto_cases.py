@@ -4015,6 +4015,13 @@ STOPS19 = {  # Quarto prints these otherwise than it documents, or fails itself
         r"report.qmd:8: a layout in the table div #tbl-t over blocks that are not all "
         r"tables",
     ),
+    "figure-div-layout-over-a-chunk-of-two-figures": (  # Quarto: stacked in one cell
+        HEAD17 + "::: {#fig-t layout-ncol=2}\n```{python}\nimport matplotlib.pyplot as "
+        "plt\nfor k in range(2):\n    plt.figure(); plt.plot([k]); plt.show()\n```\n\n"
+        "Caption.\n:::\n\nSee @fig-t.\n",
+        r"report.qmd:8: a layout in the figure div #fig-t over a chunk that draws more "
+        r"than one figure: Quarto sets a chunk in one cell",
+    ),
     "table-div-layout-over-a-chunk-of-two-tables": (  # Quarto: stacked in one cell
         HEAD17 + "::: {#tbl-t layout-ncol=2}\n```{python}\n#| echo: false\n"
         "import pandas as pd\ndisplay(pd.DataFrame({'a': [1]}))\n"
