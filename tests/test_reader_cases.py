@@ -456,12 +456,13 @@ def test_a_missing_image_of_an_included_file_names_its_line(tmp_path, capsys):
 @needs_latex
 def test_missing_characters_become_located_warnings(tmp_path, capsys):
     """A glyph no font has (CJK in the title, in prose and in an output) is a warning
-    naming the character, the font and the line, not a silent blank."""
+    naming the character, the font and the line, not a silent blank; a Greek letter
+    unicode-math sets for a command in the text (round38 88) names the command."""
     qmd = write_project(
         tmp_path,
         {
             "report.qmd": "---\ntitle: T 報\n---\n\n# A\n\nThe character 漢 in prose.\n\n"
-            '```{python}\nprint("".join(map(chr, [0x5B57])))\n```\n'
+            '```{python}\nprint("".join(map(chr, [0x5B57])))\n```\n\nRate \\eta.\n'
         },
     )
     build(qmd, log=lambda *_: None)
@@ -469,7 +470,8 @@ def test_missing_characters_become_located_warnings(tmp_path, capsys):
     assert re.search(
         r"warning: report.qmd:7: the character 漢 \(U\+6F22\) is missing .*lmroman", out
     ), out
-    assert re.search(r"the character 字 \(U\+5B57\) .*an output of the code", out), out
+    assert re.search(r"the character 字 \(U\+5B57\) .*an output of the code\)", out)
+    assert re.search(r"the character 𝜂 \(U\+1D702\) .*code, or \\eta in the text", out)
     assert "warning: report.qmd:2: the character 報 (U+5831)" in out  # the title
 
 

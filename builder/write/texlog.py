@@ -10,6 +10,7 @@ import re
 import shutil
 from difflib import SequenceMatcher
 from pathlib import Path
+from unicodedata import name
 
 from .. import parse
 from ..read import Chunk, Document
@@ -198,16 +199,24 @@ def missing_characters(log: str, doc: Document) -> list[str]:
     warnings = []
     for char, fonts in found.items():
         where = [w for t, w in lines if char in t]
+        # not written as such: a code output's, or unicode-math's for a command in text
+        greek = re.match(
+            r"MATHEMATICAL ITALIC (SMALL|CAPITAL) (\w\w+)$", name(char, "")
+        )
+        command = greek[2].lower() if greek else ""
+        command = command.title() if greek and greek[1] == "CAPITAL" else command
         place = (
-            ", ".join(where[:3])
+            "at "
+            + ", ".join(where[:3])
             + (f" and {len(where) - 3} more" if len(where) > 3 else "")
             if where
-            else "an output of the code (not in the document's text)"
+            else "not written so in the document's text: from an output of the code"
+            + (f", or \\{command} in the text, outside math" if command else "")
         )
         warnings.append(
             f"{where[0] if where else doc.path.name}: the character {char} "
             f"(U+{ord(char):04X}) is missing from the PDF: font {', '.join(sorted(fonts))} "
-            f"has no glyph for it (at {place}); set mainfont/monofont to a font that has it"
+            f"has no glyph for it ({place}); set mainfont/monofont to a font that has it"
         )
     return warnings
 
