@@ -823,6 +823,17 @@ def test_latex_error_traced_to_chunk_and_prose_lines(tmp_path):
     assert texlog.locate(["is \\(\\bm{w}\\)."], 1, doc) is None  # too short to tell
     line = "The \\emph{prediction} is \\(\\bm{w}\\)."
     assert texlog.locate([line], 1, doc) == "report.qmd:3"
+    # ... or by its paragraph's, where pandoc wrapped the line and expanded macros
+    doc = read_text(
+        tmp_path,
+        "# A\n\nLet $\\bm{x} \\in \\R^d$ and $\\loss(\\bm{x}) = \\|\\bm{x}\\|^2$.\n",
+    )
+    wrapped = [
+        "Let \\(\\bm{x} \\in \\mathbb{R}^d\\) and",
+        "\\(\\mathcal{L}(\\bm{x}) = \\|\\bm{x}\\|^2\\).",
+    ]
+    assert texlog.locate(wrapped, 1, doc) == "report.qmd:3"
+    assert texlog.locate([wrapped[0], "", "Other words entirely."], 1, doc) is None
     # a line neither text nor words tell: by its label, where the element stands
     from builder import parse, weave
 
