@@ -3360,6 +3360,20 @@ RECORDED = {
         "Jimmy Ba. 2014. “Adam: A Method for Stochastic Optimization.” arXiv Preprint "
         "arXiv:1412.6980. 1",
     ),
+    # cross-references in the title block beside citations (citeproc took them for
+    # citations and the build stopped)
+    "cross-references-in-the-title-block": (
+        {
+            "report.qmd": "---\ntitle: X\nsubtitle: 'Answers to @sec-a, after "
+            "@kingma2014'\nabstract: 'See @eq-x.'\nbibliography: bib.bib\n"
+            f"number-sections: true\n{PDF_HEAD}---\n\n# A {{#sec-a}}\n\n"
+            "We cite Kingma and Ba (2014).\n\n$$ x = 1 $$ {#eq-x}\n",
+            "bib.bib": BIB,
+        },
+        "X Answers to Section 1, after Kingma and Ba (2014) See Equation 1. 1 A We cite "
+        "Kingma and Ba (2014). 𝑥=1 (1) Kingma, Diederik P., and Jimmy Ba. 2014. “Adam: "
+        "A Method for Stochastic Optimization.” arXiv Preprint arXiv:1412.6980. 1",
+    ),
     # the lines to highlight (HTML's): a PDF numbers every line
     "code-line-numbers-string": (
         {
@@ -3383,6 +3397,8 @@ def test_round_fifteen_documents_give_quartos_words(tmp_path, case, capsys):
         "empty-prefix": "Equation (1) holds, as 1 and 1 say.",
         "reference-section-title": "# Bibliography\n",
         "code-line-numbers-string": "",
+        "cross-references-in-the-title-block": "**Answers to Section 1, after Kingma "
+        "and Ba (2014)**\n\nSee Equation 1.",
     }
     assert notebook.get(case, "We cite Kingma and Ba (2014).") in markdown
     if case == "suppress-bibliography":

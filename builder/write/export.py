@@ -49,6 +49,7 @@ WRITER = "markdown" + "".join(
     implicit_figures definition_lists example_lists fancy_lists line_blocks""".split()
 )
 SPLIT = "<!-- cell -->"
+TITLE_BLOCK = ("title", "subtitle", "author", "date", "thanks", "abstract")
 HTML_TAGS = set(
     """a abbr b br code del div em i img kbd mark p pre s small span strong sub sup
     table tbody td th thead tr u""".split()
@@ -692,6 +693,9 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
             + " (Quarto prints it as written): add a bibliography, or write \\@ for "
             "an @ that is text"
         )
+    # the title block is the first cell's (title_blocks), references resolved there:
+    # citeproc would read its cross-references as citations
+    meta = {k: v for k, v in meta.items() if k not in TITLE_BLOCK}
     tree = {"pandoc-api-version": parse.API, "meta": meta, "blocks": blocks}
     if has_bib:  # first, so that a note style's notes are numbered with the others
         tree = json.loads(
