@@ -44,6 +44,15 @@ def parse(markdown: str, fmt: str = "markdown") -> dict:
     )
     if result.returncode != 0:
         raise BuildError(f"pandoc could not read the document: {result.stderr}")
+    lines = markdown.splitlines()
+    for n in re.findall(r"Div at line (\d+) column \d+ unclosed", result.stderr):
+        opened = re.search(r'data-pos="([^"]+)"', lines[int(n) - 1])  # read.py's mark
+        if opened:  # a div of the document (not of a caption or an output)
+            warn(
+                opened.group(1),
+                "this div is never closed (no ':::' line ends it): it runs to the end "
+                "of the document, as in Quarto, which warns too",
+            )
     return json.loads(result.stdout)
 
 

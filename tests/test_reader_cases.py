@@ -520,3 +520,21 @@ def test_quarto_gives_the_same(tmp_path, name):
     assert result.returncode == 0, result.stderr[-3000:]
     present, absent = QUARTO_DIFFERS.get(name, EXPECTED[name])
     assert_shows(pdf_text(qmd.with_suffix(".pdf")), present, absent)
+
+
+def test_an_unclosed_div_is_named_at_its_line(tmp_path, capsys):
+    """A div with no ':::' to close it runs to the end of the document, in Quarto's PDF
+    as in the built-in one; Quarto warns ("Div at line 10 ... unclosed", pandoc's, with
+    the line of its own intermediate file), the build names the div's line (round39
+    F1); a closed div inside it says nothing."""
+    doc = (
+        "---\ntitle: T\n---\n\n# A\n\n::: {.callout-tip}\nTip.\n\n::: {.callout-note}\n"
+        "Closed.\n:::\n\n# B\n\nMore.\n"
+    )
+    qmd = write_project(tmp_path, {"report.qmd": doc})
+    nb = build(qmd, pdf=False, log=lambda *_: None)["notebook"]
+    out = capsys.readouterr().out
+    assert re.findall(r"warning: (report.qmd:\d+): this div is never closed", out) == [
+        "report.qmd:7"
+    ]
+    assert "> # B" in nb.cells[-1].source  # inside the tip's quote, as in the PDF
