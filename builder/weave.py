@@ -22,7 +22,15 @@ from pathlib import Path
 from . import parse, vocabulary
 from .diagnostics import warn
 from .execute import ANSI, outputs_by_label
-from .read import PAGEBREAK, BuildError, Chunk, Document, options, resolve_inline
+from .read import (
+    PAGEBREAK,
+    BuildError,
+    Chunk,
+    Document,
+    options,
+    resolve_inline,
+    source_name,
+)
 from .read.validate import listed
 
 # Image outputs in order of preference for LaTeX (SVG is converted to PDF with cairosvg).
@@ -667,7 +675,7 @@ def weave(doc: Document, executed, figures: Path | None = None) -> Woven:
     woven = Woven([], {}, meta)
     if doc.blocks:  # the nearest position of what precedes every other marker
         woven.segments.append(
-            position(f"{doc.blocks[0].file.name}:{doc.blocks[0].line}")
+            position(f"{source_name(doc.blocks[0].file)}:{doc.blocks[0].line}")
         )
     header = operators(options.header_text(doc), preamble=True, where=doc.path.name)
     header += "\n" + operators("\n".join(doc.macros))

@@ -60,6 +60,10 @@ def test_includes_options_and_lines(tmp_path):
     assert first.source == "x = 1"
     assert first.line == 10 and first.file == qmd
     assert second.label == "chunk-2" and second.options == {}
+    # an included file is named by its path from the document's folder
+    origins = [b.where(k) for b in doc.blocks if isinstance(b, Markdown)
+               for k, line in enumerate(b.text.splitlines()) if line.startswith(("A", "B"))]  # fmt: skip
+    assert origins == ["proofs/a.qmd:1", "proofs/sub/b.qmd:1"]
 
 
 def test_chunks_agree_with_jupytext(tmp_path):
@@ -115,8 +119,8 @@ def test_nested_include_is_read_from_the_main_documents_folder(tmp_path):
     with pytest.raises(BuildError) as e:
         read(qmd)
     assert (
-        f"a.qmd:2: include file 'sub/b.qmd' not found (looked for {tmp_path}/sub/b.qmd)"
-        in str(e.value)
+        f"parts/a.qmd:2: include file 'sub/b.qmd' not found (looked for "
+        f"{tmp_path}/sub/b.qmd)" in str(e.value)
     )
     assert "write 'parts/sub/b.qmd'" in str(e.value)
     (tmp_path / "parts/a.qmd").write_text("x\n{{< include /parts/sub/b.qmd >}}\n")

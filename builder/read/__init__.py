@@ -2,7 +2,15 @@
 options merged as Quarto merges them (options.py) and checked against Quarto's vocabulary
 with a located error for anything else (validate.py).  Nothing here runs code."""
 
-from .document import PAGEBREAK, Chunk, Document, Markdown, read, resolve_inline
+from .document import (
+    PAGEBREAK,
+    Chunk,
+    Document,
+    Markdown,
+    read,
+    resolve_inline,
+    source_name,
+)
 from .validate import BuildError
 
 __all__ = [
@@ -13,4 +21,5 @@ __all__ = [
     "Markdown",
     "read",
     "resolve_inline",
+    "source_name",
 ]

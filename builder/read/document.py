@@ -64,6 +64,15 @@ RAW_MATH = re.compile(
 )
 
 
+NAMES: dict[Path, str] = {}  # an included file -> its path from the document's folder
+
+
+def source_name(file: Path) -> str:
+    """How messages name a source file: an included one by its path from the
+    document's folder (`proofs/bptt.qmd`), the document by its name."""
+    return NAMES.get(file, file.name)
+
+
 @dataclass
 class Line:
     text: str
@@ -74,7 +83,7 @@ class Line:
 
     @property
     def where(self) -> str:
-        return f"{self.file.name}:{self.lineno}"
+        return f"{source_name(self.file)}:{self.lineno}"
 
 
 @dataclass
@@ -89,8 +98,8 @@ class Markdown:
         """'file:line' of line `k` (from 0) of the text, across included files."""
         if k < len(self.origins):
             file, line = self.origins[k]
-            return f"{file.name}:{line}"
-        return f"{self.file.name}:{self.line + k}"
+            return f"{source_name(file)}:{line}"
+        return f"{source_name(self.file)}:{self.line + k}"
 
     def prose_lines(self) -> list[str]:
         """The lines of the text, those of code blocks (fences included) blank."""
@@ -116,7 +125,7 @@ class Chunk:
         return self.options.get("label") or f"chunk-{self.index + 1}"
 
     def where(self) -> str:
-        return f"{self.file.name}:{self.line} (chunk '{self.label}')"
+        return f"{source_name(self.file)}:{self.line} (chunk '{self.label}')"
 
     def shown_source(self) -> str:
         """The code as the PDF shows it: with `echo: fenced`, inside its ```{python} fence
@@ -282,7 +291,8 @@ def _include_target(path: Path, root: Path, base: Path, n: int, target: str) -> 
             else ""
         )
         raise BuildError(
-            f"{path}:{n}: include file '{target}' not found (looked for {file}){hint}"
+            f"{source_name(path)}:{n}: include file '{target}' not found (looked for "
+            f"{file}){hint}"
         )
     return file
 
@@ -296,7 +306,7 @@ def _read_text(path: Path) -> str:
         ) from None
     if text.startswith("\ufeff"):
         raise BuildError(
-            f"{path.name}:1: the file starts with a byte-order mark (U+FEFF), which Quarto "
+            f"{source_name(path)}:1: the file starts with a byte-order mark (U+FEFF), which Quarto "
             f"reads as text: the front matter's format options, or the heading it "
             f"starts with, would be lost; save the file as UTF-8 without it"
         )
@@ -322,6 +332,7 @@ def expand_includes(path: Path, root: Path, stack: tuple[Path, ...] = ()) -> lis
             continue
         target = next(g for g in inc.groups() if g is not None)  # without its quotes
         file = _include_target(path, root, base, n, target)
+        NAMES[file] = os.path.relpath(file, base)
         if not fence:  # outside code: markdown, its own includes expanded
             out += expand_includes(file, root, (*stack, path))
             continue
@@ -698,7 +709,7 @@ def mark_fence(line: Line) -> str | None:
         return _after_marker(line)
     inner = info[1:-1] if info.startswith("{") else (f".{info}" if info else "")
     _check_attributes(inner, line)
-    return f'{m.group(1)}{{{inner} data-pos="{line.file.name}:{line.lineno}"}}'
+    return f'{m.group(1)}{{{inner} data-pos="{line.where}"}}'
 
 
 def _unindent(text: str, indent: int) -> str:
@@ -713,7 +724,7 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
     fence; not list items, table captions, or a table's header); a setext heading's
     text gets it as an attribute, as an ATX heading, and a table's caption `{#tbl-x}` too;
     a block marker before raw LaTeX.  None: nothing to mark."""
-    pos = f'data-pos="{line.file.name}:{line.lineno}"'
+    pos = f'data-pos="{line.where}"'
     if div := validate.DIV_FENCE.match(line.text):
         attrs = div.group(2).strip()
         if not attrs:
@@ -1106,6 +1117,6 @@ def read(
     for k, c in enumerate(doc.chunks):
         if c.label in labels[:k]:
             raise BuildError(
-                f"{c.file.name}:{c.line}: chunk label '{c.label}' is used more than once"
+                f"{source_name(c.file)}:{c.line}: chunk label '{c.label}' is used more than once"
             )
     return doc

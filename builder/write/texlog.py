@@ -13,7 +13,7 @@ from pathlib import Path
 from unicodedata import name
 
 from .. import parse
-from ..read import Chunk, Document
+from ..read import Chunk, Document, source_name
 
 KEPT = Path(".cache") / "latex"  # under the project root
 ERROR_LINE = re.compile(r"^l\.(\d+) ?(.*)$")
@@ -48,7 +48,10 @@ def source_lines(doc: Document) -> list[tuple[str, str]]:
             first = block.line + 1 + len(block.option_lines)
             for k, text in enumerate(block.source.splitlines()):
                 out.append(
-                    (text, f"{block.file.name}:{first + k} (chunk '{block.label}')")
+                    (
+                        text,
+                        f"{source_name(block.file)}:{first + k} (chunk '{block.label}')",
+                    )
                 )
         else:
             for k, text in enumerate(block.text.splitlines()):
