@@ -606,7 +606,7 @@ def number(
                 f"{where}: \\autoref{{{ident}}}: Quarto's PDF calls the equation a "
                 f"'section' (its label sits on a span there): write @{ident}"
             )
-    told = set()
+    told, missing = set(), []
     unresolved = dict(unresolved or {})
     for ident, where in counter.refs:
         if ident in counter.raw_labels and ident.startswith("eq-"):
@@ -632,11 +632,13 @@ def number(
                 f"there, as Quarto's notebook",
             )
             continue
-        if not nums.referable(ident):
-            raise BuildError(
+        if not nums.referable(ident):  # each named, as Quarto warns of each
+            missing.append(
                 f"{where}: reference @{ident} points to no label in the document"
                 + (why(ident) if why else "")
             )
+    if missing:
+        raise BuildError("\n".join(dict.fromkeys(missing)))
     return nums
 
 

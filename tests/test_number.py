@@ -167,6 +167,12 @@ def test_raw_sections_and_theorem_environments_count(tmp_path):
             "See @lst-up.\n",
             r"report.qmd:1: reference @lst-up points to no label",
         ),
+        (  # every missing label named, as Quarto warns of each
+            "See @fig-a.\n\nAnd @tbl-b, @fig-a.\n",
+            r"report.qmd:1: reference @fig-a points to no label in the document\n"
+            r"report.qmd:3: reference @tbl-b points to no label in the document\n"
+            r"report.qmd:3: reference @fig-a points to no label in the document$",
+        ),
         (
             "::: {#thm-a}\nx\n:::\n\n::: {#thm-a}\ny\n:::\n",
             r"report.qmd:5: label 'thm-a' is defined twice",
