@@ -468,9 +468,8 @@ class Counter:
         row_labels: list[str] = []
         row_numbered: bool | str = True  # False: \nonumber; text: the row's \tag
         edits: list[tuple[int, int, str]] = []  # the notebook's copy: tags, no labels
-        figures: list[
-            str
-        ] = []  # the numbers of its captioned figures, for the notebook
+        # the numbers of its captioned figures, for the notebook
+        figures: list[str] = []
 
         def end_row(at: int):
             nonlocal row_labels, row_numbered

@@ -306,9 +306,9 @@ def _read_text(path: Path) -> str:
         ) from None
     if text.startswith("\ufeff"):
         raise BuildError(
-            f"{source_name(path)}:1: the file starts with a byte-order mark (U+FEFF), which Quarto "
-            f"reads as text: the front matter's format options, or the heading it "
-            f"starts with, would be lost; save the file as UTF-8 without it"
+            f"{source_name(path)}:1: the file starts with a byte-order mark (U+FEFF), "
+            f"which Quarto reads as text: the front matter's format options, or the "
+            f"heading it starts with, would be lost; save the file as UTF-8 without it"
         )
     return text
 
@@ -1117,6 +1117,7 @@ def read(
     for k, c in enumerate(doc.chunks):
         if c.label in labels[:k]:
             raise BuildError(
-                f"{source_name(c.file)}:{c.line}: chunk label '{c.label}' is used more than once"
+                f"{source_name(c.file)}:{c.line}: chunk label '{c.label}' is used "
+                f"more than once"
             )
     return doc
