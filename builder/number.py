@@ -268,18 +268,10 @@ class Counter:
                     f"inside the figure div (![caption](file){{#{ident}}}), or build "
                     f"with Quarto"
                 )
-            for b in content if set(vocabulary.LAYOUT) & set(keys) else []:
-                chunk = b["t"] == "Div" and "data-chunk" in attr(b)[2]
-                if chunk and sum(e.get("t") == "Image" for e in walk(b)) > 1:
-                    raise BuildError(
-                        f"{self.pos}: a layout in the figure div #{ident} over a chunk "
-                        f"that draws more than one figure: Quarto sets a chunk in one "
-                        f"cell, its figures one under the other in the first column; "
-                        f"give each figure a chunk of its own in the div, or label the "
-                        f"chunk #| label: fig-... with fig-cap, fig-subcap and the layout"
-                    )
+            self.chunk_cells(kind, ident, keys, content)
             self.inside(kind, ident, content)
         elif kind == "tbl":
+            self.chunk_cells(kind, ident, keys, content)
             self.table_layout(ident, keys, content)
             self.inside(kind, ident, content)
         elif kind == "lst":  # a chunk labelled lst- (weave.py)
@@ -353,6 +345,33 @@ class Counter:
         if key:
             self.nums.numbers[key] = number
 
+    def chunk_cells(self, kind: str, ident: str, keys: dict, content: list):
+        """A layout div's chunks: Quarto sets each in one cell, what it shows one under
+        the other; one that draws more than one figure, or shows more than one table
+        (or its code beside it), stops the build."""
+        if not set(vocabulary.LAYOUT) & set(keys):
+            return
+        noun, figure = {"fig": "figure", "tbl": "table"}[kind], kind == "fig"
+        for b in content:
+            if b["t"] != "Div" or "data-chunk" not in attr(b)[2]:
+                continue
+            # its images; or its blocks as the PDF shows them (tables, code)
+            shown = (
+                sum(e.get("t") == "Image" for e in walk(b))
+                if figure
+                else len(strip([b], "pdf"))
+            )
+            if shown > 1:
+                raise BuildError(
+                    f"{self.pos}: a layout in the {noun} div #{ident} over a chunk that "
+                    + ("draws more than one figure" if figure else "shows more than "
+                       "one table (or its code too)")
+                    + f": Quarto sets a chunk in one cell, its {noun}s one under the "
+                    f"other in the first column; give each {noun} a chunk of its own in "
+                    f"the div, or label the chunk #| label: {kind}-... with {kind}-cap, "
+                    f"{kind}-subcap and the layout"
+                )  # fmt: skip
+
     def table_layout(self, ident: str, keys: dict, content: list):
         """A table div's layout lays out its tables (floats.lua): all sub-tables (with
         ids) or all without ids (cells without sub-captions); BuildError otherwise."""
@@ -360,15 +379,6 @@ class Counter:
             return
         cells = [b for b in content if not position(b) or b["t"] != "RawBlock"]
         cells = cells[:-1] if cells and cells[-1]["t"] in ("Para", "Plain") else cells
-        chunk = next((b for b in cells if len(strip([b], "pdf")) > 1), None)
-        if chunk and "data-chunk" in attr(chunk)[2]:
-            raise BuildError(
-                f"{self.pos}: a layout in the table div #{ident} over a chunk that shows "
-                f"more than one table (or its code too): Quarto sets a chunk in one "
-                f"cell, its tables one under the other in the first column; give each "
-                f"table a chunk of its own in the div, or label the chunk #| label: "
-                f"tbl-... with tbl-cap, tbl-subcap and the layout"
-            )
         cells = strip(cells, "pdf")  # a chunk's one table, as it is laid out
         tables = [b for b in cells if b["t"] == "Table"]
         kinds = {bool(attr(b)[0]) or bool(b["c"][1][1]) for b in tables}  # or captioned

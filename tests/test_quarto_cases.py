@@ -4045,6 +4045,14 @@ STOPS19 = {  # Quarto prints these otherwise than it documents, or fails itself
         r"report.qmd:8: a layout in the table div #tbl-t over a chunk that shows more "
         r"than one table \(or its code too\): Quarto sets a chunk in one cell",
     ),
+    "table-div-layout-over-a-chunk-after-a-div-of-two-tables": (  # the chunk found
+        HEAD17 + "::: {#tbl-t layout-ncol=2}\n::: {.content-visible}\n| a |\n|---|\n"
+        "| 1 |\n\n| b |\n|---|\n| 2 |\n:::\n\n```{python}\n#| echo: false\n"
+        "import pandas as pd\ndisplay(pd.DataFrame({'a': [1]}))\n"
+        "display(pd.DataFrame({'b': [2]}))\n```\n\nCaption.\n:::\n\nSee @tbl-t.\n",
+        r"report.qmd:8: a layout in the table div #tbl-t over a chunk that shows more "
+        r"than one table",
+    ),
     "reference-inside-underline": (  # Quarto: the same LaTeX error, with no line
         HEAD17 + "$$ x $$ {#eq-x}\n\nA [see @eq-x]{.underline} here.\n",
         r"xelatex failed: report.qmd:10: LaTeX error here .*\n! Argument of \\T@ref has "
