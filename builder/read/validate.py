@@ -675,17 +675,17 @@ def check_crossref(value, where_of) -> None:
                 f"{where}: '{key}' is not a crossref option of Quarto's (its schema "
                 f"stops the render: 'invalid YAML'); remove it"
             )
-        if key == "chapters" and text is True:  # Quarto: \newtheorem{...}[chapter]
+        if key in CROSSREF_IGNORED_IN_PDF:
+            chapters = key == "chapters" and text is True  # \newtheorem{...}[chapter]
             warn(
                 where,
                 "crossref option 'chapters' has no effect in a PDF but on theorem-like "
                 "blocks: Quarto numbers them within chapters, which this class has not "
                 "(its LaTeX fails: \"No counter 'chapter' defined\"); the built-in "
-                "renderer numbers them within sections: remove the option",
+                "renderer numbers them within sections: remove the option"
+                if chapters
+                else f"crossref option '{key}' has no effect in a PDF, as in Quarto",
             )
-        elif key in CROSSREF_IGNORED_IN_PDF:
-            warn(where, f"crossref option '{key}' has no effect in a PDF, as in Quarto")
-        if key in CROSSREF_IGNORED_IN_PDF:
             continue
         if key == "title-delim":  # its text follows the number in callout titles too
             if str(text) not in vocabulary.TITLE_DELIMS:

@@ -109,18 +109,24 @@ def locate(
         labels = LABEL.findall(tex_lines[n - 1]) if tree else []
         if defined := [w for x in labels for w in parse.places(tree, x)[1] if w]:
             return defined[0]  # a heading's or a float's line, by its label
-    if number > len(tex_lines):
-        return environment_label(tex_lines, number, tree) if tree else None
-    start = end = number - 1  # the .tex paragraph: pandoc wraps a source line
+    here = tex_lines[number - 1] if number <= len(tex_lines) else ""
+    return (
+        (environment_label(tex_lines, number, tree) if tree else None)
+        or nearest(here, lines)
+        or nearest(paragraph(tex_lines, number), lines)  # pandoc wraps a source line
+    )
+
+
+def paragraph(tex_lines: list[str], number: int) -> str:
+    """The .tex paragraph (between blank lines) that holds line `number`, in a line."""
+    if not 0 < number <= len(tex_lines):
+        return ""
+    start = end = number - 1
     while start > 0 and tex_lines[start - 1].strip():
         start -= 1
     while end + 1 < len(tex_lines) and tex_lines[end + 1].strip():
         end += 1
-    return (
-        (environment_label(tex_lines, number, tree) if tree else None)
-        or nearest(tex_lines[number - 1], lines)
-        or nearest(" ".join(tex_lines[start : end + 1]), lines)
-    )
+    return " ".join(tex_lines[start : end + 1])
 
 
 def nearest(tex: str, lines: list[tuple[str, str, str]]) -> str | None:
