@@ -88,11 +88,12 @@ def test_crossref_options_quarto_ignores_in_a_pdf_warn(tmp_path, capsys):
     """Quarto 1.10.18 keeps "Figure 1: ..." in a PDF for a `title-delim` the caption
     package does not know (as '—'), sub-captions "(a)" whatever `subref-labels` says,
     and "Equation 1" under `chapters: true` (an article has no chapters; but a theorem
-    is declared within chapters there, and LaTeX fails, round38 59): a warning with the
-    line that says so, and the build goes on."""
+    is declared within chapters there, and LaTeX fails, round38 59), and a reference as
+    a link whatever `ref-hyperlink` says (its LaTeX is \\ref either way, crossref/refs.lua):
+    a warning with the line that says so, and the build goes on."""
     text = (
         "---\ncrossref:\n  title-delim: '—'\n  subref-labels: roman i\n"
-        "  chapters: true\n---\nText.\n"
+        "  chapters: true\n  ref-hyperlink: false\n---\nText.\n"
     )
     read(write_project(tmp_path, {"report.qmd": text}))
     out = capsys.readouterr().out
@@ -104,6 +105,7 @@ def test_crossref_options_quarto_ignores_in_a_pdf_warn(tmp_path, capsys):
         "report.qmd:5: crossref option 'chapters' has no effect in a PDF but on "
         "theorem-like blocks: Quarto numbers them within chapters" in out
     )
+    assert "report.qmd:6: crossref option 'ref-hyperlink' has no effect in a PDF" in out
 
 
 @pytest.mark.parametrize(
