@@ -394,6 +394,8 @@ def test_25_listings_as_quarto(tmp_root):
     md = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "*Listing 1: Plain gradient descent update*\n\n``` python" in md
     assert "*Listing 2: One step on a scalar weight*" in md
+    code = next(k for k, c in enumerate(nb.cells) if c.cell_type == "code")
+    assert nb.cells[code - 1].source == "*Listing 2: One step on a scalar weight*"
 
 
 def test_listing_caption_references_and_math_in_the_notebook(tmp_path):
@@ -448,14 +450,14 @@ def test_a_chunk_labelled_lst_is_a_listing_of_code_and_output(tmp_path):
     )
     nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
     cells = [(c.cell_type, c.source) for c in nb.cells]
-    assert cells[1:] == [
+    assert cells[1:] == [  # each caption above its code, as in the PDF
         ("markdown", "See Listing 1 and Listing 2."),
-        ("code", "print(1 + 1)"),
         ("markdown", "*Listing 1: Caption A*"),
-        ("code", "print(2 + 2)"),
+        ("code", "print(1 + 1)"),
         ("markdown", "*Listing 2: Caption B*"),
-        ("code", "print(3 + 3)"),
+        ("code", "print(2 + 2)"),
         ("markdown", "*Listing 3*"),
+        ("code", "print(3 + 3)"),
     ]
 
 

@@ -787,20 +787,21 @@ def title_blocks(meta: dict, render) -> list:
     return blocks
 
 
-def chunk_markdown(content: list, renderer: Jupyter) -> tuple[list, list]:
+def chunk_markdown(content: list, renderer: Jupyter) -> tuple[list, list, list]:
     """From a chunk's woven content: the rendered blocks of each of its Markdown outputs,
-    and the caption blocks the notebook shows under its code cell (figures, tables)."""
-    outputs, captions = [], []
+    the caption the notebook shows above its code cell (a listing's, as in the PDF), and
+    those it shows under it (figures, tables)."""
+    outputs, listing, captions = [], [], []
     for b in list(content):
         if b["t"] == "Div" and attr(b)[0].startswith("lst-"):  # the cell is a listing
-            captions.append(
+            listing.append(
                 renderer.listing_caption(attr(b)[0], attr(b)[2].get("lst-cap", ""))
             )
             content = content + b["c"][1]
     for b in content:
         renderer.pos = position(b) or renderer.pos  # outputs' headings: the chunk's
         if b["t"] == "CodeBlock":  # the chunk's code: a listing's caption
-            captions += renderer.code_block(b)[:-1]
+            listing += renderer.code_block(b)[:-1]
         if b["t"] == "Figure":  # a sub-figure of the figure div around the chunk
             captions += renderer.figure(b, "the figure div")[-1:]
         if b["t"] != "Div":
@@ -823,7 +824,7 @@ def chunk_markdown(content: list, renderer: Jupyter) -> tuple[list, list]:
                 ]
                 captions.append(para([emph(joined)]))
             captions += renderer.div({**b, "c": [b["c"][0], [caption]]})[-1:]
-    return outputs, captions
+    return outputs, listing, captions
 
 
 def export(
@@ -869,15 +870,18 @@ def export(
         unrun = chunk.index not in plan
         if unrun and chunk.options.get("eval", True) is not False:
             continue
-        rendered, captions = chunk_markdown(item[2], renderer)
+        rendered, listing, captions = chunk_markdown(item[2], renderer)
+        if not unrun:
+            cells += module_cells(plan[chunk.index], modules, md, code)
+            if "report-only" in chunk.options.get("tags", []):
+                continue
+        if listing:
+            markdown_cell(listing)
         if unrun:
             note = "*(This cell is not executed.)*"  # its caption follows (weave.py)
             cells.append(md(f"```python\n{chunk.source}\n```\n\n{note}"))
             source, cell_outputs = "", []  # no code cell: its code need not parse
         else:
-            cells += module_cells(plan[chunk.index], modules, md, code)
-            if "report-only" in chunk.options.get("tags", []):
-                continue
             cell_outputs = _outputs(chunk, outputs.get(chunk.label, []))
             _, source = chunk_source(chunk, modules)
         if source.strip() or cell_outputs:
