@@ -1313,6 +1313,25 @@ KINDS_DOCS = {
             "optimal.",
         ],
     ),
+    "algorithm-blocks": (  # Quarto 1.8's kind: no language words, the prefix "alg."
+        "number-sections: true",
+        """
+        # Training
+
+        ::: {#alg-sgd}
+        ## Mini-batch SGD
+        1. Initialise $\\theta_0$.
+        :::
+
+        @Alg-sgd converges under the conditions of @sec-conv; see @alg-sgd.
+
+        # Convergence {#sec-conv}
+        """,
+        [
+            "1 Training Algorithm 1.1 (Mini-batch SGD).",
+            "Alg. 1.1 converges under the conditions of Section 2; see alg. 1.1.",
+        ],
+    ),
     "table-caption-with-a-lone-underscore": (
         "number-sections: true",
         """
@@ -2114,6 +2133,7 @@ PDF_ONLY = (
     "(G)",
     "Details",
     "Listing 4 Last",
+    "Training Algorithm",
     "First we fix",
     "Inner warning",
     "Hoeffding",
@@ -2248,6 +2268,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert "*Proof of Proposition 1.1.* Apply Lemma 1.1 to each one." in markdown
         assert "*Sketch.* Symmetrisation." in markdown
         assert "*Remark (On constants).* Not optimal." in markdown
+    if name == "algorithm-blocks":  # a heading in bold, as the other theorem kinds
+        assert "# 1 Training **Algorithm 1.1 (Mini-batch SGD).** 1. Init" in markdown
     if name == "table-caption-with-a-lone-underscore":
         assert "*Table 1: Keys may contain \\_, % and #.* See Table 1." in markdown
     if name == "chunks-of-other-languages":  # a code block in a Markdown cell
