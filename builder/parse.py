@@ -19,6 +19,7 @@ import subprocess
 
 from .diagnostics import warn
 from .read.document import RAW_MATH
+from .read.validate import CONDITION_ATTRIBUTES as CONDITION
 from .read.validate import BuildError, visible_in
 
 POS = "pos"  # the raw format of position markers
@@ -122,15 +123,18 @@ def strip(value, output: str | None = None):
             if t == "RawBlock" and item["c"][0] == POS:
                 continue
             if t in CONDITIONAL_TYPES:
-                _, classes, keys = attr(item)
+                ident, classes, keys = attr(item)
                 conditional = CONDITIONAL & set(classes)
                 if t == "Span" and "data-pos" in keys and not item["c"][1]:
                     continue
                 if conditional:
                     if output is not None and output not in visible_in(classes, keys):
                         continue
-                    if t == "CodeBlock":  # shown as it is
-                        out.append(strip(item, output))
+                    rest = [c for c in classes if c not in CONDITIONAL]
+                    if t == "CodeBlock" or ident or rest:  # a float, callout, ...: kept
+                        kept = [kv for kv in item["c"][0][2] if kv[0] not in CONDITION]
+                        c = [[ident, rest, kept], *item["c"][1:]]  # as Quarto 1.9+
+                        out.append(strip({**item, "c": c}, output))
                         continue
                 woven = t == "Div" and ("data-chunk" in keys or "data-output" in keys)
                 if conditional or woven:

@@ -499,6 +499,34 @@ def test_content_visible_in_pdf_and_notebook(tmp_path):
     assert "A B C nb-span D." in cells
 
 
+@needs_latex
+def test_a_condition_on_a_float_theorem_or_callout_keeps_it_one(tmp_path):
+    """The condition classes beside a label or another class (Quarto 1.9+, #13992):
+    the div keeps its meaning, only the condition goes.  Recorded from Quarto 1.10.18
+    (round40 67b, 67d, 67e, 72b): "Figure 1: Only in the PDF. See Figure 1." ..."""
+    from PIL import Image
+
+    Image.new("RGB", (60, 40), "gray").save(tmp_path / "a.png")
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": '::: {#fig-x .content-visible when-format="pdf"}\n'
+            "![](a.png){width=15%}\n\nOnly in the PDF.\n:::\n\n"
+            '::: {#tbl-x .content-hidden unless-format="pdf"}\n| a | b |\n|---|---|\n'
+            "| 1 | 2 |\n\nA PDF-only table.\n:::\n\n"
+            '::: {#thm-x .content-visible when-format="pdf"}\nA theorem.\n:::\n\n'
+            '::: {.callout-warning .content-visible when-format="pdf"}\nBoxed.\n:::\n\n'
+            "See @fig-x, @tbl-x and @thm-x.\n"
+        },
+    )
+    build(qmd, log=lambda *_: None)
+    flat = " ".join(pdf_text(qmd.with_suffix(".pdf")).split())
+    assert flat.startswith(
+        "Figure 1: Only in the PDF. Table 1: A PDF-only table. a b 1 2 Theorem 0.1. "
+        "A theorem. Á Warning Boxed. See Figure 1, Table 1 and Theorem 0.1."  # Á: its icon
+    ), flat
+
+
 @pytest.mark.skipif(
     shutil.which("quarto") is None,
     reason="real Quarto is not installed (CI has none); the expected values above are "
