@@ -1332,6 +1332,15 @@ KINDS_DOCS = {
             "Alg. 1.1 converges under the conditions of Section 2; see alg. 1.1.",
         ],
     ),
+    "equation-alt-text": (  # Quarto 1.9+: alt= beside the label, for HTML only
+        "number-sections: false",
+        """
+        $$ E = mc^2 $$ {#eq-e alt="Mass-energy equivalence"}
+
+        See @eq-e.
+        """,
+        ["See Equation 1."],
+    ),
     "table-caption-with-a-lone-underscore": (
         "number-sections: true",
         """
@@ -2268,6 +2277,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert "*Proof of Proposition 1.1.* Apply Lemma 1.1 to each one." in markdown
         assert "*Sketch.* Symmetrisation." in markdown
         assert "*Remark (On constants).* Not optimal." in markdown
+    if name == "equation-alt-text":
+        assert "$$E = mc^2 \\tag{1}$$ See Equation 1." in markdown, markdown
     if name == "algorithm-blocks":  # a heading in bold, as the other theorem kinds
         assert "# 1 Training **Algorithm 1.1 (Mini-batch SGD).** 1. Init" in markdown
     if name == "table-caption-with-a-lone-underscore":

@@ -53,6 +53,8 @@ FENCE = re.compile(r"^(```+|~~~+)")
 NOT_A_CHUNK = re.compile(
     r"^~{3,}\s*\{[A-Za-z][^}]*\}|^`{3,}\s*\{[A-Za-z][^}]*\}\s*\S.*"
 )
+# an equation's alt text (Quarto 1.9+, for HTML), which its PDF leaves out
+EQUATION_ALT = re.compile(r'(\$\$\s*\{#eq-[^\s}]+)\s+alt=(?:"[^"]*"|\'[^\']*\')\s*\}')
 DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$(\s*\{#eq-[^}]*\})?", re.S)
 MATH_ENVIRONMENT = re.compile(
     r"\\begin\{(align|gather|multline|flalign|alignat|equation|eqnarray)(\*?)\}"
@@ -1078,6 +1080,7 @@ def read(
             if (div := validate.DIV_FENCE.match(line.text)) and div.group(2):
                 validate.check_div(div.group(2), where)
             line = replace(line, text=_resolve_shortcodes(line, values))
+            line = replace(line, text=EQUATION_ALT.sub(r"\1}", line.text))
             following = lines[i + 1].text if i + 1 < len(lines) else ""
             previous = prose[-1].text if prose else ""
             if _yaml_block(line.text, previous, following, lines[i + 1 :]):
