@@ -17,6 +17,7 @@ import json
 import re
 import subprocess
 
+from . import vocabulary
 from .diagnostics import warn
 from .read.document import RAW_MATH
 from .read.validate import CONDITION_ATTRIBUTES as CONDITION
@@ -298,6 +299,27 @@ def html_tables(tree: dict) -> dict:
         holder["c"][0][0] = holder["c"][0][0] or table["c"][0][0]
         holder["c"][1:] = [caption, *table["c"][2:]]
     return tree
+
+
+def empty_proofs(value) -> None:
+    """Leave out the `.proof`, `.remark` and `.solution` divs with nothing in them (a
+    comment counts), with a warning, as Quarto's PDF does (customnodes/proof.lua)."""
+    if isinstance(value, list):
+        value[:] = [v for v in value if not _empty_proof(v)]
+    for v in value.values() if isinstance(value, dict) else value:
+        if isinstance(v, (list, dict)):
+            empty_proofs(v)
+
+
+def _empty_proof(e) -> bool:
+    if not isinstance(e, dict) or e.get("t") != "Div":
+        return False
+    _, classes, keys = attr(e)
+    kind = next((c for c in classes if c in vocabulary.UNNUMBERED), None)
+    if not kind or e["c"][1]:
+        return False
+    warn(keys.get("data-pos", ""), f"an empty .{kind} block: left out, as Quarto does")
+    return True
 
 
 def callout_defaults(tree: dict, meta: dict) -> None:

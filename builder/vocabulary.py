@@ -118,7 +118,8 @@ def use_document(meta: dict) -> None:
         kind["name"] = str(crossref.get(f"{prefix}-title", title))
         default = _ENGLISH["crossref"][prefix].get("prefix")  # no name: alg's "alg."
         default = words.get(
-            f"crossref-{prefix}-prefix", default or (english if callout or env else title)
+            f"crossref-{prefix}-prefix",
+            default or (english if callout or env else title),
         )
         kind["prefix"] = str(crossref.get(f"{prefix}-prefix", default))
         NAMES[prefix] = kind["prefix"]

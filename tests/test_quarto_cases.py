@@ -1341,6 +1341,20 @@ KINDS_DOCS = {
         """,
         ["See Equation 1."],
     ),
+    "empty-proof": (  # left out, with a warning, as Quarto (customnodes/proof.lua)
+        "number-sections: false",
+        """
+        ::: {#lem-a}
+        A lemma.
+        :::
+
+        ::: {.proof}
+        :::
+
+        After.
+        """,
+        ["Lemma 0.1. A lemma. After."],
+    ),
     "table-caption-with-a-lone-underscore": (
         "number-sections: true",
         """
@@ -2143,6 +2157,7 @@ PDF_ONLY = (
     "Details",
     "Listing 4 Last",
     "Training Algorithm",
+    "A lemma. After",
     "First we fix",
     "Inner warning",
     "Hoeffding",
@@ -2277,6 +2292,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert "*Proof of Proposition 1.1.* Apply Lemma 1.1 to each one." in markdown
         assert "*Sketch.* Symmetrisation." in markdown
         assert "*Remark (On constants).* Not optimal." in markdown
+    if name == "empty-proof":
+        assert "**Lemma 0.1.** A lemma. After." in markdown
     if name == "equation-alt-text":
         assert "$$E = mc^2 \\tag{1}$$ See Equation 1." in markdown, markdown
     if name == "algorithm-blocks":  # a heading in bold, as the other theorem kinds
