@@ -527,6 +527,33 @@ def test_a_condition_on_a_float_theorem_or_callout_keeps_it_one(tmp_path):
     ), flat
 
 
+@needs_latex
+def test_a_div_with_data_latex_is_a_latex_environment(tmp_path):
+    """`::: {.center data-latex=""}` (R Markdown's convention, Quarto's latexdiv.lua):
+    the class is a LaTeX environment; the text is centred, or set flush right, as in
+    Quarto 1.10.18's PDF (round40 69), and the class is not said to have no effect."""
+    from pdf_layout import pdf_words
+
+    qmd = write_project(
+        tmp_path,
+        {
+            "report.qmd": '::: {.center data-latex=""}\nMiddle words.\n:::\n\n'
+            "::: {.flushright latex=true}\nRight words.\n:::\n\nLeft words.\n"
+        },
+    )
+    build(qmd, log=lambda *_: None)
+    widths, words = pdf_words(qmd.with_suffix(".pdf"))
+    first = [w[5] for w in words].index
+    span = {
+        k: (words[first(k)][1], words[first(k) + 1][3]) for k in ("Middle", "Right")
+    }
+    left, right = span["Middle"]
+    assert abs((left + right) / 2 - widths[0] / 2) < 3  # centred on the page
+    right_edge = span["Right"][1]  # at the text's right margin, where a line ends
+    assert widths[0] - right_edge < widths[0] / 4 and right_edge - left > 100
+    assert words[first("Left")][1] < left - 100  # the plain paragraph: at the left
+
+
 @pytest.mark.skipif(
     shutil.which("quarto") is None,
     reason="real Quarto is not installed (CI has none); the expected values above are "

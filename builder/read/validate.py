@@ -309,7 +309,14 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
             f"{where}: a div with the id '#{ident}' ({prefix}- cross-reference) is not "
             f"supported by the built-in renderer"
         )
+    environment = classes[:1] if {"latex", "data-latex"} & set(keys) else []
+    if (
+        environment
+    ):  # the first class names a LaTeX environment (filters/latex-divs.lua)
+        allowed |= {"latex", "data-latex"}
     for cls in classes:
+        if cls in environment:
+            continue
         if cls.startswith("callout-"):
             if cls.removeprefix("callout-") not in vocabulary.CALLOUTS:
                 raise BuildError(

@@ -33,6 +33,7 @@ FILTERS = (
     "theorems.lua",  # theorem kinds, proof, remark, solution
     "callouts.lua",  # the callout kinds
     "code-output.lua",  # chunk outputs as wrapped verbatim
+    "latex-divs.lua",  # divs with data-latex: a LaTeX environment
     "--citeproc",
     "caption-notes.lua",  # a note-style CSL's notes in captions, after the float
 )
