@@ -24,6 +24,7 @@ FLOATS = tuple(prefix for prefix, kind in CROSSREF.items() if kind.get("float"))
 CALLOUT_REFS = {p: kind["callout"] for p, kind in CROSSREF.items() if "callout" in kind}
 UNNUMBERED: dict[str, str] = VOCABULARY["unnumbered_blocks"]  # class -> name
 LAYOUT = ("layout-ncol", "layout-nrow", "layout")  # the options that lay out a float
+DAYJS_LOCALES = set(VOCABULARY["dayjs_locales"])  # the languages Quarto writes dates in
 CALLOUTS: dict[str, dict] = VOCABULARY["callouts"]  # kind -> title, icon, colours
 _WRITE = FILE.parent / "write"  # the macro lists beside the writers
 # the macros Jupyter's MathJax knows (tools/mathjax_macros.mjs)

@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import babel
+import babel.dates
 import yaml
 
 from .. import vocabulary
@@ -801,13 +803,7 @@ def _after_marker(line: Line) -> str:
 
 
 # Quarto's named date formats (src/core/date.ts: the Intl date styles), in English
-DATE_STYLES = {
-    "full": "dddd, MMMM D, YYYY",
-    "long": "MMMM D, YYYY",
-    "medium": "MMM D, YYYY",
-    "short": "M/D/YY",
-    "iso": "YYYY-MM-DD",
-}
+DATE_STYLES = ("full", "long", "medium", "short")  # Intl.DateTimeFormat's dateStyle
 # dayjs's format tokens (with its advanced-format plugin, which Quarto loads) and, first,
 # [text] written as it is; the week, week-year and time-zone-name tokens are not read
 DAYJS = re.compile(
@@ -842,29 +838,42 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix or 'th'}"
 
 
+def date_locale(lang) -> str:
+    """The language Quarto writes dates in: `lang`, else its language alone (`fr` for
+    `fr-BE`), where dayjs has it (vocabulary.json: dayjs_locales), else `en`."""
+    lang = str(lang or "en").lower()
+    known = [x for x in (lang, lang.split("-")[0]) if x in vocabulary.DAYJS_LOCALES]
+    return known[0] if known else "en"
+
+
 def format_date(date, fmt: str, meta: dict, where: str) -> str:
     """`date` (a date, or text Quarto reads as one: `read_date`) written by `date-format`
-    (default `iso`), as Quarto writes it in US English: a named style (full, long,
-    medium, short, iso) or dayjs tokens; a date it cannot read stays as written, with a
-    warning.  Raises BuildError for another `lang` (Quarto writes the month in that
-    language) and for the week and time-zone-name tokens."""
-    pattern = DATE_STYLES.get(fmt, fmt)
-    named = (
-        fmt in DATE_STYLES
-        and fmt != "iso"
-        or any(m.group() in NAMED for m in DAYJS.finditer(pattern))
-    )
-    if named and str(meta.get("lang", "en")).lower() not in ("en", "en-us"):
+    (default `iso`), as Quarto writes it (src/core/date.ts): a named style (full, long,
+    medium, short) as Intl.DateTimeFormat writes it in the document's language (CLDR's
+    patterns, here from babel), `iso`, or dayjs tokens, in US English; a date it cannot
+    read stays as written, with a warning.  Raises BuildError for dayjs's words (month,
+    weekday) in another `lang` and for the week and time-zone-name tokens."""
+    pattern = "YYYY-MM-DD" if fmt == "iso" else fmt
+    lang = date_locale(meta.get("lang"))
+    named = any(m.group() in NAMED for m in DAYJS.finditer(pattern))
+    if fmt not in DATE_STYLES and named and lang != "en":
         raise BuildError(
             f"{where}: date-format '{fmt}' in a document with lang: {meta['lang']} is "
-            f"not supported by the built-in renderer (Quarto writes the date in that "
-            f"language): write the date out, or build with Quarto"
+            f"not supported by the built-in renderer (Quarto writes its words in that "
+            f"language): write the date out, use a style (long, ...), or build with "
+            f"Quarto"
         )
     day = read_date(str(date).strip())
     if day is None:
         why = "printed as written (Quarto makes a date of what it can read in it)"
         validate.warn(where, f"date '{date}' is not a date the builder reads: {why}")
         return date
+    if fmt in DATE_STYLES:
+        try:
+            locale = babel.Locale.parse(lang, sep="-")
+        except babel.UnknownLocaleError:  # Intl's own fallback: US English
+            locale = babel.Locale("en")
+        return babel.dates.format_date(day, fmt, locale=locale)
     offset = day.astimezone().strftime("%z")  # the local time zone's, as dayjs's
     words = {
         "Do": _ordinal(day.day),
