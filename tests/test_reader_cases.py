@@ -416,6 +416,23 @@ def test_latex_error_in_an_output_names_its_chunk(tmp_path):
 
 
 @needs_latex
+@pytest.mark.parametrize(
+    "body",
+    [  # TeX reads the note at the paragraph's end, the table at its end (round40)
+        "We use decay.[^wd] More text here.\n\n[^wd]: A penalty; see $\\Loss$.\n",
+        "| a | b |\n|---|---|\n| 1 | $\\Loss$ |\n\n: Cap {#tbl-e}\n",
+        '::: {.callout-note title="About $\\Loss$"}\nBody.\n:::\n',
+    ],
+)
+def test_an_undefined_command_is_named_where_it_is_used(tmp_path, body):
+    qmd = write_project(tmp_path, {"report.qmd": "Some text.\n\n" + body})
+    with pytest.raises(BuildError) as failure:
+        build(qmd, log=lambda *_: None)
+    used = next(k for k, t in enumerate(qmd.read_text().splitlines(), 1) if "Loss" in t)
+    assert f"report.qmd:{used}: LaTeX error here" in str(failure.value)
+
+
+@needs_latex
 def test_latex_error_names_the_source_line_and_keeps_the_log(tmp_path):
     qmd = write_project(
         tmp_path,

@@ -188,7 +188,11 @@ def describe_error(
                 where = doc and (
                     file
                     and line_naming(doc, file[1] or file[2])
-                    or locate(tex_lines, int(m.group(1)), doc, tree)
+                    or undefined_command(
+                        lines[i : i + 2],
+                        doc,
+                        locate(tex_lines, int(m.group(1)), doc, tree),
+                    )
                 )
                 head = (
                     f"{where}: LaTeX error here"
@@ -205,6 +209,19 @@ def describe_error(
     if not reports:
         reports.append("LaTeX stopped; the end of its log:\n" + "\n".join(lines[-20:]))
     return "\n".join(reports) + f"\n(full log: {kept})"
+
+
+def undefined_command(error: list[str], doc: Document, located: str | None):
+    """The line of a LaTeX error `located` by its .tex line; for "! Undefined control
+    sequence.", unless that line uses the command (the last one TeX read: `error`'s
+    second line), the first line of text that does, as TeX meets it first (in a table
+    or a footnote, which the .tex line may not tell); code is not what TeX reads."""
+    read = re.findall(r"\\[A-Za-z@]+", error[1] if len(error) > 1 else "")
+    if not error[0].startswith("! Undefined control sequence") or not read:
+        return located
+    used = re.compile(re.escape(read[-1]) + r"(?![A-Za-z@])")
+    uses = [w for t, w in source_lines(doc) if used.search(t) and "(chunk" not in w]
+    return located if located in uses else next(iter(uses), located)
 
 
 def missing_characters(log: str, doc: Document) -> list[str]:
