@@ -302,8 +302,9 @@ def html_tables(tree: dict) -> dict:
 
 
 def empty_proofs(value) -> None:
-    """Leave out the `.proof`, `.remark` and `.solution` divs with nothing in them (a
-    comment counts), with a warning, as Quarto's PDF does (customnodes/proof.lua)."""
+    """Leave out the `.proof`, `.remark` and `.solution` divs with nothing in them (an
+    HTML comment is something), with a warning, as Quarto's PDF does
+    (customnodes/proof.lua)."""
     if isinstance(value, list):
         value[:] = [v for v in value if not _empty_proof(v)]
     for v in value.values() if isinstance(value, dict) else value:

@@ -802,8 +802,8 @@ def _after_marker(line: Line) -> str:
     return f"{indent}{marker}\n{line.text}"
 
 
-# Quarto's named date formats (src/core/date.ts: the Intl date styles), in English
-DATE_STYLES = ("full", "long", "medium", "short")  # Intl.DateTimeFormat's dateStyle
+# Quarto's named date formats (src/core/date.ts: Intl.DateTimeFormat's dateStyle)
+DATE_STYLES = ("full", "long", "medium", "short")
 # dayjs's format tokens (with its advanced-format plugin, which Quarto loads) and, first,
 # [text] written as it is; the week, week-year and time-zone-name tokens are not read
 DAYJS = re.compile(

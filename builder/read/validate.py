@@ -309,11 +309,9 @@ def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
             f"{where}: a div with the id '#{ident}' ({prefix}- cross-reference) is not "
             f"supported by the built-in renderer"
         )
+    # with data-latex, the first class names a LaTeX environment (filters/latex-divs.lua)
     environment = classes[:1] if {"latex", "data-latex"} & set(keys) else []
-    if (
-        environment
-    ):  # the first class names a LaTeX environment (filters/latex-divs.lua)
-        allowed |= {"latex", "data-latex"}
+    allowed |= {"latex", "data-latex"} if environment else set()
     for cls in classes:
         if cls in environment:
             continue
