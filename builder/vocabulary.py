@@ -117,10 +117,9 @@ def use_document(meta: dict) -> None:
         english = kind["name"]
         title = words.get(f"callout-{callout}-title" if callout else key, english)
         kind["name"] = str(crossref.get(f"{prefix}-title", title))
-        default = _ENGLISH["crossref"][prefix].get("prefix")  # no name: alg's "alg."
+        own = _ENGLISH["crossref"][prefix].get("prefix")  # alg's "alg.": not its name
         default = words.get(
-            f"crossref-{prefix}-prefix",
-            default or (english if callout or env else title),
+            f"crossref-{prefix}-prefix", own or (english if callout or env else title)
         )
         kind["prefix"] = str(crossref.get(f"{prefix}-prefix", default))
         NAMES[prefix] = kind["prefix"]
