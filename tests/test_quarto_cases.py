@@ -4062,6 +4062,12 @@ STOPS18 = {  # Quarto prints these otherwise than it documents, or fails itself
 
 
 STOPS19 = {  # Quarto prints these otherwise than it documents, or fails itself
+    "reference-to-a-labelled-proof": (  # Quarto: "Environment refproof undefined"
+        HEAD17 + "::: {#thm-a}\nClaim.\n:::\n\n::: {.proof #prf-a}\nBecause.\n:::\n\n"
+        "As shown in @prf-a.\n",
+        r"report.qmd:16: @prf-a refers to a proof, which Quarto's PDF cannot number "
+        r"\(its LaTeX stops at a labelled proof: 'Environment refproof undefined'\)",
+    ),
     "sub-caption-of-a-single-figure": (  # Quarto: "Figure 1: Only", then "Main." alone
         HEAD17
         + "```{python}\n#| label: fig-s\n#| fig-cap: Main.\n#| fig-subcap: [Only]\n"

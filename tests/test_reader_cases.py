@@ -422,6 +422,10 @@ def test_latex_error_in_an_output_names_its_chunk(tmp_path):
         "We use decay.[^wd] More text here.\n\n[^wd]: A penalty; see $\\Loss$.\n",
         "| a | b |\n|---|---|\n| 1 | $\\Loss$ |\n\n: Cap {#tbl-e}\n",
         '::: {.callout-note title="About $\\Loss$"}\nBody.\n:::\n',
+        # a chunk's caption: its option line, not the chunk's fence (round40)
+        "```{python}\n#| label: fig-s\n#| fig-cap: Main\n#| fig-subcap:\n#|   - Left\n"
+        "#|   - 'Right $\\Loss$'\n#| layout-ncol: 2\nimport matplotlib.pyplot as plt\n"
+        "for k in (1, 2):\n    plt.figure(); plt.plot([0, k]); plt.show()\n```\n",
     ],
 )
 def test_an_undefined_command_is_named_where_it_is_used(tmp_path, body):

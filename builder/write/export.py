@@ -686,6 +686,12 @@ def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> li
     has_bib = parse.citeproc(meta)
     if renderer.cited and not has_bib:
         key, where = next(iter(renderer.cited.items()))
+        if key.startswith("prf-"):  # Quarto's crossref kind for proofs, not in its PDF
+            raise BuildError(
+                f"{where}: @{key} refers to a proof, which Quarto's PDF cannot number "
+                "(its LaTeX stops at a labelled proof: 'Environment refproof "
+                "undefined'): refer to the theorem it proves"
+            )
         raise BuildError(
             f"{where}: @{key} is a citation, but the document has no 'bibliography:' or "
             f"'references:'"

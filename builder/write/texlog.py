@@ -36,7 +36,7 @@ def keep(files: list[Path], root: Path) -> Path:
 
 def source_lines(doc: Document) -> list[tuple[str, str]]:
     """(text, 'file:line' or 'file:line (chunk ...)') for every line of the document,
-    its front matter's (the title's) first."""
+    its front matter's (the title's) first; a chunk's `#|` lines are text (captions)."""
     text = doc.path.read_text(encoding="utf-8").splitlines()
     end = next((k for k, t in enumerate(text) if k and t.strip() == "---"), 0)
     out = [
@@ -45,6 +45,8 @@ def source_lines(doc: Document) -> list[tuple[str, str]]:
     ]
     for block in doc.blocks:
         if isinstance(block, Chunk):
+            for k, text in enumerate(block.option_lines, block.line + 1):
+                out.append((text, f"{source_name(block.file)}:{k}"))  # a caption's
             first = block.line + 1 + len(block.option_lines)
             for k, text in enumerate(block.source.splitlines()):
                 out.append(
