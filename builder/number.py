@@ -3,7 +3,8 @@
 One walk of the tree in document order counts what LaTeX counts, as Quarto's PDF has it:
 sections 1, 1.1, ... (letters after `\\appendix`); blocks of the theorem kinds numbered
 within the top-level section, one counter per kind ("3.1"; "0.1" without
-`number-sections`); equations, figures and tables through the document, sub-figures "1a".
+`number-sections`); equations, figures and tables through the document (or within the
+section too, by `\\numberwithin` in the header), sub-figures "1a".
 Raw LaTeX counts too: `equation`, `align` and the other display environments (rows with
 `\\nonumber` or `\\notag` left out), `\\caption` in raw `figure`/`table` environments,
 raw theorem environments, `\\section`, and the `\\label`s among them.  A reference to a
@@ -108,13 +109,22 @@ def alph(n: int, where: str = "?") -> str:
 
 class Counter:
     def __init__(
-        self, output: str, number_sections: bool, titles: dict, depth: int, koma: bool
+        self,
+        output: str,
+        number_sections: bool,
+        titles: dict,
+        depth: int,
+        koma: bool,
+        within: set[str] = frozenset(),
     ):
         self.output = output
+        # kinds numbered within the top-level section: the theorems', and those of a
+        # \numberwithin in the header
+        self.within = set(THEOREMS) | within
         self.koma = koma  # the document class is KOMA-Script's (Quarto's scrartcl)
         self.depth = depth  # number-depth: deeper headings have no number
         self.nums = Numbering(number_sections)
-        self.counters: dict[str, int] = {}
+        self.counters: dict = {}  # kind -> count; "<env>-caption" -> a number
         self.sections: list[int] = []
         # LaTeX's \@currentlabel outside groups: the last section's number
         self.current = ""
@@ -146,7 +156,7 @@ class Counter:
     def step(self, kind: str) -> str:
         self.counters[kind] = self.counters.get(kind, 0) + 1
         number = str(self.counters[kind])
-        if kind in THEOREMS:  # numbered within the top-level section
+        if kind in self.within:  # numbered within the top-level section
             top = self.sections[0] if self.sections and self.nums.number_sections else 0
             if self.appendix:
                 top = alph(top, self.pos)
@@ -163,7 +173,7 @@ class Counter:
         if counted or self.koma:
             del self.sections[level:]
             if level == 1:
-                for kind in THEOREMS:
+                for kind in self.within:
                     self.counters.pop(kind, None)
         if not counted:
             return ""
@@ -501,7 +511,7 @@ class Counter:
             if begin == "begin":
                 stack.append(env + star)
                 if env == "multline" and not star:
-                    self.counters["multline-number"] = int(self.step("eq"))
+                    self.counters["multline-number"] = self.step("eq")
                 if star and env in ROWS:
                     stack[-1] = "unnumbered"
                 elif star and env in FLOAT_ENVS:  # figure*: numbered as a figure
@@ -518,7 +528,7 @@ class Counter:
             elif appendix:
                 self.appendix = True
                 self.sections = []
-                for kind in THEOREMS:
+                for kind in self.within:
                     self.counters.pop(kind, None)
             elif nonumber:
                 given = TAG.match(tex, m.start()) if nonumber == "tag" else None
@@ -528,7 +538,7 @@ class Counter:
             elif m.group(0) == "\\caption":
                 env = next((e for e in reversed(stack) if e in FLOAT_ENVS), None)
                 if env:
-                    self.counters[f"{env}-caption"] = int(self.step(FLOAT_ENVS[env]))
+                    self.counters[f"{env}-caption"] = self.step(FLOAT_ENVS[env])
                     if env == "figure":
                         figures.append(str(self.counters[f"{env}-caption"]))
             elif m.group(0).startswith("\\") and "section" in m.group(0):
@@ -599,14 +609,18 @@ def number(
     depth=5,
     koma=True,
     unresolved: dict | None = None,
+    within: set[str] = frozenset(),
 ) -> Numbering:
     """Number every label of the document tree as `output` ('pdf' or 'ipynb') shows it;
     stop on a label defined twice, a reference to no label, or a reference to a label
     whose number cannot be known.  `why(ident)`: more words for a missing label;
     `depth`: the document's number-depth (pandoc's default, 5); `koma`: the document
     class is KOMA-Script's; `unresolved`: labels the built-in path numbers where
-    Quarto's PDF prints ?@label, with the reason (a warning at each first reference)."""
-    counter = Counter(output, number_sections, callout_titles(tree), depth, koma)
+    Quarto's PDF prints ?@label, with the reason (a warning at each first reference);
+    `within`: kinds ('eq', 'fig', 'tbl') the header numbers within the section."""
+    counter = Counter(
+        output, number_sections, callout_titles(tree), depth, koma, within
+    )
     counter.blocks(tree["blocks"])
     nums = counter.nums
     for ident, where in counter.autorefs:  # hyperref names a span's label a section
@@ -695,4 +709,5 @@ def document_numbers(doc, tree: dict, output: str) -> Numbering:
         for k in range(1, len(c.options["fig-cap"]) + 1)
     }
     why = chunk_reason(doc.chunks)
-    return number(tree, output, sections, why, depth, koma, listed)
+    within = validate.numbered_within(options.header_text(doc))
+    return number(tree, output, sections, why, depth, koma, listed, within)

@@ -910,6 +910,33 @@ def test_live_quarto_places_figures_as_recorded(tmp_path, fig_pos):
 # kinds that start with a figure or a list, a figure and a footnote inside a callout, sub-tables,
 # headings that end in a LaTeX argument or a span, simple and multiline tables, \tag.
 KINDS_DOCS = {
+    "numbered-within-sections": (  # amsmath's \\numberwithin, the kernel's \\counterwithin
+        "number-sections: true\n    header-includes:\n"
+        "      - \\numberwithin{equation}{section}\n"
+        "      - \\counterwithin{figure}{section}",
+        """
+        # Forward
+
+        $$ z = Wx + b $$ {#eq-lin}
+
+        ![Loss](loss.png){#fig-a}
+
+        # Backward
+
+        $$ y = z^2 $$ {#eq-sq}
+
+        $$ g = 2z $$ {#eq-g}
+
+        ![Later](loss.png){#fig-b}
+
+        See @eq-lin, @eq-g, @fig-a and @fig-b.
+        """,
+        [
+            "Figure 1.1: Loss",
+            "Figure 2.1: Later",
+            "See Equation 1.1, Equation 2.2, Figure 1.1 and Figure 2.1.",
+        ],
+    ),
     "div-attribute-spaced-equals": (  # Quarto reads `key = "v"` on a div (pandoc not)
         "number-sections: false",
         """
@@ -2237,6 +2264,8 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert sentence in flat
         if not any(w in sentence for w in PDF_ONLY):
             assert sentence in markdown  # the notebook words it the same
+    if name == "numbered-within-sections":  # MathJax numbers as LaTeX
+        assert "$$g = 2z \\tag{2.2}$$" in markdown
     if name == "theorems-without-section-numbers":
         assert "# First" in markdown and "# 1 First" not in markdown
     if name == "shift-heading-level-by":  # the notebook's title cell and headings
@@ -4165,9 +4194,10 @@ STOPS20 = {  # the line of a paragraph that does not start with a word, and Quar
         "\\label{eq:s1}\n\\end{align}\n\\end{subequations}\n```\n",
         r"report.qmd:8: raw LaTeX \\begin\{subequations\} changes a counter .*1a, 1b",
     ),
-    "header-numbers-equations-within-sections": (  # LaTeX: (1.1); the notebook: (1)
+    "header-numbers-equations-within-subsections": (  # not counted; Quarto's
+        # notebook: (1); within the section is numbered (numbered-within-sections)
         "---\ntitle: X\nformat:\n  pdf:\n    include-in-header:\n      text: |\n"
-        "        \\numberwithin{equation}{section}\n---\n\n$$ a $$ {#eq-a}\n",
+        "        \\numberwithin{equation}{subsection}\n---\n\n$$ a $$ {#eq-a}\n",
         r"report.qmd:5: raw LaTeX \\numberwithin\{equation\} changes a counter",
     ),
     "header-renews-the-equation-number": (
@@ -4285,9 +4315,9 @@ def test_a_counter_change_in_a_header_file_is_named_at_its_own_line(tmp_path):
     files = {
         "report.qmd": "---\ntitle: X\nformat:\n  pdf:\n    include-in-header: "
         "hdr.tex\n---\n\n$$ x $$ {#eq-x}\n",
-        "hdr.tex": "\\usepackage{amsmath}\n\\numberwithin{equation}{section}\n",
+        "hdr.tex": "\\usepackage{amsmath}\n\\setcounter{equation}{4}\n",
     }
-    with pytest.raises(BuildError, match=r"hdr.tex:2: raw LaTeX \\numberwithin"):
+    with pytest.raises(BuildError, match=r"hdr.tex:2: raw LaTeX \\setcounter"):
         build(write_project(tmp_path, files), log=lambda *_: None)
 
 

@@ -195,16 +195,17 @@ def _read_include_files(pdf: dict, where_of, folder: Path) -> None:
         where = where_of(("format", "pdf", key))
         if where == where_of(("format", "pdf")):  # not under format: pdf:, at the top
             where = where_of((key,))
+        header = key in ("header-includes", "include-in-header")
         if key == "header-includes":
             for text in _header_includes(pdf[key]):
-                validate.check_counters(text, where)
+                validate.check_counters(text, where, header=header)
             continue
         texts = []
         for item in validate.listed(pdf[key]):
             name = item if isinstance(item, str) else item.get("file")
             if name is None:
                 texts.append(item)
-                validate.check_counters(str(item.get("text", "")), where)
+                validate.check_counters(str(item.get("text", "")), where, header=header)
                 continue
             file = folder / name
             if not file.is_file():
@@ -212,7 +213,7 @@ def _read_include_files(pdf: dict, where_of, folder: Path) -> None:
                     f"{where}: {key} file '{name}' not found ({file})"
                 )
             texts.append({"text": file.read_text(encoding="utf-8")})
-            validate.check_counters(texts[-1]["text"], where, name)
+            validate.check_counters(texts[-1]["text"], where, name, header)
         pdf[key] = texts
 
 

@@ -258,13 +258,31 @@ CROSSREF_COUNTERS = {"equation", "figure", "table", "section"} | {
 }
 
 
-def check_counters(tex: str, where: str, file: str | None = None) -> None:
-    """Stop on raw LaTeX (of the body or the header) that changes a counter the
-    cross-references use: the numbers of the PDF and the notebook could not be known.
-    `where`: the place of `tex`; `file`: the name of the file `tex` is, named with the
-    line of the command instead."""
+# in the header: equations, figures or tables numbered within the top-level section
+# ("2.1"), as the theorem kinds are; \numberwithin is amsmath's
+WITHIN = re.compile(
+    r"\\(?:numberwithin|counterwithin)\s*\{(equation|figure|table)\}\s*\{section\}"
+)
+WITHIN_KINDS = {"equation": "eq", "figure": "fig", "table": "tbl"}
+
+
+def numbered_within(header: str) -> set[str]:
+    """The cross-reference kinds the header's LaTeX numbers within the section."""
+    return {WITHIN_KINDS[counter] for counter in WITHIN.findall(header)}
+
+
+def check_counters(
+    tex: str, where: str, file: str | None = None, header: bool = False
+) -> None:
+    """Stop on raw LaTeX (of the body or the `header`) that changes a counter the
+    cross-references use: the numbers of the PDF and the notebook could not be known
+    (but for WITHIN in the header, which numbering counts with). `where`: the place of
+    `tex`; `file`: the name of the file `tex` is, named with the line of the command
+    instead."""
     for m in COUNTER_CHANGE.finditer(tex):
         counter, printed, env = m.groups()
+        if header and WITHIN.match(tex, m.start()):
+            continue
         if env or (counter or printed) in CROSSREF_COUNTERS:
             if file:
                 where = f"{file}:{tex.count(chr(10), 0, m.start()) + 1}"
