@@ -4200,6 +4200,12 @@ STOPS20 = {  # the line of a paragraph that does not start with a word, and Quar
         "        \\numberwithin{equation}{subsection}\n---\n\n$$ a $$ {#eq-a}\n",
         r"report.qmd:5: raw LaTeX \\numberwithin\{equation\} changes a counter",
     ),
+    "header-macro-cut-by-a-yaml-comment": (  # Quarto: "File ended while scanning"
+        "---\ntitle: X\nheader-includes:\n  - \\newcommand{\\KL}[2]{D(#1 \\| #2)}\n---"
+        "\n\n$\\KL{p}{q}$\n",
+        r"report.qmd:3: the LaTeX '\\newcommand\{\\KL\}\[2\]\{D\(#1 \\\|' opens a "
+        r"brace it does not close: in YAML a space and # start a comment",
+    ),
     "header-renews-the-equation-number": (
         "---\ntitle: X\nheader-includes: |\n  \\renewcommand{\\theequation}{A\\arabic"
         "{equation}}\n---\n\n$$ a $$ {#eq-a}\n",

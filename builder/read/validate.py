@@ -295,6 +295,26 @@ def check_counters(
             )
 
 
+def check_yaml_latex(texts: list[str], where: str) -> None:
+    """Stop on LaTeX given in YAML (`header-includes`, `text:` includes) that opens more
+    braces than it closes: an unquoted ` #2` there starts a YAML comment and cuts the
+    rest off (LaTeX then fails in the preamble, at no line of the document; Quarto's
+    too).  The first entry so cut is named."""
+
+    def unclosed(tex: str) -> bool:
+        plain = re.sub(r"\\[{}]", "", tex)
+        return plain.count("{") > plain.count("}")
+
+    if unclosed("\n".join(texts)):
+        tex = next((t for t in texts if unclosed(t)), texts[-1])
+        raise BuildError(
+            f"{where}: the LaTeX '{' '.join(tex.split())[:60]}' opens a brace it does not "
+            "close: in YAML a space and # start a comment, which cut the entry short "
+            "(an argument ' #2'); write it as a block (`|`, the LaTeX on the lines "
+            "below) or in quotes"
+        )
+
+
 def check_div(attrs: str, where: str) -> tuple[str | None, list[str], dict]:
     """Validate a fenced div's attributes; returns (id, classes, attributes)."""
     ident, classes, keys = parse_attributes(attrs, where)
