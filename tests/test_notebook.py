@@ -208,6 +208,28 @@ def test_footnote_at_the_end_of_its_cell(notebook):
     assert "<sup>1</sup>" in md and "1.  A note." in md
 
 
+def test_footnotes_end_their_section_in_a_cell():
+    """Not under the next heading (a closing "References" read as holding them),
+    numbered on through the cells."""
+    from builder import parse
+    from builder.write.export import footnotes
+
+    text = "A.[^a]\n\n# References\n\nB.[^b]\n\n[^a]: Note a.\n\n[^b]: Note b.\n"
+    blocks = footnotes(parse.parse(text, "markdown")["blocks"], count := [3])
+    shown = [(b["t"], parse.stringify(b)) for b in blocks]
+    assert shown == [
+        ("Para", "A."),
+        ("HorizontalRule", ""),
+        ("OrderedList", "Note a."),
+        ("Header", "References"),
+        ("Para", "B."),
+        ("HorizontalRule", ""),
+        ("OrderedList", "Note b."),
+    ]
+    assert [blocks[2]["c"][0][0], blocks[6]["c"][0][0], count] == [4, 5, [5]]
+    assert blocks[0]["c"][-1] == {"t": "RawInline", "c": ["html", "<sup>4</sup>"]}
+
+
 def test_output_false_keeps_no_outputs(notebook):
     """Nor `include: false`, whose cell stays (folded) so that the notebook runs."""
     code = [c for c in notebook.cells if c.cell_type == "code"]

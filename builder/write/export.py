@@ -637,8 +637,10 @@ def _has_chunk(value) -> bool:
 
 def footnotes(blocks: list, count: list[int]) -> list:
     """Footnotes (which Jupyter's Markdown lacks) as numbered markers, their text at the
-    end of the cell, numbered through the notebook as in the PDF."""
+    end of their section in the cell (before its next heading: not under a closing
+    "References"), numbered through the notebook as in the PDF."""
     notes: list = []
+    out: list = []
 
     def mark(note: dict) -> dict | None:
         if note.get("t") != "Note":
@@ -647,12 +649,19 @@ def footnotes(blocks: list, count: list[int]) -> list:
         notes.append(_rewrite(note["c"], mark))
         return {"t": "RawInline", "c": ["html", f"<sup>{count[0]}</sup>"]}
 
-    blocks = _rewrite(blocks, mark)
-    if notes:
-        first = count[0] - len(notes) + 1
-        style = [first, {"t": "Decimal"}, {"t": "Period"}]
-        blocks += [{"t": "HorizontalRule"}, {"t": "OrderedList", "c": [style, notes]}]
-    return blocks
+    def end_section():
+        if notes:
+            style = [count[0] - len(notes) + 1, {"t": "Decimal"}, {"t": "Period"}]
+            listed = {"t": "OrderedList", "c": [style, notes[:]]}
+            out.extend([{"t": "HorizontalRule"}, listed])
+            notes.clear()
+
+    for block in blocks:
+        if block.get("t") == "Header":
+            end_section()
+        out.append(_rewrite(block, mark))
+    end_section()
+    return out
 
 
 def write(cells: list[list], meta: dict, renderer: Jupyter, doc: Document) -> list[str]:
