@@ -972,3 +972,14 @@ def test_class_options_are_quartos_business_when_quarto_makes_the_pdf(tmp_path):
     (tmp_path / "report.qmd").write_text(front)
     assert read(tmp_path / "report.qmd", builtin_pdf=False).settings.pdf == {}
     assert read(tmp_path / "report.qmd").settings.pdf["classoption"][-1] == "twocolumn"
+
+
+def test_yaml_latex_cut_by_a_comment_is_named_not_a_group_across_entries():
+    """An entry may open a group a later entry closes; the first entry left open is
+    named when the whole stays open."""
+    from builder.read.validate import check_yaml_latex
+
+    check_yaml_latex(["\\AtBeginDocument{", "\\relax}", "\\usepackage{bm}"], "x:1")
+    with pytest.raises(BuildError, match=r"x:1: the LaTeX '\\newcommand\{\\KL\}\[2\]"):
+        check_yaml_latex(["\\usepackage{bm}", "\\newcommand{\\KL}[2]{D(#1"], "x:1")
+    check_yaml_latex(["\\newcommand{\\lb}{\\{}"], "x:1")  # an escaped brace is text
