@@ -614,3 +614,28 @@ def test_an_unclosed_div_is_named_at_its_line(tmp_path, capsys):
         "report.qmd:7"
     ]
     assert "> # B" in nb.cells[-1].source  # inside the tip's quote, as in the PDF
+
+
+@needs_latex
+def test_a_heading_or_fence_right_after_a_paragraph_line_is_its_text(tmp_path):
+    """pandoc (and so Quarto) reads `# x` or `::: {.callout-note}` on the line after a
+    paragraph's as the paragraph's text, in a list item too; no position marker of the
+    builder's may show there (round41). After a block's end they are a heading, a div."""
+    body = (
+        "Some text\n# Looks like a heading {#sec-no}\n\nMore text\n"
+        "::: {.callout-note}\nInside\n:::\n\n- item\n## Not either\n\n```\ncode\n```\n"
+        "# Real {#sec-real}\n\n::: {.callout-tip}\nTip.\n:::\n"
+    )
+    qmd = write_project(tmp_path, {"report.qmd": "---\ntitle: T\n---\n\n" + body})
+    build(qmd, log=lambda *_: None)
+    words = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    nb = nbformat.read(tmp_path / "report.ipynb", as_version=4)
+    md = " ".join(" ".join(c.source.split()) for c in nb.cells)
+    assert (
+        "Some text # Looks like a heading {#sec-no} More text ::: {.callout-note}"
+        in (words)
+    )
+    assert "Inside ::: • item ## Not either code Real" in words and "Tip Tip." in words
+    assert "data-pos" not in words + md
+    assert "Some text \\# Looks like a heading {#sec-no}" in md
+    assert "- item \\## Not either" in md and "# Real" in md

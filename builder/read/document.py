@@ -636,6 +636,12 @@ def _check_section_references(doc: Document):
 
 
 HEADING = re.compile(r"^(#{1,6})(\s+.*?)\s*$")
+# an ATX heading or a div's opening fence is one only after a blank line or the end of a
+# block (a fence, a heading, a rule or a setext underline, an HTML comment): after a
+# paragraph's line (in a list item or a quote too) pandoc reads it as text of the
+# paragraph (blank_before_header; fenced_divs)
+HEADING_OR_FENCE = re.compile(r"^\s*(?:#{1,6}\s|:{3,}\s*\S)")
+BLOCK_BEFORE = re.compile(r"^\s*(?:$|:{3,}|`{3,}|~{3,}|#{1,6}\s|[-=]+\s*$)|.*-->\s*$")
 # a heading's attributes, `{#id .class key=value -}` at its end, unless they are a LaTeX
 # command's argument (`\\net{}`) or a span's (`[new]{.smallcaps}`)
 ATTRIBUTES = re.compile(
@@ -729,6 +735,8 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
     text gets it as an attribute, as an ATX heading, and a table's caption `{#tbl-x}` too;
     a block marker before raw LaTeX.  None: nothing to mark."""
     pos = f'data-pos="{line.where}"'
+    if not BLOCK_BEFORE.match(previous) and HEADING_OR_FENCE.match(line.text):
+        return None  # a paragraph's next line: text, for pandoc as for Quarto
     if div := validate.DIV_FENCE.match(line.text):
         attrs = div.group(2).strip()
         if not attrs:
