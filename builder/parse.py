@@ -301,6 +301,22 @@ def html_tables(tree: dict) -> dict:
     return tree
 
 
+def lone_paragraph_floats(tree: dict) -> None:
+    """A figure or table div whose one block is a paragraph has no caption (Quarto's
+    refCaptionFromDiv, common/refs.lua): an empty caption paragraph after it, so that
+    both writers keep the paragraph as the float's content, numbered alone."""
+    for div in elements(tree["blocks"], "Div"):
+        ident, blocks = attr(div)[0], div["c"][1]
+        shown = [b for b in blocks if not (b["t"] == "RawBlock" and b["c"][0] == POS)]
+        if (
+            ident.startswith(("fig-", "tbl-"))
+            and len(shown) == 1
+            and shown[0]["t"] in ("Para", "Plain")
+            and shown[0]["c"] != [{"t": "Str", "c": "\u00a0"}]  # weave.py's NBSP
+        ):
+            blocks.append({"t": "Para", "c": []})
+
+
 def empty_proofs(value) -> None:
     """Leave out the `.proof`, `.remark` and `.solution` divs with nothing in them (an
     HTML comment is something), with a warning, as Quarto's PDF does

@@ -779,6 +779,7 @@ def woven_tree(doc: Document, executed) -> tuple[Woven, dict]:
     parse.nested_figures(tree)
     parse.raw_table_floats(tree)
     parse.unlabelled_floats(tree)
+    parse.lone_paragraph_floats(tree)
     parse.empty_proofs(tree["blocks"])
     parse.line_numbers(
         tree, options.pdf_option(doc, "code-line-numbers") not in (None, False)

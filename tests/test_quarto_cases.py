@@ -910,6 +910,24 @@ def test_live_quarto_places_figures_as_recorded(tmp_path, fig_pos):
 # kinds that start with a figure or a list, a figure and a footnote inside a callout, sub-tables,
 # headings that end in a LaTeX argument or a span, simple and multiline tables, \tag.
 KINDS_DOCS = {
+    "figure-div-of-one-paragraph": (  # its only paragraph is no caption (refs.lua)
+        "number-sections: false",
+        """
+        ::: {#fig-eq}
+        $$
+        x = 1
+        $$
+        An equation as a figure
+        :::
+
+        ::: {#fig-one}
+        ![](loss.png){width=20%}
+        :::
+
+        See @fig-eq and @fig-one.
+        """,
+        ["An equation as a figure Figure 1", "Figure 2 See Figure 1 and Figure 2."],
+    ),
     "numbered-within-sections": (  # amsmath's \\numberwithin, the kernel's \\counterwithin
         "number-sections: true\n    header-includes:\n"
         "      - \\numberwithin{equation}{section}\n"
@@ -2156,6 +2174,8 @@ KINDS_DOCS = {
 
 # words of sentences the notebook sets otherwise (callout titles, lists, table rows, tags)
 PDF_ONLY = (
+    "An equation as a figure Figure",
+    "Figure 2 See Figure 1",
     'print("python runs")',
     "MLP acc",
     "By hand. a b",
@@ -2264,6 +2284,9 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert sentence in flat
         if not any(w in sentence for w in PDF_ONLY):
             assert sentence in markdown  # the notebook words it the same
+    if name == "figure-div-of-one-paragraph":
+        assert "An equation as a figure *Figure 1* <img" in markdown
+        assert '20.0%" /> *Figure 2* See Figure 1 and Figure 2.' in markdown
     if name == "numbered-within-sections":  # MathJax numbers as LaTeX
         assert "$$g = 2z \\tag{2.2}$$" in markdown
     if name == "theorems-without-section-numbers":

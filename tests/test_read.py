@@ -308,3 +308,19 @@ def test_special_dates_as_quarto_resolves_them(tmp_path):
     qmd = write_project(tmp_path, {"report.qmd": text})
     os.utime(qmd, (0, datetime.datetime(2025, 3, 5, 12).timestamp()))
     assert read(qmd).meta["date"] == "March 5, 2025"
+
+
+def test_a_chunk_inside_a_code_block_is_text_with_a_warning(tmp_path, capsys):
+    """Quarto 1.10 runs a ```{python} chunk inside a ````markdown block (round41): the
+    builder shows it as the code block's text, and says so at its line."""
+    text = "---\ntitle: T\n---\n\n````markdown\n```{python}\nx = 5\n```\n````\n"
+    doc = read(write_project(tmp_path, {"report.qmd": text}))
+    assert doc.chunks == [] and "```{python}\nx = 5" in doc.blocks[0].text
+    assert (
+        "report.qmd:6: a python chunk inside the code block opened at report.qmd:5 is "
+        "shown as text and not run" in capsys.readouterr().out
+    )
+    read(
+        write_project(tmp_path, {"report.qmd": text.replace("{python}", "{{python}}")})
+    )
+    assert "chunk inside" not in capsys.readouterr().out  # escaped: shown, as Quarto

@@ -629,9 +629,10 @@ def _check_section_references(doc: Document):
             if m := SECTION_REF.search(line):
                 raise BuildError(
                     f"{block.where(k)}: the reference @{m.group(1)} needs numbered "
-                    f"sections (Quarto prints the name with no number without them): "
-                    f"set number-sections: true under format: pdf: (front matter or "
-                    f"_quarto.yml), or refer to the section by name"
+                    f"sections (without them Quarto prints its name and an empty "
+                    f"number: 'Section .'): set number-sections: true under format: "
+                    f"pdf: (front matter or _quarto.yml), or refer to the section by "
+                    f"name"
                 )
 
 
@@ -1027,6 +1028,7 @@ def read(
         prose.clear()
 
     i, fence, in_tex, raw_tex, in_table, comment = 0, None, 0, None, False, None
+    code_block = ""  # where the code block we are in opened
     # where a YAML metadata block opens after the front matter
     yaml_blocks: list[str] = []
     while i < len(lines):
@@ -1114,11 +1116,21 @@ def read(
         elif fence and not line.raw and not in_code:  # a code block's opening fence
             line.marked = mark_fence(line)
             raw_tex = [] if RAW_TEX_FENCE.match(line.text) else None
+            code_block = where
         elif in_code and not fence and raw_tex:  # a raw LaTeX block closed
             if any(w in "\n".join(raw_tex) for w in MACRO_DEFINITIONS):
                 doc.macros.append("\n".join(raw_tex))
             raw_tex = None
         elif in_code and fence and not line.raw:  # a line inside a code block
+            chunk = CHUNK_OPEN.match(line.text.strip())
+            if chunk and chunk.group(2) == "python":
+                validate.warn(
+                    where,
+                    f"a python chunk inside the code block opened at {code_block} is "
+                    f"shown as text and not run; Quarto 1.10 runs it (its variables "
+                    f"then exist) and shows its output there: write ```{{{{python}}}} "
+                    f"to show a chunk's markup, as Quarto documents",
+                )
             if raw_tex is not None:
                 raw_tex.append(line.text)
             line = replace(line, text=_resolve_shortcodes(line, values, in_code=True))
