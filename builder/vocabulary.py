@@ -20,6 +20,9 @@ CROSSREF: dict[str, dict] = VOCABULARY["crossref"]  # prefix -> name, env, style
 NAMES = {prefix: kind["name"] for prefix, kind in CROSSREF.items()}
 THEOREMS = {prefix: kind for prefix, kind in CROSSREF.items() if "env" in kind}
 FLOATS = tuple(prefix for prefix, kind in CROSSREF.items() if kind.get("float"))
+# LaTeX's counter of a kind -> the kind ("equation" -> "eq"), the theorem kinds' too
+COUNTERS = {kind.get("counter", kind.get("env")): p for p, kind in CROSSREF.items()}
+COUNTERS.pop(None, None)
 # cross-referenceable callouts (#nte-x on a .callout-note): prefix -> callout kind
 CALLOUT_REFS = {p: kind["callout"] for p, kind in CROSSREF.items() if "callout" in kind}
 UNNUMBERED: dict[str, str] = VOCABULARY["unnumbered_blocks"]  # class -> name

@@ -630,9 +630,9 @@ def _check_section_references(doc: Document):
                 raise BuildError(
                     f"{block.where(k)}: the reference @{m.group(1)} needs numbered "
                     f"sections (without them Quarto prints its name and an empty "
-                    f"number: 'Section .'): set number-sections: true under format: "
-                    f"pdf: (front matter or _quarto.yml), or refer to the section by "
-                    f"name"
+                    f"number: '{vocabulary.NAMES['sec']} .'): set number-sections: true "
+                    f"under format: pdf: (front matter or _quarto.yml), or refer to the "
+                    f"section by name"
                 )
 
 

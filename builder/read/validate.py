@@ -253,9 +253,7 @@ COUNTER_CHANGE = re.compile(
     r"\*?\s*\{(\w+)\}|\\(?:renewcommand\*?\s*\{?|def\s*|let\s*)\\the([a-z]+)"
     r"|\\begin\{(subequations)\}"
 )
-CROSSREF_COUNTERS = {"equation", "figure", "table", "section"} | {
-    kind["env"] for kind in vocabulary.THEOREMS.values()
-}
+CROSSREF_COUNTERS = set(vocabulary.COUNTERS)
 
 
 # in the header: equations, figures or tables numbered within the top-level section
@@ -263,12 +261,11 @@ CROSSREF_COUNTERS = {"equation", "figure", "table", "section"} | {
 WITHIN = re.compile(
     r"\\(?:numberwithin|counterwithin)\s*\{(equation|figure|table)\}\s*\{section\}"
 )
-WITHIN_KINDS = {"equation": "eq", "figure": "fig", "table": "tbl"}
 
 
 def numbered_within(header: str) -> set[str]:
     """The cross-reference kinds the header's LaTeX numbers within the section."""
-    return {WITHIN_KINDS[counter] for counter in WITHIN.findall(header)}
+    return {vocabulary.COUNTERS[counter] for counter in WITHIN.findall(header)}
 
 
 def check_counters(
