@@ -910,6 +910,83 @@ def test_live_quarto_places_figures_as_recorded(tmp_path, fig_pos):
 # kinds that start with a figure or a list, a figure and a footnote inside a callout, sub-tables,
 # headings that end in a LaTeX argument or a span, simple and multiline tables, \tag.
 KINDS_DOCS = {
+    "lines-pandoc-reads-as-text-or-code": (  # round42: no position marker shows there
+        "number-sections: false",
+        """
+        # Reading
+
+        We use dropout.
+        <!-- a removed sentence -->
+        ## Not a heading
+
+        The kernel count is set by
+        # channels in the config
+        ::: {.callout-warning}
+        Not a callout.
+        :::
+
+        An indented block:
+
+            - lr: 0.01
+            > momentum 0.9
+            ::: {.callout-note}
+            ```python
+            loss.backward()
+            ```
+
+        > ```python
+        > att = softmax(q)
+        > ```
+
+        The descent condition $f(x_{t+1}) - f(x_t)
+        - c \\eta \\le 0$ holds. Install `pip install torch
+        - q` here.
+
+        Wrap display math in `$$` signs.
+
+        $$
+        L = a
+        + 2 b
+        $$
+
+        Step   Action    Loss
+        ----   -------   ----
+        1.     warmup    2.31
+        -      eval      0.40
+
+        ----------- ------- ------------------
+        Baseline    0.912   Plain SGD.
+
+        Adam        0.934   Adaptive moments.
+        ----------- ------- ------------------
+
+        : Optimisers {#tbl-opt}
+
+        The loss is $$
+        L = -\\sum_i y_i
+        $$
+
+        <!--
+        $$
+        a = b
+
+        c = d
+        $$
+        -->
+
+        Write `@sec-intro` for a section; see @tbl-opt.
+        """,
+        [
+            "We use dropout. ## Not a heading The kernel count is set by # channels in "
+            "the config ::: {.callout-warning} Not a callout. ::: An indented block: - "
+            "lr: 0.01 > momentum 0.9 ::: {.callout-note} ```python loss.backward() ``` "
+            "att = softmax(q)",
+            "holds. Install pip install torch - q here. Wrap display math in $$ signs.",
+            "Step Action Loss 1. - warmup eval 2.31 0.40",
+            "Table 1: Optimisers Baseline Adam 0.912 0.934 Plain SGD. Adaptive moments.",
+            "Write @sec-intro for a section; see Table 1.",
+        ],
+    ),
     "figure-div-of-one-paragraph": (  # its only paragraph is no caption (refs.lua)
         "number-sections: false",
         """
@@ -2174,6 +2251,11 @@ KINDS_DOCS = {
 
 # words of sentences the notebook sets otherwise (callout titles, lists, table rows, tags)
 PDF_ONLY = (
+    "We use dropout. ##",
+    "holds. Install pip",
+    "Step Action Loss",
+    "Table 1: Optimisers Baseline",
+    "Write @sec-intro for",
     "An equation as a figure Figure",
     "Figure 2 See Figure 1",
     'print("python runs")',
@@ -2284,6 +2366,12 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert sentence in flat
         if not any(w in sentence for w in PDF_ONLY):
             assert sentence in markdown  # the notebook words it the same
+    if name == "lines-pandoc-reads-as-text-or-code":  # the same text, no marker
+        assert "data-pos" not in markdown and "[]{" not in markdown
+        assert "We use dropout. \\## Not a heading The kernel count" in markdown
+        assert "- lr: 0.01 > momentum 0.9 ::: {.callout-note} ```python" in markdown
+        assert "$f(x_{t+1}) - f(x_t) - c \\eta \\le 0$ holds." in markdown
+        assert "signs. $$ L = a + 2 b $$ | Step" in markdown
     if name == "figure-div-of-one-paragraph":
         assert "An equation as a figure *Figure 1* <img" in markdown
         assert '20.0%" /> *Figure 2* See Figure 1 and Figure 2.' in markdown
@@ -4114,6 +4202,15 @@ STOPS18 = {  # Quarto prints these otherwise than it documents, or fails itself
 
 
 STOPS19 = {  # Quarto prints these otherwise than it documents, or fails itself
+    "table-caption-running-on-into-text": (  # Quarto: ?@tbl-reg, the label as text
+        HEAD17 + "| a |\n|---|\n| 1 |\n\n: Regularisers {#tbl-reg}\nText after.\n\n"
+        "See @tbl-reg.\n",
+        r"report.qmd:12: the table caption runs on into the next line",
+    ),
+    "table-caption-right-above-its-table": (  # Quarto: no table, one paragraph
+        HEAD17 + "Table: Loss {#tbl-a}\n| a |\n|---|\n| 1 |\n\nSee @tbl-a.\n",
+        r"report.qmd:8: the table caption runs on into the next line",
+    ),
     "reference-to-a-labelled-proof": (  # Quarto: "Environment refproof undefined"
         HEAD17 + "::: {#thm-a}\nClaim.\n:::\n\n::: {.proof #prf-a}\nBecause.\n:::\n\n"
         "As shown in @prf-a.\n",

@@ -324,3 +324,12 @@ def test_a_chunk_inside_a_code_block_is_text_with_a_warning(tmp_path, capsys):
         write_project(tmp_path, {"report.qmd": text.replace("{python}", "{{python}}")})
     )
     assert "chunk inside" not in capsys.readouterr().out  # escaped: shown, as Quarto
+
+
+def test_authors_is_quartos_other_name_for_author(tmp_path, capsys):
+    """`authors:` (Quarto's authors.lua takes it before `author:`), read as the title
+    block's authors, with no warning (round42)."""
+    text = "---\ntitle: T\nauthors:\n  - name: Alice\n  - Bob\n---\n\nText.\n"
+    doc = read(write_project(tmp_path, {"report.qmd": text}))
+    assert doc.meta["author"] == ["Alice", "Bob"] and "authors" not in doc.meta
+    assert "authors" not in capsys.readouterr().out

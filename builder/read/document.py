@@ -580,6 +580,18 @@ def _check_inline(block: Markdown):
             )
 
 
+def _text_lines(lines: list[str]):
+    """(k, line) for the lines of prose (`Markdown.prose_lines`) without their code
+    spans and HTML comments, which hold no math and no references."""
+    comment = False
+    for k, line in enumerate(lines):
+        line = CODE_SPAN.sub("", re.sub(r"<!--.*?-->", "", line))
+        if comment or "<!--" in line:
+            comment = "-->" not in line
+            line = line.split("<!--")[0] if "<!--" in line else ""
+        yield k, line
+
+
 def _check_display_math(block: Markdown):
     """`$$ x = \begin{align} ... $$`, or any environment in labelled display math: an
     environment of its own inside display math is a LaTeX error (Quarto's too); say so
@@ -587,9 +599,9 @@ def _check_display_math(block: Markdown):
     (RAW_MATH), as pandoc writes it."""
     lines = block.prose_lines()
     opened = None  # the line of a `$$` that opens display math, until it closes
-    for k, line in enumerate(lines):
-        if opened is None and line.lstrip().startswith("$$"):
-            opened = k if line.count("$$") % 2 else None
+    for k, line in _text_lines(lines):
+        if opened is None and line.count("$$") % 2:  # opens at a line's start or end
+            opened = k
         elif opened is not None and not line.strip():
             raise BuildError(
                 f"{block.where(k)}: a blank line inside the display math opened at "
@@ -625,7 +637,7 @@ def _check_section_references(doc: Document):
     if doc.settings.pdf.get("number-sections", False):
         return
     for block in (b for b in doc.blocks if isinstance(b, Markdown)):
-        for k, line in enumerate(block.prose_lines()):
+        for k, line in _text_lines(block.prose_lines()):
             if m := SECTION_REF.search(line):
                 raise BuildError(
                     f"{block.where(k)}: the reference @{m.group(1)} needs numbered "
@@ -638,11 +650,12 @@ def _check_section_references(doc: Document):
 
 HEADING = re.compile(r"^(#{1,6})(\s+.*?)\s*$")
 # an ATX heading or a div's opening fence is one only after a blank line or the end of a
-# block (a fence, a heading, a rule or a setext underline, an HTML comment): after a
-# paragraph's line (in a list item or a quote too) pandoc reads it as text of the
-# paragraph (blank_before_header; fenced_divs)
+# block (a heading or an opening fence that is one, a closing fence, a rule or a setext
+# underline): after a paragraph's line (in a list item or a quote too; an HTML comment
+# line too, which may be the paragraph's) pandoc reads it as text of the paragraph
+# (blank_before_header; fenced_divs)
 HEADING_OR_FENCE = re.compile(r"^\s*(?:#{1,6}\s|:{3,}\s*\S)")
-BLOCK_BEFORE = re.compile(r"^\s*(?:$|:{3,}|`{3,}|~{3,}|#{1,6}\s|[-=]+\s*$)|.*-->\s*$")
+BLOCK_END = re.compile(r"^\s*(?:$|:{3,}\s*$|`{3,}|~{3,}|[-=]+\s*$)")
 # a heading's attributes, `{#id .class key=value -}` at its end, unless they are a LaTeX
 # command's argument (`\\net{}`) or a span's (`[new]{.smallcaps}`)
 ATTRIBUTES = re.compile(
@@ -652,6 +665,13 @@ ARGUMENT_OF = re.compile(r"(\\[A-Za-z]+|\])$")  # what a `{...}` right after bel
 # the line under a table's header or a setext heading; a multiline table's first and last
 UNDERLINE = re.compile(r"^\s*(-{3,}|={3,})(\s+-+)*\s*$")
 TABLE_RULE = re.compile(r"^-{3,}\s*$")
+CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")  # inline code, on one line
+GAPPED_RULE = re.compile(
+    r"^\s*-{3,}(\s+-+)+\s*$"
+)  # a headerless table's first and last
+INDENTED = re.compile(r"^(?: {4}|\t)")  # a line of an indented code block
+QUOTED_CODE = re.compile(r"^\s*(?:>\s?)+(?: {4}|\t)")  # the same in a quote
+QUOTED_FENCE = re.compile(r"^\s*(?:>\s?)+\s*(`{3,}|~{3,})")  # a code fence in a quote
 SETEXT = re.compile(r"^\s*(=+|-+)\s*$")  # a setext heading's underline
 # a paragraph's first line: a word or number (not a list marker or a table caption), a
 # citation, display math, inline code or raw LaTeX (`\x`{=latex}), emphasis, a link or
@@ -678,9 +698,29 @@ TABLE_CAPTION = re.compile(r"^((?:Table)?:\s.*\{[#.][^{}]*)\}\s*$")
 EXAMPLE = re.compile(r"^@([\w-]+)[.)](?:\s|$)")  # pandoc's example list item `@label.`
 
 
+def _goes_on(item: re.Match, previous: str, previous_marked: bool) -> bool:
+    """An item's or a quote's line (`item`: ITEM's match) starts a paragraph after the
+    line `previous` that is not blank: a list's item after an item's first line (one
+    marked), a quote's text after an empty quote line.  Else it goes on the paragraph
+    before, as pandoc reads it (a list or a quote needs a blank line before it)."""
+    before = ITEM.match(previous)
+    if not before or not before.group(0).strip():
+        return False
+    marker = [m.group(0).replace(">", "").strip() for m in (item, before)]
+    return not previous[before.end() :].strip() or all(marker) and previous_marked
+
+
+def in_list(prose: list) -> bool:
+    """The last line with text before a blank line is a list's (an item's, or indented
+    in one): an indented line after the blank continues the list, not a code block."""
+    last = next((ln.text for ln in reversed(prose) if ln.text.strip()), "")
+    return bool(LIST_ITEM.match(last.lstrip()) or last[:1].isspace())
+
+
 def tex_state(text: str, state: int) -> int:
     """After this line: 0 outside display math and raw LaTeX environments, else > 0 (no
-    position marks go there)."""
+    position marks go there); code spans do not count."""
+    text = CODE_SPAN.sub("", text)
     depth = state >> 1
     depth += len(re.findall(r"\\begin\{", text)) - len(re.findall(r"\\end\{", text))
     math = (state & 1) ^ (text.count("$$") % 2)
@@ -728,15 +768,23 @@ def _unindent(text: str, indent: int) -> str:
     return text[min(indent, len(text) - len(text.lstrip())) :]
 
 
-def mark_position(line: Line, previous: str, following: str) -> str | None:
+def mark_position(
+    line: Line, previous: str, following: str, previous_marked: bool = False
+) -> str | None:
     """The line with its source position ("file:line") where pandoc keeps it in the
     document tree: a `data-pos` attribute on a div or heading, an empty span
     `[]{data-pos=...}` at the start of a paragraph (after a blank line, a heading or a div
     fence; not list items, table captions, or a table's header); a setext heading's
     text gets it as an attribute, as an ATX heading, and a table's caption `{#tbl-x}` too;
-    a block marker before raw LaTeX.  None: nothing to mark."""
+    a block marker before raw LaTeX.  None: nothing to mark.  `previous_marked`: the
+    line before was marked (a heading or a div fence that is one)."""
     pos = f'data-pos="{line.where}"'
-    if not BLOCK_BEFORE.match(previous) and HEADING_OR_FENCE.match(line.text):
+    block_before = (
+        BLOCK_END.match(previous)
+        or previous_marked
+        and HEADING_OR_FENCE.match(previous)
+    )
+    if not block_before and HEADING_OR_FENCE.match(line.text):
         return None  # a paragraph's next line: text, for pandoc as for Quarto
     if div := validate.DIV_FENCE.match(line.text):
         attrs = div.group(2).strip()
@@ -759,6 +807,10 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
         return f"{h.group(1) if h else ''}{text.rstrip()} {{{inner}}}"
     item = ITEM.match(line.text)  # a list item's or a quote's first line
     if item and item.group(0).strip() and PARAGRAPH.match(line.text[item.end() :]):
+        if QUOTED_CODE.match(line.text) or not (
+            after_block or _goes_on(item, previous, previous_marked)
+        ):
+            return None  # code in a quote; a paragraph's next line (math, code, text)
         return f"{item.group(0)}[]{{{pos}}}{line.text[item.end() :]}"
     if not after_block or UNDERLINE.match(following):
         return None
@@ -774,6 +826,12 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
     if PARAGRAPH.match(line.text):
         return f"[]{{{pos}}}{line.text}"
     if caption := TABLE_CAPTION.match(line.text):  # pandoc keeps it on the table
+        if following.strip():  # one paragraph for pandoc: the label not at its end
+            raise BuildError(
+                f"{line.where}: the table caption runs on into the next line, which "
+                f"pandoc reads with it (Quarto then prints its {{#...}} as text, and a "
+                f"reference to it as ?@label): leave a blank line after the caption"
+            )
         return f"{caption.group(1)} {pos}}}"
     if line.text.startswith("\\"):  # raw LaTeX
         return _after_marker(line)
@@ -934,6 +992,9 @@ def front_matter(
     expressions of the front matter (see `Document.front_inline`)."""
     lines = expand_includes(path, root)
     meta, lines, meta_lines = split_front_matter(lines, path)
+    if "authors" in meta:  # Quarto's other name for author, taken first (authors.lua)
+        meta["author"] = meta.pop("authors")
+        meta_lines[("author",)] = meta_lines.get(("authors",), 1)
     texts = [ln.text for ln in lines] + [str(meta)]
     used = {m.group(1).split(".")[0] for text in texts for m in META.finditer(text)}
     settings = document_options.settings(
@@ -1029,6 +1090,8 @@ def read(
 
     i, fence, in_tex, raw_tex, in_table, comment = 0, None, 0, None, False, None
     code_block = ""  # where the code block we are in opened
+    in_code_block = False  # in an indented code block (its lines are not marked)
+    quote_fence = None  # the fence of the code block in a quote we are in
     # where a YAML metadata block opens after the front matter
     yaml_blocks: list[str] = []
     while i < len(lines):
@@ -1094,7 +1157,15 @@ def read(
             i = j + 1
             continue
         in_code = fence is not None
-        fence = next_fence(line.text, fence) if not line.raw else fence
+        if not in_code:  # pandoc's indented code block: no fence opens in it
+            indented = INDENTED.match(line.text)
+            after = prose[-1].text if prose else ""
+            if indented and not after.strip() and not in_list(prose):
+                in_code_block = True
+            elif line.text.strip() and not indented:
+                in_code_block = False
+        if not (line.raw or in_code_block):
+            fence = next_fence(line.text, fence)
         if not (in_code or fence):
             if (div := validate.DIV_FENCE.match(line.text)) and div.group(2):
                 validate.check_div(div.group(2), where)
@@ -1104,12 +1175,26 @@ def read(
             previous = prose[-1].text if prose else ""
             if _yaml_block(line.text, previous, following, lines[i + 1 :]):
                 yaml_blocks.append(where)
-            if TABLE_RULE.match(line.text):  # a multiline table's first or last rule
-                in_table = (
-                    not in_table and bool(following.strip()) and not previous.strip()
-                )
-            if not in_tex and not in_table:
-                line.marked = mark_position(line, previous, following)
+            # a multiline table's first or last rule, or a headerless table's (gapped)
+            text = line.text
+            rule = (
+                "full" if TABLE_RULE.match(text) else GAPPED_RULE.match(text) and "gap"
+            )
+            if rule and in_table == rule:
+                in_table = False
+            elif rule and not in_table and following.strip() and not previous.strip():
+                in_table = rule
+            elif rule == "gap" and not in_table:  # under a simple table's header
+                in_table = "simple"  # its rows, to a blank line
+            elif in_table == "simple" and not text.strip():
+                in_table = False
+            closing = False  # a code block's fence in a quote: its lines not marked
+            if quoted := QUOTED_FENCE.match(text):
+                closing, quote_fence = bool(quote_fence), quote_fence or quoted.group(1)
+                quote_fence = None if closing else quote_fence
+            if not (in_tex or in_table or in_code_block or quote_fence or closing):
+                marked = prose[-1].marked is not None if prose else False
+                line.marked = mark_position(line, previous, following, marked)
             in_tex = tex_state(line.text, in_tex)
             for mark in HTML_COMMENT.findall(line.text):  # an HTML comment's lines
                 comment = where if mark == "<!--" else None
