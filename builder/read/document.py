@@ -670,6 +670,7 @@ GAPPED_RULE = re.compile(
     r"^\s*-{3,}(\s+-+)+\s*$"
 )  # a headerless table's first and last
 INDENTED = re.compile(r"^(?: {4}|\t)")  # a line of an indented code block
+QUOTE_SIGNS = re.compile(r"^\s*(?:>\s*)+$")  # an empty quote line
 QUOTED_CODE = re.compile(r"^\s*(?:>\s?)+(?: {4}|\t)")  # the same in a quote
 QUOTED_FENCE = re.compile(r"^\s*(?:>\s?)+\s*(`{3,}|~{3,})")  # a code fence in a quote
 SETEXT = re.compile(r"^\s*(=+|-+)\s*$")  # a setext heading's underline
@@ -699,15 +700,20 @@ EXAMPLE = re.compile(r"^@([\w-]+)[.)](?:\s|$)")  # pandoc's example list item `@
 
 
 def _goes_on(item: re.Match, previous: str, previous_marked: bool) -> bool:
-    """An item's or a quote's line (`item`: ITEM's match) starts a paragraph after the
-    line `previous` that is not blank: a list's item after an item's first line (one
-    marked), a quote's text after an empty quote line.  Else it goes on the paragraph
-    before, as pandoc reads it (a list or a quote needs a blank line before it)."""
+    """An item's or a quote's line (`item`: ITEM's match) is marked after the line
+    `previous` that is not blank: a list's item after an item's first line (one
+    marked), a quote's text after an empty quote line, a quote's next line (an empty
+    span in its paragraph) but in inline math.  Else it goes on the paragraph before,
+    as pandoc reads it (a list or a quote needs a blank line before it)."""
+    if QUOTE_SIGNS.match(previous):  # after an empty quote line
+        return True
     before = ITEM.match(previous)
     if not before or not before.group(0).strip():
         return False
     marker = [m.group(0).replace(">", "").strip() for m in (item, before)]
-    return not previous[before.end() :].strip() or all(marker) and previous_marked
+    if not any(marker):  # a quote's next line: marked unless it is in inline math
+        return not CODE_SPAN.sub("", previous).replace("\\$", "").count("$") % 2
+    return all(marker) and previous_marked
 
 
 def in_list(prose: list) -> bool:
