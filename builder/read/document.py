@@ -666,9 +666,8 @@ ARGUMENT_OF = re.compile(r"(\\[A-Za-z]+|\])$")  # what a `{...}` right after bel
 UNDERLINE = re.compile(r"^\s*(-{3,}|={3,})(\s+-+)*\s*$")
 TABLE_RULE = re.compile(r"^-{3,}\s*$")
 CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")  # inline code, on one line
-GAPPED_RULE = re.compile(
-    r"^\s*-{3,}(\s+-+)+\s*$"
-)  # a headerless table's first and last
+# a headerless table's first and last rule, or a simple table's under its header
+GAPPED_RULE = re.compile(r"^\s*-{3,}(\s+-+)+\s*$")
 INDENTED = re.compile(r"^(?: {4}|\t)")  # a line of an indented code block
 QUOTE_SIGNS = re.compile(r"^\s*(?:>\s*)+$")  # an empty quote line
 QUOTED_CODE = re.compile(r"^\s*(?:>\s?)+(?: {4}|\t)")  # the same in a quote
@@ -783,7 +782,7 @@ def mark_position(
     fence; not list items, table captions, or a table's header); a setext heading's
     text gets it as an attribute, as an ATX heading, and a table's caption `{#tbl-x}` too;
     a block marker before raw LaTeX.  None: nothing to mark.  `previous_marked`: the
-    line before was marked (a heading or a div fence that is one)."""
+    line before was marked (a heading, a div fence or an item that is one)."""
     pos = f'data-pos="{line.where}"'
     block_before = (
         BLOCK_END.match(previous)
@@ -1196,8 +1195,8 @@ def read(
                 in_table = False
             closing = False  # a code block's fence in a quote: its lines not marked
             if quoted := QUOTED_FENCE.match(text):
-                closing, quote_fence = bool(quote_fence), quote_fence or quoted.group(1)
-                quote_fence = None if closing else quote_fence
+                closing = quote_fence is not None
+                quote_fence = None if closing else quoted.group(1)
             if not (in_tex or in_table or in_code_block or quote_fence or closing):
                 marked = prose[-1].marked is not None if prose else False
                 line.marked = mark_position(line, previous, following, marked)
