@@ -21,8 +21,11 @@ NAMES = {prefix: kind["name"] for prefix, kind in CROSSREF.items()}
 THEOREMS = {prefix: kind for prefix, kind in CROSSREF.items() if "env" in kind}
 FLOATS = tuple(prefix for prefix, kind in CROSSREF.items() if kind.get("float"))
 # LaTeX's counter of a kind -> the kind ("equation" -> "eq"), the theorem kinds' too
-COUNTERS = {kind.get("counter", kind.get("env")): p for p, kind in CROSSREF.items()}
-COUNTERS.pop(None, None)
+COUNTERS = {
+    kind.get("counter") or kind["env"]: p
+    for p, kind in CROSSREF.items()
+    if "counter" in kind or "env" in kind
+}
 # cross-referenceable callouts (#nte-x on a .callout-note): prefix -> callout kind
 CALLOUT_REFS = {p: kind["callout"] for p, kind in CROSSREF.items() if "callout" in kind}
 UNNUMBERED: dict[str, str] = VOCABULARY["unnumbered_blocks"]  # class -> name

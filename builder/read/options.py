@@ -197,17 +197,19 @@ def _read_include_files(pdf: dict, where_of, folder: Path) -> None:
             where = where_of((key,))
         header = key in ("header-includes", "include-in-header")
         if key == "header-includes":
-            validate.check_yaml_latex(_header_includes(pdf[key]), where)
-            for text in _header_includes(pdf[key]):
-                validate.check_counters(text, where, header=header)
+            texts = _header_includes(pdf[key])
+            validate.check_yaml_latex(texts, where)
+            for text in texts:
+                validate.check_counters(text, where, header=True)
             continue
         texts = []
         for item in validate.listed(pdf[key]):
             name = item if isinstance(item, str) else item.get("file")
             if name is None:
                 texts.append(item)
-                validate.check_yaml_latex([str(item.get("text", ""))], where)
-                validate.check_counters(str(item.get("text", "")), where, header=header)
+                text = str(item.get("text", ""))
+                validate.check_yaml_latex([text], where)
+                validate.check_counters(text, where, header=header)
                 continue
             file = folder / name
             if not file.is_file():
