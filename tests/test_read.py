@@ -333,3 +333,25 @@ def test_authors_is_quartos_other_name_for_author(tmp_path, capsys):
     doc = read(write_project(tmp_path, {"report.qmd": text}))
     assert doc.meta["author"] == ["Alice", "Bob"] and "authors" not in doc.meta
     assert "authors" not in capsys.readouterr().out
+
+
+def test_position_marks_go_only_where_pandoc_starts_a_block(tmp_path):
+    """The reader marks headings, div fences and paragraph starts with their source
+    line; pandoc's reading of the marked text decides: a mark it reads as text, code,
+    math or raw markup is taken back. Here a `<pre>` block's line after a blank line
+    (which the reader's own rules marked, and the notebook showed), a heading right
+    after a paragraph's line, a list item's line inside inline math."""
+    body = (
+        "Intro.\n\n<pre>\nfirst\n\nafter a blank\n</pre>\n\nText\n# Not a heading\n\n"
+        "The sum $a\n- b$ ends.\n\n# A heading\n\n- item\n- other\n"
+    )
+    qmd = write_project(tmp_path, {"report.qmd": "---\ntitle: T\n---\n\n" + body})
+    doc = read(qmd)
+    marked = [
+        b.where(k)
+        for b in doc.blocks
+        if isinstance(b, Markdown)
+        for k, m in enumerate(b.marks)
+        if m
+    ]
+    assert marked == [f"report.qmd:{n}" for n in (5, 13, 16, 19, 21, 22)]

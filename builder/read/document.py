@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import os
 import re
+import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -96,7 +98,17 @@ class Markdown:
     file: Path
     line: int  # line of the first line of `text`
     origins: list = field(default_factory=list)  # (file, line) of each line of `text`
-    marked: str = ""  # `text` with source positions on its headings, divs, paragraphs
+    marks: list = field(
+        default_factory=list
+    )  # each line with its source position, or None
+
+    @property
+    def marked(self) -> str:
+        """`text` with source positions on its headings, divs and paragraphs."""
+        lines = self.text.split("\n")
+        return (
+            "\n".join(m or t for m, t in zip(self.marks, lines)) if self.marks else ""
+        )
 
     def where(self, k: int) -> str:
         """'file:line' of line `k` (from 0) of the text, across included files."""
@@ -649,13 +661,6 @@ def _check_section_references(doc: Document):
 
 
 HEADING = re.compile(r"^(#{1,6})(\s+.*?)\s*$")
-# an ATX heading or a div's opening fence is one only after a blank line or the end of a
-# block (a heading or an opening fence that is one, a closing fence, a rule or a setext
-# underline): after a paragraph's line (in a list item or a quote too; an HTML comment
-# line too, which may be the paragraph's) pandoc reads it as text of the paragraph
-# (blank_before_header; fenced_divs)
-HEADING_OR_FENCE = re.compile(r"^\s*(?:#{1,6}\s|:{3,}\s*\S)")
-BLOCK_END = re.compile(r"^\s*(?:$|:{3,}\s*$|`{3,}|~{3,}|[-=]+\s*$)")
 # a heading's attributes, `{#id .class key=value -}` at its end, unless they are a LaTeX
 # command's argument (`\\net{}`) or a span's (`[new]{.smallcaps}`)
 ATTRIBUTES = re.compile(
@@ -665,13 +670,9 @@ ARGUMENT_OF = re.compile(r"(\\[A-Za-z]+|\])$")  # what a `{...}` right after bel
 # the line under a table's header or a setext heading; a multiline table's first and last
 UNDERLINE = re.compile(r"^\s*(-{3,}|={3,})(\s+-+)*\s*$")
 TABLE_RULE = re.compile(r"^-{3,}\s*$")
-CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")  # inline code, on one line
 # a headerless table's first and last rule, or a simple table's under its header
 GAPPED_RULE = re.compile(r"^\s*-{3,}(\s+-+)+\s*$")
 INDENTED = re.compile(r"^(?: {4}|\t)")  # a line of an indented code block
-QUOTE_SIGNS = re.compile(r"^\s*(?:>\s*)+$")  # an empty quote line
-QUOTED_CODE = re.compile(r"^\s*(?:>\s?)+(?: {4}|\t)")  # the same in a quote
-QUOTED_FENCE = re.compile(r"^\s*(?:>\s?)+\s*(`{3,}|~{3,})")  # a code fence in a quote
 SETEXT = re.compile(r"^\s*(=+|-+)\s*$")  # a setext heading's underline
 # a paragraph's first line: a word or number (not a list marker or a table caption), a
 # citation, display math, inline code or raw LaTeX (`\x`{=latex}), emphasis, a link or
@@ -698,38 +699,11 @@ TABLE_CAPTION = re.compile(r"^((?:Table)?:\s.*\{[#.][^{}]*)\}\s*$")
 EXAMPLE = re.compile(r"^@([\w-]+)[.)](?:\s|$)")  # pandoc's example list item `@label.`
 
 
-def _goes_on(item: re.Match, previous: str, previous_marked: bool) -> bool:
-    """An item's or a quote's line (`item`: ITEM's match) is marked after the line
-    `previous` that is not blank: a list's item after an item's first line (one
-    marked), a quote's text after an empty quote line, a quote's next line (an empty
-    span in its paragraph) but in inline math.  Else it goes on the paragraph before,
-    as pandoc reads it (a list or a quote needs a blank line before it)."""
-    if QUOTE_SIGNS.match(previous):  # after an empty quote line
-        return True
-    before = ITEM.match(previous)
-    if not before or not before.group(0).strip():
-        return False
-    marker = [m.group(0).replace(">", "").strip() for m in (item, before)]
-    if not any(marker):  # a quote's next line: marked unless it is in inline math
-        return not CODE_SPAN.sub("", previous).replace("\\$", "").count("$") % 2
-    return all(marker) and previous_marked
-
-
 def in_list(prose: list) -> bool:
     """The last line with text before a blank line is a list's (an item's, or indented
     in one): an indented line after the blank continues the list, not a code block."""
     last = next((ln.text for ln in reversed(prose) if ln.text.strip()), "")
     return bool(LIST_ITEM.match(last.lstrip()) or last[:1].isspace())
-
-
-def tex_state(text: str, state: int) -> int:
-    """After this line: 0 outside display math and raw LaTeX environments, else > 0 (no
-    position marks go there); code spans do not count."""
-    text = CODE_SPAN.sub("", text)
-    depth = state >> 1
-    depth += len(re.findall(r"\\begin\{", text)) - len(re.findall(r"\\end\{", text))
-    math = (state & 1) ^ (text.count("$$") % 2)
-    return max(depth, 0) << 1 | math
 
 
 # a quoted attribute value that starts with white space: pandoc reads no attribute of
@@ -773,24 +747,15 @@ def _unindent(text: str, indent: int) -> str:
     return text[min(indent, len(text) - len(text.lstrip())) :]
 
 
-def mark_position(
-    line: Line, previous: str, following: str, previous_marked: bool = False
-) -> str | None:
+def mark_position(line: Line, previous: str, following: str) -> str | None:
     """The line with its source position ("file:line") where pandoc keeps it in the
     document tree: a `data-pos` attribute on a div or heading, an empty span
     `[]{data-pos=...}` at the start of a paragraph (after a blank line, a heading or a div
     fence; not list items, table captions, or a table's header); a setext heading's
     text gets it as an attribute, as an ATX heading, and a table's caption `{#tbl-x}` too;
-    a block marker before raw LaTeX.  None: nothing to mark.  `previous_marked`: the
-    line before was marked (a heading, a div fence or an item that is one)."""
+    a block marker before raw LaTeX.  None: nothing to mark.  A line marked where
+    pandoc starts no block is taken back (take_back_misread_marks)."""
     pos = f'data-pos="{line.where}"'
-    block_before = (
-        BLOCK_END.match(previous)
-        or previous_marked
-        and HEADING_OR_FENCE.match(previous)
-    )
-    if not block_before and HEADING_OR_FENCE.match(line.text):
-        return None  # a paragraph's next line: text, for pandoc as for Quarto
     if div := validate.DIV_FENCE.match(line.text):
         attrs = div.group(2).strip()
         if not attrs:
@@ -812,10 +777,6 @@ def mark_position(
         return f"{h.group(1) if h else ''}{text.rstrip()} {{{inner}}}"
     item = ITEM.match(line.text)  # a list item's or a quote's first line
     if item and item.group(0).strip() and PARAGRAPH.match(line.text[item.end() :]):
-        if QUOTED_CODE.match(line.text) or not (
-            after_block or _goes_on(item, previous, previous_marked)
-        ):
-            return None  # code in a quote; a paragraph's next line (math, code, text)
         return f"{item.group(0)}[]{{{pos}}}{line.text[item.end() :]}"
     if not after_block or UNDERLINE.match(following):
         return None
@@ -841,6 +802,46 @@ def mark_position(
     if line.text.startswith("\\"):  # raw LaTeX
         return _after_marker(line)
     return None
+
+
+def _placed(value, in_table: bool = False):
+    """The source positions of the marks pandoc read where the reader put them, in
+    `value` (a part of pandoc's JSON tree): a div's, heading's, code block's or table's
+    attribute, an empty span, a raw `pos` block; none in a table's cells, where a mark
+    shifts the columns."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _placed(item, in_table)
+        return
+    if not isinstance(value, dict):
+        return
+    t, c = value.get("t"), value.get("c")
+    if t == "RawBlock" and c[0] == "pos":
+        yield c[1].strip()
+    elif t in ("Div", "Header", "CodeBlock", "Table", "Span") and not in_table:
+        yield dict((c[1] if t == "Header" else c[0])[2]).get("data-pos")
+    yield from _placed(c if t else list(value.values()), in_table or t == "Table")
+
+
+def take_back_misread_marks(blocks: list[Markdown]) -> None:
+    """Take back the position marks that pandoc reads as text (a line the reader took for
+    a heading, a paragraph's start or a div fence that continues a paragraph), or as
+    code, math, raw LaTeX or a table's row: pandoc's reading of the marked text decides
+    where a block starts, and a mark only goes where it does."""
+    import pypandoc
+
+    pandoc = [pypandoc.get_pandoc_path(), "--from", "markdown", "--to", "json"]
+    for _ in range(3):  # a mark taken back may change how pandoc reads the next
+        marked = {b.where(k) for b in blocks for k, m in enumerate(b.marks) if m}
+        text = "\n\n".join(b.marked for b in blocks)
+        tree = subprocess.run(pandoc, input=text, capture_output=True, text=True)
+        misread = marked - set(_placed(json.loads(tree.stdout)["blocks"]))
+        if not misread:
+            return
+        for b in blocks:
+            b.marks = [
+                None if b.where(k) in misread else m for k, m in enumerate(b.marks)
+            ]
 
 
 QUOTED = re.compile(r"^\s*(?:>\s?)*")  # a line's quote signs, if in a block quote
@@ -1087,16 +1088,15 @@ def read(
             text = "\n".join(ln.text for ln in prose)
             origins = [(ln.file, ln.lineno) for ln in prose]
             block = Markdown(text, prose[0].file, prose[0].lineno, origins)
-            block.marked = "\n".join(ln.marked or ln.text for ln in prose)
+            block.marks = [ln.marked for ln in prose]
             _check_display_math(block)
             _check_inline(block)
             doc.blocks.append(block)
         prose.clear()
 
-    i, fence, in_tex, raw_tex, in_table, comment = 0, None, 0, None, False, None
+    i, fence, raw_tex, in_table, comment = 0, None, None, False, None
     code_block = ""  # where the code block we are in opened
     in_code_block = False  # in an indented code block (its lines are not marked)
-    quote_fence = None  # the fence of the code block in a quote we are in
     # where a YAML metadata block opens after the front matter
     yaml_blocks: list[str] = []
     while i < len(lines):
@@ -1193,14 +1193,8 @@ def read(
                 in_table = "simple"  # its rows, to a blank line
             elif in_table == "simple" and not text.strip():
                 in_table = False
-            closing = False  # a code block's fence in a quote: its lines not marked
-            if quoted := QUOTED_FENCE.match(text):
-                closing = quote_fence is not None
-                quote_fence = None if closing else quoted.group(1)
-            if not (in_tex or in_table or in_code_block or quote_fence or closing):
-                marked = prose[-1].marked is not None if prose else False
-                line.marked = mark_position(line, previous, following, marked)
-            in_tex = tex_state(line.text, in_tex)
+            if not in_table:
+                line.marked = mark_position(line, previous, following)
             for mark in HTML_COMMENT.findall(line.text):  # an HTML comment's lines
                 comment = where if mark == "<!--" else None
         elif fence and not line.raw and not in_code:  # a code block's opening fence
@@ -1227,6 +1221,7 @@ def read(
         prose.append(line)
         i += 1
     flush()  # an unclosed code block: pandoc closes it at the end of the document
+    take_back_misread_marks([b for b in doc.blocks if isinstance(b, Markdown)])
     if yaml_blocks and (doc.runs_jupyter or doc.meta.get("engine")):
         raise BuildError(
             f"{yaml_blocks[0]}: a YAML metadata block after the front matter: Quarto's "
