@@ -835,6 +835,8 @@ def take_back_misread_marks(blocks: list[Markdown]) -> None:
         marked = {b.where(k) for b in blocks for k, m in enumerate(b.marks) if m}
         text = "\n\n".join(b.marked for b in blocks)
         tree = subprocess.run(pandoc, input=text, capture_output=True, text=True)
+        if tree.returncode:  # the parse after weaving says what pandoc could not read
+            return
         misread = marked - set(_placed(json.loads(tree.stdout)["blocks"]))
         if not misread:
             return
