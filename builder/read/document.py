@@ -98,9 +98,8 @@ class Markdown:
     file: Path
     line: int  # line of the first line of `text`
     origins: list = field(default_factory=list)  # (file, line) of each line of `text`
-    marks: list = field(
-        default_factory=list
-    )  # each line with its source position, or None
+    # each line of `text` with its source position (mark_position), or None
+    marks: list = field(default_factory=list)
 
     @property
     def marked(self) -> str:
@@ -1098,7 +1097,7 @@ def read(
 
     i, fence, raw_tex, in_table, comment = 0, None, None, False, None
     code_block = ""  # where the code block we are in opened
-    in_code_block = False  # in an indented code block (its lines are not marked)
+    in_code_block = False  # in an indented code block (no code fence opens there)
     # where a YAML metadata block opens after the front matter
     yaml_blocks: list[str] = []
     while i < len(lines):
