@@ -987,6 +987,50 @@ KINDS_DOCS = {
             "Write @sec-intro for a section; see Table 1.",
         ],
     ),
+    "lines-a-mark-would-change": (  # session 40: a mark may not change pandoc's reading
+        "number-sections: false",
+        """
+        # Marks
+
+        ![A wrapped
+        caption](loss.png)
+
+        ![Short caption](loss.png){#fig-a
+        width=30%}
+
+        > ![Caption in a
+        > quote](loss.png)
+
+        ![Last](loss.png){#fig-b}
+
+        See @fig-a and @fig-b.
+
+        | a |
+        |---|
+        | 1 |
+
+        table: Lower-case caption
+
+        ## Heading {k=}
+
+        A line
+        # b is not a heading
+        \\textbf{C} D
+
+        [the [TeX] book]: https://example.com/texbook
+
+        See [the [TeX] book].
+
+        xxviii. \\emph{first}
+        xxix. \\emph{second}
+        """,
+        [
+            "Figure 1: A wrapped caption Figure 2: Short caption Figure 3: Caption in a "
+            "quote See Figure 2 and Figure 4.",
+            "Figure 4: Last Table 1: Lower-case caption a 1 Heading A line # b is not a "
+            "heading C D See the [TeX] book. xxviii. first xxix. second",
+        ],
+    ),
     "figure-div-of-one-paragraph": (  # its only paragraph is no caption (refs.lua)
         "number-sections: false",
         """
@@ -2251,6 +2295,8 @@ KINDS_DOCS = {
 
 # words of sentences the notebook sets otherwise (callout titles, lists, table rows, tags)
 PDF_ONLY = (
+    "A wrapped caption Figure 2",
+    "Last Table 1",
     "We use dropout. ##",
     "holds. Install pip",
     "Step Action Loss",
@@ -2372,6 +2418,15 @@ def test_kinds_a_review_found_give_quartos_text(tmp_path, name):
         assert "- lr: 0.01 > momentum 0.9 ::: {.callout-note} ```python" in markdown
         assert "$f(x_{t+1}) - f(x_t) - c \\eta \\le 0$ holds." in markdown
         assert "signs. $$ L = a + 2 b $$ | Step" in markdown
+    if (
+        name == "lines-a-mark-would-change"
+    ):  # figures and a table, one paragraph, a list
+        assert "*Figure 1: A wrapped caption* <img" in markdown
+        assert "*Figure 2: Short caption* > ![Caption in a > quote]" in markdown
+        assert "See Figure 2 and Figure 4. | a |" in markdown
+        assert "*Table 1: Lower-case caption* ## Heading A line \\# b" in markdown
+        assert "is not a heading **C** D See [the \\[TeX\\] book](https" in markdown
+        assert "xxviii. *first* xxix. *second*" in markdown
     if name == "figure-div-of-one-paragraph":
         assert "An equation as a figure *Figure 1* <img" in markdown
         assert '20.0%" /> *Figure 2* See Figure 1 and Figure 2.' in markdown

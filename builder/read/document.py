@@ -663,7 +663,7 @@ HEADING = re.compile(r"^(#{1,6})(\s+.*?)\s*$")
 # a heading's attributes, `{#id .class key=value -}` at its end, unless they are a LaTeX
 # command's argument (`\\net{}`) or a span's (`[new]{.smallcaps}`)
 ATTRIBUTES = re.compile(
-    r"""\{((?:\s*(?:[#.][^\s{}=]+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s{}"']+)|-))*)\s*\}\s*$"""
+    r"""\{((?:\s*(?:[#.][^\s{}=]+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s{}"']*)|-))*)\s*\}\s*$"""
 )
 ARGUMENT_OF = re.compile(r"(\\[A-Za-z]+|\])$")  # what a `{...}` right after belongs to
 # the line under a table's header or a setext heading; a multiline table's first and last
@@ -678,14 +678,16 @@ SETEXT = re.compile(r"^\s*(=+|-+)\s*$")  # a setext heading's underline
 # a span (not a note, a link's definition or a linked image, which may be a figure), a
 # note's reference, a parenthesis (not a list marker's), quotes, inline math,
 # strike-out, a percent sign, any non-ASCII letter, an inline HTML tag (not a block's),
-# an image with more after it (not a figure)
+# an image with more text after it on its line (alone in its paragraph, its caption
+# wrapped too, it is a figure, which a mark would make text)
 PARAGRAPH = re.compile(
-    r"^(?![A-Za-z]{1,5}[.)]\s)(?!(?:Table)?:)[A-Za-z]|^@[A-Za-z]|^\$"
-    r"|^`(?!``)|^\*{1,2}[^\s*]|^_{1,2}[^\s_]|^\[(?![\^!])(?![^\]]*\]:)|^\d+(?![\d.)])"
-    r"|^\[\^[^\]]*\](?!:)|^\((?!(?:\d+|#|@[\w-]*|[A-Za-z]{1,5})\)(?:\s|$))"
+    r"^(?!(?:[A-Za-z]{1,5}|[ivxlcdm]+|[IVXLCDM]+)[.)]\s)(?!(?:[Tt]able)?:)[A-Za-z]"
+    r"|^@[A-Za-z]|^\$|^`(?!``)|^\*{1,2}[^\s*]|^_{1,2}[^\s_]"
+    r"|^\[(?![\^!])(?!.*\]:(?:\s|$))|^\d+(?![\d.)])|^\[\^[^\]]*\](?!:)"
+    r"|^\((?!(?:\d+|#|@[\w-]*|[A-Za-z]{1,5}|[ivxlcdm]+|[IVXLCDM]+)\)(?:\s|$))"
     r"|^[\"'%]|^~~(?!~)|^[^\x00-\x7f]"
     r"|^<(?:a|abbr|b|br|code|em|i|img|kbd|mark|s|small|span|strong|sub|sup|u)\b"
-    r"|^!\[(?!.*[)}]\s*$)"
+    r"|^!\[[^\]]*\]\([^)]*\)(?:\{[^}]*\})?\s*[^\s{]"
 )
 # the quote signs and the marker of a list item (a task's box too; an example's) or a
 # note, up to the text: at least one of them
@@ -694,7 +696,7 @@ ITEM = re.compile(
     r"|[ivxlcdmIVXLCDM]+)[.)]|\(@[\w-]*\))\s+(?:\[[ xX]\]\s+)?|\[\^[^\]]+\]:\s+)?(?=\S)"
 )
 # a table's caption with attributes, `: Caption {#tbl-x}`, up to its closing brace
-TABLE_CAPTION = re.compile(r"^((?:Table)?:\s.*\{[#.][^{}]*)\}\s*$")
+TABLE_CAPTION = re.compile(r"^((?:[Tt]able)?:\s.*\{[#.][^{}]*)\}\s*$")
 EXAMPLE = re.compile(r"^@([\w-]+)[.)](?:\s|$)")  # pandoc's example list item `@label.`
 
 
@@ -798,8 +800,10 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
                 f"reference to it as ?@label): leave a blank line after the caption"
             )
         return f"{caption.group(1)} {pos}}}"
-    if line.text.startswith("\\"):  # raw LaTeX
-        return _after_marker(line)
+    if line.text.startswith("\\") and not previous.strip():  # raw LaTeX
+        return _after_marker(
+            line
+        )  # a block: after a `#` line it could split a paragraph
     return None
 
 
