@@ -457,6 +457,19 @@ def test_latex_error_names_the_source_line_and_keeps_the_log(tmp_path):
 
 
 @needs_latex
+def test_a_blank_line_in_a_latex_environment_names_the_line_before_it(tmp_path):
+    """A blank line ends a paragraph, and inside `align` LaTeX stops at it ("Paragraph
+    ended before \\align was complete", in Quarto too): the .tex line is blank, so the
+    line named is the one before the blank line."""
+    body = "Text.\n\n\\begin{align}\na &= b\n\nc &= d\n\\end{align}\n"
+    qmd = write_project(tmp_path, {"report.qmd": "---\ntitle: T\n---\n\n" + body})
+    with pytest.raises(BuildError) as failure:
+        build(qmd, log=lambda *_: None)
+    assert "report.qmd:8: LaTeX error here" in str(failure.value)
+    assert "Paragraph ended before \\align was complete" in str(failure.value)
+
+
+@needs_latex
 def test_a_missing_image_of_an_included_file_names_its_line(tmp_path, capsys):
     """Quarto reads an include as text, so `../figs/a.png` in chapters/part.qmd is looked
     for beside report.qmd, and LaTeX fails (Quarto 1.10.18 too, naming no line): the

@@ -98,8 +98,10 @@ def locate(
     for n in range(number, max(number - 8, 0), -1):
         if n > len(tex_lines):
             continue
-        if not tex_lines[n - 1].strip():  # the paragraph's start: look no further
-            break
+        if not tex_lines[n - 1].strip():  # the paragraph's start: look no further,
+            if n < number:
+                break
+            continue  # unless the error is at the blank line that ended it
         tex, words = _normal(tex_lines[n - 1]), _words(tex_lines[n - 1])
         if len(tex) < 4:
             continue
