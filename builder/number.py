@@ -31,6 +31,7 @@ from .parse import (
     stringify,
     strip,
     walk,
+    walk_at,
 )
 from .read import BuildError, options, validate
 
@@ -659,10 +660,24 @@ def number(
             missing.append(
                 f"{where}: reference @{ident} points to no label in the document"
                 + (why(ident) if why else "")
+                + as_text(tree, ident)
             )
     if missing:
         raise BuildError("\n".join(dict.fromkeys(missing)))
     return nums
+
+
+def as_text(tree: dict, ident: str) -> str:
+    """More words for a reference to no label whose `{#ident}` pandoc read as text."""
+    label = re.compile(r"\{#" + re.escape(ident) + r"(?![\w-])")
+    for e, where in walk_at(tree["blocks"]):
+        if e["t"] == "Str" and label.search(e["c"]):
+            return (
+                f" ({{#{ident}}} is text of the paragraph at {where}, for pandoc as "
+                f"for Quarto: a heading needs a blank line before it, and attributes "
+                f"follow what they label with no space)"
+            )
+    return ""
 
 
 def chunk_reason(chunks):

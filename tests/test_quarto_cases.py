@@ -4348,6 +4348,12 @@ STOPS20 = {  # the line of a paragraph that does not start with a word, and Quar
         HEAD17 + "First.\n\n[Here]{.mark} is @fig-nope.\n",
         r"report.qmd:10: reference @fig-nope points to no label",
     ),
+    "reference-to-a-heading-read-as-text": (  # session 40: says why there is no label
+        HEAD17.replace("xelatex\n", "xelatex\n    number-sections: true\n")
+        + "Text\n## B {#sec-b}\n\nSee @sec-b.\n",
+        r"report.qmd:12: reference @sec-b points to no label in the document \(\{#sec-b\}"
+        r" is text of the paragraph at report.qmd:9, for pandoc as for Quarto: a heading",
+    ),
     "reference-in-a-list-item": (  # the item's line, not the paragraph's before it
         HEAD17 + "First.\n\n- one\n- two, see @fig-nope\n",
         r"report.qmd:11: reference @fig-nope points to no label",
