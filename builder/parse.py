@@ -19,17 +19,11 @@ import subprocess
 
 from . import vocabulary
 from .diagnostics import warn
-from .read.document import RAW_MATH
+from .read.document import RAW_MATH, pandoc_path
 from .read.validate import CONDITION_ATTRIBUTES as CONDITION
 from .read.validate import BuildError, visible_in
 
 POS = "pos"  # the raw format of position markers
-
-
-def pandoc_path() -> str:
-    import pypandoc
-
-    return pypandoc.get_pandoc_path()
 
 
 API = [1, 23, 1, 1]  # pandoc-types of pandoc 3.9 (the pypandoc-binary wheel)

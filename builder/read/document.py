@@ -800,11 +800,16 @@ def mark_position(line: Line, previous: str, following: str) -> str | None:
                 f"reference to it as ?@label): leave a blank line after the caption"
             )
         return f"{caption.group(1)} {pos}}}"
-    if line.text.startswith("\\") and not previous.strip():  # raw LaTeX
-        return _after_marker(
-            line
-        )  # a block: after a `#` line it could split a paragraph
+    if line.text.startswith("\\") and not previous.strip():  # raw LaTeX: a marker
+        return _after_marker(line)  # block, which after a `#` line splits a paragraph
     return None
+
+
+def pandoc_path() -> str:
+    """The pandoc binary every stage runs (the pypandoc-binary wheel's)."""
+    import pypandoc
+
+    return pypandoc.get_pandoc_path()
 
 
 def _placed(value, in_table: bool = False):
@@ -831,9 +836,7 @@ def take_back_misread_marks(blocks: list[Markdown]) -> None:
     a heading, a paragraph's start or a div fence that continues a paragraph), or as
     code, math, raw LaTeX or a table's row: pandoc's reading of the marked text decides
     where a block starts, and a mark only goes where it does."""
-    import pypandoc
-
-    pandoc = [pypandoc.get_pandoc_path(), "--from", "markdown", "--to", "json"]
+    pandoc = [pandoc_path(), "--from", "markdown", "--to", "json"]
     for _ in range(3):  # a mark taken back may change how pandoc reads the next
         marked = {b.where(k) for b in blocks for k, m in enumerate(b.marks) if m}
         text = "\n\n".join(b.marked for b in blocks)
